@@ -1,0 +1,110 @@
+# squeeze - a small, fast VMM on Linux KVM.
+#
+#   make          build ./squeeze
+#   make test     install missing Debian packages (as root), run every test
+#   make demo     build the default guest and boot it
+#   make bench    every benchmark (bench-boot, bench-blk, bench-net)
+
+CC	:= gcc
+BUILD	:= build
+WARN	:= -Wall -Wextra -Werror
+CFLAGS	:= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. -MMD -MP
+SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS	:= -luring -lz -lpthread
+
+# Debian packages: to build, and to run the tests and benchmarks.
+BUILD_PKGS := gcc make liburing-dev zlib1g-dev
+TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
+	      cpio xz-utils iproute2 clang fio iperf3 hyperfine e2fsprogs
+
+SRC	:= $(wildcard vmm/*.c devices/*.c virtio/*.c firmware/*.c)
+LIB_SRC	:= $(filter-out vmm/main.c,$(SRC))
+OBJ	:= $(SRC:%.c=$(BUILD)/obj/%.o)
+LIB	:= $(BUILD)/libsqueeze.a
+LIB_SAN	:= $(BUILD)/libsqueeze-san.a
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+UNIT_SAN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit-san/%)
+
+# The in-process virtio driver (tests/driver/lib) and the scenarios on it.
+DRV_LIB_SRC := $(wildcard tests/driver/lib/*.c)
+DRV_LIB_OBJ := $(DRV_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+DRV_SRC	:= $(wildcard tests/driver/test_*.c)
+DRV_BIN	:= $(DRV_SRC:tests/driver/%.c=$(BUILD)/tests/driver/%)
+
+.SECONDARY:
+.PHONY: all deps build-deps test demo bench unit driver guests clean
+all: squeeze
+
+squeeze: $(OBJ) | build-deps
+	$(CC) -o $@ $(OBJ) $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c | build-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c | build-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -c $< -o $@
+
+$(LIB): $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SAN): $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(BUILD)/tests/unit-san/%: $(BUILD)/san/tests/unit/%.o $(LIB_SAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(BUILD)/tests/driver/%: $(BUILD)/obj/tests/driver/%.o $(DRV_LIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
+
+unit: $(UNIT_BIN) $(UNIT_SAN)
+driver: $(DRV_BIN)
+
+# Fragments owned by their folders: guests, integration tests, benchmarks.
+-include guests/guests.mk
+-include tests/integration/integration.mk
+-include tests/bench/bench.mk
+
+# Install what is missing (as root), or print the exact command.
+define need_pkgs
+	@missing=""; for p in $(1); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq $$missing >/dev/null || exit 1; \
+		else \
+			echo "missing packages; run: sudo apt-get install -y$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+endef
+
+build-deps:
+	$(call need_pkgs,$(BUILD_PKGS))
+
+deps: build-deps
+	$(call need_pkgs,$(TEST_PKGS))
+
+test: deps
+	$(MAKE) all unit driver guests
+	tests/run-all.sh
+
+clean:
+	rm -rf $(BUILD) squeeze
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_DISK_H
+#define SQUEEZE_DISK_H
+
+#include <sys/uio.h>
+
+#include "vmm/config.h"
+#include "vmm/types.h"
+
+/*
+ * A disk image as virtio-blk sees it: a byte array of d->size bytes with
+ * asynchronous requests. The format (raw, qcow2) is hidden behind
+ * struct disk_ops; virtio/blk.c never knows which one it talks to.
+ * All calls on one disk come from one thread (the device's I/O thread).
+ */
+
+enum disk_op {
+	DISK_OP_READ,
+	DISK_OP_WRITE,
+	DISK_OP_FLUSH,			/* everything completed before is durable */
+	DISK_OP_DISCARD,
+	DISK_OP_WRITE_ZEROES,
+};
+
+struct disk_req {
+	enum disk_op op;
+	u64 offset;			/* bytes; a multiple of 512 */
+	u64 len;			/* DISCARD/WRITE_ZEROES; READ/WRITE: iov total */
+	const struct iovec *iov;	/* READ/WRITE only; valid until done() */
+	int iovcnt;
+	bool unmap;			/* WRITE_ZEROES may deallocate */
+	/* Called once on the I/O thread: @ret is 0 or -errno. */
+	void (*done)(struct disk_req *req, int ret);
+	void *opaque;			/* the caller's */
+};
+
+struct disk;
+
+struct disk_ops {
+	const char *name;		/* "raw", "qcow2" */
+	int (*open)(struct disk *d, const struct disk_config *c, char *err,
+		    size_t errlen);
+	/*
+	 * Queue @req. 0: done() will be called (possibly before submit
+	 * returns). -errno: refused at once, done() is not called.
+	 */
+	int (*submit)(struct disk *d, struct disk_req *req);
+	/* Hand queued requests to the kernel (one syscall per batch). */
+	void (*kick)(struct disk *d);
+	/* Call done() for every finished request; never blocks. */
+	void (*complete)(struct disk *d);
+	void (*close)(struct disk *d);
+};
+
+struct disk {
+	const struct disk_ops *ops;
+	u64 size;			/* virtual size in bytes */
+	u32 block_size;			/* logical block size, >= 512 */
+	bool readonly;
+	bool can_discard;
+	bool can_write_zeroes;
+	/* Readable when complete() has work; the I/O thread polls it. -1: none. */
+	int event_fd;
+	void *priv;			/* the format's state */
+};
+
+/*
+ * Open @c->path with the format it names. An unspecified format means raw,
+ * except that a file starting with the qcow2 magic is refused: the format
+ * is never guessed from guest-writable data. Takes an OFD lock (write lock
+ * unless read-only) so a second squeeze cannot open the image read-write.
+ * Returns 0 or -errno with a one-line reason in @err.
+ */
+int disk_open(struct disk *d, const struct disk_config *c, char *err,
+	      size_t errlen);
+void disk_close(struct disk *d);
+
+/* Helpers for synchronous callers (tools, tests): submit, then wait. */
+int disk_rw_sync(struct disk *d, enum disk_op op, u64 offset, void *buf,
+		 u64 len);
+int disk_flush_sync(struct disk *d);
+
+extern const struct disk_ops disk_raw_ops;
+extern const struct disk_ops disk_qcow2_ops;
+
+#endif

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "firmware/layout.h"
+#include "vmm/guest_mem.h"
+
+static struct guest_mem mem;
+static u8 *low, *high;
+
+static void setup(void)
+{
+	memset(&mem, 0, sizeof(mem));
+	low = calloc(1, 0x10000);
+	high = calloc(1, 0x1000);
+	cr_assert_eq(guest_mem_add(&mem, 0, 0x10000, low), 0);
+	cr_assert_eq(guest_mem_add(&mem, 0x100000, 0x1000, high), 0);
+}
+
+static void teardown(void)
+{
+	free(low);
+	free(high);
+}
+
+TestSuite(guest_mem, .init = setup, .fini = teardown);
+
+Test(guest_mem, inside_region)
+{
+	cr_assert_eq(guest_mem_ptr(&mem, 0, 0x10000), low);
+	cr_assert_eq(guest_mem_ptr(&mem, 0xfff0, 0x10), low + 0xfff0);
+	cr_assert_eq(guest_mem_ptr(&mem, 0x100800, 0x800), high + 0x800);
+}
+
+Test(guest_mem, range_must_fit_one_region)
+{
+	cr_assert_null(guest_mem_ptr(&mem, 0xfff0, 0x11));
+	cr_assert_null(guest_mem_ptr(&mem, 0x10000, 1));
+	cr_assert_null(guest_mem_ptr(&mem, 0x100fff, 2));
+	cr_assert_null(guest_mem_ptr(&mem, 0xffff0, 0x20));
+}
+
+Test(guest_mem, wrapping_ranges_rejected)
+{
+	cr_assert_null(guest_mem_ptr(&mem, ~0ULL, 2));
+	cr_assert_null(guest_mem_ptr(&mem, 0x10, ~0ULL));
+	cr_assert_null(guest_mem_ptr(&mem, 0x100010, ~0ULL - 0x8));
+}
+
+Test(guest_mem, zero_length_still_needs_ram)
+{
+	cr_assert_not_null(guest_mem_ptr(&mem, 0x100, 0));
+	cr_assert_null(guest_mem_ptr(&mem, 0x20000, 0));
+}
+
+Test(guest_mem, overlapping_add_refused)
+{
+	u8 buf[16];
+
+	cr_assert_eq(guest_mem_add(&mem, 0x8000, sizeof(buf), buf), -EEXIST);
+}
+
+Test(guest_mem, copy_helpers)
+{
+	u32 v = 0x12345678, r = 0;
+
+	cr_assert_eq(guest_mem_write(&mem, 0x100ffc, &v, 4), 0);
+	cr_assert_eq(guest_mem_read(&mem, 0x100ffc, &r, 4), 0);
+	cr_assert_eq(r, v);
+	cr_assert_eq(guest_mem_write(&mem, 0x100ffd, &v, 4), -EFAULT);
+}
+
+Test(guest_mem_alloc, splits_around_pci_hole)
+{
+	struct guest_mem m;
+
+	cr_assert_eq(guest_mem_alloc(&m, 5 * GiB), 0);
+	cr_assert_eq(m.nr, 2);
+	cr_assert_eq(m.region[0].size, LAYOUT_PCI_HOLE_START);
+	cr_assert_eq(m.region[1].gpa, LAYOUT_HIGH_RAM_START);
+	cr_assert_eq(guest_mem_total(&m), 5 * GiB);
+	cr_assert_null(guest_mem_ptr(&m, LAYOUT_PCI_HOLE_START, 1));
+	guest_mem_free(&m);
+}

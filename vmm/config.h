@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_CONFIG_H
+#define SQUEEZE_CONFIG_H
+
+#include <net/if.h>
+
+#include "vmm/types.h"
+
+/*
+ * Everything the command line says, as pure data. config_parse() checks
+ * syntax and ranges only; files and host devices are opened later, but
+ * still before any VM exists.
+ */
+
+#define CONFIG_MAX_DISKS 16
+#define CONFIG_MAX_NETS 8
+#define DISK_SERIAL_MAX 20		/* virtio-blk GET_ID is 20 bytes */
+#define DEFAULT_MEM_SIZE (256ULL << 20)
+#define DEFAULT_CMDLINE "console=ttyS0"
+
+enum disk_format { DISK_FMT_UNSPECIFIED, DISK_FMT_RAW, DISK_FMT_QCOW2 };
+enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
+
+struct disk_config {
+	const char *path;
+	enum disk_format format;
+	bool readonly;
+	bool backing_off;		/* qcow2: refuse an image with a backing file */
+	enum disk_cache cache;
+	char serial[DISK_SERIAL_MAX + 1];
+};
+
+struct net_config {
+	char bridge[IFNAMSIZ];		/* "" unless bridge= */
+	char tap[IFNAMSIZ];		/* "" unless tap= */
+	u8 mac[6];
+	bool has_mac;
+};
+
+enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;		/* NULL if none */
+	const char *cmdline;		/* user part; devices append theirs */
+	u64 mem_size;
+	u32 cpus;
+	enum console_kind console;
+	const char *console_path;	/* CONSOLE_FILE */
+	struct disk_config disk[CONFIG_MAX_DISKS];
+	unsigned int nr_disks;
+	struct net_config net[CONFIG_MAX_NETS];
+	unsigned int nr_nets;
+};
+
+#endif
