@@ -72,9 +72,7 @@ unit: $(UNIT_BIN) $(UNIT_SAN)
 driver: $(DRV_BIN)
 
 # Fragments owned by their folders: guests, integration tests, benchmarks.
--include guests/guests.mk
--include tests/integration/integration.mk
--include tests/bench/bench.mk
+-include $(wildcard guests/*.mk tests/integration/*.mk tests/bench/*.mk)
 
 # Install what is missing (as root), or print the exact command.
 define need_pkgs

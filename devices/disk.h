@@ -61,6 +61,14 @@ struct disk {
 	bool can_write_zeroes;
 	/* Readable when complete() has work; the I/O thread polls it. -1: none. */
 	int event_fd;
+	/*
+	 * The image, opened (O_DIRECT for cache=none) and OFD-locked by
+	 * disk_open() before ops->open() runs; disk_close() closes it
+	 * after ops->close(). Formats use it, never close it.
+	 */
+	int fd;
+	bool direct;			/* fd has O_DIRECT */
+	bool blockdev;			/* fd is a host block device */
 	void *priv;			/* the format's state */
 };
 
@@ -74,6 +82,14 @@ struct disk {
 int disk_open(struct disk *d, const struct disk_config *c, char *err,
 	      size_t errlen);
 void disk_close(struct disk *d);
+
+/*
+ * Every format's submit() may call done() before it returns; done() may
+ * submit again. A READ/WRITE req->len must equal the iovec total.
+ * The environment variable SQUEEZE_AIO=sync makes formats use the
+ * synchronous aio fallback (tests and kernels without io_uring).
+ */
+#define DISK_AIO_ENV "SQUEEZE_AIO"
 
 /* Helpers for synchronous callers (tools, tests): submit, then wait. */
 int disk_rw_sync(struct disk *d, enum disk_op op, u64 offset, void *buf,

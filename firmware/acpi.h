@@ -13,8 +13,14 @@
  * for the ECAM window. All placed inside [LAYOUT_ACPI_START,
  * LAYOUT_ACPI_START + LAYOUT_ACPI_SIZE), RSDP first, checksums set.
  */
+/*
+ * One xAPIC MADT entry per vCPU, APIC ids 0..nr_cpus-1, and the IOAPIC's id
+ * after them: 254 keeps every id below the broadcast id 0xff.
+ */
+#define ACPI_MAX_CPUS 254
+
 struct acpi_config {
-	u32 nr_cpus;
+	u32 nr_cpus;			/* 1..ACPI_MAX_CPUS */
 	bool pci;			/* describe PCI0 and MCFG */
 };
 

@@ -18,14 +18,33 @@ enum kernel_kind {
 	KERNEL_PVH,			/* ELF with XEN_ELFNOTE_PHYS32_ENTRY */
 };
 
+/* One piece of the file copied to guest-physical @paddr, zero-filled to @memsz. */
+struct kernel_segment {
+	u64 file_off;
+	u64 filesz;
+	u64 paddr;
+	u64 memsz;
+};
+
+#define KERNEL_MAX_SEGMENTS 16
+
 struct kernel_image {
 	enum kernel_kind kind;
 	u8 *data;			/* whole file, malloc'd */
 	u64 size;
 	u16 protocol;			/* bzImage: header version, e.g. 0x20f */
-	u64 entry;			/* ELF e_entry (physical) or PVH entry */
+	u64 entry;			/* physical entry: bzImage load + 0x200,
+					 * ELF e_entry made physical, PVH note */
 	u8 *initrd;			/* whole initrd, malloc'd; NULL if none */
 	u64 initrd_size;
+
+	/* Worked out and validated by kernel_image_open() for boot_setup(). */
+	struct kernel_segment seg[KERNEL_MAX_SEGMENTS];
+	unsigned int nr_segs;		/* bzImage: 1, the protected-mode part */
+	u64 kernel_end;			/* above all the kernel uses (init_size) */
+	u64 initrd_addr;		/* page-aligned, highest that fits */
+	u64 cmdline_max;		/* longest command line without the NUL */
+	u64 mem_size;			/* the VM size it was checked against */
 };
 
 /*
@@ -53,14 +72,27 @@ struct boot_entry {
 	u64 cr3;			/* LONG: LAYOUT_PML4 */
 	u64 gdt_base;			/* LAYOUT_GDT */
 	u16 gdt_limit;
-	u16 code_sel;			/* 0x10 (LONG: 64-bit code, PVH: 32-bit code) */
-	u16 data_sel;			/* 0x18 */
+	u16 code_sel;			/* LONG: BOOT_GDT_CODE64, PVH: BOOT_GDT_CODE32 */
+	u16 data_sel;			/* BOOT_GDT_DATA for ds, es, fs, gs, ss */
 };
 
-/* GDT written at LAYOUT_GDT: null, null, code, data (Linux boot.rst). */
+/*
+ * GDT written at LAYOUT_GDT: null, null, 64-bit code, data (the selectors
+ * Linux boot.rst asks for), then a flat 32-bit code segment for PVH. All
+ * flat (base 0, limit 4 GiB), DPL 0, accessed bit set.
+ */
 #define BOOT_GDT_CODE64	0x10
 #define BOOT_GDT_DATA	0x18
 #define BOOT_GDT_CODE32	0x20		/* flat 32-bit code, PVH entry */
+#define BOOT_GDT_ENTRIES 5
+
+/*
+ * The raw descriptors at those selectors, so that vmm/vcpu.c can load the
+ * hidden segment state consistently with the table in guest memory.
+ */
+#define BOOT_GDT_DESC_CODE64	0x00af9b000000ffffULL	/* L=1, D=0, G=1 */
+#define BOOT_GDT_DESC_DATA	0x00cf93000000ffffULL	/* D/B=1, G=1, RW */
+#define BOOT_GDT_DESC_CODE32	0x00cf9b000000ffffULL	/* D=1, G=1, RX */
 
 struct boot_config {
 	const struct kernel_image *ki;
@@ -69,7 +101,15 @@ struct boot_config {
 	u64 rsdp_addr;			/* where acpi_build() put the RSDP */
 };
 
-/* Returns 0 or -errno with @err set (e.g. command line too long). */
+/*
+ * LONG (bzImage, ELF vmlinux): rip = 64-bit entry, rsi = LAYOUT_ZERO_PAGE,
+ * cr3 = LAYOUT_PML4 (identity map of the first 4 GiB, 2 MiB pages), CR0.PE,
+ * CR0.PG, CR4.PAE, EFER.LME|LMA, cs = BOOT_GDT_CODE64, others BOOT_GDT_DATA,
+ * interrupts off.
+ * PVH: rip = the note's 32-bit entry, rbx = LAYOUT_PVH_START_INFO,
+ * CR0.PE only (paging off), cs = BOOT_GDT_CODE32, others BOOT_GDT_DATA.
+ * Returns 0 or -errno with @err set (e.g. command line too long).
+ */
 int boot_setup(const struct guest_mem *mem, const struct boot_config *bc,
 	       struct boot_entry *entry, char *err, size_t errlen);
 

@@ -53,6 +53,12 @@
 
 /* --- Interrupts (GSIs on the in-kernel IOAPIC) --- */
 #define IRQ_COM1		4
+/*
+ * The MADT says ISA IRQ 0 (the PIT) arrives on this GSI, the PC convention
+ * (IOAPIC pin 2). The GSI routing must send the PIT there; 0 drops the
+ * override and leaves IRQ 0 on pin 0 (KVM's default routing).
+ */
+#define IRQ_PIT_GSI		2
 #define IRQ_SCI			9
 #define IRQ_IOAPIC_PINS		24		/* MSI routes use GSIs from here */
 

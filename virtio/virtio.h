@@ -67,8 +67,12 @@ struct virtio_dev {
 	u64 driver_features;			/* acked, always a subset */
 	u8 status;
 	u8 config_generation;
+	u8 isr;					/* ISR status bits, atomic */
 	struct virtqueue vq[VIRTIO_MAX_QUEUES];
 };
+
+#define VIRTIO_ISR_QUEUE	1
+#define VIRTIO_ISR_CONFIG	2
 
 /* Fill in the common part; vq[i].kick_fd/call_fd are set by the transport. */
 void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,
@@ -88,6 +92,12 @@ u64 virtio_ack_features(struct virtio_dev *vd, u64 features);
 
 /* Set NEEDS_RESET, log @why once for this device, tell the driver. */
 void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why);
+
+/*
+ * The device changed its configuration space (e.g. link status): bump
+ * config_generation and send the configuration-change interrupt.
+ */
+void virtio_dev_config_changed(struct virtio_dev *vd);
 
 /* After vq_push()es: signal the queue's call eventfd if the driver wants. */
 void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq);

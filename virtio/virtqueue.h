@@ -60,6 +60,7 @@ struct virtqueue {
 	bool signalled_used_valid;
 	bool event_idx;			/* VIRTIO_F_EVENT_IDX negotiated */
 	bool broken;			/* a malformed chain was seen */
+	bool no_kick;			/* vq_set_kick(false): device polls */
 	/* eventfds owned by the transport: guest doorbell and interrupt. */
 	int kick_fd;
 	int call_fd;

@@ -17,6 +17,9 @@
 #define DISK_SERIAL_MAX 20		/* virtio-blk GET_ID is 20 bytes */
 #define DEFAULT_MEM_SIZE (256ULL << 20)
 #define DEFAULT_CMDLINE "console=ttyS0"
+#define CONFIG_MIN_MEM (16ULL << 20)
+#define CONFIG_MAX_MEM (1ULL << 40)	/* 1 TiB */
+#define CONFIG_MAX_CPUS 254		/* MADT xAPIC ids 0..253; 0xff is broadcast */
 
 enum disk_format { DISK_FMT_UNSPECIFIED, DISK_FMT_RAW, DISK_FMT_QCOW2 };
 enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
@@ -51,6 +54,27 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct net_config net[CONFIG_MAX_NETS];
 	unsigned int nr_nets;
+	bool verbose;			/* --verbose: exit statistics */
 };
+
+/* config_parse() found --help: print usage, parse nothing else. */
+#define CONFIG_HELP 1
+
+/*
+ * Parse the arguments after "run" (argv[0] is the first option) into @cfg,
+ * which gets the defaults first. Strings in @cfg point into @argv.
+ * Returns 0, CONFIG_HELP, or -EINVAL with one line in @err.
+ */
+int config_parse(struct vm_config *cfg, int argc, char **argv, char *err,
+		 size_t errlen);
+
+/*
+ * One --disk / --net SPEC; 0 or -EINVAL with one line in @err. The disk
+ * parser splits @spec in place at the first comma: d->path points into it.
+ */
+int config_parse_disk(struct disk_config *d, char *spec, char *err,
+		      size_t errlen);
+int config_parse_net(struct net_config *n, const char *spec, char *err,
+		     size_t errlen);
 
 #endif

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qcow2 behind struct disk_ops. Guest data in private allocated clusters
+ * goes through the same io_uring loop as raw (devices/aio.h), with runs of
+ * host-contiguous clusters merged into one request. Everything that needs
+ * metadata changes or synthesized content (allocation, copy-on-write,
+ * zeroes, compressed or backing clusters) is done synchronously in
+ * submit(). A flush drains the ring first, so no write is in flight while
+ * metadata is written back or freed clusters become reusable.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devices/aio.h"
+#include "devices/disk.h"
+#include "devices/qcow2.h"
+#include "vmm/log.h"
+
+#define QCOW2_AIO_DEPTH 128
+#define QCOW2_MAX_FREES 4096		/* pending decrements before a flush */
+
+struct qcow2_disk {
+	struct qcow2 *q;
+	struct aio *aio;
+};
+
+/* One guest request; completes when its last piece does. */
+struct qreq {
+	struct disk_req *req;
+	int pending;
+	int ret;
+};
+
+/* One piece handed to the ring. */
+struct qop {
+	struct qreq *r;
+	u64 len;
+	bool write;
+	int iovcnt;
+	struct iovec iov[];
+};
+
+static void qreq_put(struct qreq *r, int ret)
+{
+	if (ret && !r->ret)
+		r->ret = ret;
+	if (--r->pending)
+		return;
+	r->req->done(r->req, r->ret);
+	free(r);
+}
+
+/* The part [skip, skip + len) of @iov in @out (at most @cnt entries). */
+static int iov_slice(const struct iovec *iov, int cnt, u64 skip, u64 len,
+		     struct iovec *out)
+{
+	int i, n = 0;
+
+	for (i = 0; i < cnt && len; i++) {
+		u64 l = iov[i].iov_len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		out[n].iov_base = (u8 *)iov[i].iov_base + skip;
+		out[n].iov_len = MIN(l - skip, len);
+		len -= out[n].iov_len;
+		skip = 0;
+		n++;
+	}
+	return n;
+}
+
+static void iov_copy(const struct iovec *iov, int cnt, u64 skip, void *buf,
+		     u64 len, bool to_iov)
+{
+	int i;
+	u8 *p = buf;
+
+	for (i = 0; i < cnt && len; i++) {
+		u64 l = iov[i].iov_len, n;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		n = MIN(l - skip, len);
+		if (to_iov)
+			memcpy((u8 *)iov[i].iov_base + skip, p, n);
+		else
+			memcpy(p, (u8 *)iov[i].iov_base + skip, n);
+		p += n;
+		len -= n;
+		skip = 0;
+	}
+}
+
+static void iov_zero(const struct iovec *iov, int cnt, u64 skip, u64 len)
+{
+	int i;
+
+	for (i = 0; i < cnt && len; i++) {
+		u64 l = iov[i].iov_len, n;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		n = MIN(l - skip, len);
+		memset((u8 *)iov[i].iov_base + skip, 0, n);
+		len -= n;
+		skip = 0;
+	}
+}
+
+static void op_done(void *opaque, s64 res)
+{
+	struct qop *op = opaque;
+	int ret = 0;
+
+	if (res < 0)
+		ret = res;
+	else if ((u64)res < op->len && op->write)
+		ret = -EIO;
+	else if ((u64)res < op->len)	/* past the end of the file: zeros */
+		iov_zero(op->iov, op->iovcnt, res, op->len - res);
+	qreq_put(op->r, ret);
+	free(op);
+}
+
+/* Hand [host, host + len) <-> request bytes [pos, pos + len) to the ring. */
+static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host,
+		    u64 pos, u64 len, bool write)
+{
+	const struct disk_req *req = r->req;
+	struct qop *op;
+	ssize_t n;
+	int ret;
+
+	op = malloc(sizeof(*op) + req->iovcnt * sizeof(struct iovec));
+	if (!op)
+		return -ENOMEM;
+	op->r = r;
+	op->len = len;
+	op->write = write;
+	op->iovcnt = iov_slice(req->iov, req->iovcnt, pos, len, op->iov);
+	r->pending++;
+	if (write)
+		ret = aio_writev(qd->aio, qd->q->fd, host, op->iov, op->iovcnt,
+				 op_done, op);
+	else
+		ret = aio_readv(qd->aio, qd->q->fd, host, op->iov, op->iovcnt,
+				op_done, op);
+	if (ret != -EBUSY)
+		return 0;
+	/* Ring full: do this piece now rather than fail the guest. */
+	if (write)
+		n = pwritev(qd->q->fd, op->iov, op->iovcnt, host);
+	else
+		n = preadv(qd->q->fd, op->iov, op->iovcnt, host);
+	op_done(op, n < 0 ? -errno : n);
+	return 0;
+}
+
+/* How many bytes from @voff on continue host-contiguously from @m. */
+static int run_len(struct qcow2 *q, u64 voff, u64 len, const struct qcow2_map *m,
+		   bool write, u64 *run)
+{
+	u64 cs = q->cluster_size, n = MIN(len, cs - (voff & (cs - 1)));
+	u64 next = m->host + cs;
+	struct qcow2_map nm;
+	int ret;
+
+	*run = n;
+	while (*run < len) {
+		ret = qcow2_map(q, voff + *run, &nm);
+		if (ret)
+			return ret;
+		if (nm.kind != QCOW2_NORMAL || nm.host != next ||
+		    (write && !(nm.l2e & QCOW2_COPIED)))
+			break;
+		*run += MIN(len - *run, cs);
+		next += cs;
+	}
+	return 0;
+}
+
+static int do_read(struct qcow2_disk *qd, struct qreq *r)
+{
+	const struct disk_req *req = r->req;
+	struct qcow2 *q = qd->q;
+	u64 pos = 0, cs = q->cluster_size;
+	int ret;
+
+	while (pos < req->len) {
+		u64 voff = req->offset + pos, in = voff & (cs - 1), n;
+		struct qcow2_map m;
+
+		ret = qcow2_map(q, voff, &m);
+		if (ret)
+			return ret;
+		if (m.kind == QCOW2_NORMAL) {
+			ret = run_len(q, voff, req->len - pos, &m, false, &n);
+			if (!ret)
+				ret = queue_io(qd, r, m.host + in, pos, n, false);
+		} else {
+			n = MIN(req->len - pos, cs - in);
+			ret = qcow2_read_special(q, &m, voff, q->bounce, n);
+			if (!ret)
+				iov_copy(req->iov, req->iovcnt, pos, q->bounce,
+					 n, true);
+		}
+		if (ret)
+			return ret;
+		pos += n;
+	}
+	return 0;
+}
+
+static int do_write(struct qcow2_disk *qd, struct qreq *r)
+{
+	const struct disk_req *req = r->req;
+	struct qcow2 *q = qd->q;
+	u64 pos = 0, cs = q->cluster_size;
+	int ret;
+
+	while (pos < req->len) {
+		u64 voff = req->offset + pos, in = voff & (cs - 1), n;
+		struct qcow2_map m;
+
+		if (q->corrupt)
+			return -EIO;
+		ret = qcow2_map(q, voff, &m);
+		if (ret)
+			return ret;
+		if (m.kind == QCOW2_NORMAL && (m.l2e & QCOW2_COPIED)) {
+			ret = run_len(q, voff, req->len - pos, &m, true, &n);
+			if (!ret)
+				ret = queue_io(qd, r, m.host + in, pos, n, true);
+		} else {
+			n = MIN(req->len - pos, cs - in);
+			iov_copy(req->iov, req->iovcnt, pos, q->wbuf, n, false);
+			ret = qcow2_write_cluster(q, voff, q->wbuf, n);
+		}
+		if (ret)
+			return ret;
+		pos += n;
+	}
+	return 0;
+}
+
+static int do_flush(struct qcow2_disk *qd)
+{
+	aio_drain(qd->aio);
+	return qcow2_flush(qd->q);
+}
+
+static u64 iov_total(const struct iovec *iov, int cnt)
+{
+	u64 t = 0;
+	int i;
+
+	for (i = 0; i < cnt; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+static int check_req(struct disk *d, struct disk_req *req)
+{
+	bool rw = req->op == DISK_OP_READ || req->op == DISK_OP_WRITE;
+
+	if (req->op == DISK_OP_FLUSH)
+		return 0;
+	if (rw && (req->iovcnt < 0 || (req->iovcnt && !req->iov)))
+		return -EINVAL;
+	if (rw)
+		req->len = iov_total(req->iov, req->iovcnt);
+	if (req->offset > d->size || req->len > d->size - req->offset)
+		return -EINVAL;
+	if (req->op != DISK_OP_READ && d->readonly)
+		return -EROFS;
+	if (req->op > DISK_OP_WRITE_ZEROES)
+		return -EINVAL;
+	return 0;
+}
+
+static int qcow2_submit(struct disk *d, struct disk_req *req)
+{
+	struct qcow2_disk *qd = d->priv;
+	struct qreq *r;
+	int ret = check_req(d, req);
+
+	if (ret)
+		return ret;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->req = req;
+	r->pending = 1;			/* ours, dropped below */
+	switch (req->op) {
+	case DISK_OP_READ:
+		ret = do_read(qd, r);
+		break;
+	case DISK_OP_WRITE:
+		ret = do_write(qd, r);
+		break;
+	case DISK_OP_FLUSH:
+		ret = do_flush(qd);
+		break;
+	case DISK_OP_DISCARD:
+	case DISK_OP_WRITE_ZEROES:
+		ret = qcow2_zero_range(qd->q, req->offset, req->len);
+		break;
+	}
+	if (!ret && qd->q->nr_frees > QCOW2_MAX_FREES)
+		ret = do_flush(qd);
+	qreq_put(r, ret);
+	return 0;
+}
+
+static void qcow2_kick(struct disk *d)
+{
+	struct qcow2_disk *qd = d->priv;
+
+	aio_kick(qd->aio);
+}
+
+static void qcow2_complete(struct disk *d)
+{
+	struct qcow2_disk *qd = d->priv;
+
+	aio_complete(qd->aio);
+}
+
+static int qcow2_disk_open(struct disk *d, const struct disk_config *c,
+			   char *err, size_t errlen)
+{
+	struct qcow2_disk *qd = calloc(1, sizeof(*qd));
+	int ret;
+
+	if (!qd)
+		return set_err(err, errlen, -ENOMEM, "qcow2: out of memory");
+	ret = qcow2_open_image(&qd->q, c->path, !c->readonly, c->backing_off,
+			       0, NULL, 0, err, errlen);
+	if (ret) {
+		free(qd);
+		return ret;
+	}
+	qd->aio = aio_create(QCOW2_AIO_DEPTH, false);
+	if (!qd->aio) {
+		qcow2_close_image(qd->q);
+		free(qd);
+		return set_err(err, errlen, -ENOMEM,
+			       "qcow2: cannot set up asynchronous I/O");
+	}
+	d->priv = qd;
+	d->size = qd->q->h.size;
+	d->block_size = 512;
+	d->readonly = c->readonly;
+	d->can_discard = !c->readonly;
+	d->can_write_zeroes = !c->readonly;
+	d->event_fd = aio_event_fd(qd->aio);
+	return 0;
+}
+
+static void qcow2_disk_close(struct disk *d)
+{
+	struct qcow2_disk *qd = d->priv;
+
+	if (!qd)
+		return;
+	aio_drain(qd->aio);
+	aio_destroy(qd->aio);
+	qcow2_close_image(qd->q);
+	free(qd);
+	d->priv = NULL;
+}
+
+const struct disk_ops disk_qcow2_ops = {
+	.name = "qcow2",
+	.open = qcow2_disk_open,
+	.submit = qcow2_submit,
+	.kick = qcow2_kick,
+	.complete = qcow2_complete,
+	.close = qcow2_disk_close,
+};

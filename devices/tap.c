@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The tap backend: /dev/net/tun in IFF_TAP mode with a 12-byte vnet header
+ * in front of every frame, so checksum and segmentation offloads pass
+ * through between the guest and the host stack untouched.
+ *
+ * A tap we create is non-persistent: closing the fd deletes it, and with
+ * it its bridge port, even if squeeze is killed. A tap that already
+ * existed (tap=NAME of a persistent tap) is only attached to and detached.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "devices/net_backend.h"
+#include "vmm/log.h"
+
+#define TAP_DEFAULT_NAME "sqz%d"
+
+struct tap {
+	bool created;			/* we made it: it must go on close */
+	bool enslaved;			/* we added it to bridge[] */
+	enum bridge_kind kind;
+	char bridge[IFNAMSIZ];
+};
+
+static const char *cap_hint(int ret)
+{
+	return ret == -EPERM || ret == -EACCES ?
+	       " (CAP_NET_ADMIN is needed)" : "";
+}
+
+/*
+ * TUNSETIFF with IFF_TUN_EXCL first, which fails with EBUSY when the name
+ * exists: that is how we learn whether we created the tap.
+ */
+static int tap_attach(struct net_backend *nb, struct tap *t, const char *name,
+		      char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
+	if (ioctl(nb->fd, TUNSETIFF, &ifr) == 0) {
+		t->created = true;
+		goto done;
+	}
+	ret = -errno;
+	if (ret == -EBUSY) {
+		ifr.ifr_flags &= ~IFF_TUN_EXCL;
+		if (ioctl(nb->fd, TUNSETIFF, &ifr) == 0)
+			goto done;
+		ret = -errno;
+		if (ret == -EBUSY)
+			return set_err(err, errlen, ret,
+				       "tap %s is busy (another process has it open)",
+				       name);
+	}
+	if (ret == -EINVAL)
+		return set_err(err, errlen, ret,
+			       "%s exists and is not a usable tap", name);
+	return set_err(err, errlen, ret, "cannot create tap %s: %s%s", name,
+		       strerror(-ret), cap_hint(ret));
+done:
+	snprintf(nb->ifname, IFNAMSIZ, "%s", ifr.ifr_name);
+	return 0;
+}
+
+static int tap_setup(struct net_backend *nb, char *err, size_t errlen)
+{
+	int hdr = NET_HDR_LEN;
+
+	if (ioctl(nb->fd, TUNSETVNETHDRSZ, &hdr) < 0)
+		return set_err(err, errlen, -errno,
+			       "%s: TUNSETVNETHDRSZ: %s", nb->ifname,
+			       strerror(errno));
+	/* No offloads until the driver says what it accepts. */
+	if (ioctl(nb->fd, TUNSETOFFLOAD, 0UL) < 0)
+		return set_err(err, errlen, -errno, "%s: TUNSETOFFLOAD: %s",
+			       nb->ifname, strerror(errno));
+	return netif_set_up(nb->ifname, err, errlen);
+}
+
+/* Close the fd and make sure a tap we created is really gone. */
+static void tap_release(struct net_backend *nb, struct tap *t)
+{
+	if (t->enslaved)
+		bridge_del_port(t->bridge, t->kind, nb->ifname);
+	if (t->created)
+		ioctl(nb->fd, TUNSETPERSIST, 0UL);
+	close(nb->fd);
+	nb->fd = -1;
+	if (t->created && if_nametoindex(nb->ifname))
+		pr_warn("tap %s still exists after close", nb->ifname);
+	free(t);
+	nb->priv = NULL;
+}
+
+static int tap_open(struct net_backend *nb, const struct net_options *o,
+		    char *err, size_t errlen)
+{
+	const char *name = o->tap && *o->tap ? o->tap : TAP_DEFAULT_NAME;
+	struct tap *t;
+	int ret;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	if (o->bridge && *o->bridge) {
+		ret = bridge_check(o->bridge, &t->kind, err, errlen);
+		if (ret)
+			goto free_tap;
+		snprintf(t->bridge, IFNAMSIZ, "%s", o->bridge);
+	}
+	nb->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (nb->fd < 0) {
+		ret = set_err(err, errlen, -errno,
+			      "cannot open /dev/net/tun: %s%s",
+			      strerror(errno), cap_hint(-errno));
+		goto free_tap;
+	}
+	nb->priv = t;
+	ret = tap_attach(nb, t, name, err, errlen);
+	if (ret)
+		goto release;
+	ret = tap_setup(nb, err, errlen);
+	if (ret)
+		goto release;
+	if (t->bridge[0]) {
+		ret = bridge_add_port(t->bridge, t->kind, nb->ifname, err,
+				      errlen);
+		if (ret)
+			goto release;
+		t->enslaved = true;
+	}
+	return 0;
+release:
+	tap_release(nb, t);
+	return ret;
+free_tap:
+	free(t);
+	return ret;
+}
+
+static ssize_t tap_send(struct net_backend *nb, const struct iovec *iov,
+			int n)
+{
+	ssize_t r = writev(nb->fd, iov, n);
+
+	return r < 0 ? -errno : r;
+}
+
+static ssize_t tap_recv(struct net_backend *nb, const struct iovec *iov,
+			int n)
+{
+	ssize_t r = readv(nb->fd, iov, n);
+
+	return r < 0 ? -errno : r;
+}
+
+static int tap_set_offload(struct net_backend *nb, unsigned int offloads)
+{
+	unsigned long f = 0;
+
+	/* Segmentation offloads are only valid with checksum offload. */
+	if (offloads & NET_OFFLOAD_CSUM) {
+		f |= TUN_F_CSUM;
+		if (offloads & NET_OFFLOAD_TSO4)
+			f |= TUN_F_TSO4;
+		if (offloads & NET_OFFLOAD_TSO6)
+			f |= TUN_F_TSO6;
+	}
+	return ioctl(nb->fd, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
+}
+
+static void tap_close(struct net_backend *nb)
+{
+	if (nb->priv)
+		tap_release(nb, nb->priv);
+}
+
+const struct net_backend_ops tap_backend_ops = {
+	.name = "tap",
+	.open = tap_open,
+	.send = tap_send,
+	.recv = tap_recv,
+	.set_offload = tap_set_offload,
+	.close = tap_close,
+};

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_BOOT_INT_H
+#define SQUEEZE_BOOT_INT_H
+
+#include "firmware/boot.h"
+#include "firmware/e820.h"
+#include "vmm/guest_mem.h"
+#include "vmm/types.h"
+
+/*
+ * Internal to firmware/: the pieces of kernel_image_open() and
+ * boot_setup(), one file each.
+ */
+
+/* Guest RAM as guest_mem_alloc() lays out @mem_size bytes. */
+u64 kernel_low_ram_top(u64 mem_size);
+bool kernel_ram_contains(u64 mem_size, u64 addr, u64 len);
+
+/*
+ * Parse ki->data (ki->size > 0): fill kind, protocol, entry, seg[],
+ * kernel_end, cmdline_max and the first address above which no byte of
+ * the initrd may lie in *@initrd_end. 0 or -errno with "@path: problem".
+ */
+int bzimage_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
+		  char *err, size_t errlen);
+int elf_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
+	      char *err, size_t errlen);
+bool elf_is_elf(const u8 *data, u64 size);
+
+/* boot_setup() parts; each returns 0 or -errno with @err set. */
+int zero_page_write(const struct guest_mem *mem, const struct boot_config *bc,
+		    const struct e820_entry *map, unsigned int nr_map,
+		    char *err, size_t errlen);
+int pvh_start_info_write(const struct guest_mem *mem,
+			 const struct boot_config *bc,
+			 const struct e820_entry *map, unsigned int nr_map,
+			 char *err, size_t errlen);
+int boot_gdt_write(const struct guest_mem *mem, char *err, size_t errlen);
+int boot_pagetables_write(const struct guest_mem *mem, char *err,
+			  size_t errlen);
+
+#endif

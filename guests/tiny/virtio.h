@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TINY_VIRTIO_H
+#define TINY_VIRTIO_H
+
+/*
+ * A minimal modern virtio-pci driver core for the tiny guests (virtio 1.2
+ * section 4.1), split virtqueues, polled (no interrupts). Usage:
+ *
+ *	struct pci_window win = PCI_WINDOW_INIT;
+ *	struct virtio_pci vp;
+ *	static struct virtq_mem mem;	(or on the stack)
+ *	struct virtq vq;
+ *
+ *	virtio_pci_probe(&vp, VIRTIO_PCI_DEVICE(VIRTIO_ID_NET), &win);
+ *	virtio_negotiate(&vp, wanted, &acked);	VERSION_1 always required
+ *	virtio_queue_setup(&vp, &vq, 0, &mem);
+ *	virtio_driver_ok(&vp);
+ *	head = virtq_add(&vq, bufs, n);	bufs[i].write: device writes it
+ *	virtq_kick(&vq);
+ *	head = virtq_poll(&vq, &len, VIRTQ_TIMEOUT_TSC);
+ *
+ * Pointers are guest-physical addresses (identity map), so buffers can
+ * live anywhere in the guest image or on the stack.
+ */
+#include "lib.h"
+#include "pci.h"
+
+#define VIRTIO_PCI_VENDOR		0x1af4
+#define VIRTIO_PCI_DEVICE(id)		(0x1040 + (id))
+#define VIRTIO_ID_NET			1
+#define VIRTIO_ID_BLOCK			2
+
+#define VIRTIO_STATUS_ACKNOWLEDGE	1
+#define VIRTIO_STATUS_DRIVER		2
+#define VIRTIO_STATUS_DRIVER_OK		4
+#define VIRTIO_STATUS_FEATURES_OK	8
+#define VIRTIO_STATUS_NEEDS_RESET	64
+#define VIRTIO_STATUS_FAILED		128
+
+#define VIRTIO_F_VERSION_1		32
+#define VIRTIO_BIT(b)			(1ULL << (b))
+
+/* Largest queue we set up: enough for a request and a few rx buffers. */
+#define VIRTQ_MAX			8
+/*
+ * How long virtq_poll() waits, in TSC ticks (about 4 s at 2.6 GHz). Time,
+ * not iterations: a poll loop runs a thousand times faster on hardware
+ * KVM than under emulation, while a flush takes as long on both.
+ */
+#define VIRTQ_TIMEOUT_TSC		10000000000ULL
+
+#define VIRTQ_DESC_F_NEXT		1
+#define VIRTQ_DESC_F_WRITE		2
+
+struct virtq_desc {
+	u64 addr;
+	u32 len;
+	u16 flags;
+	u16 next;
+};
+
+struct virtq_used_elem {
+	u32 id;
+	u32 len;
+};
+
+/* The three rings of one split queue, laid out for VIRTQ_MAX entries. */
+struct virtq_mem {
+	struct virtq_desc desc[VIRTQ_MAX] __aligned(16);
+	struct {
+		u16 flags;
+		u16 idx;
+		u16 ring[VIRTQ_MAX];
+		u16 used_event;
+	} avail __aligned(2);
+	struct {
+		u16 flags;
+		u16 idx;
+		struct virtq_used_elem ring[VIRTQ_MAX];
+		u16 avail_event;
+	} used __aligned(4);
+};
+
+struct virtio_pci {
+	struct pci_dev pci;
+	u64 common;			/* MMIO addresses of the four regions */
+	u64 notify;
+	u64 isr;
+	u64 device;
+	u32 notify_mult;
+	u32 notify_len;
+	u32 device_len;
+};
+
+struct virtq {
+	struct virtq_mem *mem;
+	u64 notify;			/* this queue's doorbell */
+	u16 index;
+	u16 size;
+	u16 free_head;
+	u16 nr_free;
+	u16 avail_idx;			/* next avail->idx we publish */
+	u16 last_used;			/* used->idx we have consumed to */
+	u8 chain_len[VIRTQ_MAX];	/* per outstanding head, 0 if free */
+};
+
+/* One buffer of a chain; @write: the device writes it (device-writable). */
+struct virtq_buf {
+	const void *addr;
+	u32 len;
+	bool write;
+};
+
+enum virtio_err {
+	VIRTIO_OK = 0,
+	VIRTIO_ENODEV = -1,		/* no such device on bus 0 */
+	VIRTIO_ECAPS = -2,		/* a required capability missing/bad */
+	VIRTIO_EBAR = -3,		/* a BAR could not be sized/assigned */
+	VIRTIO_ERESET = -4,		/* device did not reset */
+	VIRTIO_EFEATURES = -5,		/* VERSION_1 missing or FEATURES_OK refused */
+	VIRTIO_EQUEUE = -6,		/* no such queue, or already enabled */
+	VIRTIO_EFULL = -7,		/* not enough free descriptors */
+	VIRTIO_ETIMEDOUT = -8,		/* nothing used within the timeout */
+	VIRTIO_EBADUSED = -9,		/* the device returned a bad head id */
+};
+
+/* "no device", ...: a word for a console line. */
+const char *virtio_strerror(int err);
+
+/*
+ * Find 1af4:@pci_device on bus 0, map the BARs its virtio capabilities
+ * use (assigning from @win those the VMM left at 0), enable memory space
+ * and bus mastering. Returns 0 or an enum virtio_err.
+ */
+int virtio_pci_probe(struct virtio_pci *vp, u16 pci_device,
+		     struct pci_window *win);
+
+/*
+ * Reset, ACKNOWLEDGE | DRIVER, accept @wanted & offered (VERSION_1 is
+ * added and required), FEATURES_OK. Sets @acked. 0 or enum virtio_err.
+ */
+int virtio_negotiate(struct virtio_pci *vp, u64 wanted, u64 *acked);
+
+/* Queue @index with min(device max, VIRTQ_MAX) entries in @mem, enabled. */
+int virtio_queue_setup(struct virtio_pci *vp, struct virtq *vq, u16 index,
+		       struct virtq_mem *mem);
+
+void virtio_driver_ok(struct virtio_pci *vp);
+u8 virtio_status(const struct virtio_pci *vp);
+/* Device-specific configuration, little endian, @off < device_len. */
+u32 virtio_config_read32(const struct virtio_pci *vp, u32 off);
+u8 virtio_config_read8(const struct virtio_pci *vp, u32 off);
+
+/* Make @n buffers one chain and publish it; returns its head id or error. */
+int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned int n);
+/* Ring the doorbell. */
+void virtq_kick(struct virtq *vq);
+/*
+ * Wait up to @timeout TSC ticks for the next used element; frees its
+ * chain, sets @len (bytes the device wrote) and returns the head id, or
+ * an error (a head that is not outstanding is VIRTIO_EBADUSED).
+ */
+int virtq_poll(struct virtq *vq, u32 *len, u64 timeout);
+
+#endif

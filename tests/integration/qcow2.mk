@@ -1,0 +1,19 @@
+# qcow2: the disk-level harness used by suite_qcow2.sh, and the libFuzzer
+# target over the qcow2 engine (clang; run briefly by suite_qcow2.sh).
+
+QCOW2_HARNESS := $(BUILD)/tests/qcow2/qcow2_harness
+QCOW2_FUZZ    := $(BUILD)/tests/qcow2/fuzz_qcow2
+QCOW2_ENGINE  := $(filter-out devices/disk_qcow2.c,$(wildcard devices/disk_qcow2_*.c)) vmm/log.c
+
+$(QCOW2_HARNESS): $(BUILD)/obj/tests/integration/qcow2_harness.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS)
+
+$(QCOW2_FUZZ): tests/unit/fuzz/fuzz_qcow2.c $(QCOW2_ENGINE) devices/qcow2.h
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+		-o $@ tests/unit/fuzz/fuzz_qcow2.c $(QCOW2_ENGINE) -lz
+
+.PHONY: qcow2-tools
+qcow2-tools: $(QCOW2_HARNESS) $(QCOW2_FUZZ)
+unit: $(QCOW2_HARNESS)

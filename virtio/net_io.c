@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The virtio-net I/O thread: one epoll loop over the two doorbells, the
+ * backend fd and a stop eventfd.
+ *
+ * Receive: the backend fd is polled only while a receive buffer is held,
+ * so a guest that posts nothing costs nothing and frames wait in the tap
+ * queue. A frame is read into a bounce buffer, then copied into as many
+ * chains as it needs (MRG_RXBUF) and the header written last, when
+ * num_buffers is known.
+ *
+ * Transmit: the ring is drained with kicks disabled, each frame written
+ * with one writev straight from the guest's buffers, one interrupt per
+ * batch.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "virtio/net_int.h"
+#include "vmm/log.h"
+
+enum { EV_STOP, EV_RX_KICK, EV_TX_KICK, EV_BACKEND };
+
+#define RX_BUDGET 64			/* frames per wakeup before notifying */
+#define TX_BUDGET 256
+
+static void stat_add(u64 *p, u64 v)
+{
+	__atomic_store_n(p, *p + v, __ATOMIC_RELAXED);
+}
+
+static void net_break(struct virtio_net *net, const char *why)
+{
+	net->broken = true;
+	virtio_dev_needs_reset(&net->vdev, why);
+}
+
+static bool has(struct virtio_net *net, unsigned int bit)
+{
+	return net->features & (1ULL << bit);
+}
+
+static void backend_poll(struct virtio_net *net, bool on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+				  .data.u64 = EV_BACKEND };
+
+	if (net->tap_polled == on)
+		return;
+	if (epoll_ctl(net->epfd, EPOLL_CTL_MOD, net->nb.fd, &ev) == 0)
+		net->tap_polled = on;
+}
+
+/*
+ * Next receive chain: 1, 0 when the ring is empty (a kick is then asked
+ * for, race-free), -EIO when the ring is broken.
+ */
+static int rx_pop(struct virtio_net *net, struct vq_chain *c)
+{
+	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
+	int r = vq_pop(vq, c);
+
+	if (r == 0) {
+		vq_set_kick(vq, true);
+		r = vq_pop(vq, c);
+	}
+	if (r < 0) {
+		net_break(net, "malformed receive descriptor chain");
+		return r;
+	}
+	if (r && (c->nr_out || c->in_len < (c == net->rx.first ?
+					    NET_HDR_SIZE : 1))) {
+		net_break(net, "receive buffer not writable or too short");
+		return -EIO;
+	}
+	return r;
+}
+
+/* Give back the chains held for a frame we drop; the next frame reuses them. */
+static void rx_drop(struct virtio_net *net)
+{
+	net->vdev.vq[NET_RXQ].last_avail -= net->rx.nbufs;
+	net->rx.nbufs = 0;
+	net->rx.have_first = false;
+	net->rx.len = 0;
+	stat_add(&net->stats.rx_dropped, 1);
+}
+
+/*
+ * Copy the pending frame into guest chains. 1: delivered or dropped,
+ * 0: waiting for more buffers (what is copied so far is kept), -EIO.
+ */
+static int rx_fill(struct virtio_net *net)
+{
+	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
+	struct net_rx *rx = &net->rx;
+	bool mrg = has(net, VIRTIO_NET_F_MRG_RXBUF);
+	u8 wire[NET_HDR_SIZE];
+	unsigned int i;
+
+	while (rx->off < rx->len) {
+		struct vq_chain *c = rx->first;
+		size_t chunk;
+		int r;
+
+		if (rx->nbufs) {
+			if (!mrg || rx->nbufs == vq->size) {
+				rx_drop(net);	/* does not fit the buffers */
+				return 1;
+			}
+			r = rx_pop(net, rx->next);
+			if (r <= 0)
+				return r;
+			c = rx->next;
+		}
+		chunk = MIN(rx->len - rx->off, c->in_len);
+		vq_copy_to_in(c, 0, rx->buf + rx->off, chunk);
+		rx->heads[rx->nbufs] = c->head;
+		rx->lens[rx->nbufs] = (u32)chunk;
+		rx->nbufs++;
+		rx->off += chunk;
+	}
+	rx->hdr.num_buffers = (u16)rx->nbufs;
+	net_hdr_store(&rx->hdr, wire);
+	vq_copy_to_in(rx->first, 0, wire, sizeof(wire));
+	for (i = 0; i < rx->nbufs; i++)
+		vq_push(vq, rx->heads[i], rx->lens[i]);
+	stat_add(&net->stats.rx_frames, 1);
+	stat_add(&net->stats.rx_bytes, rx->len - NET_HDR_SIZE);
+	rx->nbufs = 0;
+	rx->have_first = false;
+	rx->len = 0;
+	return 1;
+}
+
+/* Read one frame from the backend: 1, 0 if none waits, -errno. */
+static int rx_read(struct virtio_net *net)
+{
+	struct net_rx *rx = &net->rx;
+	struct iovec iov = { rx->buf, NET_HDR_SIZE + NET_MAX_FRAME };
+	struct net_hdr h;
+	ssize_t n;
+
+	n = net->nb.ops->recv(&net->nb, &iov, 1);
+	if (n == -EAGAIN || n == -EINTR)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	net_hdr_load(&h, rx->buf);
+	if (n < NET_HDR_SIZE + 14 ||
+	    net_hdr_rx(&h, net->features, 1, &rx->hdr)) {
+		stat_add(&net->stats.rx_dropped, 1);
+		return 1;
+	}
+	rx->len = (size_t)n;
+	rx->off = 0;
+	return 1;
+}
+
+static void rx_process(struct virtio_net *net)
+{
+	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
+	unsigned int budget = RX_BUDGET;
+	u16 used = vq->used_idx;
+	int r;
+
+	while (!net->broken && budget) {
+		if (!net->rx.have_first) {
+			r = rx_pop(net, net->rx.first);
+			if (r <= 0)
+				break;
+			net->rx.have_first = true;
+		}
+		if (!net->rx.len) {
+			r = rx_read(net);
+			if (r < 0)
+				pr_warn_once("%s: read: %s", net->nb.ifname,
+					     strerror(-r));
+			if (r <= 0)
+				break;
+			if (!net->rx.len)
+				continue;	/* dropped */
+		}
+		r = rx_fill(net);
+		if (r <= 0)
+			break;
+		budget--;
+	}
+	/*
+	 * Listen to the backend only while a buffer waits for a frame, or
+	 * to come back for more after the budget ran out.
+	 */
+	backend_poll(net, !net->broken &&
+		     (!budget || (net->rx.have_first && !net->rx.len)));
+	if (vq->used_idx != used)
+		virtio_vq_notify(&net->vdev, vq);
+}
+
+/* Send one chain; false if it was dropped. */
+static bool tx_one(struct virtio_net *net, struct vq_chain *c)
+{
+	struct iovec *iov = net->tx_iov;
+	struct net_hdr g, t;
+	u8 wire[NET_HDR_SIZE];
+	u64 skip = NET_HDR_SIZE;
+	unsigned int i;
+	int n = 1;
+
+	if (c->out_len < NET_HDR_SIZE ||
+	    c->out_len > NET_HDR_SIZE + NET_MAX_FRAME)
+		return false;
+	vq_copy_from_out(c, 0, wire, sizeof(wire));
+	net_hdr_load(&g, wire);
+	if (net_hdr_tx(&g, net->features, c->out_len - NET_HDR_SIZE, &t))
+		return false;
+	net_hdr_store(&t, wire);
+	iov[0].iov_base = wire;
+	iov[0].iov_len = sizeof(wire);
+	for (i = 0; i < c->nr_out; i++) {
+		u64 len = c->iov[i].iov_len;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		iov[n].iov_base = (u8 *)c->iov[i].iov_base + skip;
+		iov[n].iov_len = len - skip;
+		skip = 0;
+		n++;
+	}
+	if (n > IOV_MAX)
+		return false;
+	if (net->nb.ops->send(&net->nb, iov, n) < 0)
+		return false;
+	stat_add(&net->stats.tx_frames, 1);
+	stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_SIZE);
+	return true;
+}
+
+static void tx_process(struct virtio_net *net)
+{
+	struct virtqueue *vq = &net->vdev.vq[NET_TXQ];
+	unsigned int budget = TX_BUDGET;
+	u16 used = vq->used_idx;
+	int r;
+
+	net->tx_more = false;
+	vq_set_kick(vq, false);
+	while (!net->broken) {
+		r = vq_pop(vq, net->tx_chain);
+		if (r == 0) {
+			/* Re-enable, then look again: a kick may have been skipped. */
+			vq_set_kick(vq, true);
+			r = vq_pop(vq, net->tx_chain);
+			if (r == 0)
+				break;
+			vq_set_kick(vq, false);
+		}
+		if (r < 0 || net->tx_chain->nr_in) {
+			net_break(net, "malformed transmit descriptor chain");
+			break;
+		}
+		if (!tx_one(net, net->tx_chain))
+			stat_add(&net->stats.tx_dropped, 1);
+		vq_push(vq, net->tx_chain->head, 0);
+		if (!--budget) {
+			net->tx_more = true;	/* kicks stay off: we come back */
+			break;
+		}
+	}
+	if (vq->used_idx != used)
+		virtio_vq_notify(&net->vdev, vq);
+}
+
+static void drain(int fd)
+{
+	u64 v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pr_warn_once("virtio-net: eventfd read: %s", strerror(errno));
+}
+
+static void *net_io_thread(void *arg)
+{
+	struct virtio_net *net = arg;
+	struct epoll_event ev[4];
+	int i, n;
+
+	rx_process(net);
+	tx_process(net);
+	for (;;) {
+		n = epoll_wait(net->epfd, ev, ARRAY_SIZE(ev),
+			       net->tx_more && !net->broken ? 0 : -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			switch (ev[i].data.u64) {
+			case EV_STOP:
+				return NULL;
+			case EV_RX_KICK:
+				drain(net->vdev.vq[NET_RXQ].kick_fd);
+				/* fall through */
+			case EV_BACKEND:
+				rx_process(net);
+				break;
+			case EV_TX_KICK:
+				drain(net->vdev.vq[NET_TXQ].kick_fd);
+				tx_process(net);
+				break;
+			}
+		}
+		if (n == 0 && net->tx_more)
+			tx_process(net);
+		if (net->broken)
+			backend_poll(net, false);
+	}
+	pr_warn("virtio-net: epoll_wait: %s", strerror(errno));
+	return NULL;
+}
+
+static int ep_add(int epfd, int fd, u32 events, u64 tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	if (fd < 0)
+		return 0;		/* a queue without a doorbell yet */
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+int net_io_start(struct virtio_net *net)
+{
+	int ret;
+
+	if (net->running)
+		return 0;
+	net->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (net->epfd < 0)
+		return -errno;
+	net->broken = false;
+	net->tx_more = false;
+	net->tap_polled = false;
+	net->rx.len = 0;
+	net->rx.nbufs = 0;
+	net->rx.have_first = false;
+	ret = ep_add(net->epfd, net->stop_fd, EPOLLIN, EV_STOP);
+	if (!ret)
+		ret = ep_add(net->epfd, net->vdev.vq[NET_RXQ].kick_fd, EPOLLIN,
+			     EV_RX_KICK);
+	if (!ret)
+		ret = ep_add(net->epfd, net->vdev.vq[NET_TXQ].kick_fd, EPOLLIN,
+			     EV_TX_KICK);
+	if (!ret)
+		ret = ep_add(net->epfd, net->nb.fd, 0, EV_BACKEND);
+	if (!ret)
+		ret = -pthread_create(&net->thread, NULL, net_io_thread, net);
+	if (ret) {
+		close(net->epfd);
+		net->epfd = -1;
+		return ret;
+	}
+	net->running = true;
+	return 0;
+}
+
+void net_io_stop(struct virtio_net *net)
+{
+	u64 one = 1;
+
+	if (!net->running)
+		return;
+	if (write(net->stop_fd, &one, sizeof(one)) < 0)
+		pr_warn("virtio-net: cannot stop the I/O thread: %s",
+			strerror(errno));
+	pthread_join(net->thread, NULL);
+	drain(net->stop_fd);
+	close(net->epfd);
+	net->epfd = -1;
+	net->running = false;
+	/* A frame caught between tap and guest dies with the reset. */
+	if (net->rx.len)
+		stat_add(&net->stats.rx_dropped, 1);
+	net->rx.len = 0;
+	net->rx.nbufs = 0;
+	net->rx.have_first = false;
+}

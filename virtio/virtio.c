@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/* Transport-independent virtio device state (virtio 1.2 sections 2, 3). */
+#include <string.h>
+#include <unistd.h>
+
+#include "virtio/virtio.h"
+#include "vmm/log.h"
+
+/* What the transport and virtqueue code implement for every device. */
+#define VIRTIO_TRANSPORT_FEATURES                                        \
+	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_RING_INDIRECT_DESC) | \
+	 (1ULL << VIRTIO_F_RING_EVENT_IDX))
+
+void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,
+		     const struct guest_mem *mem)
+{
+	unsigned int i;
+
+	memset(vd, 0, sizeof(*vd));
+	vd->ops = ops;
+	vd->mem = mem;
+	pthread_mutex_init(&vd->lock, NULL);
+	/* ACCESS_PLATFORM is never offered: we have no IOMMU. */
+	vd->device_features = (ops->features | VIRTIO_TRANSPORT_FEATURES) &
+			      ~(1ULL << VIRTIO_F_ACCESS_PLATFORM);
+	for (i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		vd->vq[i].mem = mem;
+		vd->vq[i].kick_fd = -1;
+		vd->vq[i].call_fd = -1;
+		vq_reset(&vd->vq[i]);
+	}
+}
+
+u64 virtio_ack_features(struct virtio_dev *vd, u64 features)
+{
+	vd->driver_features = features & vd->device_features;
+	return vd->driver_features;
+}
+
+void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why)
+{
+	bool first;
+
+	pthread_mutex_lock(&vd->lock);
+	first = !(vd->status & VIRTIO_STATUS_NEEDS_RESET);
+	vd->status |= VIRTIO_STATUS_NEEDS_RESET;
+	pthread_mutex_unlock(&vd->lock);
+	if (!first)
+		return;
+	pr_warn("virtio device (id %u) needs reset: %s", vd->ops->device_id,
+		why);
+	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_CONFIG, __ATOMIC_RELAXED);
+	if (vd->tops && vd->tops->config_changed)
+		vd->tops->config_changed(vd);
+}
+
+void virtio_dev_config_changed(struct virtio_dev *vd)
+{
+	pthread_mutex_lock(&vd->lock);
+	vd->config_generation++;
+	pthread_mutex_unlock(&vd->lock);
+	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_CONFIG, __ATOMIC_RELAXED);
+	if (vd->tops && vd->tops->config_changed)
+		vd->tops->config_changed(vd);
+}
+
+void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)
+{
+	u64 one = 1;
+	int fd;
+
+	if (!vq_should_notify(vq))
+		return;
+	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_QUEUE, __ATOMIC_RELAXED);
+	/* The transport may re-point call_fd when the driver moves vectors. */
+	fd = __atomic_load_n(&vq->call_fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
+		pr_warn_once("virtio: interrupt eventfd write failed");
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+
+#include "vmm/cmdline.h"
+#include "vmm/config.h"
+#include "vmm/log.h"
+
+static size_t key_len(const char *word, size_t len)
+{
+	const char *eq = memchr(word, '=', len);
+
+	return eq ? (size_t)(eq - word) : len;
+}
+
+bool cmdline_has_key(const char *line, const char *word)
+{
+	size_t klen = key_len(word, strlen(word));
+	const char *p = line;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		if (n && key_len(p, n) == klen && !memcmp(p, word, klen))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Append " @s" (no space when @out is empty); false when it does not fit. */
+static bool append(char *out, size_t size, size_t *used, const char *s)
+{
+	size_t n = strlen(s), sep = *used ? 1 : 0;
+
+	if (*used + sep + n + 1 > size)
+		return false;
+	if (sep)
+		out[(*used)++] = ' ';
+	memcpy(out + *used, s, n + 1);
+	*used += n;
+	return true;
+}
+
+int cmdline_build(char *out, size_t size, const char *user,
+		  const char *const *extra, char *err, size_t errlen)
+{
+	size_t used = 0;
+
+	if (!user)
+		user = DEFAULT_CMDLINE;
+	if (!size)
+		return set_err(err, errlen, -E2BIG, "no room for a command line");
+	out[0] = '\0';
+	if (*user && !append(out, size, &used, user))
+		goto too_long;
+	for (; extra && *extra; extra++) {
+		if (cmdline_has_key(user, *extra))
+			continue;
+		if (!append(out, size, &used, *extra))
+			goto too_long;
+	}
+	return 0;
+too_long:
+	out[0] = '\0';
+	return set_err(err, errlen, -E2BIG,
+		       "the kernel command line is longer than %zu bytes",
+		       size - 1);
+}

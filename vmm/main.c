@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/* squeeze: argument dispatch, and the only place that prints and exits. */
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/config.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+#define SQUEEZE_VERSION "0.1"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: squeeze run --kernel PATH [options]\n"
+"       squeeze img create|info ...\n"
+"       squeeze --help | --version\n"
+"\n"
+"run options:\n"
+"  --kernel PATH        bzImage (boot protocol >= 2.06), ELF vmlinux or PVH ELF\n"
+"  --initrd PATH        initial ramdisk\n"
+"  --cmdline STRING     kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
+"  --memory SIZE        guest RAM, bytes or with K/M/G/T (default 256M,\n"
+"                       16M to 1T)\n"
+"  --cpus N             vCPUs (default 1, at most 254 or the host's limit)\n"
+"  --console KIND       stdio (default), none, or file=PATH\n"
+"  --disk SPEC          PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID]\n"
+"                       [,cache=writeback|none][,backing=on|off]  (repeatable)\n"
+"  --net SPEC           bridge=BR[,mac=MAC][,tap=NAME] or tap=NAME[,mac=MAC]\n"
+"                       (repeatable)\n"
+"  --verbose            print exit statistics at the end\n"
+"\n"
+"On the stdio console, Ctrl-A x quits (exit status 0) and Ctrl-A Ctrl-A\n"
+"sends a Ctrl-A to the guest.\n"
+"\n"
+"Exit status: 0 when the guest powers off or resets, or on Ctrl-A x;\n"
+"(V << 1) | 1 when the guest writes V to port 0xf4; 1 when the VM fails\n"
+"(the reason and the registers go to stderr); 2 for bad usage or unusable\n"
+"input (nothing is created then); 128 + N on signal N (SIGINT 130,\n"
+"SIGTERM 143, SIGHUP 129), after an orderly shutdown.\n");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	char err[ERR_LEN];
+	struct vm *vm;
+	int ret;
+
+	ret = config_parse(&cfg, argc, argv, err, sizeof(err));
+	if (ret == CONFIG_HELP) {
+		usage(stdout);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s", err);
+		return VM_EXIT_USAGE;
+	}
+	vm_block_signals();
+	ret = vm_create(&vm, &cfg, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return ret;
+	}
+	ret = vm_run(vm);
+	vm_destroy(vm);
+	return ret;
+}
+
+/* vmm/img.c is not in the tree yet: `squeeze img` says so. */
+static int cmd_img(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "squeeze img: not built yet\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("squeeze %s\n", SQUEEZE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "img"))
+		return cmd_img(argc - 1, argv + 1);
+	pr_err("unknown command '%s' (try squeeze --help)", argv[1]);
+	return 2;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/* Building a VM (in an order that finds bad input before any VM exists)
+ * and tearing it down again. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "firmware/acpi.h"
+#include "firmware/layout.h"
+#include "vmm/cmdline.h"
+#include "vmm/log.h"
+#include "vmm/size.h"
+#include "vmm/vm.h"
+#include "vmm/vm_virtio.h"
+
+/* Extra kernel parameters squeeze's devices need: none, ACPI says it all. */
+static const char *const cmdline_extra[] = { NULL };
+
+static void vm_stop_request(void *opaque, enum vm_stop_reason why, int status)
+{
+	struct vm *vm = opaque;
+	u64 one = 1;
+
+	if (__atomic_exchange_n(&vm->stop_claimed, 1, __ATOMIC_ACQ_REL))
+		return;		/* the first reason wins */
+	vm->stop_reason = why;
+	vm->stop_status = status;
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
+		pr_warn("cannot wake the main loop: %s", strerror(errno));
+}
+
+/* /dev/kvm's vCPU limit, checked before anything is created. */
+static int check_cpus(struct vm *vm, char *err, size_t errlen)
+{
+	u32 max;
+	int ret;
+
+	vm->have_kvm = true;	/* kvm_close() also undoes a failed kvm_open() */
+	ret = kvm_open(&vm->kvm, err, errlen);
+	if (ret)
+		return ret;
+	max = MIN(vm->kvm.max_vcpus, (u32)CONFIG_MAX_CPUS);
+	if (vm->cfg->cpus > max)
+		return set_err(err, errlen, -EINVAL,
+			       "--cpus %u is more than this host's maximum of %u",
+			       vm->cfg->cpus, max);
+	return 0;
+}
+
+static int alloc_memory(struct vm *vm, char *err, size_t errlen)
+{
+	char size[16];
+	int ret = guest_mem_alloc(&vm->mem, vm->cfg->mem_size);
+
+	if (ret) {
+		format_size(vm->cfg->mem_size, size, sizeof(size));
+		return set_err(err, errlen, ret,
+			       "--memory %s: cannot map guest RAM: %s", size,
+			       strerror(-ret));
+	}
+	return 0;
+}
+
+static int add_devices(struct vm *vm, char *err, size_t errlen)
+{
+	int ret;
+
+	serial_init(&vm->serial, &vm->irq, IRQ_COM1, &console_serial_ops,
+		    &vm->con);
+	rtc_init(&vm->rtc);
+	i8042_init(&vm->i8042, &vm->exit);
+	pm_init(&vm->pm, &vm->exit, &vm->irq);
+	vm->have_devices = true;
+	ret = serial_register(&vm->serial, &vm->pio, PORT_COM1);
+	if (!ret)
+		ret = rtc_register(&vm->rtc, &vm->pio);
+	if (!ret)
+		ret = i8042_register(&vm->i8042, &vm->pio);
+	if (!ret)
+		ret = pm_register(&vm->pm, &vm->pio);
+	if (ret)
+		return set_err(err, errlen, ret,
+			       "cannot register the legacy devices: %s",
+			       strerror(-ret));
+	return 0;
+}
+
+/* ACPI tables, then kernel, initrd, command line and boot page tables. */
+static int load_guest(struct vm *vm, struct boot_entry *entry, char *err,
+		      size_t errlen)
+{
+	struct acpi_config ac = { .nr_cpus = vm->cfg->cpus, .pci = true };
+	struct boot_config bc = { .ki = &vm->ki, .nr_cpus = vm->cfg->cpus };
+	char *cmdline = malloc(LAYOUT_CMDLINE_MAX);
+	int ret;
+
+	if (!cmdline)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	ret = cmdline_build(cmdline, LAYOUT_CMDLINE_MAX, vm->cfg->cmdline,
+			    cmdline_extra, err, errlen);
+	if (ret)
+		goto free_cmdline;
+	bc.cmdline = cmdline;
+	bc.rsdp_addr = acpi_build(&vm->mem, &ac, err, errlen);
+	if (!bc.rsdp_addr) {
+		ret = -EINVAL;
+		goto free_cmdline;
+	}
+	ret = boot_setup(&vm->mem, &bc, entry, err, errlen);
+free_cmdline:
+	free(cmdline);
+	return ret;
+}
+
+static int create_vcpus(struct vm *vm, const struct boot_entry *entry,
+			char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *cpuid = kvm_supported_cpuid(&vm->kvm);
+	int ret = 0;
+	u32 i;
+
+	if (!cpuid)
+		return set_err(err, errlen, -errno,
+			       "KVM_GET_SUPPORTED_CPUID failed");
+	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		ret = set_err(err, errlen, -ENOMEM, "out of memory");
+		goto free_cpuid;
+	}
+	for (i = 0; i < vm->cfg->cpus && !ret; i++) {
+		ret = vcpu_init(&vm->vcpus[i], &vm->kvm, i, vm->cfg->cpus,
+				cpuid, err, errlen);
+		vm->nr_vcpus = i + 1;	/* vcpu_destroy() copes with half-init */
+	}
+	if (!ret)
+		ret = vcpu_set_boot_regs(&vm->vcpus[0], entry, err, errlen);
+free_cpuid:
+	free(cpuid);
+	return ret;
+}
+
+/* Everything that only reads files and checks limits: exit 2 on failure. */
+static int vm_check_inputs(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int ret;
+
+	ret = kernel_image_open(&vm->ki, cfg->kernel, cfg->initrd,
+				cfg->mem_size, err, errlen);
+	if (ret)
+		return VM_EXIT_USAGE;
+	vm->have_ki = true;
+	ret = check_cpus(vm, err, errlen);
+	if (ret)
+		return ret == -EINVAL ? VM_EXIT_USAGE : VM_EXIT_FAILED;
+	if (alloc_memory(vm, err, errlen))
+		return VM_EXIT_USAGE;
+	if (console_open(&vm->con, cfg, err, errlen)) {
+		console_close(&vm->con);
+		return VM_EXIT_USAGE;
+	}
+	vm->have_con = true;
+	return 0;
+}
+
+static int vm_build(struct vm *vm, char *err, size_t errlen)
+{
+	struct boot_entry entry;
+	int ret;
+
+	if (add_devices(vm, err, errlen))
+		return VM_EXIT_FAILED;
+	vm->have_virtio = true;	/* teardown also undoes a failed setup */
+	ret = vm_virtio_setup(vm, vm->cfg, err, errlen);
+	if (ret)
+		return ret == -ENOMEM || ret == -EIO ? VM_EXIT_FAILED :
+						      VM_EXIT_USAGE;
+	if (kvm_create_vm(&vm->kvm, &vm->mem, err, errlen))
+		return VM_EXIT_FAILED;
+	ret = load_guest(vm, &entry, err, errlen);
+	if (ret)
+		return ret == -ENOMEM ? VM_EXIT_FAILED : VM_EXIT_USAGE;
+	if (vcpu_signal_setup(err, errlen) ||
+	    create_vcpus(vm, &entry, err, errlen))
+		return VM_EXIT_FAILED;
+	return 0;
+}
+
+int vm_create(struct vm **out, const struct vm_config *cfg, char *err,
+	      size_t errlen)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int ret;
+
+	*out = NULL;
+	if (!vm)
+		return set_err(err, errlen, VM_EXIT_FAILED, "out of memory");
+	vm->cfg = cfg;
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	vm->irq = (struct irq_ctl){ &kvm_irq_ops, &vm->kvm };
+	vm->exit = (struct exit_sink){ vm_stop_request, vm };
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0) {
+		ret = set_err(err, errlen, VM_EXIT_FAILED, "eventfd: %s",
+			      strerror(errno));
+		goto destroy;
+	}
+	ret = vm_check_inputs(vm, err, errlen);
+	if (!ret)
+		ret = vm_build(vm, err, errlen);
+	if (ret)
+		goto destroy;
+	vm->vcpu_env = (struct vcpu_env){
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.exit = &vm->exit,
+		.stopping = &vm->stopping,
+	};
+	*out = vm;
+	return 0;
+destroy:
+	vm_destroy(vm);
+	return ret;
+}
+
+static void destroy_devices(struct vm *vm)
+{
+	pm_destroy(&vm->pm);
+	i8042_destroy(&vm->i8042);
+	rtc_destroy(&vm->rtc);
+	serial_destroy(&vm->serial);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	u32 i;
+
+	if (!vm)
+		return;
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	if (vm->have_virtio)
+		vm_virtio_teardown(vm);
+	if (vm->have_devices)
+		destroy_devices(vm);
+	if (vm->have_kvm)
+		kvm_close(&vm->kvm);
+	if (vm->have_con)
+		console_close(&vm->con);
+	guest_mem_free(&vm->mem);
+	if (vm->have_ki)
+		kernel_image_close(&vm->ki);
+	bus_destroy(&vm->mmio);
+	bus_destroy(&vm->pio);
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	free(vm);
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/* The main thread while the VM runs: console input, signals, stop requests. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+enum { POLL_STOP, POLL_SIGNAL, POLL_WAKE, POLL_INPUT, POLL_NR };
+
+static void shutdown_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void vm_block_signals(void)
+{
+	sigset_t set;
+
+	shutdown_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* A closed stdout must not kill us mid-way: writes just fail. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int start_vcpus(struct vm *vm)
+{
+	char err[ERR_LEN];
+	u32 i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (vcpu_start(&vm->vcpus[i], &vm->vcpu_env, err,
+			       sizeof(err))) {
+			pr_err("%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void stop_vcpus(struct vm *vm)
+{
+	u32 i;
+
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_stop(&vm->vcpus[i]);
+}
+
+static int read_signal(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	return si.ssi_signo;
+}
+
+/* Wait for the reason to stop; returns the exit status. */
+static int main_loop(struct vm *vm, int sfd)
+{
+	struct pollfd p[POLL_NR] = {
+		[POLL_STOP] = { .fd = vm->stop_fd, .events = POLLIN },
+		[POLL_SIGNAL] = { .fd = sfd, .events = POLLIN },
+		[POLL_WAKE] = { .fd = vm->con.wake_fd, .events = POLLIN },
+		[POLL_INPUT] = { .events = POLLIN },
+	};
+	int sig;
+
+	for (;;) {
+		/* Read input only while the guest's FIFO has room for it. */
+		p[POLL_INPUT].fd = vm->con.in_fd >= 0 &&
+				   serial_rx_space(&vm->serial) ?
+				   vm->con.in_fd : -1;
+		if (poll(p, POLL_NR, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("poll: %s", strerror(errno));
+			return VM_EXIT_FAILED;
+		}
+		if (p[POLL_STOP].revents)
+			return vm->stop_status;
+		if (p[POLL_SIGNAL].revents) {
+			sig = read_signal(sfd);
+			if (sig)
+				return 128 + sig;
+		}
+		if ((p[POLL_WAKE].revents || p[POLL_INPUT].revents) &&
+		    console_input(&vm->con, &vm->serial))
+			return 0;	/* Ctrl-A x */
+	}
+}
+
+static void report(struct vm *vm)
+{
+	u32 i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].fail[0])
+			fprintf(stderr, "squeeze: %s", vm->vcpus[i].fail);
+	if (vm->cfg->verbose)
+		pr_info("unhandled accesses: %llu port I/O, %llu MMIO",
+			(unsigned long long)vm->pio.unhandled,
+			(unsigned long long)vm->mmio.unhandled);
+}
+
+int vm_run(struct vm *vm)
+{
+	sigset_t set;
+	int sfd, status;
+
+	shutdown_signals(&set);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		pr_err("signalfd: %s", strerror(errno));
+		return VM_EXIT_FAILED;
+	}
+	if (start_vcpus(vm))
+		status = VM_EXIT_FAILED;
+	else
+		status = main_loop(vm, sfd);
+	stop_vcpus(vm);
+	/* The terminal first, so that the report is readable. */
+	console_close(&vm->con);
+	report(vm);
+	close(sfd);
+	return status;
+}
