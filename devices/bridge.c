@@ -90,8 +90,12 @@ int bridge_check(const char *bridge, enum bridge_kind *kind, char *err,
 		*kind = BRIDGE_LINUX;
 		return 0;
 	}
-	/* ovs-system, the datapath device, is "openvswitch" too: ask OVS. */
-	if (!strcmp(drv, "openvswitch") && is_ovs_bridge(bridge)) {
+	/*
+	 * Anything else may still be an OVS bridge: "openvswitch" with the
+	 * kernel datapath (so is ovs-system, which is not a bridge), a tap
+	 * with the userspace one. OVS itself knows.
+	 */
+	if (is_ovs_bridge(bridge)) {
 		*kind = BRIDGE_OVS;
 		return 0;
 	}

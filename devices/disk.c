@@ -142,10 +142,7 @@ static const struct disk_ops *disk_format_ops(struct disk *d,
 
 	switch (c->format) {
 	case DISK_FMT_QCOW2:
-		/* The qcow2 engineer's disk_qcow2_ops is not in the tree yet. */
-		set_err(err, errlen, -ENOTSUP,
-			"disk %s: qcow2 support not built", c->path);
-		return NULL;
+		return &disk_qcow2_ops;
 	case DISK_FMT_RAW:
 		return &disk_raw_ops;
 	case DISK_FMT_UNSPECIFIED:

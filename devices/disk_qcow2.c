@@ -188,6 +188,52 @@ static int run_len(struct qcow2 *q, u64 voff, u64 len, const struct qcow2_map *m
 	return 0;
 }
 
+static void fast_done(void *opaque, s64 res)
+{
+	struct disk_req *req = opaque;
+	int ret = 0;
+
+	if (res < 0)
+		ret = res;
+	else if ((u64)res < req->len && req->op == DISK_OP_WRITE)
+		ret = -EIO;
+	else if ((u64)res < req->len)	/* past the end of the file: zeros */
+		iov_zero(req->iov, req->iovcnt, res, req->len - res);
+	req->done(req, ret);
+}
+
+/*
+ * The common case without any allocation: the whole request is one
+ * host-contiguous run of private clusters, handed to the ring as it is.
+ * 1: not that case; 0: queued; -errno: failed.
+ */
+static int try_fast(struct qcow2_disk *qd, struct disk_req *req)
+{
+	bool write = req->op == DISK_OP_WRITE;
+	struct qcow2 *q = qd->q;
+	struct qcow2_map m;
+	u64 run, host;
+	int ret;
+
+	if (!req->len || (write && q->corrupt))
+		return 1;
+	ret = qcow2_map(q, req->offset, &m);
+	if (ret || m.kind != QCOW2_NORMAL ||
+	    (write && !(m.l2e & QCOW2_COPIED)))
+		return 1;	/* the slow path reports errors */
+	ret = run_len(q, req->offset, req->len, &m, write, &run);
+	if (ret || run != req->len)
+		return 1;
+	host = m.host + (req->offset & (q->cluster_size - 1));
+	if (write)
+		ret = aio_writev(qd->aio, q->fd, host, req->iov, req->iovcnt,
+				 fast_done, req);
+	else
+		ret = aio_readv(qd->aio, q->fd, host, req->iov, req->iovcnt,
+				fast_done, req);
+	return ret == -EBUSY ? 1 : ret;
+}
+
 static int do_read(struct qcow2_disk *qd, struct qreq *r)
 {
 	const struct disk_req *req = r->req;
@@ -295,6 +341,11 @@ static int qcow2_submit(struct disk *d, struct disk_req *req)
 
 	if (ret)
 		return ret;
+	if (req->op == DISK_OP_READ || req->op == DISK_OP_WRITE) {
+		ret = try_fast(qd, req);
+		if (ret <= 0)
+			return ret;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;

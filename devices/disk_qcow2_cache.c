@@ -17,6 +17,7 @@ int qcow2_cache_init(struct qcow2_cache *c, unsigned int nr, u64 csize)
 
 	c->nr = nr;
 	c->tick = 0;
+	c->last = 0;
 	c->e = calloc(nr, sizeof(*c->e));
 	if (!c->e)
 		return -ENOMEM;
@@ -45,9 +46,15 @@ static struct qcow2_cache_entry *lookup(struct qcow2_cache *c, u64 off)
 {
 	unsigned int i;
 
+	/* Sequential and local access hits the same table again. */
+	if (c->e[c->last].off == off) {
+		c->e[c->last].lru = ++c->tick;
+		return &c->e[c->last];
+	}
 	for (i = 0; i < c->nr; i++) {
 		if (c->e[i].off == off) {
 			c->e[i].lru = ++c->tick;
+			c->last = i;
 			return &c->e[i];
 		}
 	}
@@ -121,6 +128,7 @@ static int get(struct qcow2 *q, struct qcow2_cache *c, u64 off, bool is_l2,
 	}
 	e->off = off;
 	e->lru = ++c->tick;
+	c->last = e - c->e;
 	*out = e;
 	return 0;
 }

@@ -41,7 +41,7 @@ int qcow2_check_cluster(struct qcow2 *q, u64 off, const char *what, u64 idx,
 	const char *why = NULL;
 	char where[48] = "";
 
-	if (off % cs)
+	if (off & (cs - 1))
 		why = "unaligned";
 	else if (off > q->file_end || q->file_end - off < cs)
 		why = "outside the file";
@@ -75,12 +75,12 @@ static int l2_table_off(struct qcow2 *q, u64 l1i, u64 *off)
 int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 		   struct qcow2_map *m)
 {
-	u64 off;
+	u64 off, len;
 
 	m->l2e = l2e;
 	if (l2e & QCOW2_COMPRESSED) {
 		m->kind = QCOW2_COMPRESSED_KIND;
-		return 0;
+		return qcow2_compressed_span(q, l2e, &off, &len);
 	}
 	if (l2e & QCOW2_L2_RESERVED)
 		return qcow2_corrupt(q, "qcow2: L2 table entry %llu of L1 index %llu has reserved bits set",

@@ -4,7 +4,8 @@
 #include "devices/i8042.h"
 #include "firmware/layout.h"
 
-#define OUTPORT_RESET	0x01	/* bit 0 of the output port: CPU reset, active low */
+/* bit 0 of the output port: CPU reset, active low */
+#define OUTPORT_RESET	0x01
 #define CTR_DEFAULT	0x30	/* both ports' clocks disabled, no IRQs */
 
 void i8042_init(struct i8042 *k, const struct exit_sink *exit)

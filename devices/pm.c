@@ -76,7 +76,8 @@ static u8 block_byte(const struct pm *pm, u64 off, u32 tmr)
 	case OFF_TMR: case OFF_TMR + 1: case OFF_TMR + 2: case OFF_TMR + 3:
 		return tmr >> (8 * (off - OFF_TMR));
 	default:
-		return 0;	/* reserved bytes and the write-only reset reg */
+		/* reserved bytes and the write-only reset reg */
+		return 0;
 	}
 }
 
@@ -102,14 +103,16 @@ static void write_byte(struct pm *pm, u64 off, u8 v)
 {
 	switch (off) {
 	case OFF_STS: case OFF_STS + 1:
-		pm->sts &= ~(v << (8 * (off - OFF_STS)));	/* write 1 to clear */
+		/* write 1 to clear */
+		pm->sts &= ~(v << (8 * (off - OFF_STS)));
 		break;
 	case OFF_EN: case OFF_EN + 1:
 		set_byte(&pm->en, off - OFF_EN, v);
 		break;
 	case OFF_CNT: case OFF_CNT + 1:
 		set_byte(&pm->cnt, off - OFF_CNT, v);
-		pm->cnt |= PM1_CNT_SCI_EN;	/* no SMI_CMD: always ACPI mode */
+		/* no SMI_CMD: always ACPI mode */
+		pm->cnt |= PM1_CNT_SCI_EN;
 		break;
 	}
 }

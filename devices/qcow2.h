@@ -140,6 +140,7 @@ struct qcow2_cache_entry {
 
 struct qcow2_cache {
 	unsigned int nr;
+	unsigned int last;		/* index of the last hit */
 	u64 tick;
 	struct qcow2_cache_entry *e;
 };
@@ -267,6 +268,9 @@ struct qcow2_create_opts {
 	const char *backing;		/* as stored in the image, or NULL */
 	const char *backing_fmt;	/* "qcow2" or "raw" */
 };
+/* Would these options make a valid image? (Nothing is written.) */
+int qcow2_create_check(const struct qcow2_create_opts *o, char *err,
+		       size_t errlen);
 int qcow2_create_fd(int fd, const struct qcow2_create_opts *o, char *err,
 		    size_t errlen);
 

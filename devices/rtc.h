@@ -28,7 +28,8 @@
 #define RTC_REG_B	0x0b
 #define RTC_REG_C	0x0c
 #define RTC_REG_D	0x0d
-#define RTC_CENTURY	0x32		/* the ACPI FADT CENTURY field's usual index */
+/* the ACPI FADT CENTURY field's usual index */
+#define RTC_CENTURY	0x32
 
 #define RTC_A_UIP	0x80
 #define RTC_B_SET	0x80

@@ -66,8 +66,10 @@ static int tap_attach(struct net_backend *nb, struct tap *t, const char *name,
 	if (ret == -EINVAL)
 		return set_err(err, errlen, ret,
 			       "%s exists and is not a usable tap", name);
-	return set_err(err, errlen, ret, "cannot create tap %s: %s%s", name,
-		       strerror(-ret), cap_hint(ret));
+	return set_err(err, errlen, ret, "cannot create tap%s%s: %s%s",
+		       strchr(name, '%') ? "" : " ",
+		       strchr(name, '%') ? "" : name, strerror(-ret),
+		       cap_hint(ret));
 done:
 	snprintf(nb->ifname, IFNAMSIZ, "%s", ifr.ifr_name);
 	return 0;

@@ -134,7 +134,8 @@ u64 acpi_build(const struct guest_mem *mem, const struct acpi_config *c,
 	if (!rsdp) {
 		set_err(err, errlen, -EFAULT,
 			"ACPI: guest RAM does not cover 0x%llx..0x%llx",
-			LAYOUT_ACPI_START, LAYOUT_ACPI_START + LAYOUT_ACPI_SIZE);
+			LAYOUT_ACPI_START,
+			LAYOUT_ACPI_START + LAYOUT_ACPI_SIZE);
 		return 0;
 	}
 	n = build_tables(&area, c, tables);

@@ -68,9 +68,12 @@ u64 acpi_build_fadt(struct acpi_area *area, u64 dsdt, u64 facs)
 		return 0;
 	acpi_header_init(&f->hdr, "FACP", sizeof(*f), FADT_REVISION);
 	f->minor_version = FADT_MINOR_VERSION;
-	/* 32- and 64-bit pointers agree, as ACPICA checks. */
+	/*
+	 * The FACS is below 4 GiB, so only FIRMWARE_CTRL: the spec wants
+	 * X_FIRMWARE_CTRL zero then (Linux lists a FACS twice otherwise).
+	 * The two DSDT pointers may both be set, and agree.
+	 */
 	f->firmware_ctrl = facs;
-	f->x_firmware_ctrl = facs;
 	f->dsdt = dsdt;
 	f->x_dsdt = dsdt;
 	fill_pm_blocks(f);

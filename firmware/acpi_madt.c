@@ -83,7 +83,8 @@ u64 acpi_build_mcfg(struct acpi_area *area)
 		.base = LAYOUT_PCI_ECAM_START,
 		.segment = 0,
 		.start_bus = 0,
-		.end_bus = LAYOUT_PCI_ECAM_SIZE / MiB - 1,	/* 1 MiB a bus */
+		/* ECAM takes 1 MiB per bus. */
+		.end_bus = LAYOUT_PCI_ECAM_SIZE / MiB - 1,
 	};
 	struct acpi_mcfg *m;
 	u64 gpa;

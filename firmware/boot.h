@@ -15,7 +15,8 @@
 enum kernel_kind {
 	KERNEL_BZIMAGE,			/* boot protocol >= 2.06, 64-bit entry */
 	KERNEL_ELF,			/* ELF vmlinux, 64-bit entry at e_entry */
-	KERNEL_PVH,			/* ELF with XEN_ELFNOTE_PHYS32_ENTRY */
+	KERNEL_PVH,			/* ELF with XEN_ELFNOTE_PHYS32_ENTRY;
+					 * wins over e_entry (Debian's has it) */
 };
 
 /* One piece of the file copied to guest-physical @paddr, zero-filled to @memsz. */
@@ -33,17 +34,17 @@ struct kernel_image {
 	u8 *data;			/* whole file, malloc'd */
 	u64 size;
 	u16 protocol;			/* bzImage: header version, e.g. 0x20f */
-	u64 entry;			/* physical entry: bzImage load + 0x200,
-					 * ELF e_entry made physical, PVH note */
+	u64 entry;			/* physical: bzImage load + 0x200,
+					 * ELF e_entry, or the PVH note's */
 	u8 *initrd;			/* whole initrd, malloc'd; NULL if none */
 	u64 initrd_size;
 
 	/* Worked out and validated by kernel_image_open() for boot_setup(). */
 	struct kernel_segment seg[KERNEL_MAX_SEGMENTS];
-	unsigned int nr_segs;		/* bzImage: 1, the protected-mode part */
-	u64 kernel_end;			/* above all the kernel uses (init_size) */
+	unsigned int nr_segs;		/* bzImage: 1, protected-mode code */
+	u64 kernel_end;			/* above all the kernel needs */
 	u64 initrd_addr;		/* page-aligned, highest that fits */
-	u64 cmdline_max;		/* longest command line without the NUL */
+	u64 cmdline_max;		/* longest cmdline, without NUL */
 	u64 mem_size;			/* the VM size it was checked against */
 };
 
@@ -72,8 +73,8 @@ struct boot_entry {
 	u64 cr3;			/* LONG: LAYOUT_PML4 */
 	u64 gdt_base;			/* LAYOUT_GDT */
 	u16 gdt_limit;
-	u16 code_sel;			/* LONG: BOOT_GDT_CODE64, PVH: BOOT_GDT_CODE32 */
-	u16 data_sel;			/* BOOT_GDT_DATA for ds, es, fs, gs, ss */
+	u16 code_sel;			/* BOOT_GDT_CODE64 or _CODE32 (PVH) */
+	u16 data_sel;			/* BOOT_GDT_DATA: ds es fs gs ss */
 };
 
 /*
@@ -98,7 +99,7 @@ struct boot_config {
 	const struct kernel_image *ki;
 	const char *cmdline;		/* final, with squeeze's additions */
 	u32 nr_cpus;
-	u64 rsdp_addr;			/* where acpi_build() put the RSDP */
+	u64 rsdp_addr;			/* acpi_build()'s result; 0: none */
 };
 
 /*

@@ -127,7 +127,7 @@ struct hvm_start_info {
 	u64 modlist_paddr;		/* array of struct hvm_modlist_entry */
 	u64 cmdline_paddr;
 	u64 rsdp_paddr;
-	u64 memmap_paddr;		/* version 1: hvm_memmap_table_entry[] */
+	u64 memmap_paddr;		/* version 1+: memmap table */
 	u32 memmap_entries;
 	u32 reserved;
 } __packed;

@@ -16,6 +16,7 @@
  */
 
 #define SECTOR 512ULL
+#define DIV_ROUND_UP_MIB(x) ((x) / MiB + !!((x) % MiB))
 #define ENTRY64_OFFSET 0x200
 #define HDR_END(field) \
 	(offsetof(struct setup_header, field) + \
@@ -87,16 +88,18 @@ static int check_fit(struct kernel_image *ki, const struct setup_header *h,
 	u64 low_top = kernel_low_ram_top(ki->mem_size);
 	u64 run = MAX(load, (u64)h->pref_address);
 	u64 init = h->init_size ? h->init_size : payload;
+	u64 need;
 
-	if (load > low_top || payload > low_top - load || run > low_top ||
-	    init > low_top - run)
+	/* pref_address is the file's: saturate instead of wrapping. */
+	need = run > ~0ULL - init ? ~0ULL : run + init;
+	need = MAX(need, load + payload);	/* both below 2^32 */
+	if (need > low_top)
 		return set_err(err, errlen, -ENOMEM,
-			       "kernel %s: needs 0x%llx bytes of RAM from 0x%llx, the VM has %llu MiB below 0x%llx",
-			       path, (unsigned long long)init,
-			       (unsigned long long)run,
-			       (unsigned long long)(low_top / MiB),
-			       (unsigned long long)low_top);
-	ki->kernel_end = MAX(load + payload, run + init);
+			       "kernel %s: needs RAM up to 0x%llx (%llu MiB) to start, the VM has %llu MiB of low RAM",
+			       path, (unsigned long long)need,
+			       (unsigned long long)DIV_ROUND_UP_MIB(need),
+			       (unsigned long long)(low_top / MiB));
+	ki->kernel_end = need;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
  */
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define ELF_CMDLINE_MAX 2047
 
 struct elf_info {
 	bool is64;
@@ -137,7 +138,8 @@ static int scan_notes(const struct kernel_image *ki, const Elf64_Phdr *ph,
 		memcpy(&namesz, n, 4);
 		memcpy(&descsz, n + 4, 4);
 		memcpy(&type, n + 8, 4);
-		total = 12 + ALIGN_UP((u64)namesz, 4) + ALIGN_UP((u64)descsz, 4);
+		total = 12 + ALIGN_UP((u64)namesz, 4) +
+			ALIGN_UP((u64)descsz, 4);
 		if (total > left)
 			return bad(path, err, errlen, "truncated ELF note");
 		if (namesz == 4 && !memcmp(n + 12, "Xen", 4) &&
@@ -267,7 +269,8 @@ int elf_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
 			return bad(path, err, errlen,
 				   "entry point is not inside a loaded segment");
 	}
-	ki->cmdline_max = LAYOUT_CMDLINE_MAX - 1;
+	/* Linux (vmlinux, or PVH) keeps COMMAND_LINE_SIZE = 2048 bytes. */
+	ki->cmdline_max = ELF_CMDLINE_MAX;
 	*initrd_end = kernel_low_ram_top(ki->mem_size);
 	return 0;
 }

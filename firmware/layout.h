@@ -54,11 +54,13 @@
 /* --- Interrupts (GSIs on the in-kernel IOAPIC) --- */
 #define IRQ_COM1		4
 /*
- * The MADT says ISA IRQ 0 (the PIT) arrives on this GSI, the PC convention
- * (IOAPIC pin 2). The GSI routing must send the PIT there; 0 drops the
- * override and leaves IRQ 0 on pin 0 (KVM's default routing).
+ * The GSI the PIT's ISA IRQ 0 arrives on, as the MADT tells the guest.
+ * KVM's in-kernel PIT raises GSI 0, and vmm/kvm.c keeps KVM's default
+ * routing (GSI n -> IOAPIC pin n), so 0: no interrupt source override.
+ * The PC convention, 2, needs an IRQ0 -> GSI 2 override (the MADT emits it
+ * when this is not 0) and a GSI 0 -> IOAPIC pin 2 route in vmm/kvm.c.
  */
-#define IRQ_PIT_GSI		2
+#define IRQ_PIT_GSI		0
 #define IRQ_SCI			9
 #define IRQ_IOAPIC_PINS		24		/* MSI routes use GSIs from here */
 

@@ -4,7 +4,7 @@
 # emulates guest code (KVM's PVM flavour) a Linux userspace would take
 # hours, so it says so and boots the tiny hello guest instead.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 . tests/integration/lib.sh
 
 deb=build/debian

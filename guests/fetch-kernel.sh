@@ -34,11 +34,19 @@ fi
 [ -n "$pkg" ] || { echo "fetch-kernel: cannot resolve $meta" >&2; exit 1; }
 ver=${pkg#linux-image-}
 
+# apt-get download writes into the current directory.
+download() { (cd "$out/dl" && apt-get download -q "$pkg"); }
 mkdir -p "$out/dl"
 if ! ls "$out/dl/${pkg}"_*.deb >/dev/null 2>&1; then
 	echo "fetch-kernel: downloading $pkg"
-	# apt-get download writes into the current directory.
-	(cd "$out/dl" && apt-get download -q "$pkg")
+	if ! download; then
+		# Stale package lists name a version the archive no longer has.
+		echo "fetch-kernel: download failed; apt-get update and retry"
+		apt-get update -qq
+		pkg=$(resolve)
+		ver=${pkg#linux-image-}
+		download
+	fi
 fi
 deb=$(ls "$out/dl/${pkg}"_*.deb | tail -n 1)
 

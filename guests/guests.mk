@@ -40,7 +40,8 @@ DEBIAN_STAMP	:= $(DEBIAN)/.stamp
 INITRAMFS	:= $(DEBIAN)/initramfs.cpio.gz
 SCENARIOS	:= $(wildcard guests/scenarios/*.sh)
 
-$(DEBIAN_STAMP): guests/fetch-kernel.sh
+# Refetch by removing $(DEBIAN_STAMP).
+$(DEBIAN_STAMP):
 	guests/fetch-kernel.sh $(DEBIAN)
 
 $(INITRAMFS): $(DEBIAN_STAMP) guests/mkinitramfs.sh guests/init $(SCENARIOS)

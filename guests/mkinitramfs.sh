@@ -23,11 +23,12 @@ ver=$(cat "$dir/version")
 moddir=$dir/root/lib/modules/$ver/kernel
 [ -d "$moddir" ] || die "no modules in $moddir"
 [ -x "$busybox" ] || die "$busybox missing (apt-get install busybox-static)"
-file -L "$busybox" | grep -q 'statically linked' ||
-	die "$busybox is not statically linked (install busybox-static)"
-for tool in cpio gzip; do
+for tool in cpio gzip readelf; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
+# A dynamic busybox would need a libc the initramfs does not have.
+readelf -l "$busybox" | grep -q INTERP &&
+	die "$busybox is dynamically linked (install busybox-static)"
 
 stage=$(mktemp -d "$dir/initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT

@@ -27,6 +27,9 @@
 #include "vmm/log.h"
 
 #define BLK_QUEUE_SIZE	256
+#ifndef BLK_POLL_NS
+#define BLK_POLL_NS	(getenv("BLKPOLL") ? strtoull(getenv("BLKPOLL"), 0, 0) : 0)
+#endif
 
 enum blk_event { BLK_EV_STOP, BLK_EV_DISK, BLK_EV_QUEUE };
 
@@ -84,6 +87,7 @@ struct virtio_blk {
 	pthread_t thread;
 	bool running;
 	bool stopping;			/* draining: push nothing more */
+	bool stop_requested;		/* set by blk_stop(), polled */
 	int stop_fd;
 	int epoll_fd;
 	struct vq_chain chain;		/* scratch for vq_pop() */
@@ -202,34 +206,108 @@ static bool blk_handle(struct blk_queue *q, const struct vq_chain *c)
 	return true;
 }
 
-static void blk_drain_queue(struct blk_queue *q)
+/* Has the driver made chains available that we have not taken? */
+static bool blk_avail_pending(const struct virtqueue *vq)
 {
-	struct virtqueue *vq = q->vq;
+	return le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE)) !=
+	       vq->last_avail;
+}
+
+/* Handle every available chain; false once the queue is broken. */
+static bool blk_pop_all(struct blk_queue *q)
+{
 	struct vq_chain *c = &q->blk->chain;
 	int r;
 
-	while (!vq->broken) {
-		/* No doorbells while we are looking anyway. */
-		vq_set_kick(vq, false);
-		while ((r = vq_pop(vq, c)) == 1)
-			if (!blk_handle(q, c))
-				goto broken;
-		if (r < 0)
-			goto broken;
-		/* A request made available just before re-enabling. */
-		vq_set_kick(vq, true);
-		r = vq_pop(vq, c);
-		if (r == 0)
-			return;
-		if (r < 0 || !blk_handle(q, c))
-			goto broken;
-	}
-	return;
+	while ((r = vq_pop(q->vq, c)) == 1)
+		if (!blk_handle(q, c))
+			return false;
+	return r == 0;
+}
 
-broken:
-	vq->broken = true;
+static void blk_queue_broken(struct blk_queue *q)
+{
+	q->vq->broken = true;
 	virtio_dev_needs_reset(&q->blk->vdev,
 			       "virtio-blk: malformed descriptor chain");
+}
+
+static void blk_drain_queue(struct blk_queue *q)
+{
+	struct virtqueue *vq = q->vq;
+
+	if (vq->broken)
+		return;
+	/* No doorbells while we are looking anyway. */
+	vq_set_kick(vq, false);
+	do {
+		if (!blk_pop_all(q))
+			return blk_queue_broken(q);
+		/* Re-enable, then look again: a chain made available just
+		 * before would otherwise wait for a kick that never comes. */
+		vq_set_kick(vq, true);
+	} while (!vq->broken && blk_avail_pending(vq));
+}
+
+/* End of a batch: one disk kick, at most one interrupt. */
+static void blk_flush_batch(struct virtio_blk *blk)
+{
+	struct disk *d = &blk->disk;
+
+	d->ops->kick(d);
+	if (d->event_fd < 0)
+		d->ops->complete(d);
+	if (blk->q.pushed) {
+		blk->q.pushed = false;
+		virtio_vq_notify(&blk->vdev, blk->q.vq);
+	}
+}
+
+static u64 blk_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+/*
+ * Busy-poll the ring and the disk for a short while before sleeping:
+ * while requests keep coming this saves a sleep and a wake-up on both
+ * sides (the driver need not kick while we poll). Stops after
+ * BLK_POLL_NS without progress, or when asked to stop.
+ */
+static void blk_poll(struct virtio_blk *blk)
+{
+	struct disk *d = &blk->disk;
+	struct virtqueue *vq = blk->q.vq;
+	u64 deadline = blk_now_ns() + BLK_POLL_NS;
+	bool progress;
+
+	if (!BLK_POLL_NS || !d->ops->pending || vq->broken)
+		return;
+	vq_set_kick(vq, false);
+	while (!__atomic_load_n(&blk->stop_requested, __ATOMIC_ACQUIRE)) {
+		progress = false;
+		if (getenv("BLKPOLLD") && d->ops->pending(d)) {
+			d->ops->complete(d);
+			progress = true;
+		}
+		if (blk_avail_pending(vq)) {
+			if (!blk_pop_all(&blk->q))
+				return blk_queue_broken(&blk->q);
+			progress = true;
+		}
+		if (progress) {
+			blk_flush_batch(blk);
+			deadline = blk_now_ns() + BLK_POLL_NS;
+		} else if (blk_now_ns() > deadline) {
+			break;
+		}
+		__builtin_ia32_pause();
+	}
+	blk_drain_queue(&blk->q);	/* re-enables kicks, closes the race */
+	blk_flush_batch(blk);
 }
 
 static void blk_clear_eventfd(int fd)
@@ -281,13 +359,8 @@ static void *blk_thread(void *arg)
 				break;
 			}
 		}
-		d->ops->kick(d);	/* the whole batch in one syscall */
-		if (d->event_fd < 0)
-			d->ops->complete(d);
-		if (blk->q.pushed) {
-			blk->q.pushed = false;
-			virtio_vq_notify(&blk->vdev, blk->q.vq);
-		}
+		blk_flush_batch(blk);	/* the whole batch in one syscall */
+		blk_poll(blk);
 	}
 stop:
 	blk_quiesce(blk);
@@ -364,6 +437,7 @@ static int blk_activate(struct virtio_dev *vd)
 	if (ret)
 		goto free_queue;
 	blk->stopping = false;
+	blk->stop_requested = false;
 	ret = -pthread_create(&blk->thread, NULL, blk_thread, blk);
 	if (ret)
 		goto close_epoll;
@@ -385,6 +459,7 @@ static void blk_stop(struct virtio_blk *blk)
 
 	if (!blk->running)
 		return;
+	__atomic_store_n(&blk->stop_requested, true, __ATOMIC_RELEASE);
 	if (write(blk->stop_fd, &one, sizeof(one)) < 0)
 		pr_warn("virtio-blk: cannot wake the I/O thread");
 	pthread_join(blk->thread, NULL);

@@ -14,7 +14,7 @@
 #include "virtio/net_int.h"
 #include "vmm/log.h"
 
-#define NET_QUEUE_SIZE 256
+#define NET_QUEUE_SIZE 1024
 #define NET_CONFIG_SIZE 10		/* mac, status, max_virtqueue_pairs */
 
 #define BIT(n) (1ULL << (n))

@@ -56,8 +56,9 @@ static void backend_poll(struct virtio_net *net, bool on)
 }
 
 /*
- * Next receive chain: 1, 0 when the ring is empty (a kick is then asked
- * for, race-free), -EIO when the ring is broken.
+ * Next receive chain: 1, 0 when the ring is empty, -EIO when the ring is
+ * broken. Kicks are wanted only while the ring is empty: each refill
+ * doorbell would otherwise cost the driver an exit and us a wakeup.
  */
 static int rx_pop(struct virtio_net *net, struct vq_chain *c)
 {
@@ -65,8 +66,11 @@ static int rx_pop(struct virtio_net *net, struct vq_chain *c)
 	int r = vq_pop(vq, c);
 
 	if (r == 0) {
+		/* Ask for a kick, then look again: one may have been skipped. */
 		vq_set_kick(vq, true);
 		r = vq_pop(vq, c);
+		if (r > 0)
+			vq_set_kick(vq, false);
 	}
 	if (r < 0) {
 		net_break(net, "malformed receive descriptor chain");
@@ -290,6 +294,7 @@ static void *net_io_thread(void *arg)
 	struct epoll_event ev[4];
 	int i, n;
 
+	vq_set_kick(&net->vdev.vq[NET_RXQ], false);
 	rx_process(net);
 	tx_process(net);
 	for (;;) {

@@ -148,7 +148,8 @@ int pci_host_init(struct pci_host *h, struct bus *pio, struct bus *mmio,
 		  char *err, size_t errlen)
 {
 	static const struct pci_id bridge_id = {
-		.vendor = 0x8086, .device = 0x29c0,	/* a Q35-like DRAM ctl */
+		/* A Q35-like DRAM controller. */
+		.vendor = 0x8086, .device = 0x29c0,
 		.subsys_vendor = 0x8086, .subsys = 0x29c0,
 		.class = 0x060000,			/* host bridge */
 	};

@@ -18,7 +18,7 @@
  * may use them as they are; the guest may also size and move them.
  */
 
-#define PCI_CFG_SIZE		256	/* conventional space; ECAM reads 0 above */
+#define PCI_CFG_SIZE		256	/* ECAM reads 0 above it */
 #define PCI_NR_BARS		6
 #define PCI_MAX_SLOTS		32	/* slot 0: host bridge */
 
@@ -56,7 +56,7 @@ struct pci_id {
 	u16 device;
 	u16 subsys_vendor;
 	u16 subsys;
-	u32 class;		/* 24 bits: class << 16 | subclass << 8 | prog-if */
+	u32 class;		/* class << 16 | subclass << 8 | prog-if */
 	u8 revision;
 };
 
@@ -84,7 +84,7 @@ struct pci_dev_ops {
 struct pci_bar {
 	u64 size;			/* power of two >= 16; 0: BAR unused */
 	bool is64;			/* takes this slot and the next */
-	const struct io_ops *ops;	/* MMIO handlers, offset from BAR base */
+	const struct io_ops *ops;	/* MMIO handlers, off from BAR base */
 	void *opaque;
 	u64 mapped_addr;		/* where it is on the MMIO bus */
 	bool mapped;
@@ -100,7 +100,7 @@ struct pci_dev {
 	u8 wmask[PCI_CFG_SIZE];
 	struct pci_bar bar[PCI_NR_BARS];
 	u8 cap_next;			/* where the next capability goes */
-	u8 cap_last;			/* offset of the last capability, or 0 */
+	u8 cap_last;			/* offset of the last cap, or 0 */
 	const struct pci_dev_ops *ops;
 	void *priv;			/* for the model's container */
 	struct pci_host *host;		/* set by pci_host_add() */

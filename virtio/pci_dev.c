@@ -148,7 +148,8 @@ static void bar_update(struct pci_dev *pd, int bar)
 	ret = bus_register(pd->host->mmio, addr, b->size, b->ops, b->opaque);
 	if (ret) {
 		pr_warn_once("pci: BAR at 0x%llx (slot %u) not mapped: %s",
-			     (unsigned long long)addr, pd->slot, strerror(-ret));
+			     (unsigned long long)addr, pd->slot,
+			     strerror(-ret));
 		return;
 	}
 	b->mapped = true;

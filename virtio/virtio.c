@@ -7,8 +7,9 @@
 #include "vmm/log.h"
 
 /* What the transport and virtqueue code implement for every device. */
-#define VIRTIO_TRANSPORT_FEATURES                                        \
-	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_RING_INDIRECT_DESC) | \
+#define VIRTIO_TRANSPORT_FEATURES				\
+	((1ULL << VIRTIO_F_VERSION_1) |				\
+	 (1ULL << VIRTIO_F_RING_INDIRECT_DESC) |		\
 	 (1ULL << VIRTIO_F_RING_EVENT_IDX))
 
 void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,

@@ -42,7 +42,12 @@ struct virtio_dev_ops {
 			     u32 len);
 	/* DRIVER_OK: features and queues are final; start the I/O thread. */
 	int (*activate)(struct virtio_dev *vd);
-	/* Driver wrote status 0: stop the I/O thread, forget requests. */
+	/*
+	 * Driver wrote status 0 (or the transport is being destroyed):
+	 * stop the I/O thread, forget requests. Called only after activate
+	 * was (even if it failed), on a vCPU thread, before the transport
+	 * resets the queues. It must not wait for anything a vCPU does.
+	 */
 	void (*reset)(struct virtio_dev *vd);
 };
 

@@ -31,6 +31,7 @@ struct vp_cap {
 static void bar_read(void *opaque, u64 off, void *data, u32 len);
 static void bar_write(void *opaque, u64 off, const void *data, u32 len);
 static const struct io_ops vp_bar_ops = { bar_read, bar_write };
+static void notify_write(struct virtio_pci *vp, u64 off);
 
 static void isr_read(struct virtio_pci *vp, u64 off, void *data, u32 len)
 {
@@ -57,17 +58,6 @@ static void device_cfg_access(struct virtio_pci *vp, u64 off, void *data,
 		ops->read_config(vp->vd, off, data, len);
 	else if (!write)
 		memset(data, 0, len);
-}
-
-/* A doorbell that exited anyway: forward it to the queue's eventfd. */
-static void notify_write(struct virtio_pci *vp, u64 off)
-{
-	u32 q = off / VIRTIO_PCI_NOTIFY_MULT;
-	u64 one = 1;
-
-	if (q < vp->nr_queues && write(vp->vd->vq[q].kick_fd, &one,
-				       sizeof(one)) < 0)
-		pr_warn_once("virtio-pci: doorbell eventfd write failed");
 }
 
 static void bar_read(void *opaque, u64 off, void *data, u32 len)
@@ -118,38 +108,80 @@ static void bar_write(void *opaque, u64 off, const void *data, u32 len)
 	}
 }
 
-static void set_ioeventfds(struct virtio_pci *vp, u64 base, bool assign)
+static u64 notify_addr(struct virtio_pci *vp, u32 q)
+{
+	return vp->bar_base + VIRTIO_PCI_NOTIFY_OFF +
+	       q * VIRTIO_PCI_NOTIFY_MULT;
+}
+
+/* Register queue @q's doorbell ioeventfd if it is not yet. vp->lock held. */
+static int ioev_assign(struct virtio_pci *vp, u32 q)
+{
+	const struct irq_ctl *irq = vp->irq;
+	int ret;
+
+	if (!vp->bar_live || vp->ioev_on[q])
+		return 0;
+	/* 2 bytes: the driver writes the 16-bit queue index (4.1.5.2). */
+	ret = irq->ops->ioeventfd(irq->opaque, notify_addr(vp, q), 2,
+				  vp->vd->vq[q].kick_fd, true, true);
+	__atomic_store_n(&vp->ioev_on[q], !ret, __ATOMIC_RELEASE);
+	return ret;
+}
+
+static void ioev_deassign_all(struct virtio_pci *vp)
 {
 	const struct irq_ctl *irq = vp->irq;
 	u32 q;
 
 	for (q = 0; q < vp->nr_queues; q++) {
-		u64 addr = base + VIRTIO_PCI_NOTIFY_OFF +
-			   q * VIRTIO_PCI_NOTIFY_MULT;
-
-		/* Without it doorbells still work, through notify_write(). */
-		if (irq->ops->ioeventfd(irq->opaque, addr, 2,
-					vp->vd->vq[q].kick_fd, true, assign) &&
-		    assign)
-			pr_warn_once("virtio-pci: ioeventfd at 0x%llx failed",
-				     (unsigned long long)addr);
+		if (!vp->ioev_on[q])
+			continue;
+		irq->ops->ioeventfd(irq->opaque, notify_addr(vp, q), 2,
+				    vp->vd->vq[q].kick_fd, true, false);
+		__atomic_store_n(&vp->ioev_on[q], false, __ATOMIC_RELEASE);
 	}
 }
 
 static void vp_bar_mapped(struct pci_dev *pd, int bar, u64 addr, bool mapped)
 {
 	struct virtio_pci *vp = pd->priv;
+	u32 q;
 
 	if (bar != VIRTIO_PCI_BAR)
 		return;
-	if (vp->ioeventfds_on)
-		set_ioeventfds(vp, vp->ioeventfd_base, false);
-	vp->ioeventfds_on = false;
-	if (mapped) {
-		set_ioeventfds(vp, addr, true);
-		vp->ioeventfds_on = true;
-		vp->ioeventfd_base = addr;
-	}
+	pthread_mutex_lock(&vp->lock);
+	ioev_deassign_all(vp);
+	vp->bar_live = mapped;
+	vp->bar_base = addr;
+	/* A failure here is retried from notify_write(). */
+	for (q = 0; mapped && q < vp->nr_queues; q++)
+		ioev_assign(vp, q);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+/*
+ * A doorbell that exited anyway: forward it to the queue's eventfd, and
+ * try once more to have KVM catch the next one.
+ */
+static void notify_write(struct virtio_pci *vp, u64 off)
+{
+	u32 q = off / VIRTIO_PCI_NOTIFY_MULT;
+	u64 one = 1;
+	int ret;
+
+	if (q >= vp->nr_queues)
+		return;
+	if (write(vp->vd->vq[q].kick_fd, &one, sizeof(one)) < 0)
+		pr_warn_once("virtio-pci: doorbell eventfd write failed");
+	if (__atomic_load_n(&vp->ioev_on[q], __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&vp->lock);
+	ret = ioev_assign(vp, q);
+	pthread_mutex_unlock(&vp->lock);
+	if (ret)
+		pr_warn_once("virtio-pci: no ioeventfd for doorbells (%s); "
+			     "every doorbell exits", strerror(-ret));
 }
 
 /* The VIRTIO_PCI_CAP_PCI_CFG window: BAR access through config space. */
@@ -217,7 +249,7 @@ static int add_vendor_cap(struct virtio_pci *vp, u8 type, u32 offset,
 	} else if (type == VIRTIO_PCI_CAP_PCI_CFG) {
 		cap.offset = cap.length = 0;
 		memset(wmask + 4, 0xff, 1);		/* bar */
-		memset(wmask + 8, 0xff, 12);		/* offset, length, data */
+		memset(wmask + 8, 0xff, 12);	/* offset, length, data */
 		len += 4;
 	}
 	cap.cap_len = len;
@@ -323,6 +355,7 @@ struct virtio_pci *virtio_pci_add(struct pci_host *host, struct virtio_dev *vd,
 	vp->host = host;
 	vp->irq = irq;
 	vp->nr_queues = vd->ops->nr_queues;
+	vp->nr_vectors = vp->nr_queues + 1;	/* config + one per queue */
 	pthread_mutex_init(&vp->lock, NULL);
 	init_pci(vp);
 	ret = pci_dev_add_bar(&vp->pci, VIRTIO_PCI_BAR, VIRTIO_PCI_BAR_SIZE,

@@ -88,7 +88,7 @@
 #define VIRTIO_PCI_COMMON_SIZE		0x38
 
 /* MSI-X capability and table layout (PCI spec). */
-#define PCI_MSIX_FLAGS			2	/* message control, in the cap */
+#define PCI_MSIX_FLAGS			2	/* message control */
 #define  PCI_MSIX_FLAGS_ENABLE		0x8000
 #define  PCI_MSIX_FLAGS_MASKALL		0x4000
 #define  PCI_MSIX_FLAGS_QSIZE		0x07ff

@@ -46,7 +46,7 @@ void vp_reset_state(struct virtio_pci *vp)
 		vq->size = max_queue_size(vp);
 		vq->msix_vector = VIRTIO_MSI_NO_VECTOR;
 		__atomic_store_n(&vq->call_fd, -1, __ATOMIC_RELEASE);
-		/* A stale doorbell would only wake the next I/O thread early. */
+		/* A stale doorbell would only wake the next I/O thread. */
 		drain_eventfd(vq->kick_fd);
 	}
 	pthread_mutex_lock(&vd->lock);
@@ -97,7 +97,8 @@ static void set_status(struct virtio_pci *vp, u8 val)
 	vd->status = new;
 	pthread_mutex_unlock(&vd->lock);
 
-	if ((new & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+	if ((new & VIRTIO_STATUS_DRIVER_OK) &&
+	    !(old & VIRTIO_STATUS_DRIVER_OK)) {
 		vp->activated = true;
 		if (vd->ops->activate && vd->ops->activate(vd))
 			virtio_dev_needs_reset(vd, "device failed to start");
@@ -113,8 +114,11 @@ static void put_queue_fields(struct virtio_pci *vp, u8 *img)
 
 	if (!vq)
 		return;
-#define PUT(off, val, bits) \
-	do { v##bits = (val); memcpy(img + (off), &v##bits, bits / 8); } while (0)
+#define PUT(off, val, bits)					\
+	do {							\
+		v##bits = (val);				\
+		memcpy(img + (off), &v##bits, bits / 8);	\
+	} while (0)
 	PUT(VIRTIO_PCI_COMMON_Q_SIZE, vq->size, 16);
 	PUT(VIRTIO_PCI_COMMON_Q_MSIX, vq->msix_vector, 16);
 	PUT(VIRTIO_PCI_COMMON_Q_ENABLE, vq->ready, 16);
@@ -218,7 +222,8 @@ static void write_queue(struct virtio_pci *vp, u64 off, u32 val)
 		return;
 	if (off == VIRTIO_PCI_COMMON_Q_MSIX) {
 		vq->msix_vector = valid_vector(vp, val);
-		__atomic_store_n(&vq->call_fd, vp_vector_fd(vp, vq->msix_vector),
+		__atomic_store_n(&vq->call_fd,
+				 vp_vector_fd(vp, vq->msix_vector),
 				 __ATOMIC_RELEASE);
 		return;
 	}

@@ -47,9 +47,15 @@ struct virtio_pci {
 	u32 nr_vectors;
 	u8 msix_table[VP_MAX_VECTORS * PCI_MSIX_ENTRY_SIZE];
 	struct vp_vector vec[VP_MAX_VECTORS];
-	/* Doorbells: ioeventfds are registered at this BAR address. */
-	bool ioeventfds_on;
-	u64 ioeventfd_base;
+	/*
+	 * Doorbells (under lock): where BAR 0 is mapped, and which queues
+	 * have their ioeventfd registered there. A registration that failed
+	 * (e.g. the KVM VM did not exist yet when the BAR was mapped) is
+	 * retried by the first doorbell that reaches the bus.
+	 */
+	bool bar_live;
+	u64 bar_base;
+	bool ioev_on[VIRTIO_MAX_QUEUES];	/* atomic reads outside lock */
 };
 
 /* virtio_pci_common.c */

@@ -35,7 +35,6 @@ int vp_msix_init(struct virtio_pci *vp, char *err, size_t errlen)
 	u32 i;
 	int ret;
 
-	vp->nr_vectors = vp->nr_queues + 1;
 	for (i = 0; i < VP_MAX_VECTORS; i++)
 		vp->vec[i].efd = -1;
 	for (i = 0; i < vp->nr_vectors; i++) {

@@ -226,10 +226,19 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	return 1;
 }
 
+bool vq_has_avail(struct virtqueue *vq)
+{
+	return vq->ready && !vq->broken &&
+	       load16(&vq->avail->idx) != vq->last_avail;
+}
+
 void vq_push(struct virtqueue *vq, u16 head, u32 written)
 {
-	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->size];
+	struct vring_used_elem *e;
 
+	if (!vq->ready)
+		return;
+	e = &vq->used->ring[vq->used_idx % vq->size];
 	e->id = htole32(head);
 	e->len = htole32(written);
 	/* The element (and the data written into the buffers) before idx. */
@@ -255,8 +264,11 @@ bool vq_should_notify(struct virtqueue *vq)
 	 * store-load ordering: x86 needs a real fence here).
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!vq->ready)
+		return false;
 	if (!vq->event_idx)
-		return !(load16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+		return !(load16(&vq->avail->flags) &
+			 VRING_AVAIL_F_NO_INTERRUPT);
 	vq->signalled_used = new_idx;
 	vq->signalled_used_valid = true;
 	if (!valid)
@@ -269,8 +281,10 @@ void vq_set_kick(struct virtqueue *vq, bool enable)
 	u16 flags;
 
 	vq->no_kick = !enable;
+	if (!vq->ready)
+		return;
 	if (vq->event_idx) {
-		/* A stale avail_event already suppresses kicks when disabled. */
+		/* Disabled: a stale avail_event suppresses kicks. */
 		if (enable)
 			store16(avail_event_ptr(vq), vq->last_avail);
 	} else {

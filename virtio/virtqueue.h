@@ -80,6 +80,20 @@ struct vq_chain {
 	struct iovec iov[VQ_MAX_SEGS];
 };
 
+/*
+ * A device's I/O thread, woken by kick_fd, typically does:
+ *
+ *	do {
+ *		vq_set_kick(vq, false);		// we are polling now
+ *		while ((ret = vq_pop(vq, &c)) > 0)
+ *			... vq_push(vq, c.head, written);
+ *		virtio_vq_notify(vd, vq);	// one interrupt per batch
+ *		if (ret < 0)
+ *			virtio_dev_needs_reset(vd, "...");
+ *		vq_set_kick(vq, true);
+ *	} while (ret >= 0 && vq_has_avail(vq));	// close the race
+ */
+
 /* Clear device state; keeps mem and the eventfds. */
 void vq_reset(struct virtqueue *vq);
 
@@ -97,6 +111,12 @@ int vq_enable(struct virtqueue *vq, bool event_idx);
  * is then marked broken, the caller marks the device NEEDS_RESET.
  */
 int vq_pop(struct virtqueue *vq, struct vq_chain *c);
+
+/*
+ * True when the driver has made chains available that vq_pop() has not
+ * taken yet (the re-check after vq_set_kick(vq, true)).
+ */
+bool vq_has_avail(struct virtqueue *vq);
 
 /* Return chain @head with @written bytes written into its in segments. */
 void vq_push(struct virtqueue *vq, u16 head, u32 written);

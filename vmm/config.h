@@ -19,7 +19,8 @@
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define CONFIG_MIN_MEM (16ULL << 20)
 #define CONFIG_MAX_MEM (1ULL << 40)	/* 1 TiB */
-#define CONFIG_MAX_CPUS 254		/* MADT xAPIC ids 0..253; 0xff is broadcast */
+/* MADT xAPIC ids 0..253; 0xff is broadcast */
+#define CONFIG_MAX_CPUS 254
 
 enum disk_format { DISK_FMT_UNSPECIFIED, DISK_FMT_RAW, DISK_FMT_QCOW2 };
 enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };

@@ -8,17 +8,28 @@
 #include "vmm/console.h"
 #include "vmm/log.h"
 
+/*
+ * Raw input while stdin is our terminal. Output processing is kept, so
+ * that a guest's bare "\n" still starts a new line. A background job
+ * leaves the terminal alone and takes no input (it would be stopped by
+ * SIGTTOU / SIGTTIN otherwise).
+ */
 static int make_raw(struct console *c, char *err, size_t errlen)
 {
 	struct termios t;
 
 	if (!isatty(c->in_fd))
 		return 0;
+	if (tcgetpgrp(c->in_fd) != getpgrp()) {
+		c->in_fd = -1;
+		return 0;
+	}
 	if (tcgetattr(c->in_fd, &c->saved) < 0)
 		return set_err(err, errlen, -errno, "tcgetattr: %s",
 			       strerror(errno));
 	t = c->saved;
 	cfmakeraw(&t);
+	t.c_oflag = c->saved.c_oflag;
 	if (tcsetattr(c->in_fd, TCSANOW, &t) < 0)
 		return set_err(err, errlen, -errno, "tcsetattr: %s",
 			       strerror(errno));
@@ -41,8 +52,8 @@ int console_open(struct console *c, const struct vm_config *cfg, char *err,
 		c->in_fd = STDIN_FILENO;
 		return make_raw(c, err, errlen);
 	case CONSOLE_FILE:
-		c->out_fd = open(cfg->console_path,
-				 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		c->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT |
+				 O_TRUNC | O_CLOEXEC, 0644);
 		if (c->out_fd < 0)
 			return set_err(err, errlen, -errno,
 				       "--console file=%s: %s",
@@ -75,9 +86,11 @@ static void console_write(void *opaque, const u8 *buf, size_t len)
 	ssize_t n;
 
 	while (len && c->out_fd >= 0) {
+		/*
+		 * EINTR here is the kick that stops this vCPU: drop the rest
+		 * rather than block the shutdown on a stalled reader.
+		 */
 		n = write(c->out_fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
 			return;	/* a closed stdout must not stop the guest */
 		buf += n;

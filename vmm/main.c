@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vmm/config.h"
+#include "vmm/img.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -67,15 +68,6 @@ static int cmd_run(int argc, char **argv)
 	return ret;
 }
 
-/* vmm/img.c is not in the tree yet: `squeeze img` says so. */
-static int cmd_img(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "squeeze img: not built yet\n");
-	return 2;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -93,7 +85,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "img"))
-		return cmd_img(argc - 1, argv + 1);
+		return img_main(argc - 1, argv + 1);
 	pr_err("unknown command '%s' (try squeeze --help)", argv[1]);
 	return 2;
 }

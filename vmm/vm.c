@@ -38,7 +38,8 @@ static int check_cpus(struct vm *vm, char *err, size_t errlen)
 	u32 max;
 	int ret;
 
-	vm->have_kvm = true;	/* kvm_close() also undoes a failed kvm_open() */
+	/* kvm_close() also undoes a failed kvm_open() */
+	vm->have_kvm = true;
 	ret = kvm_open(&vm->kvm, err, errlen);
 	if (ret)
 		return ret;
@@ -133,7 +134,8 @@ static int create_vcpus(struct vm *vm, const struct boot_entry *entry,
 	for (i = 0; i < vm->cfg->cpus && !ret; i++) {
 		ret = vcpu_init(&vm->vcpus[i], &vm->kvm, i, vm->cfg->cpus,
 				cpuid, err, errlen);
-		vm->nr_vcpus = i + 1;	/* vcpu_destroy() copes with half-init */
+		/* vcpu_destroy() copes with half-init */
+		vm->nr_vcpus = i + 1;
 	}
 	if (!ret)
 		ret = vcpu_set_boot_regs(&vm->vcpus[0], entry, err, errlen);
@@ -142,7 +144,7 @@ free_cpuid:
 	return ret;
 }
 
-/* Everything that only reads files and checks limits: exit 2 on failure. */
+/* What only reads files and checks limits: exit 2 on failure. */
 static int vm_check_inputs(struct vm *vm, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -158,11 +160,6 @@ static int vm_check_inputs(struct vm *vm, char *err, size_t errlen)
 		return ret == -EINVAL ? VM_EXIT_USAGE : VM_EXIT_FAILED;
 	if (alloc_memory(vm, err, errlen))
 		return VM_EXIT_USAGE;
-	if (console_open(&vm->con, cfg, err, errlen)) {
-		console_close(&vm->con);
-		return VM_EXIT_USAGE;
-	}
-	vm->have_con = true;
 	return 0;
 }
 
@@ -178,6 +175,10 @@ static int vm_build(struct vm *vm, char *err, size_t errlen)
 	if (ret)
 		return ret == -ENOMEM || ret == -EIO ? VM_EXIT_FAILED :
 						      VM_EXIT_USAGE;
+	/* After the disks were checked: a bad --disk leaves no console file. */
+	vm->have_con = true;	/* console_close() undoes a failed open */
+	if (console_open(&vm->con, vm->cfg, err, errlen))
+		return VM_EXIT_USAGE;
 	if (kvm_create_vm(&vm->kvm, &vm->mem, err, errlen))
 		return VM_EXIT_FAILED;
 	ret = load_guest(vm, &entry, err, errlen);

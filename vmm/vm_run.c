@@ -64,7 +64,10 @@ static int read_signal(int sfd)
 	return si.ssi_signo;
 }
 
-/* Wait for the reason to stop; returns the exit status. */
+/*
+ * Wait for a reason to stop and return the exit status. Signals and Ctrl-A
+ * x go through the same exit sink as the devices: the first reason wins.
+ */
 static int main_loop(struct vm *vm, int sfd)
 {
 	struct pollfd p[POLL_NR] = {
@@ -75,7 +78,7 @@ static int main_loop(struct vm *vm, int sfd)
 	};
 	int sig;
 
-	for (;;) {
+	while (!__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
 		/* Read input only while the guest's FIFO has room for it. */
 		p[POLL_INPUT].fd = vm->con.in_fd >= 0 &&
 				   serial_rx_space(&vm->serial) ?
@@ -86,30 +89,48 @@ static int main_loop(struct vm *vm, int sfd)
 			pr_err("poll: %s", strerror(errno));
 			return VM_EXIT_FAILED;
 		}
-		if (p[POLL_STOP].revents)
-			return vm->stop_status;
 		if (p[POLL_SIGNAL].revents) {
 			sig = read_signal(sfd);
 			if (sig)
-				return 128 + sig;
+				exit_sink_stop(&vm->exit, VM_STOP_SIGNAL,
+					       128 + sig);
 		}
 		if ((p[POLL_WAKE].revents || p[POLL_INPUT].revents) &&
 		    console_input(&vm->con, &vm->serial))
-			return 0;	/* Ctrl-A x */
+			exit_sink_stop(&vm->exit, VM_STOP_QUIT, 0);
 	}
+	return vm->stop_status;
 }
 
-static void report(struct vm *vm)
+static const char *stop_reason_name(const struct vm *vm)
+{
+	static const char *const names[] = {
+		[VM_STOP_POWEROFF] = "power-off",
+		[VM_STOP_RESET] = "reset",
+		[VM_STOP_DEBUG_EXIT] = "debug-exit port",
+		[VM_STOP_FAILURE] = "vCPU failure",
+		[VM_STOP_QUIT] = "Ctrl-A x",
+		[VM_STOP_SIGNAL] = "signal",
+	};
+
+	if (!__atomic_load_n(&vm->stop_claimed, __ATOMIC_ACQUIRE))
+		return "an error";
+	return names[vm->stop_reason];
+}
+
+static void report(struct vm *vm, int status)
 {
 	u32 i;
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].fail[0])
 			fprintf(stderr, "squeeze: %s", vm->vcpus[i].fail);
-	if (vm->cfg->verbose)
-		pr_info("unhandled accesses: %llu port I/O, %llu MMIO",
-			(unsigned long long)vm->pio.unhandled,
-			(unsigned long long)vm->mmio.unhandled);
+	if (!vm->cfg->verbose)
+		return;
+	pr_info("stopped by %s, exit status %d", stop_reason_name(vm), status);
+	pr_info("unhandled accesses: %llu port I/O, %llu MMIO",
+		(unsigned long long)vm->pio.unhandled,
+		(unsigned long long)vm->mmio.unhandled);
 }
 
 int vm_run(struct vm *vm)
@@ -130,7 +151,7 @@ int vm_run(struct vm *vm)
 	stop_vcpus(vm);
 	/* The terminal first, so that the report is readable. */
 	console_close(&vm->con);
-	report(vm);
+	report(vm, status);
 	close(sfd);
 	return status;
 }

@@ -13,7 +13,9 @@
 #define VIRTIO_BLK_T_FLUSH	4
 #define VIRTIO_BLK_S_OK		0
 #define SECTOR_SIZE		512
-#define PATTERN			"squeeze-blk-ok 1"	/* 16 bytes, x32 */
+#define REASSIGN_BASE		0xd0000000ULL	/* inside the MMIO window */
+/* Sector 1 is this 16-byte string 32 times over. */
+#define PATTERN			"squeeze-blk-ok 1"
 
 enum blk_exit {
 	BLK_OK = 0x10,
@@ -61,7 +63,7 @@ static int blk_request(struct blk *b, u32 type, u64 sector, void *data,
 	b->hdr.type = type;
 	b->hdr.reserved = 0;
 	b->hdr.sector = sector;
-	b->status = 0xff;		/* a device that never writes it fails */
+	b->status = 0xff;		/* never written: the request fails */
 	bufs[n++] = (struct virtq_buf){ &b->hdr, sizeof(b->hdr), false };
 	if (data)
 		bufs[n++] = (struct virtq_buf){ data, SECTOR_SIZE,
@@ -86,12 +88,29 @@ err:
 	return -1;
 }
 
-static int blk_setup(struct blk *b, u64 *capacity)
+/*
+ * "reassign=1" on the command line: forget the VMM's BAR addresses and
+ * assign our own from REASSIGN_BASE, like a guest whose firmware did not.
+ */
+static void blk_reassign(struct pci_window *win)
+{
+	struct pci_dev d;
+
+	if (pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE(VIRTIO_ID_BLOCK), &d))
+		return;
+	pci_bars_clear(&d);
+	win->next = REASSIGN_BASE;
+	printf("blk: BARs cleared, assigning from 0x%lx\n", win->next);
+}
+
+static int blk_setup(struct blk *b, bool reassign, u64 *capacity)
 {
 	struct pci_window win = PCI_WINDOW_INIT;
 	u64 acked;
 	int err;
 
+	if (reassign)
+		blk_reassign(&win);
 	err = virtio_pci_probe(&b->vp, VIRTIO_PCI_DEVICE(VIRTIO_ID_BLOCK),
 			       &win);
 	if (err == VIRTIO_ENODEV)
@@ -112,6 +131,7 @@ static int blk_setup(struct blk *b, u64 *capacity)
 		    (u64)virtio_config_read32(&b->vp, 4) << 32;
 	printf("blk: virtio-blk at 00:%02x.%u, queue size %u, %lu sectors\n",
 	       b->vp.pci.dev, b->vp.pci.fn, b->vq.size, *capacity);
+	printf("blk: common config at 0x%lx\n", b->vp.common);
 	if (*capacity < 2)
 		return fail(BLK_CAPACITY, "capacity", "fewer than 2 sectors");
 	return 0;
@@ -125,10 +145,11 @@ int guest_main(const struct hvm_start_info *si)
 	const char *why;
 	u64 capacity;
 	unsigned int i;
+	u32 reassign = 0;
 	int ret;
 
-	(void)si;
-	ret = blk_setup(&b, &capacity);
+	cmdline_get_uint(cmdline(si), "reassign", &reassign);
+	ret = blk_setup(&b, reassign == 1, &capacity);
 	if (ret)
 		return ret;
 

@@ -10,7 +10,7 @@
 #define COM1_THR	(PORT_COM1 + 0)
 #define COM1_LSR	(PORT_COM1 + 5)
 #define LSR_THRE	(1 << 5)
-#define THRE_SPINS	100000		/* a dead UART must not hang us */
+#define THRE_SPINS	100000		/* a dead UART cannot hang us */
 
 /* Entered from start.S in long mode. */
 void tiny_entry(const struct hvm_start_info *si) __noreturn;

@@ -31,7 +31,7 @@ typedef uint64_t u64;
 #define __packed __attribute__((packed))
 
 /* Ports, as in firmware/layout.h (the guest cannot include VMM headers). */
-#define PORT_DEBUG_EXIT	0x00f4		/* exit status (v << 1) | 1 */
+#define PORT_DEBUG_EXIT	0x00f4		/* status (v << 1) | 1 */
 #define PORT_I8042_CMD	0x0064
 #define PORT_COM1	0x03f8
 #define PORT_PM1A_CNT	0x0604

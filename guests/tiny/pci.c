@@ -5,7 +5,7 @@
 #define PCI_CONFIG_ADDR		0xcf8
 #define PCI_CONFIG_DATA		0xcfc
 #define PCI_CONFIG_ENABLE	0x80000000u
-#define PCI_MAX_CAPS		48	/* (256 - 64) / 4: bounds the walk */
+#define PCI_MAX_CAPS		48	/* (256 - 64) / 4: walk bound */
 #define PCI_BAR_IO		(1 << 0)
 #define PCI_BAR_TYPE_64		(2 << 1)
 #define PCI_BAR_TYPE_MASK	(3 << 1)
@@ -115,6 +115,26 @@ static u64 pci_bar_probe(const struct pci_dev *d, u16 off, bool is64,
 	if (!is64 && !(mlo & PCI_BAR_MEM_MASK))
 		return 0;		/* BAR not implemented */
 	return ~(((u64)mhi << 32 | mlo) & PCI_BAR_MEM_MASK) + 1;
+}
+
+void pci_bars_clear(const struct pci_dev *d)
+{
+	u16 cmd = pci_read16(d, PCI_COMMAND);
+	unsigned int bar;
+
+	pci_write16(d, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY);
+	for (bar = 0; bar < PCI_NR_BARS; bar++) {
+		u16 off = (u16)(PCI_BAR0 + 4 * bar);
+		u32 lo = pci_read32(d, off);
+
+		if (lo & PCI_BAR_IO)
+			continue;
+		pci_write32(d, off, lo & 0xf);
+		if ((lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64 &&
+		    bar + 1 < PCI_NR_BARS)
+			pci_write32(d, off + 4 * ++bar, 0);
+	}
+	pci_write16(d, PCI_COMMAND, cmd);
 }
 
 int pci_bar_map(const struct pci_dev *d, unsigned int bar,

@@ -61,4 +61,11 @@ u8 pci_find_cap(const struct pci_dev *d, u8 id, u8 after);
 int pci_bar_map(const struct pci_dev *d, unsigned int bar,
 		struct pci_window *win, u64 *base, u64 *size);
 
+/*
+ * Set every memory BAR of @d to 0 with decoding off, as firmware that
+ * assigned nothing would leave them: tests the pci_bar_map() assignment
+ * path and the VMM's handling of a BAR that moves.
+ */
+void pci_bars_clear(const struct pci_dev *d);
+
 #endif

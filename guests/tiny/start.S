@@ -55,7 +55,7 @@ long_entry:
 	movl	%eax, %es
 	movl	%eax, %ss
 	movl	$stack_top, %esp
-	movl	%ebx, %edi		/* zero-extends: start_info is < 4 GiB */
+	movl	%ebx, %edi		/* start_info is below 4 GiB */
 	call	tiny_entry
 1:	cli
 	hlt
@@ -108,3 +108,5 @@ pd:
 	.balign	16
 	.fill	STACK_SIZE, 1, 0
 stack_top:
+
+	.section .note.GNU-stack, "", @progbits

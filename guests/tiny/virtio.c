@@ -247,8 +247,11 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned int n)
 	for (k = 0; k < n; k++) {
 		desc[idx].addr = virt_to_phys(bufs[k].addr);
 		desc[idx].len = bufs[k].len;
-		desc[idx].flags = (u16)((bufs[k].write ? VIRTQ_DESC_F_WRITE : 0) |
-					(k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		u16 flags = bufs[k].write ? VIRTQ_DESC_F_WRITE : 0;
+
+		if (k + 1 < n)
+			flags |= VIRTQ_DESC_F_NEXT;
+		desc[idx].flags = flags;
 		last = idx;
 		idx = desc[idx].next;
 	}

@@ -12,7 +12,7 @@
  *	struct virtq vq;
  *
  *	virtio_pci_probe(&vp, VIRTIO_PCI_DEVICE(VIRTIO_ID_NET), &win);
- *	virtio_negotiate(&vp, wanted, &acked);	VERSION_1 always required
+ *	virtio_negotiate(&vp, wanted, &acked);	(VERSION_1 is required)
  *	virtio_queue_setup(&vp, &vq, 0, &mem);
  *	virtio_driver_ok(&vp);
  *	head = virtq_add(&vq, bufs, n);	bufs[i].write: device writes it
@@ -83,7 +83,7 @@ struct virtq_mem {
 
 struct virtio_pci {
 	struct pci_dev pci;
-	u64 common;			/* MMIO addresses of the four regions */
+	u64 common;			/* MMIO addresses of the regions */
 	u64 notify;
 	u64 isr;
 	u64 device;
@@ -100,7 +100,7 @@ struct virtq {
 	u16 free_head;
 	u16 nr_free;
 	u16 avail_idx;			/* next avail->idx we publish */
-	u16 last_used;			/* used->idx we have consumed to */
+	u16 last_used;			/* used->idx consumed up to */
 	u8 chain_len[VIRTQ_MAX];	/* per outstanding head, 0 if free */
 };
 
@@ -114,14 +114,14 @@ struct virtq_buf {
 enum virtio_err {
 	VIRTIO_OK = 0,
 	VIRTIO_ENODEV = -1,		/* no such device on bus 0 */
-	VIRTIO_ECAPS = -2,		/* a required capability missing/bad */
+	VIRTIO_ECAPS = -2,		/* capability missing or bad */
 	VIRTIO_EBAR = -3,		/* a BAR could not be sized/assigned */
 	VIRTIO_ERESET = -4,		/* device did not reset */
-	VIRTIO_EFEATURES = -5,		/* VERSION_1 missing or FEATURES_OK refused */
-	VIRTIO_EQUEUE = -6,		/* no such queue, or already enabled */
+	VIRTIO_EFEATURES = -5,		/* no VERSION_1 or FEATURES_OK */
+	VIRTIO_EQUEUE = -6,		/* no such queue, or enabled */
 	VIRTIO_EFULL = -7,		/* not enough free descriptors */
-	VIRTIO_ETIMEDOUT = -8,		/* nothing used within the timeout */
-	VIRTIO_EBADUSED = -9,		/* the device returned a bad head id */
+	VIRTIO_ETIMEDOUT = -8,		/* nothing used in time */
+	VIRTIO_EBADUSED = -9,		/* device returned a bad head */
 };
 
 /* "no device", ...: a word for a console line. */

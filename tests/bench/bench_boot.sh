@@ -11,7 +11,7 @@
 #
 #   tests/bench/bench_boot.sh        RUNS=21 LOOPS=50 by default
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
 RUNS=${RUNS:-21}
@@ -22,6 +22,7 @@ BT=build/bench/boottime
 out=$(mktemp -d /tmp/bench-boot.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
+# shellcheck disable=SC2054 # the commas belong to QEMU options
 qemu_base=(qemu-system-x86_64 -accel kvm -cpu host,-arch-capabilities
 	-nodefaults -no-user-config -nographic -serial stdio
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 128M -kernel "$GUEST")
@@ -79,10 +80,10 @@ done
 
 echo
 echo "boot: $GUEST, median of $RUNS runs, $LOOPS launches on CPU 0"
-printf "%-14s %14s %14s %12s %6s\n" VMM "wall ms" "peak RSS MiB" "launches/s" "bad"
+printf "%-22s %10s %14s %12s %6s\n" VMM "wall ms" "peak RSS MiB" "launches/s" "bad"
 for v in "${vmms[@]}"; do
 	awk -v v="$v" -v w="${WALL[$v]}" -v r="${RSS[$v]}" -v l="${RATE[$v]}" \
-	    -v b="${BAD[$v]}" 'BEGIN { printf "%-14s %14.2f %14.2f %12s %6d\n",
+	    -v b="${BAD[$v]}" 'BEGIN { printf "%-22s %10.2f %14.2f %12s %6d\n",
 		v, w / 1000, r / 1024, l, b }'
 done
 if [ -n "${WALL[squeeze]:-}" ]; then
@@ -91,13 +92,13 @@ if [ -n "${WALL[squeeze]:-}" ]; then
 		awk -v q="$q" -v sw="${WALL[squeeze]}" -v qw="${WALL[$q]}" \
 		    -v sr="${RSS[squeeze]}" -v qr="${RSS[$q]}" \
 		    -v sl="${RATE[squeeze]}" -v ql="${RATE[$q]}" \
-		    'BEGIN { printf "%-14s %14.3f %14.3f %12.2f\n",
+		    'BEGIN { printf "%-22s %10.3f %14.3f %12.2f\n",
 			"squeeze/" q, sw / qw, sr / qr, sl / ql }'
 	done
 	awk -v w="${WALL[squeeze]}" -v r="${RSS[squeeze]}" -v l="${RATE[squeeze]}" \
 	    'BEGIN { printf "targets: wall < 15 ms %s, RSS < 2 MiB %s, > 180 launches/s %s\n",
-		w < 15000 ? "met" : "MISSED", r < 2048 ? "met" : "MISSED",
-		l > 180 ? "met" : "MISSED" }'
+		(w < 15000 ? "met" : "MISSED"), (r < 2048 ? "met" : "MISSED"),
+		(l > 180 ? "met" : "MISSED") }'
 fi
 
 # The Debian kernel to /init's banner: only where guests run at full speed.

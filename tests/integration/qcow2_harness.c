@@ -3,6 +3,8 @@
  * Drives struct disk (the qcow2 engine or raw) directly for
  * suite_qcow2.sh, which judges the results with qemu-img:
  *
+ *   open IMG [ro,nobacking] open and close; the error line and exit 2 if
+ *                          the open is refused
  *   dump IMG OUT           read the whole image (odd chunk sizes) into OUT
  *   random IMG MODEL SEED N
  *                          N random writes, discards, zeroes, flushes and
@@ -11,9 +13,10 @@
  *   crash IMG LOG SEED     write, discard and flush 4 KiB blocks forever,
  *                          logging each op before it starts and each
  *                          completed flush (write(2): survives SIGKILL)
- *   verify RAW LOG         check RAW (qemu-img convert of the crashed
+ *   verify RAW LOG [BASE]  check RAW (qemu-img convert of the crashed
  *                          image) against LOG: every block is what the
  *                          last flushed op made it, or a later op's value
+ *                          (BASE: the raw content before the run)
  *
  * Exit 0 on success, 1 on a mismatch or I/O error (with one line why).
  */
@@ -38,10 +41,11 @@ static u64 rnd(u64 *s)
 	return *s;
 }
 
-static int open_img(struct disk *d, const char *path, bool ro)
+static int open_img_opts(struct disk *d, const char *path, bool ro,
+			 bool no_backing)
 {
 	struct disk_config c = { .path = path, .format = DISK_FMT_QCOW2,
-				 .readonly = ro };
+				 .readonly = ro, .backing_off = no_backing };
 	char err[256] = "";
 	int ret;
 
@@ -55,6 +59,11 @@ static int open_img(struct disk *d, const char *path, bool ro)
 	}
 	d->ops = &disk_qcow2_ops;
 	return 0;
+}
+
+static int open_img(struct disk *d, const char *path, bool ro)
+{
+	return open_img_opts(d, path, ro, false);
 }
 
 static int write_file(const char *path, const void *buf, u64 len)
@@ -230,28 +239,31 @@ struct expect {
 	unsigned int nr_later;
 };
 
-static bool block_is(const u8 *p, u64 v, u64 blk)
+/* @v: a write's seq, ~0 for a discard, 0 for the block in @base. */
+static bool block_is(const u8 *p, u64 v, u64 blk, const u8 *base)
 {
 	u8 want[BLK] __attribute__((aligned(8)));
 
-	if (v == 0 || v == ~0ULL) {
+	if (v == 0 && base)
+		return !memcmp(p, base + blk * BLK, BLK);
+	if (v == 0 || v == ~0ULL)
 		memset(want, 0, BLK);
-	} else {
+	else
 		block_pattern(want, v, blk);
-	}
 	return !memcmp(p, want, BLK);
 }
 
-static int check_blocks(const u8 *raw, u64 blocks, struct expect *e)
+static int check_blocks(const u8 *raw, const u8 *base, u64 blocks,
+			struct expect *e)
 {
 	u64 b;
 	unsigned int i;
 	bool ok;
 
 	for (b = 0; b < blocks; b++) {
-		ok = block_is(raw + b * BLK, e[b].flushed, b);
+		ok = block_is(raw + b * BLK, e[b].flushed, b, base);
 		for (i = 0; i < e[b].nr_later && !ok; i++)
-			ok = block_is(raw + b * BLK, e[b].later[i], b);
+			ok = block_is(raw + b * BLK, e[b].later[i], b, base);
 		if (!ok) {
 			fprintf(stderr, "block %llu: not the flushed value (seq %llu) nor a later one\n",
 				(unsigned long long)b,
@@ -262,22 +274,42 @@ static int check_blocks(const u8 *raw, u64 blocks, struct expect *e)
 	return 0;
 }
 
-static int cmd_verify(const char *rawp, const char *log)
+static u8 *load(const char *path, u64 *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	u8 *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (!fstat(fd, &st)) {
+		buf = malloc(st.st_size + 1);
+		if (buf && read(fd, buf, st.st_size) != st.st_size) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = st.st_size;
+	}
+	close(fd);
+	return buf;
+}
+
+static int cmd_verify(const char *rawp, const char *log, const char *basep)
 {
 	FILE *f = fopen(log, "r");
+	u64 blocks, seq, blk, b, flushes = 0, len, blen = 0;
+	u8 *raw = load(rawp, &len), *base = NULL;
 	struct expect *e;
-	u8 *raw = NULL;
-	u64 blocks, seq, blk, b, flushes = 0;
-	struct stat st;
 	char kind;
-	int fd = open(rawp, O_RDONLY), ret;
+	int ret;
 
-	if (!f || fd < 0 || fstat(fd, &st))
+	if (basep)
+		base = load(basep, &blen);
+	if (!f || !raw || (basep && (!base || blen != len)))
 		return 1;
-	blocks = st.st_size / BLK;
+	blocks = len / BLK;
 	e = calloc(blocks, sizeof(*e));
-	raw = malloc(st.st_size);
-	if (!e || !raw || read(fd, raw, st.st_size) != st.st_size)
+	if (!e)
 		return 1;
 	while (fscanf(f, " %c %llu %llu", &kind, (unsigned long long *)&seq,
 		      (unsigned long long *)&blk) == 3) {
@@ -297,14 +329,27 @@ static int cmd_verify(const char *rawp, const char *log)
 				       (e[blk].nr_later + 1) * sizeof(u64));
 		e[blk].later[e[blk].nr_later++] = kind == 'D' ? ~0ULL : seq;
 	}
-	ret = check_blocks(raw, blocks, e);
+	ret = check_blocks(raw, base, blocks, e);
 	printf("verified %llu blocks after %llu flushes\n",
 	       (unsigned long long)blocks, (unsigned long long)flushes);
 	return ret;
 }
 
+static int cmd_open(const char *img, const char *flags)
+{
+	struct disk d;
+
+	if (open_img_opts(&d, img, strstr(flags, "ro"),
+			  strstr(flags, "nobacking")))
+		return 2;
+	disk_close(&d);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "open"))
+		return cmd_open(argv[2], argc == 4 ? argv[3] : "");
 	if (argc == 4 && !strcmp(argv[1], "dump"))
 		return cmd_dump(argv[2], argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "random"))
@@ -312,8 +357,8 @@ int main(int argc, char **argv)
 				  strtol(argv[5], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "crash"))
 		return cmd_crash(argv[2], argv[3], strtoull(argv[4], NULL, 0));
-	if (argc == 4 && !strcmp(argv[1], "verify"))
-		return cmd_verify(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "verify"))
+		return cmd_verify(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: qcow2_harness dump|random|crash|verify ...\n");
 	return 2;
 }

@@ -132,6 +132,12 @@ struct synth_seg {
 	u64 offset;			/* 0: placed after the headers */
 };
 
+/* vmlinux-like: text at 16 MiB linked at 0xffffffff81000000, and a bss. */
+static const struct synth_seg synth_vmlinux_segs[2] = {
+	{ 1, 0xffffffff81000000ULL, 0x1000000, 0x3000, 0x3000, NULL, 0 },
+	{ 1, 0xffffffff81200000ULL, 0x1200000, 0x100, 0x5000, NULL, 0 },
+};
+
 /* ELF64 (class 2) or ELF32 (class 1) executable with @n segments. */
 static inline u8 *synth_elf(int class64, u16 machine, u64 entry,
 			    const struct synth_seg *s, unsigned int n,

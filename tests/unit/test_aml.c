@@ -164,7 +164,11 @@ Test(aml, method_return)
 
 Test(aml, resource_template)
 {
-	/* ResourceTemplate () { IO (Decode16, 0x3f8, 0x3f8, 1, 8) IRQNoFlags () {4} } */
+	/*
+	 * ResourceTemplate () {
+	 *	IO (Decode16, 0x3f8, 0x3f8, 1, 8) IRQNoFlags () {4}
+	 * }
+	 */
 	static const u8 want[] = {
 		0x11, 0x10, 0x0a, 0x0d,
 		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,

@@ -225,13 +225,10 @@ Test(boot, cmdline_longer_than_cmdline_size)
 
 Test(boot, elf_vmlinux_zero_page_and_bss)
 {
-	struct synth_seg s[] = {
-		{ 1, 0xffffffff81000000ULL, 0x1000000, 0x3000, 0x3000, NULL, 0 },
-		{ 1, 0xffffffff81200000ULL, 0x1200000, 0x100, 0x5000, NULL, 0 },
-	};
 	struct synth_files f;
 	size_t len, i;
-	u8 *b = synth_elf(1, 62, 0xffffffff81000000ULL, s, 2, &len);
+	u8 *b = synth_elf(1, 62, 0xffffffff81000000ULL, synth_vmlinux_segs, 2,
+			  &len);
 	u8 *zp, *bss;
 
 	cr_assert_eq(synth_open(&ki, b, len, NULL, 0, MEM, &f, err,

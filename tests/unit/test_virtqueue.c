@@ -1,114 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Device-side split virtqueue on fake guest memory: good chains give the
- * right iovecs, every kind of malformed ring gets -EIO and a broken queue
- * (and nothing else), and interrupt / kick suppression follows the spec.
+ * right iovecs; every kind of malformed ring gets -EIO and a broken queue
+ * (and nothing else), and the device is marked NEEDS_RESET once.
  */
-#include <criterion/criterion.h>
-#include <errno.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 
-#include "virtio/virtqueue.h"
-
-#define RAM_GPA		0x100000ULL
-#define RAM_SIZE	(4 * MiB)
-#define DESC_GPA	RAM_GPA
-#define AVAIL_GPA	(RAM_GPA + 0x4000)
-#define USED_GPA	(RAM_GPA + 0x8000)
-#define BUF_GPA		(RAM_GPA + 0x10000)
-#define IND_GPA		(RAM_GPA + 0x200000)
-#define RAM_END		(RAM_GPA + RAM_SIZE)
-
-struct t {
-	struct guest_mem mem;
-	u8 *ram;
-	struct virtqueue vq;
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	struct vq_chain chain;
-};
-
-static struct t *T;
-
-static void *gp(u64 gpa)
-{
-	return T->ram + (gpa - RAM_GPA);
-}
-
-static void setup_q(u16 size, bool event_idx)
-{
-	T = calloc(1, sizeof(*T));
-	T->ram = calloc(1, RAM_SIZE);
-	cr_assert_eq(guest_mem_add(&T->mem, RAM_GPA, RAM_SIZE, T->ram), 0);
-	T->vq.mem = &T->mem;
-	T->vq.kick_fd = T->vq.call_fd = -1;
-	vq_reset(&T->vq);
-	T->vq.size = size;
-	T->vq.desc_gpa = DESC_GPA;
-	T->vq.avail_gpa = AVAIL_GPA;
-	T->vq.used_gpa = USED_GPA;
-	cr_assert_eq(vq_enable(&T->vq, event_idx), 0);
-	T->desc = gp(DESC_GPA);
-	T->avail = gp(AVAIL_GPA);
-	T->used = gp(USED_GPA);
-}
-
-static void setup16(void)
-{
-	setup_q(16, false);
-}
-
-static void teardown(void)
-{
-	free(T->ram);
-	free(T);
-	T = NULL;
-}
-
-/* Criterion runs the suite's .init before a test's own: replace it. */
-static void setup16_event(void)
-{
-	if (T)
-		teardown();
-	setup_q(16, true);
-}
-
-static void set_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
-		     u16 next)
-{
-	d->addr = addr;
-	d->len = len;
-	d->flags = flags;
-	d->next = next;
-}
-
-static void publish(u16 head)
-{
-	T->avail->ring[T->avail->idx % T->vq.size] = head;
-	T->avail->idx++;
-}
-
-static u16 *used_event(void)
-{
-	return (u16 *)((u8 *)T->avail + 4 + 2 * T->vq.size);
-}
-
-static u16 *avail_event(void)
-{
-	return (u16 *)((u8 *)T->used + 4 + 8 * T->vq.size);
-}
-
-/* The queue is broken, stays broken, and nothing was consumed or used. */
-static void assert_broken(void)
-{
-	cr_assert_eq(vq_pop(&T->vq, &T->chain), -EIO);
-	cr_assert(T->vq.broken);
-	cr_assert_eq(T->vq.last_avail, 0);
-	cr_assert_eq(T->used->idx, 0);
-	cr_assert_eq(vq_pop(&T->vq, &T->chain), -EIO);
-}
+#include "tests/unit/vq_fixture.h"
 
 TestSuite(vq, .init = setup16, .fini = teardown);
 
@@ -247,6 +145,8 @@ Test(vq, readable_after_writable_breaks)
 
 Test(vq, avail_idx_jump_breaks)
 {
+	/* Every slot names a good chain: only the jump itself is wrong. */
+	set_desc(&T->desc[0], BUF_GPA, 4, 0, 0);
 	T->avail->idx = 17;
 	assert_broken();
 }
@@ -335,108 +235,6 @@ Test(vq, later_good_chain_not_popped_after_break)
 	assert_broken();
 }
 
-/* --- Queue setup validation --- */
-
-Test(vq, enable_rejects_bad_size_alignment_and_ram)
-{
-	T->vq.size = 12;
-	cr_assert_eq(vq_enable(&T->vq, false), -EINVAL);
-	T->vq.size = 2048;
-	cr_assert_eq(vq_enable(&T->vq, false), -EINVAL);
-	T->vq.size = 0;
-	cr_assert_eq(vq_enable(&T->vq, false), -EINVAL);
-	T->vq.size = 16;
-	T->vq.desc_gpa = DESC_GPA + 8;
-	cr_assert_eq(vq_enable(&T->vq, false), -EINVAL);
-	T->vq.desc_gpa = DESC_GPA;
-	T->vq.used_gpa = RAM_END - 64;	/* 6 + 8 * 16 bytes do not fit */
-	cr_assert_eq(vq_enable(&T->vq, false), -EFAULT);
-	T->vq.used_gpa = USED_GPA;
-	cr_assert_eq(vq_enable(&T->vq, false), 0);
-}
-
-/* --- Interrupt suppression --- */
-
-Test(vq, no_interrupt_flag_without_event_idx)
-{
-	set_desc(&T->desc[0], BUF_GPA, 4, VRING_DESC_F_WRITE, 0);
-	publish(0);
-	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
-	vq_push(&T->vq, 0, 4);
-	T->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-	cr_assert_not(vq_should_notify(&T->vq));
-	T->avail->flags = 0;
-	cr_assert(vq_should_notify(&T->vq));
-}
-
-Test(vq, set_kick_toggles_no_notify)
-{
-	vq_set_kick(&T->vq, false);
-	cr_assert_eq(T->used->flags, VRING_USED_F_NO_NOTIFY);
-	vq_set_kick(&T->vq, true);
-	cr_assert_eq(T->used->flags, 0);
-}
-
-Test(vq, should_notify_follows_used_event, .init = setup16_event)
-{
-	u32 e;
-
-	/* The first notification after enable is never suppressed. */
-	set_desc(&T->desc[0], BUF_GPA, 4, VRING_DESC_F_WRITE, 0);
-	publish(0);
-	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
-	vq_push(&T->vq, 0, 4);
-	*used_event() = 0x1234;
-	cr_assert(vq_should_notify(&T->vq));
-
-	/*
-	 * Entries old..new-1 were just published (across the u16 wrap):
-	 * the driver must be told exactly when its used_event is one of them.
-	 */
-	for (e = 0; e <= 0xffff; e++) {
-		u16 old = 0xfff0, new_idx = 0x0003;
-
-		T->vq.signalled_used = old;
-		T->vq.signalled_used_valid = true;
-		T->vq.used_idx = new_idx;
-		*used_event() = e;
-		cr_assert_eq(vq_should_notify(&T->vq),
-			     (u16)(e - old) < (u16)(new_idx - old),
-			     "used_event %u", e);
-	}
-	/* Nothing new since the last notification: never notify. */
-	T->vq.signalled_used = T->vq.used_idx = 7;
-	*used_event() = 6;
-	cr_assert_not(vq_should_notify(&T->vq));
-}
-
-Test(vq, event_idx_ignores_no_interrupt_flag, .init = setup16_event)
-{
-	T->vq.signalled_used = 0;
-	T->vq.signalled_used_valid = true;
-	T->vq.used_idx = 1;
-	T->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-	*used_event() = 0;
-	cr_assert(vq_should_notify(&T->vq));
-}
-
-Test(vq, avail_event_tracks_pops_and_set_kick, .init = setup16_event)
-{
-	set_desc(&T->desc[0], BUF_GPA, 4, 0, 0);
-	set_desc(&T->desc[1], BUF_GPA, 4, 0, 0);
-	publish(0);
-	publish(1);
-	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
-	cr_assert_eq(*avail_event(), 1);
-	/* Polling: avail_event is left stale so the driver stops kicking. */
-	vq_set_kick(&T->vq, false);
-	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
-	cr_assert_eq(*avail_event(), 1);
-	cr_assert_eq(T->used->flags, 0);
-	vq_set_kick(&T->vq, true);
-	cr_assert_eq(*avail_event(), 2);
-}
-
 /* --- A chain longer than used.len can describe --- */
 
 Test(vq, chain_over_4gib_breaks)
@@ -461,4 +259,46 @@ Test(vq, chain_over_4gib_breaks)
 	cr_assert_eq(vq_pop(&T->vq, &T->chain), -EIO);
 	cr_assert(T->vq.broken);
 	munmap(map, big);
+}
+
+/* --- A broken queue becomes NEEDS_RESET, signalled once --- */
+
+struct counting_transport {
+	struct virtio_transport_ops tops;
+	int calls;
+};
+
+static void count_config_changed(struct virtio_dev *vd)
+{
+	struct counting_transport *ct = vd->transport;
+
+	ct->calls++;
+}
+
+static const struct virtio_dev_ops nr_ops = { .device_id = 99,
+					      .nr_queues = 1 };
+
+Test(vq, broken_ring_marks_device_needs_reset)
+{
+	struct counting_transport ct = { { count_config_changed }, 0 };
+	struct virtio_dev *vd = calloc(1, sizeof(*vd));
+
+	virtio_dev_init(vd, &nr_ops, &T->mem);
+	vd->tops = &ct.tops;
+	vd->transport = &ct;
+	vd->status = VIRTIO_STATUS_DRIVER_OK;
+	set_desc(&T->desc[0], BUF_GPA, 4, VRING_DESC_F_NEXT, 0);
+	publish(0);
+	if (vq_pop(&T->vq, &T->chain) < 0)
+		virtio_dev_needs_reset(vd, "unit test: looping chain");
+	cr_assert(T->vq.broken);
+	cr_assert_eq(vd->status, VIRTIO_STATUS_DRIVER_OK |
+		     VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_eq(ct.calls, 1);
+	cr_assert_eq(vd->isr & VIRTIO_ISR_CONFIG, VIRTIO_ISR_CONFIG);
+	/* Further reports change nothing and interrupt no more. */
+	virtio_dev_needs_reset(vd, "again");
+	cr_assert_eq(ct.calls, 1);
+	pthread_mutex_destroy(&vd->lock);
+	free(vd);
 }

@@ -220,7 +220,8 @@ static void setup_msix(struct drv_dev *d)
 		u64 e = d->msix_table + i * PCI_MSIX_ENTRY_SIZE;
 
 		d->msi_data[i] = d->env->next_msi_data++;
-		mmio_write(d->env, e + PCI_MSIX_ENTRY_LOWER_ADDR, DRV_MSI_ADDR, 4);
+		mmio_write(d->env, e + PCI_MSIX_ENTRY_LOWER_ADDR, DRV_MSI_ADDR,
+			   4);
 		mmio_write(d->env, e + PCI_MSIX_ENTRY_UPPER_ADDR, 0, 4);
 		mmio_write(d->env, e + PCI_MSIX_ENTRY_DATA, d->msi_data[i], 4);
 		mmio_write(d->env, e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
@@ -343,6 +344,9 @@ int drv_start(struct drv_dev *d, u64 want, unsigned int nr_queues, u16 size)
 	ret = drv_reset(d);
 	if (!ret)
 		ret = drv_negotiate(d, want);
+	/* Configuration changes (and NEEDS_RESET) on vector 0, as Linux. */
+	if (!ret)
+		drv_common_write(d, VIRTIO_PCI_COMMON_MSIX, 0, 2);
 	for (i = 0; !ret && i < nr_queues; i++)
 		ret = drv_vq_setup(d, i, size);
 	if (ret)

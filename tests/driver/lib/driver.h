@@ -83,16 +83,16 @@ struct drv_vq {
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	u64 indirect_gpa;		/* size tables of DRV_INDIRECT_MAX descs */
+	u64 indirect_gpa;		/* per head: DRV_INDIRECT_MAX descs */
 	u16 free_head;			/* descriptor free list */
 	u16 nr_free;
 	u16 avail_idx;			/* shadow of avail->idx */
 	u16 last_used;			/* next used entry to consume */
-	u16 kicked_avail;		/* avail_idx at the last kick decision */
+	u16 kicked_avail;		/* avail_idx at the last kick check */
 	u16 chain_descs[VQ_MAX_SIZE];	/* descriptors used by chain [head] */
 	u64 notify_addr;		/* guest-physical doorbell address */
 	bool event_idx;
-	bool notify_via_bus;		/* kick through bus_write, not eventfd */
+	bool notify_via_bus;		/* kick by bus_write, not eventfd */
 	bool enabled;
 	/* Counters for tests and benchmarks. */
 	u64 nr_kicks;			/* doorbells actually rung */
@@ -157,7 +157,10 @@ int drv_negotiate(struct drv_dev *d, u64 want);
 int drv_vq_setup(struct drv_dev *d, unsigned int index, u16 size);
 /* Set DRIVER_OK; -EIO if the device reports NEEDS_RESET or FAILED. */
 int drv_driver_ok(struct drv_dev *d);
-/* reset, negotiate(@want), set up @nr_queues of @size, DRIVER_OK. */
+/*
+ * reset, negotiate(@want), config vector 0, @nr_queues of @size (queue i
+ * on vector 1 + i), DRIVER_OK.
+ */
 int drv_start(struct drv_dev *d, u64 want, unsigned int nr_queues, u16 size);
 
 /* Device-specific configuration space. */

@@ -35,7 +35,8 @@ struct fake_ioeventfd {
 struct fake_irq {
 	pthread_mutex_t lock;
 	u32 next_gsi;
-	struct fake_irq_route gsi[FAKE_IRQ_MAX];	/* by gsi - IRQ_IOAPIC_PINS */
+	/* Indexed by gsi - IRQ_IOAPIC_PINS. */
+	struct fake_irq_route gsi[FAKE_IRQ_MAX];
 	struct fake_ioeventfd ioev[FAKE_IRQ_MAX];
 	unsigned int nr_ioev;
 	u32 line[24];

@@ -62,10 +62,9 @@ int net_drv_tx_flush(struct net_drv *n, int timeout_ms);
  * @buf, at most @cap bytes, header into @h. Buffers are posted again.
  * Returns the frame length (without header), -ETIMEDOUT, -EIO when the
  * device broke the protocol, -EMSGSIZE when it did not fit @cap.
+ * h->num_buffers tells how many buffers MRG_RXBUF merged.
  */
 int net_drv_recv(struct net_drv *n, struct net_hdr *h, void *buf, u32 cap,
 		 int timeout_ms);
-/* The last frame's num_buffers (what MRG_RXBUF merged). */
-u16 net_drv_last_nbufs(struct net_drv *n);
 
 #endif

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Tiny PVH guests (build/guests/*.elf, `make guests`) under KVM: console
+# output, exit statuses through port 0xf4, triple fault, power-off, reset,
+# the file and none consoles, and SMP. A missing guest is a failure.
+set -u
+. "$(dirname "$0")/lib.sh"
+t_begin suite_boot
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -e /dev/kvm ]; then
+	skip "all cases: /dev/kvm is missing"
+	t_end
+	exit
+fi
+
+# run NAME GUEST [squeeze options...]: status in $rc, output in $tmp/NAME.*
+run() {
+	local name=$1 guest=$GUESTS/$2.elf
+	shift 2
+	if [ ! -f "$guest" ]; then
+		rc=missing
+		echo "missing $guest (run make guests)" >"$tmp/$name.err"
+		: >"$tmp/$name.out"
+		return
+	fi
+	timeout 20 "$SQUEEZE" run --kernel "$guest" "$@" \
+		</dev/null >"$tmp/$name.out" 2>"$tmp/$name.err"
+	rc=$?
+}
+
+# check NAME WANT_STATUS [grep pattern for stdout]
+check() {
+	local name=$1 want=$2 pat=${3:-}
+	if [ "$rc" != "$want" ]; then
+		fail "$name: exit status $rc, want $want: $(head -c 300 "$tmp/$name.err")"
+	elif [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/$name.out"; then
+		fail "$name: no '$pat' on the console: $(head -c 300 "$tmp/$name.out")"
+	else
+		pass "$name"
+	fi
+}
+
+# hello writes 0 to port 0xf4 after its line: status (0 << 1) | 1.
+run hello hello
+check hello 1 "Hello from a squeeze guest"
+
+# exit writes 0x21 unless code=N: (0x21 << 1) | 1 = 0x43.
+run exit exit
+check exit $((0x43)) "exit guest: code 33"
+run exit_code exit --cmdline "code=100"
+check exit_code $(((100 << 1) | 1)) "code 100"
+
+run triple triple
+if [ "$rc" != 1 ]; then
+	fail "triple: exit status $rc, want 1"
+elif ! grep -q "triple fault" "$tmp/triple.err" ||
+     ! grep -q "^RIP=" "$tmp/triple.err" ||
+     ! grep -q "^CR0=" "$tmp/triple.err" ||
+     ! grep -q "^CS *=" "$tmp/triple.err"; then
+	fail "triple: no reason and register dump on stderr: $(head -c 300 "$tmp/triple.err")"
+else
+	pass "triple fault: status 1, registers on stderr"
+fi
+
+run poweroff poweroff
+check poweroff 0 "ACPI S5"
+run reset reset
+check reset 0 "i8042 reset"
+
+run file hello --console "file=$tmp/console.txt"
+if [ "$rc" != 1 ]; then
+	fail "console file: exit status $rc, want 1"
+elif ! grep -q "Hello from a squeeze guest" "$tmp/console.txt" 2>/dev/null; then
+	fail "console file: the guest's line is not in the file"
+elif [ -s "$tmp/file.out" ]; then
+	fail "console file: output also went to stdout"
+elif [ "$(stat -c %a "$tmp/console.txt")" != 644 ]; then
+	fail "console file: mode $(stat -c %a "$tmp/console.txt"), want 644"
+else
+	pass "console file=PATH captures the output"
+fi
+
+# The file is truncated, not appended to.
+run file2 exit --console "file=$tmp/console.txt"
+if [ "$(grep -c . "$tmp/console.txt")" = 1 ] &&
+   grep -q "exit guest" "$tmp/console.txt"; then
+	pass "console file is truncated on each run"
+else
+	fail "console file: old contents kept: $(head -c 200 "$tmp/console.txt")"
+fi
+
+run none hello --console none
+if [ "$rc" = 1 ] && [ ! -s "$tmp/none.out" ]; then
+	pass "console none discards the output"
+else
+	fail "console none: status $rc, stdout $(head -c 100 "$tmp/none.out")"
+fi
+
+run smp hello --cpus 4
+check smp 1 "Hello from a squeeze guest"
+run smp_big exit --cpus 16 --memory 64M
+check smp_big $((0x43)) "exit guest"
+
+# The smallest RAM allowed, and one that needs the region above 4 GiB.
+run mem_min hello --memory 16M
+check mem_min 1 "Hello from a squeeze guest"
+run mem_high hello --memory 4G
+check mem_high 1 "Hello from a squeeze guest"
+
+t_end

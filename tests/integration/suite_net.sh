@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# virtio-net as a user runs it: squeeze with --net inside a network
+# namespace this suite creates (bridge br0 with 10.99.0.1/24, a UDP echo
+# on it, the VMM), the tiny guest guests/tiny/g_net.c talking to the host,
+# every tap gone after every kind of exit, and the startup errors. The
+# Debian guest scenario (ping + 64 MiB each way) runs on hardware KVM only.
+set -u
+. "$(dirname "$0")/lib.sh"
+t_begin net
+
+NS=sqz-net-$$-$RANDOM
+tmp=$(mktemp -d /tmp/suite-net.XXXXXX)
+cleanup() {
+	[ -n "${vm_pid:-}" ] && kill -9 "$vm_pid" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+GUEST_MAC=02:00:00:99:00:02
+
+nsx() { ip netns exec "$NS" "$@"; }
+# Interfaces in the namespace whose name starts with $1.
+links() { ip -n "$NS" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$1" ; }
+
+# Wait (bounded, 0.1 s steps) until file $1 has a line matching $2.
+wait_line() {
+	local i
+	for i in $(seq 1 "${3:-100}"); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+if [ "$(id -u)" != 0 ]; then
+	skip "all: needs root for network namespaces"
+	t_end; exit
+fi
+if [ ! -x "$SQUEEZE" ] || [ ! -f "$GUESTS/net.elf" ]; then
+	skip "all: build squeeze and build/guests/net.elf first"
+	t_end; exit
+fi
+if ! ip netns add "$NS" 2>/dev/null; then
+	skip "all: cannot create a network namespace"
+	t_end; exit
+fi
+nsx sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6;
+	   echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6;
+	   ip link set lo up &&
+	   ip link add br0 type bridge && ip addr add 10.99.0.1/24 dev br0 &&
+	   ip link set br0 up &&
+	   ip link add br1 type bridge && ip link set br1 up &&
+	   ip link add vethx0 type veth peer name vethx1' ||
+	{ fail "namespace setup"; t_end; exit; }
+
+# One datagram echoed back; what arrived is written to $1. Bounded: 30 s.
+# Runs in the background; $echo_pid is set (no subshell: $! is python).
+udp_echo() {
+	ip netns exec "$NS" timeout 30 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.99.0.1", 7777))
+open(sys.argv[1] + ".ready", "w").close()
+d, a = s.recvfrom(2048)
+open(sys.argv[1], "wb").write(d)
+s.sendto(d, a)' "$1" &
+	echo_pid=$!
+}
+
+guest_udp_echo() {
+	local con=$tmp/udp.con st
+	if ! command -v python3 >/dev/null; then
+		skip "guest UDP echo: no python3 for the host-side echo"
+		return
+	fi
+	udp_echo "$tmp/udp.got"
+	for _ in $(seq 1 50); do
+		[ -f "$tmp/udp.got.ready" ] && break
+		sleep 0.1
+	done
+	[ -f "$tmp/udp.got.ready" ] || { fail "udp echo did not start"; return; }
+	nsx timeout 60 "$SQUEEZE" run --kernel "$GUESTS/net.elf" \
+		--net bridge=br0,mac=$GUEST_MAC --console file="$con" \
+		</dev/null 2>"$tmp/udp.err"
+	st=$?
+	wait "$echo_pid" 2>/dev/null
+	if [ "$st" -ne 97 ]; then
+		fail "guest UDP echo: status $st, expected 97: $(tail -n 2 "$con" "$tmp/udp.err" | tr '\n' ' ')"
+	elif ! grep -qx "net: reply: squeeze-net-ping" <(tr -d '\r' <"$con") ||
+	     ! grep -qx "net: OK" <(tr -d '\r' <"$con"); then
+		fail "guest UDP echo: console: $(tr '\n' ' ' <"$con")"
+	elif [ "$(cat "$tmp/udp.got" 2>/dev/null)" != "squeeze-net-ping" ]; then
+		fail "guest UDP echo: the host did not receive the datagram"
+	elif ! grep -q "mac $GUEST_MAC" "$con"; then
+		fail "guest UDP echo: mac= not seen by the guest"
+	else
+		pass "guest sends UDP to the host and gets the reply (status 97)"
+	fi
+	if [ -n "$(links sqz)" ]; then
+		fail "tap left after guest exit: $(links sqz | tr '\n' ' ')"
+	else
+		pass "tap gone after the guest exited"
+	fi
+}
+
+# Start a guest on br1 (nobody answers its ARP: it lives ~4 s), check the
+# tap exists and is a port of br1, then kill it with signal $1.
+signal_exit() {
+	local sig=$1 want=$2 con=$tmp/sig$1.con st
+	# ip netns exec execs squeeze: $! is the VMM itself.
+	ip netns exec "$NS" "$SQUEEZE" run --kernel "$GUESTS/net.elf" \
+		--net bridge=br1,tap=sqzg0 --console file="$con" \
+		</dev/null 2>"$tmp/sig.err" &
+	vm_pid=$!
+	if ! wait_line "$con" "net: virtio-net at" 100; then
+		fail "SIG$sig: guest did not start: $(cat "$tmp/sig.err")"
+		return
+	fi
+	if ! ip -n "$NS" -o link show sqzg0 | grep -q "master br1"; then
+		fail "SIG$sig: tap sqzg0 is not a port of br1 while running"
+	fi
+	if [ "$sig" = TERM ]; then
+		# While it runs, a second VM on the same tap must be refused.
+		nsx "$SQUEEZE" run --kernel "$GUESTS/net.elf" \
+			--net tap=sqzg0 --console none </dev/null \
+			>/dev/null 2>"$tmp/busy.err"
+		st=$?
+		if [ "$st" -eq 2 ] && grep -q "tap sqzg0 is busy" "$tmp/busy.err"; then
+			pass "busy tap refused: $(head -n 1 "$tmp/busy.err")"
+		else
+			fail "busy tap: status $st: $(cat "$tmp/busy.err")"
+		fi
+	fi
+	kill -"$sig" "$vm_pid"
+	wait "$vm_pid"
+	st=$?
+	vm_pid=
+	if [ "$st" -ne "$want" ]; then
+		fail "SIG$sig: status $st, expected $want"
+	elif [ -n "$(links sqz)" ]; then
+		fail "SIG$sig: tap left behind: $(links sqz | tr '\n' ' ')"
+	else
+		pass "SIG$sig: status $want, tap and bridge port gone"
+	fi
+}
+
+# Teardown on the other exit paths: ACPI power-off (status 0) and a VM
+# failure (triple fault, status 1) must remove the tap too.
+other_exits() {
+	local g st
+	for g in poweroff:0 triple:1; do
+		[ -f "$GUESTS/${g%:*}.elf" ] || { skip "${g%:*} exit: no guest"; continue; }
+		nsx timeout 60 "$SQUEEZE" run --kernel "$GUESTS/${g%:*}.elf" \
+			--net bridge=br0,tap=sqzx0 --console none </dev/null \
+			>/dev/null 2>"$tmp/x.err"
+		st=$?
+		if [ "$st" -ne "${g#*:}" ]; then
+			fail "${g%:*} exit: status $st, expected ${g#*:}: $(head -n 1 "$tmp/x.err")"
+		elif [ -n "$(links sqz)" ]; then
+			fail "${g%:*} exit: tap left behind: $(links sqz | tr '\n' ' ')"
+		else
+			pass "${g%:*} exit (status $st): tap gone"
+		fi
+	done
+}
+
+# squeeze run ... must exit 2 with a line containing $2, creating nothing.
+startup_error() {
+	local what=$1 msg=$2 st
+	shift 2
+	nsx "$@" "$SQUEEZE" run --kernel "$GUESTS/net.elf" --console none \
+		"${NETARGS[@]}" </dev/null >/dev/null 2>"$tmp/err"
+	st=$?
+	if [ "$st" -ne 2 ]; then
+		fail "$what: status $st, expected 2: $(cat "$tmp/err")"
+	elif ! grep -q "$msg" "$tmp/err"; then
+		fail "$what: message: $(cat "$tmp/err")"
+	elif [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+		fail "$what: more than one line: $(cat "$tmp/err")"
+	elif [ -n "$(links sqz)" ]; then
+		fail "$what: left $(links sqz | tr '\n' ' ')"
+	else
+		pass "$what: $(cat "$tmp/err")"
+	fi
+}
+
+errors() {
+	NETARGS=(--net bridge=nosuchbr)
+	startup_error "no such bridge" "no such bridge: nosuchbr"
+	NETARGS=(--net bridge=vethx0)
+	startup_error "not a bridge" "vethx0 is not a bridge"
+	NETARGS=(--net bridge=br0,tap=vethx1)
+	startup_error "tap name taken by a veth" "vethx1 exists and is not a usable tap"
+	NETARGS=(--net bridge=br0)
+	startup_error "without CAP_NET_ADMIN" "CAP_NET_ADMIN is needed" \
+		setpriv --inh-caps=-net_admin --bounding-set=-net_admin
+}
+
+ovs() {
+	if ! command -v ovs-vsctl >/dev/null; then
+		skip "Open vSwitch bridge: openvswitch-switch not installed"
+	elif [ ! -d /sys/module/openvswitch ]; then
+		skip "Open vSwitch bridge: this kernel has no openvswitch module (and no modprobe)"
+	else
+		skip "Open vSwitch bridge: no OVS daemons running in the test namespace"
+	fi
+}
+
+debian_guest() {
+	local deb=$ROOT/build/debian con=$tmp/deb.con st
+	if ! hw_kvm; then
+		skip "Debian guest ping + 64 MiB each way: needs hardware KVM (this KVM emulates guest code)"
+		return
+	fi
+	if [ ! -f "$deb/vmlinuz" ] || [ ! -f "$deb/initramfs.cpio.gz" ]; then
+		skip "Debian guest: build/debian not built (make debian)"
+		return
+	fi
+	# The host side: nc sinks and sources 64 MiB; checksums compared.
+	head -c $((64 << 20)) /dev/urandom >"$tmp/h2g"
+	local want_h2g want_g2h
+	want_h2g=$(sha256sum <"$tmp/h2g" | cut -d' ' -f1)
+	nsx timeout 120 sh -c "busybox nc -l -p 5001 >$tmp/g2h" &
+	local sink=$!
+	nsx timeout 120 sh -c "busybox nc -l -p 5002 <$tmp/h2g" &
+	local src=$!
+	nsx timeout 300 "$SQUEEZE" run --kernel "$deb/vmlinuz" \
+		--initrd "$deb/initramfs.cpio.gz" --memory 512M \
+		--cmdline "console=ttyS0 squeeze.scenario=net" \
+		--net bridge=br0,mac=$GUEST_MAC --console file="$con" </dev/null
+	st=$?
+	wait "$sink" "$src" 2>/dev/null
+	want_g2h=$(tr -d '\r' <"$con" | sed -n 's/^net: g2h sha256 //p')
+	if ! grep -q "squeeze scenario net: exit 0" "$con"; then
+		fail "Debian guest: scenario failed (status $st): $(tail -n 5 "$con" | tr '\n' ' ')"
+	elif ! grep -q "net: h2g sha256 $want_h2g" "$con"; then
+		fail "Debian guest: host -> guest checksum differs"
+	elif [ "$(sha256sum <"$tmp/g2h" | cut -d' ' -f1)" != "$want_g2h" ]; then
+		fail "Debian guest: guest -> host checksum differs"
+	else
+		pass "Debian guest: ping, 64 MiB each way, checksums match"
+	fi
+}
+
+guest_udp_echo
+signal_exit TERM 143
+signal_exit INT 130
+other_exits
+errors
+ovs
+debian_guest
+t_end

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmm/kvm.c against the real /dev/kvm (skipped without it): VM creation
+ * and the struct irq_ops KVM really accepts or refuses.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "firmware/layout.h"
+#include "vmm/kvm.h"
+
+static struct kvm kvm;
+static struct guest_mem mem;
+static const struct irq_ops *ops = &kvm_irq_ops;
+
+static void setup(void)
+{
+	char err[ERR_LEN];
+
+	if (access("/dev/kvm", R_OK | W_OK))
+		cr_skip_test("/dev/kvm is not available");
+	cr_assert_eq(kvm_open(&kvm, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(guest_mem_alloc(&mem, 16 * MiB), 0);
+	cr_assert_eq(kvm_create_vm(&kvm, &mem, err, sizeof(err)), 0, "%s",
+		     err);
+}
+
+static void teardown(void)
+{
+	kvm_close(&kvm);
+	guest_mem_free(&mem);
+}
+
+TestSuite(kvm, .init = setup, .fini = teardown);
+
+Test(kvm, capabilities)
+{
+	cr_assert_gt(kvm.run_size, 0);
+	cr_assert_geq(kvm.max_vcpus, 1);
+	cr_assert_gt(kvm.max_routes, IRQ_IOAPIC_PINS);
+}
+
+Test(kvm, ioapic_lines)
+{
+	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 1), 0);
+	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 0), 0);
+	cr_assert_eq(ops->set_line(&kvm, IRQ_IOAPIC_PINS, 1), -EINVAL);
+}
+
+Test(kvm, msi_routes)
+{
+	int a = ops->msi_alloc(&kvm), b = ops->msi_alloc(&kvm);
+
+	cr_assert_eq(a, IRQ_IOAPIC_PINS);
+	cr_assert_eq(b, IRQ_IOAPIC_PINS + 1);
+	cr_assert_eq(ops->msi_route(&kvm, a, LAYOUT_LAPIC, 0x4041), 0);
+	cr_assert_eq(ops->msi_route(&kvm, b, LAYOUT_LAPIC | 0x1000, 0x31), 0);
+	cr_assert_eq(kvm.nr_msi, 2);
+	/* Re-pointing a vector replaces its route. */
+	cr_assert_eq(ops->msi_route(&kvm, a, LAYOUT_LAPIC, 0x4042), 0);
+	cr_assert_eq(kvm.nr_msi, 2);
+	cr_assert_eq(kvm.msi[0].u.msi.data, 0x4042);
+	/* IOAPIC pins and GSIs never handed out are refused. */
+	cr_assert_eq(ops->msi_route(&kvm, 3, LAYOUT_LAPIC, 0x30), -EINVAL);
+	cr_assert_eq(ops->msi_route(&kvm, b + 1, LAYOUT_LAPIC, 0x30), -EINVAL);
+	/* The legacy lines still work after the table was replaced. */
+	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 1), 0);
+	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 0), 0);
+}
+
+Test(kvm, irqfd_on_an_msi_route)
+{
+	int gsi = ops->msi_alloc(&kvm), efd = eventfd(0, EFD_CLOEXEC);
+
+	cr_assert_geq(efd, 0);
+	cr_assert_eq(ops->msi_route(&kvm, gsi, LAYOUT_LAPIC, 0x4050), 0);
+	cr_assert_eq(ops->irqfd(&kvm, efd, gsi, true), 0);
+	cr_assert_eq(ops->irqfd(&kvm, efd, gsi, true), -EBUSY);
+	cr_assert_eq(ops->irqfd(&kvm, efd, gsi, false), 0);
+	close(efd);
+}
+
+Test(kvm, ioeventfd_pio_and_mmio)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	cr_assert_geq(efd, 0);
+	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, true), 0);
+	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, true),
+		     -EEXIST);
+	cr_assert_eq(ops->ioeventfd(&kvm, LAYOUT_PCI_MMIO_START, 4, efd, true,
+				    true), 0);
+	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, false), 0);
+	cr_assert_eq(ops->ioeventfd(&kvm, LAYOUT_PCI_MMIO_START, 4, efd, true,
+				    false), 0);
+	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, false),
+		     -ENOENT);
+	close(efd);
+}
