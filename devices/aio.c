@@ -344,13 +344,6 @@ void aio_complete(struct aio *a)
 		aio_complete_sync(a);
 }
 
-bool aio_pending(struct aio *a)
-{
-	if (a->uring)
-		return io_uring_cq_ready(&a->ring) > 0;
-	return a->done_head != AIO_NO_SLOT;
-}
-
 void aio_drain(struct aio *a)
 {
 	struct pollfd p = { .fd = a->efd, .events = POLLIN };

@@ -35,8 +35,6 @@ void aio_kick(struct aio *a);
 int aio_event_fd(const struct aio *a);
 /* Run the callbacks of finished requests; never blocks. */
 void aio_complete(struct aio *a);
-/* Would aio_complete() run a callback? No syscall: for polling loops. */
-bool aio_pending(struct aio *a);
 /* Block until every in-flight request has completed (close, flush). */
 void aio_drain(struct aio *a);
 

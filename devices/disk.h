@@ -50,11 +50,6 @@ struct disk_ops {
 	/* Call done() for every finished request; never blocks. */
 	void (*complete)(struct disk *d);
 	void (*close)(struct disk *d);
-	/*
-	 * Optional: would complete() have work? Cheap (no syscall), for the
-	 * I/O thread's short polling before it sleeps. NULL: never polled.
-	 */
-	bool (*pending)(struct disk *d);
 };
 
 struct disk {

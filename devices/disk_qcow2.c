@@ -19,7 +19,8 @@
 #include "vmm/log.h"
 
 #define QCOW2_AIO_DEPTH 128
-#define QCOW2_MAX_FREES 4096		/* pending decrements before a flush */
+/* Deferred refcount decrements that force a flush. */
+#define QCOW2_MAX_FREES 4096
 
 struct qcow2_disk {
 	struct qcow2 *q;
@@ -125,7 +126,7 @@ static void op_done(void *opaque, s64 res)
 		ret = res;
 	else if ((u64)res < op->len && op->write)
 		ret = -EIO;
-	else if ((u64)res < op->len)	/* past the end of the file: zeros */
+	else if ((u64)res < op->len)	/* past the end of the file */
 		iov_zero(op->iov, op->iovcnt, res, op->len - res);
 	qreq_put(op->r, ret);
 	free(op);
@@ -166,8 +167,8 @@ static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host,
 }
 
 /* How many bytes from @voff on continue host-contiguously from @m. */
-static int run_len(struct qcow2 *q, u64 voff, u64 len, const struct qcow2_map *m,
-		   bool write, u64 *run)
+static int run_len(struct qcow2 *q, u64 voff, u64 len,
+		   const struct qcow2_map *m, bool write, u64 *run)
 {
 	u64 cs = q->cluster_size, n = MIN(len, cs - (voff & (cs - 1)));
 	u64 next = m->host + cs;
@@ -197,7 +198,7 @@ static void fast_done(void *opaque, s64 res)
 		ret = res;
 	else if ((u64)res < req->len && req->op == DISK_OP_WRITE)
 		ret = -EIO;
-	else if ((u64)res < req->len)	/* past the end of the file: zeros */
+	else if ((u64)res < req->len)	/* past the end of the file */
 		iov_zero(req->iov, req->iovcnt, res, req->len - res);
 	req->done(req, ret);
 }
@@ -251,7 +252,8 @@ static int do_read(struct qcow2_disk *qd, struct qreq *r)
 		if (m.kind == QCOW2_NORMAL) {
 			ret = run_len(q, voff, req->len - pos, &m, false, &n);
 			if (!ret)
-				ret = queue_io(qd, r, m.host + in, pos, n, false);
+				ret = queue_io(qd, r, m.host + in, pos, n,
+					       false);
 		} else {
 			n = MIN(req->len - pos, cs - in);
 			ret = qcow2_read_special(q, &m, voff, q->bounce, n);
@@ -285,7 +287,8 @@ static int do_write(struct qcow2_disk *qd, struct qreq *r)
 		if (m.kind == QCOW2_NORMAL && (m.l2e & QCOW2_COPIED)) {
 			ret = run_len(q, voff, req->len - pos, &m, true, &n);
 			if (!ret)
-				ret = queue_io(qd, r, m.host + in, pos, n, true);
+				ret = queue_io(qd, r, m.host + in, pos, n,
+					       true);
 		} else {
 			n = MIN(req->len - pos, cs - in);
 			iov_copy(req->iov, req->iovcnt, pos, q->wbuf, n, false);

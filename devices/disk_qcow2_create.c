@@ -13,7 +13,8 @@
 #include "devices/qcow2.h"
 #include "vmm/log.h"
 
-#define CREATE_HEADER_LEN 112		/* 104 + compression_type + padding */
+/* 104 bytes, compression_type, padding to a multiple of 8. */
+#define CREATE_HEADER_LEN 112
 
 struct layout {
 	u64 cs, l1_size, l1c, rtc, rbc, total;

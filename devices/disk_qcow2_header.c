@@ -145,7 +145,8 @@ static int parse_extensions(struct qcow2_header *h, const u8 *b, size_t len,
 				       "header extension 0x%x overruns the first cluster",
 				       type);
 		if (type == QCOW2_EXT_BACKING_FMT) {
-			if (seen_fmt || !elen || elen >= sizeof(h->backing_fmt) ||
+			if (seen_fmt || !elen ||
+			    elen >= sizeof(h->backing_fmt) ||
 			    memchr(b + off + 8, 0, elen))
 				return set_err(err, errlen, -EINVAL,
 					       "bad backing format extension");
@@ -218,7 +219,8 @@ int qcow2_check_features(const struct qcow2_header *h, bool writable,
 
 void qcow2_build_header(const struct qcow2_header *h, u8 *b)
 {
-	memset(b, 0, h->version == 2 ? QCOW2_V2_HEADER_LEN : QCOW2_V3_HEADER_LEN);
+	memset(b, 0, h->version == 2 ? QCOW2_V2_HEADER_LEN :
+				       QCOW2_V3_HEADER_LEN);
 	qcow2_put32(b, QCOW2_MAGIC);
 	qcow2_put32(b + 4, h->version);
 	qcow2_put64(b + 8, h->backing_off);

@@ -141,8 +141,8 @@ static int open_rest(struct qcow2 *q, const char *path, bool backing_off,
 		return ret;
 	if (q->h.backing_name[0] && backing_off)
 		return set_err(err, errlen, -EINVAL,
-			       "qcow2: %s has a backing file (%s) but backing=off",
-			       path, q->h.backing_name);
+			       "qcow2: has a backing file (%s) but backing=off",
+			       q->h.backing_name);
 	q->file_end = ALIGN_UP((u64)chain[nchain - 1].st_size,
 			       1ULL << q->h.cluster_bits);
 	ret = load_tables(q, err, errlen);
@@ -160,6 +160,18 @@ static int open_rest(struct qcow2 *q, const char *path, bool backing_off,
 		return qcow2_backing_open(q, path, depth, chain, nchain, err,
 					  errlen);
 	return 0;
+}
+
+/* "qcow2: why" becomes "qcow2 PATH: why": which image of a chain it was. */
+static int name_image(const char *path, int ret, char *err, size_t errlen)
+{
+	char why[ERR_LEN];
+
+	if (!err || !errlen || !strncmp(err, "qcow2 ", 6))
+		return ret;		/* a backing file named already */
+	snprintf(why, sizeof(why), "%s",
+		 strncmp(err, "qcow2: ", 7) ? err : err + 7);
+	return set_err(err, errlen, ret, "qcow2 %s: %s", path, why);
 }
 
 int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
@@ -181,13 +193,14 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 	q->writable = writable;
 	q->fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (q->fd < 0) {
-		ret = set_err(err, errlen, -errno, "qcow2: cannot open %s: %s",
+		ret = set_err(err, errlen, -errno, "qcow2 %s: cannot open: %s",
 			      path, strerror(errno));
 		free(q);
 		return ret;
 	}
 	if (fstat(q->fd, &links[nchain]) < 0)
-		ret = set_err(err, errlen, -errno, "qcow2: stat %s", path);
+		ret = set_err(err, errlen, -errno, "qcow2: stat: %s",
+			      strerror(errno));
 	else
 		ret = check_chain(&links[nchain], chain, nchain, path, err,
 				  errlen);
@@ -200,7 +213,7 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 	if (ret) {
 		q->writable = false;	/* nothing to flush */
 		qcow2_close_image(q);
-		return ret;
+		return name_image(path, ret, err, errlen);
 	}
 	*out = q;
 	return 0;

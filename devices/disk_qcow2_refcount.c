@@ -231,6 +231,13 @@ int qcow2_alloc_cluster(struct qcow2 *q, u64 *off)
 		}
 		if (is_fixed_meta(q, c))
 			continue;
+		/*
+		 * Nothing past the end of the file is in use, whatever a
+		 * (corrupt) refcount says: this bounds the scan by the file
+		 * size even if many table entries name the same full block.
+		 */
+		if (c >= q->file_end >> q->h.cluster_bits)
+			break;
 		ret = qcow2_refcount_get(q, c, &rc);
 		if (ret)
 			return ret;

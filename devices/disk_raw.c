@@ -313,13 +313,6 @@ static void raw_complete(struct disk *d)
 	aio_complete(r->aio);
 }
 
-static bool raw_pending(struct disk *d)
-{
-	struct raw *r = d->priv;
-
-	return aio_pending(r->aio);
-}
-
 const struct disk_ops disk_raw_ops = {
 	.name = "raw",
 	.open = raw_open,
@@ -327,5 +320,4 @@ const struct disk_ops disk_raw_ops = {
 	.kick = raw_kick,
 	.complete = raw_complete,
 	.close = raw_close,
-	.pending = raw_pending,
 };

@@ -153,22 +153,22 @@ struct qcow2 {
 	bool writable;
 	u64 cluster_size;
 	u32 l2_bits;			/* log2(entries per L2 table) */
-	u32 rb_bits;			/* log2(entries per refcount block) */
-	u64 file_end;			/* bytes in use or allocated, aligned */
+	u32 rb_bits;			/* log2(refcounts per block) */
+	u64 file_end;			/* in use or allocated, aligned */
 	u64 *l1;			/* host order */
 	u64 *rt;			/* host order */
 	u64 rt_entries;
 	bool l1_dirty, rt_dirty;
 	struct qcow2_cache l2c, rbc;
 	u64 free_hint;			/* cluster index to search from */
-	u64 *frees;			/* deferred decrements: cluster indexes */
+	u64 *frees;			/* deferred decrements (clusters) */
 	size_t nr_frees, max_frees;
 	bool corrupt;
 	bool corrupt_logged;
 	struct qcow2_backing *backing;
 	u8 *bounce;			/* one cluster for copy-on-write */
 	u8 *wbuf;			/* one cluster: gathered guest data */
-	u8 *dbuf;			/* one cluster: last inflated cluster */
+	u8 *dbuf;			/* one cluster: the last inflated */
 	u64 dbuf_l2e;			/* its L2 entry; 0: none */
 	u8 *cbuf;			/* compressed input, two clusters */
 	void *zs;			/* z_stream for inflate */
@@ -184,7 +184,7 @@ enum qcow2_kind {
 
 struct qcow2_map {
 	enum qcow2_kind kind;
-	u64 host;			/* NORMAL: host offset of the cluster */
+	u64 host;			/* NORMAL: the host cluster */
 	u64 l2e;			/* the raw L2 entry */
 };
 
@@ -265,7 +265,7 @@ struct qcow2_create_opts {
 	u64 size;
 	u32 cluster_bits;
 	u32 version;			/* 2 or 3 */
-	const char *backing;		/* as stored in the image, or NULL */
+	const char *backing;		/* as stored, or NULL */
 	const char *backing_fmt;	/* "qcow2" or "raw" */
 };
 /* Would these options make a valid image? (Nothing is written.) */

@@ -14,6 +14,8 @@
  *    alone and the device keeps serving the others.
  *  - an unknown type, or discard/write-zeroes not negotiated, or flags we
  *    do not know: VIRTIO_BLK_S_UNSUPP (section 5.2.6.1).
+ *  - on a read-only disk every write, discard and write-zeroes request:
+ *    VIRTIO_BLK_S_IOERR, before any other check (section 5.2.6.2).
  */
 #include <endian.h>
 #include <errno.h>
@@ -94,6 +96,9 @@ static void blk_parse_range(const struct vq_chain *c,
 	u64 data = c->out_len - BLK_HDR_LEN;
 	struct blk_range seg;
 
+	/* Read-only first: like a write, whether negotiated or not (5.2.6.2). */
+	if (lim->readonly)
+		return blk_fail(r, VIRTIO_BLK_S_IOERR);
 	if (discard ? !lim->discard : !lim->write_zeroes)
 		return blk_fail(r, VIRTIO_BLK_S_UNSUPP);
 	if (c->in_len != 1 || data == 0 || data % sizeof(seg) ||
@@ -108,8 +113,6 @@ static void blk_parse_range(const struct vq_chain *c,
 	if (seg.flags & ~VIRTIO_BLK_WZ_F_UNMAP ||
 	    (discard && seg.flags & VIRTIO_BLK_WZ_F_UNMAP))
 		return blk_fail(r, VIRTIO_BLK_S_UNSUPP);
-	if (lim->readonly)
-		return blk_fail(r, VIRTIO_BLK_S_IOERR);
 	if (seg.num_sectors == 0 || seg.num_sectors > BLK_DISCARD_SECTORS_MAX ||
 	    !blk_in_range(lim, seg.sector, seg.num_sectors * BLK_SECTOR))
 		return blk_fail(r, VIRTIO_BLK_S_IOERR);

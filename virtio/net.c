@@ -6,6 +6,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -111,9 +112,9 @@ void virtio_net_default_mac(const struct net_config *c, unsigned int index,
 
 static void net_free(struct virtio_net *net)
 {
-	free(net->rx.buf);
-	free(net->rx.first);
-	free(net->rx.next);
+	free(net->rx.bounce);
+	free(net->rx.iov);
+	free(net->rx.chain);
 	free(net->tx_chain);
 	free(net->tx_iov);
 	if (net->stop_fd >= 0)
@@ -132,13 +133,13 @@ struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 		goto close_backend;
 	net->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	net->epfd = -1;
-	net->rx.buf = malloc(NET_HDR_SIZE + NET_MAX_FRAME);
-	net->rx.first = malloc(sizeof(*net->rx.first));
-	net->rx.next = malloc(sizeof(*net->rx.next));
+	net->rx.bounce = malloc(NET_HDR_SIZE + NET_MAX_FRAME);
+	net->rx.iov = calloc(IOV_MAX, sizeof(*net->rx.iov));
+	net->rx.chain = malloc(sizeof(*net->rx.chain));
 	net->tx_chain = malloc(sizeof(*net->tx_chain));
 	net->tx_iov = calloc(VQ_MAX_SEGS + 1, sizeof(*net->tx_iov));
-	if (net->stop_fd < 0 || !net->rx.buf || !net->rx.first ||
-	    !net->rx.next || !net->tx_chain || !net->tx_iov)
+	if (net->stop_fd < 0 || !net->rx.bounce || !net->rx.iov ||
+	    !net->rx.chain || !net->tx_chain || !net->tx_iov)
 		goto free_net;
 	net->nb = *nb;
 	memcpy(net->mac, mac, 6);

@@ -16,18 +16,38 @@
 #define NET_RXQ 0
 #define NET_TXQ 1
 
-/* A frame read from the backend, on its way into guest buffers. */
+/* A receive chain popped and held, not yet used. */
+struct net_rx_held {
+	u16 head;
+	u16 niov;			/* its segments in net_rx.iov[] */
+	u32 cap;			/* bytes it can take */
+};
+
+/*
+ * Receive state. Chains are popped ahead (enough for the last frame's
+ * size) and the backend is read straight into their segments, with a
+ * bounce buffer behind them for the part of a bigger frame that does
+ * not fit; that part is then copied into further chains.
+ */
 struct net_rx {
-	u8 *buf;			/* NET_HDR_SIZE + NET_MAX_FRAME */
-	size_t len;			/* bytes in buf; 0: no frame */
-	size_t off;			/* bytes already copied to the guest */
-	struct net_hdr hdr;		/* translated header, for chain 0 */
-	bool have_first;		/* first chain popped and held */
-	unsigned int nbufs;		/* chains held for this frame */
-	struct vq_chain *first;		/* holds the header */
-	struct vq_chain *next;		/* scratch for merged buffers */
-	u16 heads[VQ_MAX_SIZE];
-	u32 lens[VQ_MAX_SIZE];
+	struct net_rx_held held[VQ_MAX_SIZE];
+	unsigned int nheld;
+	struct iovec *iov;		/* held segments, then the bounce */
+	unsigned int niov;
+	u64 cap;			/* sum of held[].cap */
+	size_t want;			/* buffer space to hold before a read */
+	bool kick_on;			/* we asked the driver for rx kicks */
+	struct vq_chain *chain;		/* scratch for vq_pop */
+	u8 *bounce;			/* NET_HDR_SIZE + NET_MAX_FRAME */
+	/* The frame in progress; len 0: none. */
+	size_t len;			/* with its header */
+	size_t placed;			/* bytes in guest buffers */
+	size_t bounce_base;		/* frame offset of bounce[0] */
+	unsigned int nfilled;		/* held chains it used */
+	unsigned int nused;		/* all chains it used */
+	struct net_hdr hdr;
+	u16 used_head[VQ_MAX_SIZE];
+	u32 used_len[VQ_MAX_SIZE];
 };
 
 struct virtio_net {
@@ -52,5 +72,13 @@ struct virtio_net {
 /* net_io.c */
 int net_io_start(struct virtio_net *net);
 void net_io_stop(struct virtio_net *net);
+void net_stat_add(u64 *counter, u64 v);
+void net_break(struct virtio_net *net, const char *why);
+void net_backend_poll(struct virtio_net *net, bool on);
+
+/* net_rx.c */
+void net_rx_process(struct virtio_net *net);
+/* Forget held chains and any frame in progress (device reset). */
+void net_rx_reset(struct virtio_net *net);
 
 #endif

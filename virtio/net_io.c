@@ -3,11 +3,9 @@
  * The virtio-net I/O thread: one epoll loop over the two doorbells, the
  * backend fd and a stop eventfd.
  *
- * Receive: the backend fd is polled only while a receive buffer is held,
- * so a guest that posts nothing costs nothing and frames wait in the tap
- * queue. A frame is read into a bounce buffer, then copied into as many
- * chains as it needs (MRG_RXBUF) and the header written last, when
- * num_buffers is known.
+ * Receive is in net_rx.c: the backend fd is polled only while a receive
+ * buffer is held, so a guest that posts nothing costs nothing and frames
+ * wait in the tap queue.
  *
  * Transmit: the ring is drained with kicks disabled, each frame written
  * with one writev straight from the guest's buffers, one interrupt per
@@ -25,26 +23,20 @@
 
 enum { EV_STOP, EV_RX_KICK, EV_TX_KICK, EV_BACKEND };
 
-#define RX_BUDGET 64			/* frames per wakeup before notifying */
 #define TX_BUDGET 256
 
-static void stat_add(u64 *p, u64 v)
+void net_stat_add(u64 *p, u64 v)
 {
 	__atomic_store_n(p, *p + v, __ATOMIC_RELAXED);
 }
 
-static void net_break(struct virtio_net *net, const char *why)
+void net_break(struct virtio_net *net, const char *why)
 {
 	net->broken = true;
 	virtio_dev_needs_reset(&net->vdev, why);
 }
 
-static bool has(struct virtio_net *net, unsigned int bit)
-{
-	return net->features & (1ULL << bit);
-}
-
-static void backend_poll(struct virtio_net *net, bool on)
+void net_backend_poll(struct virtio_net *net, bool on)
 {
 	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
 				  .data.u64 = EV_BACKEND };
@@ -53,155 +45,6 @@ static void backend_poll(struct virtio_net *net, bool on)
 		return;
 	if (epoll_ctl(net->epfd, EPOLL_CTL_MOD, net->nb.fd, &ev) == 0)
 		net->tap_polled = on;
-}
-
-/*
- * Next receive chain: 1, 0 when the ring is empty, -EIO when the ring is
- * broken. Kicks are wanted only while the ring is empty: each refill
- * doorbell would otherwise cost the driver an exit and us a wakeup.
- */
-static int rx_pop(struct virtio_net *net, struct vq_chain *c)
-{
-	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
-	int r = vq_pop(vq, c);
-
-	if (r == 0) {
-		/* Ask for a kick, then look again: one may have been skipped. */
-		vq_set_kick(vq, true);
-		r = vq_pop(vq, c);
-		if (r > 0)
-			vq_set_kick(vq, false);
-	}
-	if (r < 0) {
-		net_break(net, "malformed receive descriptor chain");
-		return r;
-	}
-	if (r && (c->nr_out || c->in_len < (c == net->rx.first ?
-					    NET_HDR_SIZE : 1))) {
-		net_break(net, "receive buffer not writable or too short");
-		return -EIO;
-	}
-	return r;
-}
-
-/* Give back the chains held for a frame we drop; the next frame reuses them. */
-static void rx_drop(struct virtio_net *net)
-{
-	net->vdev.vq[NET_RXQ].last_avail -= net->rx.nbufs;
-	net->rx.nbufs = 0;
-	net->rx.have_first = false;
-	net->rx.len = 0;
-	stat_add(&net->stats.rx_dropped, 1);
-}
-
-/*
- * Copy the pending frame into guest chains. 1: delivered or dropped,
- * 0: waiting for more buffers (what is copied so far is kept), -EIO.
- */
-static int rx_fill(struct virtio_net *net)
-{
-	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
-	struct net_rx *rx = &net->rx;
-	bool mrg = has(net, VIRTIO_NET_F_MRG_RXBUF);
-	u8 wire[NET_HDR_SIZE];
-	unsigned int i;
-
-	while (rx->off < rx->len) {
-		struct vq_chain *c = rx->first;
-		size_t chunk;
-		int r;
-
-		if (rx->nbufs) {
-			if (!mrg || rx->nbufs == vq->size) {
-				rx_drop(net);	/* does not fit the buffers */
-				return 1;
-			}
-			r = rx_pop(net, rx->next);
-			if (r <= 0)
-				return r;
-			c = rx->next;
-		}
-		chunk = MIN(rx->len - rx->off, c->in_len);
-		vq_copy_to_in(c, 0, rx->buf + rx->off, chunk);
-		rx->heads[rx->nbufs] = c->head;
-		rx->lens[rx->nbufs] = (u32)chunk;
-		rx->nbufs++;
-		rx->off += chunk;
-	}
-	rx->hdr.num_buffers = (u16)rx->nbufs;
-	net_hdr_store(&rx->hdr, wire);
-	vq_copy_to_in(rx->first, 0, wire, sizeof(wire));
-	for (i = 0; i < rx->nbufs; i++)
-		vq_push(vq, rx->heads[i], rx->lens[i]);
-	stat_add(&net->stats.rx_frames, 1);
-	stat_add(&net->stats.rx_bytes, rx->len - NET_HDR_SIZE);
-	rx->nbufs = 0;
-	rx->have_first = false;
-	rx->len = 0;
-	return 1;
-}
-
-/* Read one frame from the backend: 1, 0 if none waits, -errno. */
-static int rx_read(struct virtio_net *net)
-{
-	struct net_rx *rx = &net->rx;
-	struct iovec iov = { rx->buf, NET_HDR_SIZE + NET_MAX_FRAME };
-	struct net_hdr h;
-	ssize_t n;
-
-	n = net->nb.ops->recv(&net->nb, &iov, 1);
-	if (n == -EAGAIN || n == -EINTR)
-		return 0;
-	if (n < 0)
-		return (int)n;
-	net_hdr_load(&h, rx->buf);
-	if (n < NET_HDR_SIZE + 14 ||
-	    net_hdr_rx(&h, net->features, 1, &rx->hdr)) {
-		stat_add(&net->stats.rx_dropped, 1);
-		return 1;
-	}
-	rx->len = (size_t)n;
-	rx->off = 0;
-	return 1;
-}
-
-static void rx_process(struct virtio_net *net)
-{
-	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
-	unsigned int budget = RX_BUDGET;
-	u16 used = vq->used_idx;
-	int r;
-
-	while (!net->broken && budget) {
-		if (!net->rx.have_first) {
-			r = rx_pop(net, net->rx.first);
-			if (r <= 0)
-				break;
-			net->rx.have_first = true;
-		}
-		if (!net->rx.len) {
-			r = rx_read(net);
-			if (r < 0)
-				pr_warn_once("%s: read: %s", net->nb.ifname,
-					     strerror(-r));
-			if (r <= 0)
-				break;
-			if (!net->rx.len)
-				continue;	/* dropped */
-		}
-		r = rx_fill(net);
-		if (r <= 0)
-			break;
-		budget--;
-	}
-	/*
-	 * Listen to the backend only while a buffer waits for a frame, or
-	 * to come back for more after the budget ran out.
-	 */
-	backend_poll(net, !net->broken &&
-		     (!budget || (net->rx.have_first && !net->rx.len)));
-	if (vq->used_idx != used)
-		virtio_vq_notify(&net->vdev, vq);
 }
 
 /* Send one chain; false if it was dropped. */
@@ -240,8 +83,8 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 		return false;
 	if (net->nb.ops->send(&net->nb, iov, n) < 0)
 		return false;
-	stat_add(&net->stats.tx_frames, 1);
-	stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_SIZE);
+	net_stat_add(&net->stats.tx_frames, 1);
+	net_stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_SIZE);
 	return true;
 }
 
@@ -269,7 +112,7 @@ static void tx_process(struct virtio_net *net)
 			break;
 		}
 		if (!tx_one(net, net->tx_chain))
-			stat_add(&net->stats.tx_dropped, 1);
+			net_stat_add(&net->stats.tx_dropped, 1);
 		vq_push(vq, net->tx_chain->head, 0);
 		if (!--budget) {
 			net->tx_more = true;	/* kicks stay off: we come back */
@@ -294,8 +137,7 @@ static void *net_io_thread(void *arg)
 	struct epoll_event ev[4];
 	int i, n;
 
-	vq_set_kick(&net->vdev.vq[NET_RXQ], false);
-	rx_process(net);
+	net_rx_process(net);
 	tx_process(net);
 	for (;;) {
 		n = epoll_wait(net->epfd, ev, ARRAY_SIZE(ev),
@@ -310,7 +152,7 @@ static void *net_io_thread(void *arg)
 				drain(net->vdev.vq[NET_RXQ].kick_fd);
 				/* fall through */
 			case EV_BACKEND:
-				rx_process(net);
+				net_rx_process(net);
 				break;
 			case EV_TX_KICK:
 				drain(net->vdev.vq[NET_TXQ].kick_fd);
@@ -321,7 +163,7 @@ static void *net_io_thread(void *arg)
 		if (n == 0 && net->tx_more)
 			tx_process(net);
 		if (net->broken)
-			backend_poll(net, false);
+			net_backend_poll(net, false);
 	}
 	pr_warn("virtio-net: epoll_wait: %s", strerror(errno));
 	return NULL;
@@ -348,9 +190,7 @@ int net_io_start(struct virtio_net *net)
 	net->broken = false;
 	net->tx_more = false;
 	net->tap_polled = false;
-	net->rx.len = 0;
-	net->rx.nbufs = 0;
-	net->rx.have_first = false;
+	net_rx_reset(net);
 	ret = ep_add(net->epfd, net->stop_fd, EPOLLIN, EV_STOP);
 	if (!ret)
 		ret = ep_add(net->epfd, net->vdev.vq[NET_RXQ].kick_fd, EPOLLIN,
@@ -385,10 +225,5 @@ void net_io_stop(struct virtio_net *net)
 	close(net->epfd);
 	net->epfd = -1;
 	net->running = false;
-	/* A frame caught between tap and guest dies with the reset. */
-	if (net->rx.len)
-		stat_add(&net->stats.rx_dropped, 1);
-	net->rx.len = 0;
-	net->rx.nbufs = 0;
-	net->rx.have_first = false;
+	net_rx_reset(net);
 }

@@ -120,12 +120,26 @@ static int ioev_assign(struct virtio_pci *vp, u32 q)
 	const struct irq_ctl *irq = vp->irq;
 	int ret;
 
-	if (!vp->bar_live || vp->ioev_on[q])
+	if (!vp->attached || !vp->bar_live || vp->ioev_on[q])
 		return 0;
 	/* 2 bytes: the driver writes the 16-bit queue index (4.1.5.2). */
 	ret = irq->ops->ioeventfd(irq->opaque, notify_addr(vp, q), 2,
 				  vp->vd->vq[q].kick_fd, true, true);
-	__atomic_store_n(&vp->ioev_on[q], !ret, __ATOMIC_RELEASE);
+	vp->ioev_on[q] = !ret;
+	return ret;
+}
+
+/* Every queue, even past a failure; returns the first error. */
+static int ioev_assign_all(struct virtio_pci *vp)
+{
+	int ret = 0, r;
+	u32 q;
+
+	for (q = 0; q < vp->nr_queues; q++) {
+		r = ioev_assign(vp, q);
+		if (r && !ret)
+			ret = r;
+	}
 	return ret;
 }
 
@@ -139,14 +153,14 @@ static void ioev_deassign_all(struct virtio_pci *vp)
 			continue;
 		irq->ops->ioeventfd(irq->opaque, notify_addr(vp, q), 2,
 				    vp->vd->vq[q].kick_fd, true, false);
-		__atomic_store_n(&vp->ioev_on[q], false, __ATOMIC_RELEASE);
+		vp->ioev_on[q] = false;
 	}
 }
 
 static void vp_bar_mapped(struct pci_dev *pd, int bar, u64 addr, bool mapped)
 {
 	struct virtio_pci *vp = pd->priv;
-	u32 q;
+	int ret = 0;
 
 	if (bar != VIRTIO_PCI_BAR)
 		return;
@@ -154,34 +168,27 @@ static void vp_bar_mapped(struct pci_dev *pd, int bar, u64 addr, bool mapped)
 	ioev_deassign_all(vp);
 	vp->bar_live = mapped;
 	vp->bar_base = addr;
-	/* A failure here is retried from notify_write(). */
-	for (q = 0; mapped && q < vp->nr_queues; q++)
-		ioev_assign(vp, q);
+	if (mapped)
+		ret = ioev_assign_all(vp);
 	pthread_mutex_unlock(&vp->lock);
+	if (ret)
+		pr_warn_once("virtio-pci: doorbell ioeventfd refused (%s); "
+			     "those doorbells exit", strerror(-ret));
 }
 
 /*
- * A doorbell that exited anyway: forward it to the queue's eventfd, and
- * try once more to have KVM catch the next one.
+ * A doorbell that reached the bus: no ioeventfd caught it (the in-process
+ * driver rings this way, or KVM refused one). Do what KVM would have done.
  */
 static void notify_write(struct virtio_pci *vp, u64 off)
 {
 	u32 q = off / VIRTIO_PCI_NOTIFY_MULT;
 	u64 one = 1;
-	int ret;
 
 	if (q >= vp->nr_queues)
 		return;
 	if (write(vp->vd->vq[q].kick_fd, &one, sizeof(one)) < 0)
 		pr_warn_once("virtio-pci: doorbell eventfd write failed");
-	if (__atomic_load_n(&vp->ioev_on[q], __ATOMIC_ACQUIRE))
-		return;
-	pthread_mutex_lock(&vp->lock);
-	ret = ioev_assign(vp, q);
-	pthread_mutex_unlock(&vp->lock);
-	if (ret)
-		pr_warn_once("virtio-pci: no ioeventfd for doorbells (%s); "
-			     "every doorbell exits", strerror(-ret));
 }
 
 /* The VIRTIO_PCI_CAP_PCI_CFG window: BAR access through config space. */
@@ -334,9 +341,10 @@ static void init_pci(struct virtio_pci *vp)
 	pci_dev_init(&vp->pci, &pid, &vp_pci_ops, vp);
 }
 
-struct virtio_pci *virtio_pci_add(struct pci_host *host, struct virtio_dev *vd,
-				  const struct irq_ctl *irq, char *err,
-				  size_t errlen)
+struct virtio_pci *virtio_pci_create(struct pci_host *host,
+				     struct virtio_dev *vd,
+				     const struct irq_ctl *irq, char *err,
+				     size_t errlen)
 {
 	struct virtio_pci *vp;
 	int ret;
@@ -389,6 +397,34 @@ free_vp:
 	pthread_mutex_destroy(&vp->lock);
 	free(vp);
 	return NULL;
+}
+
+int virtio_pci_attach(struct virtio_pci *vp, char *err, size_t errlen)
+{
+	int ret;
+
+	pthread_mutex_lock(&vp->lock);
+	vp->attached = true;
+	ret = ioev_assign_all(vp);
+	pthread_mutex_unlock(&vp->lock);
+	if (ret)
+		return set_err(err, errlen, ret,
+			       "virtio-pci %02x.0: doorbell ioeventfd: %s",
+			       vp->pci.slot, strerror(-ret));
+	return 0;
+}
+
+struct virtio_pci *virtio_pci_add(struct pci_host *host, struct virtio_dev *vd,
+				  const struct irq_ctl *irq, char *err,
+				  size_t errlen)
+{
+	struct virtio_pci *vp = virtio_pci_create(host, vd, irq, err, errlen);
+
+	if (vp && virtio_pci_attach(vp, err, errlen)) {
+		virtio_pci_destroy(vp);
+		return NULL;
+	}
+	return vp;
 }
 
 void virtio_pci_destroy(struct virtio_pci *vp)

@@ -23,10 +23,11 @@
  * plus a VIRTIO_PCI_CAP_PCI_CFG window in configuration space.
  *
  * Doorbells: each queue has an eventfd (vq->kick_fd), registered through
- * irq_ops->ioeventfd on its notify address whenever BAR 0 is mapped, so a
+ * irq_ops->ioeventfd on its notify address whenever BAR 0 is mapped and
+ * the transport is attached (virtio_pci_attach(): the VM exists), so a
  * guest doorbell never exits; a notify write that reaches the bus anyway
- * is forwarded by writing the same eventfd. The device's I/O thread epolls
- * vq->kick_fd.
+ * (the in-process driver's path, or an ioeventfd KVM refused) is forwarded
+ * by writing the same eventfd. The device's I/O thread epolls vq->kick_fd.
  *
  * Interrupts: each MSI-X vector has an eventfd and a GSI (irq_ops->
  * msi_alloc); while the vector is enabled and unmasked it is routed
@@ -110,8 +111,25 @@ struct virtio_pci;
 /*
  * Wrap @vd (already virtio_dev_init()ed by its device) in a virtio-pci
  * function and plug it into @host: BAR, capabilities, eventfds, GSIs.
- * @irq must outlive the device. NULL with @err set on failure (nothing is
- * left registered then).
+ * Nothing is asked of @irq yet that needs the KVM VM (no ioctl), so this
+ * can run, and fail, before the VM exists. @irq must outlive the device.
+ * NULL with @err set on failure (nothing is left registered then).
+ */
+struct virtio_pci *virtio_pci_create(struct pci_host *host,
+				     struct virtio_dev *vd,
+				     const struct irq_ctl *irq, char *err,
+				     size_t errlen);
+
+/*
+ * @irq can take ioeventfds now: register the doorbells where BAR 0 is, and
+ * from now on wherever the guest moves it. Returns 0, or -errno with @err
+ * set (the doorbells that failed still work, through the bus).
+ */
+int virtio_pci_attach(struct virtio_pci *vp, char *err, size_t errlen);
+
+/*
+ * virtio_pci_create() then virtio_pci_attach(), for an @irq that is live
+ * from the start (the in-process driver's, the unit tests').
  */
 struct virtio_pci *virtio_pci_add(struct pci_host *host, struct virtio_dev *vd,
 				  const struct irq_ctl *irq, char *err,

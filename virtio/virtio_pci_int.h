@@ -48,14 +48,14 @@ struct virtio_pci {
 	u8 msix_table[VP_MAX_VECTORS * PCI_MSIX_ENTRY_SIZE];
 	struct vp_vector vec[VP_MAX_VECTORS];
 	/*
-	 * Doorbells (under lock): where BAR 0 is mapped, and which queues
-	 * have their ioeventfd registered there. A registration that failed
-	 * (e.g. the KVM VM did not exist yet when the BAR was mapped) is
-	 * retried by the first doorbell that reaches the bus.
+	 * Doorbells (under lock): whether irq can take ioeventfds yet
+	 * (virtio_pci_attach()), where BAR 0 is mapped, and which queues
+	 * have their ioeventfd registered there.
 	 */
+	bool attached;
 	bool bar_live;
 	u64 bar_base;
-	bool ioev_on[VIRTIO_MAX_QUEUES];	/* atomic reads outside lock */
+	bool ioev_on[VIRTIO_MAX_QUEUES];
 };
 
 /* virtio_pci_common.c */

@@ -156,7 +156,8 @@ static void print_text(const struct info *in)
 	       h->incompat & QCOW2_INCOMPAT_CORRUPT ? "yes" : "no");
 	if (h->incompat & ~QCOW2_INCOMPAT_KNOWN)
 		printf("unknown incompatible features: 0x%llx\n",
-		       (unsigned long long)(h->incompat & ~QCOW2_INCOMPAT_KNOWN));
+		       (unsigned long long)(h->incompat &
+					    ~QCOW2_INCOMPAT_KNOWN));
 	if (h->crypt_method)
 		printf("encryption: method %u\n", h->crypt_method);
 	if (!h->backing_name[0])

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -76,6 +77,53 @@ static int add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
 	return 0;
 }
 
+/* KVM_REINJECT_CONTROL waits for an SRCU grace period (see below). */
+static void *pit_discard_thread(void *opaque)
+{
+	struct kvm *kvm = opaque;
+	struct kvm_reinject_control rc = { .pit_reinject = 0 };
+
+	if (ioctl(kvm->vm_fd, KVM_REINJECT_CONTROL, &rc) < 0)
+		kvm->pit_err = errno;
+	return NULL;
+}
+
+/*
+ * Switch the PIT from "reinject missed ticks" to "discard missed ticks",
+ * which is what a tickless Linux guest wants anyway. KVM creates the PIT
+ * in reinject mode, and leaving it costs two synchronize_srcu() calls:
+ * here, or when the VM is destroyed, where they would add a full SRCU
+ * grace period (12-20 ms here) to every exit. Done on a helper thread,
+ * the wait overlaps the rest of the set-up and the guest's run; the
+ * thread is joined in kvm_close(), before the VM goes.
+ */
+static void pit_discard_start(struct kvm *kvm)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, KVM_HELPER_STACK_SIZE);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	kvm->pit_thread_live = !pthread_create(&kvm->pit_thread, &attr,
+					       pit_discard_thread, kvm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (!kvm->pit_thread_live)
+		pit_discard_thread(kvm);
+}
+
+static void pit_discard_wait(struct kvm *kvm)
+{
+	if (kvm->pit_thread_live)
+		pthread_join(kvm->pit_thread, NULL);
+	kvm->pit_thread_live = false;
+	if (kvm->pit_err)
+		pr_warn("KVM_REINJECT_CONTROL failed: %s",
+			strerror(kvm->pit_err));
+}
+
 int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, char *err,
 		  size_t errlen)
 {
@@ -100,12 +148,15 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, char *err,
 		ret = vm_ioctl(kvm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2",
 			       err, errlen);
 	if (!ret)
+		pit_discard_start(kvm);
+	if (!ret)
 		ret = add_memory(kvm, mem, err, errlen);
 	return ret;
 }
 
 void kvm_close(struct kvm *kvm)
 {
+	pit_discard_wait(kvm);
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
 	if (kvm->sys_fd > 0)

@@ -19,6 +19,9 @@
 #define KVM_IDENTITY_MAP_ADDR	0xfeffc000ULL
 #define KVM_TSS_ADDR		0xfeffd000ULL
 
+/* Stack of kvm.c's helper thread: it issues one ioctl. */
+#define KVM_HELPER_STACK_SIZE	(64 * 1024)
+
 struct kvm {
 	int sys_fd;			/* /dev/kvm */
 	int vm_fd;
@@ -32,6 +35,11 @@ struct kvm {
 	unsigned int nr_msi;
 	unsigned int next_gsi;		/* next free MSI GSI */
 	unsigned int max_routes;	/* KVM_CAP_IRQ_ROUTING */
+
+	/* The PIT's switch to discard mode, on its own thread. */
+	pthread_t pit_thread;
+	bool pit_thread_live;
+	int pit_err;			/* its errno, or 0 */
 };
 
 /* Open /dev/kvm, check the API version and the capabilities we need. */

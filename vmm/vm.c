@@ -179,7 +179,8 @@ static int vm_build(struct vm *vm, char *err, size_t errlen)
 	vm->have_con = true;	/* console_close() undoes a failed open */
 	if (console_open(&vm->con, vm->cfg, err, errlen))
 		return VM_EXIT_USAGE;
-	if (kvm_create_vm(&vm->kvm, &vm->mem, err, errlen))
+	if (kvm_create_vm(&vm->kvm, &vm->mem, err, errlen) ||
+	    vm_virtio_attach(vm, err, errlen))
 		return VM_EXIT_FAILED;
 	ret = load_guest(vm, &entry, err, errlen);
 	if (ret)

@@ -30,8 +30,8 @@ struct vm_virtio {
 static int plug(struct vm *vm, struct vm_virtio *v, struct virtio_dev *vd,
 		char *err, size_t errlen)
 {
-	struct virtio_pci *vp = virtio_pci_add(&v->pci, vd, &vm->irq, err,
-					       errlen);
+	struct virtio_pci *vp = virtio_pci_create(&v->pci, vd, &vm->irq, err,
+						  errlen);
 
 	if (!vp)
 		return -EIO;
@@ -99,6 +99,20 @@ int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg, char *err,
 		ret = add_nets(vm, v, cfg, err, errlen);
 	/* On failure vm_virtio_teardown() undoes the partial setup. */
 	return ret;
+}
+
+int vm_virtio_attach(struct vm *vm, char *err, size_t errlen)
+{
+	struct vm_virtio *v = vm->virtio;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < v->nr_vp; i++) {
+		ret = virtio_pci_attach(v->vp[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 void vm_virtio_teardown(struct vm *vm)

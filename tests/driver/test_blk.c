@@ -334,7 +334,7 @@ static bool mix_reap(struct blk_drv *b, struct slot *s, const u8 *shadow,
 	return true;
 }
 
-Test(blk, mixed_requests_match_a_shadow)
+static void mixed_workload(unsigned int total)
 {
 	struct disk_config c = plain();
 	static struct slot s[MIX_DEPTH];
@@ -347,8 +347,8 @@ Test(blk, mixed_requests_match_a_shadow)
 	b = add_disk(c, BLK_DRV_ALL_FEATURES);
 	for (i = 0; i < MIX_DEPTH; i++)
 		s[i] = (struct slot){ .gpa = galloc(MIX_MAX_LEN, 4096) };
-	while (done < MIX_TOTAL) {
-		for (i = 0; i < MIX_DEPTH && sent < MIX_TOTAL; i++) {
+	while (done < total) {
+		for (i = 0; i < MIX_DEPTH && sent < total; i++) {
 			if (s[i].busy || b->q->nr_free < 6)
 				continue;
 			mix_submit(b, s, i, shadow);
@@ -368,6 +368,47 @@ Test(blk, mixed_requests_match_a_shadow)
 	free(file);
 }
 
+Test(blk, mixed_requests_match_a_shadow)
+{
+	mixed_workload(MIX_TOTAL);
+}
+
+/* The same through the preadv/pwritev fallback (no io_uring). */
+Test(blk, mixed_requests_sync_fallback)
+{
+	setenv(DISK_AIO_ENV, "sync", 1);
+	mixed_workload(MIX_TOTAL / 5);
+}
+
+/*
+ * A driver that makes one head available twice must not get two
+ * completions for one buffer set: the device stops with NEEDS_RESET.
+ */
+Test(blk, head_made_available_twice_needs_reset)
+{
+	struct blk_drv *b = add_disk(plain(), BLK_DRV_ALL_FEATURES);
+	u64 gpa = galloc(64 * KiB, 4096);
+	struct drv_vq *q;
+	int head, i;
+
+	q = b->q;
+	head = blk_drv_submit(b, VIRTIO_BLK_T_IN, 0,
+			      &(struct drv_buf){ gpa, 64 * KiB, true }, 1, 1);
+	cr_assert_geq(head, 0);
+	q->avail->ring[q->avail_idx % q->size] = head;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&q->avail->idx, ++q->avail_idx, __ATOMIC_RELAXED);
+	drv_vq_kick_force(q);
+	for (i = 0; i < 500; i++) {
+		if (drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET)
+			break;
+		usleep(1000);
+	}
+	cr_assert(drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_eq(blk_drv_restart(b, BLK_DRV_ALL_FEATURES, 256), 0);
+	cr_assert_eq(blk_drv_read(b, 0, gpa, 4096), VIRTIO_BLK_S_OK);
+}
+
 Test(blk, readonly_refuses_writes)
 {
 	struct disk_config c = plain();
@@ -383,11 +424,11 @@ Test(blk, readonly_refuses_writes)
 	memset(gptr(gpa, 8192), 0xab, 8192);
 	cr_assert_eq(blk_drv_write(b, 0, gpa, 8192), VIRTIO_BLK_S_IOERR);
 	cr_assert_eq(blk_drv_write(b, 77, gpa, 512), VIRTIO_BLK_S_IOERR);
-	/* Not negotiated, so unsupported; either way nothing changes. */
+	/* Not offered on a read-only disk; asked anyway, still IOERR. */
 	cr_assert_eq(blk_drv_range(b, VIRTIO_BLK_T_DISCARD, 0, 8, 0),
-		     VIRTIO_BLK_S_UNSUPP);
+		     VIRTIO_BLK_S_IOERR);
 	cr_assert_eq(blk_drv_range(b, VIRTIO_BLK_T_WRITE_ZEROES, 0, 8, 0),
-		     VIRTIO_BLK_S_UNSUPP);
+		     VIRTIO_BLK_S_IOERR);
 	cr_assert_eq(blk_drv_flush(b), VIRTIO_BLK_S_OK);
 	cr_assert_eq(blk_drv_read(b, 0, gpa, 8192), VIRTIO_BLK_S_OK);
 	cr_assert_eq(file_hash(0), h, "a read-only disk changed");

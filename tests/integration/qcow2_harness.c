@@ -234,7 +234,7 @@ static int cmd_crash(const char *img, const char *log, u64 seed)
 
 /* Per block: the value durable at the last flush, and any later ones. */
 struct expect {
-	u64 flushed;			/* seq; 0: initial zeros; ~0: discard */
+	u64 flushed;		/* seq; 0: initial content; ~0: discard */
 	u64 *later;
 	unsigned int nr_later;
 };
@@ -316,8 +316,10 @@ static int cmd_verify(const char *rawp, const char *log, const char *basep)
 		if (kind == 'F') {
 			/* Everything before this flush is now durable. */
 			for (b = 0; b < blocks; b++) {
-				if (e[b].nr_later)
-					e[b].flushed = e[b].later[e[b].nr_later - 1];
+				unsigned int n = e[b].nr_later;
+
+				if (n)
+					e[b].flushed = e[b].later[n - 1];
 				e[b].nr_later = 0;
 			}
 			flushes++;

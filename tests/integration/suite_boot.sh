@@ -103,6 +103,16 @@ check smp 1 "Hello from a squeeze guest"
 run smp_big exit --cpus 16 --memory 64M
 check smp_big $((0x43)) "exit guest"
 
+# smp wakes every AP the MADT lists (INIT, STARTUP, STARTUP), each counts
+# itself, and the guest exits with the number of CPUs up: (N << 1) | 1.
+for n in 1 2 4; do
+	run smp_up$n smp --cpus $n
+	check smp_up$n $(((n << 1) | 1)) "smp guest: $n of $n CPUs up"
+done
+# Told to wait for more CPUs than exist, it reports those that came up.
+run smp_short smp --cpus 2 --cmdline "cpus=4"
+check smp_short 5 "smp guest: 2 of 2 CPUs up"
+
 # The smallest RAM allowed, and one that needs the region above 4 GiB.
 run mem_min hello --memory 16M
 check mem_min 1 "Hello from a squeeze guest"

@@ -170,6 +170,20 @@ refused() {
 	fi
 }
 
+# squeeze_refuses NAME DISK TEXT: `squeeze run` exits 2 saying TEXT.
+squeeze_refuses() {
+	local rc
+	timeout 20 "$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 64M \
+		--console none --disk "$2" </dev/null >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "$3" "$tmp/err" &&
+	   [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+		pass "squeeze run refuses: $1 (exit 2, one line)"
+	else
+		fail "squeeze run: $1: exit $rc, said '$(head -c 200 "$tmp/err")'"
+	fi
+}
+
 # poke IMG OFFSET HEX...: overwrite bytes of a header.
 poke() {
 	local img=$1 off=$2
@@ -183,6 +197,8 @@ refusals() {
 	qemu-img create -q -f qcow2 "$img" 16M
 	poke "$img" 79 20			# incompatible bit 5
 	refused "unknown incompatible bit" "$img" ro "incompatible feature bit 5"
+	squeeze_refuses "unknown incompatible bit" "$img,format=qcow2" \
+		"bad.qcow2: unknown incompatible feature bit 5"
 	qemu-img create -q -f qcow2 "$img" 16M
 	poke "$img" 79 02
 	refused "corrupt bit" "$img" ro "corrupt"
@@ -205,6 +221,8 @@ refusals() {
 	fi
 	qemu-img create -q -f qcow2 -b "$tmp/base.raw" -F raw "$img"
 	refused "backing=off with a backing file" "$img" nobacking "backing=off"
+	squeeze_refuses "backing=off" "$img,format=qcow2,backing=off" \
+		"has a backing file"
 	qemu-img create -q -f qcow2 -b base.raw -F raw "$tmp/loop1.qcow2"
 	qemu-img create -q -f qcow2 -u -b loop2.qcow2 -F qcow2 "$tmp/loop1.qcow2" 64M
 	qemu-img create -q -f qcow2 -u -b loop1.qcow2 -F qcow2 "$tmp/loop2.qcow2" 64M
@@ -222,6 +240,26 @@ refusals() {
 		f.seek(0); f.write(b)
 		EOF
 	refused "unrecorded backing format, backing looks like qcow2" "$img" ro "records no backing format"
+}
+
+# Unknown autoclear bits are cleared before the first write.
+autoclear() {
+	local img=$tmp/ac.qcow2 byte
+	qemu-img create -q -f qcow2 "$img" 16M
+	poke "$img" 95 24			# autoclear bits 2 and 5
+	"$H" open "$img" ro 2>/dev/null
+	byte=$(od -An -t x1 -j 95 -N 1 "$img" | tr -d ' ')
+	if [ "$byte" != 24 ]; then
+		fail "autoclear: a read-only open changed the header"
+		return
+	fi
+	"$H" open "$img" 2>/dev/null
+	byte=$(od -An -t x1 -j 95 -N 1 "$img" | tr -d ' ')
+	if [ "$byte" = 00 ] && qemu-img check -q "$img"; then
+		pass "autoclear: unknown bits cleared on a read-write open"
+	else
+		fail "autoclear: byte 95 is $byte after a read-write open"
+	fi
 }
 
 # Bad offsets inside an otherwise valid image: -EIO naming the table.
@@ -382,6 +420,7 @@ backing_reads
 randoms
 crash
 refusals
+autoclear
 corrupt_offsets
 evil_raw
 img_cmds

@@ -415,6 +415,7 @@ Test(blk_req, discard_readonly_is_ioerr)
 	struct blk_limits l = lim;
 
 	l.readonly = true;
+	l.discard = false;		/* not even offered: still IOERR */
 	hdr(VIRTIO_BLK_T_DISCARD, 0);
 	range(0, 1, 0);
 	seg(1, true);

@@ -19,6 +19,7 @@
 
 static char path[64];
 static char err[ERR_LEN];
+static char loopdev[64];		/* attached by block_device, or "" */
 
 static void make_image(void)
 {
@@ -34,6 +35,13 @@ static void make_image(void)
 
 static void remove_image(void)
 {
+	char cmd[128];
+
+	if (loopdev[0]) {
+		snprintf(cmd, sizeof(cmd), "losetup -d %s", loopdev);
+		if (system(cmd))
+			fprintf(stderr, "cannot detach %s\n", loopdev);
+	}
 	unlink(path);
 }
 
@@ -346,4 +354,57 @@ Test(disk, second_writer_is_refused)
 	disk_close(&b);
 	cr_assert_eq(disk_open(&a, &rw, err, sizeof(err)), 0, "%s", err);
 	disk_close(&a);
+}
+
+/* Attach the image to a free loop device; false if there is none. */
+static bool attach_loop(void)
+{
+	char cmd[128];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s 2>/dev/null", path);
+	p = popen(cmd, "r");
+	if (!p)
+		return false;
+	if (!fgets(loopdev, sizeof(loopdev), p))
+		loopdev[0] = 0;
+	pclose(p);
+	loopdev[strcspn(loopdev, "\n")] = 0;
+	return loopdev[0] == '/';
+}
+
+/* The block-device paths: BLKGETSIZE64, BLKDISCARD, BLKZEROOUT. */
+Test(disk, block_device)
+{
+	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	static u8 buf[256 * KiB], check[256 * KiB];
+	struct disk d;
+	blkcnt_t before;
+	size_t i;
+
+	if (geteuid() != 0 || !attach_loop())
+		cr_skip_test("no loop device to test block devices with");
+	c.path = loopdev;
+	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert(d.blockdev);
+	cr_assert_eq(d.size, IMG_SIZE);
+	cr_assert_geq(d.block_size, 512);
+	pattern(buf, sizeof(buf), 0x3c);
+	cr_assert_eq(disk_rw_sync(&d, DISK_OP_WRITE, MiB, buf, sizeof(buf)),
+		     0);
+	cr_assert_eq(disk_flush_sync(&d), 0);
+	file_read(MiB, check, sizeof(check));	/* the backing file */
+	cr_assert_arr_eq(check, buf, sizeof(buf));
+	before = file_blocks();
+	cr_assert_eq(disk_rw_sync(&d, DISK_OP_DISCARD, MiB, NULL,
+				  128 * KiB), 0);
+	cr_assert_eq(zeroes(&d, MiB + 128 * KiB, 64 * KiB, false), 0);
+	cr_assert_eq(disk_flush_sync(&d), 0);
+	cr_assert_lt(file_blocks(), before, "discard freed nothing");
+	cr_assert_eq(disk_rw_sync(&d, DISK_OP_READ, MiB, check,
+				  sizeof(check)), 0);
+	for (i = 0; i < sizeof(check); i++)
+		cr_assert_eq(check[i], i < 192 * KiB ? 0 : buf[i], "byte %zu",
+			     i);
+	disk_close(&d);
 }

@@ -448,3 +448,44 @@ Test(net_dev, malformed_chain_needs_reset)
 	cr_assert_eq(e.q[1].used->idx, 0, "nothing completed");
 	teardown(&e);
 }
+
+Test(net_dev, rx_held_buffers_carry_over_between_frames)
+{
+	struct env e;
+	static u8 big[NET_HDR_SIZE + 2500], small[NET_HDR_SIZE + 100];
+	u64 gpa[6];
+	u16 head[6];
+	u32 len = 1000;
+	struct vring_used_elem u;
+	struct net_hdr h;
+
+	setup(&e, F(VIRTIO_NET_F_MRG_RXBUF));
+	for (int i = 0; i < 6; i++) {
+		gpa[i] = galloc(&e, len);
+		head[i] = post(&e, 0, &gpa[i], &len, 1, true);
+	}
+	kick(&e, 0);
+	frame_fill(big + NET_HDR_SIZE, 2500, 1);
+	frame_fill(small + NET_HDR_SIZE, 100, 2);
+	cr_assert_eq(send(e.fake.peer, big, sizeof(big), 0),
+		     (ssize_t)sizeof(big));
+	cr_assert_eq(send(e.fake.peer, small, sizeof(small), 0),
+		     (ssize_t)sizeof(small));
+	/* 3 buffers for the big one, then the small one in the next. */
+	for (int i = 0; i < 4; i++) {
+		while (__atomic_load_n(&e.q[0].used->idx, __ATOMIC_ACQUIRE) ==
+		       e.q[0].last_used)
+			wait_call(&e, 0);
+		u = used(&e, 0);
+		cr_assert_eq(u.id, head[i], "buffers used in order");
+	}
+	cr_assert_eq(u.len, sizeof(small));
+	net_hdr_load(&h, gptr(&e, gpa[3]));
+	cr_assert_eq(h.num_buffers, 1);
+	cr_assert_arr_eq((u8 *)gptr(&e, gpa[3]) + NET_HDR_SIZE,
+			 small + NET_HDR_SIZE, 100);
+	net_hdr_load(&h, gptr(&e, gpa[0]));
+	cr_assert_eq(h.num_buffers, 3);
+	cr_assert_arr_eq((u8 *)gptr(&e, gpa[2]), big + 2000, 512);
+	teardown(&e);
+}

@@ -30,7 +30,8 @@ struct rec_irq {
 	u64 ioev_addr[16];
 	int ioev_fd[16];
 	unsigned int nr_ioev;
-	bool fail_ioev;			/* as KVM before the VM exists */
+	unsigned int ioev_calls;	/* assign attempts, failed ones too */
+	bool fail_ioev;			/* KVM refuses the registration */
 };
 
 static inline int rec_set_line(void *o, u32 gsi, int level)
@@ -70,6 +71,7 @@ static inline int rec_ioeventfd(void *o, u64 addr, u32 len, int efd, bool mmio,
 	unsigned int i;
 
 	(void)len; (void)mmio;
+	r->ioev_calls += assign;
 	if (assign && r->fail_ioev)
 		return -ENOTTY;
 	if (assign) {

@@ -32,12 +32,12 @@ static void exercise(struct qcow2 *q)
 	}
 	memset(buf, 0x5a, sizeof(buf));
 	for (i = 0; i < 4; i++) {
+		u64 in = offs[i] & (q->cluster_size - 1);
 		u64 len = MIN(4096, size - offs[i]);
 
+		len = MIN(len, q->cluster_size - in);
 		if (len)
-			qcow2_write_cluster(q, offs[i], buf,
-					    MIN(len, q->cluster_size -
-						(offs[i] & (q->cluster_size - 1))));
+			qcow2_write_cluster(q, offs[i], buf, len);
 	}
 	qcow2_zero_range(q, offs[1] & ~4095ULL,
 			 MIN(size - (offs[1] & ~4095ULL), 3 * 65536));

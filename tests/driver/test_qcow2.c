@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qcow2 end to end, in process: the in-process virtio driver against
+ * virtio-blk, its I/O thread and the qcow2 engine, on images made by
+ * qemu-img. Up to eight requests are in flight at once (so the io_uring
+ * path, the synchronous allocation path and flushes interleave). The
+ * result is judged by qemu-img: `check` must be clean and `compare`
+ * against a raw copy of the test's model must find the images identical.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/driver/lib/blk_drv.h"
+#include "virtio/blk.h"
+
+#define ENV_MEM		(128 * MiB)
+#define DISK_SIZE	(32 * MiB)
+/* The requests of one batch lie in distinct slots: no overlap. */
+#define SLOT		(1 * MiB)
+#define NR_SLOTS	(DISK_SIZE / SLOT)
+#define BATCH		8
+#define MAX_REQ		(128 * KiB)
+
+struct fixture {
+	struct drv_env env;
+	struct virtio_blk *blk;
+	struct virtio_pci *vp;
+	struct blk_drv drv;
+	char dir[64];
+	char img[96], base[96], model_path[96];
+	char err[ERR_LEN];
+	u8 *model;
+	u64 buf[BATCH];			/* guest buffers */
+	u64 rng;
+};
+
+static struct fixture *fx;
+
+static u64 rnd(void)
+{
+	fx->rng ^= fx->rng >> 12;
+	fx->rng ^= fx->rng << 25;
+	fx->rng ^= fx->rng >> 27;
+	return fx->rng * 0x2545f4914f6cdd1dULL;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void setup(void)
+{
+	unsigned int i;
+
+	fx = calloc(1, sizeof(*fx));
+	fx->rng = 0x9e3779b97f4a7c15ULL;
+	if (sh("command -v qemu-img >/dev/null && command -v qemu-io >/dev/null"))
+		cr_skip_test("qemu-img/qemu-io (qemu-utils) not installed");
+	snprintf(fx->dir, sizeof(fx->dir), "/var/tmp/squeeze-qcow2-XXXXXX");
+	cr_assert_not_null(mkdtemp(fx->dir));
+	snprintf(fx->img, sizeof(fx->img), "%s/img.qcow2", fx->dir);
+	snprintf(fx->base, sizeof(fx->base), "%s/base.raw", fx->dir);
+	snprintf(fx->model_path, sizeof(fx->model_path), "%s/model.raw",
+		 fx->dir);
+	cr_assert_eq(drv_env_init(&fx->env, ENV_MEM, fx->err,
+				  sizeof(fx->err)), 0, "%s", fx->err);
+	for (i = 0; i < BATCH; i++) {
+		fx->buf[i] = drv_alloc(&fx->env, MAX_REQ, 4096);
+		cr_assert_neq(fx->buf[i], 0);
+	}
+	fx->model = calloc(1, DISK_SIZE);
+}
+
+static void close_disk(void)
+{
+	if (fx->vp)
+		virtio_pci_destroy(fx->vp);
+	if (fx->blk)
+		virtio_blk_destroy(fx->blk);
+	fx->vp = NULL;
+	fx->blk = NULL;
+}
+
+static void teardown(void)
+{
+	close_disk();
+	drv_env_destroy(&fx->env);
+	if (fx->dir[0])
+		sh("rm -rf %s", fx->dir);
+	free(fx->model);
+	free(fx);
+}
+
+TestSuite(qcow2_drv, .init = setup, .fini = teardown, .timeout = 120);
+
+static void open_disk(void)
+{
+	struct disk_config c = { .path = fx->img, .format = DISK_FMT_QCOW2 };
+
+	fx->blk = virtio_blk_create(&fx->env.mem, &c, fx->err,
+				    sizeof(fx->err));
+	cr_assert_not_null(fx->blk, "%s", fx->err);
+	fx->vp = virtio_pci_add(&fx->env.pci, virtio_blk_vdev(fx->blk),
+				&fx->env.irq_ctl, fx->err, sizeof(fx->err));
+	cr_assert_not_null(fx->vp, "%s", fx->err);
+	cr_assert_eq(blk_drv_open(&fx->drv, &fx->env, 0, BLK_DRV_ALL_FEATURES,
+				  256), 0);
+	cr_assert_eq(fx->drv.cfg.capacity, DISK_SIZE / 512);
+}
+
+static void load_model(const char *raw)
+{
+	int fd = open(raw, O_RDONLY);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pread(fd, fx->model, DISK_SIZE, 0), (ssize_t)DISK_SIZE);
+	close(fd);
+}
+
+/* Pick @n distinct slots. */
+static void pick_slots(unsigned int *slot, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+again:
+		slot[i] = rnd() % NR_SLOTS;
+		for (j = 0; j < i; j++)
+			if (slot[j] == slot[i])
+				goto again;
+	}
+}
+
+struct op {
+	bool write;
+	u64 off, len;
+};
+
+/* One batch of reads and writes in flight together, then checked. */
+static void batch(void)
+{
+	unsigned int slot[BATCH], i, n = 1 + rnd() % BATCH, done;
+	struct op op[BATCH];
+	u64 cookie;
+	u32 len;
+	u8 st;
+
+	pick_slots(slot, n);
+	for (i = 0; i < n; i++) {
+		struct drv_buf d;
+		u8 *p;
+
+		op[i].write = rnd() % 2;
+		op[i].len = (1 + rnd() % (MAX_REQ / 512)) * 512;
+		op[i].off = slot[i] * SLOT +
+			    (rnd() % ((SLOT - op[i].len) / 512 + 1)) * 512;
+		d = (struct drv_buf){ .gpa = fx->buf[i], .len = op[i].len,
+				      .writable = !op[i].write };
+		p = drv_ptr(&fx->env, fx->buf[i], op[i].len);
+		if (op[i].write) {
+			u64 k, v = rnd();
+
+			for (k = 0; k < op[i].len; k += 8, v += 0x9e3779b9)
+				memcpy(p + k, &v, 8);
+			memcpy(fx->model + op[i].off, p, op[i].len);
+		}
+		cr_assert_geq(blk_drv_submit(&fx->drv, op[i].write ?
+					     VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+					     op[i].off / 512, &d, 1, i), 0);
+	}
+	blk_drv_kick(&fx->drv);
+	for (done = 0; done < n; done++) {
+		cr_assert_eq(blk_drv_reap(&fx->drv, 5000, &cookie, &st, &len),
+			     0);
+		cr_assert_eq(st, VIRTIO_BLK_S_OK, "request %llu failed",
+			     (unsigned long long)cookie);
+	}
+	for (i = 0; i < n; i++)
+		if (!op[i].write)
+			cr_assert_eq(memcmp(drv_ptr(&fx->env, fx->buf[i],
+						    op[i].len),
+					    fx->model + op[i].off, op[i].len),
+				     0, "read %llu+%llu differs from the model",
+				     (unsigned long long)op[i].off,
+				     (unsigned long long)op[i].len);
+}
+
+static void zero_range(u32 type)
+{
+	u64 sectors = 1 + rnd() % 512;
+	u64 sector = rnd() % (DISK_SIZE / 512 - sectors);
+
+	cr_assert_eq(blk_drv_range(&fx->drv, type, sector, sectors, 0),
+		     VIRTIO_BLK_S_OK);
+	memset(fx->model + sector * 512, 0, sectors * 512);
+}
+
+static void run_random(unsigned int rounds)
+{
+	unsigned int r;
+
+	for (r = 0; r < rounds; r++) {
+		batch();
+		if (r % 10 == 3)
+			zero_range(VIRTIO_BLK_T_DISCARD);
+		if (r % 10 == 7)
+			zero_range(VIRTIO_BLK_T_WRITE_ZEROES);
+		if (r % 25 == 0)
+			cr_assert_eq(blk_drv_flush(&fx->drv), VIRTIO_BLK_S_OK);
+	}
+	cr_assert_eq(blk_drv_flush(&fx->drv), VIRTIO_BLK_S_OK);
+	close_disk();
+}
+
+/* qemu-img's verdict on the image after the run. */
+static void judge(void)
+{
+	int fd = open(fx->model_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, fx->model, DISK_SIZE), (ssize_t)DISK_SIZE);
+	close(fd);
+	cr_assert_eq(sh("qemu-img check -q %s", fx->img), 0,
+		     "qemu-img check finds errors");
+	cr_assert_eq(sh("qemu-img compare -q -f qcow2 -F raw %s %s", fx->img,
+			fx->model_path), 0, "image differs from the model");
+}
+
+Test(qcow2_drv, random_io_fresh_image)
+{
+	cr_assert_eq(sh("qemu-img create -q -f qcow2 %s 32M", fx->img), 0);
+	open_disk();
+	run_random(1500);
+	judge();
+}
+
+Test(qcow2_drv, random_io_over_backing_file)
+{
+	cr_assert_eq(sh("qemu-img create -q -f raw %s 32M && "
+			"qemu-io -f raw -c 'write -P 0x5a 0 32M' %s >/dev/null",
+			fx->base, fx->base), 0);
+	cr_assert_eq(sh("qemu-img create -q -f qcow2 -o cluster_size=4k "
+			"-b base.raw -F raw %s", fx->img), 0);
+	load_model(fx->base);
+	open_disk();
+	run_random(1500);
+	judge();
+	cr_assert_eq(sh("qemu-io -f raw -c 'read -q -P 0x5a 0 32M' %s | "
+			"grep -q 'Pattern verification failed'", fx->base), 256,
+		     "the backing file changed");
+}
+
+Test(qcow2_drv, reads_compressed_image)
+{
+	cr_assert_eq(sh("qemu-img create -q -f qcow2 %s/src.qcow2 32M && "
+			"qemu-io -c 'write -P 0x42 0 5M' -c 'write -P 0x17 20M 3M' "
+			"%s/src.qcow2 >/dev/null && "
+			"qemu-img convert -c -O qcow2 %s/src.qcow2 %s && "
+			"qemu-img convert -O raw %s %s", fx->dir, fx->dir,
+			fx->dir, fx->img, fx->img, fx->model_path), 0);
+	load_model(fx->model_path);
+	open_disk();
+	run_random(300);
+	judge();
+}
