@@ -27,7 +27,7 @@
 
 struct net_options {
 	const char *tap;		/* "" or NULL: the kernel picks sqz%d */
-	const char *bridge;		/* "" or NULL: leave bridging alone */
+	const char *bridge;		/* "" or NULL: no bridging */
 };
 
 struct net_backend;
@@ -51,7 +51,7 @@ struct net_backend_ops {
 
 struct net_backend {
 	const struct net_backend_ops *ops;
-	int fd;				/* non-blocking; poll it for recv */
+	int fd;				/* non-blocking, pollable */
 	char ifname[IFNAMSIZ];		/* the tap's name, once open */
 	void *priv;
 };

@@ -23,7 +23,7 @@
 #define TAP_DEFAULT_NAME "sqz%d"
 
 struct tap {
-	bool created;			/* we made it: it must go on close */
+	bool created;			/* ours: it must go on close */
 	bool enslaved;			/* we added it to bridge[] */
 	enum bridge_kind kind;
 	char bridge[IFNAMSIZ];

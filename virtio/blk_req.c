@@ -13,9 +13,9 @@
  *    a sector past the end): VIRTIO_BLK_S_IOERR, so a buggy request fails
  *    alone and the device keeps serving the others.
  *  - an unknown type, or discard/write-zeroes not negotiated, or flags we
- *    do not know: VIRTIO_BLK_S_UNSUPP (section 5.2.6.1).
+ *    do not know: VIRTIO_BLK_S_UNSUPP (section 5.2.6).
  *  - on a read-only disk every write, discard and write-zeroes request:
- *    VIRTIO_BLK_S_IOERR, before any other check (section 5.2.6.2).
+ *    VIRTIO_BLK_S_IOERR, before any other check (section 5.2.6).
  */
 #include <endian.h>
 #include <errno.h>
@@ -96,7 +96,7 @@ static void blk_parse_range(const struct vq_chain *c,
 	u64 data = c->out_len - BLK_HDR_LEN;
 	struct blk_range seg;
 
-	/* Read-only first: like a write, whether negotiated or not (5.2.6.2). */
+	/* Read-only first: like a write, whether negotiated or not (5.2.6). */
 	if (lim->readonly)
 		return blk_fail(r, VIRTIO_BLK_S_IOERR);
 	if (discard ? !lim->discard : !lim->write_zeroes)
@@ -109,7 +109,7 @@ static void blk_parse_range(const struct vq_chain *c,
 	seg.sector = le64toh(seg.sector);
 	seg.num_sectors = le32toh(seg.num_sectors);
 	seg.flags = le32toh(seg.flags);
-	/* Unknown flags, and unmap on a discard, are unsupported (5.2.6.1). */
+	/* Unknown flags, and unmap on a discard, are unsupported (5.2.6). */
 	if (seg.flags & ~VIRTIO_BLK_WZ_F_UNMAP ||
 	    (discard && seg.flags & VIRTIO_BLK_WZ_F_UNMAP))
 		return blk_fail(r, VIRTIO_BLK_S_UNSUPP);

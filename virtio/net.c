@@ -204,7 +204,7 @@ void virtio_net_destroy(struct virtio_net *net)
 	net_io_stop(net);
 	virtio_net_stats(net, &s);
 	if (s.tx_dropped || s.rx_dropped)
-		pr_info("%s: dropped %llu transmitted and %llu received frames",
+		pr_info("virtio-net %s: dropped %llu transmitted and %llu received frames",
 			net->nb.ifname, (unsigned long long)s.tx_dropped,
 			(unsigned long long)s.rx_dropped);
 	net->nb.ops->close(&net->nb);

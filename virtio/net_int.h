@@ -35,8 +35,8 @@ struct net_rx {
 	struct iovec *iov;		/* held segments, then the bounce */
 	unsigned int niov;
 	u64 cap;			/* sum of held[].cap */
-	size_t want;			/* buffer space to hold before a read */
-	bool kick_on;			/* we asked the driver for rx kicks */
+	size_t want;			/* space to hold before a read */
+	bool kick_on;			/* we asked for rx kicks */
 	struct vq_chain *chain;		/* scratch for vq_pop */
 	u8 *bounce;			/* NET_HDR_SIZE + NET_MAX_FRAME */
 	/* The frame in progress; len 0: none. */
@@ -58,7 +58,7 @@ struct virtio_net {
 	/* I/O thread, between activate and reset. */
 	pthread_t thread;
 	bool running;
-	int stop_fd;			/* eventfd: the thread must return */
+	int stop_fd;			/* eventfd: thread must return */
 	int epfd;
 	bool tap_polled;		/* EPOLLIN wanted on the backend fd */
 	bool tx_more;			/* tx budget ran out: go again */

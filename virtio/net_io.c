@@ -100,7 +100,7 @@ static void tx_process(struct virtio_net *net)
 	while (!net->broken) {
 		r = vq_pop(vq, net->tx_chain);
 		if (r == 0) {
-			/* Re-enable, then look again: a kick may have been skipped. */
+			/* Re-enable, look again: a kick may have been skipped. */
 			vq_set_kick(vq, true);
 			r = vq_pop(vq, net->tx_chain);
 			if (r == 0)
@@ -115,7 +115,8 @@ static void tx_process(struct virtio_net *net)
 			net_stat_add(&net->stats.tx_dropped, 1);
 		vq_push(vq, net->tx_chain->head, 0);
 		if (!--budget) {
-			net->tx_more = true;	/* kicks stay off: we come back */
+			/* Kicks stay off: we come back. */
+			net->tx_more = true;
 			break;
 		}
 	}

@@ -18,7 +18,7 @@
 #include "virtio/net_int.h"
 #include "vmm/log.h"
 
-#define RX_BUDGET 64			/* frames per wakeup before notifying */
+#define RX_BUDGET 64		/* frames per wakeup before notifying */
 #define RX_MIN_WANT (NET_HDR_SIZE + 1514)
 
 static bool mrg(struct virtio_net *net)
@@ -61,7 +61,7 @@ static int rx_pop(struct virtio_net *net, struct vq_chain *c)
 	int r = vq_pop(vq, c);
 
 	if (r == 0) {
-		/* Ask for a kick, then look again: one may have been skipped. */
+		/* Ask for a kick, look again: one may have been skipped. */
 		rx_kick(net, true);
 		r = vq_pop(vq, c);
 	}
@@ -98,7 +98,8 @@ static int rx_hold(struct virtio_net *net)
 		/* The segments and the bounce buffer go to one readv. */
 		if (rx->niov + c->nr_in > IOV_MAX - 1) {
 			if (!rx->nheld) {
-				net_break(net, "receive chain has too many segments");
+				net_break(net,
+					  "receive chain has too many segments");
 				return -EIO;
 			}
 			vq->last_avail--;	/* not popped after all */
@@ -135,7 +136,8 @@ static int rx_read(struct virtio_net *net)
 	iov_copy(rx->iov, rx->held[0].niov, wire, sizeof(wire), false);
 	net_hdr_load(&h, wire);
 	/* Dropped frames leave the held chains held, their bytes unused. */
-	if (n < NET_HDR_SIZE + 14 || net_hdr_rx(&h, net->features, 1, &rx->hdr) ||
+	if (n < NET_HDR_SIZE + 14 ||
+	    net_hdr_rx(&h, net->features, 1, &rx->hdr) ||
 	    (!mrg(net) && (u64)n > rx->held[0].cap)) {
 		net_stat_add(&net->stats.rx_dropped, 1);
 		return 1;
@@ -174,7 +176,8 @@ static int rx_overflow(struct virtio_net *net)
 
 	while (rx->placed < rx->len) {
 		if (rx->nused == vq->size) {
-			rx_drop_overflow(net);	/* bigger than the whole ring */
+			/* Bigger than the whole ring. */
+			rx_drop_overflow(net);
 			return 1;
 		}
 		r = rx_pop(net, c);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -55,8 +54,8 @@ static int vm_ioctl(struct kvm *kvm, unsigned long req, void *arg,
 	return 0;
 }
 
-static int add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
-		      size_t errlen)
+int kvm_add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
+		   size_t errlen)
 {
 	unsigned int i;
 	int ret;
@@ -77,57 +76,39 @@ static int add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
 	return 0;
 }
 
-/* KVM_REINJECT_CONTROL waits for an SRCU grace period (see below). */
-static void *pit_discard_thread(void *opaque)
-{
-	struct kvm *kvm = opaque;
-	struct kvm_reinject_control rc = { .pit_reinject = 0 };
-
-	if (ioctl(kvm->vm_fd, KVM_REINJECT_CONTROL, &rc) < 0)
-		kvm->pit_err = errno;
-	return NULL;
-}
-
 /*
- * Switch the PIT from "reinject missed ticks" to "discard missed ticks",
- * which is what a tickless Linux guest wants anyway. KVM creates the PIT
- * in reinject mode, and leaving it costs two synchronize_srcu() calls:
- * here, or when the VM is destroyed, where they would add a full SRCU
- * grace period (12-20 ms here) to every exit. Done on a helper thread,
- * the wait overlaps the rest of the set-up and the guest's run; the
- * thread is joined in kvm_close(), before the VM goes.
+ * In-kernel PIC, IOAPIC, LAPICs and PIT. The PIT is switched from
+ * reinjecting missed ticks to discarding them (what QEMU calls
+ * lost_tick_policy=discard; Linux keeps time by its clocksource, not by
+ * counting PIT ticks). That is also the cheap order: KVM creates the PIT
+ * in reinject mode, and leaving that mode costs two synchronize_srcu()
+ * calls on the IRQ SRCU, the second one normally a full, non-expedited
+ * grace period (12-20 ms on a 250 Hz host). Paid here, it runs while the
+ * grace period that registering the devices on the I/O buses started
+ * (call_srcu() on the VM's SRCU) ends; left to the VM's destruction,
+ * both are paid one after the other: the memory slot's
+ * synchronize_srcu_expedited() waits out the first, the exit the second.
  */
-static void pit_discard_start(struct kvm *kvm)
+static int create_irqchip(struct kvm *kvm, char *err, size_t errlen)
 {
-	pthread_attr_t attr;
-	sigset_t all, old;
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_reinject_control discard = { .pit_reinject = 0 };
+	int ret;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, KVM_HELPER_STACK_SIZE);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	kvm->pit_thread_live = !pthread_create(&kvm->pit_thread, &attr,
-					       pit_discard_thread, kvm);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (!kvm->pit_thread_live)
-		pit_discard_thread(kvm);
-}
-
-static void pit_discard_wait(struct kvm *kvm)
-{
-	if (kvm->pit_thread_live)
-		pthread_join(kvm->pit_thread, NULL);
-	kvm->pit_thread_live = false;
-	if (kvm->pit_err)
-		pr_warn("KVM_REINJECT_CONTROL failed: %s",
-			strerror(kvm->pit_err));
+	ret = vm_ioctl(kvm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP",
+		       err, errlen);
+	if (!ret)
+		ret = vm_ioctl(kvm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2",
+			       err, errlen);
+	if (!ret)
+		ret = vm_ioctl(kvm, KVM_REINJECT_CONTROL, &discard,
+			       "KVM_REINJECT_CONTROL", err, errlen);
+	return ret;
 }
 
 int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, char *err,
 		  size_t errlen)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	u64 ident = KVM_IDENTITY_MAP_ADDR;
 	int ret;
 
@@ -142,21 +123,15 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, char *err,
 	ret = vm_ioctl(kvm, KVM_SET_IDENTITY_MAP_ADDR, &ident,
 		       "KVM_SET_IDENTITY_MAP_ADDR", err, errlen);
 	if (!ret)
-		ret = vm_ioctl(kvm, KVM_CREATE_IRQCHIP, NULL,
-			       "KVM_CREATE_IRQCHIP", err, errlen);
-	if (!ret)
-		ret = vm_ioctl(kvm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2",
-			       err, errlen);
-	if (!ret)
-		pit_discard_start(kvm);
-	if (!ret)
-		ret = add_memory(kvm, mem, err, errlen);
+		ret = create_irqchip(kvm, err, errlen);
+	/* After the irqchip: see create_irqchip() */
+	if (!ret && mem)
+		ret = kvm_add_memory(kvm, mem, err, errlen);
 	return ret;
 }
 
 void kvm_close(struct kvm *kvm)
 {
-	pit_discard_wait(kvm);
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
 	if (kvm->sys_fd > 0)

@@ -19,9 +19,6 @@
 #define KVM_IDENTITY_MAP_ADDR	0xfeffc000ULL
 #define KVM_TSS_ADDR		0xfeffd000ULL
 
-/* Stack of kvm.c's helper thread: it issues one ioctl. */
-#define KVM_HELPER_STACK_SIZE	(64 * 1024)
-
 struct kvm {
 	int sys_fd;			/* /dev/kvm */
 	int vm_fd;
@@ -35,11 +32,6 @@ struct kvm {
 	unsigned int nr_msi;
 	unsigned int next_gsi;		/* next free MSI GSI */
 	unsigned int max_routes;	/* KVM_CAP_IRQ_ROUTING */
-
-	/* The PIT's switch to discard mode, on its own thread. */
-	pthread_t pit_thread;
-	bool pit_thread_live;
-	int pit_err;			/* its errno, or 0 */
 };
 
 /* Open /dev/kvm, check the API version and the capabilities we need. */
@@ -47,10 +39,20 @@ int kvm_open(struct kvm *kvm, char *err, size_t errlen);
 
 /*
  * Create the VM: TSS and identity-map addresses, in-kernel IOAPIC/PIC/LAPIC
- * and PIT, and one memory slot per guest_mem region.
+ * and PIT (in discard mode: missed ticks are not reinjected), and, unless
+ * @mem is NULL, one memory slot per guest_mem region.
  */
 int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, char *err,
 		  size_t errlen);
+
+/*
+ * One memory slot per guest_mem region, for a VM created with mem NULL.
+ * Needed only before the first KVM_RUN: the later it comes, the more of the
+ * SRCU grace period that creating the irqchip started has passed, and the
+ * less its synchronize_srcu_expedited() waits.
+ */
+int kvm_add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
+		   size_t errlen);
 
 /* Close the VM and /dev/kvm; safe on a zeroed or half-opened struct. */
 void kvm_close(struct kvm *kvm);

@@ -22,13 +22,13 @@
 #include "virtio.h"
 
 #define VIRTIO_NET_F_MAC	5
-#define NET_HDR_LEN		12	/* virtio_net_hdr with num_buffers */
+#define NET_HDR_LEN		12	/* with num_buffers */
 #define FRAME_MAX		1514
 #define RX_BUFS			3
 #define PAYLOAD			"squeeze-net-ping"
 #define UDP_SPORT		40000
 #define UDP_DPORT		7777
-#define MAX_FRAMES		64	/* received frames we look at per wait */
+#define MAX_FRAMES		64	/* frames looked at per wait */
 
 enum net_exit {
 	NET_OK = 0x30,
@@ -100,8 +100,8 @@ static int rx_post(struct net *n, u8 *buf)
 /* Send a frame of @len bytes already built at txbuf + NET_HDR_LEN. */
 static int tx_frame(struct net *n, size_t len)
 {
-	struct virtq_buf b = { n->txbuf, (u32)(NET_HDR_LEN + (len < 60 ? 60 : len)),
-			       false };
+	u32 wire = (u32)(NET_HDR_LEN + (len < 60 ? 60 : len));
+	struct virtq_buf b = { n->txbuf, wire, false };
 	u32 used;
 	int ret;
 

@@ -8,7 +8,7 @@
 #
 #   BENCH_SECONDS=N   seconds per measurement (default 5)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BENCH=build/bench/blk_bench
 SECS=${BENCH_SECONDS:-5}
 DIR=$(mktemp -d /var/tmp/squeeze-bench-qcow2.XXXXXX)

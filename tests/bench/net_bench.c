@@ -164,7 +164,7 @@ static struct result run_host(int tx, int rx, const struct frame *f,
 	pthread_create(&ct, NULL, count_socket, &c);
 	pthread_create(&st, NULL, send_socket, &s);
 	pthread_join(st, NULL);
-	usleep(100000);			/* what is in flight still counts */
+	usleep(100000);		/* what is in flight still counts */
 	c.stop = true;
 	pthread_join(ct, NULL);
 	c.r.secs -= 0.1;

@@ -28,9 +28,10 @@
 		 F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX) |  \
 		 F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS))
 #define MSS 1448
-#define TSO_PAYLOAD (44 * MSS)		/* 63712: IP total length < 64 KiB */
+/* 63712 bytes: the IP total length stays below 64 KiB. */
+#define TSO_PAYLOAD (44 * MSS)
 #define STREAM_BYTES (64 * MiB)
-#define WINDOW 128			/* frames in flight, below tap queue */
+#define WINDOW 128		/* frames in flight, below tap queue */
 
 struct tnet {
 	struct drv_env env;
@@ -179,7 +180,8 @@ Test(net, tso_send_arrives_segmented)
 
 Test(net, host_frames_and_merged_gso_reach_driver)
 {
-	static u8 f[NET_MAX_FRAME + 10], got[NET_MAX_FRAME], payload[TSO_PAYLOAD];
+	static u8 f[NET_MAX_FRAME + 10], got[NET_MAX_FRAME];
+	static u8 payload[TSO_PAYLOAD];
 	struct net_hdr h, rh;
 	struct tnet t;
 	size_t len;
@@ -214,7 +216,8 @@ Test(net, host_frames_and_merged_gso_reach_driver)
 	cr_assert_eq(rh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
 	cr_assert_eq(rh.gso_size, MSS);
 	cr_assert_gt(rh.num_buffers, 1, "MRG_RXBUF merged buffers");
-	cr_assert_eq(rh.num_buffers, (len + NET_HDR_SIZE + t.d[0].rx_buf_len - 1) /
+	cr_assert_eq(rh.num_buffers,
+		     (len + NET_HDR_SIZE + t.d[0].rx_buf_len - 1) /
 		     t.d[0].rx_buf_len);
 	cr_assert_arr_eq(got + 54, payload, sizeof(payload));
 	cr_assert_eq(rh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
@@ -350,7 +353,7 @@ Test(net, stream_64mib_each_way, .timeout = 120)
 			     (unsigned long long)s.sent, s.err,
 			     (unsigned long long)stats(&t, 0).rx_dropped);
 		if (n < 54 || got[12] != 0x08 || got[13] != 0 || got[23] != 6)
-			continue;	/* IGMP reports from br0 and the like */
+			continue;	/* IGMP from br0 and the like */
 		rcrc = crc32(rcrc, got + 54, (uInt)(n - 54));
 		rbytes += (u64)n - 54;
 		__atomic_add_fetch(&s.done, 1, __ATOMIC_RELEASE);
@@ -387,5 +390,79 @@ Test(net, two_devices_on_one_bridge)
 		cr_assert_eq(n, (int)sizeof(f));
 		cr_assert_arr_eq(got, f, sizeof(f));
 	}
+	tnet_down(&t);
+}
+
+/* Send one 64 KiB GSO TCP frame from the host side of br0. */
+static size_t host_send_gso(struct tnet *t, int pk, const u8 *payload)
+{
+	static u8 f[10 + NET_MAX_FRAME];
+	struct net_hdr h;
+	size_t len;
+
+	len = nh_tcp4(f + 10, t->d[0].mac, t->br_mac, 7, payload, TSO_PAYLOAD,
+		      MSS, &h);
+	nh_vnet10(&h, f);
+	cr_assert_eq(send(pk, f, 10 + len, 0), (ssize_t)(10 + len));
+	return len;
+}
+
+Test(net, gso_without_mrg_fills_one_big_buffer)
+{
+	static u8 got[NET_MAX_FRAME], payload[TSO_PAYLOAD];
+	struct net_hdr rh;
+	struct tnet t;
+	size_t len;
+	int pk, n;
+
+	tnet_up(&t, 1, MRG_TSO & ~F(VIRTIO_NET_F_MRG_RXBUF));
+	cr_assert_eq(t.d[0].rx_buf_len, NET_HDR_SIZE + NET_MAX_FRAME);
+	pk = nh_packet_open("br0", true, NULL, 0);
+	cr_assert_geq(pk, 0);
+	fill(payload, sizeof(payload), 21);
+	len = host_send_gso(&t, pk, payload);
+	do {
+		n = net_drv_recv(&t.d[0], &rh, got, sizeof(got), 2000);
+		cr_assert_gt(n, 0, "no frame: %d", n);
+	} while (n < 54 || got[12] != 0x08 || got[23] != 6);
+	cr_assert_eq((size_t)n, len);
+	cr_assert_eq(rh.num_buffers, 1);
+	cr_assert_eq(rh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	cr_assert_arr_eq(got + 54, payload, sizeof(payload));
+	close(pk);
+	tnet_down(&t);
+}
+
+Test(net, gso_to_guest_without_tso_arrives_segmented)
+{
+	static u8 got[NET_MAX_FRAME], payload[TSO_PAYLOAD],
+		back[TSO_PAYLOAD];
+	size_t total = 0, plen;
+	struct net_hdr rh;
+	struct tnet t;
+	u32 seq;
+	int pk, n, off;
+
+	/* No GUEST_CSUM/TSO: the tap must not be offered offloads. */
+	tnet_up(&t, 1, F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_MRG_RXBUF));
+	pk = nh_packet_open("br0", true, NULL, 0);
+	cr_assert_geq(pk, 0);
+	fill(payload, sizeof(payload), 33);
+	host_send_gso(&t, pk, payload);
+	while (total < sizeof(payload)) {
+		n = net_drv_recv(&t.d[0], &rh, got, sizeof(got), 2000);
+		cr_assert_gt(n, 0, "segment missing after %zu bytes", total);
+		off = nh_tcp4_check(got, (size_t)n, &seq, &plen);
+		if (off < 0)
+			continue;	/* not ours */
+		cr_assert_eq(rh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+		cr_assert_eq(rh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM, 0);
+		cr_assert_leq(n, 1514);
+		cr_assert_eq(seq, 7 + total);
+		memcpy(back + total, got + off, plen);
+		total += plen;
+	}
+	cr_assert_arr_eq(back, payload, sizeof(payload));
+	close(pk);
 	tnet_down(&t);
 }

@@ -246,6 +246,10 @@ ovs() {
 		skip "Open vSwitch bridge: openvswitch-switch not installed"
 		return
 	fi
+	if ! command -v python3 >/dev/null; then
+		skip "Open vSwitch bridge: no python3 for the host-side echo"
+		return
+	fi
 	if ! ovs_start; then
 		skip "Open vSwitch bridge: ovsdb-server/ovs-vswitchd would not start here"
 		ovs_stop

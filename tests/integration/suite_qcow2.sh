@@ -32,11 +32,13 @@ qio() { qemu-io "$@" >/dev/null 2>&1; }
 # read_case NAME IMG: squeeze's reading equals qemu-img convert -O raw.
 read_case() {
 	local name=$1 img=$2
-	qemu-img convert -O raw "$img" "$tmp/ref.raw" &&
-		"$H" dump "$img" "$tmp/out.raw" 2>"$tmp/err" &&
-		cmp -s "$tmp/ref.raw" "$tmp/out.raw"
-	if [ $? -eq 0 ]; then pass "read: $name"; else
-		fail "read: $name: $(head -c 300 "$tmp/err")"; fi
+	if qemu-img convert -O raw "$img" "$tmp/ref.raw" &&
+	   "$H" dump "$img" "$tmp/out.raw" 2>"$tmp/err" &&
+	   cmp -s "$tmp/ref.raw" "$tmp/out.raw"; then
+		pass "read: $name"
+	else
+		fail "read: $name: $(head -c 300 "$tmp/err")"
+	fi
 }
 
 patterns() {
@@ -188,6 +190,7 @@ squeeze_refuses() {
 poke() {
 	local img=$1 off=$2
 	shift 2
+	# shellcheck disable=SC2059
 	printf "$(printf '\\x%s' "$@")" |
 		dd of="$img" bs=1 seek="$off" conv=notrunc status=none
 }
@@ -310,7 +313,7 @@ img_cmds() {
 		    "-o compat=0.10,cluster_size=4k" "-b base.raw -F raw" \
 		    "-b top.qcow2 -F qcow2" "-b base.raw"; do
 		rm -f "$img"
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2046
 		if ! (cd "$tmp" && "$SQUEEZE" img create $args new.qcow2 \
 			$( [[ $args == *-b* ]] || echo 1G ) >/dev/null 2>"$tmp/err"); then
 			fail "img create $args: $(head -c 200 "$tmp/err")"
@@ -341,15 +344,23 @@ img_cmds() {
 		fail "img create -b qcow2 without -F: exit $rc"
 	fi
 	"$SQUEEZE" img create "$tmp/x.qcow2" 12Q 2>/dev/null
-	[ $? -eq 2 ] && [ ! -e "$tmp/x.qcow2" ] && pass "img create: bad size, exit 2" ||
-		fail "img create: bad size accepted"
+	rc=$?
+	if [ $rc -eq 2 ] && [ ! -e "$tmp/x.qcow2" ]; then
+		pass "img create: bad size, exit 2, nothing created"
+	else
+		fail "img create: bad size: exit $rc"
+	fi
 	"$SQUEEZE" img info --json "$tmp/evil.img" >"$tmp/s.json" 2>/dev/null
-	[ "$(img_json_field "$tmp/s.json" format)" = qcow2 ] &&
-		pass "img info reports the qcow2 magic of a file" ||
+	if [ "$(img_json_field "$tmp/s.json" format)" = qcow2 ]; then
+		pass "img info reports the qcow2 magic of a file"
+	else
 		fail "img info on a qcow2-headed file"
-	"$SQUEEZE" img info "$tmp/secret" | grep -q "file format: raw" &&
-		pass "img info: a file without the magic is raw" ||
+	fi
+	if "$SQUEEZE" img info "$tmp/secret" | grep -q "file format: raw"; then
+		pass "img info: a file without the magic is raw"
+	else
 		fail "img info on a raw file"
+	fi
 }
 
 fuzz() {

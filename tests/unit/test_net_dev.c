@@ -489,3 +489,27 @@ Test(net_dev, rx_held_buffers_carry_over_between_frames)
 	cr_assert_arr_eq((u8 *)gptr(&e, gpa[2]), big + 2000, 512);
 	teardown(&e);
 }
+
+Test(net_dev, tx_unnegotiated_tso_is_dropped)
+{
+	struct env e;
+	struct virtio_net_stats s;
+	struct net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+			     .gso_size = 1448, .csum_start = 34,
+			     .csum_offset = 16 };
+	u64 gpa;
+	u32 l = NET_HDR_SIZE + 3000;
+
+	setup(&e, F(VIRTIO_NET_F_CSUM));	/* no HOST_TSO4 */
+	gpa = galloc(&e, l);
+	net_hdr_store(&h, gptr(&e, gpa));
+	post(&e, 1, &gpa, &l, 1, false);
+	kick(&e, 1);
+	wait_call(&e, 1);
+	cr_assert_eq(used(&e, 1).len, 0);
+	virtio_net_stats(e.net, &s);
+	cr_assert_eq(s.tx_dropped, 1);
+	cr_assert_not(wait_fd(e.fake.peer, 0), "a frame left");
+	teardown(&e);
+}

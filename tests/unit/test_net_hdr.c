@@ -108,7 +108,8 @@ Test(net_hdr, rx_sets_num_buffers_and_filters)
 	cr_assert_eq(net_hdr_rx(&tap, F(VIRTIO_NET_F_GUEST_TSO4), 1, &g),
 		     -EINVAL);
 	tap.gso_type = VIRTIO_NET_HDR_GSO_NONE;
-	cr_assert_eq(net_hdr_rx(&tap, 0, 1, &g), -EINVAL);	/* NEEDS_CSUM */
+	/* NEEDS_CSUM without GUEST_CSUM */
+	cr_assert_eq(net_hdr_rx(&tap, 0, 1, &g), -EINVAL);
 	tap.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	cr_assert_eq(net_hdr_rx(&tap, 0, 1, &g), 0);
 	cr_assert_eq(g.flags, 0, "DATA_VALID only with GUEST_CSUM");

@@ -96,7 +96,8 @@ int blk_drv_submit(struct blk_drv *b, u32 type, u64 sector,
 	a[16] = 0xff;			/* the device must overwrite it */
 	bufs[0] = (struct drv_buf){ b->area_gpa + idx * BLK_DRV_AREA, 16,
 				    false };
-	memcpy(bufs + 1, data, n * sizeof(*data));
+	if (n)
+		memcpy(bufs + 1, data, n * sizeof(*data));
 	bufs[n + 1] = (struct drv_buf){ b->area_gpa + idx * BLK_DRV_AREA + 16,
 					1, true };
 	head = drv_vq_add(b->q, bufs, n + 2, b->indirect);

@@ -4,7 +4,8 @@
 
 #include "tests/driver/lib/net_drv.h"
 
-#define RX_SMALL_BUF 4096		/* mergeable: a page, as Linux posts at most */
+/* Mergeable buffers: a page, the most Linux posts. */
+#define RX_SMALL_BUF 4096
 
 static int rx_post(struct net_drv *n, u64 gpa)
 {
