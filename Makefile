@@ -15,7 +15,8 @@ LDLIBS	:= -luring -lz -lpthread
 # Debian packages: to build, and to run the tests and benchmarks.
 BUILD_PKGS := gcc make liburing-dev zlib1g-dev
 TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
-	      cpio xz-utils lz4 iproute2 clang fio iperf3 hyperfine e2fsprogs tmux
+	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
+	      hyperfine e2fsprogs tmux python3 openvswitch-switch
 
 SRC	:= $(wildcard vmm/*.c devices/*.c virtio/*.c firmware/*.c)
 LIB_SRC	:= $(filter-out vmm/main.c,$(SRC))

@@ -253,6 +253,15 @@ int qcow2_alloc_cluster(struct qcow2 *q, u64 *off)
 	return 0;
 }
 
+int qcow2_unalloc_cluster(struct qcow2 *q, u64 off)
+{
+	u64 c = off >> q->h.cluster_bits;
+
+	if (c < q->free_hint)
+		q->free_hint = c;
+	return qcow2_refcount_set(q, c, 0);
+}
+
 int qcow2_free_later(struct qcow2 *q, u64 off, u64 bytes)
 {
 	u64 c = off >> q->h.cluster_bits;

@@ -127,6 +127,20 @@ int qcow2_write_cluster(struct qcow2 *q, u64 voff, const void *buf, u64 len)
 	return drop_old(q, &m);
 }
 
+int qcow2_commit_cluster(struct qcow2 *q, u64 voff, u64 host)
+{
+	struct qcow2_cache_entry *e;
+	struct qcow2_map m;
+	u64 l2i;
+	int ret = entry_for_write(q, voff, &e, &l2i, &m);
+
+	if (ret)
+		return ret;
+	/* Whatever the entry holds now (a racing write's) is replaced. */
+	set_entry(e, l2i, host | QCOW2_COPIED);
+	return drop_old(q, &m);
+}
+
 /* Reads as zeros already, without help from the backing file? */
 static bool reads_zero(const struct qcow2 *q, const struct qcow2_map *m)
 {

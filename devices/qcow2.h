@@ -20,6 +20,8 @@
  *   disk_qcow2_flush.c    ordered metadata write-back
  *   disk_qcow2_open.c     opening and closing an image
  *   disk_qcow2.c          struct disk_ops glue and the async data path
+ *   disk_qcow2_alloc.c    allocating writes of whole clusters, async
+ *   disk_qcow2_iov.c      iovec slicing and copying
  *   disk_qcow2_create.c   writing a new empty image (squeeze img create)
  *
  * Crash safety comes from write ordering, not from a journal. Metadata is
@@ -221,6 +223,8 @@ int qcow2_refcount_get(struct qcow2 *q, u64 cluster, u64 *rc);
 int qcow2_refcount_set(struct qcow2 *q, u64 cluster, u64 rc);
 /* Allocate one cluster (refcount 1 in the cache); its offset in @off. */
 int qcow2_alloc_cluster(struct qcow2 *q, u64 *off);
+/* Give back a cluster from qcow2_alloc_cluster() never referenced. */
+int qcow2_unalloc_cluster(struct qcow2 *q, u64 off);
 /* Decrement after the next metadata flush (a dropped reference). */
 int qcow2_free_later(struct qcow2 *q, u64 off, u64 bytes);
 int qcow2_apply_frees(struct qcow2 *q);
@@ -253,6 +257,8 @@ int qcow2_pwrite_full(int fd, const void *buf, u64 len, u64 off);
 /* writes (disk_qcow2_write.c); @buf NULL means zeros. */
 int qcow2_write_cluster(struct qcow2 *q, u64 voff, const void *buf, u64 len);
 int qcow2_zero_range(struct qcow2 *q, u64 voff, u64 len);
+/* Point guest cluster @voff at @host (written already), drop the old. */
+int qcow2_commit_cluster(struct qcow2 *q, u64 voff, u64 host);
 
 /* flush (disk_qcow2_flush.c): ordered write-back, then fdatasync. */
 int qcow2_flush(struct qcow2 *q);

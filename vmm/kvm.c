@@ -54,8 +54,8 @@ static int vm_ioctl(struct kvm *kvm, unsigned long req, void *arg,
 	return 0;
 }
 
-int kvm_add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
-		   size_t errlen)
+static int add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
+		      size_t errlen)
 {
 	unsigned int i;
 	int ret;
@@ -78,16 +78,15 @@ int kvm_add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
 
 /*
  * In-kernel PIC, IOAPIC, LAPICs and PIT. The PIT is switched from
- * reinjecting missed ticks to discarding them (what QEMU calls
+ * reinjecting missed ticks to discarding them (QEMU's
  * lost_tick_policy=discard; Linux keeps time by its clocksource, not by
- * counting PIT ticks). That is also the cheap order: KVM creates the PIT
- * in reinject mode, and leaving that mode costs two synchronize_srcu()
- * calls on the IRQ SRCU, the second one normally a full, non-expedited
- * grace period (12-20 ms on a 250 Hz host). Paid here, it runs while the
- * grace period that registering the devices on the I/O buses started
- * (call_srcu() on the VM's SRCU) ends; left to the VM's destruction,
- * both are paid one after the other: the memory slot's
- * synchronize_srcu_expedited() waits out the first, the exit the second.
+ * counting PIT ticks). KVM creates the PIT in reinject mode, and leaving
+ * that mode costs two synchronize_srcu() on the VM's IRQ SRCU, the second
+ * usually a full, non-expedited grace period (12-20 ms on this 250 Hz
+ * host). It is paid once either way, here or in the VM's destruction; paid
+ * here, it runs at the same time as the grace period that registering the
+ * devices on the I/O buses started (a call_srcu() that the VM's
+ * destruction waits for), instead of after it.
  */
 static int create_irqchip(struct kvm *kvm, char *err, size_t errlen)
 {
@@ -122,11 +121,15 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, char *err,
 			       "KVM_SET_TSS_ADDR failed: %s", strerror(errno));
 	ret = vm_ioctl(kvm, KVM_SET_IDENTITY_MAP_ADDR, &ident,
 		       "KVM_SET_IDENTITY_MAP_ADDR", err, errlen);
+	/*
+	 * Memory before the irqchip: a memory slot change waits in
+	 * synchronize_srcu_expedited(), which is quick on the new VM but
+	 * would have to sit out the grace period create_irqchip() starts.
+	 */
+	if (!ret)
+		ret = add_memory(kvm, mem, err, errlen);
 	if (!ret)
 		ret = create_irqchip(kvm, err, errlen);
-	/* After the irqchip: see create_irqchip() */
-	if (!ret && mem)
-		ret = kvm_add_memory(kvm, mem, err, errlen);
 	return ret;
 }
 

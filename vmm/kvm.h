@@ -38,21 +38,12 @@ struct kvm {
 int kvm_open(struct kvm *kvm, char *err, size_t errlen);
 
 /*
- * Create the VM: TSS and identity-map addresses, in-kernel IOAPIC/PIC/LAPIC
- * and PIT (in discard mode: missed ticks are not reinjected), and, unless
- * @mem is NULL, one memory slot per guest_mem region.
+ * Create the VM: TSS and identity-map addresses, one memory slot per
+ * guest_mem region, in-kernel IOAPIC/PIC/LAPIC and PIT (in discard mode:
+ * missed PIT ticks are not reinjected).
  */
 int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, char *err,
 		  size_t errlen);
-
-/*
- * One memory slot per guest_mem region, for a VM created with mem NULL.
- * Needed only before the first KVM_RUN: the later it comes, the more of the
- * SRCU grace period that creating the irqchip started has passed, and the
- * less its synchronize_srcu_expedited() waits.
- */
-int kvm_add_memory(struct kvm *kvm, const struct guest_mem *mem, char *err,
-		   size_t errlen);
 
 /* Close the VM and /dev/kvm; safe on a zeroed or half-opened struct. */
 void kvm_close(struct kvm *kvm);

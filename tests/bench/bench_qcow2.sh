@@ -6,11 +6,14 @@
 # not use O_DIRECT), in the same run. Goals: allocated qcow2 >= 0.95x raw;
 # first-write allocation >= 0.5x raw.
 #
-#   BENCH_SECONDS=N   seconds per measurement (default 5)
+#   BENCH_SECONDS=N   seconds per measurement (default 3)
+#   BENCH_REPS=N      alternating raw/qcow2 measurements per row, the
+#                     median is shown (default 3; this machine is noisy)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BENCH=build/bench/blk_bench
-SECS=${BENCH_SECONDS:-5}
+SECS=${BENCH_SECONDS:-3}
+REPS=${BENCH_REPS:-3}
 DIR=$(mktemp -d /var/tmp/squeeze-bench-qcow2.XXXXXX)
 RAW=$DIR/raw.img ALLOC=$DIR/alloc.qcow2 FRESH=$DIR/fresh.qcow2
 
@@ -29,6 +32,11 @@ run() {
 		sed -E 's/.*iops=([0-9.]+) mibps=([0-9.]+).*/\1 \2/'
 }
 
+# median of "iops mibps" lines, by iops
+median() {
+	sort -n | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
+}
+
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'
 }
@@ -36,11 +44,16 @@ ratio() {
 printf '%-30s %10s %9s | %10s %9s | %6s\n' workload "raw IOPS" "MiB/s" \
 	"qcow2 IOPS" "MiB/s" ratio
 missed=""
-# row LABEL GOAL RAW_SPEC QCOW2_SPEC RW BS QD
+# [PREP=CMD] row LABEL GOAL RAW_SPEC QCOW2_SPEC RW BS QD (CMD before each rep)
 row() {
-	local label=$1 goal=$2 r q ri rm qi qm x
-	r=$(run "$3" "$5" "$6" "$7")
-	q=$(run "$4" "$5" "$6" "$7")
+	local label=$1 goal=$2 r="" q="" ri rm qi qm x i
+	for i in $(seq "$REPS"); do
+		${PREP:-true}
+		r+=$(run "$3" "$5" "$6" "$7")$'\n'
+		q+=$(run "$4" "$5" "$6" "$7")$'\n'
+	done
+	r=$(median <<<"${r%$'\n'}")
+	q=$(median <<<"${q%$'\n'}")
 	read -r ri rm <<<"$r"
 	read -r qi qm <<<"$q"
 	x=$(ratio "$qi" "$ri")
@@ -61,8 +74,7 @@ fresh() {
 row "4k randread QD32 allocated" 0.95 "$RAW" "$ALLOC,format=qcow2" randread 4096 32
 row "1M seqread QD8 allocated" 0.95 "$RAW" "$ALLOC,format=qcow2" seqread 1048576 8
 row "1M seqwrite QD8 allocated" 0.95 "$RAW" "$ALLOC,format=qcow2" seqwrite 1048576 8
-fresh
-row "1M seqwrite QD8 first write" 0.5 "$DIR/fresh.raw" "$FRESH,format=qcow2" seqwrite 1048576 8
+PREP=fresh row "1M seqwrite QD8 first write" 0.5 "$DIR/fresh.raw" "$FRESH,format=qcow2" seqwrite 1048576 8
 echo "allocated: qemu-img preallocation=full; first write: fresh images (sparse raw);"
 echo "all through the page cache (the qcow2 engine does not use O_DIRECT)."
 if [ -z "$missed" ]; then

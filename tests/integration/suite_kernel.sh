@@ -50,10 +50,15 @@ stop() {
 # The map of firmware/e820.c for RAM below the PCI hole, as Linux prints it.
 expected_e820() {
 	local mem=$1
+	local low=$((mem < 0xc0000000 ? mem : 0xc0000000))
 	printf 'BIOS-e820: [mem 0x%016x-0x%016x] usable\n' 0 $((0x9fc00 - 1))
 	printf 'BIOS-e820: [mem 0x%016x-0x%016x] reserved\n' $((0x9fc00)) $((0x100000 - 1))
-	printf 'BIOS-e820: [mem 0x%016x-0x%016x] usable\n' $((0x100000)) $((mem - 1))
+	printf 'BIOS-e820: [mem 0x%016x-0x%016x] usable\n' $((0x100000)) $((low - 1))
 	printf 'BIOS-e820: [mem 0x%016x-0x%016x] reserved\n' $((0xe0000000)) $((0xe0100000 - 1))
+	[ "$mem" -gt "$low" ] &&
+		printf 'BIOS-e820: [mem 0x%016x-0x%016x] usable\n' \
+			$((0x100000000)) $((0x100000000 + mem - low - 1))
+	return 0
 }
 
 if [ ! -f "$VMLINUX" ]; then
@@ -86,6 +91,36 @@ else
 	grep -q "Command line: $CMDLINE" "$log" &&
 		pass "vmlinux: command line passed" ||
 		fail "vmlinux: command line not seen"
+
+	# The same kernel through its plain ELF 64-bit entry (the PVH note
+	# disabled in a copy), with 5G: RAM above the 32-bit hole from 4 GiB.
+	if python3 "$ROOT/tests/integration/strip_pvh_note.py" "$VMLINUX" \
+		"$tmp/vmlinux-elf64" 2>"$tmp/strip.err"; then
+		log=$tmp/elf64.log
+		start "$log" --kernel "$tmp/vmlinux-elf64" --cmdline "$CMDLINE" \
+			--memory 5G
+		# Linux prints this right after the e820 table.
+		if wait_line "$log" "NX \(Execute Disable\)" 60; then
+			stop
+			grep -o 'BIOS-e820: .*' "$log" | tr -d '\r' >"$tmp/e820-5g.got"
+			expected_e820 $((5 << 30)) >"$tmp/e820-5g.want"
+			if diff -u "$tmp/e820-5g.want" "$tmp/e820-5g.got" \
+				>"$tmp/e820-5g.diff"; then
+				pass "ELF 64-bit entry, 5G: e820 map with RAM from 4 GiB"
+			else
+				fail "ELF 64-bit entry, 5G: e820 differs: $(cat "$tmp/e820-5g.diff")"
+			fi
+		else
+			fail "ELF 64-bit entry, 5G: no e820 map in 60 s: $(tail -n 3 "$log" "$log.err")"
+			stop
+		fi
+		grep -q "Linux version" "$log" &&
+			pass "ELF 64-bit entry: Linux version" ||
+			fail "ELF 64-bit entry: no 'Linux version'"
+	else
+		fail "ELF 64-bit entry: cannot disable the PVH note: $(cat "$tmp/strip.err")"
+	fi
+	rm -f "$tmp/vmlinux-elf64"
 
 	# Ctrl-A x from a pipe quits with status 0 while the guest runs.
 	log=$tmp/quit.log

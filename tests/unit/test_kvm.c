@@ -5,7 +5,6 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -99,53 +98,4 @@ Test(kvm, ioeventfd_pio_and_mmio)
 	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, false),
 		     -ENOENT);
 	close(efd);
-}
-
-/*
- * Memory slots: KVM refuses to resize an existing slot, so whether a second
- * guest_mem of another size fits in slot 0 shows whether a slot was made.
- */
-static void open_kvm(struct kvm *k, struct guest_mem *m16,
-		     struct guest_mem *m32)
-{
-	char err[ERR_LEN];
-
-	if (access("/dev/kvm", R_OK | W_OK))
-		cr_skip_test("/dev/kvm is not available");
-	cr_assert_eq(kvm_open(k, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(guest_mem_alloc(m16, 16 * MiB), 0);
-	cr_assert_eq(guest_mem_alloc(m32, 32 * MiB), 0);
-}
-
-Test(kvm_mem, create_vm_adds_the_slots)
-{
-	struct guest_mem m16, m32;
-	char err[ERR_LEN];
-	struct kvm k;
-
-	open_kvm(&k, &m16, &m32);
-	cr_assert_eq(kvm_create_vm(&k, &m16, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(kvm_add_memory(&k, &m32, err, sizeof(err)), -EINVAL);
-	cr_assert(strstr(err, "KVM_SET_USER_MEMORY_REGION"), "%s", err);
-	kvm_close(&k);
-	guest_mem_free(&m32);
-	guest_mem_free(&m16);
-}
-
-Test(kvm_mem, memory_added_later)
-{
-	struct guest_mem m16, m32;
-	char err[ERR_LEN];
-	struct kvm k;
-
-	open_kvm(&k, &m16, &m32);
-	cr_assert_eq(kvm_create_vm(&k, NULL, err, sizeof(err)), 0, "%s", err);
-	/* The irqchip is there without memory: its lines work. */
-	cr_assert_eq(ops->set_line(&k, IRQ_COM1, 1), 0);
-	cr_assert_eq(ops->set_line(&k, IRQ_COM1, 0), 0);
-	cr_assert_eq(kvm_add_memory(&k, &m32, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(kvm_add_memory(&k, &m16, err, sizeof(err)), -EINVAL);
-	kvm_close(&k);
-	guest_mem_free(&m32);
-	guest_mem_free(&m16);
 }
