@@ -215,7 +215,9 @@ static s64 aio_sync_rw(int fd, u64 off, const struct iovec *iov, int iovcnt,
 			first++;
 		}
 		if (first < iovcnt) {
-			local[first].iov_base = (char *)local[first].iov_base + n;
+			char *base = local[first].iov_base;
+
+			local[first].iov_base = base + n;
 			local[first].iov_len -= n;
 		}
 	}

@@ -17,7 +17,7 @@
 enum disk_op {
 	DISK_OP_READ,
 	DISK_OP_WRITE,
-	DISK_OP_FLUSH,			/* everything completed before is durable */
+	DISK_OP_FLUSH,			/* all completed before: durable */
 	DISK_OP_DISCARD,
 	DISK_OP_WRITE_ZEROES,
 };
@@ -25,8 +25,10 @@ enum disk_op {
 struct disk_req {
 	enum disk_op op;
 	u64 offset;			/* bytes; a multiple of 512 */
-	u64 len;			/* DISCARD/WRITE_ZEROES; READ/WRITE: iov total */
-	const struct iovec *iov;	/* READ/WRITE only; valid until done() */
+	/* DISCARD/WRITE_ZEROES: the range; READ/WRITE: the iov total. */
+	u64 len;
+	/* READ/WRITE only; valid until done(). */
+	const struct iovec *iov;
 	int iovcnt;
 	bool unmap;			/* WRITE_ZEROES may deallocate */
 	/* Called once on the I/O thread: @ret is 0 or -errno. */
@@ -59,7 +61,7 @@ struct disk {
 	bool readonly;
 	bool can_discard;
 	bool can_write_zeroes;
-	/* Readable when complete() has work; the I/O thread polls it. -1: none. */
+	/* Readable when complete() has work, or -1; the I/O thread polls it. */
 	int event_fd;
 	/*
 	 * The image, opened (O_DIRECT for cache=none) and OFD-locked by

@@ -2,37 +2,24 @@
 /*
  * qcow2 behind struct disk_ops. Guest data in private allocated clusters
  * goes through the same io_uring loop as raw (devices/aio.h), with runs of
- * host-contiguous clusters merged into one request. Everything that needs
- * metadata changes or synthesized content (allocation, copy-on-write,
- * zeroes, compressed or backing clusters) is done synchronously in
- * submit(). A flush drains the ring first, so no write is in flight while
- * metadata is written back or freed clusters become reusable.
+ * host-contiguous clusters merged into one request, and so do writes of
+ * whole clusters that need new ones (disk_qcow2_alloc.c). What needs
+ * synthesized content (partial writes with copy-on-write, zeroes,
+ * compressed or backing clusters) is done synchronously in submit(). A
+ * flush drains the ring first, so no write is in flight while metadata is
+ * written back or freed clusters become reusable.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "devices/aio.h"
-#include "devices/disk.h"
-#include "devices/qcow2.h"
+#include "devices/qcow2_disk.h"
 #include "vmm/log.h"
 
 #define QCOW2_AIO_DEPTH 128
 /* Deferred refcount decrements that force a flush. */
 #define QCOW2_MAX_FREES 4096
-
-struct qcow2_disk {
-	struct qcow2 *q;
-	struct aio *aio;
-};
-
-/* One guest request; completes when its last piece does. */
-struct qreq {
-	struct disk_req *req;
-	int pending;
-	int ret;
-};
 
 /* One piece handed to the ring. */
 struct qop {
@@ -43,7 +30,7 @@ struct qop {
 	struct iovec iov[];
 };
 
-static void qreq_put(struct qreq *r, int ret)
+void qcow2_qreq_put(struct qreq *r, int ret)
 {
 	if (ret && !r->ret)
 		r->ret = ret;
@@ -51,70 +38,6 @@ static void qreq_put(struct qreq *r, int ret)
 		return;
 	r->req->done(r->req, r->ret);
 	free(r);
-}
-
-/* The part [skip, skip + len) of @iov in @out (at most @cnt entries). */
-static int iov_slice(const struct iovec *iov, int cnt, u64 skip, u64 len,
-		     struct iovec *out)
-{
-	int i, n = 0;
-
-	for (i = 0; i < cnt && len; i++) {
-		u64 l = iov[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		out[n].iov_base = (u8 *)iov[i].iov_base + skip;
-		out[n].iov_len = MIN(l - skip, len);
-		len -= out[n].iov_len;
-		skip = 0;
-		n++;
-	}
-	return n;
-}
-
-static void iov_copy(const struct iovec *iov, int cnt, u64 skip, void *buf,
-		     u64 len, bool to_iov)
-{
-	int i;
-	u8 *p = buf;
-
-	for (i = 0; i < cnt && len; i++) {
-		u64 l = iov[i].iov_len, n;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		n = MIN(l - skip, len);
-		if (to_iov)
-			memcpy((u8 *)iov[i].iov_base + skip, p, n);
-		else
-			memcpy(p, (u8 *)iov[i].iov_base + skip, n);
-		p += n;
-		len -= n;
-		skip = 0;
-	}
-}
-
-static void iov_zero(const struct iovec *iov, int cnt, u64 skip, u64 len)
-{
-	int i;
-
-	for (i = 0; i < cnt && len; i++) {
-		u64 l = iov[i].iov_len, n;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		n = MIN(l - skip, len);
-		memset((u8 *)iov[i].iov_base + skip, 0, n);
-		len -= n;
-		skip = 0;
-	}
 }
 
 static void op_done(void *opaque, s64 res)
@@ -127,8 +50,8 @@ static void op_done(void *opaque, s64 res)
 	else if ((u64)res < op->len && op->write)
 		ret = -EIO;
 	else if ((u64)res < op->len)	/* past the end of the file */
-		iov_zero(op->iov, op->iovcnt, res, op->len - res);
-	qreq_put(op->r, ret);
+		qcow2_iov_zero(op->iov, op->iovcnt, res, op->len - res);
+	qcow2_qreq_put(op->r, ret);
 	free(op);
 }
 
@@ -147,7 +70,7 @@ static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host,
 	op->r = r;
 	op->len = len;
 	op->write = write;
-	op->iovcnt = iov_slice(req->iov, req->iovcnt, pos, len, op->iov);
+	op->iovcnt = qcow2_iov_slice(req->iov, req->iovcnt, pos, len, op->iov);
 	r->pending++;
 	if (write)
 		ret = aio_writev(qd->aio, qd->q->fd, host, op->iov, op->iovcnt,
@@ -199,7 +122,7 @@ static void fast_done(void *opaque, s64 res)
 	else if ((u64)res < req->len && req->op == DISK_OP_WRITE)
 		ret = -EIO;
 	else if ((u64)res < req->len)	/* past the end of the file */
-		iov_zero(req->iov, req->iovcnt, res, req->len - res);
+		qcow2_iov_zero(req->iov, req->iovcnt, res, req->len - res);
 	req->done(req, ret);
 }
 
@@ -258,8 +181,8 @@ static int do_read(struct qcow2_disk *qd, struct qreq *r)
 			n = MIN(req->len - pos, cs - in);
 			ret = qcow2_read_special(q, &m, voff, q->bounce, n);
 			if (!ret)
-				iov_copy(req->iov, req->iovcnt, pos, q->bounce,
-					 n, true);
+				qcow2_iov_copy(req->iov, req->iovcnt, pos,
+					       q->bounce, n, true);
 		}
 		if (ret)
 			return ret;
@@ -289,9 +212,14 @@ static int do_write(struct qcow2_disk *qd, struct qreq *r)
 			if (!ret)
 				ret = queue_io(qd, r, m.host + in, pos, n,
 					       true);
+		} else if (!in && req->len - pos >= cs) {
+			ret = qcow2_write_alloc(qd, r, voff, pos,
+						ALIGN_DOWN(req->len - pos, cs),
+						&n);
 		} else {
 			n = MIN(req->len - pos, cs - in);
-			iov_copy(req->iov, req->iovcnt, pos, q->wbuf, n, false);
+			qcow2_iov_copy(req->iov, req->iovcnt, pos, q->wbuf, n,
+				       false);
 			ret = qcow2_write_cluster(q, voff, q->wbuf, n);
 		}
 		if (ret)
@@ -371,7 +299,7 @@ static int qcow2_submit(struct disk *d, struct disk_req *req)
 	}
 	if (!ret && qd->q->nr_frees > QCOW2_MAX_FREES)
 		ret = do_flush(qd);
-	qreq_put(r, ret);
+	qcow2_qreq_put(r, ret);
 	return 0;
 }
 

@@ -57,7 +57,7 @@ static int alloc_run(struct qcow2 *q, u64 voff, u64 len, u64 *host, u64 *run)
 	for (*run = cs; *run + cs <= MIN(len, ALLOC_MAX_RUN); *run += cs) {
 		if (qcow2_map(q, voff + *run, &m) ||
 		    (m.kind == QCOW2_NORMAL && (m.l2e & QCOW2_COPIED)))
-			break;		/* errors: reported by the next piece */
+			break;	/* an error is reported by the next piece */
 		ret = qcow2_alloc_cluster(q, &next);
 		if (ret)
 			break;

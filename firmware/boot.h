@@ -13,13 +13,13 @@
  */
 
 enum kernel_kind {
-	KERNEL_BZIMAGE,			/* boot protocol >= 2.06, 64-bit entry */
-	KERNEL_ELF,			/* ELF vmlinux, 64-bit entry at e_entry */
-	KERNEL_PVH,			/* ELF with XEN_ELFNOTE_PHYS32_ENTRY;
-					 * wins over e_entry (Debian's has it) */
+	KERNEL_BZIMAGE,			/* protocol >= 2.06, 64-bit entry */
+	KERNEL_ELF,			/* ELF vmlinux, 64-bit e_entry */
+	/* ELF with XEN_ELFNOTE_PHYS32_ENTRY, used over e_entry (Debian's). */
+	KERNEL_PVH,
 };
 
-/* One piece of the file copied to guest-physical @paddr, zero-filled to @memsz. */
+/* A piece of the file copied to guest-physical @paddr, zeroed up to @memsz. */
 struct kernel_segment {
 	u64 file_off;
 	u64 filesz;
@@ -33,10 +33,10 @@ struct kernel_image {
 	enum kernel_kind kind;
 	u8 *data;			/* whole file, malloc'd */
 	u64 size;
-	u16 protocol;			/* bzImage: header version, e.g. 0x20f */
+	u16 protocol;			/* bzImage header version, e.g. 0x20f */
 	u64 entry;			/* physical: bzImage load + 0x200,
 					 * ELF e_entry, or the PVH note's */
-	u8 *initrd;			/* whole initrd, malloc'd; NULL if none */
+	u8 *initrd;			/* whole initrd, malloc'd, or NULL */
 	u64 initrd_size;
 
 	/* Worked out and validated by kernel_image_open() for boot_setup(). */
@@ -61,7 +61,7 @@ void kernel_image_close(struct kernel_image *ki);
 
 enum boot_mode {
 	BOOT_MODE_LONG,			/* 64-bit: paging on, rsi = zero page */
-	BOOT_MODE_PVH,			/* 32-bit protected, paging off, rbx = start info */
+	BOOT_MODE_PVH,			/* 32-bit, no paging, rbx: start info */
 };
 
 /* What the boot vCPU's registers must be set to; vmm/vcpu.c applies it. */

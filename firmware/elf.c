@@ -91,7 +91,8 @@ static int read_ehdr(const struct kernel_image *ki, const char *path,
 	if (machine != EM_X86_64 && !(machine == EM_386 && !ei->is64))
 		return bad(path, err, errlen, "ELF is not for x86");
 	if (type != ET_EXEC)
-		return bad(path, err, errlen, "ELF is not an executable (ET_EXEC)");
+		return bad(path, err, errlen,
+			   "ELF is not an executable (ET_EXEC)");
 	if (ei->phnum == 0)
 		return bad(path, err, errlen, "ELF has no program headers");
 	if (!file_range_ok(ki->size, ei->phoff,
@@ -169,7 +170,8 @@ static int add_segment(struct kernel_image *ki, const Elf64_Phdr *ph,
 	unsigned int i;
 
 	if (ph->p_filesz > ph->p_memsz)
-		return bad(path, err, errlen, "segment with p_filesz > p_memsz");
+		return bad(path, err, errlen,
+			   "segment with p_filesz > p_memsz");
 	if (!file_range_ok(ki->size, ph->p_offset, ph->p_filesz))
 		return bad(path, err, errlen,
 			   "truncated: segment past the end of the file");

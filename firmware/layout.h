@@ -12,19 +12,20 @@
 #define LAYOUT_GDT		0x00000500ULL	/* boot GDT, 4 entries */
 #define LAYOUT_PVH_START_INFO	0x00006000ULL	/* hvm_start_info + memmap */
 #define LAYOUT_ZERO_PAGE	0x00007000ULL	/* struct boot_params */
-#define LAYOUT_PML4		0x00009000ULL	/* identity map, 4 GiB in 2 MiB pages */
+/* Identity map of the low 4 GiB in 2 MiB pages: PML4, PDPT, 4 PDs. */
+#define LAYOUT_PML4		0x00009000ULL
 #define LAYOUT_PDPT		0x0000a000ULL
 #define LAYOUT_PD		0x0000b000ULL	/* 4 pages: 0xb000..0xefff */
 #define LAYOUT_CMDLINE		0x00020000ULL
 #define LAYOUT_CMDLINE_MAX	0x00010000ULL	/* 64 KiB including NUL */
-#define LAYOUT_EBDA_START	0x0009fc00ULL	/* reserved from here to 1 MiB */
+#define LAYOUT_EBDA_START	0x0009fc00ULL	/* reserved up to 1 MiB */
 #define LAYOUT_ACPI_START	0x000e0000ULL	/* RSDP is scanned for here */
 #define LAYOUT_ACPI_SIZE	0x00020000ULL
 #define LAYOUT_HIMEM_START	0x00100000ULL	/* 1 MiB: where bzImages load */
 
 /* --- RAM and the 32-bit hole --- */
 #define LAYOUT_PCI_HOLE_START	0xc0000000ULL	/* low RAM ends here at most */
-#define LAYOUT_HIGH_RAM_START	0x100000000ULL	/* the rest of RAM starts at 4 GiB */
+#define LAYOUT_HIGH_RAM_START	0x100000000ULL	/* the rest, from 4 GiB */
 
 /* --- MMIO inside the hole --- */
 #define LAYOUT_PCI_MMIO_START	0xc0000000ULL	/* 32-bit BAR window */
@@ -35,7 +36,7 @@
 #define LAYOUT_LAPIC		0xfee00000ULL
 
 /* --- Port I/O --- */
-#define PORT_DEBUG_EXIT		0x00f4		/* isa-debug-exit: status (v << 1) | 1 */
+#define PORT_DEBUG_EXIT		0x00f4		/* isa-debug-exit */
 #define PORT_I8042_DATA		0x0060
 #define PORT_I8042_CMD		0x0064
 #define PORT_RTC_INDEX		0x0070
@@ -62,6 +63,6 @@
  */
 #define IRQ_PIT_GSI		0
 #define IRQ_SCI			9
-#define IRQ_IOAPIC_PINS		24		/* MSI routes use GSIs from here */
+#define IRQ_IOAPIC_PINS		24		/* MSI routes: GSIs from here */
 
 #endif

@@ -39,7 +39,7 @@ struct blk_limits {
 	u64 capacity;			/* in 512-byte sectors */
 	bool readonly;
 	bool discard;			/* VIRTIO_BLK_F_DISCARD negotiated */
-	bool write_zeroes;		/* VIRTIO_BLK_F_WRITE_ZEROES negotiated */
+	bool write_zeroes;		/* VIRTIO_BLK_F_WRITE_ZEROES acked */
 };
 
 enum blk_action {

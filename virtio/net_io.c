@@ -100,7 +100,7 @@ static void tx_process(struct virtio_net *net)
 	while (!net->broken) {
 		r = vq_pop(vq, net->tx_chain);
 		if (r == 0) {
-			/* Re-enable, look again: a kick may have been skipped. */
+			/* Re-enable and look again: a kick may be lost. */
 			vq_set_kick(vq, true);
 			r = vq_pop(vq, net->tx_chain);
 			if (r == 0)

@@ -34,7 +34,7 @@ struct virtio_dev_ops {
 	u32 device_id;
 	u32 nr_queues;
 	u16 queue_size;				/* max size offered per queue */
-	u64 features;				/* device bits; VERSION_1 etc. added */
+	u64 features;				/* VERSION_1 is added */
 	u32 config_size;
 	void (*read_config)(struct virtio_dev *vd, u32 off, void *data,
 			    u32 len);

@@ -10,7 +10,7 @@
 /* Split virtqueues, virtio 1.2 section 2.7; all ring fields little-endian. */
 
 #define VQ_MAX_SIZE	1024		/* largest queue size we offer */
-#define VQ_MAX_SEGS	1024		/* buffers in one chain, after indirection */
+#define VQ_MAX_SEGS	1024		/* buffers in a chain, indirect too */
 
 #define VRING_DESC_F_NEXT	1
 #define VRING_DESC_F_WRITE	2

@@ -58,7 +58,9 @@ int bus_unregister(struct bus *bus, u64 base, void *opaque)
 
 	pthread_rwlock_wrlock(&bus->lock);
 	for (i = 0; i < bus->nr; i++) {
-		if (bus->range[i].base != base || bus->range[i].opaque != opaque)
+		const struct bus_range *r = &bus->range[i];
+
+		if (r->base != base || r->opaque != opaque)
 			continue;
 		memmove(&bus->range[i], &bus->range[i + 1],
 			(bus->nr - i - 1) * sizeof(bus->range[0]));

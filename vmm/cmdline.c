@@ -52,7 +52,8 @@ int cmdline_build(char *out, size_t size, const char *user,
 	if (!user)
 		user = DEFAULT_CMDLINE;
 	if (!size)
-		return set_err(err, errlen, -E2BIG, "no room for a command line");
+		return set_err(err, errlen, -E2BIG,
+			       "no room for a command line");
 	out[0] = '\0';
 	if (*user && !append(out, size, &used, user))
 		goto too_long;

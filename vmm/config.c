@@ -107,8 +107,8 @@ static int set_string(const char **dst, const char *opt, const char *v,
 		      char *err, size_t errlen)
 {
 	if (!*v)
-		return set_err(err, errlen, -EINVAL, "%s needs a non-empty value",
-			       opt);
+		return set_err(err, errlen, -EINVAL,
+			       "%s needs a non-empty value", opt);
 	*dst = v;
 	return 0;
 }

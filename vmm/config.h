@@ -29,7 +29,7 @@ struct disk_config {
 	const char *path;
 	enum disk_format format;
 	bool readonly;
-	bool backing_off;		/* qcow2: refuse an image with a backing file */
+	bool backing_off;		/* qcow2: refuse a backing file */
 	enum disk_cache cache;
 	char serial[DISK_SERIAL_MAX + 1];
 };

@@ -167,7 +167,8 @@ static int parse_mac(const struct opt *o, u8 mac[6], char *err, size_t errlen)
 	}
 	if (mac[0] & 1)
 		return set_err(err, errlen, -EINVAL,
-			       "--net: mac=%.17s is a multicast address", o->val);
+			       "--net: mac=%.17s is a multicast address",
+			       o->val);
 	if (!memcmp(mac, zero, 6))
 		return set_err(err, errlen, -EINVAL,
 			       "--net: mac=%.17s is all zero", o->val);

@@ -15,7 +15,7 @@ void *guest_mem_ptr(const struct guest_mem *mem, u64 gpa, u64 len)
 	for (i = 0; i < mem->nr; i++) {
 		const struct guest_region *r = &mem->region[i];
 
-		/* Subtractions only: neither gpa + len nor r->gpa + r->size can wrap. */
+		/* Subtract only: gpa + len or r->gpa + r->size could wrap. */
 		if (gpa < r->gpa || gpa - r->gpa >= r->size)
 			continue;
 		if (len > r->size - (gpa - r->gpa))

@@ -64,8 +64,7 @@ static int probe(const char *path, bool as_raw, struct info *in, char *err,
 	in->path = path;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || pread(fd, magic, 4, 0) < 0) {
-		ret = set_err(err, errlen, -errno, "%s: %s", path,
-			      strerror(errno));
+		ret = set_err(err, errlen, -errno, "%s", strerror(errno));
 		goto out_fd;
 	}
 	in->actual = (u64)st.st_blocks * 512;
@@ -126,7 +125,10 @@ static void print_json(const struct info *in)
 				json_str("backing-filename-format",
 					 h->backing_fmt, true);
 		}
-		printf("    \"format-specific\": {\"type\": \"qcow2\", \"data\": {\"compat\": \"%s\", \"refcount-bits\": %u, \"corrupt\": %s, \"lazy-refcounts\": %s, \"encrypted\": %s}},\n",
+		printf("    \"format-specific\": {\"type\": \"qcow2\", "
+		       "\"data\": {\"compat\": \"%s\", "
+		       "\"refcount-bits\": %u, \"corrupt\": %s, "
+		       "\"lazy-refcounts\": %s, \"encrypted\": %s}},\n",
 		       h->version == 2 ? "0.10" : "1.1",
 		       1U << h->refcount_order,
 		       h->incompat & QCOW2_INCOMPAT_CORRUPT ? "true" : "false",
@@ -186,7 +188,8 @@ static void print_chain(const struct info *top)
 			break;
 		if (probe(chain[n].full_backing, !strcmp(fmt, "raw"),
 			  &chain[n + 1], err, sizeof(err))) {
-			printf("backing chain: %s\n", err);
+			printf("backing chain: %s: %s\n",
+			       chain[n].full_backing, err);
 			break;
 		}
 		chain[n + 1].path = chain[n].full_backing;
@@ -200,7 +203,8 @@ static void print_chain(const struct info *top)
 			    chain[i].ino == chain[n + 1].ino)
 				break;
 		if (i <= n) {
-			printf("backing chain: loop at %s\n", chain[n + 1].path);
+			printf("backing chain: loop at %s\n",
+			       chain[n + 1].path);
 			break;
 		}
 		n++;
@@ -210,6 +214,8 @@ static void print_chain(const struct info *top)
 	}
 	free(chain);
 }
+
+static const char info_usage[] = "usage: squeeze img info [--json] FILE\n";
 
 int img_info(int argc, char **argv)
 {
@@ -223,14 +229,14 @@ int img_info(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (argv[i][0] == '-' || file) {
-			fprintf(stderr, "usage: squeeze img info [--json] FILE\n");
+			fprintf(stderr, "%s", info_usage);
 			return 2;
 		} else {
 			file = argv[i];
 		}
 	}
 	if (!file) {
-		fprintf(stderr, "usage: squeeze img info [--json] FILE\n");
+		fprintf(stderr, "%s", info_usage);
 		return 2;
 	}
 	if (probe(file, false, &in, err, sizeof(err))) {

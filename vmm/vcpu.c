@@ -155,8 +155,9 @@ int vcpu_init(struct vcpu *v, struct kvm *kvm, u32 id, u32 nr_cpus,
 	v->id = id;
 	v->fd = kvm_create_vcpu(kvm, id);
 	if (v->fd < 0)
-		return set_err(err, errlen, v->fd, "vCPU %u: KVM_CREATE_VCPU: %s",
-			       id, strerror(-v->fd));
+		return set_err(err, errlen, v->fd,
+			       "vCPU %u: KVM_CREATE_VCPU: %s", id,
+			       strerror(-v->fd));
 	v->run_size = kvm->run_size;
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      v->fd, 0);
@@ -324,7 +325,7 @@ static bool handle_exit(struct vcpu *v)
 			 run->internal.suberror);
 		break;
 	case KVM_EXIT_HLT:
-		/* The in-kernel LAPIC handles HLT; this means nothing wakes us. */
+		/* The in-kernel LAPIC handles HLT: nothing would wake us. */
 		snprintf(why, sizeof(why), "halted (KVM_EXIT_HLT)");
 		break;
 	default:

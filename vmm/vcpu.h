@@ -29,7 +29,7 @@ struct vcpu {
 	const struct vcpu_env *env;
 	pthread_t thread;
 	bool started;
-	char fail[VCPU_DUMP_LEN];	/* why it failed, with registers; or "" */
+	char fail[VCPU_DUMP_LEN];	/* why it failed, registers; or "" */
 };
 
 /* Install the (empty) SIGUSR1 handler that kicks vCPUs out of KVM_RUN. */

@@ -3,7 +3,7 @@
 
 QCOW2_HARNESS := $(BUILD)/tests/qcow2/qcow2_harness
 QCOW2_FUZZ    := $(BUILD)/tests/qcow2/fuzz_qcow2
-QCOW2_ENGINE  := $(filter-out devices/disk_qcow2.c,$(wildcard devices/disk_qcow2_*.c)) vmm/log.c
+QCOW2_ENGINE  := $(filter-out devices/disk_qcow2_alloc.c devices/disk_qcow2_iov.c,$(wildcard devices/disk_qcow2_*.c)) vmm/log.c
 
 $(QCOW2_HARNESS): $(BUILD)/obj/tests/integration/qcow2_harness.o $(LIB)
 	@mkdir -p $(dir $@)
