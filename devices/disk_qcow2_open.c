@@ -145,6 +145,7 @@ static int open_rest(struct qcow2 *q, const char *path, bool backing_off,
 			       q->h.backing_name);
 	q->file_end = ALIGN_UP((u64)chain[nchain - 1].st_size,
 			       1ULL << q->h.cluster_bits);
+	q->phys_end = chain[nchain - 1].st_size;
 	ret = load_tables(q, err, errlen);
 	if (ret)
 		return ret;
@@ -228,6 +229,11 @@ void qcow2_close_image(struct qcow2 *q)
 		if (ret)
 			pr_err("qcow2: flush on close failed: %s",
 			       strerror(-ret));
+		/* Trim what note_end() grew ahead (all of it unused). */
+		if (!ret && q->phys_end > q->file_end &&
+		    ftruncate(q->fd, q->file_end))
+			pr_err("qcow2: cannot trim the image: %s",
+			       strerror(errno));
 	}
 	qcow2_backing_close(q->backing);
 	qcow2_cache_free(&q->l2c);

@@ -115,10 +115,19 @@ static bool is_fixed_meta(const struct qcow2 *q, u64 cluster)
 	       (off + q->cluster_size > q->h.rt_off && off < rt_end);
 }
 
+/*
+ * Writes that extend a file cost the file system much more than writes
+ * inside it, so the file grows ahead in sparse steps; close trims it.
+ */
+#define GROW_STEP (64 * MiB)
+
 static void note_end(struct qcow2 *q, u64 off)
 {
 	if (off > q->file_end)
 		q->file_end = off;
+	if (off > q->phys_end &&
+	    !ftruncate(q->fd, ALIGN_UP(off, GROW_STEP)))
+		q->phys_end = ALIGN_UP(off, GROW_STEP);
 }
 
 /*

@@ -157,6 +157,7 @@ struct qcow2 {
 	u32 l2_bits;			/* log2(entries per L2 table) */
 	u32 rb_bits;			/* log2(refcounts per block) */
 	u64 file_end;			/* in use or allocated, aligned */
+	u64 phys_end;			/* the file's size (grown ahead) */
 	u64 *l1;			/* host order */
 	u64 *rt;			/* host order */
 	u64 rt_entries;

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The MC146818 CMOS RTC: clock registers from the host's time in UTC,
+ * the rest of CMOS RAM kept for the guest (see devices/rtc.h).
+ */
 #include <string.h>
 
 #include "devices/rtc.h"

@@ -27,6 +27,14 @@ int elf_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
 	      char *err, size_t errlen);
 bool elf_is_elf(const u8 *data, u64 size);
 
+/*
+ * Zero @h and copy into it as much of the bzImage setup header as the
+ * file says it has (up to 0x202 + the jump byte at 0x201) and contains.
+ * Returns the bytes copied. ki->size must be at least 0x202.
+ */
+struct setup_header;
+u64 bzimage_read_header(const struct kernel_image *ki, struct setup_header *h);
+
 /* boot_setup() parts; each returns 0 or -errno with @err set. */
 int zero_page_write(const struct guest_mem *mem, const struct boot_config *bc,
 		    const struct e820_entry *map, unsigned int nr_map,

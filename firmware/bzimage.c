@@ -22,8 +22,7 @@
 	(offsetof(struct setup_header, field) + \
 	 sizeof(((struct setup_header *)0)->field))
 
-/* Copy as much of the header as the file says it has (0x202 + jump byte). */
-static u64 read_header(const struct kernel_image *ki, struct setup_header *h)
+u64 bzimage_read_header(const struct kernel_image *ki, struct setup_header *h)
 {
 	u64 len = 0x202 + ki->data[0x201] - BOOT_HDR_OFFSET;
 
@@ -113,7 +112,7 @@ int bzimage_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
 	if (ki->size < 0x208)
 		return set_err(err, errlen, -ENOEXEC,
 			       "kernel %s: truncated setup header", path);
-	hdr_len = read_header(ki, &h);
+	hdr_len = bzimage_read_header(ki, &h);
 	ret = check_protocol(&h, hdr_len, path, err, errlen);
 	if (ret)
 		return ret;

@@ -2,6 +2,8 @@
 #ifndef SQUEEZE_E820_H
 #define SQUEEZE_E820_H
 
+/* The e820 memory map the kernel is given, derived from guest RAM. */
+
 #include "vmm/guest_mem.h"
 #include "vmm/types.h"
 

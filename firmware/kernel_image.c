@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Reading the kernel and initrd files before any VM exists: bounded
+ * reads, the kind of kernel (bzImage or ELF), and where the initrd goes
+ * in the RAM the VM will have.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

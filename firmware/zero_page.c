@@ -17,15 +17,6 @@
 /* boot.rst: heap end as an offset from the real-mode code, minus 0x200. */
 #define HEAP_END_PTR 0xfe00
 
-static void copy_bzimage_header(struct boot_params *bp,
-				const struct kernel_image *ki)
-{
-	u64 len = 0x202 + ki->data[0x201] - BOOT_HDR_OFFSET;
-
-	len = MIN(len, (u64)sizeof(bp->hdr));
-	memcpy(&bp->hdr, ki->data + BOOT_HDR_OFFSET, len);
-}
-
 /* A vmlinux has no header: give it the one a 2.15 bzImage would have. */
 static void make_elf_header(struct setup_header *h,
 			    const struct kernel_image *ki)
@@ -76,7 +67,7 @@ int zero_page_write(const struct guest_mem *mem, const struct boot_config *bc,
 			       nr_map);
 	memset(bp, 0, sizeof(*bp));
 	if (bc->ki->kind == KERNEL_BZIMAGE)
-		copy_bzimage_header(bp, bc->ki);
+		bzimage_read_header(bc->ki, &bp->hdr);
 	else
 		make_elf_header(&bp->hdr, bc->ki);
 	set_loader_fields(bp, bc);

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <unistd.h>
 
 #include "virtio/blk_priv.h"
 #include "vmm/log.h"
@@ -186,14 +185,6 @@ static void blk_flush_batch(struct virtio_blk *blk)
 	}
 }
 
-void blk_clear_eventfd(int fd)
-{
-	u64 v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;			/* EAGAIN: already cleared */
-}
-
 /* Wait for every request in flight; their done() pushes nothing. */
 static void blk_quiesce(struct virtio_blk *blk)
 {
@@ -238,7 +229,7 @@ void *blk_io_thread(void *arg)
 				d->ops->complete(d);
 				break;
 			case BLK_EV_QUEUE:
-				blk_clear_eventfd(blk->q.vq->kick_fd);
+				virtio_eventfd_drain(blk->q.vq->kick_fd);
 				blk_drain_queue(&blk->q);
 				break;
 			}

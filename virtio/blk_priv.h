@@ -76,7 +76,5 @@ struct virtio_blk {
 
 /* The I/O thread: runs until stop_fd is written, then drains. */
 void *blk_io_thread(void *arg);
-/* Read an eventfd to zero; EAGAIN (already zero) is fine. */
-void blk_clear_eventfd(int fd);
 
 #endif

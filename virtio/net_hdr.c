@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The virtio-net per-frame header: loading and storing it, and checking
+ * what a guest or the tap put in it before it is passed on.
+ */
 #include <endian.h>
 #include <errno.h>
 #include <string.h>

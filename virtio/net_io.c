@@ -124,14 +124,6 @@ static void tx_process(struct virtio_net *net)
 		virtio_vq_notify(&net->vdev, vq);
 }
 
-static void drain(int fd)
-{
-	u64 v;
-
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		pr_warn_once("virtio-net: eventfd read: %s", strerror(errno));
-}
-
 static void *net_io_thread(void *arg)
 {
 	struct virtio_net *net = arg;
@@ -150,13 +142,13 @@ static void *net_io_thread(void *arg)
 			case EV_STOP:
 				return NULL;
 			case EV_RX_KICK:
-				drain(net->vdev.vq[NET_RXQ].kick_fd);
+				virtio_eventfd_drain(net->vdev.vq[NET_RXQ].kick_fd);
 				/* fall through */
 			case EV_BACKEND:
 				net_rx_process(net);
 				break;
 			case EV_TX_KICK:
-				drain(net->vdev.vq[NET_TXQ].kick_fd);
+				virtio_eventfd_drain(net->vdev.vq[NET_TXQ].kick_fd);
 				tx_process(net);
 				break;
 			}
@@ -222,7 +214,7 @@ void net_io_stop(struct virtio_net *net)
 		pr_warn("virtio-net: cannot stop the I/O thread: %s",
 			strerror(errno));
 	pthread_join(net->thread, NULL);
-	drain(net->stop_fd);
+	virtio_eventfd_drain(net->stop_fd);
 	close(net->epfd);
 	net->epfd = -1;
 	net->running = false;

@@ -54,18 +54,13 @@ void pci_dev_init(struct pci_dev *pd, const struct pci_id *id,
 	pd->cap_next = PCI_CAP_START;
 }
 
-static bool is_pow2(u64 x)
-{
-	return x && !(x & (x - 1));
-}
-
 int pci_dev_add_bar(struct pci_dev *pd, int bar, u64 size, bool is64,
 		    const struct io_ops *ops, void *opaque)
 {
 	u32 off = PCI_BAR0 + 4 * bar;
 	u64 mask = ~(size - 1);
 
-	if (bar < 0 || bar + is64 >= PCI_NR_BARS || !is_pow2(size) ||
+	if (bar < 0 || bar + is64 >= PCI_NR_BARS || !IS_POW2(size) ||
 	    size < 16 || (!is64 && size > 2 * GiB))
 		return -EINVAL;
 	if (pd->bar[bar].size || (bar && pd->bar[bar - 1].is64) ||

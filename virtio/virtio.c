@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Transport-independent virtio device state (virtio 1.2 sections 2, 3). */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,4 +78,12 @@ void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)
 	fd = __atomic_load_n(&vq->call_fd, __ATOMIC_ACQUIRE);
 	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
 		pr_warn_once("virtio: interrupt eventfd write failed");
+}
+
+void virtio_eventfd_drain(int fd)
+{
+	u64 v;
+
+	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pr_warn_once("virtio: eventfd read: %s", strerror(errno));
 }

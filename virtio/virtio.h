@@ -34,7 +34,7 @@ struct virtio_dev_ops {
 	u32 device_id;
 	u32 nr_queues;
 	u16 queue_size;				/* max size offered per queue */
-	u64 features;				/* VERSION_1 is added */
+	u64 features;				/* transport bits added */
 	u32 config_size;
 	void (*read_config)(struct virtio_dev *vd, u32 off, void *data,
 			    u32 len);
@@ -106,5 +106,11 @@ void virtio_dev_config_changed(struct virtio_dev *vd);
 
 /* After vq_push()es: signal the queue's call eventfd if the driver wants. */
 void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq);
+
+/*
+ * Read a doorbell or stop eventfd back to zero; nothing pending (EAGAIN)
+ * is fine, and fd -1 is ignored.
+ */
+void virtio_eventfd_drain(int fd);
 
 #endif

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "virtio/virtio_pci_int.h"
 #include "vmm/log.h"
@@ -26,14 +25,6 @@ static u16 max_queue_size(struct virtio_pci *vp)
 	return n && n <= VQ_MAX_SIZE ? n : VQ_MAX_SIZE;
 }
 
-static void drain_eventfd(int fd)
-{
-	u64 v;
-
-	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0)
-		return;		/* EAGAIN: nothing pending */
-}
-
 void vp_reset_state(struct virtio_pci *vp)
 {
 	struct virtio_dev *vd = vp->vd;
@@ -47,7 +38,7 @@ void vp_reset_state(struct virtio_pci *vp)
 		vq->msix_vector = VIRTIO_MSI_NO_VECTOR;
 		__atomic_store_n(&vq->call_fd, -1, __ATOMIC_RELEASE);
 		/* A stale doorbell would only wake the next I/O thread. */
-		drain_eventfd(vq->kick_fd);
+		virtio_eventfd_drain(vq->kick_fd);
 	}
 	pthread_mutex_lock(&vd->lock);
 	vd->status = 0;
@@ -233,8 +224,7 @@ static void write_queue(struct virtio_pci *vp, u64 off, u32 val)
 	switch (off) {
 	case VIRTIO_PCI_COMMON_Q_SIZE:
 		/* 0 makes enabling fail: a size must be 2^n, <= offered. */
-		vq->size = (val && !(val & (val - 1)) &&
-			    val <= max_queue_size(vp)) ? val : 0;
+		vq->size = IS_POW2(val) && val <= max_queue_size(vp) ? val : 0;
 		break;
 	case VIRTIO_PCI_COMMON_Q_ENABLE:
 		if (val == 1)

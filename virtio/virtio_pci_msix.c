@@ -43,11 +43,11 @@ int vp_msix_init(struct virtio_pci *vp, char *err, size_t errlen)
 		v->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (v->efd < 0) {
 			ret = -errno;
-			goto fail;
+			goto destroy_vectors;
 		}
 		ret = irq->ops->msi_alloc(irq->opaque);
 		if (ret < 0)
-			goto fail;
+			goto destroy_vectors;
 		v->gsi = ret;
 		/* Every entry starts masked (PCI spec). */
 		vp->msix_table[i * PCI_MSIX_ENTRY_SIZE +
@@ -55,7 +55,7 @@ int vp_msix_init(struct virtio_pci *vp, char *err, size_t errlen)
 			PCI_MSIX_ENTRY_CTRL_MASKBIT;
 	}
 	return 0;
-fail:
+destroy_vectors:
 	vp_msix_destroy(vp);
 	return set_err(err, errlen, ret, "virtio-pci: MSI-X vector %u: %s", i,
 		       strerror(-ret));

@@ -51,16 +51,11 @@ void vq_reset(struct virtqueue *vq)
 	vq->call_fd = call_fd;
 }
 
-static bool is_pow2(u32 x)
-{
-	return x && !(x & (x - 1));
-}
-
 int vq_enable(struct virtqueue *vq, bool event_idx)
 {
 	u64 n = vq->size;
 
-	if (!is_pow2(vq->size) || vq->size > VQ_MAX_SIZE)
+	if (!IS_POW2(vq->size) || vq->size > VQ_MAX_SIZE)
 		return -EINVAL;
 	/* Alignments of section 2.7: 16, 2 and 4 bytes. */
 	if (!IS_ALIGNED(vq->desc_gpa, 16) || !IS_ALIGNED(vq->avail_gpa, 2) ||

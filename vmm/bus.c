@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Port I/O and MMIO address spaces: sorted, overlap-checked ranges, and
+ * the dispatch of one guest access to the device that owns the address.
+ */
 #include <errno.h>
 #include <string.h>
 

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Building the kernel command line: the user's words first, then the
+ * ones squeeze's devices need unless the user already set that key.
+ */
 #include <errno.h>
 #include <string.h>
 

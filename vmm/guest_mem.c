@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Guest RAM: the regions and the one bounds-checked accessor every
+ * guest address goes through.
+ */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>

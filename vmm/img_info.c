@@ -65,7 +65,7 @@ static int probe(const char *path, bool as_raw, struct info *in, char *err,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || pread(fd, magic, 4, 0) < 0) {
 		ret = set_err(err, errlen, -errno, "%s", strerror(errno));
-		goto out_fd;
+		goto close_fd;
 	}
 	in->actual = (u64)st.st_blocks * 512;
 	in->vsize = st.st_size;
@@ -73,10 +73,10 @@ static int probe(const char *path, bool as_raw, struct info *in, char *err,
 	in->ino = st.st_ino;
 	in->qcow2 = !as_raw && qcow2_get32(magic) == QCOW2_MAGIC;
 	if (!in->qcow2)
-		goto out_fd;
+		goto close_fd;
 	ret = read_qcow2(fd, in, st.st_size, err, errlen);
 	if (ret)
-		goto out_fd;
+		goto close_fd;
 	in->vsize = in->h.size;
 	slash = strrchr(path, '/');
 	if (in->h.backing_name[0] == '/' || !slash)
@@ -85,7 +85,7 @@ static int probe(const char *path, bool as_raw, struct info *in, char *err,
 	else
 		snprintf(in->full_backing, sizeof(in->full_backing), "%.*s/%s",
 			 (int)(slash - path), path, in->h.backing_name);
-out_fd:
+close_fd:
 	if (fd >= 0)
 		close(fd);
 	return ret;

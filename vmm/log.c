@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Messages to stderr with the "squeeze: " prefix, and the error buffer
+ * helper library code fills instead of exiting.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Byte counts on the command line: "256M" to bytes and back.
+ */
 #include <errno.h>
 #include <stdio.h>
 

@@ -2,6 +2,8 @@
 #ifndef SQUEEZE_TYPES_H
 #define SQUEEZE_TYPES_H
 
+/* Fixed-width integer types and the small helpers every file uses. */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +29,7 @@ typedef int64_t s64;
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define IS_POW2(x) ((x) != 0 && ((x) & ((x) - 1)) == 0)
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

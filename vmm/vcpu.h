@@ -2,6 +2,11 @@
 #ifndef SQUEEZE_VCPU_H
 #define SQUEEZE_VCPU_H
 
+/*
+ * vCPU threads: one per vCPU, running KVM_RUN and dispatching exits to
+ * the buses until the VM stops.
+ */
+
 #include <linux/kvm.h>
 #include <pthread.h>
 

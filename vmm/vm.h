@@ -2,6 +2,11 @@
 #ifndef SQUEEZE_VM_H
 #define SQUEEZE_VM_H
 
+/*
+ * One virtual machine: everything vm_create() builds from a vm_config
+ * (KVM, RAM, devices, vCPUs), vm_run() until it stops, vm_destroy().
+ */
+
 #include <signal.h>
 
 #include "devices/exit.h"

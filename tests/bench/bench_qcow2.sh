@@ -67,6 +67,7 @@ row() {
 # large enough that every write of the run lands on new blocks.
 fresh() {
 	rm -f "$DIR/fresh.raw" "$FRESH"
+	sync	# both start without dirty pages to write back
 	truncate -s 64G "$DIR/fresh.raw"
 	qemu-img create -q -f qcow2 "$FRESH" 64G
 }

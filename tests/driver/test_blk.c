@@ -567,9 +567,10 @@ Test(blk, reset_mid_stream)
 					     i & 1 };
 
 			memset(gptr(d.gpa, d.len), 0x10 + i, d.len);
-			cr_assert_geq(blk_drv_submit(b, i & 1 ? VIRTIO_BLK_T_IN :
-						     VIRTIO_BLK_T_OUT,
-						     i * 128, &d, 1, i), 0);
+			u32 type = i & 1 ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
+
+			cr_assert_geq(blk_drv_submit(b, type, i * 128, &d, 1,
+						     i), 0);
 		}
 		blk_drv_kick(b);
 		/* Reset without waiting: the device drains and forgets. */

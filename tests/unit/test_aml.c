@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the AML byte-code writer (firmware/aml.c): the encodings
+ * byte by byte, and a full buffer as an error, never a write past it.
+ */
 #include <criterion/criterion.h>
 #include <string.h>
 

@@ -199,7 +199,7 @@ Test(blk_req, only_empty_writable_segments_need_reset)
 Test(blk_req, read_into_readonly_buffer_is_ioerr)
 {
 	hdr(VIRTIO_BLK_T_IN, 0);
-	seg(512, false);		/* device must write here: not allowed */
+	seg(512, false);		/* device must write here: refused */
 	seg(1, true);
 	expect_status(&lim, VIRTIO_BLK_S_IOERR);
 }

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of boot_setup(): what lands in guest memory for bzImage,
+ * ELF and PVH kernels (zero page, start info, page tables, GDT).
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the port/MMIO bus: dispatch offsets, overlap refusal,
+ * unclaimed accesses.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 

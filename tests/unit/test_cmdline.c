@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the kernel command line builder (vmm/cmdline.c).
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>

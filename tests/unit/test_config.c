@@ -60,7 +60,8 @@ Test(config, all_options_both_spellings)
 {
 	cr_assert_eq(PARSE("--kernel=/k", "--initrd", "/i", "--cmdline=a b",
 			   "--memory", "1G", "--cpus=4",
-			   "--console", "file=/tmp/x", "--verbose"), 0, "%s", err);
+			   "--console", "file=/tmp/x", "--verbose"),
+		     0, "%s", err);
 	cr_assert_str_eq(cfg.kernel, "/k");
 	cr_assert_str_eq(cfg.initrd, "/i");
 	cr_assert_str_eq(cfg.cmdline, "a b");
@@ -86,8 +87,10 @@ Test(config, usage_errors)
 	expect_error(PARSE("--cpus", "2"), "--kernel PATH is required");
 	expect_error(PARSE("--kernel", "k", "--frobnicate", "1"),
 		     "unknown option '--frobnicate'");
-	expect_error(PARSE("--kernel", "k", "--memory"), "--memory needs a value");
-	expect_error(PARSE("--kernel", "k", "stray"), "unexpected argument 'stray'");
+	expect_error(PARSE("--kernel", "k", "--memory"),
+		     "--memory needs a value");
+	expect_error(PARSE("--kernel", "k", "stray"),
+		     "unexpected argument 'stray'");
 	expect_error(PARSE("--kernel", ""), "--kernel needs a non-empty value");
 	expect_error(PARSE("--kernel", "k", "--console", "tty"),
 		     "expected stdio, none or file=PATH");
@@ -118,12 +121,14 @@ Test(config, cpus_limits)
 {
 	cr_assert_eq(PARSE("--kernel", "k", "--cpus", "254"), 0);
 	cr_assert_eq(cfg.cpus, 254);
-	expect_error(PARSE("--kernel", "k", "--cpus", "0"), "at least one vCPU");
+	expect_error(PARSE("--kernel", "k", "--cpus", "0"),
+		     "at least one vCPU");
 	expect_error(PARSE("--kernel", "k", "--cpus", "255"),
 		     "more than the maximum of 254");
 	expect_error(PARSE("--kernel", "k", "--cpus", "-1"), "not a number");
 	expect_error(PARSE("--kernel", "k", "--cpus", "2x"), "not a number");
-	expect_error(PARSE("--kernel", "k", "--cpus", "99999999999999999999999"),
+	expect_error(PARSE("--kernel", "k", "--cpus",
+			   "99999999999999999999999"),
 		     "not a number");
 }
 
@@ -131,7 +136,9 @@ Test(config, disk_spec)
 {
 	cr_assert_eq(PARSE("--kernel", "k", "--disk", "/a.img",
 			   "--disk",
-			   "/b.qcow2,format=qcow2,readonly=on,serial=ABCDEFGHIJKLMNOPQRST,cache=none,backing=off"),
+			   "/b.qcow2,format=qcow2,readonly=on,"
+			   "serial=ABCDEFGHIJKLMNOPQRST,cache=none,"
+			   "backing=off"),
 		     0, "%s", err);
 	cr_assert_eq(cfg.nr_disks, 2);
 	cr_assert_str_eq(cfg.disk[0].path, "/a.img");
@@ -145,7 +152,8 @@ Test(config, disk_spec)
 	cr_assert_str_eq(cfg.disk[1].serial, "ABCDEFGHIJKLMNOPQRST");
 	cr_assert_eq(cfg.disk[1].cache, DISK_CACHE_NONE);
 	cr_assert(cfg.disk[1].backing_off);
-	cr_assert_eq(PARSE("--kernel", "k", "--disk", "x,format=raw,readonly=off,backing=on"), 0);
+	cr_assert_eq(PARSE("--kernel", "k", "--disk",
+			   "x,format=raw,readonly=off,backing=on"), 0);
 	cr_assert_eq(cfg.disk[0].format, DISK_FMT_RAW);
 }
 
@@ -155,7 +163,8 @@ Test(config, disk_errors)
 		     "missing PATH");
 	expect_error(PARSE("--kernel", "k", "--disk", "a,speed=fast"),
 		     "unknown option 'speed'");
-	expect_error(PARSE("--kernel", "k", "--disk", "a,serial=ABCDEFGHIJKLMNOPQRSTU"),
+	expect_error(PARSE("--kernel", "k", "--disk",
+			   "a,serial=ABCDEFGHIJKLMNOPQRSTU"),
 		     "longer than 20 bytes");
 	expect_error(PARSE("--kernel", "k", "--disk", "a,format=vmdk"),
 		     "expected raw or qcow2");
@@ -205,7 +214,8 @@ Test(config, net_spec)
 	cr_assert_not(cfg.net[0].has_mac);
 	cr_assert_str_eq(cfg.net[1].tap, "tap7");
 	cr_assert(cfg.net[1].has_mac);
-	cr_assert_arr_eq(cfg.net[1].mac, ((u8[]){ 0x52, 0x54, 0, 0xab, 0xcd, 0xef }), 6);
+	cr_assert_arr_eq(cfg.net[1].mac,
+			 ((u8[]){ 0x52, 0x54, 0, 0xab, 0xcd, 0xef }), 6);
 	cr_assert_str_eq(cfg.net[2].bridge, "br1");
 	cr_assert_str_eq(cfg.net[2].tap, "t1");
 	cr_assert_eq(cfg.net[2].mac[5], 1);
@@ -225,15 +235,20 @@ Test(config, net_errors)
 		     "needs an interface name");
 	expect_error(PARSE("--kernel", "k", "--net", "tap=a/b"),
 		     "not a valid interface name");
-	expect_error(PARSE("--kernel", "k", "--net", "tap=t,mac=01:00:5e:00:00:01"),
+	expect_error(PARSE("--kernel", "k", "--net",
+			   "tap=t,mac=01:00:5e:00:00:01"),
 		     "multicast");
-	expect_error(PARSE("--kernel", "k", "--net", "tap=t,mac=00:00:00:00:00:00"),
+	expect_error(PARSE("--kernel", "k", "--net",
+			   "tap=t,mac=00:00:00:00:00:00"),
 		     "all zero");
-	expect_error(PARSE("--kernel", "k", "--net", "tap=t,mac=52:54:00:12:34"),
+	expect_error(PARSE("--kernel", "k", "--net",
+			   "tap=t,mac=52:54:00:12:34"),
 		     "expected a MAC");
-	expect_error(PARSE("--kernel", "k", "--net", "tap=t,mac=52-54-00-12-34-56"),
+	expect_error(PARSE("--kernel", "k", "--net",
+			   "tap=t,mac=52-54-00-12-34-56"),
 		     "expected a MAC");
-	expect_error(PARSE("--kernel", "k", "--net", "tap=t,mac=52:54:00:12:34:5g"),
+	expect_error(PARSE("--kernel", "k", "--net",
+			   "tap=t,mac=52:54:00:12:34:5g"),
 		     "expected a MAC");
 	expect_error(PARSE("--kernel", "k", "--net", "tap"), "needs a value");
 }

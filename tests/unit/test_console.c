@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the console: the Ctrl-A escape filter and file output.
+ */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <string.h>

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the e820 map built from guest RAM regions.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of guest_mem_ptr(), the one bounds-checked accessor, and
+ * the PC RAM layout around the PCI hole.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>

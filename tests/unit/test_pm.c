@@ -97,12 +97,15 @@ Test(pm, s5_powers_off)
 	/* Linux writes SLP_TYP first, then SLP_TYP | SLP_EN. */
 	out(PORT_PM1A_CNT, PM1_CNT_SCI_EN | ACPI_S5_SLP_TYP << 10, 2);
 	cr_assert_eq(st.n, 0);
-	cr_assert_eq(in(PORT_PM1A_CNT, 2), PM1_CNT_SCI_EN | ACPI_S5_SLP_TYP << 10);
-	out(PORT_PM1A_CNT, PM1_CNT_SCI_EN | ACPI_S5_SLP_TYP << 10 | PM1_CNT_SLP_EN, 2);
+	cr_assert_eq(in(PORT_PM1A_CNT, 2),
+		     PM1_CNT_SCI_EN | ACPI_S5_SLP_TYP << 10);
+	out(PORT_PM1A_CNT,
+	    PM1_CNT_SCI_EN | ACPI_S5_SLP_TYP << 10 | PM1_CNT_SLP_EN, 2);
 	cr_assert_eq(st.n, 1);
 	cr_assert_eq(st.why, VM_STOP_POWEROFF);
 	cr_assert_eq(st.status, 0);
-	cr_assert_eq(in(PORT_PM1A_CNT, 2) & PM1_CNT_SLP_EN, 0, "SLP_EN reads 0");
+	cr_assert_eq(in(PORT_PM1A_CNT, 2) & PM1_CNT_SLP_EN, 0,
+		     "SLP_EN reads 0");
 }
 
 Test(pm, other_sleep_states_are_ignored)

@@ -73,7 +73,8 @@ Test(serial, transmit_reaches_sink_and_lsr_stays_empty)
 	serial_reg_write(&s, UART_THR, 'i');
 	cr_assert_eq(sk.len, 2);
 	cr_assert_arr_eq(sk.out, "hi", 2);
-	cr_assert_eq(serial_reg_read(&s, UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+	cr_assert_eq(serial_reg_read(&s, UART_LSR),
+		     UART_LSR_THRE | UART_LSR_TEMT);
 }
 
 Test(serial, receive_sets_dr_and_reads_in_order)
@@ -84,7 +85,8 @@ Test(serial, receive_sets_dr_and_reads_in_order)
 	cr_assert_eq(serial_reg_read(&s, UART_RBR), 'b');
 	cr_assert_eq(serial_reg_read(&s, UART_RBR), 'c');
 	cr_assert_not(serial_reg_read(&s, UART_LSR) & UART_LSR_DR);
-	cr_assert_eq(fi.changes, 0, "no interrupts enabled, line must stay low");
+	cr_assert_eq(fi.changes, 0,
+		     "no interrupts enabled, line must stay low");
 }
 
 Test(serial, fifo_is_bounded_and_reports_room)
@@ -97,7 +99,8 @@ Test(serial, fifo_is_bounded_and_reports_room)
 	cr_assert_eq(serial_receive(&s, buf, 1), 0);
 	cr_assert_eq(sk.rx_space_calls, 0);
 	serial_reg_read(&s, UART_RBR);
-	cr_assert_eq(sk.rx_space_calls, 1, "a read from a full FIFO wakes input");
+	cr_assert_eq(sk.rx_space_calls, 1,
+		     "a read from a full FIFO wakes input");
 	cr_assert_eq(serial_rx_space(&s), 1);
 	serial_reg_read(&s, UART_RBR);
 	cr_assert_eq(sk.rx_space_calls, 1);
@@ -129,7 +132,8 @@ Test(serial, fifo_bits_in_iir)
 {
 	cr_assert_eq(serial_reg_read(&s, UART_IIR), UART_IIR_NO_INT);
 	serial_reg_write(&s, UART_FCR, UART_FCR_ENABLE);
-	cr_assert_eq(serial_reg_read(&s, UART_IIR), UART_IIR_FIFO | UART_IIR_NO_INT);
+	cr_assert_eq(serial_reg_read(&s, UART_IIR),
+		     UART_IIR_FIFO | UART_IIR_NO_INT);
 	serial_receive(&s, (const u8 *)"q", 1);
 	serial_reg_write(&s, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLR_RX);
 	cr_assert_not(serial_reg_read(&s, UART_LSR) & UART_LSR_DR,
@@ -161,9 +165,11 @@ Test(serial, fifo_below_trigger_reports_timeout)
 	serial_reg_write(&s, UART_FCR, UART_FCR_ENABLE | 0xc0);	/* 14 bytes */
 	serial_reg_write(&s, UART_IER, UART_IER_RDI);
 	serial_receive(&s, (const u8 *)"abc", 3);
-	cr_assert_eq(serial_reg_read(&s, UART_IIR), UART_IIR_FIFO | UART_IIR_TIMEOUT);
+	cr_assert_eq(serial_reg_read(&s, UART_IIR),
+		     UART_IIR_FIFO | UART_IIR_TIMEOUT);
 	serial_receive(&s, (const u8 *)"defghijklmn", 11);
-	cr_assert_eq(serial_reg_read(&s, UART_IIR), UART_IIR_FIFO | UART_IIR_RDI);
+	cr_assert_eq(serial_reg_read(&s, UART_IIR),
+		     UART_IIR_FIFO | UART_IIR_RDI);
 }
 
 Test(serial, thre_interrupt_latch)
@@ -193,8 +199,9 @@ Test(serial, rx_has_priority_over_thre)
 
 Test(serial, loopback)
 {
-	serial_reg_write(&s, UART_MCR, UART_MCR_LOOP | UART_MCR_RTS | UART_MCR_OUT2);
-	/* RTS -> CTS, OUT2 -> DCD: what Linux's 8250 probe checks for (0x90). */
+	serial_reg_write(&s, UART_MCR,
+			 UART_MCR_LOOP | UART_MCR_RTS | UART_MCR_OUT2);
+	/* RTS -> CTS, OUT2 -> DCD: what Linux's 8250 probe checks (0x90). */
 	cr_assert_eq(serial_reg_read(&s, UART_MSR) & 0xf0, 0x90);
 	serial_reg_write(&s, UART_THR, 'L');
 	cr_assert_eq(sk.len, 0, "loopback keeps bytes off the line");

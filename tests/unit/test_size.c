@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of byte-count parsing and formatting (vmm/size.c).
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 

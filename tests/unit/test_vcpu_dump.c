@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the register dump printed when a vCPU fails.
+ */
 #include <criterion/criterion.h>
 #include <string.h>
 

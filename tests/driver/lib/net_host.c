@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The host side of the network scenarios: namespaces, AF_PACKET
+ * sockets, a plain tap, and building and checking Ethernet/IPv4/TCP frames.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
