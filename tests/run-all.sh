@@ -50,7 +50,7 @@ for suite in tests/integration/suite_*.sh; do
 	name=$(basename "$suite" .sh)
 	out="$log/$name.log"
 	timeout 900 bash "$suite" 2>&1 | tee "$out"
-	line=$(grep -a -E '^[a-z_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	line=$(grep -a -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "FAIL $name (no summary line)"
 		fail=$((fail + 1))
