@@ -113,7 +113,7 @@ static int disk_lock(struct disk *d, const struct disk_config *c, char *err,
 		       c->path, strerror(errno));
 }
 
-/* True when the image starts with the qcow2 magic. */
+/* 1 when the image starts with the qcow2 magic, 0 when not, or -errno. */
 static int disk_has_qcow2_magic(struct disk *d, const struct disk_config *c,
 				char *err, size_t errlen)
 {

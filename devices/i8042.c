@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The PS/2 controller, as far as an OS needs it: self-test, the command
+ * byte, no keyboard, and the reset line that ends the VM (devices/i8042.h).
+ */
 #include <string.h>
 
 #include "devices/i8042.h"

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * ACPI fixed hardware: PM1a event and control blocks (S5 power-off),
+ * the PM timer, the reset register and the isa-debug-exit port.
+ */
 #include <string.h>
 #include <time.h>
 

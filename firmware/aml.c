@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * A small AML encoder into a caller's buffer: names, packages,
+ * methods, devices and resource templates (see firmware/aml.h).
+ */
 #include <string.h>
 
 #include "firmware/aml.h"

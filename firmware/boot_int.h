@@ -7,6 +7,8 @@
 #include "vmm/guest_mem.h"
 #include "vmm/types.h"
 
+struct setup_header;
+
 /*
  * Internal to firmware/: the pieces of kernel_image_open() and
  * boot_setup(), one file each.
@@ -32,7 +34,6 @@ bool elf_is_elf(const u8 *data, u64 size);
  * file says it has (up to 0x202 + the jump byte at 0x201) and contains.
  * Returns the bytes copied. ki->size must be at least 0x202.
  */
-struct setup_header;
 u64 bzimage_read_header(const struct kernel_image *ki, struct setup_header *h);
 
 /* boot_setup() parts; each returns 0 or -errno with @err set. */

@@ -8,7 +8,6 @@
  * are pushed as they come, with one interrupt per batch. In flight at most
  * one request per chain head, so the queue size bounds it.
  */
-#include <endian.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -126,13 +125,6 @@ static bool blk_handle(struct blk_queue *q, const struct vq_chain *c)
 	return true;
 }
 
-/* Has the driver made chains available that we have not taken? */
-static bool blk_avail_pending(const struct virtqueue *vq)
-{
-	return le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE)) !=
-	       vq->last_avail;
-}
-
 /* Handle every available chain; false once the queue is broken. */
 static bool blk_pop_all(struct blk_queue *q)
 {
@@ -168,7 +160,7 @@ static void blk_drain_queue(struct blk_queue *q)
 		 * before would otherwise wait for a kick that never comes.
 		 */
 		vq_set_kick(vq, true);
-	} while (!vq->broken && blk_avail_pending(vq));
+	} while (vq_has_avail(vq));
 }
 
 /* End of a batch: one disk kick, at most one interrupt. */

@@ -127,6 +127,8 @@ static void tx_process(struct virtio_net *net)
 static void *net_io_thread(void *arg)
 {
 	struct virtio_net *net = arg;
+	int rx_kick = net->vdev.vq[NET_RXQ].kick_fd;
+	int tx_kick = net->vdev.vq[NET_TXQ].kick_fd;
 	struct epoll_event ev[4];
 	int i, n;
 
@@ -142,13 +144,13 @@ static void *net_io_thread(void *arg)
 			case EV_STOP:
 				return NULL;
 			case EV_RX_KICK:
-				virtio_eventfd_drain(net->vdev.vq[NET_RXQ].kick_fd);
+				virtio_eventfd_drain(rx_kick);
 				/* fall through */
 			case EV_BACKEND:
 				net_rx_process(net);
 				break;
 			case EV_TX_KICK:
-				virtio_eventfd_drain(net->vdev.vq[NET_TXQ].kick_fd);
+				virtio_eventfd_drain(tx_kick);
 				tx_process(net);
 				break;
 			}

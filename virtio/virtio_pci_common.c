@@ -218,8 +218,13 @@ static void write_queue(struct virtio_pci *vp, u64 off, u32 val)
 				 __ATOMIC_RELEASE);
 		return;
 	}
-	/* The rings of a live queue belong to the device's I/O thread. */
-	if (vq->ready)
+	/*
+	 * The rings of a live queue belong to the device's I/O thread, and
+	 * so does every queue once the device runs: without RING_RESET a
+	 * driver sets its queues up before DRIVER_OK, and one enabled under
+	 * the running thread would race with it.
+	 */
+	if (vq->ready || vp->activated)
 		return;
 	switch (off) {
 	case VIRTIO_PCI_COMMON_Q_SIZE:

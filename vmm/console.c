@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The user's side of COM1: guest output to stdout or a file, terminal
+ * input in raw mode, and the Ctrl-A escape (see vmm/console.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

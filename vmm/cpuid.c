@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The CPUID table each vCPU reports: its APIC id and a topology of
+ * one-thread cores in one socket, from what KVM supports. No ioctls.
+ */
 #include "vmm/cpuid.h"
 
 #define CPUID_1_ECX_HYPERVISOR	(1u << 31)

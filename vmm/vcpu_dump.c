@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The register dump printed when a vCPU fails: general registers,
+ * segments and control registers, bounded to the caller's buffer.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 

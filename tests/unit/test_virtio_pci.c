@@ -114,6 +114,27 @@ Test(pci, driver_ok_activates_and_status_0_resets)
 	cr_assert_eq(T->dev.resets, 1);
 }
 
+/*
+ * Queues are set up before DRIVER_OK (no VIRTIO_F_RING_RESET): a queue
+ * enabled under the running device would race with its I/O thread.
+ */
+Test(pci, no_queue_enabled_after_driver_ok)
+{
+	bring_up_queue0();
+	common_wr(VIRTIO_PCI_COMMON_Q_SELECT, 1, 2);
+	common_wr(VIRTIO_PCI_COMMON_Q_SIZE, 16, 2);
+	common_wr(VIRTIO_PCI_COMMON_Q_DESCLO, 0x4000, 4);
+	common_wr(VIRTIO_PCI_COMMON_Q_AVAILLO, 0x5000, 4);
+	common_wr(VIRTIO_PCI_COMMON_Q_USEDLO, 0x6000, 4);
+	common_wr(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	cr_assert_not(T->dev.vd.vq[1].ready);
+	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_DESCLO, 4), 0);
+	/* The MSI-X vector may still move. */
+	common_wr(VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
+	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_MSIX, 2), 1);
+}
+
 Test(pci, bad_vector_reads_back_no_vector)
 {
 	common_wr(VIRTIO_PCI_COMMON_MSIX, NQ + 1, 2);
