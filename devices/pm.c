@@ -58,14 +58,6 @@ static void update_sci(struct pm *pm)
 	}
 }
 
-void pm_power_button(struct pm *pm)
-{
-	pthread_mutex_lock(&pm->lock);
-	pm->sts |= PM1_STS_PWRBTN;
-	update_sci(pm);
-	pthread_mutex_unlock(&pm->lock);
-}
-
 /* The block as bytes, so any access width at any offset behaves the same. */
 static u8 block_byte(const struct pm *pm, u64 off, u32 tmr)
 {

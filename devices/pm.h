@@ -45,9 +45,6 @@ void pm_destroy(struct pm *pm);
 /* Claim PORT_PM1A_EVT..PORT_ACPI_RESET and PORT_DEBUG_EXIT on @pio. */
 int pm_register(struct pm *pm, struct bus *pio);
 
-/* Press the power button: PWRBTN_STS, and an SCI if the OS enabled it. */
-void pm_power_button(struct pm *pm);
-
 /* The PM timer's current 24-bit value. */
 u32 pm_timer(const struct pm *pm);
 

@@ -39,6 +39,40 @@ static const char *cap_hint(int ret)
  * TUNSETIFF with IFF_TUN_EXCL first, which fails with EBUSY when the name
  * exists: that is how we learn whether we created the tap.
  */
+static int tap_setiff(int fd, struct ifreq *ifr, bool *created)
+{
+	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
+	if (ioctl(fd, TUNSETIFF, ifr) == 0) {
+		*created = true;
+		return 0;
+	}
+	if (errno != EBUSY)
+		return -errno;
+	/* The name exists: attach to it as it is. */
+	ifr->ifr_flags &= ~IFF_TUN_EXCL;
+	if (ioctl(fd, TUNSETIFF, ifr) == 0)
+		return 0;
+	return -errno;
+}
+
+/* One line naming why TUNSETIFF on @name failed with @ret. */
+static int tap_attach_err(int ret, const char *name, char *err,
+			  size_t errlen)
+{
+	bool pattern = strchr(name, '%');
+
+	if (ret == -EBUSY)
+		return set_err(err, errlen, ret,
+			       "tap %s is busy (another process has it open)",
+			       name);
+	if (ret == -EINVAL)
+		return set_err(err, errlen, ret,
+			       "%s exists and is not a usable tap", name);
+	return set_err(err, errlen, ret, "cannot create tap%s%s: %s%s",
+		       pattern ? "" : " ", pattern ? "" : name,
+		       strerror(-ret), cap_hint(ret));
+}
+
 static int tap_attach(struct net_backend *nb, struct tap *t, const char *name,
 		      char *err, size_t errlen)
 {
@@ -47,30 +81,9 @@ static int tap_attach(struct net_backend *nb, struct tap *t, const char *name,
 
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
-	if (ioctl(nb->fd, TUNSETIFF, &ifr) == 0) {
-		t->created = true;
-		goto done;
-	}
-	ret = -errno;
-	if (ret == -EBUSY) {
-		ifr.ifr_flags &= ~IFF_TUN_EXCL;
-		if (ioctl(nb->fd, TUNSETIFF, &ifr) == 0)
-			goto done;
-		ret = -errno;
-		if (ret == -EBUSY)
-			return set_err(err, errlen, ret,
-				       "tap %s is busy (another process has it open)",
-				       name);
-	}
-	if (ret == -EINVAL)
-		return set_err(err, errlen, ret,
-			       "%s exists and is not a usable tap", name);
-	return set_err(err, errlen, ret, "cannot create tap%s%s: %s%s",
-		       strchr(name, '%') ? "" : " ",
-		       strchr(name, '%') ? "" : name, strerror(-ret),
-		       cap_hint(ret));
-done:
+	ret = tap_setiff(nb->fd, &ifr, &t->created);
+	if (ret)
+		return tap_attach_err(ret, name, err, errlen);
 	snprintf(nb->ifname, IFNAMSIZ, "%s", ifr.ifr_name);
 	return 0;
 }

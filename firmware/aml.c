@@ -14,7 +14,6 @@
 #define AML_BYTE_PREFIX		0x0a
 #define AML_WORD_PREFIX		0x0b
 #define AML_DWORD_PREFIX	0x0c
-#define AML_STRING_PREFIX	0x0d
 #define AML_QWORD_PREFIX	0x0e
 #define AML_SCOPE_OP		0x10
 #define AML_BUFFER_OP		0x11
@@ -162,12 +161,6 @@ void aml_integer(struct aml *a, u64 v)
 		aml_byte(a, AML_QWORD_PREFIX);
 		aml_le(a, v, 8);
 	}
-}
-
-void aml_string(struct aml *a, const char *s)
-{
-	aml_byte(a, AML_STRING_PREFIX);
-	aml_bytes(a, s, strlen(s) + 1);
 }
 
 static int hex_digit(char c)

@@ -32,7 +32,6 @@ void aml_bytes(struct aml *a, const void *p, size_t n);
 void aml_name_string(struct aml *a, const char *path);
 /* The shortest encoding: ZeroOp, OneOp, Byte/Word/DWord/QWordPrefix. */
 void aml_integer(struct aml *a, u64 v);
-void aml_string(struct aml *a, const char *s);
 /* EISAID("PNP0A03") as a DWord; 0 if @id is not 3 letters + 4 hex. */
 u32 aml_eisaid_value(const char *id);
 void aml_eisaid(struct aml *a, const char *id);

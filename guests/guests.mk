@@ -56,7 +56,8 @@ guests: tiny-guests
 		echo "guests: Debian kernel/initramfs not built; suites that boot it will skip"
 
 # Hardware KVM: the Debian kernel to a shell. Emulating KVM (PVM): hello.
-demo: squeeze guests
+demo: deps
+	@$(MAKE) --no-print-directory squeeze guests
 	guests/demo.sh
 
 .PHONY: tiny-guests debian

@@ -94,7 +94,7 @@ static int blk_activate(struct virtio_dev *vd)
 	blk->lim.discard = virtio_has_feature(vd, VIRTIO_BLK_F_DISCARD);
 	blk->lim.write_zeroes = virtio_has_feature(vd,
 						   VIRTIO_BLK_F_WRITE_ZEROES);
-	virtio_eventfd_drain(blk->stop_fd);
+	virtio_eventfd_drain(vd, blk->stop_fd);
 	ret = blk_setup_epoll(blk);
 	if (ret)
 		goto free_queue;

@@ -36,10 +36,9 @@ static void blk_disk_done(struct disk_req *req, int ret)
 	q->inflight--;
 	if (q->blk->stopping)
 		return;			/* reset: the rings are forgotten */
-	if (ret)
-		pr_warn_once("virtio-blk: disk request failed: %s",
-			     strerror(-ret));
-	else if (req->op == DISK_OP_READ)
+	if (ret && warn_once(&q->blk->vdev.warned, VIRTIO_WARN_BACKEND_IO))
+		pr_warn("virtio-blk: disk request failed: %s", strerror(-ret));
+	if (!ret && req->op == DISK_OP_READ)
 		written = req->len;
 	blk_push(q, io->head, io->status_ptr,
 		 ret ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK, written);
@@ -221,7 +220,8 @@ void *blk_io_thread(void *arg)
 				d->ops->complete(d);
 				break;
 			case BLK_EV_QUEUE:
-				virtio_eventfd_drain(blk->q.vq->kick_fd);
+				virtio_eventfd_drain(&blk->vdev,
+						     blk->q.vq->kick_fd);
 				blk_drain_queue(&blk->q);
 				break;
 			}

@@ -144,13 +144,13 @@ static void *net_io_thread(void *arg)
 			case EV_STOP:
 				return NULL;
 			case EV_RX_KICK:
-				virtio_eventfd_drain(rx_kick);
+				virtio_eventfd_drain(&net->vdev, rx_kick);
 				/* fall through */
 			case EV_BACKEND:
 				net_rx_process(net);
 				break;
 			case EV_TX_KICK:
-				virtio_eventfd_drain(tx_kick);
+				virtio_eventfd_drain(&net->vdev, tx_kick);
 				tx_process(net);
 				break;
 			}
@@ -216,7 +216,7 @@ void net_io_stop(struct virtio_net *net)
 		pr_warn("virtio-net: cannot stop the I/O thread: %s",
 			strerror(errno));
 	pthread_join(net->thread, NULL);
-	virtio_eventfd_drain(net->stop_fd);
+	virtio_eventfd_drain(&net->vdev, net->stop_fd);
 	close(net->epfd);
 	net->epfd = -1;
 	net->running = false;

@@ -235,9 +235,10 @@ void net_rx_process(struct virtio_net *net)
 			if (rx_hold(net))
 				break;
 			r = rx_read(net);
-			if (r < 0)
-				pr_warn_once("%s: read: %s", net->nb.ifname,
-					     strerror(-r));
+			if (r < 0 && warn_once(&net->vdev.warned,
+						VIRTIO_WARN_BACKEND_IO))
+				pr_warn("%s: read: %s", net->nb.ifname,
+					strerror(-r));
 			if (r <= 0)
 				break;
 			if (!rx->len)

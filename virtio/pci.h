@@ -81,6 +81,13 @@ struct pci_dev_ops {
 	void (*bar_mapped)(struct pci_dev *pd, int bar, u64 addr, bool mapped);
 };
 
+/* Problems a function reports once in its lifetime (warn_once()). */
+enum pci_warn {
+	PCI_WARN_BAR_MAP	= 1u << 0,
+	PCI_WARN_MSI_ROUTE	= 1u << 1,
+	PCI_WARN_IRQFD		= 1u << 2,
+};
+
 struct pci_bar {
 	u64 size;			/* power of two >= 16; 0: BAR unused */
 	bool is64;			/* takes this slot and the next */
@@ -105,6 +112,7 @@ struct pci_dev {
 	void *priv;			/* for the model's container */
 	struct pci_host *host;		/* set by pci_host_add() */
 	u8 slot;
+	u32 warned;			/* enum pci_warn, atomic */
 };
 
 struct pci_host {

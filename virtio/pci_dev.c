@@ -142,9 +142,10 @@ static void bar_update(struct pci_dev *pd, int bar)
 		return;
 	ret = bus_register(pd->host->mmio, addr, b->size, b->ops, b->opaque);
 	if (ret) {
-		pr_warn_once("pci: BAR at 0x%llx (slot %u) not mapped: %s",
-			     (unsigned long long)addr, pd->slot,
-			     strerror(-ret));
+		if (warn_once(&pd->warned, PCI_WARN_BAR_MAP))
+			pr_warn("pci: BAR at 0x%llx (slot %u) not mapped: %s",
+				(unsigned long long)addr, pd->slot,
+				strerror(-ret));
 		return;
 	}
 	b->mapped = true;

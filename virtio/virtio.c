@@ -49,18 +49,10 @@ void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why)
 	pthread_mutex_unlock(&vd->lock);
 	if (!first)
 		return;
-	pr_warn("virtio device (id %u) needs reset: %s", vd->ops->device_id,
-		why);
-	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_CONFIG, __ATOMIC_RELAXED);
-	if (vd->tops && vd->tops->config_changed)
-		vd->tops->config_changed(vd);
-}
-
-void virtio_dev_config_changed(struct virtio_dev *vd)
-{
-	pthread_mutex_lock(&vd->lock);
-	vd->config_generation++;
-	pthread_mutex_unlock(&vd->lock);
+	/* A guest can cycle bad request / reset: log the first one only. */
+	if (warn_once(&vd->warned, VIRTIO_WARN_NEEDS_RESET))
+		pr_warn("virtio device (id %u) needs reset: %s",
+			vd->ops->device_id, why);
 	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_CONFIG, __ATOMIC_RELAXED);
 	if (vd->tops && vd->tops->config_changed)
 		vd->tops->config_changed(vd);
@@ -76,14 +68,16 @@ void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)
 	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_QUEUE, __ATOMIC_RELAXED);
 	/* The transport may re-point call_fd when the driver moves vectors. */
 	fd = __atomic_load_n(&vq->call_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
-		pr_warn_once("virtio: interrupt eventfd write failed");
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 &&
+	    warn_once(&vd->warned, VIRTIO_WARN_CALL_WRITE))
+		pr_warn("virtio: interrupt eventfd write failed");
 }
 
-void virtio_eventfd_drain(int fd)
+void virtio_eventfd_drain(struct virtio_dev *vd, int fd)
 {
 	u64 v;
 
-	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		pr_warn_once("virtio: eventfd read: %s", strerror(errno));
+	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN &&
+	    warn_once(&vd->warned, VIRTIO_WARN_EVENTFD_READ))
+		pr_warn("virtio: eventfd read: %s", strerror(errno));
 }

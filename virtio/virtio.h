@@ -73,7 +73,22 @@ struct virtio_dev {
 	u8 status;
 	u8 config_generation;
 	u8 isr;					/* ISR status bits, atomic */
+	u32 warned;				/* enum virtio_warn, atomic */
 	struct virtqueue vq[VIRTIO_MAX_QUEUES];
+};
+
+/*
+ * Problems a device reports once in its lifetime (warn_once() on
+ * virtio_dev.warned); a driver reset does not re-arm them.
+ */
+enum virtio_warn {
+	VIRTIO_WARN_CALL_WRITE		= 1u << 0,	/* interrupt eventfd */
+	VIRTIO_WARN_EVENTFD_READ	= 1u << 1,
+	VIRTIO_WARN_BACKEND_IO		= 1u << 2,	/* disk or tap failed */
+	VIRTIO_WARN_DOORBELL_IOEVENTFD	= 1u << 3,
+	VIRTIO_WARN_DOORBELL_WRITE	= 1u << 4,
+	VIRTIO_WARN_CONFIG_IRQ		= 1u << 5,
+	VIRTIO_WARN_NEEDS_RESET		= 1u << 6,
 };
 
 #define VIRTIO_ISR_QUEUE	1
@@ -98,19 +113,13 @@ u64 virtio_ack_features(struct virtio_dev *vd, u64 features);
 /* Set NEEDS_RESET, log @why once for this device, tell the driver. */
 void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why);
 
-/*
- * The device changed its configuration space (e.g. link status): bump
- * config_generation and send the configuration-change interrupt.
- */
-void virtio_dev_config_changed(struct virtio_dev *vd);
-
 /* After vq_push()es: signal the queue's call eventfd if the driver wants. */
 void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq);
 
 /*
- * Read a doorbell or stop eventfd back to zero; nothing pending (EAGAIN)
- * is fine, and fd -1 is ignored.
+ * Read a doorbell or stop eventfd of @vd back to zero; nothing pending
+ * (EAGAIN) is fine, and fd -1 is ignored.
  */
-void virtio_eventfd_drain(int fd);
+void virtio_eventfd_drain(struct virtio_dev *vd, int fd);
 
 #endif

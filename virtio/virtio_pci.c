@@ -171,9 +171,9 @@ static void vp_bar_mapped(struct pci_dev *pd, int bar, u64 addr, bool mapped)
 	if (mapped)
 		ret = ioev_assign_all(vp);
 	pthread_mutex_unlock(&vp->lock);
-	if (ret)
-		pr_warn_once("virtio-pci: doorbell ioeventfd refused (%s); "
-			     "those doorbells exit", strerror(-ret));
+	if (ret && warn_once(&vp->vd->warned, VIRTIO_WARN_DOORBELL_IOEVENTFD))
+		pr_warn("virtio-pci: doorbell ioeventfd refused (%s); "
+			"those doorbells exit", strerror(-ret));
 }
 
 /*
@@ -187,8 +187,9 @@ static void notify_write(struct virtio_pci *vp, u64 off)
 
 	if (q >= vp->nr_queues)
 		return;
-	if (write(vp->vd->vq[q].kick_fd, &one, sizeof(one)) < 0)
-		pr_warn_once("virtio-pci: doorbell eventfd write failed");
+	if (write(vp->vd->vq[q].kick_fd, &one, sizeof(one)) < 0 &&
+	    warn_once(&vp->vd->warned, VIRTIO_WARN_DOORBELL_WRITE))
+		pr_warn("virtio-pci: doorbell eventfd write failed");
 }
 
 /* The VIRTIO_PCI_CAP_PCI_CFG window: BAR access through config space. */

@@ -38,7 +38,7 @@ void vp_reset_state(struct virtio_pci *vp)
 		vq->msix_vector = VIRTIO_MSI_NO_VECTOR;
 		__atomic_store_n(&vq->call_fd, -1, __ATOMIC_RELEASE);
 		/* A stale doorbell would only wake the next I/O thread. */
-		virtio_eventfd_drain(vq->kick_fd);
+		virtio_eventfd_drain(vd, vq->kick_fd);
 	}
 	pthread_mutex_lock(&vd->lock);
 	vd->status = 0;

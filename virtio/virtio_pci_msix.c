@@ -124,8 +124,9 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 	}
 	if (!v->routed || v->routed_addr != addr || v->routed_data != data) {
 		if (irq->ops->msi_route(irq->opaque, v->gsi, addr, data)) {
-			pr_warn_once("virtio-pci: MSI route for GSI %d failed",
-				     v->gsi);
+			if (warn_once(&vp->pci.warned, PCI_WARN_MSI_ROUTE))
+				pr_warn("virtio-pci: MSI route for GSI %d "
+					"failed", v->gsi);
 			deactivate(vp, v);
 			return;
 		}
@@ -135,8 +136,9 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 	}
 	if (!v->active) {
 		if (irq->ops->irqfd(irq->opaque, v->efd, v->gsi, true)) {
-			pr_warn_once("virtio-pci: irqfd for GSI %d failed",
-				     v->gsi);
+			if (warn_once(&vp->pci.warned, PCI_WARN_IRQFD))
+				pr_warn("virtio-pci: irqfd for GSI %d failed",
+					v->gsi);
 			return;
 		}
 		v->active = true;
@@ -222,6 +224,7 @@ void vp_config_changed(struct virtio_dev *vd)
 	u64 one = 1;
 	int fd = vp_vector_fd(vp, vector);
 
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
-		pr_warn_once("virtio-pci: config interrupt write failed");
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 &&
+	    warn_once(&vd->warned, VIRTIO_WARN_CONFIG_IRQ))
+		pr_warn("virtio-pci: config interrupt write failed");
 }

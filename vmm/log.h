@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "vmm/types.h"
+
 /*
  * Logging goes to stderr, prefixed "squeeze: ". Library code logs and
  * returns errors; only vmm/main.c exits.
@@ -16,13 +18,16 @@ void pr_msg(const char *level, const char *fmt, ...)
 #define pr_warn(...) pr_msg("warning", __VA_ARGS__)
 #define pr_info(...) pr_msg(NULL, __VA_ARGS__)
 
-/* Log once per call site: for guest-triggered conditions that may repeat. */
-#define pr_warn_once(...)                                            \
-	do {                                                         \
-		static int __warned;                                 \
-		if (!__atomic_exchange_n(&__warned, 1, __ATOMIC_RELAXED)) \
-			pr_warn(__VA_ARGS__);                        \
-	} while (0)
+/*
+ * For guest-triggered conditions that may repeat: each object (device)
+ * keeps a mask of the problems it has reported. Returns true the first
+ * time @bit is set in @mask, so that object logs each kind of problem
+ * once; another object still logs its own. Safe from any thread.
+ */
+static inline bool warn_once(u32 *mask, u32 bit)
+{
+	return !(__atomic_fetch_or(mask, bit, __ATOMIC_RELAXED) & bit);
+}
 
 /* snprintf into an error buffer; returns the negative errno given. */
 int set_err(char *err, size_t len, int ret, const char *fmt, ...)
