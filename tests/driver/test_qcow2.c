@@ -6,6 +6,8 @@
  * path, the synchronous allocation path and flushes interleave). The
  * result is judged by qemu-img: `check` must be clean and `compare`
  * against a raw copy of the test's model must find the images identical.
+ * The long runs do 10,000 requests each (reads, writes, discards, write
+ * zeroes, flushes), every read checked against the model as it completes.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -25,6 +27,10 @@
 #define NR_SLOTS	(DISK_SIZE / SLOT)
 #define BATCH		8
 #define MAX_REQ		(128 * KiB)
+#define LONG_RUN	10000		/* requests */
+
+enum op_kind { OP_READ, OP_WRITE, OP_DISCARD, OP_WRITE_ZEROES, OP_FLUSH,
+	       NR_OP_KINDS };
 
 struct fixture {
 	struct drv_env env;
@@ -37,6 +43,7 @@ struct fixture {
 	u8 *model;
 	u64 buf[BATCH];			/* guest buffers */
 	u64 rng;
+	unsigned long nr_ops[NR_OP_KINDS];	/* requests completed */
 };
 
 static struct fixture *fx;
@@ -187,6 +194,8 @@ static void batch(void)
 			     0);
 		cr_assert_eq(st, VIRTIO_BLK_S_OK, "request %llu failed",
 			     (unsigned long long)cookie);
+		cr_assert_lt(cookie, n);
+		fx->nr_ops[op[cookie].write ? OP_WRITE : OP_READ]++;
 	}
 	for (i = 0; i < n; i++)
 		if (!op[i].write)
@@ -206,23 +215,47 @@ static void zero_range(u32 type)
 	cr_assert_eq(blk_drv_range(&fx->drv, type, sector, sectors, 0),
 		     VIRTIO_BLK_S_OK);
 	memset(fx->model + sector * 512, 0, sectors * 512);
+	fx->nr_ops[type == VIRTIO_BLK_T_DISCARD ? OP_DISCARD :
+		   OP_WRITE_ZEROES]++;
 }
 
-static void run_random(unsigned int rounds)
+static void flush(void)
+{
+	cr_assert_eq(blk_drv_flush(&fx->drv), VIRTIO_BLK_S_OK);
+	fx->nr_ops[OP_FLUSH]++;
+}
+
+static unsigned long total_ops(void)
+{
+	unsigned long t = 0;
+	unsigned int k;
+
+	for (k = 0; k < NR_OP_KINDS; k++)
+		t += fx->nr_ops[k];
+	return t;
+}
+
+/* Batches, discards, write zeroes and flushes until @nr_ops requests. */
+static void run_random(unsigned long nr_ops)
 {
 	unsigned int r;
 
-	for (r = 0; r < rounds; r++) {
+	for (r = 0; total_ops() < nr_ops; r++) {
 		batch();
 		if (r % 10 == 3)
 			zero_range(VIRTIO_BLK_T_DISCARD);
 		if (r % 10 == 7)
 			zero_range(VIRTIO_BLK_T_WRITE_ZEROES);
 		if (r % 25 == 0)
-			cr_assert_eq(blk_drv_flush(&fx->drv), VIRTIO_BLK_S_OK);
+			flush();
 	}
-	cr_assert_eq(blk_drv_flush(&fx->drv), VIRTIO_BLK_S_OK);
+	flush();
 	close_disk();
+	cr_log_info("%lu requests: %lu reads, %lu writes, %lu discards, "
+		    "%lu write zeroes, %lu flushes", total_ops(),
+		    fx->nr_ops[OP_READ], fx->nr_ops[OP_WRITE],
+		    fx->nr_ops[OP_DISCARD], fx->nr_ops[OP_WRITE_ZEROES],
+		    fx->nr_ops[OP_FLUSH]);
 }
 
 /* qemu-img's verdict on the image after the run. */
@@ -241,9 +274,10 @@ static void judge(void)
 
 Test(qcow2_drv, random_io_fresh_image)
 {
-	cr_assert_eq(sh("qemu-img create -q -f qcow2 %s 32M", fx->img), 0);
+	cr_assert_eq(sh("qemu-img create -q -f qcow2 -o compat=1.1 %s 32M",
+			fx->img), 0);
 	open_disk();
-	run_random(1500);
+	run_random(LONG_RUN);
 	judge();
 }
 
@@ -256,7 +290,7 @@ Test(qcow2_drv, random_io_over_backing_file)
 			"-b base.raw -F raw %s", fx->img), 0);
 	load_model(fx->base);
 	open_disk();
-	run_random(1500);
+	run_random(LONG_RUN);
 	judge();
 	cr_assert_eq(sh("qemu-io -f raw -c 'read -q -P 0x5a 0 32M' %s | "
 			"grep -q 'Pattern verification failed'", fx->base), 256,
@@ -273,6 +307,30 @@ Test(qcow2_drv, reads_compressed_image)
 			fx->dir, fx->img, fx->img, fx->model_path), 0);
 	load_model(fx->model_path);
 	open_disk();
-	run_random(300);
+	run_random(1500);
 	judge();
+}
+
+/*
+ * A version 2 image (no zero clusters: discards and write zeroes over
+ * backing data must write zeros) over a v2 qcow2 backing file with data
+ * scattered in it; the backing file must not change.
+ */
+Test(qcow2_drv, random_io_v2_over_qcow2_backing)
+{
+	cr_assert_eq(sh("cd %s && qemu-img create -q -f qcow2 -o "
+			"compat=0.10,cluster_size=64k base.qcow2 32M && "
+			"qemu-io -f qcow2 -c 'write -P 0x5a 0 5M' "
+			"-c 'write -P 0x6b 9441280 7M' -c 'write -P 0x7c 27M 5M' "
+			"base.qcow2 >/dev/null && "
+			"qemu-img convert -O raw base.qcow2 base.raw && "
+			"qemu-img create -q -f qcow2 -o compat=0.10,"
+			"cluster_size=4k -b base.qcow2 -F qcow2 img.qcow2",
+			fx->dir), 0);
+	load_model(fx->base);
+	open_disk();
+	run_random(LONG_RUN);
+	judge();
+	cr_assert_eq(sh("qemu-img compare -q -f qcow2 -F raw %s/base.qcow2 %s",
+			fx->dir, fx->base), 0, "the backing file changed");
 }

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_TEST_BLK_FIXTURE_H
+#define SQUEEZE_TEST_BLK_FIXTURE_H
+
+#include <sys/types.h>
+
+#include "tests/driver/lib/blk_drv.h"
+#include "virtio/blk.h"
+
+/*
+ * The set-up the virtio-blk scenarios share (tests/driver/test_blk*.c):
+ * a test machine, up to BLK_FX_MAX_DISKS virtio-blk disks on files in
+ * /var/tmp, and helpers that read the files back (pread/stat) so tests
+ * check what really reached the disk. One fixture per test process:
+ * Criterion runs each test in its own.
+ */
+
+#define BLK_FX_ENV_MEM		(128 * MiB)
+#define DISK_SIZE		(32 * MiB)
+#define BLK_FX_MAX_DISKS	2
+
+/* TestSuite(..., .init = blk_fx_setup, .fini = blk_fx_teardown). */
+void blk_fx_setup(void);
+void blk_fx_teardown(void);
+
+/* xorshift64*, seeded the same for every test: reproducible data. */
+u64 rnd(void);
+void fill_random(void *p, size_t len);
+
+/* Disk @i's file, DISK_SIZE bytes, random content when @fill. */
+const char *make_file(unsigned int i, bool fill);
+
+/*
+ * Create the next disk from @c (on a new zeroed file when c.path is
+ * NULL), put it on the PCI bus and bring the driver up with @want.
+ */
+struct blk_drv *add_disk(struct disk_config c, u64 want);
+
+/* Guest RAM for buffers, and its address in the test process. */
+u64 galloc(u64 len, u64 align);
+void *gptr(u64 gpa, u64 len);
+
+/* What is in disk @i's file. */
+void file_read(unsigned int i, u64 off, void *buf, size_t len);
+u64 file_hash(unsigned int i);
+blkcnt_t file_blocks(unsigned int i);
+
+/* A raw disk with default options. */
+struct disk_config plain(void);
+
+#endif
