@@ -24,10 +24,12 @@
 #include "virtio/blk.h"
 
 #define ENV_MEM		(64 * MiB)
-#define DISK_SIZE	(16 * MiB)
+/* Not a whole number of clusters of any size: the last one is partial. */
+#define DISK_SIZE	(16 * MiB + 3584)
 #define BOTTOM_SIZE	(12 * MiB)	/* the chain's bottom is shorter */
 #define BATCH		8
 #define MAX_REQ		(128 * KiB)
+#define NR_RANDOM_READS	400
 
 /*
  * Scattered, mostly unaligned writes, so clusters are partly written
@@ -44,7 +46,8 @@
 #define TOP_CMDS							\
 	"-c 'write -P 0x31 4193280 8K' -c 'write -P 0x32 6815744 64K' "	\
 	"-c 'write -z 10M 2M' -c 'write -P 0x34 14681088 3K' "		\
-	"-c 'write -P 0x33 15732224 512' -c 'write -z 1M 4K'"
+	"-c 'write -P 0x33 15732224 512' -c 'write -z 1M 4K' "		\
+	"-c 'write -P 0x35 16778240 2K'"
 
 /* What the three layers leave, independent of qemu-img. */
 static const struct spot {
@@ -63,6 +66,8 @@ static const struct spot {
 	{ 12 * MiB, 1 * KiB, 0 },		/* past the chain's bottom */
 	{ 14681088, 3 * KiB, 0x34 },
 	{ 15732224, 512, 0x33 },
+	{ 16 * MiB, 1 * KiB, 0 },
+	{ 16778240, 2 * KiB, 0x35 },		/* in the partial cluster */
 };
 
 /* Request lengths cycled through: odd sizes straddle clusters. */
@@ -84,6 +89,7 @@ struct fixture {
 	u8 *expect;			/* the oracle's raw image */
 	u8 *got;			/* what the driver read */
 	u64 buf[BATCH];
+	u64 rng;
 };
 
 static struct fixture *fx;
@@ -108,7 +114,8 @@ static void setup(void)
 
 	fx = calloc(1, sizeof(*fx));
 	cr_assert_not_null(fx);
-	if (sh("command -v qemu-img >/dev/null && command -v qemu-io >/dev/null"))
+	if (sh("command -v qemu-img >/dev/null && "
+	       "command -v qemu-io >/dev/null"))
 		cr_skip_test("qemu-img/qemu-io (qemu-utils) not installed");
 	snprintf(fx->dir, sizeof(fx->dir), "/var/tmp/squeeze-qcow2r-XXXXXX");
 	cr_assert_not_null(mkdtemp(fx->dir));
@@ -121,14 +128,22 @@ static void setup(void)
 	fx->expect = calloc(1, DISK_SIZE);
 	fx->got = calloc(1, DISK_SIZE);
 	cr_assert(fx->expect && fx->got);
+	fx->rng = 0x9e3779b97f4a7c15ULL;
 }
 
-static void teardown(void)
+static void close_disk(void)
 {
 	if (fx->vp)
 		virtio_pci_destroy(fx->vp);
 	if (fx->blk)
 		virtio_blk_destroy(fx->blk);
+	fx->vp = NULL;
+	fx->blk = NULL;
+}
+
+static void teardown(void)
+{
+	close_disk();
 	drv_env_destroy(&fx->env);
 	if (fx->dir[0])
 		sh("rm -rf %s", fx->dir);
@@ -211,13 +226,17 @@ static void open_disk(const char *name)
 	cr_assert_eq(fx->drv.cfg.capacity, DISK_SIZE / 512);
 }
 
-/* Up to BATCH reads in flight; the results land in fx->got. */
-static void read_batch(const u64 *off, const u32 *len, unsigned int n)
+/*
+ * Up to BATCH reads in flight. The results land in fx->got, or with
+ * @check are compared with the oracle at once.
+ */
+static void read_batch(const u64 *off, const u32 *len, unsigned int n,
+		       bool check)
 {
 	unsigned int i;
 	u64 cookie;
 	u32 used;
-	u8 st;
+	u8 st, *p;
 
 	for (i = 0; i < n; i++) {
 		struct drv_buf d = { fx->buf[i], len[i], true };
@@ -233,9 +252,15 @@ static void read_batch(const u64 *off, const u32 *len, unsigned int n)
 		cr_assert_lt(cookie, n);
 		cr_assert_eq(st, VIRTIO_BLK_S_OK, "read %llu+%u failed",
 			     (unsigned long long)off[cookie], len[cookie]);
-		memcpy(fx->got + off[cookie],
-		       drv_ptr(&fx->env, fx->buf[cookie], len[cookie]),
-		       len[cookie]);
+		p = drv_ptr(&fx->env, fx->buf[cookie], len[cookie]);
+		if (!check)
+			memcpy(fx->got + off[cookie], p, len[cookie]);
+		else
+			cr_assert_eq(memcmp(p, fx->expect + off[cookie],
+					    len[cookie]), 0,
+				     "read %llu+%u differs from qemu-img's",
+				     (unsigned long long)off[cookie],
+				     len[cookie]);
 	}
 }
 
@@ -252,9 +277,33 @@ static void read_all(void)
 		off[n] = pos;
 		pos += len[n];
 		if (++n == BATCH || pos == DISK_SIZE) {
-			read_batch(off, len, n);
+			read_batch(off, len, n, false);
 			n = 0;
 		}
+	}
+}
+
+static u64 rnd(void)
+{
+	fx->rng ^= fx->rng >> 12;
+	fx->rng ^= fx->rng << 25;
+	fx->rng ^= fx->rng >> 27;
+	return fx->rng * 0x2545f4914f6cdd1dULL;
+}
+
+/* Reads at random places, possibly overlapping one another. */
+static void read_random(void)
+{
+	u64 off[BATCH];
+	u32 len[BATCH];
+	unsigned int r, i;
+
+	for (r = 0; r < NR_RANDOM_READS; r += BATCH) {
+		for (i = 0; i < BATCH; i++) {
+			len[i] = (1 + rnd() % (MAX_REQ / 512)) * 512;
+			off[i] = rnd() % ((DISK_SIZE - len[i]) / 512 + 1) * 512;
+		}
+		read_batch(off, len, BATCH, true);
 	}
 }
 
@@ -274,6 +323,8 @@ static void check_image(const char *name)
 	u64 j, d;
 
 	load_oracle(name);
+	/* Reading must change no file, the image itself included. */
+	cr_assert_eq(sh("cd %s && sha256sum *.qcow2 >sums", fx->dir), 0);
 	open_disk(name);
 	read_all();
 	d = first_diff(fx->got, fx->expect, DISK_SIZE);
@@ -286,6 +337,10 @@ static void check_image(const char *name)
 				     "byte %llu: 0x%02x, want 0x%02x",
 				     (unsigned long long)(spots[i].off + j),
 				     fx->got[spots[i].off + j], spots[i].byte);
+	read_random();
+	close_disk();
+	cr_assert_eq(sh("cd %s && sha256sum --quiet -c sums", fx->dir), 0,
+		     "reading changed an image file");
 }
 
 static struct geom geoms[] = {
