@@ -3,10 +3,11 @@
  * virtio-blk's I/O thread. It epolls the queue's doorbell eventfd, the
  * disk's completion eventfd and a stop eventfd. A doorbell drains the
  * avail ring with further doorbells suppressed (re-enabled and re-checked
- * at the end), each chain is parsed (blk_req.c) and handed to the disk,
- * and the whole batch goes to the kernel with one disk kick; completions
- * are pushed as they come, with one interrupt per batch. In flight at most
- * one request per chain head, so the queue size bounds it.
+ * at the end), each chain is parsed (blk_req.c) and handed to the disk
+ * (to the kernel at once for direct I/O, else with one disk kick per
+ * batch); completions are pushed as they come, with one interrupt per
+ * batch. In flight at most one request per chain head, so the queue size
+ * bounds it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -128,11 +129,24 @@ static bool blk_handle(struct blk_queue *q, const struct vq_chain *c)
 static bool blk_pop_all(struct blk_queue *q)
 {
 	struct vq_chain *c = &q->blk->chain;
+	struct disk *d = &q->blk->disk;
 	int r;
 
-	while ((r = vq_pop(q->vq, c)) == 1)
+	while ((r = vq_pop(q->vq, c)) == 1) {
 		if (!blk_handle(q, c))
 			return false;
+		/*
+		 * Direct I/O: one syscall per request, as the driver made it
+		 * available. Submitted together, a batch is dispatched to the
+		 * host disk together, completes together, comes back as one
+		 * batch and so on: all requests move in lockstep and a QD32
+		 * random read lost about 15% of the host's IOPS that way.
+		 * Page-cache I/O completes inside the syscall: it keeps the
+		 * one kick per batch, which costs fewer syscalls there.
+		 */
+		if (d->direct)
+			d->ops->kick(d);
+	}
 	return r == 0;
 }
 

@@ -2,8 +2,7 @@
 # host's own fio on the same file. See tests/bench/bench_blk.sh.
 
 BLK_BENCH := $(BUILD)/bench/blk_bench
-
-$(BLK_BENCH): $(BUILD)/obj/tests/bench/blk_bench.o $(DRV_LIB_OBJ) $(LIB)
+$(BLK_BENCH): $(BUILD)/obj/tests/bench/blk_bench.o $(DRV_LIB_A) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS)
 

@@ -4,7 +4,7 @@
 
 NET_BENCH := $(BUILD)/bench/net_bench
 
-$(NET_BENCH): $(BUILD)/obj/tests/bench/net_bench.o $(DRV_LIB_OBJ) $(LIB)
+$(NET_BENCH): $(BUILD)/obj/tests/bench/net_bench.o $(DRV_LIB_A) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS)
 
