@@ -95,22 +95,33 @@ static int disk_open_fd(struct disk *d, const struct disk_config *c,
  * guards against a second disk in the same squeeze. Write lock for
  * read-write, read lock for read-only: readers may share.
  */
-static int disk_lock(struct disk *d, const struct disk_config *c, char *err,
-		     size_t errlen)
+int disk_lock_fd(int fd, bool readonly)
 {
 	struct flock fl = {
-		.l_type = c->readonly ? F_RDLCK : F_WRLCK,
+		.l_type = readonly ? F_RDLCK : F_WRLCK,
 		.l_whence = SEEK_SET,
 	};
 
-	if (fcntl(d->fd, F_OFD_SETLK, &fl) == 0)
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
-		return set_err(err, errlen, -EBUSY,
+		return -EBUSY;
+	return -errno;
+}
+
+static int disk_lock(struct disk *d, const struct disk_config *c, char *err,
+		     size_t errlen)
+{
+	int ret = disk_lock_fd(d->fd, c->readonly);
+
+	if (ret == -EBUSY)
+		return set_err(err, errlen, ret,
 			       "disk %s: another process has it open%s",
 			       c->path, c->readonly ? " read-write" : "");
-	return set_err(err, errlen, -errno, "disk %s: cannot lock: %s",
-		       c->path, strerror(errno));
+	if (ret)
+		return set_err(err, errlen, ret, "disk %s: cannot lock: %s",
+			       c->path, strerror(-ret));
+	return 0;
 }
 
 /* 1 when the image starts with the qcow2 magic, 0 when not, or -errno. */

@@ -86,6 +86,14 @@ int disk_open(struct disk *d, const struct disk_config *c, char *err,
 void disk_close(struct disk *d);
 
 /*
+ * Take the OFD lock disk_open() takes (a read lock when @readonly, else a
+ * write lock) on @fd: 0, -EBUSY when another open file holds a conflicting
+ * one, or -errno. Tools that rewrite an image (squeeze img create) use it
+ * so that they never overwrite an image a running VM has open.
+ */
+int disk_lock_fd(int fd, bool readonly);
+
+/*
  * Every format's submit() may call done() before it returns; done() may
  * submit again. A READ/WRITE req->len must equal the iovec total.
  * The environment variable SQUEEZE_AIO=sync makes formats use the

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/disk.h"
 #include "devices/qcow2.h"
 #include "vmm/img.h"
 #include "vmm/img_info.h"
@@ -172,6 +173,13 @@ static int write_image(const struct create_args *a, u64 size)
 			strerror(errno));
 		return 1;
 	}
+	/* O_CREAT left an existing file as it was: check it is not in use. */
+	if (disk_lock_fd(fd, false) == -EBUSY) {
+		fprintf(stderr, "squeeze img: %s is in use by another process\n",
+			a->file);
+		close(fd);
+		return 2;
+	}
 	if (!strcmp(a->fmt, "raw")) {
 		if (ftruncate(fd, 0) || ftruncate(fd, size))
 			ret = set_err(err, sizeof(err), -errno, "%s",
@@ -185,8 +193,8 @@ static int write_image(const struct create_args *a, u64 size)
 		fprintf(stderr, "squeeze img: %s: %s\n", a->file, err);
 		return 1;
 	}
-	printf("Formatting '%s', fmt=%s size=%llu%s%s\n", a->file, a->fmt,
-	       (unsigned long long)size, a->backing ? " backing_file=" : "",
+	printf("created %s: %s, %llu bytes%s%s\n", a->file, a->fmt,
+	       (unsigned long long)size, a->backing ? ", backing file " : "",
 	       a->backing ? a->backing : "");
 	return 0;
 }

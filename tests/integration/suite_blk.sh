@@ -141,6 +141,16 @@ second_squeeze_refused() {
 			"another process has it open" \
 			"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 			--console none --disk "$disk,readonly=on"
+		# Nor may `squeeze img create` overwrite it under the guest.
+		sum=$(sha256sum <"$disk")
+		expect_refused "img create refuses an image in use" \
+			"in use by another process" \
+			"$SQUEEZE" img create -f qcow2 "$disk" 1M
+		if [ "$(sha256sum <"$disk")" = "$sum" ]; then
+			pass "img create left the image in use unchanged"
+		else
+			fail "img create changed an image in use"
+		fi
 	fi
 	kill "$first" 2>/dev/null
 	wait "$first" 2>/dev/null
