@@ -102,7 +102,7 @@ static int rx_hold(struct virtio_net *net)
 					  "receive chain has too many segments");
 				return -EIO;
 			}
-			vq->last_avail--;	/* not popped after all */
+			vq_unpop(vq, 1);	/* not taken after all */
 			break;
 		}
 		memcpy(&rx->iov[rx->niov], c->iov, c->nr_in * sizeof(*c->iov));
@@ -160,7 +160,7 @@ static void rx_drop_overflow(struct virtio_net *net)
 {
 	struct net_rx *rx = &net->rx;
 
-	net->vdev.vq[NET_RXQ].last_avail -= (u16)(rx->nused - rx->nfilled);
+	vq_unpop(&net->vdev.vq[NET_RXQ], (u16)(rx->nused - rx->nfilled));
 	rx->len = 0;
 	net_stat_add(&net->stats.rx_dropped, 1);
 }

@@ -221,6 +221,15 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	return 1;
 }
 
+void vq_unpop(struct virtqueue *vq, u16 n)
+{
+	/*
+	 * Nothing was pushed for them, so the driver still owns none of
+	 * their slots: the next vq_pop() walks the same heads again.
+	 */
+	vq->last_avail -= n;
+}
+
 bool vq_has_avail(struct virtqueue *vq)
 {
 	return vq->ready && !vq->broken &&

@@ -113,6 +113,12 @@ int vq_enable(struct virtqueue *vq, bool event_idx);
 int vq_pop(struct virtqueue *vq, struct vq_chain *c);
 
 /*
+ * Hand back the last @n chains vq_pop() returned that were not pushed
+ * (e.g. receive buffers taken for a frame that was then dropped).
+ */
+void vq_unpop(struct virtqueue *vq, u16 n);
+
+/*
  * True when the driver has made chains available that vq_pop() has not
  * taken yet (the re-check after vq_set_kick(vq, true)).
  */

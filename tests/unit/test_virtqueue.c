@@ -36,6 +36,26 @@ Test(vq, direct_chain_gives_iovecs)
 	cr_assert_eq(vq_pop(&T->vq, &T->chain), 0);
 }
 
+Test(vq, unpopped_chains_come_back_in_order)
+{
+	set_desc(&T->desc[2], BUF_GPA, 64, VRING_DESC_F_WRITE, 0);
+	set_desc(&T->desc[5], BUF_GPA + 0x100, 64, VRING_DESC_F_WRITE, 0);
+	publish(2);
+	publish(5);
+	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
+	cr_assert_eq(T->chain.head, 2);
+	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
+	cr_assert_eq(T->chain.head, 5);
+	vq_unpop(&T->vq, 2);
+	cr_assert(vq_has_avail(&T->vq));
+	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
+	cr_assert_eq(T->chain.head, 2);
+	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
+	cr_assert_eq(T->chain.head, 5);
+	cr_assert_eq(vq_pop(&T->vq, &T->chain), 0);
+	cr_assert_not(T->vq.broken);
+}
+
 Test(vq, indirect_chain_gives_iovecs)
 {
 	struct vring_desc *t = gp(IND_GPA);
