@@ -158,70 +158,81 @@ static int try_fast(struct qcow2_disk *qd, struct disk_req *req)
 	return ret == -EBUSY ? 1 : ret;
 }
 
-static int do_read(struct qcow2_disk *qd, struct qreq *r)
+/*
+ * The piece of @r at @pos, up to its end, that @m and the clusters after
+ * it map to one host-contiguous run: handed to the ring. *@n: its length.
+ */
+static int queue_run(struct qcow2_disk *qd, struct qreq *r,
+		     const struct qcow2_map *m, u64 pos, bool write, u64 *n)
 {
 	const struct disk_req *req = r->req;
 	struct qcow2 *q = qd->q;
-	u64 pos = 0, cs = q->cluster_size;
+	u64 voff = req->offset + pos, in = voff & (q->cluster_size - 1);
 	int ret;
 
-	while (pos < req->len) {
-		u64 voff = req->offset + pos, in = voff & (cs - 1), n;
-		struct qcow2_map m;
-
-		ret = qcow2_map(q, voff, &m);
-		if (ret)
-			return ret;
-		if (m.kind == QCOW2_NORMAL) {
-			ret = run_len(q, voff, req->len - pos, &m, false, &n);
-			if (!ret)
-				ret = queue_io(qd, r, m.host + in, pos, n,
-					       false);
-		} else {
-			n = MIN(req->len - pos, cs - in);
-			ret = qcow2_read_special(q, &m, voff, q->bounce, n);
-			if (!ret)
-				qcow2_iov_copy(req->iov, req->iovcnt, pos,
-					       q->bounce, n, true);
-		}
-		if (ret)
-			return ret;
-		pos += n;
-	}
-	return 0;
+	ret = run_len(q, voff, req->len - pos, m, write, n);
+	if (!ret)
+		ret = queue_io(qd, r, m->host + in, pos, *n, write);
+	return ret;
 }
 
-static int do_write(struct qcow2_disk *qd, struct qreq *r)
+/* Read what no data cluster of this image holds (zeros, backing, ...). */
+static int read_special(struct qcow2_disk *qd, struct qreq *r,
+			const struct qcow2_map *m, u64 pos, u64 *n)
 {
 	const struct disk_req *req = r->req;
 	struct qcow2 *q = qd->q;
-	u64 pos = 0, cs = q->cluster_size;
+	u64 voff = req->offset + pos, in = voff & (q->cluster_size - 1);
+	int ret;
+
+	*n = MIN(req->len - pos, q->cluster_size - in);
+	ret = qcow2_read_special(q, m, voff, q->bounce, *n);
+	if (!ret)
+		qcow2_iov_copy(req->iov, req->iovcnt, pos, q->bounce, *n,
+			       true);
+	return ret;
+}
+
+/* Write where no private cluster is: whole clusters, or one in part. */
+static int write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 pos,
+		       u64 *n)
+{
+	const struct disk_req *req = r->req;
+	struct qcow2 *q = qd->q;
+	u64 voff = req->offset + pos, cs = q->cluster_size;
+	u64 in = voff & (cs - 1);
+
+	if (!in && req->len - pos >= cs)
+		return qcow2_write_alloc(qd, r, voff, pos,
+					 ALIGN_DOWN(req->len - pos, cs), n);
+	*n = MIN(req->len - pos, cs - in);
+	qcow2_iov_copy(req->iov, req->iovcnt, pos, q->wbuf, *n, false);
+	return qcow2_write_cluster(q, voff, q->wbuf, *n);
+}
+
+/* @r piece by piece, each a run of clusters mapped alike. */
+static int do_rw(struct qcow2_disk *qd, struct qreq *r, bool write)
+{
+	const struct disk_req *req = r->req;
+	struct qcow2 *q = qd->q;
+	u64 pos = 0, n;
 	int ret;
 
 	while (pos < req->len) {
-		u64 voff = req->offset + pos, in = voff & (cs - 1), n;
 		struct qcow2_map m;
 
-		if (q->corrupt)
+		if (write && q->corrupt)
 			return -EIO;
-		ret = qcow2_map(q, voff, &m);
+		ret = qcow2_map(q, req->offset + pos, &m);
 		if (ret)
 			return ret;
-		if (m.kind == QCOW2_NORMAL && (m.l2e & QCOW2_COPIED)) {
-			ret = run_len(q, voff, req->len - pos, &m, true, &n);
-			if (!ret)
-				ret = queue_io(qd, r, m.host + in, pos, n,
-					       true);
-		} else if (!in && req->len - pos >= cs) {
-			ret = qcow2_write_alloc(qd, r, voff, pos,
-						ALIGN_DOWN(req->len - pos, cs),
-						&n);
-		} else {
-			n = MIN(req->len - pos, cs - in);
-			qcow2_iov_copy(req->iov, req->iovcnt, pos, q->wbuf, n,
-				       false);
-			ret = qcow2_write_cluster(q, voff, q->wbuf, n);
-		}
+		if (m.kind == QCOW2_NORMAL &&
+		    (!write || (m.l2e & QCOW2_COPIED)))
+			ret = queue_run(qd, r, &m, pos, write, &n);
+		else if (write)
+			ret = write_alloc(qd, r, pos, &n);
+		else
+			ret = read_special(qd, r, &m, pos, &n);
 		if (ret)
 			return ret;
 		pos += n;
@@ -284,10 +295,10 @@ static int qcow2_submit(struct disk *d, struct disk_req *req)
 	r->pending = 1;			/* ours, dropped below */
 	switch (req->op) {
 	case DISK_OP_READ:
-		ret = do_read(qd, r);
+		ret = do_rw(qd, r, false);
 		break;
 	case DISK_OP_WRITE:
-		ret = do_write(qd, r);
+		ret = do_rw(qd, r, true);
 		break;
 	case DISK_OP_FLUSH:
 		ret = do_flush(qd);

@@ -26,44 +26,42 @@ int qcow2_iov_slice(const struct iovec *iov, int cnt, u64 skip, u64 len,
 	return n;
 }
 
-void qcow2_iov_copy(const struct iovec *iov, int cnt, u64 skip, void *buf,
-		    u64 len, bool to_iov)
+/* Copy to or from @buf, or with @buf NULL zero, @len bytes from @skip. */
+static void iov_xfer(const struct iovec *iov, int cnt, u64 skip, u8 *p,
+		     u64 len, bool to_iov)
 {
 	int i;
-	u8 *p = buf;
 
 	for (i = 0; i < cnt && len; i++) {
 		u64 l = iov[i].iov_len, n;
+		u8 *at;
 
 		if (skip >= l) {
 			skip -= l;
 			continue;
 		}
 		n = MIN(l - skip, len);
-		if (to_iov)
-			memcpy((u8 *)iov[i].iov_base + skip, p, n);
+		at = (u8 *)iov[i].iov_base + skip;
+		if (!p)
+			memset(at, 0, n);
+		else if (to_iov)
+			memcpy(at, p, n);
 		else
-			memcpy(p, (u8 *)iov[i].iov_base + skip, n);
-		p += n;
+			memcpy(p, at, n);
+		if (p)
+			p += n;
 		len -= n;
 		skip = 0;
 	}
 }
 
+void qcow2_iov_copy(const struct iovec *iov, int cnt, u64 skip, void *buf,
+		    u64 len, bool to_iov)
+{
+	iov_xfer(iov, cnt, skip, buf, len, to_iov);
+}
+
 void qcow2_iov_zero(const struct iovec *iov, int cnt, u64 skip, u64 len)
 {
-	int i;
-
-	for (i = 0; i < cnt && len; i++) {
-		u64 l = iov[i].iov_len, n;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		n = MIN(l - skip, len);
-		memset((u8 *)iov[i].iov_base + skip, 0, n);
-		len -= n;
-		skip = 0;
-	}
+	iov_xfer(iov, cnt, skip, NULL, len, true);
 }

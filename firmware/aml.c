@@ -348,45 +348,39 @@ void aml_res_irq_noflags(struct aml *a, u8 irq)
 	aml_le(a, 1u << (irq & 15), 2);
 }
 
-static void word_addr(struct aml *a, u8 type, u8 type_flags, u16 min,
-		      u16 max)
+/*
+ * A Word (@width 2) or DWord (@width 4) Address Space Descriptor: the
+ * same layout, the address fields only differ in width.
+ */
+static void addr_space(struct aml *a, u8 tag, unsigned int width, u8 type,
+		       u8 type_flags, u32 min, u32 max)
 {
 	if (max < min)
 		a->error = true;
-	aml_byte(a, RES_WORD_ADDR);
-	aml_le(a, 13, 2);		/* length of what follows */
+	aml_byte(a, tag);
+	aml_le(a, 3 + 5 * width, 2);	/* length of what follows */
 	aml_byte(a, type);
 	aml_byte(a, RES_FLAGS_PRODUCER);
 	aml_byte(a, type_flags);
-	aml_le(a, 0, 2);		/* granularity */
-	aml_le(a, min, 2);
-	aml_le(a, max, 2);
-	aml_le(a, 0, 2);		/* translation offset */
-	aml_le(a, (u32)max - min + 1, 2);
+	aml_le(a, 0, width);		/* granularity */
+	aml_le(a, min, width);
+	aml_le(a, max, width);
+	aml_le(a, 0, width);		/* translation offset */
+	aml_le(a, (u64)max - min + 1, width);
 }
 
 void aml_res_word_bus(struct aml *a, u16 min, u16 max)
 {
-	word_addr(a, RES_TYPE_BUS, 0, min, max);
+	addr_space(a, RES_WORD_ADDR, 2, RES_TYPE_BUS, 0, min, max);
 }
 
 void aml_res_word_io(struct aml *a, u16 min, u16 max)
 {
-	word_addr(a, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, min, max);
+	addr_space(a, RES_WORD_ADDR, 2, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, min,
+		   max);
 }
 
 void aml_res_dword_mem(struct aml *a, u32 min, u32 max)
 {
-	if (max < min)
-		a->error = true;
-	aml_byte(a, RES_DWORD_ADDR);
-	aml_le(a, 23, 2);		/* length of what follows */
-	aml_byte(a, RES_TYPE_MEM);
-	aml_byte(a, RES_FLAGS_PRODUCER);
-	aml_byte(a, RES_MEM_RW);
-	aml_le(a, 0, 4);		/* granularity */
-	aml_le(a, min, 4);
-	aml_le(a, max, 4);
-	aml_le(a, 0, 4);		/* translation offset */
-	aml_le(a, (u64)max - min + 1, 4);
+	addr_space(a, RES_DWORD_ADDR, 4, RES_TYPE_MEM, RES_MEM_RW, min, max);
 }

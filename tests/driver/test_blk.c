@@ -95,33 +95,12 @@ Test(blk, past_the_end_and_unsupported)
 	cr_assert_eq(drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
-/* One in-flight request of the mixed workload. */
-struct slot {
-	u64 gpa;
-	u64 sector;
-	u32 len;
-	u32 type;
-	bool busy;
-};
-
 #define MIX_DEPTH	64
 #define MIX_TOTAL	10000
 #define MIX_MAX_LEN	(128 * KiB)
 
-static bool overlaps(const struct slot *s, u64 sector, u32 len)
-{
-	unsigned int i;
-
-	for (i = 0; i < MIX_DEPTH; i++)
-		if (s[i].busy && s[i].type != VIRTIO_BLK_T_FLUSH &&
-		    sector < s[i].sector + s[i].len / 512 &&
-		    s[i].sector < sector + len / 512)
-			return true;
-	return false;
-}
-
-static void mix_submit(struct blk_drv *b, struct slot *s, unsigned int i,
-		       u8 *shadow)
+static void mix_submit(struct blk_drv *b, struct blk_fx_slot *s,
+		       unsigned int i, u8 *shadow)
 {
 	struct drv_buf d[4];
 	unsigned int n = 0, segs, k;
@@ -133,7 +112,7 @@ static void mix_submit(struct blk_drv *b, struct slot *s, unsigned int i,
 		s[i].len = (1 + rnd() % (MIX_MAX_LEN / 512)) * 512;
 		s[i].sector = rnd() % (DISK_SIZE / 512 - s[i].len / 512 + 1);
 	} while (s[i].type != VIRTIO_BLK_T_FLUSH &&
-		 overlaps(s, s[i].sector, s[i].len));
+		 blk_fx_overlaps(s, MIX_DEPTH, s[i].sector, s[i].len));
 	if (s[i].type != VIRTIO_BLK_T_FLUSH) {
 		segs = 1 + rnd() % 4;
 		for (k = 0; k < segs && off < s[i].len; k++) {
@@ -156,64 +135,24 @@ static void mix_submit(struct blk_drv *b, struct slot *s, unsigned int i,
 	cr_assert_geq(blk_drv_submit(b, s[i].type, s[i].sector, d, n, i), 0);
 }
 
-/* One completion within @timeout_ms, checked; false if none came. */
-static bool mix_reap(struct blk_drv *b, struct slot *s, const u8 *shadow,
-		     int timeout_ms)
-{
-	u64 i;
-	u8 status;
-	u32 len;
-
-	if (blk_drv_reap(b, timeout_ms, &i, &status, &len))
-		return false;
-	cr_assert_lt(i, MIX_DEPTH);
-	cr_assert(s[i].busy);
-	cr_assert_eq(status, VIRTIO_BLK_S_OK, "type %u status %u", s[i].type,
-		     status);
-	if (s[i].type == VIRTIO_BLK_T_IN) {
-		cr_assert_eq(len, s[i].len + 1, "used len %u for %u bytes",
-			     len, s[i].len);
-		cr_assert_arr_eq(gptr(s[i].gpa, s[i].len),
-				 shadow + s[i].sector * 512, s[i].len,
-				 "read of sector %llu +%u differs",
-				 (unsigned long long)s[i].sector, s[i].len);
-	}
-	s[i].busy = false;
-	return true;
-}
-
 static void mixed_workload(unsigned int total)
 {
 	struct disk_config c = plain();
-	static struct slot s[MIX_DEPTH];
-	u8 *shadow = malloc(DISK_SIZE), *file = malloc(DISK_SIZE);
-	unsigned int done = 0, sent = 0, i;
+	static struct blk_fx_slot s[MIX_DEPTH];
+	struct blk_fx_workload w = { s, MIX_DEPTH, 6, mix_submit };
 	struct blk_drv *b;
+	u8 *shadow;
+	unsigned int i;
 
-	c.path = make_file(0, true);
-	file_read(0, 0, shadow, DISK_SIZE);
-	b = add_disk(c, BLK_DRV_ALL_FEATURES);
-	for (i = 0; i < MIX_DEPTH; i++)
-		s[i] = (struct slot){ .gpa = galloc(MIX_MAX_LEN, 4096) };
-	while (done < total) {
-		for (i = 0; i < MIX_DEPTH && sent < total; i++) {
-			if (s[i].busy || b->q->nr_free < 6)
-				continue;
-			mix_submit(b, s, i, shadow);
-			sent++;
-		}
-		blk_drv_kick(b);
-		cr_assert(mix_reap(b, s, shadow, 5000), "no completion");
-		done++;
-		/* Take whatever else is already there without sleeping. */
-		while (b->inflight && mix_reap(b, s, shadow, 0))
-			done++;
+	shadow = blk_fx_modelled_disk(c, &b);
+	for (i = 0; i < MIX_DEPTH; i++) {
+		u64 gpa = galloc(MIX_MAX_LEN, 4096);
+
+		s[i] = (struct blk_fx_slot){ .gpa = gpa, .buf = gpa };
 	}
-	cr_assert_eq(b->inflight, 0);
-	file_read(0, 0, file, DISK_SIZE);
-	cr_assert_arr_eq(file, shadow, DISK_SIZE, "file differs from model");
+	blk_fx_run(b, &w, total, shadow);
+	blk_fx_check_file(0, shadow);
 	free(shadow);
-	free(file);
 }
 
 Test(blk, mixed_requests_match_a_shadow)

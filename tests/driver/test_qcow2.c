@@ -20,8 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/driver/lib/blk_drv.h"
-#include "virtio/blk.h"
+#include "tests/driver/lib/qcow2_fixture.h"
 
 #define ENV_MEM		(128 * MiB)
 #define DISK_SIZE	(32 * MiB)
@@ -31,7 +30,7 @@
  * shrink both so that requests in flight share clusters.
  */
 #define SLOT		(1 * MiB)
-#define BATCH		8
+#define BATCH		QCOW2_FX_BATCH
 #define MAX_REQ		(128 * KiB)
 #define LONG_RUN	10000		/* requests */
 #define MAX_SEGS	4
@@ -41,16 +40,9 @@ enum op_kind { OP_READ, OP_WRITE, OP_DISCARD, OP_WRITE_ZEROES, OP_FLUSH,
 	       NR_OP_KINDS };
 
 struct fixture {
-	struct drv_env env;
-	struct virtio_blk *blk;
-	struct virtio_pci *vp;
-	struct blk_drv drv;
-	char dir[64];
+	struct qcow2_fx q;
 	char img[96], base[96], model_path[96];
-	char err[ERR_LEN];
 	u8 *model;
-	u64 buf[BATCH];			/* guest buffers */
-	u64 rng;
 	u64 slot, window;		/* SLOT and DISK_SIZE unless shrunk */
 	unsigned long nr_ops[NR_OP_KINDS];	/* requests completed */
 };
@@ -59,71 +51,33 @@ static struct fixture *fx;
 
 static u64 rnd(void)
 {
-	fx->rng ^= fx->rng >> 12;
-	fx->rng ^= fx->rng << 25;
-	fx->rng ^= fx->rng >> 27;
-	return fx->rng * 0x2545f4914f6cdd1dULL;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_lt(n, (int)sizeof(cmd), "command too long");
-	return system(cmd);
+	return qcow2_fx_rnd(&fx->q);
 }
 
 static void setup(void)
 {
-	unsigned int i;
-
 	fx = calloc(1, sizeof(*fx));
 	cr_assert_not_null(fx);
-	fx->rng = 0x9e3779b97f4a7c15ULL;
 	fx->slot = SLOT;
 	fx->window = DISK_SIZE;
-	if (sh("command -v qemu-img >/dev/null && "
-	       "command -v qemu-io >/dev/null"))
-		cr_skip_test("qemu-img/qemu-io (qemu-utils) not installed");
-	snprintf(fx->dir, sizeof(fx->dir), "/var/tmp/squeeze-qcow2-XXXXXX");
-	cr_assert_not_null(mkdtemp(fx->dir));
-	snprintf(fx->img, sizeof(fx->img), "%s/img.qcow2", fx->dir);
-	snprintf(fx->base, sizeof(fx->base), "%s/base.raw", fx->dir);
+	qcow2_fx_setup(&fx->q, "/var/tmp/squeeze-qcow2-XXXXXX", ENV_MEM,
+		       MAX_REQ + MAX_SEGS * SEG_GAP);
+	snprintf(fx->img, sizeof(fx->img), "%s/img.qcow2", fx->q.dir);
+	snprintf(fx->base, sizeof(fx->base), "%s/base.raw", fx->q.dir);
 	snprintf(fx->model_path, sizeof(fx->model_path), "%s/model.raw",
-		 fx->dir);
-	cr_assert_eq(drv_env_init(&fx->env, ENV_MEM, fx->err,
-				  sizeof(fx->err)), 0, "%s", fx->err);
-	for (i = 0; i < BATCH; i++) {
-		fx->buf[i] = drv_alloc(&fx->env, MAX_REQ + MAX_SEGS * SEG_GAP,
-				       4096);
-		cr_assert_neq(fx->buf[i], 0);
-	}
+		 fx->q.dir);
 	fx->model = calloc(1, DISK_SIZE);
 	cr_assert_not_null(fx->model);
 }
 
 static void close_disk(void)
 {
-	if (fx->vp)
-		virtio_pci_destroy(fx->vp);
-	if (fx->blk)
-		virtio_blk_destroy(fx->blk);
-	fx->vp = NULL;
-	fx->blk = NULL;
+	qcow2_fx_close(&fx->q);
 }
 
 static void teardown(void)
 {
-	close_disk();
-	drv_env_destroy(&fx->env);
-	if (fx->dir[0])
-		sh("rm -rf %s", fx->dir);
+	qcow2_fx_teardown(&fx->q);
 	free(fx->model);
 	free(fx);
 }
@@ -132,26 +86,12 @@ TestSuite(qcow2_drv, .init = setup, .fini = teardown, .timeout = 120);
 
 static void open_disk(void)
 {
-	struct disk_config c = { .path = fx->img, .format = DISK_FMT_QCOW2 };
-
-	fx->blk = virtio_blk_create(&fx->env.mem, &c, fx->err,
-				    sizeof(fx->err));
-	cr_assert_not_null(fx->blk, "%s", fx->err);
-	fx->vp = virtio_pci_add(&fx->env.pci, virtio_blk_vdev(fx->blk),
-				&fx->env.irq_ctl, fx->err, sizeof(fx->err));
-	cr_assert_not_null(fx->vp, "%s", fx->err);
-	cr_assert_eq(blk_drv_open(&fx->drv, &fx->env, 0, BLK_DRV_ALL_FEATURES,
-				  256), 0);
-	cr_assert_eq(fx->drv.cfg.capacity, DISK_SIZE / 512);
+	qcow2_fx_open(&fx->q, fx->img, DISK_SIZE);
 }
 
 static void load_model(const char *raw)
 {
-	int fd = open(raw, O_RDONLY);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(pread(fd, fx->model, DISK_SIZE, 0), (ssize_t)DISK_SIZE);
-	close(fd);
+	qcow2_fx_load(raw, fx->model, DISK_SIZE);
 }
 
 /* Pick @n distinct slots (their disk offsets) in one random window. */
@@ -205,7 +145,7 @@ static void copy_segs(const struct op *o, bool to_guest)
 	unsigned int k;
 
 	for (k = 0; k < o->nr_segs; k++) {
-		u8 *p = drv_ptr(&fx->env, o->seg[k].gpa, o->seg[k].len);
+		u8 *p = drv_ptr(&fx->q.env, o->seg[k].gpa, o->seg[k].len);
 
 		if (to_guest)
 			memcpy(p, fx->model + pos, o->seg[k].len);
@@ -244,22 +184,22 @@ static void batch(void)
 		op[i].len = (1 + rnd() % (max_req / 512)) * 512;
 		op[i].off = slot[i] +
 			    (rnd() % ((fx->slot - op[i].len) / 512 + 1)) * 512;
-		split(&op[i], fx->buf[i]);
+		split(&op[i], fx->q.buf[i]);
 		if (op[i].write) {
 			fill_model(op[i].off, op[i].len);
 			copy_segs(&op[i], true);
 		}
 		/* Direct and indirect chains mixed in one batch. */
-		fx->drv.indirect = rnd() % 2;
-		cr_assert_geq(blk_drv_submit(&fx->drv, op[i].write ?
+		fx->q.drv.indirect = rnd() % 2;
+		cr_assert_geq(blk_drv_submit(&fx->q.drv, op[i].write ?
 					     VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
 					     op[i].off / 512, op[i].seg,
 					     op[i].nr_segs, i), 0);
 	}
-	fx->drv.indirect = false;
-	blk_drv_kick(&fx->drv);
+	fx->q.drv.indirect = false;
+	blk_drv_kick(&fx->q.drv);
 	for (done = 0; done < n; done++) {
-		cr_assert_eq(blk_drv_reap(&fx->drv, 5000, &cookie, &st, &len),
+		cr_assert_eq(blk_drv_reap(&fx->q.drv, 5000, &cookie, &st, &len),
 			     0);
 		cr_assert_eq(st, VIRTIO_BLK_S_OK, "request %llu failed",
 			     (unsigned long long)cookie);
@@ -279,7 +219,7 @@ static void zero_range(u32 type)
 	u32 flags = type == VIRTIO_BLK_T_WRITE_ZEROES && rnd() % 2 ?
 		    VIRTIO_BLK_WZ_F_UNMAP : 0;
 
-	cr_assert_eq(blk_drv_range(&fx->drv, type, sector, sectors, flags),
+	cr_assert_eq(blk_drv_range(&fx->q.drv, type, sector, sectors, flags),
 		     VIRTIO_BLK_S_OK);
 	memset(fx->model + sector * 512, 0, sectors * 512);
 	fx->nr_ops[type == VIRTIO_BLK_T_DISCARD ? OP_DISCARD :
@@ -288,7 +228,7 @@ static void zero_range(u32 type)
 
 static void flush(void)
 {
-	cr_assert_eq(blk_drv_flush(&fx->drv), VIRTIO_BLK_S_OK);
+	cr_assert_eq(blk_drv_flush(&fx->q.drv), VIRTIO_BLK_S_OK);
 	fx->nr_ops[OP_FLUSH]++;
 }
 
@@ -328,13 +268,13 @@ static void run_random(unsigned long nr_ops)
 /* Opened afresh, the image must read back as the model, whole. */
 static void reread(void)
 {
-	u8 *p = drv_ptr(&fx->env, fx->buf[0], MAX_REQ);
+	u8 *p = drv_ptr(&fx->q.env, fx->q.buf[0], MAX_REQ);
 	u64 off;
 
 	open_disk();
 	for (off = 0; off < DISK_SIZE; off += MAX_REQ) {
 		memset(p, 0xa5, MAX_REQ);
-		cr_assert_eq(blk_drv_read(&fx->drv, off / 512, fx->buf[0],
+		cr_assert_eq(blk_drv_read(&fx->q.drv, off / 512, fx->q.buf[0],
 					  MAX_REQ), VIRTIO_BLK_S_OK);
 		cr_assert_eq(memcmp(p, fx->model + off, MAX_REQ), 0,
 			     "reopened: %llu+%llu differs from the model",
@@ -361,7 +301,7 @@ static void judge(void)
 
 Test(qcow2_drv, random_io_fresh_image)
 {
-	fx->rng ^= 0x1111;
+	fx->q.rng ^= 0x1111;
 	cr_assert_eq(sh("qemu-img create -q -f qcow2 -o compat=1.1 %s 32M",
 			fx->img), 0);
 	open_disk();
@@ -392,8 +332,8 @@ Test(qcow2_drv, reads_compressed_image)
 			"-c 'write -P 0x17 20M 3M' "
 			"%s/src.qcow2 >/dev/null && "
 			"qemu-img convert -c -O qcow2 %s/src.qcow2 %s && "
-			"qemu-img convert -O raw %s %s", fx->dir, fx->dir,
-			fx->dir, fx->img, fx->img, fx->model_path), 0);
+			"qemu-img convert -O raw %s %s", fx->q.dir, fx->q.dir,
+			fx->q.dir, fx->img, fx->img, fx->model_path), 0);
 	load_model(fx->model_path);
 	open_disk();
 	run_random(1500);
@@ -410,7 +350,7 @@ static void make_qcow2_base(const char *compat)
 			"-c 'write -P 0x7c 27M 5M' "
 			"base.qcow2 >/dev/null && "
 			"qemu-img convert -O raw base.qcow2 base.raw",
-			fx->dir, compat), 0);
+			fx->q.dir, compat), 0);
 	load_model(fx->base);
 }
 
@@ -418,13 +358,13 @@ static void over_qcow2_base(const char *compat, const char *cluster)
 {
 	cr_assert_eq(sh("cd %s && qemu-img create -q -f qcow2 -o "
 			"compat=%s,cluster_size=%s -b base.qcow2 -F qcow2 "
-			"img.qcow2", fx->dir, compat, cluster), 0);
+			"img.qcow2", fx->q.dir, compat, cluster), 0);
 }
 
 static void assert_base_unchanged(void)
 {
 	cr_assert_eq(sh("qemu-img compare -q -f qcow2 -F raw %s/base.qcow2 %s",
-			fx->dir, fx->base), 0, "the backing file changed");
+			fx->q.dir, fx->base), 0, "the backing file changed");
 }
 
 /*
@@ -434,7 +374,7 @@ static void assert_base_unchanged(void)
  */
 Test(qcow2_drv, random_io_v2_over_qcow2_backing)
 {
-	fx->rng ^= 0x2222;
+	fx->q.rng ^= 0x2222;
 	make_qcow2_base("0.10");
 	over_qcow2_base("0.10", "4k");
 	open_disk();
@@ -453,7 +393,7 @@ Test(qcow2_drv, random_io_v2_over_qcow2_backing)
  */
 Test(qcow2_drv, random_io_shared_clusters)
 {
-	fx->rng ^= 0x3333;
+	fx->q.rng ^= 0x3333;
 	fx->slot = 4 * KiB;
 	fx->window = 256 * KiB;
 	make_qcow2_base("1.1");
@@ -467,7 +407,7 @@ Test(qcow2_drv, random_io_shared_clusters)
 /* The same with 2 MiB clusters, 64 KiB slots, in a version 2 image. */
 Test(qcow2_drv, random_io_shared_2m_clusters)
 {
-	fx->rng ^= 0x4444;
+	fx->q.rng ^= 0x4444;
 	fx->slot = 64 * KiB;
 	fx->window = 2 * MiB;
 	make_qcow2_base("0.10");

@@ -14,20 +14,18 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/driver/lib/blk_drv.h"
-#include "virtio/blk.h"
+#include "tests/driver/lib/qcow2_fixture.h"
 
 #define ENV_MEM		(64 * MiB)
 /* Not a whole number of clusters of any size: the last one is partial. */
 #define DISK_SIZE	(16 * MiB + 3584)
 #define BOTTOM_SIZE	(12 * MiB)	/* the chain's bottom is shorter */
-#define BATCH		8
+#define BATCH		QCOW2_FX_BATCH
 #define MAX_REQ		(128 * KiB)
 #define NR_RANDOM_READS	400
 
@@ -80,73 +78,32 @@ struct geom {
 };
 
 struct fixture {
-	struct drv_env env;
-	struct virtio_blk *blk;
-	struct virtio_pci *vp;
-	struct blk_drv drv;
-	char dir[64];
-	char err[ERR_LEN];
+	struct qcow2_fx q;
 	u8 *expect;			/* the oracle's raw image */
 	u8 *got;			/* what the driver read */
-	u64 buf[BATCH];
-	u64 rng;
 };
 
 static struct fixture *fx;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_lt(n, (int)sizeof(cmd), "command too long");
-	return system(cmd);
-}
-
 static void setup(void)
 {
-	unsigned int i;
-
 	fx = calloc(1, sizeof(*fx));
 	cr_assert_not_null(fx);
-	if (sh("command -v qemu-img >/dev/null && "
-	       "command -v qemu-io >/dev/null"))
-		cr_skip_test("qemu-img/qemu-io (qemu-utils) not installed");
-	snprintf(fx->dir, sizeof(fx->dir), "/var/tmp/squeeze-qcow2r-XXXXXX");
-	cr_assert_not_null(mkdtemp(fx->dir));
-	cr_assert_eq(drv_env_init(&fx->env, ENV_MEM, fx->err,
-				  sizeof(fx->err)), 0, "%s", fx->err);
-	for (i = 0; i < BATCH; i++) {
-		fx->buf[i] = drv_alloc(&fx->env, MAX_REQ, 4096);
-		cr_assert_neq(fx->buf[i], 0);
-	}
+	qcow2_fx_setup(&fx->q, "/var/tmp/squeeze-qcow2r-XXXXXX", ENV_MEM,
+		       MAX_REQ);
 	fx->expect = calloc(1, DISK_SIZE);
 	fx->got = calloc(1, DISK_SIZE);
 	cr_assert(fx->expect && fx->got);
-	fx->rng = 0x9e3779b97f4a7c15ULL;
 }
 
 static void close_disk(void)
 {
-	if (fx->vp)
-		virtio_pci_destroy(fx->vp);
-	if (fx->blk)
-		virtio_blk_destroy(fx->blk);
-	fx->vp = NULL;
-	fx->blk = NULL;
+	qcow2_fx_close(&fx->q);
 }
 
 static void teardown(void)
 {
-	close_disk();
-	drv_env_destroy(&fx->env);
-	if (fx->dir[0])
-		sh("rm -rf %s", fx->dir);
+	qcow2_fx_teardown(&fx->q);
 	free(fx->expect);
 	free(fx->got);
 	free(fx);
@@ -172,7 +129,7 @@ static void create(const char *name, const struct geom *g, u64 size,
 	if (backing)
 		snprintf(b, sizeof(b), "-b %s -F qcow2", backing);
 	cr_assert_eq(sh("cd %s && qemu-img create -q -f qcow2 -o "
-			"compat=%s,cluster_size=%u %s %s %llu", fx->dir,
+			"compat=%s,cluster_size=%u %s %s %llu", fx->q.dir,
 			g->compat, g->cluster, b, name,
 			(unsigned long long)size), 0, "create %s", name);
 }
@@ -180,7 +137,7 @@ static void create(const char *name, const struct geom *g, u64 size,
 static void fill(const char *name, const char *cmds)
 {
 	cr_assert_eq(sh("cd %s && qemu-io -f qcow2 %s %s >/dev/null",
-			fx->dir, cmds, name), 0, "qemu-io on %s", name);
+			fx->q.dir, cmds, name), 0, "qemu-io on %s", name);
 }
 
 /* A v3 image must hold a zero cluster where the top wrote zeroes. */
@@ -191,39 +148,26 @@ static void assert_zero_cluster(const char *name, const struct geom *g)
 	cr_assert_eq(sh("cd %s && qemu-img map --output=json %s | grep -Eq "
 			"'\"start\": 10485760, \"length\": [0-9]+, "
 			"\"depth\": 0, \"present\": true, \"zero\": true, "
-			"\"data\": false'", fx->dir, name), 0,
+			"\"data\": false'", fx->q.dir, name), 0,
 		     "%s has no zero cluster at 10M", name);
 }
 
 static void load_oracle(const char *name)
 {
 	char raw[128];
-	int fd;
 
 	cr_assert_eq(sh("cd %s && qemu-img convert -O raw %s oracle.raw",
-			fx->dir, name), 0);
-	snprintf(raw, sizeof(raw), "%s/oracle.raw", fx->dir);
-	fd = open(raw, O_RDONLY);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(pread(fd, fx->expect, DISK_SIZE, 0), (ssize_t)DISK_SIZE);
-	close(fd);
+			fx->q.dir, name), 0);
+	snprintf(raw, sizeof(raw), "%s/oracle.raw", fx->q.dir);
+	qcow2_fx_load(raw, fx->expect, DISK_SIZE);
 }
 
 static void open_disk(const char *name)
 {
 	char path[128];
-	struct disk_config c = { .path = path, .format = DISK_FMT_QCOW2 };
 
-	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
-	fx->blk = virtio_blk_create(&fx->env.mem, &c, fx->err,
-				    sizeof(fx->err));
-	cr_assert_not_null(fx->blk, "%s", fx->err);
-	fx->vp = virtio_pci_add(&fx->env.pci, virtio_blk_vdev(fx->blk),
-				&fx->env.irq_ctl, fx->err, sizeof(fx->err));
-	cr_assert_not_null(fx->vp, "%s", fx->err);
-	cr_assert_eq(blk_drv_open(&fx->drv, &fx->env, 0, BLK_DRV_ALL_FEATURES,
-				  256), 0);
-	cr_assert_eq(fx->drv.cfg.capacity, DISK_SIZE / 512);
+	snprintf(path, sizeof(path), "%s/%s", fx->q.dir, name);
+	qcow2_fx_open(&fx->q, path, DISK_SIZE);
 }
 
 /*
@@ -239,20 +183,20 @@ static void read_batch(const u64 *off, const u32 *len, unsigned int n,
 	u8 st, *p;
 
 	for (i = 0; i < n; i++) {
-		struct drv_buf d = { fx->buf[i], len[i], true };
+		struct drv_buf d = { fx->q.buf[i], len[i], true };
 
-		memset(drv_ptr(&fx->env, fx->buf[i], len[i]), 0xa5, len[i]);
-		cr_assert_geq(blk_drv_submit(&fx->drv, VIRTIO_BLK_T_IN,
+		memset(drv_ptr(&fx->q.env, fx->q.buf[i], len[i]), 0xa5, len[i]);
+		cr_assert_geq(blk_drv_submit(&fx->q.drv, VIRTIO_BLK_T_IN,
 					     off[i] / 512, &d, 1, i), 0);
 	}
-	blk_drv_kick(&fx->drv);
+	blk_drv_kick(&fx->q.drv);
 	for (i = 0; i < n; i++) {
-		cr_assert_eq(blk_drv_reap(&fx->drv, 5000, &cookie, &st, &used),
-			     0);
+		cr_assert_eq(blk_drv_reap(&fx->q.drv, 5000, &cookie, &st,
+					  &used), 0);
 		cr_assert_lt(cookie, n);
 		cr_assert_eq(st, VIRTIO_BLK_S_OK, "read %llu+%u failed",
 			     (unsigned long long)off[cookie], len[cookie]);
-		p = drv_ptr(&fx->env, fx->buf[cookie], len[cookie]);
+		p = drv_ptr(&fx->q.env, fx->q.buf[cookie], len[cookie]);
 		if (!check)
 			memcpy(fx->got + off[cookie], p, len[cookie]);
 		else
@@ -285,10 +229,7 @@ static void read_all(void)
 
 static u64 rnd(void)
 {
-	fx->rng ^= fx->rng >> 12;
-	fx->rng ^= fx->rng << 25;
-	fx->rng ^= fx->rng >> 27;
-	return fx->rng * 0x2545f4914f6cdd1dULL;
+	return qcow2_fx_rnd(&fx->q);
 }
 
 /* Reads at random places, possibly overlapping one another. */
@@ -324,7 +265,7 @@ static void check_image(const char *name)
 
 	load_oracle(name);
 	/* Reading must change no file, the image itself included. */
-	cr_assert_eq(sh("cd %s && sha256sum *.qcow2 >sums", fx->dir), 0);
+	cr_assert_eq(sh("cd %s && sha256sum *.qcow2 >sums", fx->q.dir), 0);
 	open_disk(name);
 	read_all();
 	d = first_diff(fx->got, fx->expect, DISK_SIZE);
@@ -339,7 +280,7 @@ static void check_image(const char *name)
 				     fx->got[spots[i].off + j], spots[i].byte);
 	read_random();
 	close_disk();
-	cr_assert_eq(sh("cd %s && sha256sum --quiet -c sums", fx->dir), 0,
+	cr_assert_eq(sh("cd %s && sha256sum --quiet -c sums", fx->q.dir), 0,
 		     "reading changed an image file");
 }
 
@@ -404,7 +345,7 @@ ParameterizedTest(struct geom *g, qcow2_read, compressed, .init = setup,
 	cr_assert_eq(sh("cd %s && qemu-img convert -c -O qcow2 -o "
 			"compat=%s,cluster_size=%u src.qcow2 img.qcow2 && "
 			"qemu-img check --output=json img.qcow2 | grep -Eq "
-			"'\"compressed-clusters\": [1-9]'", fx->dir,
+			"'\"compressed-clusters\": [1-9]'", fx->q.dir,
 			g->compat, g->cluster), 0,
 		     "no compressed image made");
 	check_image("img.qcow2");

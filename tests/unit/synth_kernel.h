@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "firmware/boot.h"
@@ -262,6 +263,38 @@ static inline int synth_open(struct kernel_image *ki, const void *kernel,
 	unlink(f->initrd);
 	rmdir(f->dir);
 	return ret;
+}
+
+/*
+ * A refused open: an error, in @err one line naming the file and saying
+ * @what, and no image kept.
+ */
+static inline void synth_assert_refused(int ret, const struct kernel_image *ki,
+					const struct synth_files *f,
+					const char *err, const char *what)
+{
+	cr_assert_lt(ret, 0, "accepted, wanted \"%s\"", what);
+	cr_assert_not_null(strstr(err, what), "error \"%s\" lacks \"%s\"",
+			   err, what);
+	cr_assert_not_null(strstr(err, f->dir), "error \"%s\" names no file",
+			   err);
+	cr_assert_null(strchr(err, '\n'));
+	cr_assert_null(ki->data, "image kept after a failed open");
+}
+
+/*
+ * Open a real kernel (Debian's, fetched by `make guests`) with no initrd
+ * and @mem_size of RAM; skip the test if it is not there.
+ */
+static inline void synth_open_real(struct kernel_image *ki, const char *path,
+				   u64 mem_size, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		cr_skip_test("%s absent: run make guests to fetch it", path);
+	cr_assert_eq(kernel_image_open(ki, path, NULL, mem_size, err, errlen),
+		     0, "%s", err);
 }
 
 #endif

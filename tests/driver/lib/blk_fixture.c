@@ -153,3 +153,89 @@ struct disk_config plain(void)
 {
 	return (struct disk_config){ .format = DISK_FMT_RAW };
 }
+
+bool blk_fx_overlaps(const struct blk_fx_slot *s, unsigned int depth,
+		     u64 sector, u32 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < depth; i++)
+		if (s[i].busy && s[i].type != VIRTIO_BLK_T_FLUSH &&
+		    sector < s[i].sector + s[i].len / 512 &&
+		    s[i].sector < sector + len / 512)
+			return true;
+	return false;
+}
+
+/* One completion within @timeout_ms, checked; false if none came. */
+static bool workload_reap(struct blk_drv *b, const struct blk_fx_workload *w,
+			  const u8 *shadow, int timeout_ms)
+{
+	struct blk_fx_slot *s = w->s;
+	u64 i;
+	u8 status;
+	u32 len;
+
+	if (blk_drv_reap(b, timeout_ms, &i, &status, &len))
+		return false;
+	cr_assert_lt(i, w->depth);
+	cr_assert(s[i].busy);
+	cr_assert_eq(status, VIRTIO_BLK_S_OK, "type %u status %u", s[i].type,
+		     status);
+	if (s[i].type == VIRTIO_BLK_T_IN) {
+		cr_assert_eq(len, s[i].len + 1, "used len %u for %u bytes",
+			     len, s[i].len);
+		cr_assert_arr_eq(gptr(s[i].buf, s[i].len),
+				 shadow + s[i].sector * 512, s[i].len,
+				 "read of sector %llu +%u differs",
+				 (unsigned long long)s[i].sector, s[i].len);
+	}
+	s[i].busy = false;
+	return true;
+}
+
+unsigned int blk_fx_run(struct blk_drv *b, const struct blk_fx_workload *w,
+			unsigned int total, u8 *shadow)
+{
+	unsigned int done = 0, sent = 0, i, max_inflight = 0;
+
+	while (done < total) {
+		for (i = 0; i < w->depth && sent < total; i++) {
+			if (w->s[i].busy || b->q->nr_free < w->min_free)
+				continue;
+			w->submit(b, w->s, i, shadow);
+			sent++;
+		}
+		max_inflight = MAX(max_inflight, b->inflight);
+		blk_drv_kick(b);
+		cr_assert(workload_reap(b, w, shadow, 5000), "no completion");
+		done++;
+		/* Take whatever else is already there without sleeping. */
+		while (b->inflight && workload_reap(b, w, shadow, 0))
+			done++;
+	}
+	cr_assert_eq(b->inflight, 0);
+	return max_inflight;
+}
+
+u8 *blk_fx_modelled_disk(struct disk_config c, struct blk_drv **b)
+{
+	u8 *shadow = malloc(DISK_SIZE);
+
+	cr_assert_not_null(shadow);
+	cr_assert_eq(fx->nr, 0);
+	c.path = make_file(0, true);
+	file_read(0, 0, shadow, DISK_SIZE);
+	*b = add_disk(c, BLK_DRV_ALL_FEATURES);
+	return shadow;
+}
+
+void blk_fx_check_file(unsigned int i, const u8 *shadow)
+{
+	u8 *file = malloc(DISK_SIZE);
+
+	cr_assert_not_null(file);
+	file_read(i, 0, file, DISK_SIZE);
+	cr_assert_arr_eq(file, shadow, DISK_SIZE, "file differs from model");
+	free(file);
+}

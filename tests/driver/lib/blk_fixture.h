@@ -48,4 +48,45 @@ blkcnt_t file_blocks(unsigned int i);
 /* A raw disk with default options. */
 struct disk_config plain(void);
 
+/*
+ * A random workload kept @depth requests deep and checked against
+ * @shadow, a model of the disk: every read as it completes, the file
+ * at the end (blk_fx_check_file).
+ */
+struct blk_fx_slot {
+	u64 gpa;			/* the slot's guest RAM */
+	u64 buf;			/* this request's buffer in it */
+	u64 sector;
+	u32 len;
+	u32 type;
+	bool busy;
+};
+
+struct blk_fx_workload {
+	struct blk_fx_slot *s;
+	unsigned int depth;
+	/* Descriptors one submission may take: wait for them free. */
+	unsigned int min_free;
+	/* Fill free slot @i with a new request, submit it, model writes. */
+	void (*submit)(struct blk_drv *b, struct blk_fx_slot *s,
+		       unsigned int i, u8 *shadow);
+};
+
+/* Does [@sector, +@len) meet a busy slot's data (flushes have none)? */
+bool blk_fx_overlaps(const struct blk_fx_slot *s, unsigned int depth,
+		     u64 sector, u32 len);
+
+/* Run @total requests to completion; the most seen in flight at once. */
+unsigned int blk_fx_run(struct blk_drv *b, const struct blk_fx_workload *w,
+			unsigned int total, u8 *shadow);
+
+/*
+ * The first disk, from @c on a file of random data, with all features;
+ * returns a model of it, DISK_SIZE bytes, for free().
+ */
+u8 *blk_fx_modelled_disk(struct disk_config c, struct blk_drv **b);
+
+/* Disk @i's file must hold exactly @shadow. */
+void blk_fx_check_file(unsigned int i, const u8 *shadow);
+
 #endif
