@@ -2,7 +2,9 @@
 # and `make demo`. Included by the top Makefile.
 #
 # Every guests/tiny/g_<name>.c becomes build/guests/<name>.elf, linked with
-# the guest library (the other guests/tiny/*.c and start.S).
+# the guest library (the other guests/tiny/*.c, start.S and irq_stubs.S,
+# the interrupt entry stubs irq.c refers to; --gc-sections drops them from
+# guests that take no interrupts).
 
 GUEST_DIR	:= guests/tiny
 GUEST_OBJDIR	:= $(BUILD)/guests/obj
@@ -15,7 +17,7 @@ GUEST_LDFLAGS	:= -m64 -nostdlib -static -no-pie -Wl,-T,$(GUEST_DIR)/guest.ld \
 		   -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
 GUEST_LIB_SRC	:= $(filter-out $(GUEST_DIR)/g_%.c,$(wildcard $(GUEST_DIR)/*.c))
-GUEST_LIB_OBJ	:= $(GUEST_OBJDIR)/start.o \
+GUEST_LIB_OBJ	:= $(GUEST_OBJDIR)/start.o $(GUEST_OBJDIR)/irq_stubs.o \
 		   $(GUEST_LIB_SRC:$(GUEST_DIR)/%.c=$(GUEST_OBJDIR)/%.o)
 GUEST_SRC	:= $(wildcard $(GUEST_DIR)/g_*.c)
 GUEST_ELFS	:= $(GUEST_SRC:$(GUEST_DIR)/g_%.c=$(BUILD)/guests/%.elf)

@@ -26,6 +26,7 @@
 #define COMMON_STATUS		0x14
 #define COMMON_Q_SELECT		0x16
 #define COMMON_Q_SIZE		0x18
+#define COMMON_Q_MSIX		0x1a
 #define COMMON_Q_ENABLE		0x1c
 #define COMMON_Q_NOFF		0x1e
 #define COMMON_Q_DESC		0x20
@@ -35,12 +36,28 @@
 
 #define RESET_SPINS		100000
 
+/* MSI-X capability (PCI 3.0, 6.8.2) and table entry layout. */
+#define MSIX_CTRL		2
+#define  MSIX_CTRL_ENABLE	0x8000
+#define  MSIX_CTRL_MASKALL	0x4000
+#define  MSIX_CTRL_QSIZE	0x07ff
+#define MSIX_TABLE		4
+#define  MSIX_BIR		0x7
+#define MSIX_ENTRY_SIZE		16
+#define MSIX_ENTRY_ADDR_LO	0
+#define MSIX_ENTRY_ADDR_HI	4
+#define MSIX_ENTRY_DATA		8
+#define MSIX_ENTRY_CTRL		12
+#define  MSIX_ENTRY_MASKED	1
+#define MSI_ADDR_BASE		0xfee00000u
+
 const char *virtio_strerror(int err)
 {
 	static const char *const msg[] = {
 		"ok", "no device", "bad capabilities", "bad BAR",
 		"device did not reset", "features refused", "bad queue",
 		"ring full", "timed out", "bad used element",
+		"MSI-X refused",
 	};
 
 	if (err > 0 || -err >= (int)ARRAY_SIZE(msg))
@@ -111,6 +128,9 @@ static int virtio_pci_caps(struct virtio_pci *vp, struct pci_window *win)
 			vp->device_len = len;
 		}
 	}
+	memcpy(vp->bar_base, bm.base, sizeof(vp->bar_base));
+	memcpy(vp->bar_size, bm.size, sizeof(vp->bar_size));
+	vp->bars_mapped = bm.mapped;
 	return vp->common && vp->notify ? VIRTIO_OK : VIRTIO_ECAPS;
 }
 
@@ -185,6 +205,13 @@ static void common_write64(struct virtio_pci *vp, u32 off, u64 v)
 int virtio_queue_setup(struct virtio_pci *vp, struct virtq *vq, u16 index,
 		       struct virtq_mem *mem)
 {
+	return virtio_queue_setup_msix(vp, vq, index, mem,
+				       VIRTIO_MSI_NO_VECTOR);
+}
+
+int virtio_queue_setup_msix(struct virtio_pci *vp, struct virtq *vq,
+			    u16 index, struct virtq_mem *mem, u16 vector)
+{
 	u16 max, size = VIRTQ_MAX, i;
 	u64 doorbell;
 
@@ -213,7 +240,58 @@ int virtio_queue_setup(struct virtio_pci *vp, struct virtq *vq, u16 index,
 	common_write64(vp, COMMON_Q_DESC, virt_to_phys(mem->desc));
 	common_write64(vp, COMMON_Q_DRIVER, virt_to_phys(&mem->avail));
 	common_write64(vp, COMMON_Q_DEVICE, virt_to_phys(&mem->used));
+	if (vector != VIRTIO_MSI_NO_VECTOR) {
+		mmio_write16(vp->common + COMMON_Q_MSIX, vector);
+		/* NO_VECTOR back: the device could not map it (4.1.5.1.2). */
+		if (mmio_read16(vp->common + COMMON_Q_MSIX) != vector)
+			return VIRTIO_EMSIX;
+	}
 	mmio_write16(vp->common + COMMON_Q_ENABLE, 1);
+	return VIRTIO_OK;
+}
+
+int virtio_msix_enable(struct virtio_pci *vp)
+{
+	u8 cap = pci_find_cap(&vp->pci, PCI_CAP_ID_MSIX, 0);
+	u16 ctrl;
+	u32 table;
+	u8 bir;
+
+	if (!cap)
+		return VIRTIO_EMSIX;
+	ctrl = pci_read16(&vp->pci, cap + MSIX_CTRL);
+	table = pci_read32(&vp->pci, cap + MSIX_TABLE);
+	bir = table & MSIX_BIR;
+	table &= ~(u32)MSIX_BIR;
+	vp->msix_size = (u16)((ctrl & MSIX_CTRL_QSIZE) + 1);
+	/* Only a table in a BAR the virtio capabilities made us map. */
+	if (bir >= PCI_NR_BARS || !(vp->bars_mapped & (1 << bir)) ||
+	    (u64)table + (u64)vp->msix_size * MSIX_ENTRY_SIZE >
+	    vp->bar_size[bir])
+		return VIRTIO_EMSIX;
+	vp->msix_table = vp->bar_base[bir] + table;
+	vp->msix_cap = cap;
+	ctrl = (u16)((ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_MASKALL);
+	pci_write16(&vp->pci, cap + MSIX_CTRL, ctrl);
+	if (!(pci_read16(&vp->pci, cap + MSIX_CTRL) & MSIX_CTRL_ENABLE))
+		return VIRTIO_EMSIX;
+	return VIRTIO_OK;
+}
+
+int virtio_msix_set_entry(struct virtio_pci *vp, u16 entry, u8 apic_id,
+			  u8 vector)
+{
+	u64 e = vp->msix_table + (u64)entry * MSIX_ENTRY_SIZE;
+
+	if (!vp->msix_cap || entry >= vp->msix_size)
+		return VIRTIO_EMSIX;
+	/* Masked while the message is rewritten, then unmasked. */
+	mmio_write32(e + MSIX_ENTRY_CTRL, MSIX_ENTRY_MASKED);
+	mmio_write32(e + MSIX_ENTRY_ADDR_LO,
+		     MSI_ADDR_BASE | (u32)apic_id << 12);
+	mmio_write32(e + MSIX_ENTRY_ADDR_HI, 0);
+	mmio_write32(e + MSIX_ENTRY_DATA, vector);
+	mmio_write32(e + MSIX_ENTRY_CTRL, 0);
 	return VIRTIO_OK;
 }
 

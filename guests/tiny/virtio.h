@@ -4,7 +4,8 @@
 
 /*
  * A minimal modern virtio-pci driver core for the tiny guests (virtio 1.2
- * section 4.1), split virtqueues, polled (no interrupts). Usage:
+ * section 4.1), split virtqueues, polled; optionally a queue signals
+ * completions by MSI-X (see virtio_msix_enable() below). Usage:
  *
  *	struct pci_window win = PCI_WINDOW_INIT;
  *	struct virtio_pci vp;
@@ -38,6 +39,8 @@
 #define VIRTIO_STATUS_FAILED		128
 
 #define VIRTIO_F_VERSION_1		32
+#define VIRTIO_MSI_NO_VECTOR		0xffff
+#define PCI_CAP_ID_MSIX			0x11
 #define VIRTIO_BIT(b)			(1ULL << (b))
 
 /* Largest queue we set up: enough for a request and a few rx buffers. */
@@ -90,6 +93,12 @@ struct virtio_pci {
 	u32 notify_mult;
 	u32 notify_len;
 	u32 device_len;
+	u64 bar_base[PCI_NR_BARS];	/* the BARs the capabilities use */
+	u64 bar_size[PCI_NR_BARS];
+	u8 bars_mapped;			/* bit per BAR */
+	u8 msix_cap;			/* set by virtio_msix_enable() */
+	u16 msix_size;			/* table entries */
+	u64 msix_table;			/* MMIO address of entry 0 */
 };
 
 struct virtq {
@@ -122,6 +131,7 @@ enum virtio_err {
 	VIRTIO_EFULL = -7,		/* not enough free descriptors */
 	VIRTIO_ETIMEDOUT = -8,		/* nothing used in time */
 	VIRTIO_EBADUSED = -9,		/* device returned a bad head */
+	VIRTIO_EMSIX = -10,		/* no MSI-X, or a vector refused */
 };
 
 /* "no device", ...: a word for a console line. */
@@ -144,6 +154,29 @@ int virtio_negotiate(struct virtio_pci *vp, u64 wanted, u64 *acked);
 /* Queue @index with min(device max, VIRTQ_MAX) entries in @mem, enabled. */
 int virtio_queue_setup(struct virtio_pci *vp, struct virtq *vq, u16 index,
 		       struct virtq_mem *mem);
+
+/*
+ * The same, with the queue's completions signalled on MSI-X table entry
+ * @vector (queue_msix_vector, written before the queue is enabled and
+ * read back: VIRTIO_EMSIX if the device answers anything else).
+ * VIRTIO_MSI_NO_VECTOR leaves the field alone, as virtio_queue_setup().
+ */
+int virtio_queue_setup_msix(struct virtio_pci *vp, struct virtq *vq,
+			    u16 index, struct virtq_mem *mem, u16 vector);
+
+/*
+ * MSI-X: find the capability, check that its table lies inside a BAR the
+ * probe mapped, and set Enable (message control bit 15) with the function
+ * unmasked. Every table entry stays as the device had it (masked after
+ * reset). 0 or VIRTIO_EMSIX.
+ */
+int virtio_msix_enable(struct virtio_pci *vp);
+/*
+ * Table entry @entry: a fixed, edge message of @vector to local APIC
+ * @apic_id (address 0xfee00000 | id << 12, data = vector), unmasked.
+ */
+int virtio_msix_set_entry(struct virtio_pci *vp, u16 entry, u8 apic_id,
+			  u8 vector);
 
 void virtio_driver_ok(struct virtio_pci *vp);
 u8 virtio_status(const struct virtio_pci *vp);

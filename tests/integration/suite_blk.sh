@@ -63,6 +63,34 @@ blk_hostile() {
 	fi
 }
 
+# blk_msix: the read of sector 0 completes by MSI-X (table entry 0 ->
+# vector 0x31, routed by squeeze through a GSI and an irqfd) while the
+# guest sleeps in hlt; it prints the sector's first 16 bytes and the
+# number of interrupts. Status 145 = (0x48 << 1) | 1; 157 = no interrupt.
+blk_msix() {
+	local disk=$tmp/msix.img out=$tmp/msix.out rc want got irqs
+	printf 'squeeze MSI-X 0\n' >"$disk"
+	head -c 496 /dev/urandom >>"$disk"
+	truncate -s 64K "$disk"
+	want=$(hex16 "$disk")
+	run --kernel "$GUESTS/blk_msix.elf" --disk "$disk,readonly=on" \
+		>"$out" 2>&1
+	rc=$?
+	got=$(tr -d '\r' <"$out" | sed -n 's/^blk_msix: sector 0: //p')
+	irqs=$(tr -d '\r' <"$out" | sed -n 's/^blk_msix: OK: \([0-9]*\) interrupts$/\1/p')
+	if [ $rc -ne 145 ] || [ -z "$irqs" ]; then
+		fail "blk_msix: status $rc, expected 145: $(grep -a 'blk_msix' "$out" | tr '\n' ' ')"
+	elif [ "$want" != "73 71 75 65 65 7a 65 20 4d 53 49 2d 58 20 30 0a" ]; then
+		fail "blk_msix: the test image does not start with its pattern"
+	elif [ "$got" != "$want" ]; then
+		fail "blk_msix: guest read sector 0 as '$got', the file has '$want'"
+	elif [ "$irqs" -lt 1 ]; then
+		fail "blk_msix: OK with $irqs interrupts"
+	else
+		pass "blk_msix: read completed by MSI-X ($irqs interrupt(s))"
+	fi
+}
+
 # A PVH guest that stays up (cli; hlt) so that it keeps its disk open.
 make_wait_guest() {
 	cat >"$tmp/wait.S" <<-'EOF'
@@ -273,6 +301,7 @@ if [ -e /dev/kvm ]; then
 	blk_round_trip "blk guest round trip, cache=none, serial" \
 		",format=raw,cache=none,serial=vda-serial"
 	blk_hostile
+	blk_msix
 	second_squeeze_refused
 else
 	skip "tiny blk guests and image lock: no /dev/kvm"

@@ -113,6 +113,65 @@ done
 run smp_short smp --cpus 2 --cmdline "cpus=4"
 check smp_short 5 "smp guest: 2 of 2 CPUs up"
 
+# serial_irq: COM1 interrupts, serial.c -> KVM_IRQ_LINE -> in-kernel IOAPIC
+# pin 4 -> vector 0x30 -> LAPIC. The guest reads input (received-data
+# interrupt) and sends the echo (THR-empty interrupt) only in its handler,
+# stops at '\n' and exits with the number of interrupts N: status 2N+1
+# (3..127); 129 = not done in ~4 s.
+# check_serial_irq NAME MIN_IRQS: rc, $tmp/NAME.out
+check_serial_irq() {
+	local name=$1 min=$2 out n
+	out=$(tr -d '\r' <"$tmp/$name.out")
+	n=$(sed -n 's/^serial_irq: OK: \([0-9]*\) interrupts, 5 bytes in, 5 out on THRE$/\1/p' \
+		<<<"$out")
+	if [ -z "$n" ] || [ "$rc" != $(((n << 1) | 1)) ]; then
+		fail "$name: status $rc, console: $(tail -c 200 <<<"$out" | tr '\n' '|') $(head -c 200 "$tmp/$name.err")"
+	elif ! grep -qx ping <<<"$out"; then
+		fail "$name: 'ping' not echoed: $(tr '\n' '|' <<<"$out")"
+	elif [ "$n" -lt "$min" ]; then
+		fail "$name: $n interrupt(s), want at least $min"
+	else
+		pass "$name: input read and echoed by the IRQ 4 handler ($n interrupts)"
+	fi
+}
+
+# wait_out FILE SUFFIX: up to 10 s for the console output to end in SUFFIX.
+wait_out() {
+	local i
+	for i in $(seq 500); do
+		# The x keeps $(...) from eating a trailing newline.
+		[ "$(tail -c ${#2} "$1" 2>/dev/null; echo x)" = "${2}x" ] &&
+			return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+if [ ! -f "$GUESTS/serial_irq.elf" ]; then
+	fail "serial_irq: missing $GUESTS/serial_irq.elf (run make guests)"
+else
+	# All input queued before the guest enables the interrupt.
+	printf 'ping\n' | timeout 20 "$SQUEEZE" run \
+		--kernel "$GUESTS/serial_irq.elf" >"$tmp/sirq.out" \
+		2>"$tmp/sirq.err"
+	rc=$?
+	check_serial_irq sirq 1
+
+	# Input in two parts, each sent once the guest is asleep in hlt
+	# (its previous output is on the console): two interrupts at least.
+	mkfifo "$tmp/sirq.fifo"
+	timeout 20 "$SQUEEZE" run --kernel "$GUESTS/serial_irq.elf" \
+		<"$tmp/sirq.fifo" >"$tmp/sirq2.out" 2>"$tmp/sirq2.err" &
+	pid=$!
+	exec {wfd}>"$tmp/sirq.fifo"
+	wait_out "$tmp/sirq2.out" $'waiting for input\n' && printf 'pi' >&$wfd
+	wait_out "$tmp/sirq2.out" 'pi' && printf 'ng\n' >&$wfd
+	exec {wfd}>&-
+	wait $pid
+	rc=$?
+	check_serial_irq sirq2 2
+fi
+
 # The smallest RAM allowed, and one that needs the region above 4 GiB.
 run mem_min hello --memory 16M
 check mem_min 1 "Hello from a squeeze guest"
