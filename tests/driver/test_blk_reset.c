@@ -18,12 +18,25 @@ TestSuite(blk_reset, .init = blk_fx_setup, .fini = blk_fx_teardown,
  * A driver that makes one head available twice must not get two
  * completions for one buffer set: the device stops with NEEDS_RESET.
  */
+/* The device must flag NEEDS_RESET within half a second. */
+static void wait_needs_reset(struct blk_drv *b)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET)
+			break;
+		usleep(1000);
+	}
+	cr_assert(drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
 Test(blk_reset, head_made_available_twice_needs_reset)
 {
 	struct blk_drv *b = add_disk(plain(), BLK_DRV_ALL_FEATURES);
 	u64 gpa = galloc(64 * KiB, 4096);
 	struct drv_vq *q;
-	int head, i;
+	int head;
 
 	q = b->q;
 	head = blk_drv_submit(b, VIRTIO_BLK_T_IN, 0,
@@ -33,12 +46,7 @@ Test(blk_reset, head_made_available_twice_needs_reset)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&q->avail->idx, ++q->avail_idx, __ATOMIC_RELAXED);
 	drv_vq_kick_force(q);
-	for (i = 0; i < 500; i++) {
-		if (drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET)
-			break;
-		usleep(1000);
-	}
-	cr_assert(drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET);
+	wait_needs_reset(b);
 	cr_assert_eq(blk_drv_restart(b, BLK_DRV_ALL_FEATURES, 256), 0);
 	cr_assert_eq(blk_drv_read(b, 0, gpa, 4096), VIRTIO_BLK_S_OK);
 }
@@ -49,17 +57,11 @@ Test(blk_reset, chain_without_status_needs_reset)
 	u64 gpa = galloc(4096, 4096);
 	struct drv_buf bufs[2] = { { gpa, 16, false }, { gpa + 512, 512,
 							  false } };
-	int i;
 
 	((u8 *)gptr(gpa, 16))[0] = VIRTIO_BLK_T_OUT;
 	cr_assert_geq(drv_vq_add(b->q, bufs, 2, false), 0);
 	drv_vq_kick_force(b->q);
-	for (i = 0; i < 500; i++) {
-		if (drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET)
-			break;
-		usleep(1000);
-	}
-	cr_assert(drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET);
+	wait_needs_reset(b);
 	/* A reset brings it back. */
 	cr_assert_eq(blk_drv_restart(b, BLK_DRV_ALL_FEATURES, 256), 0);
 	cr_assert_eq(blk_drv_read(b, 0, gpa, 512), VIRTIO_BLK_S_OK);
