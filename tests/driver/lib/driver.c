@@ -279,15 +279,22 @@ int drv_reset(struct drv_dev *d)
 	return -ETIMEDOUT;
 }
 
-u64 drv_device_features(struct drv_dev *d)
+/* A 64-bit feature word, 32 bits at a time through its select register. */
+static u64 read_features(struct drv_dev *d, u32 select, u32 value)
 {
 	u64 f;
 
-	drv_common_write(d, VIRTIO_PCI_COMMON_DFSELECT, 0, 4);
-	f = drv_common_read(d, VIRTIO_PCI_COMMON_DF, 4);
-	drv_common_write(d, VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
-	f |= (u64)drv_common_read(d, VIRTIO_PCI_COMMON_DF, 4) << 32;
+	drv_common_write(d, select, 0, 4);
+	f = drv_common_read(d, value, 4);
+	drv_common_write(d, select, 1, 4);
+	f |= (u64)drv_common_read(d, value, 4) << 32;
 	return f;
+}
+
+u64 drv_device_features(struct drv_dev *d)
+{
+	return read_features(d, VIRTIO_PCI_COMMON_DFSELECT,
+			     VIRTIO_PCI_COMMON_DF);
 }
 
 void drv_write_features(struct drv_dev *d, u64 features)
@@ -300,13 +307,8 @@ void drv_write_features(struct drv_dev *d, u64 features)
 
 u64 drv_driver_features(struct drv_dev *d)
 {
-	u64 f;
-
-	drv_common_write(d, VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
-	f = drv_common_read(d, VIRTIO_PCI_COMMON_GF, 4);
-	drv_common_write(d, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
-	f |= (u64)drv_common_read(d, VIRTIO_PCI_COMMON_GF, 4) << 32;
-	return f;
+	return read_features(d, VIRTIO_PCI_COMMON_GFSELECT,
+			     VIRTIO_PCI_COMMON_GF);
 }
 
 int drv_negotiate(struct drv_dev *d, u64 want)
