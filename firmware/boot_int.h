@@ -14,8 +14,7 @@ struct setup_header;
  * boot_setup(), one file each.
  */
 
-/* Guest RAM as guest_mem_alloc() lays out @mem_size bytes. */
-u64 kernel_low_ram_top(u64 mem_size);
+/* Whether guest_mem_alloc(@mem_size) will map all of [addr, addr + len). */
 bool kernel_ram_contains(u64 mem_size, u64 addr, u64 len);
 
 /*

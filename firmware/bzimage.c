@@ -84,7 +84,7 @@ static int check_fit(struct kernel_image *ki, const struct setup_header *h,
 		     u64 load, u64 payload, const char *path, char *err,
 		     size_t errlen)
 {
-	u64 low_top = kernel_low_ram_top(ki->mem_size);
+	u64 low_top = guest_mem_low_size(ki->mem_size);
 	u64 run = MAX(load, (u64)h->pref_address);
 	u64 init = h->init_size ? h->init_size : payload;
 	u64 need;
@@ -130,7 +130,7 @@ int bzimage_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
 				       (unsigned long long)payload);
 		payload = (u64)h.syssize * 16;
 	}
-	low_top = kernel_low_ram_top(ki->mem_size);
+	low_top = guest_mem_low_size(ki->mem_size);
 	load = load_address(&h, low_top, payload);
 	ret = check_fit(ki, &h, load, payload, path, err, errlen);
 	if (ret)

@@ -273,6 +273,6 @@ int elf_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
 	}
 	/* Linux (vmlinux, or PVH) keeps COMMAND_LINE_SIZE = 2048 bytes. */
 	ki->cmdline_max = ELF_CMDLINE_MAX;
-	*initrd_end = kernel_low_ram_top(ki->mem_size);
+	*initrd_end = guest_mem_low_size(ki->mem_size);
 	return 0;
 }

@@ -21,14 +21,9 @@
 #define KERNEL_FILE_MAX (2ULL * GiB)
 #define PAGE_SIZE 4096ULL
 
-u64 kernel_low_ram_top(u64 mem_size)
-{
-	return MIN(mem_size, (u64)LAYOUT_PCI_HOLE_START);
-}
-
 bool kernel_ram_contains(u64 mem_size, u64 addr, u64 len)
 {
-	u64 low = kernel_low_ram_top(mem_size);
+	u64 low = guest_mem_low_size(mem_size);
 	u64 high = mem_size - low;
 
 	if (addr < low)

@@ -45,26 +45,23 @@ static bool val_is(const struct opt *o, const char *val)
 	return o->vlen == strlen(val) && !memcmp(o->val, val, o->vlen);
 }
 
-static int parse_on_off(const struct opt *o, bool *out, const char *what,
-			char *err, size_t errlen)
-{
-	if (val_is(o, "on")) {
-		*out = true;
-	} else if (val_is(o, "off")) {
-		*out = false;
-	} else {
-		return set_err(err, errlen, -EINVAL,
-			       "%s: %.*s=%.*s: expected on or off", what,
-			       (int)o->klen, o->key, (int)o->vlen, o->val);
-	}
-	return 0;
-}
-
 static int bad_value(const struct opt *o, const char *what, const char *want,
 		     char *err, size_t errlen)
 {
 	return set_err(err, errlen, -EINVAL, "%s: %.*s=%.*s: expected %s",
 		       what, (int)o->klen, o->key, (int)o->vlen, o->val, want);
+}
+
+static int parse_on_off(const struct opt *o, bool *out, const char *what,
+			char *err, size_t errlen)
+{
+	if (val_is(o, "on"))
+		*out = true;
+	else if (val_is(o, "off"))
+		*out = false;
+	else
+		return bad_value(o, what, "on or off", err, errlen);
+	return 0;
 }
 
 static int disk_opt(struct disk_config *d, const struct opt *o, char *err,

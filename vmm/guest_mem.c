@@ -81,9 +81,14 @@ static int map_region(struct guest_mem *mem, u64 gpa, u64 size)
 	return ret;
 }
 
+u64 guest_mem_low_size(u64 size)
+{
+	return MIN(size, (u64)LAYOUT_PCI_HOLE_START);
+}
+
 int guest_mem_alloc(struct guest_mem *mem, u64 size)
 {
-	u64 low = MIN(size, (u64)LAYOUT_PCI_HOLE_START);
+	u64 low = guest_mem_low_size(size);
 	int ret;
 
 	memset(mem, 0, sizeof(*mem));

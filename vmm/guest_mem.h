@@ -39,6 +39,9 @@ int guest_mem_write(const struct guest_mem *mem, u64 gpa, const void *src,
  */
 int guest_mem_alloc(struct guest_mem *mem, u64 size);
 
+/* How many of @size bytes guest_mem_alloc() maps below the PCI hole. */
+u64 guest_mem_low_size(u64 size);
+
 /* Add an existing host buffer as a region (unit tests use malloc'd RAM). */
 int guest_mem_add(struct guest_mem *mem, u64 gpa, u64 size, void *hva);
 

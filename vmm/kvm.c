@@ -38,8 +38,6 @@ int kvm_open(struct kvm *kvm, char *err, size_t errlen)
 	if (ret <= 0)
 		ret = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
 	kvm->max_vcpus = ret > 0 ? ret : 1;
-	kvm->immediate_exit = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION,
-				    KVM_CAP_IMMEDIATE_EXIT) > 0;
 	ret = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING);
 	kvm->max_routes = ret > 0 ? ret : 0;
 	return 0;

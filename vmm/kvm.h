@@ -24,7 +24,6 @@ struct kvm {
 	int vm_fd;
 	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
 	unsigned int max_vcpus;		/* KVM_CAP_MAX_VCPUS */
-	bool immediate_exit;		/* KVM_CAP_IMMEDIATE_EXIT */
 
 	/* GSI routing (KVM_SET_GSI_ROUTING replaces the whole table). */
 	pthread_mutex_t route_lock;

@@ -183,6 +183,9 @@ static int vm_build(struct vm *vm, char *err, size_t errlen)
 	    vm_virtio_attach(vm, err, errlen))
 		return VM_EXIT_FAILED;
 	ret = load_guest(vm, &entry, err, errlen);
+	/* The image is in guest RAM now: keep no second copy while it runs. */
+	kernel_image_close(&vm->ki);
+	vm->have_ki = false;
 	if (ret)
 		return ret == -ENOMEM ? VM_EXIT_FAILED : VM_EXIT_USAGE;
 	if (vcpu_signal_setup(err, errlen) ||
