@@ -141,14 +141,10 @@ int bridge_add_port(const char *bridge, enum bridge_kind kind,
 		return 0;
 	}
 	ret = bridge_ioctl(SIOCBRADDIF, bridge, port);
-	if (ret == -EPERM)
-		return set_err(err, errlen, ret,
-			       "cannot add %s to bridge %s: %s (CAP_NET_ADMIN is needed)",
-			       port, bridge, strerror(-ret));
 	if (ret)
 		return set_err(err, errlen, ret,
-			       "cannot add %s to bridge %s: %s", port, bridge,
-			       strerror(-ret));
+			       "cannot add %s to bridge %s: %s%s", port, bridge,
+			       strerror(-ret), netif_cap_hint(ret));
 	return 0;
 }
 
@@ -187,8 +183,12 @@ int netif_set_up(const char *ifname, char *err, size_t errlen)
 	close(fd);
 	if (ret)
 		return set_err(err, errlen, ret, "cannot bring %s up: %s%s",
-			       ifname, strerror(-ret),
-			       ret == -EPERM ? " (CAP_NET_ADMIN is needed)" :
-			       "");
+			       ifname, strerror(-ret), netif_cap_hint(ret));
 	return 0;
+}
+
+const char *netif_cap_hint(int ret)
+{
+	return ret == -EPERM || ret == -EACCES ?
+	       " (CAP_NET_ADMIN is needed)" : "";
 }

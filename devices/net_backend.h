@@ -73,5 +73,7 @@ int bridge_del_port(const char *bridge, enum bridge_kind kind,
 		    const char *port);
 /* Bring @ifname up (SIOCSIFFLAGS). */
 int netif_set_up(const char *ifname, char *err, size_t errlen);
+/* " (CAP_NET_ADMIN is needed)" for -EPERM / -EACCES, else "". */
+const char *netif_cap_hint(int ret);
 
 #endif

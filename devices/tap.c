@@ -29,12 +29,6 @@ struct tap {
 	char bridge[IFNAMSIZ];
 };
 
-static const char *cap_hint(int ret)
-{
-	return ret == -EPERM || ret == -EACCES ?
-	       " (CAP_NET_ADMIN is needed)" : "";
-}
-
 /*
  * TUNSETIFF with IFF_TUN_EXCL first, which fails with EBUSY when the name
  * exists: that is how we learn whether we created the tap.
@@ -70,7 +64,7 @@ static int tap_attach_err(int ret, const char *name, char *err,
 			       "%s exists and is not a usable tap", name);
 	return set_err(err, errlen, ret, "cannot create tap%s%s: %s%s",
 		       pattern ? "" : " ", pattern ? "" : name,
-		       strerror(-ret), cap_hint(ret));
+		       strerror(-ret), netif_cap_hint(ret));
 }
 
 static int tap_attach(struct net_backend *nb, struct tap *t, const char *name,
@@ -138,7 +132,7 @@ static int tap_open(struct net_backend *nb, const struct net_options *o,
 	if (nb->fd < 0) {
 		ret = set_err(err, errlen, -errno,
 			      "cannot open /dev/net/tun: %s%s",
-			      strerror(errno), cap_hint(-errno));
+			      strerror(errno), netif_cap_hint(-errno));
 		goto free_tap;
 	}
 	nb->priv = t;

@@ -24,8 +24,7 @@
 	 BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_GUEST_TSO4) |          \
 	 BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_NET_F_HOST_TSO4) |    \
 	 BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_MRG_RXBUF) |     \
-	 BIT(VIRTIO_NET_F_STATUS) | BIT(VIRTIO_F_RING_EVENT_IDX) |       \
-	 BIT(VIRTIO_F_VERSION_1))
+	 BIT(VIRTIO_NET_F_STATUS))
 
 static struct virtio_net *to_net(struct virtio_dev *vd)
 {
@@ -47,12 +46,6 @@ static void net_read_config(struct virtio_dev *vd, u32 off, void *data,
 	memset(data, 0, len);
 	if (off < sizeof(cfg))
 		memcpy(data, cfg + off, MIN(len, sizeof(cfg) - off));
-}
-
-/* The MAC is read-only without CTRL_MAC_ADDR; nothing else is writable. */
-static void net_write_config(struct virtio_dev *vd __unused, u32 off __unused,
-			     const void *data __unused, u32 len __unused)
-{
 }
 
 static int net_activate(struct virtio_dev *vd)
@@ -85,7 +78,10 @@ static const struct virtio_dev_ops net_ops = {
 	.features = NET_FEATURES,
 	.config_size = NET_CONFIG_SIZE,
 	.read_config = net_read_config,
-	.write_config = net_write_config,
+	/*
+	 * No write_config: the MAC is read-only without CTRL_MAC_ADDR and
+	 * nothing else is writable; the transport drops such writes.
+	 */
 	.activate = net_activate,
 	.reset = net_reset,
 };

@@ -130,6 +130,7 @@ static void *net_io_thread(void *arg)
 	int rx_kick = net->vdev.vq[NET_RXQ].kick_fd;
 	int tx_kick = net->vdev.vq[NET_TXQ].kick_fd;
 	struct epoll_event ev[4];
+	bool rx, tx;
 	int i, n;
 
 	net_rx_process(net);
@@ -139,6 +140,12 @@ static void *net_io_thread(void *arg)
 			       net->tx_more && !net->broken ? 0 : -1);
 		if (n < 0 && errno != EINTR)
 			break;
+		/*
+		 * A refill doorbell and a readable backend often come in
+		 * the same wakeup: one pass over each ring serves both.
+		 */
+		rx = false;
+		tx = n == 0 && net->tx_more;
 		for (i = 0; i < n; i++) {
 			switch (ev[i].data.u64) {
 			case EV_STOP:
@@ -147,15 +154,17 @@ static void *net_io_thread(void *arg)
 				virtio_eventfd_drain(&net->vdev, rx_kick);
 				/* fall through */
 			case EV_BACKEND:
-				net_rx_process(net);
+				rx = true;
 				break;
 			case EV_TX_KICK:
 				virtio_eventfd_drain(&net->vdev, tx_kick);
-				tx_process(net);
+				tx = true;
 				break;
 			}
 		}
-		if (n == 0 && net->tx_more)
+		if (rx)
+			net_rx_process(net);
+		if (tx)
 			tx_process(net);
 		if (net->broken)
 			net_backend_poll(net, false);
@@ -164,17 +173,9 @@ static void *net_io_thread(void *arg)
 	return NULL;
 }
 
-static int ep_add(int epfd, int fd, u32 events, u64 tag)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
-
-	if (fd < 0)
-		return 0;		/* a queue without a doorbell yet */
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
 int net_io_start(struct virtio_net *net)
 {
+	const struct virtqueue *vq = net->vdev.vq;
 	int ret;
 
 	if (net->running)
@@ -186,15 +187,15 @@ int net_io_start(struct virtio_net *net)
 	net->tx_more = false;
 	net->tap_polled = false;
 	net_rx_reset(net);
-	ret = ep_add(net->epfd, net->stop_fd, EPOLLIN, EV_STOP);
+	ret = virtio_epoll_add(net->epfd, net->stop_fd, EPOLLIN, EV_STOP);
 	if (!ret)
-		ret = ep_add(net->epfd, net->vdev.vq[NET_RXQ].kick_fd, EPOLLIN,
-			     EV_RX_KICK);
+		ret = virtio_epoll_add(net->epfd, vq[NET_RXQ].kick_fd, EPOLLIN,
+				       EV_RX_KICK);
 	if (!ret)
-		ret = ep_add(net->epfd, net->vdev.vq[NET_TXQ].kick_fd, EPOLLIN,
-			     EV_TX_KICK);
+		ret = virtio_epoll_add(net->epfd, vq[NET_TXQ].kick_fd, EPOLLIN,
+				       EV_TX_KICK);
 	if (!ret)
-		ret = ep_add(net->epfd, net->nb.fd, 0, EV_BACKEND);
+		ret = virtio_epoll_add(net->epfd, net->nb.fd, 0, EV_BACKEND);
 	if (!ret)
 		ret = -pthread_create(&net->thread, NULL, net_io_thread, net);
 	if (ret) {

@@ -26,23 +26,6 @@ static bool mrg(struct virtio_net *net)
 	return net->features & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
 }
 
-/* Copy between the start of @iov[0..n) and @buf. */
-static void iov_copy(const struct iovec *iov, unsigned int n, void *buf,
-		     size_t len, bool to_iov)
-{
-	unsigned int i;
-	size_t done = 0, k;
-
-	for (i = 0; i < n && done < len; i++) {
-		k = MIN(len - done, iov[i].iov_len);
-		if (to_iov)
-			memcpy(iov[i].iov_base, (u8 *)buf + done, k);
-		else
-			memcpy((u8 *)buf + done, iov[i].iov_base, k);
-		done += k;
-	}
-}
-
 static void rx_kick(struct virtio_net *net, bool on)
 {
 	if (net->rx.kick_on != on)
@@ -133,7 +116,7 @@ static int rx_read(struct virtio_net *net)
 		return 0;
 	if (n < 0)
 		return (int)n;
-	iov_copy(rx->iov, rx->held[0].niov, wire, sizeof(wire), false);
+	vq_iov_read(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
 	net_hdr_load(&h, wire);
 	/* Dropped frames leave the held chains held, their bytes unused. */
 	if (n < NET_HDR_SIZE + 14 ||
@@ -204,7 +187,7 @@ static void rx_complete(struct virtio_net *net)
 
 	rx->hdr.num_buffers = (u16)(mrg(net) ? rx->nused : 1);
 	net_hdr_store(&rx->hdr, wire);
-	iov_copy(rx->iov, rx->held[0].niov, wire, sizeof(wire), true);
+	vq_iov_write(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
 	for (i = 0; i < rx->nused; i++)
 		vq_push(vq, rx->used_head[i], rx->used_len[i]);
 	for (i = 0; i < rx->nfilled; i++) {

@@ -152,6 +152,12 @@ int pci_dev_add_cap(struct pci_dev *pd, const void *data, u32 len,
 u32 pci_cfg_get(const struct pci_dev *pd, u32 off, u32 len);
 void pci_cfg_set(struct pci_dev *pd, u32 off, u32 val, u32 len);
 
+/* Does a config access of @len bytes at @off overlap [@start, @end)? */
+static inline bool pci_cfg_touches(u32 off, u32 len, u32 start, u32 end)
+{
+	return off < end && start < off + len;
+}
+
 /* Where BAR @bar currently is, 0 when unassigned. */
 u64 pci_bar_addr(const struct pci_dev *pd, int bar);
 

@@ -184,11 +184,6 @@ void pci_dev_cfg_read(struct pci_dev *pd, u32 off, void *data, u32 len)
 		out[i] = off + i < PCI_CFG_SIZE ? pd->cfg[off + i] : 0;
 }
 
-static bool touches(u32 off, u32 len, u32 start, u32 end)
-{
-	return off < end && start < off + len;
-}
-
 void pci_dev_cfg_write(struct pci_dev *pd, u32 off, const void *data,
 		       u32 len)
 {
@@ -203,8 +198,8 @@ void pci_dev_cfg_write(struct pci_dev *pd, u32 off, const void *data,
 
 		pd->cfg[off + i] = (pd->cfg[off + i] & ~m) | (in[i] & m);
 	}
-	if (touches(off, len, PCI_COMMAND, PCI_COMMAND + 2) ||
-	    touches(off, len, PCI_BAR0, PCI_BAR0 + 4 * PCI_NR_BARS))
+	if (pci_cfg_touches(off, len, PCI_COMMAND, PCI_COMMAND + 2) ||
+	    pci_cfg_touches(off, len, PCI_BAR0, PCI_BAR0 + 4 * PCI_NR_BARS))
 		pci_dev_update_bars(pd);
 	if (pd->ops && pd->ops->config_write)
 		pd->ops->config_write(pd, off, len);

@@ -2,6 +2,7 @@
 /* Transport-independent virtio device state (virtio 1.2 sections 2, 3). */
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "virtio/virtio.h"
@@ -58,9 +59,18 @@ void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why)
 		vd->tops->config_changed(vd);
 }
 
-void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)
+void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
+			   const char *what)
 {
 	u64 one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 &&
+	    warn_once(&vd->warned, warn))
+		pr_warn("%s", what);
+}
+
+void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)
+{
 	int fd;
 
 	if (!vq_should_notify(vq))
@@ -68,9 +78,8 @@ void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)
 	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_QUEUE, __ATOMIC_RELAXED);
 	/* The transport may re-point call_fd when the driver moves vectors. */
 	fd = __atomic_load_n(&vq->call_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 &&
-	    warn_once(&vd->warned, VIRTIO_WARN_CALL_WRITE))
-		pr_warn("virtio: interrupt eventfd write failed");
+	virtio_eventfd_signal(vd, fd, VIRTIO_WARN_CALL_WRITE,
+			      "virtio: interrupt eventfd write failed");
 }
 
 void virtio_eventfd_drain(struct virtio_dev *vd, int fd)
@@ -80,4 +89,13 @@ void virtio_eventfd_drain(struct virtio_dev *vd, int fd)
 	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN &&
 	    warn_once(&vd->warned, VIRTIO_WARN_EVENTFD_READ))
 		pr_warn("virtio: eventfd read: %s", strerror(errno));
+}
+
+int virtio_epoll_add(int epfd, int fd, u32 events, u64 tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	if (fd < 0)
+		return 0;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }

@@ -122,4 +122,17 @@ void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq);
  */
 void virtio_eventfd_drain(struct virtio_dev *vd, int fd);
 
+/*
+ * Add one to interrupt or doorbell eventfd @fd (-1 is ignored); a failed
+ * write logs @what the first time @warn (enum virtio_warn) fails.
+ */
+void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
+			   const char *what);
+
+/*
+ * An I/O thread's epoll set: watch @fd for @events, reported with
+ * data.u64 @tag. fd -1 (a queue without a doorbell) is skipped. -errno.
+ */
+int virtio_epoll_add(int epfd, int fd, u32 events, u64 tag);
+
 #endif

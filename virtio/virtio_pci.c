@@ -183,13 +183,12 @@ static void vp_bar_mapped(struct pci_dev *pd, int bar, u64 addr, bool mapped)
 static void notify_write(struct virtio_pci *vp, u64 off)
 {
 	u32 q = off / VIRTIO_PCI_NOTIFY_MULT;
-	u64 one = 1;
 
 	if (q >= vp->nr_queues)
 		return;
-	if (write(vp->vd->vq[q].kick_fd, &one, sizeof(one)) < 0 &&
-	    warn_once(&vp->vd->warned, VIRTIO_WARN_DOORBELL_WRITE))
-		pr_warn("virtio-pci: doorbell eventfd write failed");
+	virtio_eventfd_signal(vp->vd, vp->vd->vq[q].kick_fd,
+			      VIRTIO_WARN_DOORBELL_WRITE,
+			      "virtio-pci: doorbell eventfd write failed");
 }
 
 /* The VIRTIO_PCI_CAP_PCI_CFG window: BAR access through config space. */
@@ -198,7 +197,8 @@ static bool pcicfg_window(struct virtio_pci *vp, u32 off, u32 len, u32 *boff,
 {
 	u32 c = vp->pcicfg_cap;
 
-	if (off >= c + VP_PCICFG_DATA + 4 || c + VP_PCICFG_DATA >= off + len)
+	if (!pci_cfg_touches(off, len, c + VP_PCICFG_DATA,
+			     c + VP_PCICFG_DATA + 4))
 		return false;
 	if (vp->pci.cfg[c + 4] != VIRTIO_PCI_BAR)
 		return false;
@@ -223,7 +223,7 @@ static void vp_config_write(struct pci_dev *pd, u32 off, u32 len)
 	struct virtio_pci *vp = pd->priv;
 	u32 c = vp->msix_cap + PCI_MSIX_FLAGS, boff, blen;
 
-	if (off < c + 2 && c < off + len)
+	if (pci_cfg_touches(off, len, c, c + 2))
 		vp_msix_control_changed(vp);
 	if (pcicfg_window(vp, off, len, &boff, &blen))
 		bar_write(vp, boff, &pd->cfg[vp->pcicfg_cap + VP_PCICFG_DATA],

@@ -221,10 +221,8 @@ void vp_config_changed(struct virtio_dev *vd)
 {
 	struct virtio_pci *vp = vd->transport;
 	u16 vector = __atomic_load_n(&vp->msix_config, __ATOMIC_ACQUIRE);
-	u64 one = 1;
-	int fd = vp_vector_fd(vp, vector);
 
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 &&
-	    warn_once(&vd->warned, VIRTIO_WARN_CONFIG_IRQ))
-		pr_warn("virtio-pci: config interrupt write failed");
+	virtio_eventfd_signal(vd, vp_vector_fd(vp, vector),
+			      VIRTIO_WARN_CONFIG_IRQ,
+			      "virtio-pci: config interrupt write failed");
 }

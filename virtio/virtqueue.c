@@ -134,60 +134,56 @@ static int add_buf(struct virtqueue *vq, struct walk *w,
 	return 0;
 }
 
-static int walk_indirect(struct virtqueue *vq, struct walk *w,
-			 const struct vring_desc *ind)
+/* The table an INDIRECT descriptor points to, with its size; or NULL. */
+static const struct vring_desc *indirect_table(struct virtqueue *vq,
+					       const struct vring_desc *ind,
+					       u32 *n)
 {
-	const struct vring_desc *table;
-	struct vring_desc d;
-	u32 n, i = 0, hops = 0;
-	int ret;
-
 	if (ind->flags & VRING_DESC_F_NEXT)	/* INDIRECT | NEXT */
-		return -EIO;
-	if (ind->len == 0 || ind->len % sizeof(d))
-		return -EIO;
-	n = ind->len / sizeof(d);
-	if (n > VQ_MAX_SEGS)
-		return -EIO;
-	table = guest_mem_ptr(vq->mem, ind->addr, ind->len);
-	if (!table)
-		return -EIO;
-	for (;;) {
-		read_desc(&table[i], &d);
-		if (d.flags & VRING_DESC_F_INDIRECT)	/* nested */
-			return -EIO;
-		ret = add_buf(vq, w, &d);
-		if (ret)
-			return ret;
-		if (!(d.flags & VRING_DESC_F_NEXT))
-			return 0;
-		if (d.next >= n || ++hops >= n)		/* range, loop */
-			return -EIO;
-		i = d.next;
-	}
+		return NULL;
+	if (ind->len == 0 || ind->len % sizeof(*ind))
+		return NULL;
+	*n = ind->len / sizeof(*ind);
+	if (*n > VQ_MAX_SEGS)
+		return NULL;
+	return guest_mem_ptr(vq->mem, ind->addr, ind->len);
 }
 
+/*
+ * Follow the chain at @head through the ring's table and, if it ends in
+ * an INDIRECT descriptor, through that table, which may not nest.
+ */
 static int walk_chain(struct virtqueue *vq, struct vq_chain *c, u16 head)
 {
+	const struct vring_desc *table = vq->desc;
 	struct walk w = { .c = c };
 	struct vring_desc d;
-	u32 i = head, hops = 0;
+	u32 n = vq->size, i = head, hops = 0;
+	bool indirect = false;
 	int ret;
 
 	c->head = head;
 	c->nr_out = c->nr_in = 0;
 	c->out_len = c->in_len = 0;
 	for (;;) {
-		read_desc(&vq->desc[i], &d);
-		if (d.flags & VRING_DESC_F_INDIRECT)
-			return walk_indirect(vq, &w, &d);
+		read_desc(&table[i], &d);
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			if (indirect)			/* nested */
+				return -EIO;
+			table = indirect_table(vq, &d, &n);
+			if (!table)
+				return -EIO;
+			indirect = true;
+			i = hops = 0;
+			continue;
+		}
 		ret = add_buf(vq, &w, &d);
 		if (ret)
 			return ret;
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		/* A chain longer than the table must revisit a descriptor. */
-		if (d.next >= vq->size || ++hops >= vq->size)
+		if (d.next >= n || ++hops >= n)		/* range, loop */
 			return -EIO;
 		i = d.next;
 	}
@@ -333,15 +329,26 @@ static size_t copy_iov(const struct iovec *iov, unsigned int n, u64 off,
 	return done;
 }
 
+size_t vq_iov_read(const struct iovec *iov, unsigned int n, u64 off,
+		   void *dst, size_t len)
+{
+	return copy_iov(iov, n, off, dst, len, false);
+}
+
+size_t vq_iov_write(const struct iovec *iov, unsigned int n, u64 off,
+		    const void *src, size_t len)
+{
+	return copy_iov(iov, n, off, (void *)src, len, true);
+}
+
 size_t vq_copy_from_out(const struct vq_chain *c, u64 off, void *dst,
 			size_t len)
 {
-	return copy_iov(c->iov, c->nr_out, off, dst, len, false);
+	return vq_iov_read(c->iov, c->nr_out, off, dst, len);
 }
 
 size_t vq_copy_to_in(const struct vq_chain *c, u64 off, const void *src,
 		     size_t len)
 {
-	return copy_iov(c->iov + c->nr_out, c->nr_in, off, (void *)src, len,
-			true);
+	return vq_iov_write(c->iov + c->nr_out, c->nr_in, off, src, len);
 }
