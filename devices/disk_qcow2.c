@@ -40,19 +40,47 @@ void qcow2_qreq_put(struct qreq *r, int ret)
 	free(r);
 }
 
+/* A short write failed; a short read ran past the end of the file. */
+static int io_status(const struct iovec *iov, int cnt, u64 len, bool write,
+		     s64 res)
+{
+	if (res < 0)
+		return res;
+	if ((u64)res < len && write)
+		return -EIO;
+	if ((u64)res < len)
+		qcow2_iov_zero(iov, cnt, res, len - res);
+	return 0;
+}
+
 static void op_done(void *opaque, s64 res)
 {
 	struct qop *op = opaque;
-	int ret = 0;
 
-	if (res < 0)
-		ret = res;
-	else if ((u64)res < op->len && op->write)
-		ret = -EIO;
-	else if ((u64)res < op->len)	/* past the end of the file */
-		qcow2_iov_zero(op->iov, op->iovcnt, res, op->len - res);
-	qcow2_qreq_put(op->r, ret);
+	qcow2_qreq_put(op->r, io_status(op->iov, op->iovcnt, op->len,
+					op->write, res));
 	free(op);
+}
+
+int qcow2_disk_rw(struct qcow2_disk *qd, u64 host, const struct iovec *iov,
+		  int cnt, bool write, aio_cb cb, void *opaque)
+{
+	int fd = qd->q->fd, ret;
+	ssize_t n;
+
+	if (write)
+		ret = aio_writev(qd->aio, fd, host, iov, cnt, cb, opaque);
+	else
+		ret = aio_readv(qd->aio, fd, host, iov, cnt, cb, opaque);
+	if (ret != -EBUSY)
+		return ret;
+	/* Ring full: do this piece now rather than fail the guest. */
+	if (write)
+		n = pwritev(fd, iov, cnt, host);
+	else
+		n = preadv(fd, iov, cnt, host);
+	cb(opaque, n < 0 ? -errno : n);
+	return 0;
 }
 
 /* Hand [host, host + len) <-> request bytes [pos, pos + len) to the ring. */
@@ -61,7 +89,6 @@ static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host,
 {
 	const struct disk_req *req = r->req;
 	struct qop *op;
-	ssize_t n;
 	int ret;
 
 	op = malloc(sizeof(*op) + req->iovcnt * sizeof(struct iovec));
@@ -72,21 +99,12 @@ static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host,
 	op->write = write;
 	op->iovcnt = qcow2_iov_slice(req->iov, req->iovcnt, pos, len, op->iov);
 	r->pending++;
-	if (write)
-		ret = aio_writev(qd->aio, qd->q->fd, host, op->iov, op->iovcnt,
-				 op_done, op);
-	else
-		ret = aio_readv(qd->aio, qd->q->fd, host, op->iov, op->iovcnt,
-				op_done, op);
-	if (ret != -EBUSY)
-		return 0;
-	/* Ring full: do this piece now rather than fail the guest. */
-	if (write)
-		n = pwritev(qd->q->fd, op->iov, op->iovcnt, host);
-	else
-		n = preadv(qd->q->fd, op->iov, op->iovcnt, host);
-	op_done(op, n < 0 ? -errno : n);
-	return 0;
+	ret = qcow2_disk_rw(qd, host, op->iov, op->iovcnt, write, op_done, op);
+	if (ret) {
+		r->pending--;
+		free(op);
+	}
+	return ret;
 }
 
 /* How many bytes from @voff on continue host-contiguously from @m. */
@@ -115,15 +133,9 @@ static int run_len(struct qcow2 *q, u64 voff, u64 len,
 static void fast_done(void *opaque, s64 res)
 {
 	struct disk_req *req = opaque;
-	int ret = 0;
 
-	if (res < 0)
-		ret = res;
-	else if ((u64)res < req->len && req->op == DISK_OP_WRITE)
-		ret = -EIO;
-	else if ((u64)res < req->len)	/* past the end of the file */
-		qcow2_iov_zero(req->iov, req->iovcnt, res, req->len - res);
-	req->done(req, ret);
+	req->done(req, io_status(req->iov, req->iovcnt, req->len,
+				 req->op == DISK_OP_WRITE, res));
 }
 
 /*
@@ -149,13 +161,8 @@ static int try_fast(struct qcow2_disk *qd, struct disk_req *req)
 	if (ret || run != req->len)
 		return 1;
 	host = m.host + (req->offset & (q->cluster_size - 1));
-	if (write)
-		ret = aio_writev(qd->aio, q->fd, host, req->iov, req->iovcnt,
-				 fast_done, req);
-	else
-		ret = aio_readv(qd->aio, q->fd, host, req->iov, req->iovcnt,
-				fast_done, req);
-	return ret == -EBUSY ? 1 : ret;
+	return qcow2_disk_rw(qd, host, req->iov, req->iovcnt, write,
+			     fast_done, req);
 }
 
 /*

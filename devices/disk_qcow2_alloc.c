@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "devices/qcow2_disk.h"
 
@@ -76,7 +75,6 @@ int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff,
 	struct qcow2 *q = qd->q;
 	struct qalloc *a;
 	u64 host, k;
-	ssize_t done;
 	int ret;
 
 	a = malloc(sizeof(*a) + req->iovcnt * sizeof(struct iovec));
@@ -91,13 +89,8 @@ int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff,
 			      .len = *n };
 	a->iovcnt = qcow2_iov_slice(req->iov, req->iovcnt, pos, *n, a->iov);
 	r->pending++;
-	ret = aio_writev(qd->aio, q->fd, host, a->iov, a->iovcnt, alloc_done,
-			 a);
-	if (ret == -EBUSY) {
-		/* Ring full: write now rather than fail the guest. */
-		done = pwritev(q->fd, a->iov, a->iovcnt, host);
-		alloc_done(a, done < 0 ? -errno : done);
-	} else if (ret) {
+	ret = qcow2_disk_rw(qd, host, a->iov, a->iovcnt, true, alloc_done, a);
+	if (ret) {
 		for (k = 0; k < *n; k += q->cluster_size)
 			qcow2_unalloc_cluster(q, host + k);
 		r->pending--;

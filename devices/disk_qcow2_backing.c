@@ -28,8 +28,8 @@ struct qcow2_backing {
 	u64 size;
 };
 
-static int resolve(const char *image, const char *name, char *out,
-		   size_t len)
+int qcow2_backing_path(const char *image, const char *name, char *out,
+		       size_t len)
 {
 	const char *slash = strrchr(image, '/');
 	int n;
@@ -47,7 +47,7 @@ static int open_raw(struct qcow2_backing *b, const char *path,
 		    size_t errlen)
 {
 	struct stat st;
-	unsigned int i;
+	int ret;
 
 	b->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (b->fd < 0)
@@ -57,11 +57,9 @@ static int open_raw(struct qcow2_backing *b, const char *path,
 	if (fstat(b->fd, &st))
 		return set_err(err, errlen, -errno, "qcow2: stat %s: %s", path,
 			       strerror(errno));
-	for (i = 0; i < nchain; i++)
-		if (chain[i].st_dev == st.st_dev &&
-		    chain[i].st_ino == st.st_ino)
-			return set_err(err, errlen, -ELOOP,
-				       "qcow2: backing chain loop at %s", path);
+	ret = qcow2_check_chain(&st, chain, nchain, path, err, errlen);
+	if (ret)
+		return ret;
 	b->size = st.st_size;
 	return 0;
 }
@@ -92,7 +90,7 @@ int qcow2_backing_open(struct qcow2 *q, const char *image,
 		return set_err(err, errlen, -ELOOP,
 			       "qcow2: backing chain longer than %d",
 			       QCOW2_MAX_CHAIN);
-	if (resolve(image, q->h.backing_name, path, sizeof(path)))
+	if (qcow2_backing_path(image, q->h.backing_name, path, sizeof(path)))
 		return set_err(err, errlen, -ENAMETOOLONG,
 			       "qcow2: backing file name too long");
 	b = calloc(1, sizeof(*b));

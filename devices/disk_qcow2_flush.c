@@ -19,7 +19,7 @@ static int sync_fd(struct qcow2 *q)
 	return fdatasync(q->fd) ? -errno : 0;
 }
 
-static int write_table(struct qcow2 *q, const u64 *t, u64 n, u64 off)
+int qcow2_write_table(struct qcow2 *q, const u64 *t, u64 n, u64 off)
 {
 	u8 *buf = malloc(n * 8);
 	u64 i;
@@ -43,7 +43,8 @@ int qcow2_flush_refcounts(struct qcow2 *q)
 	if (q->rt_dirty) {
 		ret = sync_fd(q);
 		if (!ret)
-			ret = write_table(q, q->rt, q->rt_entries, q->h.rt_off);
+			ret = qcow2_write_table(q, q->rt, q->rt_entries,
+						q->h.rt_off);
 		if (ret)
 			return ret;
 		q->rt_dirty = false;
@@ -63,7 +64,8 @@ static int flush_mappings(struct qcow2 *q)
 	if (q->l1_dirty) {
 		ret = sync_fd(q);
 		if (!ret)
-			ret = write_table(q, q->l1, q->h.l1_size, q->h.l1_off);
+			ret = qcow2_write_table(q, q->l1, q->h.l1_size,
+						q->h.l1_off);
 		if (ret)
 			return ret;
 		q->l1_dirty = false;

@@ -4,6 +4,7 @@
  * every field against the spec and the file before anything uses it.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/qcow2.h"
@@ -65,7 +66,8 @@ static int check_geometry(const struct qcow2_header *h, u64 fsize,
 			       h->cluster_bits);
 	cs = 1ULL << h->cluster_bits;
 	if (h->version == 3 && (h->header_len < QCOW2_V3_HEADER_LEN ||
-				h->header_len % 8 || h->header_len > cs))
+				!IS_ALIGNED(h->header_len, 8) ||
+				h->header_len > cs))
 		return set_err(err, errlen, -EINVAL,
 			       "bad header_length %u", h->header_len);
 	if (h->refcount_order > 6)
@@ -85,7 +87,7 @@ static int check_geometry(const struct qcow2_header *h, u64 fsize,
 	if ((u64)h->l1_size * 8 > QCOW2_MAX_L1_BYTES)
 		return set_err(err, errlen, -EINVAL,
 			       "L1 table too large (%u entries)", h->l1_size);
-	if (h->l1_size && (h->l1_off % cs || h->l1_off < cs ||
+	if (h->l1_size && (!IS_ALIGNED(h->l1_off, cs) || h->l1_off < cs ||
 			   !in_file(h->l1_off, (u64)h->l1_size * 8, fsize)))
 		return set_err(err, errlen, -EINVAL,
 			       "L1 table offset 0x%llx unaligned or outside the file",
@@ -94,7 +96,7 @@ static int check_geometry(const struct qcow2_header *h, u64 fsize,
 	if (!h->rt_clusters || rt_len > QCOW2_MAX_RT_BYTES)
 		return set_err(err, errlen, -EINVAL,
 			       "bad refcount_table_clusters %u", h->rt_clusters);
-	if (h->rt_off % cs || h->rt_off < cs ||
+	if (!IS_ALIGNED(h->rt_off, cs) || h->rt_off < cs ||
 	    !in_file(h->rt_off, rt_len, fsize))
 		return set_err(err, errlen, -EINVAL,
 			       "refcount table offset 0x%llx unaligned or outside the file",
@@ -179,6 +181,36 @@ int qcow2_parse_header(struct qcow2_header *h, const u8 *buf, size_t len,
 	if (ret)
 		return ret;
 	return parse_extensions(h, buf, len, err, errlen);
+}
+
+int qcow2_read_header(int fd, struct qcow2_header *h, u64 file_size,
+		      char *err, size_t errlen)
+{
+	u8 first[512];
+	u64 len = sizeof(first);
+	u32 bits;
+	u8 *buf;
+	int ret;
+
+	ret = qcow2_pread_full(fd, first, sizeof(first), 0);
+	if (ret)
+		return set_err(err, errlen, ret, "qcow2: cannot read header");
+	/* A bad cluster_bits is reported by the parse of the first bytes. */
+	bits = qcow2_get32(first + 20);
+	if (bits < QCOW2_MIN_CLUSTER_BITS || bits > QCOW2_MAX_CLUSTER_BITS)
+		return qcow2_parse_header(h, first, len, file_size, err,
+					  errlen);
+	len = 1ULL << bits;
+	buf = malloc(len);
+	if (!buf)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	ret = qcow2_pread_full(fd, buf, len, 0);
+	if (ret)
+		ret = set_err(err, errlen, ret, "qcow2: cannot read header");
+	else
+		ret = qcow2_parse_header(h, buf, len, file_size, err, errlen);
+	free(buf);
+	return ret;
 }
 
 int qcow2_check_features(const struct qcow2_header *h, bool writable,

@@ -18,10 +18,9 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 
+	if (q->corrupt)
+		return -EIO;		/* logged already */
 	q->corrupt = true;
-	if (q->corrupt_logged)
-		return -EIO;
-	q->corrupt_logged = true;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -34,6 +33,15 @@ static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
 	return a < b + blen && b < a + alen;
 }
 
+bool qcow2_is_meta(const struct qcow2 *q, u64 off)
+{
+	u64 cs = q->cluster_size;
+
+	return off < cs ||
+	       overlaps(off, cs, q->h.l1_off, (u64)q->h.l1_size * 8) ||
+	       overlaps(off, cs, q->h.rt_off, (u64)q->h.rt_clusters * cs);
+}
+
 int qcow2_check_cluster(struct qcow2 *q, u64 off, const char *what, u64 idx,
 			u64 idx2)
 {
@@ -41,13 +49,11 @@ int qcow2_check_cluster(struct qcow2 *q, u64 off, const char *what, u64 idx,
 	const char *why = NULL;
 	char where[48] = "";
 
-	if (off & (cs - 1))
+	if (!IS_ALIGNED(off, cs))
 		why = "unaligned";
 	else if (off > q->file_end || q->file_end - off < cs)
 		why = "outside the file";
-	else if (off < cs ||
-		 overlaps(off, cs, q->h.l1_off, (u64)q->h.l1_size * 8) ||
-		 overlaps(off, cs, q->h.rt_off, (u64)q->h.rt_clusters * cs))
+	else if (qcow2_is_meta(q, off))
 		why = "into the image's own header or tables";
 	if (!why)
 		return 0;

@@ -42,33 +42,6 @@ static int load_table(struct qcow2 *q, u64 **out, u64 n, u64 off)
 	return 0;
 }
 
-static int read_header(struct qcow2 *q, u64 fsize, char *err, size_t errlen)
-{
-	u8 first[512];
-	u32 bits;
-	u8 *buf;
-	int ret;
-
-	ret = qcow2_pread_full(q->fd, first, sizeof(first), 0);
-	if (ret)
-		return set_err(err, errlen, ret, "qcow2: cannot read header");
-	bits = qcow2_get32(first + 20);
-	if (bits < QCOW2_MIN_CLUSTER_BITS || bits > QCOW2_MAX_CLUSTER_BITS)
-		return qcow2_parse_header(&q->h, first, sizeof(first), fsize,
-					  err, errlen);
-	buf = malloc(1ULL << bits);
-	if (!buf)
-		return -ENOMEM;
-	ret = qcow2_pread_full(q->fd, buf, 1ULL << bits, 0);
-	if (ret)
-		ret = set_err(err, errlen, ret, "qcow2: cannot read header");
-	else
-		ret = qcow2_parse_header(&q->h, buf, 1ULL << bits, fsize, err,
-					 errlen);
-	free(buf);
-	return ret;
-}
-
 static int alloc_buffers(struct qcow2 *q)
 {
 	u64 cs = q->cluster_size;
@@ -114,9 +87,9 @@ static int load_tables(struct qcow2 *q, char *err, size_t errlen)
 	return 0;
 }
 
-static int check_chain(const struct stat *st, const struct stat *chain,
-		       unsigned int nchain, const char *path, char *err,
-		       size_t errlen)
+int qcow2_check_chain(const struct stat *st, const struct stat *chain,
+		      unsigned int nchain, const char *path, char *err,
+		      size_t errlen)
 {
 	unsigned int i;
 
@@ -134,7 +107,8 @@ static int open_rest(struct qcow2 *q, const char *path, bool backing_off,
 {
 	int ret;
 
-	ret = read_header(q, chain[nchain - 1].st_size, err, errlen);
+	ret = qcow2_read_header(q->fd, &q->h, chain[nchain - 1].st_size, err,
+				errlen);
 	if (!ret)
 		ret = qcow2_check_features(&q->h, q->writable, err, errlen);
 	if (ret)
@@ -203,8 +177,8 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 		ret = set_err(err, errlen, -errno, "qcow2: stat: %s",
 			      strerror(errno));
 	else
-		ret = check_chain(&links[nchain], chain, nchain, path, err,
-				  errlen);
+		ret = qcow2_check_chain(&links[nchain], chain, nchain, path,
+					err, errlen);
 	if (!ret) {
 		if (nchain)
 			memcpy(links, chain, nchain * sizeof(*chain));

@@ -106,13 +106,7 @@ int qcow2_refcount_set(struct qcow2 *q, u64 cluster, u64 rc)
 /* Header, L1 table and refcount table are never handed out as free. */
 static bool is_fixed_meta(const struct qcow2 *q, u64 cluster)
 {
-	u64 off = cluster << q->h.cluster_bits;
-	u64 l1_end = q->h.l1_off + (u64)q->h.l1_size * 8;
-	u64 rt_end = q->h.rt_off + (u64)q->h.rt_clusters * q->cluster_size;
-
-	return cluster == 0 ||
-	       (off + q->cluster_size > q->h.l1_off && off < l1_end) ||
-	       (off + q->cluster_size > q->h.rt_off && off < rt_end);
+	return qcow2_is_meta(q, cluster << q->h.cluster_bits);
 }
 
 /*
@@ -168,7 +162,7 @@ static int grow_table(struct qcow2 *q)
 	u64 old_off = q->h.rt_off, old_cl = q->h.rt_clusters, i;
 	struct qcow2_cache_entry *e;
 	u64 *rt;
-	u8 *buf, hdr[12];
+	u8 hdr[12];
 	int ret;
 
 	if (ncl + 1 > (1ULL << q->rb_bits) || ncl * cs > QCOW2_MAX_RT_BYTES)
@@ -181,25 +175,21 @@ static int grow_table(struct qcow2 *q)
 		return -ENOMEM;
 	memset(rt + n, 0, ncl * cs - n * 8);
 	q->rt = rt;
-	buf = calloc(1, ncl * cs);
-	if (!buf)
-		return -ENOMEM;
 	ret = qcow2_rb_new(q, r << q->h.cluster_bits, &e);
 	if (ret)
-		goto out_buf;
+		return ret;
 	for (i = 0; i <= ncl; i++)
 		qcow2_rc_write(e->data, q->h.refcount_order, i, 1);
 	q->rt[n] = r << q->h.cluster_bits;
-	for (i = 0; i <= n; i++)
-		qcow2_put64(buf + i * 8, q->rt[i]);
+	/* The whole new table; entries past n are the zeros set above. */
 	ret = qcow2_cache_write_dirty(q, &q->rbc);
 	if (!ret)
-		ret = qcow2_pwrite_full(q->fd, buf, ncl * cs,
+		ret = qcow2_write_table(q, q->rt, ncl * cs / 8,
 					(r + 1) << q->h.cluster_bits);
 	if (!ret && fdatasync(q->fd))
 		ret = -errno;
 	if (ret)
-		goto out_buf;
+		return ret;
 	q->h.rt_off = (r + 1) << q->h.cluster_bits;
 	q->h.rt_clusters = ncl;
 	qcow2_put64(hdr, q->h.rt_off);
@@ -208,14 +198,11 @@ static int grow_table(struct qcow2 *q)
 	if (!ret && fdatasync(q->fd))
 		ret = -errno;
 	if (ret)
-		goto out_buf;
+		return ret;
 	q->rt_entries = ncl * cs / 8;
 	q->rt_dirty = false;
 	note_end(q, (r + 1 + ncl) << q->h.cluster_bits);
-	ret = qcow2_free_later(q, old_off, old_cl * cs);
-out_buf:
-	free(buf);
-	return ret;
+	return qcow2_free_later(q, old_off, old_cl * cs);
 }
 
 int qcow2_alloc_cluster(struct qcow2 *q, u64 *off)

@@ -126,6 +126,12 @@ static inline void qcow2_put32(u8 *p, u32 v)
  */
 int qcow2_parse_header(struct qcow2_header *h, const u8 *buf, size_t len,
 		       u64 file_size, char *err, size_t errlen);
+/*
+ * Read the first cluster of @fd (a file of @file_size bytes) and parse it
+ * with qcow2_parse_header(): the one way the header is read.
+ */
+int qcow2_read_header(int fd, struct qcow2_header *h, u64 file_size,
+		      char *err, size_t errlen);
 /* Refuse what this implementation cannot open (@writable: read-write). */
 int qcow2_check_features(const struct qcow2_header *h, bool writable,
 			 char *err, size_t errlen);
@@ -166,8 +172,7 @@ struct qcow2 {
 	u64 free_hint;			/* cluster index to search from */
 	u64 *frees;			/* deferred decrements (clusters) */
 	size_t nr_frees, max_frees;
-	bool corrupt;
-	bool corrupt_logged;
+	bool corrupt;			/* logged when set */
 	struct qcow2_backing *backing;
 	u8 *bounce;			/* one cluster for copy-on-write */
 	u8 *wbuf;			/* one cluster: gathered guest data */
@@ -197,10 +202,16 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 		     const struct stat *chain, unsigned int nchain,
 		     char *err, size_t errlen);
 void qcow2_close_image(struct qcow2 *q);
+/* -ELOOP when @st is one of the @nchain files of @chain already open. */
+int qcow2_check_chain(const struct stat *st, const struct stat *chain,
+		      unsigned int nchain, const char *path, char *err,
+		      size_t errlen);
 
 /* Mark the image corrupt, log once; returns -EIO. */
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Cluster @off holds the header, the L1 table or the refcount table. */
+bool qcow2_is_meta(const struct qcow2 *q, u64 off);
 /* @off is a valid cluster offset for data or a table (not metadata). */
 int qcow2_check_cluster(struct qcow2 *q, u64 off, const char *what,
 			u64 idx, u64 idx2);
@@ -241,6 +252,12 @@ int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
 int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len);
 
 /* backing (disk_qcow2_backing.c) */
+/*
+ * @name as stored in @image, relative to @image's directory unless it is
+ * absolute, in @out: 0, or -ENAMETOOLONG (@out then holds a truncation).
+ */
+int qcow2_backing_path(const char *image, const char *name, char *out,
+		       size_t len);
 int qcow2_backing_open(struct qcow2 *q, const char *path,
 		       unsigned int depth, const struct stat *chain,
 		       unsigned int nchain, char *err, size_t errlen);
@@ -266,6 +283,8 @@ int qcow2_flush(struct qcow2 *q);
 /* Refcount blocks, table and header durable (with all data before). */
 int qcow2_flush_refcounts(struct qcow2 *q);
 int qcow2_write_header(struct qcow2 *q);
+/* Table @t of @n entries (host order) to the file at @off, big-endian. */
+int qcow2_write_table(struct qcow2 *q, const u64 *t, u64 n, u64 off);
 
 /* create (disk_qcow2_create.c) */
 struct qcow2_create_opts {

@@ -26,6 +26,14 @@ struct qreq {
 void qcow2_qreq_put(struct qreq *r, int ret);
 
 /*
+ * Queue reading or writing @iov at @host; with the ring full, do it at
+ * once rather than fail the guest. 0: @cb runs (maybe already); -errno:
+ * it never does.
+ */
+int qcow2_disk_rw(struct qcow2_disk *qd, u64 host, const struct iovec *iov,
+		  int cnt, bool write, aio_cb cb, void *opaque);
+
+/*
  * Write request bytes [pos, pos + *n) to newly allocated clusters for the
  * full guest clusters from @voff on (not private ones; at most @len
  * bytes, a multiple of the cluster size): the data goes through the ring

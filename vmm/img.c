@@ -44,7 +44,7 @@ static int parse_o(struct create_args *a, char *opts)
 	     kv = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(kv, "cluster_size=", 13)) {
 			if (parse_size(kv + 13, &a->cluster_size) ||
-			    a->cluster_size & (a->cluster_size - 1) ||
+			    !IS_POW2(a->cluster_size) ||
 			    a->cluster_size < 512 || a->cluster_size > 2 * MiB)
 				return usage_err("cluster_size must be a power of two from 512 to 2M");
 		} else if (!strcmp(kv, "compat=0.10")) {
@@ -107,18 +107,12 @@ static int parse_create(struct create_args *a, int argc, char **argv)
 static int backing_size(struct create_args *a, u64 *size)
 {
 	char path[PATH_MAX], err[ERR_LEN] = "";
-	const char *slash = strrchr(a->file, '/');
 	struct qcow2 *q;
 	struct stat st;
 	u8 magic[4] = { 0 };
-	int fd, n;
+	int fd;
 
-	if (a->backing[0] == '/' || !slash)
-		n = snprintf(path, sizeof(path), "%s", a->backing);
-	else
-		n = snprintf(path, sizeof(path), "%.*s/%s",
-			     (int)(slash - a->file), a->file, a->backing);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (qcow2_backing_path(a->file, a->backing, path, sizeof(path)))
 		return usage_err("backing file name too long");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || pread(fd, magic, 4, 0) < 0) {

@@ -28,37 +28,12 @@ struct info {
 	char full_backing[PATH_MAX];
 };
 
-static int read_qcow2(int fd, struct info *in, u64 fsize, char *err,
-		      size_t errlen)
-{
-	u8 first[512] = { 0 };
-	u64 len = sizeof(first);
-	u32 bits;
-	u8 *buf;
-	int ret;
-
-	if (qcow2_pread_full(fd, first, sizeof(first), 0))
-		return set_err(err, errlen, -EIO, "cannot read");
-	bits = qcow2_get32(first + 20);
-	if (bits >= QCOW2_MIN_CLUSTER_BITS && bits <= QCOW2_MAX_CLUSTER_BITS)
-		len = 1ULL << bits;
-	buf = calloc(1, len);
-	if (!buf)
-		return set_err(err, errlen, -ENOMEM, "out of memory");
-	ret = qcow2_pread_full(fd, buf, len, 0);
-	if (!ret)
-		ret = qcow2_parse_header(&in->h, buf, len, fsize, err, errlen);
-	free(buf);
-	return ret;
-}
-
 static int probe(const char *path, bool as_raw, struct info *in, char *err,
 		 size_t errlen)
 {
 	struct stat st;
 	u8 magic[4] = { 0 };
 	int fd, ret = 0;
-	const char *slash;
 
 	memset(in, 0, sizeof(*in));
 	in->path = path;
@@ -74,17 +49,13 @@ static int probe(const char *path, bool as_raw, struct info *in, char *err,
 	in->qcow2 = !as_raw && qcow2_get32(magic) == QCOW2_MAGIC;
 	if (!in->qcow2)
 		goto close_fd;
-	ret = read_qcow2(fd, in, st.st_size, err, errlen);
+	ret = qcow2_read_header(fd, &in->h, st.st_size, err, errlen);
 	if (ret)
 		goto close_fd;
 	in->vsize = in->h.size;
-	slash = strrchr(path, '/');
-	if (in->h.backing_name[0] == '/' || !slash)
-		snprintf(in->full_backing, sizeof(in->full_backing), "%s",
-			 in->h.backing_name);
-	else
-		snprintf(in->full_backing, sizeof(in->full_backing), "%.*s/%s",
-			 (int)(slash - path), path, in->h.backing_name);
+	/* A name too long for PATH_MAX is reported (and probed) truncated. */
+	qcow2_backing_path(path, in->h.backing_name, in->full_backing,
+			   sizeof(in->full_backing));
 close_fd:
 	if (fd >= 0)
 		close(fd);
