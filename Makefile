@@ -18,7 +18,7 @@ TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
 	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
 	      hyperfine e2fsprogs tmux python3 openvswitch-switch
 
-SRC	:= $(wildcard vmm/*.c devices/*.c virtio/*.c firmware/*.c)
+SRC	:= $(shell find vmm devices virtio firmware -name "*.c" | sort)
 LIB_SRC	:= $(filter-out vmm/main.c,$(SRC))
 OBJ	:= $(SRC:%.c=$(BUILD)/obj/%.o)
 LIB	:= $(BUILD)/libsqueeze.a

@@ -3,10 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/config.h"
-#include "vmm/img.h"
-#include "vmm/log.h"
-#include "vmm/vm.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
+#include "vmm/config/config.h"
+#include "vmm/img/img.h"
+#include "vmm/machine/vm.h"
 
 #define SQUEEZE_VERSION "0.1"
 
@@ -41,28 +42,34 @@ static void usage(FILE *f)
 "SIGTERM 143, SIGHUP 129), after an orderly shutdown.\n");
 }
 
+/* One line for a failure before the VM ran; its class picks the status. */
+static int report(const struct err *err, int ret)
+{
+	if (err_is_set(err))
+		pr_err("%s", err->msg);
+	else
+		pr_err("%s", strerror(-ret));
+	return err_exit_status(err);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
-	char err[ERR_LEN];
+	struct err err = { 0 };
 	struct vm *vm;
 	int ret;
 
-	ret = config_parse(&cfg, argc, argv, err, sizeof(err));
+	ret = config_parse(&cfg, argc, argv, &err);
 	if (ret == CONFIG_HELP) {
 		usage(stdout);
 		return 0;
 	}
-	if (ret) {
-		pr_err("%s", err);
-		return VM_EXIT_USAGE;
+	if (!ret) {
+		vm_block_signals();
+		ret = vm_create(&vm, &cfg, &err);
 	}
-	vm_block_signals();
-	ret = vm_create(&vm, &cfg, err, sizeof(err));
-	if (ret) {
-		pr_err("%s", err);
-		return ret;
-	}
+	if (ret)
+		return report(&err, ret);
 	ret = vm_run(vm);
 	vm_destroy(vm);
 	return ret;

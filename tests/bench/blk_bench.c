@@ -21,8 +21,8 @@
 #include <time.h>
 
 #include "tests/driver/lib/blk_drv.h"
-#include "virtio/blk.h"
-#include "vmm/config.h"
+#include "virtio/blk/blk.h"
+#include "vmm/config/config.h"
 
 #define BENCH_MEM	(256 * MiB)
 #define BENCH_MAX_DEPTH	128
@@ -83,17 +83,17 @@ static int submit(struct bench *b, unsigned int slot)
 	return ret < 0 ? ret : 0;
 }
 
-static int parse_args(struct bench *b, struct disk_config *c, int argc,
+static int parse_args(struct bench *b, struct blk_options *c, int argc,
 		      char **argv)
 {
-	char err[ERR_LEN];
+	struct err err;
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: blk_bench DISK_SPEC randread|seqread|seqwrite BLOCK_BYTES DEPTH SECONDS\n");
 		return -EINVAL;
 	}
-	if (config_parse_disk(c, argv[1], err, sizeof(err))) {
-		fprintf(stderr, "blk_bench: %s\n", err);
+	if (config_parse_disk(c, argv[1], &err)) {
+		fprintf(stderr, "blk_bench: %s\n", err.msg);
 		return -EINVAL;
 	}
 	b->type = strcmp(argv[2], "seqwrite") ? VIRTIO_BLK_T_IN :
@@ -109,35 +109,35 @@ static int parse_args(struct bench *b, struct disk_config *c, int argc,
 	return 0;
 }
 
-static int setup(struct bench *b, const struct disk_config *c)
+static int setup(struct bench *b, const struct blk_options *c)
 {
-	char err[ERR_LEN];
+	struct err err;
 	unsigned int i;
 
-	if (drv_env_init(&b->env, BENCH_MEM, err, sizeof(err)))
+	if (drv_env_init(&b->env, BENCH_MEM, &err))
 		goto fail;
-	b->blk = virtio_blk_create(&b->env.mem, c, err, sizeof(err));
+	b->blk = virtio_blk_create(&b->env.mem, c, &err);
 	if (!b->blk)
 		goto fail;
 	b->vp = virtio_pci_add(&b->env.pci, virtio_blk_vdev(b->blk),
-			       &b->env.irq_ctl, err, sizeof(err));
+			       &b->env.irq_ctl, &err);
 	if (!b->vp)
 		goto fail;
 	if (blk_drv_open(&b->drv, &b->env, 0, BLK_DRV_ALL_FEATURES, 256)) {
-		snprintf(err, sizeof(err), "driver set-up failed");
+		err_host(&err, -1, "driver set-up failed");
 		goto fail;
 	}
 	for (i = 0; i < b->depth; i++) {
 		b->buf[i] = drv_alloc(&b->env, b->block, 4096);
 		if (!b->buf[i]) {
-			snprintf(err, sizeof(err), "out of guest RAM");
+			err_host(&err, -1, "out of guest RAM");
 			goto fail;
 		}
 		memset(drv_ptr(&b->env, b->buf[i], b->block), 0x5a, b->block);
 	}
 	return 0;
 fail:
-	fprintf(stderr, "blk_bench: %s\n", err);
+	fprintf(stderr, "blk_bench: %s\n", err.msg);
 	return -1;
 }
 
@@ -179,7 +179,7 @@ static int run(struct bench *b, double seconds, u64 *ops)
 int main(int argc, char **argv)
 {
 	static struct bench b;
-	struct disk_config c;
+	struct blk_options c;
 	double t0, c0, t, cpu;
 	u64 ops = 0;
 	int ret = 1;

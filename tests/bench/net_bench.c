@@ -26,7 +26,7 @@
 
 #include "tests/driver/lib/net_drv.h"
 #include "tests/driver/lib/net_host.h"
-#include "virtio/virtio_pci.h"
+#include "virtio/pci/virtio_pci.h"
 
 #define F(b) (1ULL << (b))
 #define FEATURES (NET_DRV_FEATURES & ~F(VIRTIO_NET_F_GUEST_TSO6) & \
@@ -266,21 +266,21 @@ struct dev {
 	u8 br_mac[6];
 };
 
-static int dev_up(struct dev *x, char *err, size_t errlen)
+static int dev_up(struct dev *x, struct err *err)
 {
-	struct net_config c = { .bridge = "br0" };
+	struct virtio_net_options c = { .bridge = "br0" };
 
-	if (drv_env_init(&x->env, 128 * MiB, err, errlen))
+	if (drv_env_init(&x->env, 128 * MiB, err))
 		return -1;
-	x->vn = virtio_net_create(&x->env.mem, &c, 0, err, errlen);
+	x->vn = virtio_net_create(&x->env.mem, &c, 0, err);
 	if (!x->vn)
 		return -1;
 	x->vp = virtio_pci_add(&x->env.pci, virtio_net_vdev(x->vn),
-			       &x->env.irq_ctl, err, errlen);
+			       &x->env.irq_ctl, err);
 	if (!x->vp)
 		return -1;
 	if (net_drv_open(&x->d, &x->env, 0, FEATURES, 1024))
-		return snprintf(err, errlen, "driver setup failed"), -1;
+		return err_host(err, -1, "driver setup failed");
 	return nh_ifmac("br0", x->br_mac) ? -1 : 0;
 }
 
@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 	static struct dev x;
 	struct result v[4], s[4];
 	struct virtio_net_stats st;
-	char err[ERR_LEN] = "";
+	struct err err;
 	int va, vb, br;
 	u8 vamac[6], vbmac[6];
 	double secs;
@@ -301,14 +301,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	secs = atof(argv[4]);
-	if (enter_ns(argv[1]) || (va = nh_packet_open("va", true, err,
-						      sizeof(err))) < 0 ||
+	if (enter_ns(argv[1]) || (va = nh_packet_open("va", true, &err)) < 0 ||
 	    nh_ifmac("va", vamac) || enter_ns(argv[2]) ||
-	    (vb = nh_packet_open("vb", true, err, sizeof(err))) < 0 ||
+	    (vb = nh_packet_open("vb", true, &err)) < 0 ||
 	    nh_ifmac("vb", vbmac) || enter_ns(argv[3]) ||
-	    (br = nh_packet_open("br0", true, err, sizeof(err))) < 0 ||
-	    dev_up(&x, err, sizeof(err))) {
-		fprintf(stderr, "net_bench: setup: %s\n", err);
+	    (br = nh_packet_open("br0", true, &err)) < 0 ||
+	    dev_up(&x, &err)) {
+		fprintf(stderr, "net_bench: setup: %s\n", err.msg);
 		return 1;
 	}
 	memset(v, 0, sizeof(v));

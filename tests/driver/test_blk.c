@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-blk end to end, in process, the data path: the in-process driver
- * (tests/driver/lib) against squeeze's virtio-pci transport, virtio/blk.c,
+ * (tests/driver/lib) against squeeze's virtio-pci transport, virtio/blk/blk.c,
  * its I/O thread and the raw disk on io_uring, over real files in
  * /var/tmp. What the guest sees is checked against what is in the file
  * (pread), never against what the device says it did; a random mixed
@@ -35,13 +35,13 @@ Test(blk, config_and_features)
 
 Test(blk, random_host_data_reads_back)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	const u32 chunk = 256 * KiB;
 	u64 gpa = galloc(chunk, 4096), off;
 	u8 *check = malloc(chunk);
 	struct blk_drv *b;
 
-	c.path = make_file(0, true);
+	c.disk.path = make_file(0, true);
 	b = add_disk(c, BLK_DRV_ALL_FEATURES);
 	for (off = 0; off < DISK_SIZE; off += chunk) {
 		/* Split over four segments to exercise the scatter list. */
@@ -137,7 +137,7 @@ static void mix_submit(struct blk_drv *b, struct blk_fx_slot *s,
 
 static void mixed_workload(unsigned int total)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	static struct blk_fx_slot s[MIX_DEPTH];
 	struct blk_fx_workload w = { s, MIX_DEPTH, 6, mix_submit };
 	struct blk_drv *b;
@@ -204,13 +204,13 @@ Test(blk, two_disks_at_once)
 
 Test(blk, cache_none_works)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	u64 gpa = galloc(128 * KiB + 4096, 4096);
 	u8 check[64 * KiB];
 	struct blk_drv *b;
 	unsigned int k;
 
-	c.cache = DISK_CACHE_NONE;
+	c.disk.cache = DISK_CACHE_NONE;
 	b = add_disk(c, BLK_DRV_ALL_FEATURES);
 	/* Page-aligned buffers, then ones at an odd address (bounced). */
 	for (k = 0; k < 2; k++) {

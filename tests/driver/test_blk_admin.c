@@ -15,12 +15,12 @@ TestSuite(blk_admin, .init = blk_fx_setup, .fini = blk_fx_teardown,
 
 Test(blk_admin, readonly_refuses_writes)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	u64 gpa = galloc(8192, 4096), h;
 	struct blk_drv *b;
 
-	c.path = make_file(0, true);
-	c.readonly = true;
+	c.disk.path = make_file(0, true);
+	c.disk.readonly = true;
 	h = file_hash(0);
 	b = add_disk(c, BLK_DRV_ALL_FEATURES);
 	cr_assert(b->dev.features & (1ULL << VIRTIO_BLK_F_RO));
@@ -40,13 +40,13 @@ Test(blk_admin, readonly_refuses_writes)
 
 Test(blk_admin, discard_frees_blocks)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	u64 gpa = galloc(64 * KiB, 4096);
 	struct blk_drv *b;
 	blkcnt_t before;
 	u8 *p = gptr(gpa, 64 * KiB);
 
-	c.path = make_file(0, true);
+	c.disk.path = make_file(0, true);
 	b = add_disk(c, BLK_DRV_ALL_FEATURES);
 	before = file_blocks(0);
 	cr_assert_geq(before, DISK_SIZE / 512);
@@ -97,7 +97,7 @@ Test(blk_admin, write_zeroes_reads_back_zeros)
 
 Test(blk_admin, get_id_returns_the_serial)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	char id[BLK_ID_LEN];
 	struct blk_drv *b;
 	size_t n;
@@ -113,7 +113,7 @@ Test(blk_admin, get_id_returns_the_serial)
 
 Test(blk_admin, get_id_full_twenty_bytes)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	char id[BLK_ID_LEN];
 	struct blk_drv *b;
 

@@ -2,7 +2,7 @@
 /*
  * virtio-blk with cache=none (O_DIRECT) under a full queue: with direct
  * I/O the I/O thread hands every request to io_uring on its own as soon
- * as it is parsed (virtio/blk_io.c), so here many requests of one batch
+ * as it is parsed (virtio/blk/blk_io.c), so here many requests of one batch
  * are in the kernel at once, completing in any order. A random mix of
  * reads and writes at depth 32, some through guest buffers that are not
  * aligned (bounced), is checked against a model of the disk, and the file
@@ -48,14 +48,14 @@ static void dio_submit(struct blk_drv *b, struct blk_fx_slot *s,
 
 Test(blk_direct, full_queue_matches_a_model)
 {
-	struct disk_config c = plain();
+	struct blk_options c = plain();
 	static struct blk_fx_slot s[DIO_DEPTH];
 	struct blk_fx_workload w = { s, DIO_DEPTH, 0, dio_submit };
 	struct blk_drv *b;
 	u8 *shadow;
 	unsigned int i;
 
-	c.cache = DISK_CACHE_NONE;
+	c.disk.cache = DISK_CACHE_NONE;
 	shadow = blk_fx_modelled_disk(c, &b);
 	/* DIO_MAX_LEN + 4096 each: room for a buffer at an odd address. */
 	for (i = 0; i < DIO_DEPTH; i++)

@@ -20,7 +20,7 @@
 
 #include "tests/driver/lib/net_drv.h"
 #include "tests/driver/lib/net_host.h"
-#include "virtio/virtio_pci.h"
+#include "virtio/pci/virtio_pci.h"
 
 #define F(b) (1ULL << (b))
 #define MRG_TSO (F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |       \
@@ -45,31 +45,30 @@ struct tnet {
 
 static void tnet_up(struct tnet *t, unsigned int nr, u64 want)
 {
-	char err[ERR_LEN];
+	struct err err;
 	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
 	if (nh_netns("ip link add br0 address 02:00:00:00:00:01 type bridge && "
 		     "ip link set br0 up",
-		     err, sizeof(err)))
+		     &err))
 		cr_skip_test("%s (needs root / CAP_NET_ADMIN)", err);
 	cr_assert_eq(nh_ifmac("br0", t->br_mac), 0);
-	cr_assert_eq(drv_env_init(&t->env, 256 * MiB, err, sizeof(err)), 0,
-		     "%s", err);
+	cr_assert_eq(drv_env_init(&t->env, 256 * MiB, &err), 0,
+		     "%s", err.msg);
 	t->nr = nr;
 	for (i = 0; i < nr; i++) {
-		struct net_config c = { .bridge = "br0" };
+		struct virtio_net_options c = { .bridge = "br0" };
 
 		snprintf(c.tap, IFNAMSIZ, "sqzt%u", i);
-		t->vn[i] = virtio_net_create(&t->env.mem, &c, i, err,
-					     sizeof(err));
-		cr_assert_not_null(t->vn[i], "%s", err);
+		t->vn[i] = virtio_net_create(&t->env.mem, &c, i, &err);
+		cr_assert_not_null(t->vn[i], "%s", err.msg);
 		snprintf(t->tap[i], IFNAMSIZ, "%s",
 			 virtio_net_ifname(t->vn[i]));
 		t->vp[i] = virtio_pci_add(&t->env.pci,
 					  virtio_net_vdev(t->vn[i]),
-					  &t->env.irq_ctl, err, sizeof(err));
-		cr_assert_not_null(t->vp[i], "%s", err);
+					  &t->env.irq_ctl, &err);
+		cr_assert_not_null(t->vp[i], "%s", err.msg);
 		cr_assert_eq(net_drv_open(&t->d[i], &t->env, i, want, 256), 0);
 	}
 }
@@ -113,7 +112,7 @@ Test(net, config_and_frames_to_bridge_byte_for_byte)
 	tnet_up(&t, 1, MRG_TSO);
 	cr_assert_eq(t.d[0].status & VIRTIO_NET_S_LINK_UP, 1);
 	cr_assert_eq(t.d[0].mac[0], 0x02, "locally administered default MAC");
-	pk = nh_packet_open("br0", false, NULL, 0);
+	pk = nh_packet_open("br0", false, NULL);
 	cr_assert_geq(pk, 0);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		nh_eth(f, t.br_mac, t.d[0].mac, NET_TEST_ETHERTYPE);
@@ -146,14 +145,14 @@ Test(net, tso_send_arrives_segmented)
 	struct tnet t;
 	size_t len, plen, total = 0;
 	unsigned int frames = 0;
-	char err[ERR_LEN];
+	struct err err;
 	u32 seq;
 	int peer, off;
 	ssize_t n;
 
 	tnet_up(&t, 1, MRG_TSO);
-	peer = nh_plain_tap("peer0", "br0", err, sizeof(err));
-	cr_assert_geq(peer, 0, "%s", err);
+	peer = nh_plain_tap("peer0", "br0", &err);
+	cr_assert_geq(peer, 0, "%s", err.msg);
 	fill(payload, sizeof(payload), 77);
 	len = nh_tcp4(f, dst, t.d[0].mac, 1000, payload, sizeof(payload), MSS,
 		      &h);
@@ -188,7 +187,7 @@ Test(net, host_frames_and_merged_gso_reach_driver)
 	int pk, n;
 
 	tnet_up(&t, 1, MRG_TSO);
-	pk = nh_packet_open("br0", true, NULL, 0);
+	pk = nh_packet_open("br0", true, NULL);
 	cr_assert_geq(pk, 0);
 	/* A small frame, byte for byte. */
 	memset(f, 0, 10);
@@ -314,7 +313,7 @@ Test(net, stream_64mib_each_way, .timeout = 120)
 	int n;
 
 	tnet_up(&t, 1, MRG_TSO);
-	s.pk = nh_packet_open("br0", true, NULL, 0);
+	s.pk = nh_packet_open("br0", true, NULL);
 	cr_assert_geq(s.pk, 0);
 	/* Driver -> host, in 64 KiB TSO frames. */
 	cr_assert_eq(pthread_create(&th, NULL, host_rx, &s), 0);
@@ -417,7 +416,7 @@ Test(net, gso_without_mrg_fills_one_big_buffer)
 
 	tnet_up(&t, 1, MRG_TSO & ~F(VIRTIO_NET_F_MRG_RXBUF));
 	cr_assert_eq(t.d[0].rx_buf_len, NET_HDR_SIZE + NET_MAX_FRAME);
-	pk = nh_packet_open("br0", true, NULL, 0);
+	pk = nh_packet_open("br0", true, NULL);
 	cr_assert_geq(pk, 0);
 	fill(payload, sizeof(payload), 21);
 	len = host_send_gso(&t, pk, payload);
@@ -445,7 +444,7 @@ Test(net, gso_to_guest_without_tso_arrives_segmented)
 
 	/* No GUEST_CSUM/TSO: the tap must not be offered offloads. */
 	tnet_up(&t, 1, F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_MRG_RXBUF));
-	pk = nh_packet_open("br0", true, NULL, 0);
+	pk = nh_packet_open("br0", true, NULL);
 	cr_assert_geq(pk, 0);
 	fill(payload, sizeof(payload), 33);
 	host_send_gso(&t, pk, payload);

@@ -158,15 +158,14 @@ static struct t *T;
 
 static void setup(void)
 {
-	char err[ERR_LEN];
+	struct err err;
 
 	T = calloc(1, sizeof(*T));
-	cr_assert_eq(drv_env_init(&T->env, 64 * MiB, err, sizeof(err)), 0,
-		     "%s", err);
+	cr_assert_eq(drv_env_init(&T->env, 64 * MiB, &err), 0,
+		     "%s", err.msg);
 	virtio_dev_init(&T->echo.vd, &echo_ops, &T->env.mem);
-	T->vp = virtio_pci_add(&T->env.pci, &T->echo.vd, &T->env.irq_ctl, err,
-			       sizeof(err));
-	cr_assert_not_null(T->vp, "%s", err);
+	T->vp = virtio_pci_add(&T->env.pci, &T->echo.vd, &T->env.irq_ctl, &err);
+	cr_assert_not_null(T->vp, "%s", err.msg);
 	cr_assert_eq(drv_probe(&T->env, ECHO_ID, 0, &T->d), 0);
 	T->out_gpa = drv_alloc(&T->env, QSIZE * 4096, 4096);
 	T->in_gpa = drv_alloc(&T->env, QSIZE * 4096, 4096);

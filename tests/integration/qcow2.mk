@@ -3,13 +3,13 @@
 
 QCOW2_HARNESS := $(BUILD)/tests/qcow2/qcow2_harness
 QCOW2_FUZZ    := $(BUILD)/tests/qcow2/fuzz_qcow2
-QCOW2_ENGINE  := $(filter-out devices/disk_qcow2_alloc.c devices/disk_qcow2_iov.c,$(wildcard devices/disk_qcow2_*.c)) vmm/log.c
+QCOW2_ENGINE  := $(filter-out devices/block/qcow2/alloc.c devices/block/qcow2/iov.c devices/block/qcow2/disk.c,$(wildcard devices/block/qcow2/*.c)) vmm/base/log.c vmm/base/err.c
 
 $(QCOW2_HARNESS): $(BUILD)/obj/tests/integration/qcow2_harness.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS)
 
-$(QCOW2_FUZZ): tests/unit/fuzz/fuzz_qcow2.c $(QCOW2_ENGINE) devices/qcow2.h
+$(QCOW2_FUZZ): tests/unit/fuzz/fuzz_qcow2.c $(QCOW2_ENGINE) devices/block/qcow2/qcow2.h
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -O1 -g -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 		-o $@ tests/unit/fuzz/fuzz_qcow2.c $(QCOW2_ENGINE) -lz

@@ -28,8 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devices/disk.h"
-#include "vmm/types.h"
+#include "devices/block/disk.h"
+#include "vmm/base/types.h"
 
 #define BLK 4096
 
@@ -44,17 +44,17 @@ static u64 rnd(u64 *s)
 static int open_img_opts(struct disk *d, const char *path, bool ro,
 			 bool no_backing)
 {
-	struct disk_config c = { .path = path, .format = DISK_FMT_QCOW2,
+	struct disk_options c = { .path = path, .format = DISK_FMT_QCOW2,
 				 .readonly = ro, .backing_off = no_backing };
-	char err[256] = "";
+	struct err err;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	d->event_fd = -1;
-	ret = disk_qcow2_ops.open(d, &c, err, sizeof(err));
+	ret = disk_qcow2_ops.open(d, &c, &err);
 	if (ret) {
-		fprintf(stderr, "open: %s\n", err);
+		fprintf(stderr, "open: %s\n", err.msg);
 		return ret;
 	}
 	d->ops = &disk_qcow2_ops;

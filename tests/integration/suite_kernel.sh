@@ -47,7 +47,7 @@ stop() {
 	pid=
 }
 
-# The map of firmware/e820.c for RAM below the PCI hole, as Linux prints it.
+# The map of firmware/boot/e820.c for RAM below the PCI hole, as Linux prints it.
 expected_e820() {
 	local mem=$1
 	local low=$((mem < 0xc0000000 ? mem : 0xc0000000))

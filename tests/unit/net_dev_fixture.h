@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "devices/net_backend.h"
-#include "virtio/net.h"
-#include "virtio/net_hdr.h"
+#include "devices/net/net_backend.h"
+#include "virtio/net/net.h"
+#include "virtio/net/net_hdr.h"
 
 #define F(b) (1ULL << (b))
 #define RAM_GPA 0x100000ULL
@@ -132,7 +132,7 @@ static inline void setup(struct env *e, u64 features)
 	static const u8 mac[6] = { 2, 1, 2, 3, 4, 5 };
 	struct net_backend nb = { .ops = &fake_ops };
 	int sv[2];
-	char err[ERR_LEN];
+	struct err err;
 
 	memset(e, 0, sizeof(*e));
 	e->ram = aligned_alloc(4096, RAM_SIZE);
@@ -145,9 +145,8 @@ static inline void setup(struct env *e, u64 features)
 	e->fake.dev = sv[0];
 	nb.fd = sv[0];
 	nb.priv = &e->fake;
-	e->net = virtio_net_create_backend(&e->mem, &nb, mac, err,
-					   sizeof(err));
-	cr_assert_not_null(e->net, "%s", err);
+	e->net = virtio_net_create_backend(&e->mem, &nb, mac, &err);
+	cr_assert_not_null(e->net, "%s", err.msg);
 	e->vd = virtio_net_vdev(e->net);
 	virtio_ack_features(e->vd, features | F(VIRTIO_F_VERSION_1));
 	ring_init(e, 0);

@@ -15,8 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "firmware/boot.h"
-#include "vmm/types.h"
+#include "firmware/boot/boot.h"
+#include "vmm/base/err.h"
+#include "vmm/base/types.h"
 
 static inline void put8(u8 *b, size_t off, u8 v)
 {
@@ -245,8 +246,7 @@ static inline void synth_write(const char *path, const void *p, size_t len)
  */
 static inline int synth_open(struct kernel_image *ki, const void *kernel,
 			     size_t klen, const void *initrd, size_t ilen,
-			     u64 mem_size, struct synth_files *f, char *err,
-			     size_t errlen)
+			     u64 mem_size, struct synth_files *f, struct err *err)
 {
 	int ret;
 
@@ -258,7 +258,7 @@ static inline int synth_open(struct kernel_image *ki, const void *kernel,
 	if (initrd)
 		synth_write(f->initrd, initrd, ilen);
 	ret = kernel_image_open(ki, f->kernel, initrd ? f->initrd : NULL,
-				mem_size, err, errlen);
+				mem_size, err);
 	unlink(f->kernel);
 	unlink(f->initrd);
 	rmdir(f->dir);
@@ -271,14 +271,16 @@ static inline int synth_open(struct kernel_image *ki, const void *kernel,
  */
 static inline void synth_assert_refused(int ret, const struct kernel_image *ki,
 					const struct synth_files *f,
-					const char *err, const char *what)
+					const struct err *err,
+					const char *what)
 {
 	cr_assert_lt(ret, 0, "accepted, wanted \"%s\"", what);
-	cr_assert_not_null(strstr(err, what), "error \"%s\" lacks \"%s\"",
-			   err, what);
-	cr_assert_not_null(strstr(err, f->dir), "error \"%s\" names no file",
-			   err);
-	cr_assert_null(strchr(err, '\n'));
+	cr_assert_eq(err->class, ERR_INPUT, "not a bad-input error");
+	cr_assert_not_null(strstr(err->msg, what),
+			   "error \"%s\" lacks \"%s\"", err->msg, what);
+	cr_assert_not_null(strstr(err->msg, f->dir),
+			   "error \"%s\" names no file", err->msg);
+	cr_assert_null(strchr(err->msg, '\n'));
 	cr_assert_null(ki->data, "image kept after a failed open");
 }
 
@@ -287,14 +289,14 @@ static inline void synth_assert_refused(int ret, const struct kernel_image *ki,
  * and @mem_size of RAM; skip the test if it is not there.
  */
 static inline void synth_open_real(struct kernel_image *ki, const char *path,
-				   u64 mem_size, char *err, size_t errlen)
+				   u64 mem_size, struct err *err)
 {
 	struct stat st;
 
 	if (stat(path, &st))
 		cr_skip_test("%s absent: run make guests to fetch it", path);
-	cr_assert_eq(kernel_image_open(ki, path, NULL, mem_size, err, errlen),
-		     0, "%s", err);
+	cr_assert_eq(kernel_image_open(ki, path, NULL, mem_size, err),
+		     0, "%s", err->msg);
 }
 
 #endif

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "firmware/acpi.h"
-#include "firmware/layout.h"
+#include "firmware/acpi/acpi.h"
+#include "vmm/core/layout.h"
 #include "tests/unit/synth_kernel.h"
 
 /*
@@ -16,7 +16,7 @@
 
 static struct guest_mem mem;
 static u8 *ram;
-static char err[ERR_LEN];
+static struct err err;
 
 struct tables {
 	const u8 *xsdt, *fadt, *madt, *mcfg, *dsdt, *facs;
@@ -77,7 +77,7 @@ static void walk(u64 rsdp, struct tables *t)
 	u32 i, n;
 
 	memset(t, 0, sizeof(*t));
-	cr_assert_neq(rsdp, 0, "%s", err);
+	cr_assert_neq(rsdp, 0, "%s", err.msg);
 	cr_assert_eq(rsdp % 16, 0);
 	cr_assert(rsdp >= 0xe0000 && rsdp + 36 <= 0x100000);
 	cr_assert_eq(memcmp(r, "RSD PTR ", 8), 0);
@@ -118,7 +118,7 @@ static u64 build(u32 cpus, bool pci)
 {
 	struct acpi_config c = { .nr_cpus = cpus, .pci = pci };
 
-	return acpi_build(&mem, &c, err, sizeof(err));
+	return acpi_build(&mem, &c, &err);
 }
 
 Test(acpi, all_tables_valid_with_pci)
@@ -265,9 +265,9 @@ Test(acpi, madt_254_cpus)
 Test(acpi, cpu_count_out_of_range)
 {
 	cr_assert_eq(build(0, true), 0);
-	cr_assert_not_null(strstr(err, "vCPUs"), "%s", err);
+	cr_assert_not_null(strstr(err.msg, "vCPUs"), "%s", err.msg);
 	cr_assert_eq(build(ACPI_MAX_CPUS + 1, true), 0);
-	cr_assert_not_null(strstr(err, "vCPUs"), "%s", err);
+	cr_assert_not_null(strstr(err.msg, "vCPUs"), "%s", err.msg);
 }
 
 Test(acpi, dsdt_s5_and_pci0)
@@ -311,6 +311,6 @@ Test(acpi, no_ram_under_the_tables)
 	struct acpi_config c = { .nr_cpus = 1, .pci = true };
 
 	cr_assert_eq(guest_mem_add(&high, 0x100000, RAM_SIZE, ram), 0);
-	cr_assert_eq(acpi_build(&high, &c, err, sizeof(err)), 0);
-	cr_assert_not_null(strstr(err, "does not cover"), "%s", err);
+	cr_assert_eq(acpi_build(&high, &c, &err), 0);
+	cr_assert_not_null(strstr(err.msg, "does not cover"), "%s", err.msg);
 }

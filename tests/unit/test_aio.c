@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * devices/aio.c through io_uring and through the preadv/pwritev fallback,
+ * devices/block/aio.c through io_uring and through the preadv/pwritev fallback,
  * against a temporary file that the test reads back with pread().
  */
 #include <criterion/criterion.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "devices/aio.h"
+#include "devices/block/aio.h"
 
 #define TEST_DEPTH 8
 

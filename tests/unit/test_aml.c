@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of the AML byte-code writer (firmware/aml.c): the encodings
+ * Unit tests of the AML byte-code writer (firmware/acpi/aml.c): the encodings
  * byte by byte, and a full buffer as an error, never a write past it.
  */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "firmware/aml.h"
+#include "firmware/acpi/aml.h"
 #include "tests/unit/synth_kernel.h"
 
 static u8 buf[8192];

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-blk request parsing (virtio/blk_req.c) on hand-made chains:
+ * virtio-blk request parsing (virtio/blk/blk_req.c) on hand-made chains:
  * every malformed shape gets the status the spec asks for, or -EIO
  * (NEEDS_RESET) when there is no status byte to write.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virtio/blk_req.h"
+#include "virtio/blk/blk_req.h"
 
 #define POOL_SIZE (4 * MiB)
 

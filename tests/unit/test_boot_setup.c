@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "firmware/acpi.h"
-#include "firmware/boot.h"
-#include "firmware/e820.h"
-#include "firmware/layout.h"
+#include "firmware/acpi/acpi.h"
+#include "firmware/boot/boot.h"
+#include "firmware/boot/e820.h"
+#include "vmm/core/layout.h"
 #include "tests/unit/synth_kernel.h"
 
 #define MEM (256ULL << 20)
@@ -22,7 +22,7 @@
 static struct guest_mem mem;
 static struct kernel_image ki;
 static struct boot_entry entry;
-static char err[ERR_LEN];
+static struct err err;
 static u8 initrd[12345];
 
 static void setup(void)
@@ -56,9 +56,9 @@ static int setup_with(const char *cmdline)
 	struct acpi_config ac = { .nr_cpus = 2, .pci = true };
 	struct boot_config bc = { &ki, cmdline, 2, 0 };
 
-	bc.rsdp_addr = acpi_build(&mem, &ac, err, sizeof(err));
-	cr_assert_neq(bc.rsdp_addr, 0, "%s", err);
-	return boot_setup(&mem, &bc, &entry, err, sizeof(err));
+	bc.rsdp_addr = acpi_build(&mem, &ac, &err);
+	cr_assert_neq(bc.rsdp_addr, 0, "%s", err.msg);
+	return boot_setup(&mem, &bc, &entry, &err);
 }
 
 static void open_bz(const struct synth_bz *p)
@@ -68,7 +68,7 @@ static void open_bz(const struct synth_bz *p)
 	u8 *b = synth_bzimage(p, &len);
 
 	cr_assert_eq(synth_open(&ki, b, len, initrd, sizeof(initrd), MEM, &f,
-				err, sizeof(err)), 0, "%s", err);
+				&err), 0, "%s", err.msg);
 	free(b);
 }
 
@@ -113,7 +113,7 @@ Test(boot, bzimage_zero_page)
 	u32 rd, rd_size;
 
 	open_bz(&p);
-	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err);
+	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	zp = gp(LAYOUT_ZERO_PAGE, 4096);
 
 	/* The kernel's header is copied through, loader fields set. */
@@ -151,7 +151,7 @@ Test(boot, bzimage_payload_and_entry)
 	size_t i;
 
 	open_bz(&p);
-	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err);
+	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	k = gp(0x1000000, p.payload_size);
 	for (i = 0; i < p.payload_size; i++)
 		cr_assert_eq(k[i], synth_payload_byte(i), "byte %zu", i);
@@ -175,7 +175,7 @@ Test(boot, identity_map_4g)
 	unsigned int i;
 
 	open_bz(&p);
-	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err);
+	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	for (i = 0; i < ARRAY_SIZE(va); i++)
 		cr_assert_eq(walk(entry.cr3, va[i]), va[i] & ~0x1fffffULL,
 			     "0x%llx", (unsigned long long)va[i]);
@@ -194,7 +194,7 @@ Test(boot, gdt_descriptors)
 	u64 c64, d, c32;
 
 	open_bz(&p);
-	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err);
+	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	c64 = gdt(0x10);
 	d = gdt(0x18);
 	c32 = gdt(0x20);
@@ -223,8 +223,8 @@ Test(boot, cmdline_longer_than_cmdline_size)
 	p.cmdline_size = 16;
 	open_bz(&p);
 	cr_assert_eq(setup_with(CMDLINE), -E2BIG);
-	cr_assert_not_null(strstr(err, "command line"), "%s", err);
-	cr_assert_eq(setup_with("console=ttyS0"), 0, "%s", err);
+	cr_assert_not_null(strstr(err.msg, "command line"), "%s", err.msg);
+	cr_assert_eq(setup_with("console=ttyS0"), 0, "%s", err.msg);
 }
 
 Test(boot, elf_vmlinux_zero_page_and_bss)
@@ -235,12 +235,11 @@ Test(boot, elf_vmlinux_zero_page_and_bss)
 			  &len);
 	u8 *zp, *bss;
 
-	cr_assert_eq(synth_open(&ki, b, len, NULL, 0, MEM, &f, err,
-				sizeof(err)), 0, "%s", err);
+	cr_assert_eq(synth_open(&ki, b, len, NULL, 0, MEM, &f, &err), 0, "%s", err.msg);
 	free(b);
 	bss = gp(0x1200000, 0x5000);
 	memset(bss, 0xcc, 0x5000);	/* stale data the loader must clear */
-	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err);
+	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	for (i = 0; i < 0x100; i++)
 		cr_assert_eq(bss[i], synth_payload_byte(i));
 	for (i = 0x100; i < 0x5000; i++)
@@ -273,9 +272,9 @@ Test(boot, pvh_start_info)
 	u32 i, n;
 
 	cr_assert_eq(synth_open(&ki, b, len, initrd, sizeof(initrd), MEM, &f,
-				err, sizeof(err)), 0, "%s", err);
+				&err), 0, "%s", err.msg);
 	free(b);
-	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err);
+	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	cr_assert_eq(entry.mode, BOOT_MODE_PVH);
 	cr_assert_eq(entry.rip, 0x100020);
 	cr_assert_eq(entry.rbx, LAYOUT_PVH_START_INFO);
@@ -321,8 +320,8 @@ Test(boot, ram_smaller_than_checked)
 	open_bz(&p);
 	/* Validated for 256 MiB, but only 8 MiB are mapped. */
 	cr_assert_eq(guest_mem_alloc(&small, 8ULL << 20), 0);
-	cr_assert_eq(boot_setup(&small, &bc, &entry, err, sizeof(err)),
+	cr_assert_eq(boot_setup(&small, &bc, &entry, &err),
 		     -EFAULT);
-	cr_assert_not_null(strstr(err, "not in guest RAM"), "%s", err);
+	cr_assert_not_null(strstr(err.msg, "not in guest RAM"), "%s", err.msg);
 	guest_mem_free(&small);
 }

@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "vmm/bus.h"
+#include "vmm/core/bus.h"
 
 struct reg {
 	u64 last_off;

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm/config.h"
+#include "vmm/config/config.h"
 
 /* argv as config_parse() sees it: writable copies (--disk splits in place). */
 struct args {
@@ -25,14 +25,14 @@ static struct args *mkargs(const char *const *words)
 }
 
 static struct vm_config cfg;
-static char err[ERR_LEN];
+static struct err err;
 
 static int parse(const char *const *words)
 {
 	struct args *a = mkargs(words);
 
-	err[0] = '\0';
-	return config_parse(&cfg, a->argc, a->argv, err, sizeof(err));
+	err = (struct err){ 0 };
+	return config_parse(&cfg, a->argc, a->argv, &err);
 }
 
 #define PARSE(...) parse((const char *const[]){ __VA_ARGS__, NULL })
@@ -40,7 +40,7 @@ static int parse(const char *const *words)
 static void expect_error(int ret, const char *needle)
 {
 	cr_assert_eq(ret, -EINVAL, "expected an error containing '%s'", needle);
-	cr_assert(strstr(err, needle), "error '%s' lacks '%s'", err, needle);
+	cr_assert(strstr(err.msg, needle), "error '%s' lacks '%s'", err.msg, needle);
 }
 
 Test(config, defaults)
@@ -61,7 +61,7 @@ Test(config, all_options_both_spellings)
 	cr_assert_eq(PARSE("--kernel=/k", "--initrd", "/i", "--cmdline=a b",
 			   "--memory", "1G", "--cpus=4",
 			   "--console", "file=/tmp/x", "--verbose"),
-		     0, "%s", err);
+		     0, "%s", err.msg);
 	cr_assert_str_eq(cfg.kernel, "/k");
 	cr_assert_str_eq(cfg.initrd, "/i");
 	cr_assert_str_eq(cfg.cmdline, "a b");
@@ -139,22 +139,22 @@ Test(config, disk_spec)
 			   "/b.qcow2,format=qcow2,readonly=on,"
 			   "serial=ABCDEFGHIJKLMNOPQRST,cache=none,"
 			   "backing=off"),
-		     0, "%s", err);
+		     0, "%s", err.msg);
 	cr_assert_eq(cfg.nr_disks, 2);
-	cr_assert_str_eq(cfg.disk[0].path, "/a.img");
-	cr_assert_eq(cfg.disk[0].format, DISK_FMT_UNSPECIFIED);
-	cr_assert_not(cfg.disk[0].readonly);
-	cr_assert_eq(cfg.disk[0].cache, DISK_CACHE_WRITEBACK);
-	cr_assert_not(cfg.disk[0].backing_off);
-	cr_assert_str_eq(cfg.disk[1].path, "/b.qcow2");
-	cr_assert_eq(cfg.disk[1].format, DISK_FMT_QCOW2);
-	cr_assert(cfg.disk[1].readonly);
+	cr_assert_str_eq(cfg.disk[0].disk.path, "/a.img");
+	cr_assert_eq(cfg.disk[0].disk.format, DISK_FMT_UNSPECIFIED);
+	cr_assert_not(cfg.disk[0].disk.readonly);
+	cr_assert_eq(cfg.disk[0].disk.cache, DISK_CACHE_WRITEBACK);
+	cr_assert_not(cfg.disk[0].disk.backing_off);
+	cr_assert_str_eq(cfg.disk[1].disk.path, "/b.qcow2");
+	cr_assert_eq(cfg.disk[1].disk.format, DISK_FMT_QCOW2);
+	cr_assert(cfg.disk[1].disk.readonly);
 	cr_assert_str_eq(cfg.disk[1].serial, "ABCDEFGHIJKLMNOPQRST");
-	cr_assert_eq(cfg.disk[1].cache, DISK_CACHE_NONE);
-	cr_assert(cfg.disk[1].backing_off);
+	cr_assert_eq(cfg.disk[1].disk.cache, DISK_CACHE_NONE);
+	cr_assert(cfg.disk[1].disk.backing_off);
 	cr_assert_eq(PARSE("--kernel", "k", "--disk",
 			   "x,format=raw,readonly=off,backing=on"), 0);
-	cr_assert_eq(cfg.disk[0].format, DISK_FMT_RAW);
+	cr_assert_eq(cfg.disk[0].disk.format, DISK_FMT_RAW);
 }
 
 Test(config, disk_errors)
@@ -186,7 +186,7 @@ Test(config, too_many_disks_and_nets)
 		w[n++] = "x";
 	}
 	w[n] = NULL;
-	cr_assert_eq(parse(w), 0, "%s", err);
+	cr_assert_eq(parse(w), 0, "%s", err.msg);
 	cr_assert_eq(cfg.nr_disks, CONFIG_MAX_DISKS);
 	w[n++] = "--disk";
 	w[n++] = "x";
@@ -207,7 +207,7 @@ Test(config, net_spec)
 	cr_assert_eq(PARSE("--kernel", "k", "--net", "bridge=br0",
 			   "--net", "tap=tap7,mac=52:54:00:Ab:cD:ef",
 			   "--net", "bridge=br1,mac=02:00:00:00:00:01,tap=t1"),
-		     0, "%s", err);
+		     0, "%s", err.msg);
 	cr_assert_eq(cfg.nr_nets, 3);
 	cr_assert_str_eq(cfg.net[0].bridge, "br0");
 	cr_assert_str_eq(cfg.net[0].tap, "");
@@ -255,13 +255,13 @@ Test(config, net_errors)
 
 Test(config, disk_and_net_counts)
 {
-	struct disk_config d;
-	struct net_config n;
+	struct blk_options d;
+	struct virtio_net_options n;
 	char spec[] = "p,serial=x";
 
-	cr_assert_eq(config_parse_disk(&d, spec, err, sizeof(err)), 0);
-	cr_assert_str_eq(d.path, "p");
+	cr_assert_eq(config_parse_disk(&d, spec, &err), 0);
+	cr_assert_str_eq(d.disk.path, "p");
 	cr_assert_str_eq(d.serial, "x");
-	cr_assert_eq(config_parse_net(&n, "tap=x,tap=y", err, sizeof(err)), 0);
+	cr_assert_eq(config_parse_net(&n, "tap=x,tap=y", &err), 0);
 	cr_assert_str_eq(n.tap, "y");
 }

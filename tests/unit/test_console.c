@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm/console.h"
+#include "vmm/machine/console.h"
 
 static struct console con;
 
@@ -52,7 +52,8 @@ Test(console, file_console_truncates_and_is_0644)
 {
 	char path[] = "/tmp/squeeze-console-XXXXXX";
 	struct vm_config cfg = { .console = CONSOLE_FILE };
-	char err[ERR_LEN], back[16] = { 0 };
+	struct err err;
+	char back[16] = { 0 };
 	struct stat st;
 	int fd = mkstemp(path);
 
@@ -62,7 +63,7 @@ Test(console, file_console_truncates_and_is_0644)
 	unlink(path);		/* must be created, with our mode */
 	umask(022);
 	cfg.console_path = path;
-	cr_assert_eq(console_open(&con, &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(console_open(&con, &cfg, &err), 0, "%s", err.msg);
 	cr_assert_eq(con.in_fd, -1, "a file console takes no input");
 	console_serial_ops.write(&con, (const u8 *)"hi\n", 3);
 	console_close(&con);
@@ -80,9 +81,9 @@ Test(console, unwritable_file_is_an_error)
 {
 	struct vm_config cfg = { .console = CONSOLE_FILE,
 				 .console_path = "/nonexistent/dir/out" };
-	char err[ERR_LEN];
+	struct err err;
 
-	cr_assert_lt(console_open(&con, &cfg, err, sizeof(err)), 0);
-	cr_assert(strstr(err, "/nonexistent/dir/out"), "%s", err);
+	cr_assert_lt(console_open(&con, &cfg, &err), 0);
+	cr_assert(strstr(err.msg, "/nonexistent/dir/out"), "%s", err.msg);
 	console_close(&con);
 }

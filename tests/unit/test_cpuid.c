@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "vmm/cpuid.h"
+#include "vmm/kvm/cpuid.h"
 
 /* A small "supported" table shaped like KVM's on an AMD or Intel host. */
 static struct kvm_cpuid2 *table(bool amd)

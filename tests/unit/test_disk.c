@@ -13,12 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devices/disk.h"
+#include "devices/block/disk.h"
 
 #define IMG_SIZE (4 * MiB)
 
 static char path[64];
-static char err[ERR_LEN];
+static struct err err;
 static char loopdev[64];		/* attached by block_device, or "" */
 
 static void make_image(void)
@@ -30,7 +30,7 @@ static void make_image(void)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(ftruncate(fd, IMG_SIZE), 0);
 	close(fd);
-	err[0] = 0;
+	err = (struct err){ 0 };
 }
 
 static void remove_image(void)
@@ -47,9 +47,9 @@ static void remove_image(void)
 
 TestSuite(disk, .init = make_image, .fini = remove_image);
 
-static struct disk_config cfg(bool readonly, enum disk_cache cache)
+static struct disk_options cfg(bool readonly, enum disk_cache cache)
 {
-	return (struct disk_config){ .path = path, .readonly = readonly,
+	return (struct disk_options){ .path = path, .readonly = readonly,
 				     .cache = cache };
 }
 
@@ -81,7 +81,7 @@ static void pattern(u8 *buf, size_t len, u8 seed)
 
 static void round_trip(enum disk_cache cache, const char *aio)
 {
-	struct disk_config c = cfg(false, cache);
+	struct disk_options c = cfg(false, cache);
 	static u8 out[64 * KiB] __attribute__((aligned(4096)));
 	static u8 in[64 * KiB] __attribute__((aligned(4096)));
 	u8 check[sizeof(out)];
@@ -89,7 +89,7 @@ static void round_trip(enum disk_cache cache, const char *aio)
 
 	if (aio)
 		setenv(DISK_AIO_ENV, aio, 1);
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(d.size, IMG_SIZE);
 	cr_assert_eq(d.block_size, 512);
 	pattern(out, sizeof(out), 0x5a);
@@ -129,11 +129,11 @@ Test(disk, round_trip_direct_sync_fallback)
 /* cache=none with a buffer that is not 512-aligned goes through a bounce. */
 Test(disk, direct_unaligned_buffer)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_NONE);
+	struct disk_options c = cfg(false, DISK_CACHE_NONE);
 	u8 *raw = malloc(8192 + 1), *buf = raw + 1, check[4096];
 	struct disk d;
 
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert(d.direct);
 	pattern(buf, 4096, 7);
 	cr_assert_eq(disk_rw_sync(&d, DISK_OP_WRITE, 8192, buf, 4096), 0);
@@ -148,11 +148,11 @@ Test(disk, direct_unaligned_buffer)
 
 Test(disk, past_the_end_is_refused)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(false, DISK_CACHE_WRITEBACK);
 	u8 buf[1024];
 	struct disk d;
 
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(disk_rw_sync(&d, DISK_OP_READ, IMG_SIZE - 512, buf,
 				  sizeof(buf)), -EINVAL);
 	cr_assert_eq(disk_rw_sync(&d, DISK_OP_READ, IMG_SIZE - 1024, buf,
@@ -162,11 +162,11 @@ Test(disk, past_the_end_is_refused)
 
 Test(disk, readonly_refuses_writes)
 {
-	struct disk_config c = cfg(true, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(true, DISK_CACHE_WRITEBACK);
 	u8 buf[512] = { 1 }, check[512];
 	struct disk d;
 
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert(d.readonly);
 	cr_assert_eq(disk_rw_sync(&d, DISK_OP_WRITE, 0, buf, 512), -EROFS);
 	cr_assert_eq(disk_rw_sync(&d, DISK_OP_DISCARD, 0, NULL, 512), -EROFS);
@@ -185,14 +185,14 @@ static blkcnt_t file_blocks(void)
 
 Test(disk, discard_frees_blocks)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(false, DISK_CACHE_WRITEBACK);
 	static u8 buf[1 * MiB];
 	struct disk d;
 	blkcnt_t before;
 
 	memset(buf, 0xee, sizeof(buf));
 	file_write(MiB, buf, sizeof(buf));
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(disk_flush_sync(&d), 0);
 	before = file_blocks();
 	cr_assert_geq(before, 2048);
@@ -228,7 +228,7 @@ static int zeroes(struct disk *d, u64 off, u64 len, bool unmap)
 
 static void write_zeroes(bool unmap)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(false, DISK_CACHE_WRITEBACK);
 	static u8 buf[256 * KiB];
 	struct disk d;
 	blkcnt_t before;
@@ -236,7 +236,7 @@ static void write_zeroes(bool unmap)
 
 	memset(buf, 0x77, sizeof(buf));
 	file_write(0, buf, sizeof(buf));
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(disk_flush_sync(&d), 0);
 	before = file_blocks();
 	cr_assert_eq(zeroes(&d, 4096, 128 * KiB, unmap), 0);
@@ -259,20 +259,20 @@ Test(disk, write_zeroes_unmap_reads_zero_and_frees)
 	write_zeroes(true);
 }
 
-static void expect_open_error(const struct disk_config *c, int ret,
+static void expect_open_error(const struct disk_options *c, int ret,
 			      const char *msg)
 {
 	struct disk d;
 
-	cr_assert_eq(disk_open(&d, c, err, sizeof(err)), ret, "ret for %s",
+	cr_assert_eq(disk_open(&d, c, &err), ret, "ret for %s",
 		     msg);
-	cr_assert_not_null(strstr(err, msg), "'%s' lacks '%s'", err, msg);
-	cr_assert_eq(strchr(err, '\n'), NULL);
+	cr_assert_not_null(strstr(err.msg, msg), "'%s' lacks '%s'", err.msg, msg);
+	cr_assert_eq(strchr(err.msg, '\n'), NULL);
 }
 
 Test(disk, missing_file)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(false, DISK_CACHE_WRITEBACK);
 
 	c.path = "/var/tmp/squeeze-no-such-image";
 	expect_open_error(&c, -ENOENT, "no such file");
@@ -281,7 +281,7 @@ Test(disk, missing_file)
 
 Test(disk, directory)
 {
-	struct disk_config c = cfg(true, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(true, DISK_CACHE_WRITEBACK);
 
 	c.path = "/var/tmp";
 	expect_open_error(&c, -EISDIR, "is a directory");
@@ -291,7 +291,7 @@ Test(disk, directory)
 
 Test(disk, not_a_file)
 {
-	struct disk_config c = cfg(true, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(true, DISK_CACHE_WRITEBACK);
 
 	c.path = "/dev/null";
 	expect_open_error(&c, -EINVAL, "not a regular file or block device");
@@ -299,7 +299,7 @@ Test(disk, not_a_file)
 
 Test(disk, no_permission)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(false, DISK_CACHE_WRITEBACK);
 	uid_t uid = geteuid();
 	struct disk d;
 	int ret;
@@ -308,29 +308,29 @@ Test(disk, no_permission)
 	/* Root ignores modes: be nobody just for the open. */
 	if (uid == 0)
 		cr_assert_eq(seteuid(65534), 0);
-	ret = disk_open(&d, &c, err, sizeof(err));
+	ret = disk_open(&d, &c, &err);
 	if (uid == 0)
 		cr_assert_eq(seteuid(0), 0);
 	cr_assert_eq(ret, -EACCES);
-	cr_assert_not_null(strstr(err, "permission denied"), "%s", err);
+	cr_assert_not_null(strstr(err.msg, "permission denied"), "%s", err.msg);
 }
 
 Test(disk, qcow2_magic_needs_a_format)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(false, DISK_CACHE_WRITEBACK);
 	struct disk d;
 
 	file_write(0, "QFI\xfb\0\0\0\3", 8);
 	expect_open_error(&c, -EINVAL, "format=qcow2 or format=raw");
 	/* Said explicitly, raw is fine: the guest owns those bytes. */
 	c.format = DISK_FMT_RAW;
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	disk_close(&d);
 }
 
 Test(disk, qcow2_magic_with_direct_io)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_NONE);
+	struct disk_options c = cfg(false, DISK_CACHE_NONE);
 
 	file_write(0, "QFI\xfb", 4);
 	expect_open_error(&c, -EINVAL, "format=qcow2 or format=raw");
@@ -338,21 +338,21 @@ Test(disk, qcow2_magic_with_direct_io)
 
 Test(disk, second_writer_is_refused)
 {
-	struct disk_config rw = cfg(false, DISK_CACHE_WRITEBACK);
-	struct disk_config ro = cfg(true, DISK_CACHE_WRITEBACK);
+	struct disk_options rw = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options ro = cfg(true, DISK_CACHE_WRITEBACK);
 	struct disk a, b;
 
-	cr_assert_eq(disk_open(&a, &rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&a, &rw, &err), 0, "%s", err.msg);
 	expect_open_error(&rw, -EBUSY, "another process has it open");
 	expect_open_error(&ro, -EBUSY, "another process has it open");
 	disk_close(&a);
 	/* Readers share; a writer waits for all of them. */
-	cr_assert_eq(disk_open(&a, &ro, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(disk_open(&b, &ro, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&a, &ro, &err), 0, "%s", err.msg);
+	cr_assert_eq(disk_open(&b, &ro, &err), 0, "%s", err.msg);
 	expect_open_error(&rw, -EBUSY, "another process has it open");
 	disk_close(&a);
 	disk_close(&b);
-	cr_assert_eq(disk_open(&a, &rw, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&a, &rw, &err), 0, "%s", err.msg);
 	disk_close(&a);
 }
 
@@ -376,7 +376,7 @@ static bool attach_loop(void)
 /* The block-device paths: BLKGETSIZE64, BLKDISCARD, BLKZEROOUT. */
 Test(disk, block_device)
 {
-	struct disk_config c = cfg(false, DISK_CACHE_WRITEBACK);
+	struct disk_options c = cfg(false, DISK_CACHE_WRITEBACK);
 	static u8 buf[256 * KiB], check[256 * KiB];
 	struct disk d;
 	blkcnt_t before;
@@ -385,7 +385,7 @@ Test(disk, block_device)
 	if (geteuid() != 0 || !attach_loop())
 		cr_skip_test("no loop device to test block devices with");
 	c.path = loopdev;
-	cr_assert_eq(disk_open(&d, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert(d.blockdev);
 	cr_assert_eq(d.size, IMG_SIZE);
 	cr_assert_geq(d.block_size, 512);

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "firmware/e820.h"
-#include "firmware/layout.h"
+#include "firmware/boot/e820.h"
+#include "vmm/core/layout.h"
 
 #define LOW_HOLE (LAYOUT_HIMEM_START - LAYOUT_EBDA_START)
 

@@ -4,20 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "firmware/boot.h"
-#include "firmware/layout.h"
+#include "firmware/boot/boot.h"
+#include "vmm/core/layout.h"
 #include "tests/unit/synth_kernel.h"
 
 /* ELF vmlinux and PVH images: validation in kernel_image_open(). */
 
 #define MEM_256M (256ULL << 20)
 
-static char err[ERR_LEN];
+static struct err err;
 
 static void assert_refused(int ret, const struct kernel_image *ki,
 			   const struct synth_files *f, const char *what)
 {
-	synth_assert_refused(ret, ki, f, err, what);
+	synth_assert_refused(ret, ki, f, &err, what);
 }
 
 static int open_elf(int class64, u16 machine, u64 entry,
@@ -29,7 +29,7 @@ static int open_elf(int class64, u16 machine, u64 entry,
 	u8 *b = synth_elf(class64, machine, entry, s, n, &len);
 	int ret;
 
-	ret = synth_open(ki, b, len, initrd, ilen, mem, f, err, sizeof(err));
+	ret = synth_open(ki, b, len, initrd, ilen, mem, f, &err);
 	free(b);
 	return ret;
 }
@@ -41,7 +41,7 @@ Test(elf, vmlinux_virtual_entry_made_physical)
 
 	cr_assert_eq(open_elf(1, 62, 0xffffffff81000040ULL,
 			      synth_vmlinux_segs, 2, MEM_256M, NULL, 0, &ki,
-			      &f), 0, "%s", err);
+			      &f), 0, "%s", err.msg);
 	cr_assert_eq(ki.kind, KERNEL_ELF);
 	cr_assert_eq(ki.entry, 0x1000040);
 	cr_assert_eq(ki.nr_segs, 2);
@@ -58,7 +58,7 @@ Test(elf, vmlinux_physical_entry)
 	struct kernel_image ki;
 
 	cr_assert_eq(open_elf(1, 62, 0x1000000, synth_vmlinux_segs, 2, MEM_256M,
-			      NULL, 0, &ki, &f), 0, "%s", err);
+			      NULL, 0, &ki, &f), 0, "%s", err.msg);
 	cr_assert_eq(ki.entry, 0x1000000);
 	kernel_image_close(&ki);
 }
@@ -104,7 +104,7 @@ Test(elf, segment_in_high_ram_accepted)
 	struct kernel_image ki;
 
 	cr_assert_eq(open_elf(1, 62, 0x1000000, s, 2, 5ULL << 30, NULL, 0,
-			      &ki, &f), 0, "%s", err);
+			      &ki, &f), 0, "%s", err.msg);
 	cr_assert_eq(ki.kernel_end, 0x1000100);	/* low RAM part only */
 	kernel_image_close(&ki);
 }
@@ -148,8 +148,7 @@ Test(elf, truncated_program_headers)
 	size_t len;
 	u8 *b = synth_elf(1, 62, 0x1000000, synth_vmlinux_segs, 2, &len);
 
-	assert_refused(synth_open(&ki, b, 100, NULL, 0, MEM_256M, &f, err,
-				  sizeof(err)), &ki, &f, "truncated");
+	assert_refused(synth_open(&ki, b, 100, NULL, 0, MEM_256M, &f, &err), &ki, &f, "truncated");
 	free(b);
 }
 
@@ -187,7 +186,7 @@ static void check_pvh(int class64, u16 machine, u32 descsz)
 	struct kernel_image ki;
 
 	cr_assert_eq(open_elf(class64, machine, 0x100000, s, 2, MEM_256M, NULL,
-			      0, &ki, &f), 0, "%s", err);
+			      0, &ki, &f), 0, "%s", err.msg);
 	cr_assert_eq(ki.kind, KERNEL_PVH);
 	cr_assert_eq(ki.entry, 0x100010, "entry %llx",
 		     (unsigned long long)ki.entry);
@@ -226,7 +225,7 @@ Test(debian, real_vmlinux_has_pvh_entry)
 {
 	struct kernel_image ki;
 
-	synth_open_real(&ki, DEBIAN_VMLINUX, MEM_256M, err, sizeof(err));
+	synth_open_real(&ki, DEBIAN_VMLINUX, MEM_256M, &err);
 	/* Debian's kernel has CONFIG_PVH: the note wins over e_entry. */
 	cr_assert_eq(ki.kind, KERNEL_PVH);
 	cr_assert_geq(ki.entry, ki.seg[0].paddr);

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "firmware/layout.h"
-#include "vmm/guest_mem.h"
+#include "vmm/core/layout.h"
+#include "vmm/core/guest_mem.h"
 
 static struct guest_mem mem;
 static u8 *low, *high;

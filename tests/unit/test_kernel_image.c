@@ -4,15 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "firmware/boot.h"
-#include "firmware/layout.h"
+#include "firmware/boot/boot.h"
+#include "vmm/core/layout.h"
 #include "tests/unit/synth_kernel.h"
 
 /* kernel_image_open(): bzImages, files of no known kind, initrds. */
 
 #define MEM_256M (256ULL << 20)
 
-static char err[ERR_LEN];
+static struct err err;
 
 static int open_bz(const struct synth_bz *p, size_t cut, const void *initrd,
 		   size_t ilen, u64 mem, struct kernel_image *ki,
@@ -22,8 +22,7 @@ static int open_bz(const struct synth_bz *p, size_t cut, const void *initrd,
 	u8 *b = synth_bzimage(p, &len);
 	int ret;
 
-	ret = synth_open(ki, b, len - cut, initrd, ilen, mem, f, err,
-			 sizeof(err));
+	ret = synth_open(ki, b, len - cut, initrd, ilen, mem, f, &err);
 	free(b);
 	return ret;
 }
@@ -31,7 +30,7 @@ static int open_bz(const struct synth_bz *p, size_t cut, const void *initrd,
 static void assert_refused(int ret, const struct kernel_image *ki,
 			   const struct synth_files *f, const char *what)
 {
-	synth_assert_refused(ret, ki, f, err, what);
+	synth_assert_refused(ret, ki, f, &err, what);
 }
 
 Test(bzimage, good_relocatable_loads_at_pref_address)
@@ -40,7 +39,7 @@ Test(bzimage, good_relocatable_loads_at_pref_address)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err);
+	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err.msg);
 	cr_assert_eq(ki.kind, KERNEL_BZIMAGE);
 	cr_assert_eq(ki.protocol, 0x020f);
 	cr_assert_eq(ki.nr_segs, 1);
@@ -60,7 +59,7 @@ Test(bzimage, not_relocatable_loads_at_1m)
 	struct kernel_image ki;
 
 	p.relocatable = 0;
-	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err);
+	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err.msg);
 	cr_assert_eq(ki.seg[0].paddr, LAYOUT_HIMEM_START);
 	cr_assert_eq(ki.entry, LAYOUT_HIMEM_START + 0x200);
 	/* It moves itself to pref_address and needs init_size from there. */
@@ -75,7 +74,7 @@ Test(bzimage, setup_sects_zero_means_four)
 	struct kernel_image ki;
 
 	p.setup_sects = 0;
-	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err);
+	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err.msg);
 	cr_assert_eq(ki.seg[0].file_off, 5 * 512);
 	kernel_image_close(&ki);
 }
@@ -177,7 +176,7 @@ Test(bzimage, initrd_placed_high_and_aligned)
 
 	memset(initrd, 0x5a, sizeof(initrd));
 	cr_assert_eq(open_bz(&p, 0, initrd, sizeof(initrd), MEM_256M, &ki, &f),
-		     0, "%s", err);
+		     0, "%s", err.msg);
 	cr_assert_eq(ki.initrd_size, sizeof(initrd));
 	cr_assert_eq(ki.initrd_addr % 4096, 0);
 	cr_assert_leq(ki.initrd_addr + sizeof(initrd), MEM_256M);
@@ -195,7 +194,7 @@ Test(bzimage, initrd_respects_initrd_addr_max)
 
 	p.initrd_addr_max = 0x1ffffff;		/* last byte at 32 MiB - 1 */
 	cr_assert_eq(open_bz(&p, 0, initrd, sizeof(initrd), MEM_256M, &ki, &f),
-		     0, "%s", err);
+		     0, "%s", err.msg);
 	cr_assert_eq(ki.initrd_addr, 0x2000000 - sizeof(initrd));
 	kernel_image_close(&ki);
 }
@@ -218,8 +217,7 @@ Test(kernel_image, empty_file)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(synth_open(&ki, "", 0, NULL, 0, MEM_256M, &f, err,
-				  sizeof(err)), &ki, &f, "empty");
+	assert_refused(synth_open(&ki, "", 0, NULL, 0, MEM_256M, &f, &err), &ki, &f, "empty");
 }
 
 Test(kernel_image, wrong_magic)
@@ -230,7 +228,7 @@ Test(kernel_image, wrong_magic)
 
 	memset(junk, 'x', sizeof(junk));
 	assert_refused(synth_open(&ki, junk, sizeof(junk), NULL, 0, MEM_256M,
-				  &f, err, sizeof(err)), &ki, &f,
+				  &f, &err), &ki, &f,
 		       "not a bzImage or ELF kernel");
 }
 
@@ -240,9 +238,9 @@ Test(kernel_image, missing_file)
 	int ret;
 
 	ret = kernel_image_open(&ki, "/nonexistent/sqz-kernel", NULL, MEM_256M,
-				err, sizeof(err));
+				&err);
 	cr_assert_eq(ret, -ENOENT);
-	cr_assert_not_null(strstr(err, "/nonexistent/sqz-kernel"), "%s", err);
+	cr_assert_not_null(strstr(err.msg, "/nonexistent/sqz-kernel"), "%s", err.msg);
 }
 
 Test(kernel_image, missing_initrd)
@@ -259,12 +257,12 @@ Test(kernel_image, missing_initrd)
 	close(fd);
 	synth_write(path, b, len);
 	ret = kernel_image_open(&ki, path, "/nonexistent/initrd", MEM_256M,
-				err, sizeof(err));
+				&err);
 	unlink(path);
 	free(b);
 	cr_assert_eq(ret, -ENOENT);
-	cr_assert_not_null(strstr(err, "initrd /nonexistent/initrd"), "%s",
-			   err);
+	cr_assert_not_null(strstr(err.msg, "initrd /nonexistent/initrd"), "%s",
+			   err.msg);
 	cr_assert_null(ki.data);
 }
 
@@ -274,7 +272,7 @@ Test(debian, real_bzimage)
 {
 	struct kernel_image ki;
 
-	synth_open_real(&ki, DEBIAN_BZIMAGE, MEM_256M, err, sizeof(err));
+	synth_open_real(&ki, DEBIAN_BZIMAGE, MEM_256M, &err);
 	cr_assert_eq(ki.kind, KERNEL_BZIMAGE);
 	cr_assert_geq(ki.protocol, 0x020c);
 	cr_assert_eq(ki.entry, ki.seg[0].paddr + 0x200);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * vmm/kvm.c against the real /dev/kvm (skipped without it): VM creation
+ * vmm/kvm/kvm.c against the real /dev/kvm (skipped without it): VM creation
  * and the struct irq_ops KVM really accepts or refuses.
  */
 #include <criterion/criterion.h>
@@ -8,8 +8,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "firmware/layout.h"
-#include "vmm/kvm.h"
+#include "vmm/core/layout.h"
+#include "vmm/kvm/kvm.h"
 
 static struct kvm kvm;
 static struct guest_mem mem;
@@ -17,14 +17,14 @@ static const struct irq_ops *ops = &kvm_irq_ops;
 
 static void setup(void)
 {
-	char err[ERR_LEN];
+	struct err err;
 
 	if (access("/dev/kvm", R_OK | W_OK))
 		cr_skip_test("/dev/kvm is not available");
-	cr_assert_eq(kvm_open(&kvm, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(kvm_open(&kvm, &err), 0, "%s", err.msg);
 	cr_assert_eq(guest_mem_alloc(&mem, 16 * MiB), 0);
-	cr_assert_eq(kvm_create_vm(&kvm, &mem, err, sizeof(err)), 0, "%s",
-		     err);
+	cr_assert_eq(kvm_create_vm(&kvm, &mem, &err), 0, "%s",
+		     err.msg);
 }
 
 static void teardown(void)

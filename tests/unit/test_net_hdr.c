@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "devices/net_backend.h"
-#include "virtio/net.h"
-#include "virtio/net_hdr.h"
+#include "devices/net/net_backend.h"
+#include "virtio/net/net.h"
+#include "virtio/net/net_hdr.h"
 
 #define F(b) (1ULL << (b))
 #define TX_ALL (F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) | \
@@ -134,8 +134,8 @@ Test(net_hdr, rx_offloads_follow_guest_features)
 
 Test(net_mac, default_is_stable_local_unicast)
 {
-	struct net_config a = { .bridge = "br0" }, b = { .bridge = "br0" };
-	struct net_config c = { .bridge = "br1" }, d = { .tap = "br0" };
+	struct virtio_net_options a = { .bridge = "br0" }, b = { .bridge = "br0" };
+	struct virtio_net_options c = { .bridge = "br1" }, d = { .tap = "br0" };
 	u8 m1[6], m2[6], m3[6], m4[6], m5[6];
 
 	virtio_net_default_mac(&a, 0, m1);

@@ -15,8 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "devices/net_backend.h"
-#include "virtio/net.h"
+#include "devices/net/net_backend.h"
+#include "virtio/net/net.h"
 
 static void fresh_netns(void)
 {
@@ -67,23 +67,24 @@ static bool link_up(const char *name)
 }
 
 static int tap_open(struct net_backend *nb, const char *tap,
-		    const char *bridge, char *err)
+		    const char *bridge, struct err *err)
 {
 	struct net_options o = { .tap = tap, .bridge = bridge };
 
 	nb->ops = &tap_backend_ops;
 	nb->fd = -1;
-	return nb->ops->open(nb, &o, err, ERR_LEN);
+	return nb->ops->open(nb, &o, err);
 }
 
 Test(net_tap, create_enslave_up_and_remove)
 {
 	struct net_backend nb;
-	char err[ERR_LEN], master[IFNAMSIZ];
+	struct err err;
+	char master[IFNAMSIZ];
 
 	fresh_netns();
 	sh("ip link add sqzbr0 type bridge");
-	cr_assert_eq(tap_open(&nb, "", "sqzbr0", err), 0, "%s", err);
+	cr_assert_eq(tap_open(&nb, "", "sqzbr0", &err), 0, "%s", err.msg);
 	cr_assert_str_eq(nb.ifname, "sqz0", "kernel-picked default name");
 	cr_assert(link_exists("sqz0"));
 	master_of("sqz0", master, sizeof(master));
@@ -99,11 +100,12 @@ Test(net_tap, create_enslave_up_and_remove)
 Test(net_tap, existing_persistent_tap_is_kept_but_detached)
 {
 	struct net_backend nb;
-	char err[ERR_LEN], master[IFNAMSIZ];
+	struct err err;
+	char master[IFNAMSIZ];
 
 	fresh_netns();
 	sh("ip link add sqzbr0 type bridge && ip tuntap add sqzp mode tap");
-	cr_assert_eq(tap_open(&nb, "sqzp", "sqzbr0", err), 0, "%s", err);
+	cr_assert_eq(tap_open(&nb, "sqzp", "sqzbr0", &err), 0, "%s", err.msg);
 	master_of("sqzp", master, sizeof(master));
 	cr_assert_str_eq(master, "sqzbr0");
 	nb.ops->close(&nb);
@@ -115,52 +117,53 @@ Test(net_tap, existing_persistent_tap_is_kept_but_detached)
 Test(net_tap, errors_leave_nothing)
 {
 	struct net_backend a, b;
-	char err[ERR_LEN];
+	struct err err;
 
 	fresh_netns();
 	sh("ip link add sqzv0 type veth peer name sqzv1");
-	cr_assert_eq(tap_open(&a, "sqzt", "nosuchbr", err), -ENODEV);
-	cr_assert_str_eq(err, "no such bridge: nosuchbr");
-	cr_assert_lt(tap_open(&a, "sqzt", "sqzv0", err), 0);
-	cr_assert(strstr(err, "sqzv0 is not a bridge"), "%s", err);
+	cr_assert_eq(tap_open(&a, "sqzt", "nosuchbr", &err), -ENODEV);
+	cr_assert_str_eq(err.msg, "no such bridge: nosuchbr");
+	cr_assert_lt(tap_open(&a, "sqzt", "sqzv0", &err), 0);
+	cr_assert(strstr(err.msg, "sqzv0 is not a bridge"), "%s", err.msg);
 	cr_assert_not(link_exists("sqzt"));
-	cr_assert_eq(tap_open(&a, "sqzt", NULL, err), 0, "%s", err);
-	cr_assert_eq(tap_open(&b, "sqzt", NULL, err), -EBUSY);
-	cr_assert(strstr(err, "tap sqzt is busy"), "%s", err);
+	cr_assert_eq(tap_open(&a, "sqzt", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(tap_open(&b, "sqzt", NULL, &err), -EBUSY);
+	cr_assert(strstr(err.msg, "tap sqzt is busy"), "%s", err.msg);
 	a.ops->close(&a);
 	cr_assert_not(link_exists("sqzt"));
-	cr_assert_lt(tap_open(&a, "sqzv1", NULL, err), 0);
-	cr_assert(strstr(err, "not a usable tap"), "%s", err);
+	cr_assert_lt(tap_open(&a, "sqzv1", NULL, &err), 0);
+	cr_assert(strstr(err.msg, "not a usable tap"), "%s", err.msg);
 }
 
 Test(net_tap, no_cap_net_admin_says_so)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
-	struct net_config c = { .tap = "sqzt" };
-	char err[ERR_LEN];
+	struct virtio_net_options c = { .tap = "sqzt" };
+	struct err err;
 
 	fresh_netns();
 	cr_assert_eq(syscall(SYS_capget, &h, d), 0);
 	d[0].effective &= ~(1U << CAP_NET_ADMIN);
 	cr_assert_eq(syscall(SYS_capset, &h, d), 0);
-	cr_assert_null(virtio_net_create(NULL, &c, 3, err, sizeof(err)));
-	cr_assert(strstr(err, "net3: cannot create tap sqzt"), "%s", err);
-	cr_assert(strstr(err, "CAP_NET_ADMIN is needed"), "%s", err);
+	cr_assert_null(virtio_net_create(NULL, &c, 3, &err));
+	cr_assert(strstr(err.msg, "net3: cannot create tap sqzt"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "CAP_NET_ADMIN is needed"), "%s", err.msg);
 	cr_assert_not(link_exists("sqzt"));
 }
 
 Test(net_tap, virtio_net_create_and_destroy)
 {
-	struct net_config c = { .bridge = "sqzbr0", .tap = "sqzvm" };
+	struct virtio_net_options c = { .bridge = "sqzbr0", .tap = "sqzvm" };
 	struct guest_mem mem = { 0 };
 	struct virtio_net *net;
-	char err[ERR_LEN], master[IFNAMSIZ];
+	struct err err;
+	char master[IFNAMSIZ];
 
 	fresh_netns();
 	sh("ip link add sqzbr0 type bridge");
-	net = virtio_net_create(&mem, &c, 0, err, sizeof(err));
-	cr_assert_not_null(net, "%s", err);
+	net = virtio_net_create(&mem, &c, 0, &err);
+	cr_assert_not_null(net, "%s", err.msg);
 	cr_assert_str_eq(virtio_net_ifname(net), "sqzvm");
 	master_of("sqzvm", master, sizeof(master));
 	cr_assert_str_eq(master, "sqzbr0");

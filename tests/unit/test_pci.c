@@ -158,7 +158,7 @@ Test(pci, bar_32bit_sizing_and_decode)
 					  .class = 0xff0000 };
 	struct pci_dev *pd = calloc(1, sizeof(*pd));
 	struct reg4k r = { 0 };
-	char err[ERR_LEN];
+	struct err err;
 	u32 v, slot;
 	int ret;
 
@@ -170,8 +170,8 @@ Test(pci, bar_32bit_sizing_and_decode)
 		     -EINVAL, "not a power of two");
 	cr_assert_eq(pci_dev_add_bar(pd, 5, 4096, true, &reg_ops, &r),
 		     -EINVAL, "a 64-bit BAR needs two slots");
-	ret = pci_host_add(&T->host, pd, err, sizeof(err));
-	cr_assert_eq(ret, 2, "%s", err);
+	ret = pci_host_add(&T->host, pd, &err);
+	cr_assert_eq(ret, 2, "%s", err.msg);
 	slot = ret;
 	cr_assert_eq(cfg_read(slot, 0, PCI_BAR0 + 8, 4) & 0xf, 0, "32-bit mem");
 	cfg_write(slot, PCI_COMMAND, 0, 2);
@@ -197,17 +197,17 @@ Test(pci, thirty_one_slots_then_full)
 {
 	static const struct pci_id id = { .vendor = 0x1234, .device = 1 };
 	struct pci_dev *pd = calloc(31, sizeof(*pd));
-	char err[ERR_LEN];
+	struct err err;
 	int i;
 
 	/* Slot 0 is the bridge, slot 1 the fixture's device. */
 	for (i = 0; i < 30; i++) {
 		pci_dev_init(&pd[i], &id, NULL, NULL);
-		cr_assert_eq(pci_host_add(&T->host, &pd[i], err, sizeof(err)),
+		cr_assert_eq(pci_host_add(&T->host, &pd[i], &err),
 			     i + 2);
 	}
 	pci_dev_init(&pd[30], &id, NULL, NULL);
-	cr_assert_eq(pci_host_add(&T->host, &pd[30], err, sizeof(err)),
+	cr_assert_eq(pci_host_add(&T->host, &pd[30], &err),
 		     -ENOSPC);
 	cr_assert_eq(cfg_read(31, 0, PCI_VENDOR_ID, 2), 0x1234);
 	for (i = 0; i < 30; i++)

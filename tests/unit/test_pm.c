@@ -3,9 +3,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "devices/i8042.h"
-#include "devices/pm.h"
-#include "firmware/layout.h"
+#include "devices/legacy/i8042.h"
+#include "devices/legacy/pm.h"
+#include "vmm/core/layout.h"
 
 struct stops {
 	int n;

@@ -7,14 +7,14 @@
 #include <errno.h>
 #include <string.h>
 
-#include "devices/qcow2.h"
+#include "devices/block/qcow2/qcow2.h"
 
 #define CS 65536
 #define FSIZE (16 * CS)
 
 static u8 buf[CS];
 static struct qcow2_header h;
-static char err[256];
+static struct err err;
 
 /* v3, 64 KiB clusters, 1 GiB: L1 (2 entries) at 3*CS, table at CS. */
 static void good(void)
@@ -30,39 +30,38 @@ static void good(void)
 	qcow2_put32(buf + 56, 1);
 	qcow2_put32(buf + 96, 4);
 	qcow2_put32(buf + 100, 112);
-	err[0] = 0;
+	err = (struct err){ 0 };
 }
 
 static int parse(void)
 {
-	return qcow2_parse_header(&h, buf, sizeof(buf), FSIZE, err,
-				  sizeof(err));
+	return qcow2_parse_header(&h, buf, sizeof(buf), FSIZE, &err);
 }
 
 static void expect_bad(const char *needle)
 {
 	cr_expect_eq(parse(), -EINVAL, "accepted; wanted '%s'", needle);
-	cr_expect(strstr(err, needle), "error '%s' lacks '%s'", err, needle);
+	cr_expect(strstr(err.msg, needle), "error '%s' lacks '%s'", err.msg, needle);
 }
 
 TestSuite(qcow2_header, .init = good);
 
 Test(qcow2_header, good_v3)
 {
-	cr_assert_eq(parse(), 0, "%s", err);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
 	cr_expect_eq(h.version, 3);
 	cr_expect_eq(h.size, 1 * GiB);
 	cr_expect_eq(h.cluster_bits, 16);
 	cr_expect_eq(h.refcount_order, 4);
 	cr_expect_str_eq(h.backing_name, "");
-	cr_expect_eq(qcow2_check_features(&h, true, err, sizeof(err)), 0);
+	cr_expect_eq(qcow2_check_features(&h, true, &err), 0);
 }
 
 Test(qcow2_header, good_v2_defaults)
 {
 	qcow2_put32(buf + 4, 2);
 	qcow2_put32(buf + 96, 99);	/* not a field in v2 */
-	cr_assert_eq(parse(), 0, "%s", err);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
 	cr_expect_eq(h.refcount_order, 4);
 	cr_expect_eq(h.header_len, 72);
 }
@@ -162,7 +161,7 @@ Test(qcow2_header, backing_name)
 	qcow2_put64(buf + 8, 200);
 	qcow2_put32(buf + 16, 4);
 	memcpy(buf + 200, "base", 4);
-	cr_assert_eq(parse(), 0, "%s", err);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
 	cr_expect_str_eq(h.backing_name, "base");
 	qcow2_put64(buf + 8, CS - 2);
 	expect_bad("backing file name");
@@ -181,7 +180,7 @@ Test(qcow2_header, backing_format_extension)
 	qcow2_put32(buf + 112, QCOW2_EXT_BACKING_FMT);
 	qcow2_put32(buf + 116, 5);
 	memcpy(buf + 120, "qcow2", 5);
-	cr_assert_eq(parse(), 0, "%s", err);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
 	cr_expect_str_eq(h.backing_fmt, "qcow2");
 	qcow2_put32(buf + 116, CS);
 	expect_bad("overruns");
@@ -191,10 +190,10 @@ static void expect_refused(u64 incompat, bool writable, const char *needle)
 {
 	good();
 	qcow2_put64(buf + 72, incompat);
-	cr_assert_eq(parse(), 0, "%s", err);
-	cr_expect_neq(qcow2_check_features(&h, writable, err, sizeof(err)),
+	cr_assert_eq(parse(), 0, "%s", err.msg);
+	cr_expect_neq(qcow2_check_features(&h, writable, &err),
 		      0, "bits 0x%llx accepted", (unsigned long long)incompat);
-	cr_expect(strstr(err, needle), "'%s' lacks '%s'", err, needle);
+	cr_expect(strstr(err.msg, needle), "'%s' lacks '%s'", err.msg, needle);
 }
 
 Test(qcow2_header, incompatible_bits)
@@ -211,37 +210,37 @@ Test(qcow2_header, incompatible_bits)
 Test(qcow2_header, dirty_readonly_ok)
 {
 	qcow2_put64(buf + 72, QCOW2_INCOMPAT_DIRTY);
-	cr_assert_eq(parse(), 0, "%s", err);
-	cr_expect_eq(qcow2_check_features(&h, false, err, sizeof(err)), 0);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
+	cr_expect_eq(qcow2_check_features(&h, false, &err), 0);
 }
 
 Test(qcow2_header, zstd_refused)
 {
 	qcow2_put64(buf + 72, QCOW2_INCOMPAT_COMPRESSION);
 	buf[104] = 1;
-	cr_assert_eq(parse(), 0, "%s", err);
-	cr_expect_neq(qcow2_check_features(&h, false, err, sizeof(err)), 0);
-	cr_expect(strstr(err, "compression type 1"), "%s", err);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
+	cr_expect_neq(qcow2_check_features(&h, false, &err), 0);
+	cr_expect(strstr(err.msg, "compression type 1"), "%s", err.msg);
 }
 
 Test(qcow2_header, crypt_refused)
 {
 	qcow2_put32(buf + 32, 2);
-	cr_assert_eq(parse(), 0, "%s", err);
-	cr_expect_neq(qcow2_check_features(&h, false, err, sizeof(err)), 0);
-	cr_expect(strstr(err, "encryption"), "%s", err);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
+	cr_expect_neq(qcow2_check_features(&h, false, &err), 0);
+	cr_expect(strstr(err.msg, "encryption"), "%s", err.msg);
 }
 
 Test(qcow2_header, snapshots_readonly_only)
 {
 	qcow2_put32(buf + 60, 1);
-	cr_assert_eq(parse(), 0, "%s", err);
-	cr_expect_eq(qcow2_check_features(&h, false, err, sizeof(err)), 0);
-	cr_expect_neq(qcow2_check_features(&h, true, err, sizeof(err)), 0);
+	cr_assert_eq(parse(), 0, "%s", err.msg);
+	cr_expect_eq(qcow2_check_features(&h, false, &err), 0);
+	cr_expect_neq(qcow2_check_features(&h, true, &err), 0);
 }
 
 Test(qcow2_header, truncated)
 {
-	cr_expect_eq(qcow2_parse_header(&h, buf, 64, FSIZE, err, sizeof(err)),
+	cr_expect_eq(qcow2_parse_header(&h, buf, 64, FSIZE, &err),
 		     -EINVAL);
 }

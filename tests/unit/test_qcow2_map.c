@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "devices/qcow2.h"
+#include "devices/block/qcow2/qcow2.h"
 
 #define CS 4096ULL
 #define SIZE (4 * MiB)
@@ -18,7 +18,7 @@
 static char path[] = "/tmp/squeeze-qcow2-map-XXXXXX";
 static int fd = -1;
 static struct qcow2 *q;
-static char err[256];
+static struct err err;
 
 /* qcow2_create_fd's layout: header, table, block, L1 at 3 * CS. */
 #define L1_OFF (3 * CS)
@@ -41,7 +41,7 @@ static void setup(void)
 
 	fd = mkstemp(path);
 	cr_assert(fd >= 0);
-	cr_assert_eq(qcow2_create_fd(fd, &o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(qcow2_create_fd(fd, &o, &err), 0, "%s", err.msg);
 	memset(data, 0xa5, sizeof(data));
 	cr_assert_eq(pwrite(fd, data, CS, DATA_OFF), (ssize_t)CS);
 	cr_assert_eq(ftruncate(fd, 16 * CS), 0);
@@ -59,8 +59,7 @@ static void teardown(void)
 
 static void open_ro(void)
 {
-	cr_assert_eq(qcow2_open_image(&q, path, false, false, 0, NULL, 0, err,
-				      sizeof(err)), 0, "%s", err);
+	cr_assert_eq(qcow2_open_image(&q, path, false, false, 0, NULL, 0, &err), 0, "%s", err.msg);
 }
 
 TestSuite(qcow2_map, .init = setup, .fini = teardown);
@@ -141,8 +140,7 @@ Test(qcow2_map, write_allocates_private_cluster)
 	u8 buf[CS], back[CS];
 	u64 rc;
 
-	cr_assert_eq(qcow2_open_image(&q, path, true, false, 0, NULL, 0, err,
-				      sizeof(err)), 0, "%s", err);
+	cr_assert_eq(qcow2_open_image(&q, path, true, false, 0, NULL, 0, &err), 0, "%s", err.msg);
 	memset(buf, 0x3c, sizeof(buf));
 	cr_assert_eq(qcow2_write_cluster(q, 7 * CS + 512, buf, 1024), 0);
 	cr_assert_eq(qcow2_map(q, 7 * CS, &m), 0);

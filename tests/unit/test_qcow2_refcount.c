@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "devices/qcow2.h"
+#include "devices/block/qcow2/qcow2.h"
 
 Test(qcow2_refcount, order4_big_endian)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <criterion/criterion.h>
 
-#include "devices/rtc.h"
-#include "firmware/layout.h"
+#include "devices/legacy/rtc.h"
+#include "vmm/core/layout.h"
 
 /* 2026-12-01 15:04:09 UTC, a Tuesday. */
 static time_t fixed_time(void)

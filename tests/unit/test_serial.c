@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "devices/serial.h"
-#include "firmware/layout.h"
+#include "devices/legacy/serial.h"
+#include "vmm/core/layout.h"
 
 /* A fake interrupt controller that records the line level and changes. */
 struct fake_irq {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of byte-count parsing and formatting (vmm/size.c).
+ * Unit tests of byte-count parsing and formatting (vmm/base/size.c).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "vmm/size.h"
+#include "vmm/base/size.h"
 
 Test(size, plain_bytes)
 {

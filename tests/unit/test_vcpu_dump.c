@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "vmm/vcpu_dump.h"
+#include "vmm/kvm/vcpu_dump.h"
 
 static struct kvm_regs regs = {
 	.rax = 0x1111, .rip = 0xffffffff81000000ULL, .rflags = 0x10002,

@@ -221,12 +221,12 @@ Test(pci, device_config_window)
 /* A second function, created but not attached, as vm_virtio_setup() does. */
 static struct virtio_pci *create_detached(struct dummy *d, u64 *bar)
 {
-	char err[ERR_LEN];
+	struct err err;
 	struct virtio_pci *vp;
 
 	virtio_dev_init(&d->vd, &dummy_ops, &T->mem);
-	vp = virtio_pci_create(&T->host, &d->vd, &T->irq, err, sizeof(err));
-	cr_assert_not_null(vp, "%s", err);
+	vp = virtio_pci_create(&T->host, &d->vd, &T->irq, &err);
+	cr_assert_not_null(vp, "%s", err.msg);
 	*bar = pci_bar_addr(virtio_pci_dev(vp), 0);
 	cr_assert_neq(*bar, 0, "the BAR is mapped before the VM exists");
 	return vp;
@@ -247,7 +247,7 @@ Test(pci, ioeventfds_wait_for_attach)
 	struct dummy d = { 0 };
 	unsigned int calls = T->rec.ioev_calls, nr = T->rec.nr_ioev;
 	struct virtio_pci *vp;
-	char err[ERR_LEN];
+	struct err err;
 	u64 bar, one = 1;
 	u16 q = 1;
 
@@ -259,7 +259,7 @@ Test(pci, ioeventfds_wait_for_attach)
 	cr_assert(readable(d.vd.vq[1].kick_fd));
 	cr_assert_eq(read(d.vd.vq[1].kick_fd, &one, 8), 8);
 
-	cr_assert_eq(virtio_pci_attach(vp, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(virtio_pci_attach(vp, &err), 0, "%s", err.msg);
 	cr_assert_eq(T->rec.ioev_calls, calls + NQ, "one call per queue");
 	cr_assert_eq(T->rec.nr_ioev, nr + NQ);
 	cr_assert(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF, d.vd.vq[0].kick_fd));
@@ -273,14 +273,14 @@ Test(pci, failed_attach_is_reported_and_bus_doorbells_work)
 {
 	struct dummy d = { 0 };
 	struct virtio_pci *vp;
-	char err[ERR_LEN] = "";
+	struct err err;
 	u64 bar;
 	u16 q = 0;
 
 	vp = create_detached(&d, &bar);
 	T->rec.fail_ioev = true;
-	cr_assert_eq(virtio_pci_attach(vp, err, sizeof(err)), -ENOTTY);
-	cr_assert(strstr(err, "ioeventfd"), "err names it: '%s'", err);
+	cr_assert_eq(virtio_pci_attach(vp, &err), -ENOTTY);
+	cr_assert(strstr(err.msg, "ioeventfd"), "err names it: '%s'", err.msg);
 	cr_assert_not(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF,
 			       d.vd.vq[0].kick_fd));
 	cr_assert(bus_write(&T->mmio, bar + VIRTIO_PCI_NOTIFY_OFF, &q, 2));

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "virtio/virtio.h"
-#include "vmm/log.h"
+#include "virtio/core/virtio.h"
+#include "vmm/base/log.h"
 
 static const struct virtio_dev_ops dev_ops = {
 	.device_id = 99,

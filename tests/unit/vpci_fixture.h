@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "firmware/layout.h"
-#include "virtio/virtio_pci_int.h"
+#include "vmm/core/layout.h"
+#include "virtio/pci/virtio_pci_int.h"
 
 #define TEST_ID		42		/* a device type nobody else uses */
 #define TEST_FEATURE	3		/* the one device feature we offer */
@@ -140,7 +140,7 @@ static struct t *T;
 
 static inline void setup(void)
 {
-	char err[ERR_LEN];
+	struct err err;
 	unsigned int i;
 
 	T = calloc(1, sizeof(*T));
@@ -152,12 +152,11 @@ static inline void setup(void)
 	for (i = 0; i < ARRAY_SIZE(T->rec.irqfd); i++)
 		T->rec.irqfd[i] = -1;
 	T->irq = (struct irq_ctl){ &rec_ops, &T->rec };
-	cr_assert_eq(pci_host_init(&T->host, &T->pio, &T->mmio, err,
-				   sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pci_host_init(&T->host, &T->pio, &T->mmio, &err), 0, "%s", err.msg);
 	virtio_dev_init(&T->dev.vd, &dummy_ops, &T->mem);
 	memcpy(T->dev.config, "squeeze!", 8);
-	T->vp = virtio_pci_add(&T->host, &T->dev.vd, &T->irq, err, sizeof(err));
-	cr_assert_not_null(T->vp, "%s", err);
+	T->vp = virtio_pci_add(&T->host, &T->dev.vd, &T->irq, &err);
+	cr_assert_not_null(T->vp, "%s", err.msg);
 	T->bar = pci_bar_addr(virtio_pci_dev(T->vp), 0);
 }
 

@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "virtio/virtio.h"
-#include "virtio/virtqueue.h"
+#include "virtio/core/virtio.h"
+#include "virtio/core/virtqueue.h"
 
 #define RAM_GPA		0x100000ULL
 #define RAM_SIZE	(4 * MiB)

@@ -3,8 +3,8 @@
 #define SQUEEZE_TEST_BLK_DRV_H
 
 #include "tests/driver/lib/driver.h"
-#include "virtio/blk.h"
-#include "virtio/blk_req.h"
+#include "virtio/blk/blk.h"
+#include "virtio/blk/blk_req.h"
 
 /*
  * A virtio-blk driver on the in-process virtio driver: what Linux's

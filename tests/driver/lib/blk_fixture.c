@@ -17,7 +17,7 @@ struct fixture {
 	struct blk_drv drv[BLK_FX_MAX_DISKS];
 	char path[BLK_FX_MAX_DISKS][64];
 	unsigned int nr;
-	char err[ERR_LEN];
+	struct err err;
 	u64 rng;
 };
 
@@ -50,8 +50,8 @@ void blk_fx_setup(void)
 	fx = calloc(1, sizeof(*fx));
 	cr_assert_not_null(fx);
 	fx->rng = 0x9e3779b97f4a7c15ULL;
-	cr_assert_eq(drv_env_init(&fx->env, BLK_FX_ENV_MEM, fx->err,
-				  sizeof(fx->err)), 0, "%s", fx->err);
+	cr_assert_eq(drv_env_init(&fx->env, BLK_FX_ENV_MEM, &fx->err), 0,
+		     "%s", fx->err.msg);
 }
 
 void blk_fx_teardown(void)
@@ -87,19 +87,18 @@ const char *make_file(unsigned int i, bool fill)
 	return fx->path[i];
 }
 
-struct blk_drv *add_disk(struct disk_config c, u64 want)
+struct blk_drv *add_disk(struct blk_options c, u64 want)
 {
 	unsigned int i = fx->nr;
 
 	cr_assert_lt(i, BLK_FX_MAX_DISKS);
-	if (!c.path)
-		c.path = make_file(i, false);
-	fx->blk[i] = virtio_blk_create(&fx->env.mem, &c, fx->err,
-				       sizeof(fx->err));
-	cr_assert_not_null(fx->blk[i], "%s", fx->err);
+	if (!c.disk.path)
+		c.disk.path = make_file(i, false);
+	fx->blk[i] = virtio_blk_create(&fx->env.mem, &c, &fx->err);
+	cr_assert_not_null(fx->blk[i], "%s", fx->err.msg);
 	fx->vp[i] = virtio_pci_add(&fx->env.pci, virtio_blk_vdev(fx->blk[i]),
-				   &fx->env.irq_ctl, fx->err, sizeof(fx->err));
-	cr_assert_not_null(fx->vp[i], "%s", fx->err);
+				   &fx->env.irq_ctl, &fx->err);
+	cr_assert_not_null(fx->vp[i], "%s", fx->err.msg);
 	fx->nr++;
 	cr_assert_eq(blk_drv_open(&fx->drv[i], &fx->env, i, want, 256), 0);
 	return &fx->drv[i];
@@ -149,9 +148,9 @@ blkcnt_t file_blocks(unsigned int i)
 	return st.st_blocks;
 }
 
-struct disk_config plain(void)
+struct blk_options plain(void)
 {
-	return (struct disk_config){ .format = DISK_FMT_RAW };
+	return (struct blk_options){ .disk.format = DISK_FMT_RAW };
 }
 
 bool blk_fx_overlaps(const struct blk_fx_slot *s, unsigned int depth,
@@ -218,13 +217,13 @@ unsigned int blk_fx_run(struct blk_drv *b, const struct blk_fx_workload *w,
 	return max_inflight;
 }
 
-u8 *blk_fx_modelled_disk(struct disk_config c, struct blk_drv **b)
+u8 *blk_fx_modelled_disk(struct blk_options c, struct blk_drv **b)
 {
 	u8 *shadow = malloc(DISK_SIZE);
 
 	cr_assert_not_null(shadow);
 	cr_assert_eq(fx->nr, 0);
-	c.path = make_file(0, true);
+	c.disk.path = make_file(0, true);
 	file_read(0, 0, shadow, DISK_SIZE);
 	*b = add_disk(c, BLK_DRV_ALL_FEATURES);
 	return shadow;

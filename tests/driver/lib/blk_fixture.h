@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 #include "tests/driver/lib/blk_drv.h"
-#include "virtio/blk.h"
+#include "virtio/blk/blk.h"
 
 /*
  * The set-up the virtio-blk scenarios share (tests/driver/test_blk*.c):
@@ -31,10 +31,10 @@ void fill_random(void *p, size_t len);
 const char *make_file(unsigned int i, bool fill);
 
 /*
- * Create the next disk from @c (on a new zeroed file when c.path is
+ * Create the next disk from @c (on a new zeroed file when c.disk.path is
  * NULL), put it on the PCI bus and bring the driver up with @want.
  */
-struct blk_drv *add_disk(struct disk_config c, u64 want);
+struct blk_drv *add_disk(struct blk_options c, u64 want);
 
 /* Guest RAM for buffers, and its address in the test process. */
 u64 galloc(u64 len, u64 align);
@@ -46,7 +46,7 @@ u64 file_hash(unsigned int i);
 blkcnt_t file_blocks(unsigned int i);
 
 /* A raw disk with default options. */
-struct disk_config plain(void);
+struct blk_options plain(void);
 
 /*
  * A random workload kept @depth requests deep and checked against
@@ -84,7 +84,7 @@ unsigned int blk_fx_run(struct blk_drv *b, const struct blk_fx_workload *w,
  * The first disk, from @c on a file of random data, with all features;
  * returns a model of it, DISK_SIZE bytes, for free().
  */
-u8 *blk_fx_modelled_disk(struct disk_config c, struct blk_drv **b);
+u8 *blk_fx_modelled_disk(struct blk_options c, struct blk_drv **b);
 
 /* Disk @i's file must hold exactly @shadow. */
 void blk_fx_check_file(unsigned int i, const u8 *shadow);

@@ -10,26 +10,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "firmware/layout.h"
+#include "vmm/core/layout.h"
 #include "tests/driver/lib/driver.h"
-#include "vmm/log.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
 
-int drv_env_init(struct drv_env *env, u64 mem_size, char *err,
-		 size_t errlen)
+int drv_env_init(struct drv_env *env, u64 mem_size, struct err *err)
 {
 	int ret;
 
 	memset(env, 0, sizeof(*env));
 	if (mem_size < 32 * MiB)
-		return set_err(err, errlen, -EINVAL, "drv: need >= 32 MiB");
+		return err_input(err, -EINVAL, "drv: need >= 32 MiB");
 	ret = guest_mem_alloc(&env->mem, mem_size);
 	if (ret)
-		return set_err(err, errlen, ret, "drv: guest RAM: %s",
-			       strerror(-ret));
+		return err_input(err, ret, "drv: guest RAM: %s",
+				 strerror(-ret));
 	bus_init(&env->pio, "pio");
 	bus_init(&env->mmio, "mmio");
 	fake_irq_init(&env->irq, &env->irq_ctl);
-	ret = pci_host_init(&env->pci, &env->pio, &env->mmio, err, errlen);
+	ret = pci_host_init(&env->pci, &env->pio, &env->mmio, err);
 	if (ret) {
 		drv_env_destroy(env);
 		return ret;

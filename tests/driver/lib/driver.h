@@ -3,11 +3,12 @@
 #define SQUEEZE_TEST_DRIVER_H
 
 #include "tests/driver/lib/fake_irq.h"
-#include "virtio/pci.h"
-#include "virtio/virtio_pci.h"
-#include "virtio/virtqueue.h"
-#include "vmm/bus.h"
-#include "vmm/guest_mem.h"
+#include "devices/pci/pci.h"
+#include "virtio/pci/virtio_pci.h"
+#include "virtio/core/virtqueue.h"
+#include "vmm/base/err.h"
+#include "vmm/core/bus.h"
+#include "vmm/core/guest_mem.h"
 
 /*
  * The in-process virtio driver: what Linux's virtio_pci does, in C, in the
@@ -22,8 +23,8 @@
  *
  *	struct drv_env env;
  *	struct drv_dev d;
- *	drv_env_init(&env, 64 * MiB, err, sizeof(err));
- *	vp = virtio_pci_add(&env.pci, vdev, &env.irq_ctl, err, sizeof(err));
+ *	drv_env_init(&env, 64 * MiB, &err);
+ *	vp = virtio_pci_add(&env.pci, vdev, &env.irq_ctl, &err);
  *	drv_probe(&env, VIRTIO_ID_BLOCK, 0, &d);
  *	drv_start(&d, wanted_features, 1, 256);	// reset .. DRIVER_OK
  *	drv_vq_add(&d.vq[0], bufs, 3, false);
@@ -51,8 +52,7 @@ struct drv_env {
 };
 
 /* @mem_size bytes of real (mmap'ed) guest RAM, >= 32 MiB. */
-int drv_env_init(struct drv_env *env, u64 mem_size, char *err,
-		 size_t errlen);
+int drv_env_init(struct drv_env *env, u64 mem_size, struct err *err);
 /* Destroy after every virtio_pci_destroy() and device destroy. */
 void drv_env_destroy(struct drv_env *env);
 

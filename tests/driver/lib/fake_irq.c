@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "firmware/layout.h"
+#include "vmm/core/layout.h"
 #include "tests/driver/lib/fake_irq.h"
 
 static struct fake_irq_route *route_of(struct fake_irq *f, u32 gsi)

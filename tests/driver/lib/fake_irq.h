@@ -4,7 +4,7 @@
 
 #include <pthread.h>
 
-#include "vmm/irq.h"
+#include "vmm/core/irq.h"
 
 /*
  * An irq_ctl that does what KVM would, minus the guest: it remembers

@@ -3,8 +3,8 @@
 #define SQUEEZE_TEST_NET_DRV_H
 
 #include "tests/driver/lib/driver.h"
-#include "virtio/net.h"
-#include "virtio/net_hdr.h"
+#include "virtio/net/net.h"
+#include "virtio/net/net_hdr.h"
 
 /*
  * A virtio-net driver on the in-process virtio driver, the way Linux's

@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 #include "tests/driver/lib/net_host.h"
-#include "vmm/log.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
 
 static int write_file(const char *path, const char *s)
 {
@@ -46,17 +47,17 @@ int nh_sh(const char *fmt, ...)
 	return system(cmd) == 0 ? 0 : -EIO;
 }
 
-int nh_netns(const char *setup, char *err, size_t errlen)
+int nh_netns(const char *setup, struct err *err)
 {
 	if (unshare(CLONE_NEWNET))
-		return set_err(err, errlen, -errno,
-			       "cannot make a network namespace: %s",
-			       strerror(errno));
+		return err_input(err, -errno,
+				 "cannot make a network namespace: %s",
+				 strerror(errno));
 	/* net sysctls belong to the namespace of the writer. */
 	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	if (setup && nh_sh("%s", setup))
-		return set_err(err, errlen, -EIO, "setup failed: %s", setup);
+		return err_input(err, -EIO, "setup failed: %s", setup);
 	return 0;
 }
 
@@ -76,8 +77,7 @@ int nh_ifmac(const char *ifname, u8 mac[6])
 	return ret;
 }
 
-int nh_packet_open(const char *ifname, bool vnet_hdr, char *err,
-		   size_t errlen)
+int nh_packet_open(const char *ifname, bool vnet_hdr, struct err *err)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
 				   .sll_protocol = htons(ETH_P_ALL) };
@@ -85,39 +85,38 @@ int nh_packet_open(const char *ifname, bool vnet_hdr, char *err,
 
 	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	if (!sll.sll_ifindex)
-		return set_err(err, errlen, -ENODEV, "no interface %s", ifname);
+		return err_input(err, -ENODEV, "no interface %s", ifname);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0)
-		return set_err(err, errlen, -errno, "AF_PACKET: %s",
-			       strerror(errno));
+		return err_input(err, -errno, "AF_PACKET: %s",
+				 strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	if ((vnet_hdr && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
 				    sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		set_err(err, errlen, -errno, "AF_PACKET on %s: %s", ifname,
-			strerror(errno));
+		err_input(err, -errno, "AF_PACKET on %s: %s", ifname,
+			  strerror(errno));
 		close(fd);
 		return -EIO;
 	}
 	return fd;
 }
 
-int nh_plain_tap(const char *name, const char *bridge, char *err,
-		 size_t errlen)
+int nh_plain_tap(const char *name, const char *bridge, struct err *err)
 {
 	struct ifreq ifr = { 0 };
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		return set_err(err, errlen, -errno, "/dev/net/tun: %s",
-			       strerror(errno));
+		return err_input(err, -errno, "/dev/net/tun: %s",
+				 strerror(errno));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
 	    nh_sh("ip link set %s master %s up", name, bridge)) {
-		set_err(err, errlen, -EIO, "peer tap %s failed", name);
+		err_input(err, -EIO, "peer tap %s failed", name);
 		close(fd);
 		return -EIO;
 	}

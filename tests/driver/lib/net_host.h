@@ -4,8 +4,9 @@
 
 #include <sys/types.h>
 
-#include "virtio/net_hdr.h"
-#include "vmm/types.h"
+#include "virtio/net/net_hdr.h"
+#include "vmm/base/err.h"
+#include "vmm/base/types.h"
 
 /*
  * The host side of the network scenarios: a private network namespace,
@@ -22,7 +23,7 @@
  * (no router solicitations on the bridge) and run @setup there (shell).
  * 0, or -errno with @err set (e.g. not root).
  */
-int nh_netns(const char *setup, char *err, size_t errlen);
+int nh_netns(const char *setup, struct err *err);
 int nh_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int nh_ifmac(const char *ifname, u8 mac[6]);
 
@@ -31,11 +32,9 @@ int nh_ifmac(const char *ifname, u8 mac[6]);
  * looped back, large receive buffer; @vnet_hdr: frames carry a 10-byte
  * virtio_net_hdr (PACKET_VNET_HDR), needed to send or receive GSO.
  */
-int nh_packet_open(const char *ifname, bool vnet_hdr, char *err,
-		   size_t errlen);
+int nh_packet_open(const char *ifname, bool vnet_hdr, struct err *err);
 /* A tap without vnet header attached to @bridge, up. fd or -errno. */
-int nh_plain_tap(const char *name, const char *bridge, char *err,
-		 size_t errlen);
+int nh_plain_tap(const char *name, const char *bridge, struct err *err);
 /* read() with a timeout: bytes, or -ETIMEDOUT / -errno. */
 ssize_t nh_recv(int fd, void *buf, size_t len, int timeout_ms);
 

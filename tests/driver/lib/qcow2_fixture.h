@@ -3,7 +3,7 @@
 #define SQUEEZE_TEST_QCOW2_FIXTURE_H
 
 #include "tests/driver/lib/blk_drv.h"
-#include "virtio/blk.h"
+#include "virtio/blk/blk.h"
 
 /*
  * The set-up the qcow2 scenarios share (tests/driver/test_qcow2*.c): a
@@ -21,7 +21,7 @@ struct qcow2_fx {
 	struct virtio_pci *vp;
 	struct blk_drv drv;
 	char dir[64];
-	char err[ERR_LEN];
+	struct err err;
 	u64 buf[QCOW2_FX_BATCH];	/* guest buffers */
 	u64 rng;
 };

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "devices/qcow2.h"
+#include "devices/block/qcow2/qcow2.h"
 
 #define MAX_INPUT (4 * MiB)
 
@@ -61,8 +61,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (!qcow2_open_image(&q, path, true, true, 0, NULL, 0, err,
-			      sizeof(err))) {
+	if (!qcow2_open_image(&q, path, true, true, 0, NULL, 0, &err)) {
 		exercise(q);
 		qcow2_close_image(q);
 	}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What every disk format shares: opening and locking the image file,
+ * refusing to guess a format, dispatching to the format's ops, and the
+ * synchronous helpers built on the asynchronous interface.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices/block/disk.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
+
+#define QCOW2_MAGIC "QFI\xfb"
+#define DISK_PROBE_LEN 4096		/* aligned for O_DIRECT too */
+
+static int disk_open_err(const struct disk_options *c, int e, struct err *err)
+{
+	switch (e) {
+	case ENOENT:
+		return err_input(err, -e, "disk %s: no such file",
+				 c->path);
+	case EACCES:
+	case EPERM:
+		return err_input(err, -e, "disk %s: permission denied%s",
+				 c->path, c->readonly ? "" :
+				 " (readonly=on opens it read-only)");
+	case EISDIR:
+		return err_input(err, -e, "disk %s: is a directory",
+				 c->path);
+	case EROFS:
+		return err_input(err, -e,
+				 "disk %s: read-only file system (use readonly=on)",
+				 c->path);
+	case EINVAL:
+		if (c->cache == DISK_CACHE_NONE)
+			return err_input(err, -e,
+					 "disk %s: cache=none: the file system does not support O_DIRECT",
+					 c->path);
+		break;
+	}
+	return err_input(err, -e, "disk %s: %s", c->path, strerror(e));
+}
+
+static int disk_open_fd(struct disk *d, const struct disk_options *c,
+			struct err *err)
+{
+	int flags = (c->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat st;
+	int fd;
+
+	if (!c->path || !c->path[0])
+		return err_input(err, -EINVAL, "disk: empty path");
+	if (c->cache == DISK_CACHE_NONE)
+		flags |= O_DIRECT;
+	/* Never follow into a FIFO or a tty and block: O_NONBLOCK, cleared. */
+	fd = open(c->path, flags | O_NONBLOCK);
+	if (fd < 0)
+		return disk_open_err(c, errno, err);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		return disk_open_err(c, e, err);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return disk_open_err(c, EISDIR, err);
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		close(fd);
+		return err_input(err, -EINVAL,
+				 "disk %s: not a regular file or block device",
+				 c->path);
+	}
+	if (fcntl(fd, F_SETFL, flags & ~O_ACCMODE & ~O_CLOEXEC) < 0) {
+		int e = errno;
+
+		close(fd);
+		return disk_open_err(c, e, err);
+	}
+	d->fd = fd;
+	d->direct = c->cache == DISK_CACHE_NONE;
+	d->blockdev = S_ISBLK(st.st_mode);
+	return 0;
+}
+
+/*
+ * An OFD lock belongs to the open file, not the process, so it also
+ * guards against a second disk in the same squeeze. Write lock for
+ * read-write, read lock for read-only: readers may share.
+ */
+int disk_lock_fd(int fd, bool readonly)
+{
+	struct flock fl = {
+		.l_type = readonly ? F_RDLCK : F_WRLCK,
+		.l_whence = SEEK_SET,
+	};
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return -EBUSY;
+	return -errno;
+}
+
+static int disk_lock(struct disk *d, const struct disk_options *c, struct err *err)
+{
+	int ret = disk_lock_fd(d->fd, c->readonly);
+
+	if (ret == -EBUSY)
+		return err_input(err, ret,
+				 "disk %s: another process has it open%s",
+				 c->path, c->readonly ? " read-write" : "");
+	if (ret)
+		return err_input(err, ret, "disk %s: cannot lock: %s",
+				 c->path, strerror(-ret));
+	return 0;
+}
+
+/* 1 when the image starts with the qcow2 magic, 0 when not, or -errno. */
+static int disk_has_qcow2_magic(struct disk *d, const struct disk_options *c,
+				struct err *err)
+{
+	void *buf;
+	ssize_t n;
+	int ret;
+
+	if (posix_memalign(&buf, DISK_PROBE_LEN, DISK_PROBE_LEN))
+		return err_host(err, -ENOMEM, "disk %s: out of memory",
+				c->path);
+	n = pread(d->fd, buf, DISK_PROBE_LEN, 0);
+	if (n < 0)
+		ret = err_input(err, -errno, "disk %s: cannot read: %s",
+				c->path, strerror(errno));
+	else
+		ret = n >= 4 && !memcmp(buf, QCOW2_MAGIC, 4);
+	free(buf);
+	return ret;
+}
+
+static const struct disk_ops *disk_format_ops(struct disk *d,
+					      const struct disk_options *c,
+					      struct err *err)
+{
+	int magic;
+
+	switch (c->format) {
+	case DISK_FMT_QCOW2:
+		return &disk_qcow2_ops;
+	case DISK_FMT_RAW:
+		return &disk_raw_ops;
+	case DISK_FMT_UNSPECIFIED:
+		break;
+	}
+	magic = disk_has_qcow2_magic(d, c, err);
+	if (magic < 0)
+		return NULL;
+	if (magic) {
+		err_input(err, -EINVAL,
+			  "disk %s: starts with the qcow2 magic but no format was given; pass format=qcow2 or format=raw",
+			  c->path);
+		return NULL;
+	}
+	return &disk_raw_ops;
+}
+
+int disk_open(struct disk *d, const struct disk_options *c, struct err *err)
+{
+	const struct disk_ops *ops;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	d->event_fd = -1;
+	d->readonly = c->readonly;
+	ret = disk_open_fd(d, c, err);
+	if (ret)
+		return ret;
+	ret = disk_lock(d, c, err);
+	if (ret)
+		goto close_fd;
+	ops = disk_format_ops(d, c, err);
+	if (!ops) {
+		ret = -EINVAL;
+		goto close_fd;
+	}
+	ret = ops->open(d, c, err);
+	if (ret)
+		goto close_fd;
+	d->ops = ops;
+	return 0;
+
+close_fd:
+	close(d->fd);			/* drops the OFD lock too */
+	d->fd = -1;
+	return ret;
+}
+
+void disk_close(struct disk *d)
+{
+	if (d->ops)
+		d->ops->close(d);
+	d->ops = NULL;
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	d->event_fd = -1;
+}
+
+struct disk_wait {
+	bool done;
+	int ret;
+};
+
+static void disk_wait_done(struct disk_req *req, int ret)
+{
+	struct disk_wait *w = req->opaque;
+
+	w->ret = ret;
+	w->done = true;
+}
+
+static int disk_submit_wait(struct disk *d, struct disk_req *req)
+{
+	struct pollfd p = { .fd = d->event_fd, .events = POLLIN };
+	struct disk_wait w = { 0 };
+	int ret;
+
+	req->done = disk_wait_done;
+	req->opaque = &w;
+	ret = d->ops->submit(d, req);
+	if (ret)
+		return ret;
+	d->ops->kick(d);
+	while (!w.done) {
+		if (p.fd >= 0 && poll(&p, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+		d->ops->complete(d);
+	}
+	return w.ret;
+}
+
+int disk_rw_sync(struct disk *d, enum disk_op op, u64 offset, void *buf,
+		 u64 len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct disk_req req = {
+		.op = op, .offset = offset, .len = len,
+		.iov = &iov, .iovcnt = 1,
+	};
+
+	if (op != DISK_OP_READ && op != DISK_OP_WRITE) {
+		req.iov = NULL;
+		req.iovcnt = 0;
+	}
+	return disk_submit_wait(d, &req);
+}
+
+int disk_flush_sync(struct disk *d)
+{
+	struct disk_req req = { .op = DISK_OP_FLUSH };
+
+	return disk_submit_wait(d, &req);
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_DISK_H
+#define SQUEEZE_DISK_H
+
+#include <sys/uio.h>
+
+#include "vmm/base/err.h"
+#include "vmm/base/types.h"
+
+/*
+ * A disk image as virtio-blk sees it: a byte array of d->size bytes with
+ * asynchronous requests. The format (raw, qcow2) is hidden behind
+ * struct disk_ops; virtio/blk/blk.c never knows which one it talks to.
+ * All calls on one disk come from one thread (the device's I/O thread).
+ */
+
+enum disk_op {
+	DISK_OP_READ,
+	DISK_OP_WRITE,
+	DISK_OP_FLUSH,			/* all completed before: durable */
+	DISK_OP_DISCARD,
+	DISK_OP_WRITE_ZEROES,
+};
+
+struct disk_req {
+	enum disk_op op;
+	u64 offset;			/* bytes; a multiple of 512 */
+	/* DISCARD/WRITE_ZEROES: the range; READ/WRITE: the iov total. */
+	u64 len;
+	/* READ/WRITE only; valid until done(). */
+	const struct iovec *iov;
+	int iovcnt;
+	bool unmap;			/* WRITE_ZEROES may deallocate */
+	/* Called once on the I/O thread: @ret is 0 or -errno. */
+	void (*done)(struct disk_req *req, int ret);
+	void *opaque;			/* the caller's */
+};
+
+enum disk_format { DISK_FMT_UNSPECIFIED, DISK_FMT_RAW, DISK_FMT_QCOW2 };
+enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
+
+/* How to open an image: the disk layer's own options. */
+struct disk_options {
+	const char *path;
+	enum disk_format format;
+	bool readonly;
+	bool backing_off;		/* qcow2: refuse a backing file */
+	enum disk_cache cache;
+};
+
+struct disk;
+
+struct disk_ops {
+	const char *name;		/* "raw", "qcow2" */
+	int (*open)(struct disk *d, const struct disk_options *c, struct err *err);
+	/*
+	 * Queue @req. 0: done() will be called (possibly before submit
+	 * returns). -errno: refused at once, done() is not called.
+	 */
+	int (*submit)(struct disk *d, struct disk_req *req);
+	/* Hand queued requests to the kernel (one syscall per batch). */
+	void (*kick)(struct disk *d);
+	/* Call done() for every finished request; never blocks. */
+	void (*complete)(struct disk *d);
+	void (*close)(struct disk *d);
+};
+
+struct disk {
+	const struct disk_ops *ops;
+	u64 size;			/* virtual size in bytes */
+	u32 block_size;			/* logical block size, >= 512 */
+	bool readonly;
+	bool can_discard;
+	bool can_write_zeroes;
+	/* Readable when complete() has work, or -1; the I/O thread polls it. */
+	int event_fd;
+	/*
+	 * The image, opened (O_DIRECT for cache=none) and OFD-locked by
+	 * disk_open() before ops->open() runs; disk_close() closes it
+	 * after ops->close(). Formats use it, never close it.
+	 */
+	int fd;
+	bool direct;			/* fd has O_DIRECT */
+	bool blockdev;			/* fd is a host block device */
+	void *priv;			/* the format's state */
+};
+
+/*
+ * Open @c->path with the format it names. An unspecified format means raw,
+ * except that a file starting with the qcow2 magic is refused: the format
+ * is never guessed from guest-writable data. Takes an OFD lock (write lock
+ * unless read-only) so a second squeeze cannot open the image read-write.
+ * Returns 0 or -errno with a one-line reason in @err.
+ */
+int disk_open(struct disk *d, const struct disk_options *c, struct err *err);
+void disk_close(struct disk *d);
+
+/*
+ * Take the OFD lock disk_open() takes (a read lock when @readonly, else a
+ * write lock) on @fd: 0, -EBUSY when another open file holds a conflicting
+ * one, or -errno. Tools that rewrite an image (squeeze img create) use it
+ * so that they never overwrite an image a running VM has open.
+ */
+int disk_lock_fd(int fd, bool readonly);
+
+/*
+ * Every format's submit() may call done() before it returns; done() may
+ * submit again. A READ/WRITE req->len must equal the iovec total.
+ * The environment variable SQUEEZE_AIO=sync makes formats use the
+ * synchronous aio fallback (tests and kernels without io_uring).
+ */
+#define DISK_AIO_ENV "SQUEEZE_AIO"
+
+/* Helpers for synchronous callers (tools, tests): submit, then wait. */
+int disk_rw_sync(struct disk *d, enum disk_op op, u64 offset, void *buf,
+		 u64 len);
+int disk_flush_sync(struct disk *d);
+
+extern const struct disk_ops disk_raw_ops;
+extern const struct disk_ops disk_qcow2_ops;
+
+#endif

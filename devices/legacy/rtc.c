@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The MC146818 CMOS RTC: clock registers from the host's time in UTC,
+ * the rest of CMOS RAM kept for the guest (see devices/legacy/rtc.h).
+ */
+#include <string.h>
+
+#include "devices/legacy/rtc.h"
+#include "vmm/core/layout.h"
+
+static time_t host_time(void)
+{
+	return time(NULL);
+}
+
+void rtc_init(struct rtc *rtc)
+{
+	memset(rtc, 0, sizeof(*rtc));
+	pthread_mutex_init(&rtc->lock, NULL);
+	rtc->clock = host_time;
+	rtc->ram[RTC_REG_A] = 0x26;	/* 32.768 kHz time base, 1024 Hz rate */
+	rtc->ram[RTC_REG_B] = RTC_B_24H;
+	rtc->ram[RTC_REG_D] = RTC_D_VRT;
+}
+
+void rtc_destroy(struct rtc *rtc)
+{
+	pthread_mutex_destroy(&rtc->lock);
+}
+
+/* The registers that show the time (the alarm bytes between are RAM). */
+static bool is_clock_reg(u8 idx)
+{
+	switch (idx) {
+	case RTC_SECONDS: case RTC_MINUTES: case RTC_HOURS: case RTC_WEEKDAY:
+	case RTC_DAY: case RTC_MONTH: case RTC_YEAR: case RTC_CENTURY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static u8 encode(const struct rtc *rtc, unsigned int v)
+{
+	if (rtc->ram[RTC_REG_B] & RTC_B_DM_BINARY)
+		return v;
+	return (v / 10) << 4 | (v % 10);
+}
+
+static u8 encode_hour(const struct rtc *rtc, unsigned int h)
+{
+	unsigned int h12;
+
+	if (rtc->ram[RTC_REG_B] & RTC_B_24H)
+		return encode(rtc, h);
+	h12 = h % 12 ? h % 12 : 12;
+	return encode(rtc, h12) | (h >= 12 ? RTC_HOUR_PM : 0);
+}
+
+static u8 clock_reg(const struct rtc *rtc, u8 idx)
+{
+	time_t now = rtc->clock();
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	switch (idx) {
+	case RTC_SECONDS: return encode(rtc, tm.tm_sec);
+	case RTC_MINUTES: return encode(rtc, tm.tm_min);
+	case RTC_HOURS: return encode_hour(rtc, tm.tm_hour);
+	case RTC_WEEKDAY: return encode(rtc, tm.tm_wday + 1);
+	case RTC_DAY: return encode(rtc, tm.tm_mday);
+	case RTC_MONTH: return encode(rtc, tm.tm_mon + 1);
+	case RTC_YEAR: return encode(rtc, tm.tm_year % 100);
+	default: return encode(rtc, (tm.tm_year + 1900) / 100); /* century */
+	}
+}
+
+void rtc_write_index(struct rtc *rtc, u8 val)
+{
+	pthread_mutex_lock(&rtc->lock);
+	rtc->index = val & 0x7f;	/* bit 7 masks NMIs: not emulated */
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+u8 rtc_read_data(struct rtc *rtc)
+{
+	u8 idx, v;
+
+	pthread_mutex_lock(&rtc->lock);
+	idx = rtc->index;
+	if (is_clock_reg(idx))
+		v = clock_reg(rtc, idx);
+	else
+		v = rtc->ram[idx];
+	pthread_mutex_unlock(&rtc->lock);
+	return v;
+}
+
+void rtc_write_data(struct rtc *rtc, u8 val)
+{
+	u8 idx;
+
+	pthread_mutex_lock(&rtc->lock);
+	idx = rtc->index;
+	switch (idx) {
+	case RTC_REG_A:
+		rtc->ram[idx] = val & ~RTC_A_UIP;	/* UIP is read-only */
+		break;
+	case RTC_REG_C:
+	case RTC_REG_D:
+		break;		/* read-only */
+	default:
+		/* Alarm bytes are plain RAM; the time itself is the host's. */
+		if (!is_clock_reg(idx))
+			rtc->ram[idx] = val;
+		break;
+	}
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+static void rtc_io_read(void *opaque, u64 off, void *data, u32 len)
+{
+	memset(data, 0xff, len);
+	if (len == 1 && off == 1)
+		*(u8 *)data = rtc_read_data(opaque);
+}
+
+static void rtc_io_write(void *opaque, u64 off, const void *data, u32 len)
+{
+	u8 v = *(const u8 *)data;
+
+	if (len != 1)
+		return;
+	if (off == 0)
+		rtc_write_index(opaque, v);
+	else
+		rtc_write_data(opaque, v);
+}
+
+static const struct io_ops rtc_ops = {
+	.read = rtc_io_read,
+	.write = rtc_io_write,
+};
+
+int rtc_register(struct rtc *rtc, struct bus *pio)
+{
+	return bus_register(pio, PORT_RTC_INDEX, 2, &rtc_ops, rtc);
+}

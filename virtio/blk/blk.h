@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_VIRTIO_BLK_H
+#define SQUEEZE_VIRTIO_BLK_H
+
+#include "devices/block/disk.h"
+#include "virtio/core/virtio.h"
+#include "vmm/base/err.h"
+
+/* Feature bits, virtio 1.2 section 5.2.3. */
+#define VIRTIO_BLK_F_SIZE_MAX		1
+#define VIRTIO_BLK_F_SEG_MAX		2
+#define VIRTIO_BLK_F_RO			5
+#define VIRTIO_BLK_F_BLK_SIZE		6
+#define VIRTIO_BLK_F_FLUSH		9
+#define VIRTIO_BLK_F_DISCARD		13
+#define VIRTIO_BLK_F_WRITE_ZEROES	14
+
+#define BLK_ID_LEN	20		/* GET_ID: the serial, 20 bytes */
+
+/* A virtio-blk device: its disk, and what the device itself reports. */
+struct blk_options {
+	struct disk_options disk;
+	char serial[BLK_ID_LEN + 1];
+};
+
+struct virtio_blk;
+
+/*
+ * Open the disk @c describes (every file error is found here, before the VM
+ * runs) and make a virtio-blk device on it. NULL with @err set on failure.
+ */
+struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
+				     const struct blk_options *o, struct err *err);
+struct virtio_dev *virtio_blk_vdev(struct virtio_blk *blk);
+/* Stops the I/O thread, closes the disk, frees. NULL is fine. */
+void virtio_blk_destroy(struct virtio_blk *blk);
+
+#endif

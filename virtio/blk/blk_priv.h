@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_VIRTIO_BLK_PRIV_H
+#define SQUEEZE_VIRTIO_BLK_PRIV_H
+
+#include <pthread.h>
+
+#include "devices/block/disk.h"
+#include "virtio/blk/blk.h"
+#include "virtio/blk/blk_req.h"
+
+/*
+ * virtio-blk's state, shared by blk.c (device set-up, configuration,
+ * activate/reset) and blk_io.c (the I/O thread and its requests).
+ */
+
+enum blk_event { BLK_EV_STOP, BLK_EV_DISK, BLK_EV_QUEUE };
+
+/* struct virtio_blk_config up to write_zeroes_may_unmap, section 5.2.4. */
+struct blk_config {
+	u64 capacity;
+	u32 size_max;
+	u32 seg_max;
+	u8 geometry[4];
+	u32 blk_size;
+	u8 topology[8];
+	u8 writeback;
+	u8 unused0;
+	u16 num_queues;
+	u32 max_discard_sectors;
+	u32 max_discard_seg;
+	u32 discard_sector_alignment;
+	u32 max_write_zeroes_sectors;
+	u32 max_write_zeroes_seg;
+	u8 write_zeroes_may_unmap;
+	u8 unused1[3];
+} __packed;
+
+struct blk_queue;
+
+/* One request in flight, indexed by its chain head. */
+struct blk_io {
+	struct disk_req dreq;
+	struct blk_queue *q;
+	u8 *status_ptr;
+	u16 head;
+	bool busy;
+	struct iovec *iov;
+	int iov_cap;
+};
+
+struct blk_queue {
+	struct virtio_blk *blk;
+	struct virtqueue *vq;
+	struct blk_io *io;		/* nr_io entries, one per head */
+	unsigned int nr_io;
+	unsigned int inflight;
+	bool pushed;			/* used entries since the last notify */
+};
+
+struct virtio_blk {
+	struct virtio_dev vdev;
+	struct virtio_dev_ops ops;	/* features depend on the disk */
+	struct disk disk;
+	struct blk_config config;
+	char serial[BLK_ID_LEN];
+	struct blk_limits lim;
+	struct blk_queue q;
+	/* I/O thread, between activate and reset. */
+	pthread_t thread;
+	bool running;
+	bool stopping;			/* draining: push nothing more */
+	int stop_fd;
+	int epoll_fd;
+	struct vq_chain chain;		/* scratch for vq_pop() */
+};
+
+/* The I/O thread: runs until stop_fd is written, then drains. */
+void *blk_io_thread(void *arg);
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_VIRTIO_H
+#define SQUEEZE_VIRTIO_H
+
+#include <pthread.h>
+
+#include "virtio/core/virtqueue.h"
+#include "vmm/core/guest_mem.h"
+#include "vmm/base/types.h"
+
+/* Device status bits, virtio 1.2 section 2.1. */
+#define VIRTIO_STATUS_ACKNOWLEDGE	1
+#define VIRTIO_STATUS_DRIVER		2
+#define VIRTIO_STATUS_DRIVER_OK		4
+#define VIRTIO_STATUS_FEATURES_OK	8
+#define VIRTIO_STATUS_NEEDS_RESET	64
+#define VIRTIO_STATUS_FAILED		128
+
+/* Transport-independent feature bits. */
+#define VIRTIO_F_RING_INDIRECT_DESC	28
+#define VIRTIO_F_RING_EVENT_IDX		29
+#define VIRTIO_F_VERSION_1		32
+#define VIRTIO_F_ACCESS_PLATFORM	33
+
+#define VIRTIO_ID_NET	1
+#define VIRTIO_ID_BLOCK	2
+
+#define VIRTIO_MAX_QUEUES 16
+
+struct virtio_dev;
+
+/* What a device type (blk, net) gives the transport. */
+struct virtio_dev_ops {
+	u32 device_id;
+	u32 nr_queues;
+	u16 queue_size;				/* max size offered per queue */
+	u64 features;				/* transport bits added */
+	u32 config_size;
+	void (*read_config)(struct virtio_dev *vd, u32 off, void *data,
+			    u32 len);
+	void (*write_config)(struct virtio_dev *vd, u32 off, const void *data,
+			     u32 len);
+	/* DRIVER_OK: features and queues are final; start the I/O thread. */
+	int (*activate)(struct virtio_dev *vd);
+	/*
+	 * Driver wrote status 0 (or the transport is being destroyed):
+	 * stop the I/O thread, forget requests. Called only after activate
+	 * was (even if it failed), on a vCPU thread, before the transport
+	 * resets the queues. It must not wait for anything a vCPU does.
+	 */
+	void (*reset)(struct virtio_dev *vd);
+};
+
+/* What the transport gives the device (PCI today, MMIO possibly later). */
+struct virtio_transport_ops {
+	/* The device's configuration changed, or it needs a reset. */
+	void (*config_changed)(struct virtio_dev *vd);
+};
+
+/*
+ * Common virtio state. Devices embed it and use container_of(). The
+ * transport owns status, features and queue configuration; the device's
+ * I/O thread owns the queues' ring state between activate and reset.
+ */
+struct virtio_dev {
+	const struct virtio_dev_ops *ops;
+	const struct virtio_transport_ops *tops;
+	void *transport;
+	const struct guest_mem *mem;
+	pthread_mutex_t lock;			/* status and config changes */
+	u64 device_features;			/* offered */
+	u64 driver_features;			/* acked, always a subset */
+	u8 status;
+	u8 config_generation;
+	u8 isr;					/* ISR status bits, atomic */
+	u32 warned;				/* enum virtio_warn, atomic */
+	struct virtqueue vq[VIRTIO_MAX_QUEUES];
+};
+
+/*
+ * Problems a device reports once in its lifetime (warn_once() on
+ * virtio_dev.warned); a driver reset does not re-arm them.
+ */
+enum virtio_warn {
+	VIRTIO_WARN_CALL_WRITE		= 1u << 0,	/* interrupt eventfd */
+	VIRTIO_WARN_EVENTFD_READ	= 1u << 1,
+	VIRTIO_WARN_BACKEND_IO		= 1u << 2,	/* disk or tap failed */
+	VIRTIO_WARN_DOORBELL_IOEVENTFD	= 1u << 3,
+	VIRTIO_WARN_DOORBELL_WRITE	= 1u << 4,
+	VIRTIO_WARN_CONFIG_IRQ		= 1u << 5,
+	VIRTIO_WARN_NEEDS_RESET		= 1u << 6,
+};
+
+#define VIRTIO_ISR_QUEUE	1
+#define VIRTIO_ISR_CONFIG	2
+
+/* Fill in the common part; vq[i].kick_fd/call_fd are set by the transport. */
+void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,
+		     const struct guest_mem *mem);
+
+static inline bool virtio_has_feature(const struct virtio_dev *vd,
+				      unsigned int bit)
+{
+	return vd->driver_features & (1ULL << bit);
+}
+
+/*
+ * The driver acks @features: anything never offered is dropped, as is
+ * anything a device forbids. Returns what remains.
+ */
+u64 virtio_ack_features(struct virtio_dev *vd, u64 features);
+
+/* Set NEEDS_RESET, log @why once for this device, tell the driver. */
+void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why);
+
+/* After vq_push()es: signal the queue's call eventfd if the driver wants. */
+void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq);
+
+/*
+ * Read a doorbell or stop eventfd of @vd back to zero; nothing pending
+ * (EAGAIN) is fine, and fd -1 is ignored.
+ */
+void virtio_eventfd_drain(struct virtio_dev *vd, int fd);
+
+/*
+ * Add one to interrupt or doorbell eventfd @fd (-1 is ignored); a failed
+ * write logs @what the first time @warn (enum virtio_warn) fails.
+ */
+void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
+			   const char *what);
+
+/*
+ * An I/O thread's epoll set: watch @fd for @events, reported with
+ * data.u64 @tag. fd -1 (a queue without a doorbell) is skipped. -errno.
+ */
+int virtio_epoll_add(int epfd, int fd, u32 events, u64 tag);
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_CONFIG_H
+#define SQUEEZE_CONFIG_H
+
+#include "virtio/blk/blk.h"
+#include "virtio/net/net.h"
+#include "vmm/base/err.h"
+#include "vmm/base/types.h"
+
+/*
+ * Everything the command line says, as pure data. config_parse() checks
+ * syntax and ranges only; files and host devices are opened later, but
+ * still before any VM exists.
+ */
+
+#define CONFIG_MAX_DISKS 16
+#define CONFIG_MAX_NETS 8
+#define DEFAULT_MEM_SIZE (256ULL << 20)
+#define DEFAULT_CMDLINE "console=ttyS0"
+#define CONFIG_MIN_MEM (16ULL << 20)
+#define CONFIG_MAX_MEM (1ULL << 40)	/* 1 TiB */
+/* MADT xAPIC ids 0..253; 0xff is broadcast */
+#define CONFIG_MAX_CPUS 254
+
+enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;		/* NULL if none */
+	const char *cmdline;		/* user part; devices append theirs */
+	u64 mem_size;
+	u32 cpus;
+	enum console_kind console;
+	const char *console_path;	/* CONSOLE_FILE */
+	struct blk_options disk[CONFIG_MAX_DISKS];
+	unsigned int nr_disks;
+	struct virtio_net_options net[CONFIG_MAX_NETS];
+	unsigned int nr_nets;
+	bool verbose;			/* --verbose: exit statistics */
+};
+
+/* config_parse() found --help: print usage, parse nothing else. */
+#define CONFIG_HELP 1
+
+/*
+ * Parse the arguments after "run" (argv[0] is the first option) into @cfg,
+ * which gets the defaults first. Strings in @cfg point into @argv.
+ * Returns 0, CONFIG_HELP, or -EINVAL with one line in @err.
+ */
+int config_parse(struct vm_config *cfg, int argc, char **argv, struct err *err);
+
+/*
+ * One --disk / --net SPEC; 0 or -EINVAL with one line in @err. The disk
+ * parser splits @spec in place at the first comma: d->path points into it.
+ */
+int config_parse_disk(struct blk_options *d, char *spec, struct err *err);
+int config_parse_net(struct virtio_net_options *n, const char *spec, struct err *err);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_GUEST_MEM_H
+#define SQUEEZE_GUEST_MEM_H
+
+#include "vmm/base/types.h"
+
+#define GUEST_MEM_MAX_REGIONS 4
+
+/* One contiguous range of guest-physical RAM and where the host mapped it. */
+struct guest_region {
+	u64 gpa;
+	u64 size;
+	void *hva;
+};
+
+struct guest_mem {
+	struct guest_region region[GUEST_MEM_MAX_REGIONS];
+	unsigned int nr;
+	bool owned;		/* regions were mmap()ed by guest_mem_alloc() */
+};
+
+/*
+ * The one bounds-checked accessor. Returns the host address of guest
+ * physical address @gpa, or NULL unless all of [gpa, gpa + len) lies inside
+ * one region. Overflow-safe for any gpa and len; len 0 is treated as 1 so
+ * that a zero-length buffer still has to point at RAM.
+ */
+void *guest_mem_ptr(const struct guest_mem *mem, u64 gpa, u64 len);
+
+/* Copy helpers built on guest_mem_ptr(); return 0 or -EFAULT. */
+int guest_mem_read(const struct guest_mem *mem, u64 gpa, void *dst, u64 len);
+int guest_mem_write(const struct guest_mem *mem, u64 gpa, const void *src,
+		    u64 len);
+
+/*
+ * Lay out @size bytes of RAM the PC way: below the 32-bit PCI hole first,
+ * the rest from 4 GiB up (see vmm/core/layout.h), each region an anonymous
+ * private mapping. Returns 0 or -errno.
+ */
+int guest_mem_alloc(struct guest_mem *mem, u64 size);
+
+/* How many of @size bytes guest_mem_alloc() maps below the PCI hole. */
+u64 guest_mem_low_size(u64 size);
+
+/* Add an existing host buffer as a region (unit tests use malloc'd RAM). */
+int guest_mem_add(struct guest_mem *mem, u64 gpa, u64 size, void *hva);
+
+/* Total RAM in bytes. */
+u64 guest_mem_total(const struct guest_mem *mem);
+
+/* Unmap regions made by guest_mem_alloc(); safe on a zeroed struct. */
+void guest_mem_free(struct guest_mem *mem);
+
+#endif

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm/core/layout.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
+
+#define PIC_PINS	16
+#define CPUID_MAX_ENTRIES 256
+
+int kvm_open(struct kvm *kvm, struct err *err)
+{
+	int ret;
+
+	memset(kvm, 0, sizeof(*kvm));
+	kvm->vm_fd = -1;
+	pthread_mutex_init(&kvm->route_lock, NULL);
+	kvm->next_gsi = IRQ_IOAPIC_PINS;
+	kvm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm->sys_fd < 0)
+		return err_host(err, -errno, "cannot open /dev/kvm: %s",
+				strerror(errno));
+	ret = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
+	if (ret != KVM_API_VERSION)
+		return err_host(err, -ENOTSUP,
+				"/dev/kvm has API version %d, need %d", ret,
+				KVM_API_VERSION);
+	kvm->run_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (kvm->run_size <= 0)
+		return err_host(err, -ENOTSUP,
+				"KVM_GET_VCPU_MMAP_SIZE failed");
+	ret = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (ret <= 0)
+		ret = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	kvm->max_vcpus = ret > 0 ? ret : 1;
+	ret = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING);
+	kvm->max_routes = ret > 0 ? ret : 0;
+	return 0;
+}
+
+static int vm_ioctl(struct kvm *kvm, unsigned long req, void *arg,
+		    const char *what, struct err *err)
+{
+	if (ioctl(kvm->vm_fd, req, arg) < 0)
+		return err_host(err, -errno, "%s failed: %s", what,
+				strerror(errno));
+	return 0;
+}
+
+static int add_memory(struct kvm *kvm, const struct guest_mem *mem, struct err *err)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < mem->nr; i++) {
+		struct kvm_userspace_memory_region r = {
+			.slot = i,
+			.guest_phys_addr = mem->region[i].gpa,
+			.memory_size = mem->region[i].size,
+			.userspace_addr = (u64)(uintptr_t)mem->region[i].hva,
+		};
+
+		ret = vm_ioctl(kvm, KVM_SET_USER_MEMORY_REGION, &r,
+			       "KVM_SET_USER_MEMORY_REGION", err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * In-kernel PIC, IOAPIC, LAPICs and PIT. The PIT is switched from
+ * reinjecting missed ticks to discarding them (QEMU's
+ * lost_tick_policy=discard; Linux keeps time by its clocksource, not by
+ * counting PIT ticks). KVM creates the PIT in reinject mode, and leaving
+ * that mode costs two synchronize_srcu() on the VM's IRQ SRCU, the second
+ * usually a full, non-expedited grace period (12-20 ms on this 250 Hz
+ * host). It is paid once either way, here or in the VM's destruction; paid
+ * here, it runs at the same time as the grace period that registering the
+ * devices on the I/O buses started (a call_srcu() that the VM's
+ * destruction waits for), instead of after it.
+ */
+static int create_irqchip(struct kvm *kvm, struct err *err)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_reinject_control discard = { .pit_reinject = 0 };
+	int ret;
+
+	ret = vm_ioctl(kvm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP",
+		       err);
+	if (!ret)
+		ret = vm_ioctl(kvm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2",
+			       err);
+	if (!ret)
+		ret = vm_ioctl(kvm, KVM_REINJECT_CONTROL, &discard,
+			       "KVM_REINJECT_CONTROL", err);
+	return ret;
+}
+
+int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, struct err *err)
+{
+	u64 ident = KVM_IDENTITY_MAP_ADDR;
+	int ret;
+
+	kvm->vm_fd = ioctl(kvm->sys_fd, KVM_CREATE_VM, 0);
+	if (kvm->vm_fd < 0)
+		return err_host(err, -errno, "KVM_CREATE_VM failed: %s",
+				strerror(errno));
+	/* Both must be set before the first vCPU exists. */
+	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
+		return err_host(err, -errno,
+				"KVM_SET_TSS_ADDR failed: %s", strerror(errno));
+	ret = vm_ioctl(kvm, KVM_SET_IDENTITY_MAP_ADDR, &ident,
+		       "KVM_SET_IDENTITY_MAP_ADDR", err);
+	/*
+	 * Memory before the irqchip: a memory slot change waits in
+	 * synchronize_srcu_expedited(), which is quick on the new VM but
+	 * would have to sit out the grace period create_irqchip() starts.
+	 */
+	if (!ret)
+		ret = add_memory(kvm, mem, err);
+	if (!ret)
+		ret = create_irqchip(kvm, err);
+	return ret;
+}
+
+void kvm_close(struct kvm *kvm)
+{
+	if (kvm->vm_fd >= 0)
+		close(kvm->vm_fd);
+	if (kvm->sys_fd > 0)
+		close(kvm->sys_fd);
+	free(kvm->msi);
+	pthread_mutex_destroy(&kvm->route_lock);
+	kvm->vm_fd = kvm->sys_fd = -1;
+	kvm->msi = NULL;
+}
+
+int kvm_create_vcpu(struct kvm *kvm, u32 id)
+{
+	int fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+
+	return fd < 0 ? -errno : fd;
+}
+
+struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm)
+{
+	struct kvm_cpuid2 *c;
+
+	c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+	if (!c)
+		return NULL;
+	c->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* --- struct irq_ops --- */
+
+static int kvm_set_line(void *opaque, u32 gsi, int level)
+{
+	struct kvm *kvm = opaque;
+	struct kvm_irq_level l = { .irq = gsi, .level = level };
+
+	if (gsi >= IRQ_IOAPIC_PINS)
+		return -EINVAL;
+	return ioctl(kvm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
+}
+
+static int kvm_msi_alloc(void *opaque)
+{
+	struct kvm *kvm = opaque;
+	int gsi = -ENOSPC;
+
+	pthread_mutex_lock(&kvm->route_lock);
+	if (kvm->next_gsi < kvm->max_routes)
+		gsi = kvm->next_gsi++;
+	pthread_mutex_unlock(&kvm->route_lock);
+	return gsi;
+}
+
+static void irqchip_entry(struct kvm_irq_routing_entry *e, u32 gsi,
+			  u32 chip, u32 pin)
+{
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_IRQCHIP;
+	e->u.irqchip.irqchip = chip;
+	e->u.irqchip.pin = pin;
+}
+
+/*
+ * KVM's default table (IOAPIC pins 0-23 on GSIs 0-23, PIC pins on GSIs
+ * 0-15) plus our MSI routes. Called with route_lock held.
+ */
+static int push_routes(struct kvm *kvm)
+{
+	unsigned int n = 0, i, max = IRQ_IOAPIC_PINS + PIC_PINS + kvm->nr_msi;
+	struct kvm_irq_routing *r;
+	int ret = 0;
+
+	r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < IRQ_IOAPIC_PINS; i++)
+		irqchip_entry(&r->entries[n++], i, KVM_IRQCHIP_IOAPIC, i);
+	for (i = 0; i < PIC_PINS; i++)
+		irqchip_entry(&r->entries[n++], i,
+			      i < 8 ? KVM_IRQCHIP_PIC_MASTER :
+				      KVM_IRQCHIP_PIC_SLAVE, i % 8);
+	for (i = 0; i < kvm->nr_msi; i++)
+		r->entries[n++] = kvm->msi[i];
+	r->nr = n;
+	if (ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0)
+		ret = -errno;
+	free(r);
+	return ret;
+}
+
+static struct kvm_irq_routing_entry *find_msi(struct kvm *kvm, u32 gsi)
+{
+	struct kvm_irq_routing_entry *grown;
+	unsigned int i;
+
+	for (i = 0; i < kvm->nr_msi; i++)
+		if (kvm->msi[i].gsi == gsi)
+			return &kvm->msi[i];
+	grown = realloc(kvm->msi, (kvm->nr_msi + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	kvm->msi = grown;
+	return &kvm->msi[kvm->nr_msi++];
+}
+
+static int kvm_msi_route(void *opaque, u32 gsi, u64 addr, u32 data)
+{
+	struct kvm *kvm = opaque;
+	struct kvm_irq_routing_entry *e;
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&kvm->route_lock);
+	if (gsi < IRQ_IOAPIC_PINS || gsi >= kvm->next_gsi)
+		goto unlock;
+	ret = -ENOMEM;
+	e = find_msi(kvm, gsi);
+	if (!e)
+		goto unlock;
+	*e = (struct kvm_irq_routing_entry){
+		.gsi = gsi,
+		.type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = {
+			.address_lo = (u32)addr,
+			.address_hi = (u32)(addr >> 32),
+			.data = data,
+		},
+	};
+	ret = push_routes(kvm);
+unlock:
+	pthread_mutex_unlock(&kvm->route_lock);
+	return ret;
+}
+
+static int kvm_irqfd(void *opaque, int efd, u32 gsi, bool assign)
+{
+	struct kvm *kvm = opaque;
+	struct kvm_irqfd f = {
+		.fd = efd,
+		.gsi = gsi,
+		.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
+	};
+
+	return ioctl(kvm->vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
+}
+
+static int kvm_ioeventfd(void *opaque, u64 addr, u32 len, int efd, bool mmio,
+			 bool assign)
+{
+	struct kvm *kvm = opaque;
+	struct kvm_ioeventfd e = {
+		.addr = addr,
+		.len = len,
+		.fd = efd,
+		.flags = (mmio ? 0 : KVM_IOEVENTFD_FLAG_PIO) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	return ioctl(kvm->vm_fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
+}
+
+const struct irq_ops kvm_irq_ops = {
+	.set_line = kvm_set_line,
+	.msi_alloc = kvm_msi_alloc,
+	.msi_route = kvm_msi_route,
+	.irqfd = kvm_irqfd,
+	.ioeventfd = kvm_ioeventfd,
+};

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_KVM_H
+#define SQUEEZE_KVM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+
+#include "vmm/base/err.h"
+#include "vmm/core/guest_mem.h"
+#include "vmm/core/irq.h"
+#include "vmm/base/types.h"
+
+/*
+ * /dev/kvm and the VM file descriptor. Every ioctl on them lives in
+ * vmm/kvm/kvm.c (the per-vCPU ones in vmm/kvm/vcpu.c).
+ */
+
+/* KVM's address-space holes for VMX real mode: 3 pages of TSS, 1 page of
+ * EPT identity map, just below the LAPIC-free top of the 32-bit hole. */
+#define KVM_IDENTITY_MAP_ADDR	0xfeffc000ULL
+#define KVM_TSS_ADDR		0xfeffd000ULL
+
+struct kvm {
+	int sys_fd;			/* /dev/kvm */
+	int vm_fd;
+	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
+	unsigned int max_vcpus;		/* KVM_CAP_MAX_VCPUS */
+
+	/* GSI routing (KVM_SET_GSI_ROUTING replaces the whole table). */
+	pthread_mutex_t route_lock;
+	struct kvm_irq_routing_entry *msi;	/* MSI routes, by GSI */
+	unsigned int nr_msi;
+	unsigned int next_gsi;		/* next free MSI GSI */
+	unsigned int max_routes;	/* KVM_CAP_IRQ_ROUTING */
+};
+
+/* Open /dev/kvm, check the API version and the capabilities we need. */
+int kvm_open(struct kvm *kvm, struct err *err);
+
+/*
+ * Create the VM: TSS and identity-map addresses, one memory slot per
+ * guest_mem region, in-kernel IOAPIC/PIC/LAPIC and PIT (in discard mode:
+ * missed PIT ticks are not reinjected).
+ */
+int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, struct err *err);
+
+/* Close the VM and /dev/kvm; safe on a zeroed or half-opened struct. */
+void kvm_close(struct kvm *kvm);
+
+/* A new vCPU fd for APIC id @id, or -errno. */
+int kvm_create_vcpu(struct kvm *kvm, u32 id);
+
+/* KVM_GET_SUPPORTED_CPUID into a malloc'd table (free() it), or NULL. */
+struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm);
+
+/* The struct irq_ops on this VM (irq_ctl.opaque = the struct kvm). */
+extern const struct irq_ops kvm_irq_ops;
+
+#endif

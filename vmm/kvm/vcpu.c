@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/* vCPU state setup and the KVM_RUN exit loop, one thread per vCPU. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/kvm/cpuid.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
+#include "vmm/kvm/vcpu.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+#define MSR_IA32_TSC		0x00000010
+#define MSR_IA32_SYSENTER_CS	0x00000174
+#define MSR_IA32_SYSENTER_ESP	0x00000175
+#define MSR_IA32_SYSENTER_EIP	0x00000176
+#define MSR_IA32_MISC_ENABLE	0x000001a0
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_KERNEL_GS_BASE	0xc0000102
+#define MISC_ENABLE_FAST_STRING	0x1
+
+#define CR0_PE	0x00000001ULL
+#define CR0_MP	0x00000002ULL
+#define CR0_ET	0x00000010ULL
+#define CR0_NE	0x00000020ULL
+#define CR0_PG	0x80000000ULL
+#define CR4_PAE	0x00000020ULL
+#define EFER_LME 0x00000100ULL
+#define EFER_LMA 0x00000400ULL
+
+#define APIC_LVT_LINT0	0x350
+#define APIC_LVT_LINT1	0x360
+#define APIC_MODE_NMI	0x4
+#define APIC_MODE_EXTINT 0x7
+#define APIC_LVT_MASKED	(1u << 16)
+
+static void kick_handler(int sig)
+{
+	(void)sig;	/* only there to make KVM_RUN return -EINTR */
+}
+
+int vcpu_signal_setup(struct err *err)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0)
+		return err_host(err, -errno, "sigaction: %s",
+				strerror(errno));
+	return 0;
+}
+
+static int vcpu_ioctl(struct vcpu *v, unsigned long req, void *arg,
+		      const char *what, struct err *err)
+{
+	if (ioctl(v->fd, req, arg) < 0)
+		return err_host(err, -errno, "vCPU %u: %s failed: %s",
+				v->id, what, strerror(errno));
+	return 0;
+}
+
+static int set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *supported,
+		     u32 nr_cpus, struct err *err)
+{
+	size_t size = sizeof(*supported) +
+		      supported->nent * sizeof(supported->entries[0]);
+	struct kvm_cpuid2 *c = malloc(size);
+	int ret;
+
+	if (!c)
+		return err_host(err, -ENOMEM, "out of memory");
+	memcpy(c, supported, size);
+	cpuid_for_vcpu(c, v->id, nr_cpus);
+	ret = vcpu_ioctl(v, KVM_SET_CPUID2, c, "KVM_SET_CPUID2", err);
+	free(c);
+	return ret;
+}
+
+static int set_msrs(struct vcpu *v, struct err *err)
+{
+	static const u32 zeroed[] = {
+		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
+		MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
+		MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE, MSR_IA32_TSC,
+	};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[ARRAY_SIZE(zeroed) + 1];
+	} m = { 0 };
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < ARRAY_SIZE(zeroed); i++)
+		m.e[i].index = zeroed[i];
+	m.e[i].index = MSR_IA32_MISC_ENABLE;
+	m.e[i].data = MISC_ENABLE_FAST_STRING;
+	m.hdr.nmsrs = ARRAY_SIZE(m.e);
+	n = ioctl(v->fd, KVM_SET_MSRS, &m);
+	if (n < 0)
+		return err_host(err, -errno, "vCPU %u: KVM_SET_MSRS: %s",
+				v->id, strerror(errno));
+	/* KVM stops at the first MSR it refuses and returns how many it set. */
+	if (n < (int)ARRAY_SIZE(m.e))
+		return err_host(err, -EINVAL,
+				"vCPU %u: KVM refused MSR %#x", v->id,
+				m.e[n].index);
+	return 0;
+}
+
+static int set_fpu(struct vcpu *v, struct err *err)
+{
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+
+	return vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU", err);
+}
+
+static void set_lvt(struct kvm_lapic_state *l, unsigned int reg, u32 mode)
+{
+	u32 val;
+
+	memcpy(&val, &l->regs[reg], sizeof(val));
+	val = (val & ~(0x700u | APIC_LVT_MASKED)) | mode << 8;
+	memcpy(&l->regs[reg], &val, sizeof(val));
+}
+
+/* Virtual wire mode, as the MP spec expects at boot: PIC on LINT0. */
+static int set_lapic(struct vcpu *v, struct err *err)
+{
+	struct kvm_lapic_state l;
+	int ret;
+
+	ret = vcpu_ioctl(v, KVM_GET_LAPIC, &l, "KVM_GET_LAPIC", err);
+	if (ret)
+		return ret;
+	set_lvt(&l, APIC_LVT_LINT0, APIC_MODE_EXTINT);
+	set_lvt(&l, APIC_LVT_LINT1, APIC_MODE_NMI);
+	return vcpu_ioctl(v, KVM_SET_LAPIC, &l, "KVM_SET_LAPIC", err);
+}
+
+int vcpu_init(struct vcpu *v, struct kvm *kvm, u32 id, u32 nr_cpus,
+	      const struct kvm_cpuid2 *supported, struct err *err)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->fd = kvm_create_vcpu(kvm, id);
+	if (v->fd < 0)
+		return err_host(err, v->fd,
+				"vCPU %u: KVM_CREATE_VCPU: %s", id,
+				strerror(-v->fd));
+	v->run_size = kvm->run_size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		return err_host(err, -errno, "vCPU %u: mmap kvm_run: %s",
+				id, strerror(errno));
+	}
+	ret = set_cpuid(v, supported, nr_cpus, err);
+	if (!ret)
+		ret = set_msrs(v, err);
+	if (!ret)
+		ret = set_fpu(v, err);
+	if (!ret)
+		ret = set_lapic(v, err);
+	/* APs sleep in KVM_RUN until the in-kernel LAPIC gets INIT+SIPI. */
+	if (!ret && id > 0)
+		ret = vcpu_ioctl(v, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE",
+				 err);
+	return ret;
+}
+
+static struct kvm_segment flat_seg(u16 sel, u8 type, bool long64)
+{
+	return (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.s = 1,
+		.db = long64 ? 0 : 1,
+		.l = long64,
+		.g = 1,
+	};
+}
+
+int vcpu_set_boot_regs(struct vcpu *v, const struct boot_entry *e, struct err *err)
+{
+	bool lm = e->mode == BOOT_MODE_LONG;
+	struct kvm_regs regs = { .rflags = 2, .rip = e->rip };
+	struct kvm_sregs s;
+	int ret;
+
+	ret = vcpu_ioctl(v, KVM_GET_SREGS, &s, "KVM_GET_SREGS", err);
+	if (ret)
+		return ret;
+	/* Code: execute/read, accessed (11); data: read/write, accessed (3). */
+	s.cs = flat_seg(e->code_sel, 11, lm);
+	s.ds = s.es = s.fs = s.gs = s.ss = flat_seg(e->data_sel, 3, false);
+	s.gdt.base = e->gdt_base;
+	s.gdt.limit = e->gdt_limit;
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	if (lm) {
+		s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
+		s.cr3 = e->cr3;
+		s.cr4 = CR4_PAE;
+		s.efer = EFER_LME | EFER_LMA;
+		regs.rsi = e->rsi;
+	} else {
+		s.cr0 = CR0_PE | CR0_ET;
+		s.cr3 = 0;
+		s.cr4 = 0;
+		s.efer = 0;
+		regs.rbx = e->rbx;
+	}
+	ret = vcpu_ioctl(v, KVM_SET_SREGS, &s, "KVM_SET_SREGS", err);
+	if (!ret)
+		ret = vcpu_ioctl(v, KVM_SET_REGS, &regs, "KVM_SET_REGS", err);
+	return ret;
+}
+
+/* Record why the vCPU failed, with its registers, and stop the VM. */
+static void vcpu_fail(struct vcpu *v, const char *why)
+{
+	struct kvm_regs r = { 0 };
+	struct kvm_sregs s = { 0 };
+	size_t n;
+
+	n = snprintf(v->fail, sizeof(v->fail), "vCPU %u: %s\n", v->id, why);
+	if (ioctl(v->fd, KVM_GET_REGS, &r) == 0 &&
+	    ioctl(v->fd, KVM_GET_SREGS, &s) == 0 && n < sizeof(v->fail))
+		vcpu_format_regs(v->fail + n, sizeof(v->fail) - n, &r, &s);
+	exit_sink_stop(v->env->exit, VM_STOP_FAILURE, 1);
+}
+
+static void handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	u64 size = run->io.size, count = run->io.count;
+	u8 *data = (u8 *)run + run->io.data_offset;
+
+	/* String I/O (rep ins/outs) hands us @count items at once. */
+	if (run->io.data_offset + size * count > (u64)v->run_size)
+		return;
+	for (u64 i = 0; i < count; i++, data += size) {
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			bus_write(v->env->pio, run->io.port, data, size);
+		else
+			bus_read(v->env->pio, run->io.port, data, size);
+	}
+}
+
+static void handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	u32 len = MIN(run->mmio.len, (u32)sizeof(run->mmio.data));
+
+	if (run->mmio.is_write)
+		bus_write(v->env->mmio, run->mmio.phys_addr, run->mmio.data,
+			  len);
+	else
+		bus_read(v->env->mmio, run->mmio.phys_addr, run->mmio.data,
+			 len);
+}
+
+static void handle_system_event(struct vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		exit_sink_stop(v->env->exit, VM_STOP_POWEROFF, 0);
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		exit_sink_stop(v->env->exit, VM_STOP_RESET, 0);
+		break;
+	default:
+		vcpu_fail(v, "guest crashed (KVM_EXIT_SYSTEM_EVENT)");
+		break;
+	}
+}
+
+/* Handle one exit; returns false when the loop must end. */
+static bool handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char why[128];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(v);
+		return true;
+	case KVM_EXIT_MMIO:
+		handle_mmio(v);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		handle_system_event(v);
+		return false;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_fail(v, "triple fault (KVM_EXIT_SHUTDOWN)");
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(why, sizeof(why),
+			 "VM entry failed (KVM_EXIT_FAIL_ENTRY, reason %#llx)",
+			 (unsigned long long)
+			 run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(why, sizeof(why),
+			 "KVM internal error (KVM_EXIT_INTERNAL_ERROR, suberror %u)",
+			 run->internal.suberror);
+		break;
+	case KVM_EXIT_HLT:
+		/* The in-kernel LAPIC handles HLT: nothing would wake us. */
+		snprintf(why, sizeof(why), "halted (KVM_EXIT_HLT)");
+		break;
+	default:
+		snprintf(why, sizeof(why), "unexpected exit reason %u",
+			 run->exit_reason);
+		break;
+	}
+	vcpu_fail(v, why);
+	return false;
+}
+
+static bool stopping(const struct vcpu *v)
+{
+	return __atomic_load_n(v->env->stopping, __ATOMIC_ACQUIRE);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	char why[128];
+
+	while (!stopping(v)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			snprintf(why, sizeof(why), "KVM_RUN failed: %s",
+				 strerror(errno));
+			vcpu_fail(v, why);
+			break;
+		}
+		if (!handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v, const struct vcpu_env *env, struct err *err)
+{
+	pthread_attr_t attr;
+	sigset_t kick, old;
+	int ret;
+
+	v->env = env;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
+	/* The new thread inherits our mask: make sure it can be kicked. */
+	sigemptyset(&kick);
+	sigaddset(&kick, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, &old);
+	ret = pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (ret)
+		return err_host(err, -ret, "vCPU %u: pthread_create: %s",
+				v->id, strerror(ret));
+	v->started = true;
+	return 0;
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+	struct timespec ts;
+
+	if (!v->started)
+		return;
+	/*
+	 * immediate_exit makes a KVM_RUN that starts after this return at
+	 * once; the signal interrupts one already running. Repeat in case
+	 * the kernel lacks KVM_CAP_IMMEDIATE_EXIT and the signal came early.
+	 */
+	for (;;) {
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0)
+			break;
+	}
+	v->started = false;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	vcpu_stop(v);
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->fd > 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}

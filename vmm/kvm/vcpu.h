@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_VCPU_H
+#define SQUEEZE_VCPU_H
+
+/*
+ * vCPU threads: one per vCPU, running KVM_RUN and dispatching exits to
+ * the buses until the VM stops.
+ */
+
+#include <linux/kvm.h>
+#include <pthread.h>
+
+#include "vmm/base/err.h"
+#include "vmm/core/exit.h"
+#include "firmware/boot/boot.h"
+#include "vmm/core/bus.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/kvm/vcpu_dump.h"
+
+#define VCPU_STACK_SIZE (256 * KiB)
+
+/* What a vCPU thread needs from its VM: the buses and a way to stop it. */
+struct vcpu_env {
+	struct bus *pio;
+	struct bus *mmio;
+	const struct exit_sink *exit;
+	const int *stopping;		/* read atomically; set by the VM */
+};
+
+struct vcpu {
+	u32 id;				/* also its APIC id */
+	int fd;
+	struct kvm_run *run;
+	int run_size;
+	const struct vcpu_env *env;
+	pthread_t thread;
+	bool started;
+	char fail[VCPU_DUMP_LEN];	/* why it failed, registers; or "" */
+};
+
+/* Install the (empty) SIGUSR1 handler that kicks vCPUs out of KVM_RUN. */
+int vcpu_signal_setup(struct err *err);
+
+/*
+ * Create vCPU @id of @nr_cpus and set its CPUID (from KVM's @supported
+ * table), MSRs, FPU and local APIC (LINT0 ExtINT, LINT1 NMI). Application
+ * processors (id > 0) wait for INIT-SIPI-SIPI.
+ */
+int vcpu_init(struct vcpu *v, struct kvm *kvm, u32 id, u32 nr_cpus,
+	      const struct kvm_cpuid2 *supported, struct err *err);
+
+/* The boot vCPU's registers for 64-bit or PVH entry. */
+int vcpu_set_boot_regs(struct vcpu *v, const struct boot_entry *e, struct err *err);
+
+/* Run the vCPU on its own thread until env->stopping is set. */
+int vcpu_start(struct vcpu *v, const struct vcpu_env *env, struct err *err);
+
+/* Kick the thread out of KVM_RUN (after env->stopping is set) and join it. */
+void vcpu_stop(struct vcpu *v);
+
+/* Unmap and close; safe on a zeroed struct and after a failed init. */
+void vcpu_destroy(struct vcpu *v);
+
+#endif

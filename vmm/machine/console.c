@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The user's side of COM1: guest output to stdout or a file, terminal
+ * input in raw mode, and the Ctrl-A escape (see vmm/machine/console.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vmm/machine/console.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
+
+/*
+ * Raw input while stdin is our terminal. Output processing is kept, so
+ * that a guest's bare "\n" still starts a new line. A background job
+ * leaves the terminal alone and takes no input (it would be stopped by
+ * SIGTTOU / SIGTTIN otherwise).
+ */
+static int make_raw(struct console *c, struct err *err)
+{
+	struct termios t;
+
+	if (!isatty(c->in_fd))
+		return 0;
+	if (tcgetpgrp(c->in_fd) != getpgrp()) {
+		c->in_fd = -1;
+		return 0;
+	}
+	if (tcgetattr(c->in_fd, &c->saved) < 0)
+		return err_host(err, -errno, "tcgetattr: %s",
+				strerror(errno));
+	t = c->saved;
+	cfmakeraw(&t);
+	t.c_oflag = c->saved.c_oflag;
+	if (tcsetattr(c->in_fd, TCSANOW, &t) < 0)
+		return err_host(err, -errno, "tcsetattr: %s",
+				strerror(errno));
+	c->tty_fd = c->in_fd;
+	return 0;
+}
+
+int console_open(struct console *c, const struct vm_config *cfg, struct err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->out_fd = c->in_fd = c->tty_fd = -1;
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0)
+		return err_host(err, -errno, "eventfd: %s",
+				strerror(errno));
+	switch (cfg->console) {
+	case CONSOLE_STDIO:
+		c->out_fd = STDOUT_FILENO;
+		c->in_fd = STDIN_FILENO;
+		return make_raw(c, err);
+	case CONSOLE_FILE:
+		c->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT |
+				 O_TRUNC | O_CLOEXEC, 0644);
+		if (c->out_fd < 0)
+			return err_input(err, -errno,
+					 "--console file=%s: %s",
+					 cfg->console_path, strerror(errno));
+		c->own_out = true;
+		return 0;
+	case CONSOLE_NONE:
+		return 0;
+	}
+	return err_input(err, -EINVAL, "unknown console kind");
+}
+
+void console_close(struct console *c)
+{
+	if (c->tty_fd >= 0)
+		tcsetattr(c->tty_fd, TCSADRAIN, &c->saved);
+	c->tty_fd = -1;
+	if (c->own_out && c->out_fd >= 0)
+		close(c->out_fd);
+	c->own_out = false;
+	c->out_fd = -1;
+	if (c->wake_fd > 0)
+		close(c->wake_fd);
+	c->wake_fd = -1;
+}
+
+static void console_write(void *opaque, const u8 *buf, size_t len)
+{
+	struct console *c = opaque;
+	ssize_t n;
+
+	while (len && c->out_fd >= 0) {
+		/*
+		 * EINTR here is the kick that stops this vCPU: drop the rest
+		 * rather than block the shutdown on a stalled reader.
+		 */
+		n = write(c->out_fd, buf, len);
+		if (n <= 0)
+			return;	/* a closed stdout must not stop the guest */
+		buf += n;
+		len -= n;
+	}
+}
+
+static void console_rx_space(void *opaque)
+{
+	struct console *c = opaque;
+	u64 one = 1;
+
+	if (write(c->wake_fd, &one, sizeof(one)) < 0)
+		return;		/* counter full: a wake-up is pending anyway */
+}
+
+const struct serial_sink_ops console_serial_ops = {
+	.write = console_write,
+	.rx_space = console_rx_space,
+};
+
+ssize_t console_filter(struct console *c, u8 *buf, size_t len)
+{
+	size_t in, out = 0;
+
+	for (in = 0; in < len; in++) {
+		u8 b = buf[in];
+
+		if (c->escape) {
+			c->escape = false;
+			if (b == CONSOLE_QUIT)
+				return -1;
+			if (b == CONSOLE_ESCAPE)
+				buf[out++] = b;
+			/* Any other key after Ctrl-A is dropped. */
+		} else if (b == CONSOLE_ESCAPE) {
+			c->escape = true;
+		} else {
+			buf[out++] = b;
+		}
+	}
+	return out;
+}
+
+int console_input(struct console *c, struct serial *s)
+{
+	u8 buf[SERIAL_RX_SIZE];
+	size_t room = MIN(serial_rx_space(s), sizeof(buf));
+	ssize_t n;
+	u64 ev;
+
+	/* Consume a pending wake-up: we are about to look at the room. */
+	if (read(c->wake_fd, &ev, sizeof(ev)) < 0 && errno != EAGAIN)
+		return 0;
+	if (c->in_fd < 0 || room == 0)
+		return 0;
+	n = read(c->in_fd, buf, room);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		c->in_fd = -1;		/* EOF or error: no more input */
+		return 0;
+	}
+	n = console_filter(c, buf, n);
+	if (n < 0)
+		return 1;
+	serial_receive(s, buf, n);
+	return 0;
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/* Building a VM (in an order that finds bad input before any VM exists)
+ * and tearing it down again. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "firmware/acpi/acpi.h"
+#include "vmm/core/layout.h"
+#include "vmm/machine/cmdline.h"
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
+#include "vmm/base/size.h"
+#include "vmm/machine/vm.h"
+#include "vmm/machine/vm_virtio.h"
+
+/* Extra kernel parameters squeeze's devices need: none, ACPI says it all. */
+static const char *const cmdline_extra[] = { NULL };
+
+static void vm_stop_request(void *opaque, enum vm_stop_reason why, int status)
+{
+	struct vm *vm = opaque;
+	u64 one = 1;
+
+	if (__atomic_exchange_n(&vm->stop_claimed, 1, __ATOMIC_ACQ_REL))
+		return;		/* the first reason wins */
+	vm->stop_reason = why;
+	vm->stop_status = status;
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
+		pr_warn("cannot wake the main loop: %s", strerror(errno));
+}
+
+/* /dev/kvm's vCPU limit, checked before anything is created. */
+static int check_cpus(struct vm *vm, struct err *err)
+{
+	u32 max;
+	int ret;
+
+	/* kvm_close() also undoes a failed kvm_open() */
+	vm->have_kvm = true;
+	ret = kvm_open(&vm->kvm, err);
+	if (ret)
+		return ret;
+	max = MIN(vm->kvm.max_vcpus, (u32)CONFIG_MAX_CPUS);
+	if (vm->cfg->cpus > max)
+		return err_input(err, -EINVAL,
+				 "--cpus %u is more than this host's maximum of %u",
+				 vm->cfg->cpus, max);
+	return 0;
+}
+
+static int alloc_memory(struct vm *vm, struct err *err)
+{
+	char size[16];
+	int ret = guest_mem_alloc(&vm->mem, vm->cfg->mem_size);
+
+	if (ret) {
+		format_size(vm->cfg->mem_size, size, sizeof(size));
+		return err_host(err, ret,
+				"--memory %s: cannot map guest RAM: %s", size,
+				strerror(-ret));
+	}
+	return 0;
+}
+
+static int add_devices(struct vm *vm, struct err *err)
+{
+	int ret;
+
+	serial_init(&vm->serial, &vm->irq, IRQ_COM1, &console_serial_ops,
+		    &vm->con);
+	rtc_init(&vm->rtc);
+	i8042_init(&vm->i8042, &vm->exit);
+	pm_init(&vm->pm, &vm->exit, &vm->irq);
+	vm->have_devices = true;
+	ret = serial_register(&vm->serial, &vm->pio, PORT_COM1);
+	if (!ret)
+		ret = rtc_register(&vm->rtc, &vm->pio);
+	if (!ret)
+		ret = i8042_register(&vm->i8042, &vm->pio);
+	if (!ret)
+		ret = pm_register(&vm->pm, &vm->pio);
+	if (ret)
+		return err_host(err, ret,
+				"cannot register the legacy devices: %s",
+				strerror(-ret));
+	return 0;
+}
+
+/* ACPI tables, then kernel, initrd, command line and boot page tables. */
+static int load_guest(struct vm *vm, struct boot_entry *entry, struct err *err)
+{
+	struct acpi_config ac = { .nr_cpus = vm->cfg->cpus, .pci = true };
+	struct boot_config bc = { .ki = &vm->ki, .nr_cpus = vm->cfg->cpus };
+	char *cmdline = malloc(LAYOUT_CMDLINE_MAX);
+	int ret;
+
+	if (!cmdline)
+		return err_host(err, -ENOMEM, "out of memory");
+	ret = cmdline_build(cmdline, LAYOUT_CMDLINE_MAX, vm->cfg->cmdline,
+			    cmdline_extra, err);
+	if (ret)
+		goto free_cmdline;
+	bc.cmdline = cmdline;
+	bc.rsdp_addr = acpi_build(&vm->mem, &ac, err);
+	if (!bc.rsdp_addr) {
+		ret = -EINVAL;
+		goto free_cmdline;
+	}
+	ret = boot_setup(&vm->mem, &bc, entry, err);
+free_cmdline:
+	free(cmdline);
+	return ret;
+}
+
+static int create_vcpus(struct vm *vm, const struct boot_entry *entry,
+			struct err *err)
+{
+	struct kvm_cpuid2 *cpuid = kvm_supported_cpuid(&vm->kvm);
+	int ret = 0;
+	u32 i;
+
+	if (!cpuid)
+		return err_host(err, -errno,
+				"KVM_GET_SUPPORTED_CPUID failed");
+	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		ret = err_host(err, -ENOMEM, "out of memory");
+		goto free_cpuid;
+	}
+	for (i = 0; i < vm->cfg->cpus && !ret; i++) {
+		ret = vcpu_init(&vm->vcpus[i], &vm->kvm, i, vm->cfg->cpus,
+				cpuid, err);
+		/* vcpu_destroy() copes with half-init */
+		vm->nr_vcpus = i + 1;
+	}
+	if (!ret)
+		ret = vcpu_set_boot_regs(&vm->vcpus[0], entry, err);
+free_cpuid:
+	free(cpuid);
+	return ret;
+}
+
+/* What only reads files and checks limits. */
+static int vm_check_inputs(struct vm *vm, struct err *err)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int ret;
+
+	ret = kernel_image_open(&vm->ki, cfg->kernel, cfg->initrd,
+				cfg->mem_size, err);
+	if (ret)
+		return ret;
+	vm->have_ki = true;
+	ret = check_cpus(vm, err);
+	if (ret)
+		return ret;
+	return alloc_memory(vm, err);
+}
+
+static int vm_build(struct vm *vm, struct err *err)
+{
+	struct boot_entry entry;
+	int ret;
+
+	ret = add_devices(vm, err);
+	if (ret)
+		return ret;
+	vm->have_virtio = true;	/* teardown also undoes a failed setup */
+	ret = vm_virtio_setup(vm, vm->cfg, err);
+	if (ret)
+		return ret;
+	/* After the disks were checked: a bad --disk leaves no console file. */
+	vm->have_con = true;	/* console_close() undoes a failed open */
+	ret = console_open(&vm->con, vm->cfg, err);
+	if (!ret)
+		ret = kvm_create_vm(&vm->kvm, &vm->mem, err);
+	if (!ret)
+		ret = vm_virtio_attach(vm, err);
+	if (ret)
+		return ret;
+	ret = load_guest(vm, &entry, err);
+	/* The image is in guest RAM now: keep no second copy while it runs. */
+	kernel_image_close(&vm->ki);
+	vm->have_ki = false;
+	if (!ret)
+		ret = vcpu_signal_setup(err);
+	if (!ret)
+		ret = create_vcpus(vm, &entry, err);
+	return ret;
+}
+
+int vm_create(struct vm **out, const struct vm_config *cfg, struct err *err)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int ret;
+
+	*out = NULL;
+	if (!vm)
+		return err_host(err, -ENOMEM, "out of memory");
+	vm->cfg = cfg;
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	vm->irq = (struct irq_ctl){ &kvm_irq_ops, &vm->kvm };
+	vm->exit = (struct exit_sink){ vm_stop_request, vm };
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0) {
+		ret = err_host(err, -errno, "eventfd: %s", strerror(errno));
+		goto destroy;
+	}
+	ret = vm_check_inputs(vm, err);
+	if (!ret)
+		ret = vm_build(vm, err);
+	if (ret)
+		goto destroy;
+	vm->vcpu_env = (struct vcpu_env){
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.exit = &vm->exit,
+		.stopping = &vm->stopping,
+	};
+	*out = vm;
+	return 0;
+destroy:
+	vm_destroy(vm);
+	return ret;
+}
+
+static void destroy_devices(struct vm *vm)
+{
+	pm_destroy(&vm->pm);
+	i8042_destroy(&vm->i8042);
+	rtc_destroy(&vm->rtc);
+	serial_destroy(&vm->serial);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	u32 i;
+
+	if (!vm)
+		return;
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	if (vm->have_virtio)
+		vm_virtio_teardown(vm);
+	if (vm->have_devices)
+		destroy_devices(vm);
+	if (vm->have_kvm)
+		kvm_close(&vm->kvm);
+	if (vm->have_con)
+		console_close(&vm->con);
+	guest_mem_free(&vm->mem);
+	if (vm->have_ki)
+		kernel_image_close(&vm->ki);
+	bus_destroy(&vm->mmio);
+	bus_destroy(&vm->pio);
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	free(vm);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_VM_H
+#define SQUEEZE_VM_H
+
+/*
+ * One virtual machine: everything vm_create() builds from a vm_config
+ * (KVM, RAM, devices, vCPUs), vm_run() until it stops, vm_destroy().
+ */
+
+#include <signal.h>
+
+#include "vmm/base/err.h"
+#include "vmm/core/exit.h"
+#include "devices/legacy/i8042.h"
+#include "devices/legacy/pm.h"
+#include "devices/legacy/rtc.h"
+#include "devices/legacy/serial.h"
+#include "firmware/boot/boot.h"
+#include "vmm/core/bus.h"
+#include "vmm/config/config.h"
+#include "vmm/machine/console.h"
+#include "vmm/core/guest_mem.h"
+#include "vmm/core/irq.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/kvm/vcpu.h"
+
+/* vm_create() failures, as process exit statuses. */
+#define VM_EXIT_FAILED	1		/* the host could not run the VM */
+#define VM_EXIT_USAGE	2		/* bad input: nothing was created */
+
+/*
+ * One VM and everything it owns. Each resource has one owner (this
+ * struct) and one free function, called by vm_destroy() in reverse order
+ * of creation.
+ */
+struct vm {
+	const struct vm_config *cfg;
+	struct kernel_image ki;
+	struct guest_mem mem;
+	struct bus pio, mmio;
+	struct kvm kvm;
+	struct irq_ctl irq;
+	struct console con;
+	struct serial serial;
+	struct rtc rtc;
+	struct i8042 i8042;
+	struct pm pm;
+	struct exit_sink exit;
+	void *virtio;			/* owned by vmm/machine/vm_virtio.c */
+	struct vcpu *vcpus;
+	u32 nr_vcpus;
+	struct vcpu_env vcpu_env;
+
+	/* Stopping: the first request wins; vm_run() returns its status. */
+	int stopping;
+	int stop_claimed;
+	int stop_status;
+	enum vm_stop_reason stop_reason;
+	int stop_fd;			/* eventfd: wakes vm_run() */
+
+	/* What vm_destroy() must undo. */
+	bool have_ki, have_kvm, have_con, have_devices, have_virtio;
+};
+
+/*
+ * Block the signals vm_run() turns into an orderly shutdown (SIGINT,
+ * SIGTERM, SIGHUP), in the calling thread and so in every thread it
+ * starts later. Call before vm_create().
+ */
+void vm_block_signals(void);
+
+/*
+ * Validate the inputs and build the VM, ready to run. Returns 0, or a
+ * negative errno with @err saying what and of which class (bad input or a
+ * host failure); *@out is NULL then and nothing is left behind.
+ */
+int vm_create(struct vm **out, const struct vm_config *cfg, struct err *err);
+
+/*
+ * Run until the guest powers off or resets (0), writes V to the debug-exit
+ * port ((V << 1) | 1), fails (1, with the reason and registers on stderr),
+ * the user quits with Ctrl-A x (0) or a signal arrives (128 + signal).
+ */
+int vm_run(struct vm *vm);
+
+void vm_destroy(struct vm *vm);
+
+#endif

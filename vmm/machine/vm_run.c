@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/* The main thread while the VM runs: console input, signals, stop requests. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "vmm/base/err.h"
+#include "vmm/base/log.h"
+#include "vmm/machine/vm.h"
+
+enum { POLL_STOP, POLL_SIGNAL, POLL_WAKE, POLL_INPUT, POLL_NR };
+
+static void shutdown_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void vm_block_signals(void)
+{
+	sigset_t set;
+
+	shutdown_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* A closed stdout must not kill us mid-way: writes just fail. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int start_vcpus(struct vm *vm)
+{
+	struct err err;
+	u32 i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (vcpu_start(&vm->vcpus[i], &vm->vcpu_env, &err)) {
+			pr_err("%s", err.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void stop_vcpus(struct vm *vm)
+{
+	u32 i;
+
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_stop(&vm->vcpus[i]);
+}
+
+static int read_signal(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	return si.ssi_signo;
+}
+
+/*
+ * Wait for a reason to stop and return the exit status. Signals and Ctrl-A
+ * x go through the same exit sink as the devices: the first reason wins.
+ */
+static int main_loop(struct vm *vm, int sfd)
+{
+	struct pollfd p[POLL_NR] = {
+		[POLL_STOP] = { .fd = vm->stop_fd, .events = POLLIN },
+		[POLL_SIGNAL] = { .fd = sfd, .events = POLLIN },
+		[POLL_WAKE] = { .fd = vm->con.wake_fd, .events = POLLIN },
+		[POLL_INPUT] = { .events = POLLIN },
+	};
+	int sig;
+
+	while (!__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
+		/* Read input only while the guest's FIFO has room for it. */
+		p[POLL_INPUT].fd = vm->con.in_fd >= 0 &&
+				   serial_rx_space(&vm->serial) ?
+				   vm->con.in_fd : -1;
+		if (poll(p, POLL_NR, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("poll: %s", strerror(errno));
+			return VM_EXIT_FAILED;
+		}
+		if (p[POLL_SIGNAL].revents) {
+			sig = read_signal(sfd);
+			if (sig)
+				exit_sink_stop(&vm->exit, VM_STOP_SIGNAL,
+					       128 + sig);
+		}
+		if ((p[POLL_WAKE].revents || p[POLL_INPUT].revents) &&
+		    console_input(&vm->con, &vm->serial))
+			exit_sink_stop(&vm->exit, VM_STOP_QUIT, 0);
+	}
+	return vm->stop_status;
+}
+
+static const char *stop_reason_name(const struct vm *vm)
+{
+	static const char *const names[] = {
+		[VM_STOP_POWEROFF] = "power-off",
+		[VM_STOP_RESET] = "reset",
+		[VM_STOP_DEBUG_EXIT] = "debug-exit port",
+		[VM_STOP_FAILURE] = "vCPU failure",
+		[VM_STOP_QUIT] = "Ctrl-A x",
+		[VM_STOP_SIGNAL] = "signal",
+	};
+
+	if (!__atomic_load_n(&vm->stop_claimed, __ATOMIC_ACQUIRE))
+		return "an error";
+	return names[vm->stop_reason];
+}
+
+static void report(struct vm *vm, int status)
+{
+	u32 i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].fail[0])
+			fprintf(stderr, "squeeze: %s", vm->vcpus[i].fail);
+	if (!vm->cfg->verbose)
+		return;
+	pr_info("stopped by %s, exit status %d", stop_reason_name(vm), status);
+	pr_info("unhandled accesses: %llu port I/O, %llu MMIO",
+		(unsigned long long)vm->pio.unhandled,
+		(unsigned long long)vm->mmio.unhandled);
+}
+
+int vm_run(struct vm *vm)
+{
+	sigset_t set;
+	int sfd, status;
+
+	shutdown_signals(&set);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		pr_err("signalfd: %s", strerror(errno));
+		return VM_EXIT_FAILED;
+	}
+	if (start_vcpus(vm))
+		status = VM_EXIT_FAILED;
+	else
+		status = main_loop(vm, sfd);
+	stop_vcpus(vm);
+	/* The terminal first, so that the report is readable. */
+	console_close(&vm->con);
+	report(vm, status);
+	close(sfd);
+	return status;
+}
