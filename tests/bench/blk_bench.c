@@ -116,7 +116,7 @@ static int setup(struct bench *b, const struct blk_options *c)
 
 	if (drv_env_init(&b->env, BENCH_MEM, &err))
 		goto fail;
-	b->blk = virtio_blk_create(&b->env.mem, c, &err);
+	b->blk = virtio_blk_create(&b->env.mem, c, 0, &err);
 	if (!b->blk)
 		goto fail;
 	b->vp = virtio_pci_add(&b->env.pci, virtio_blk_vdev(b->blk),

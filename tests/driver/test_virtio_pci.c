@@ -3,8 +3,8 @@
  * The virtio-pci transport end to end, in process: the driver library
  * probes and drives an "echo" device (one queue; copies each request's
  * readable bytes into its writable ones, upper-cased when ECHO_F_UPPER
- * was negotiated) that runs its own I/O thread on the queue's kick
- * eventfd, like blk and net do. Proves probing, feature negotiation, the
+ * was negotiated) on an I/O thread of its own (vmm/core/iothread.h) that
+ * watches the queue's kick eventfd, like blk and net do. Proves probing, feature negotiation, the
  * ioeventfd and bus doorbell paths, MSI-X through irqfds with masking,
  * queue validation, NEEDS_RESET, and reset with re-initialisation.
  */
@@ -13,12 +13,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tests/driver/lib/driver.h"
+#include "vmm/core/iothread.h"
 
 #define ECHO_ID		43
 #define ECHO_F_UPPER	0
@@ -27,9 +26,9 @@
 
 struct echo {
 	struct virtio_dev vd;
-	pthread_t thread;
-	int stop_fd;
+	struct iothread io;
 	bool running;
+	bool ok;			/* the driver has not broken the ring */
 	u64 requests;
 	int activations, resets;
 	struct vq_chain chain;		/* I/O thread only */
@@ -68,35 +67,28 @@ static bool echo_process(struct echo *e, struct virtqueue *vq)
 	return true;
 }
 
-static void *echo_thread(void *arg)
+/* On the I/O thread (vmm/core/iothread.h), as blk and net use it. */
+static void echo_events(void *opaque, const struct epoll_event *ev, int n)
+{
+	struct echo *e = opaque;
+	struct virtqueue *vq = &e->vd.vq[0];
+
+	if (n && e->running) {
+		virtio_eventfd_drain(&e->vd, vq->kick_fd);
+		if (e->ok)
+			e->ok = echo_process(e, vq);
+	}
+	(void)ev;
+}
+
+static const struct iothread_ops echo_io_ops = { .events = echo_events };
+
+static void echo_start(void *arg)
 {
 	struct echo *e = arg;
-	struct virtqueue *vq = &e->vd.vq[0];
-	struct epoll_event ev[2];
-	int ep = epoll_create1(EPOLL_CLOEXEC), n, i;
-	bool ok = true;
-	u64 v;
 
-	ev[0] = (struct epoll_event){ .events = EPOLLIN,
-				      .data.fd = vq->kick_fd };
-	epoll_ctl(ep, EPOLL_CTL_ADD, vq->kick_fd, &ev[0]);
-	ev[0] = (struct epoll_event){ .events = EPOLLIN,
-				      .data.fd = e->stop_fd };
-	epoll_ctl(ep, EPOLL_CTL_ADD, e->stop_fd, &ev[0]);
-	for (;;) {
-		n = epoll_wait(ep, ev, 2, -1);
-		for (i = 0; i < n; i++) {
-			if (ev[i].data.fd == e->stop_fd)
-				goto out;
-			if (read(vq->kick_fd, &v, sizeof(v)) < 0)
-				continue;
-			if (ok)
-				ok = echo_process(e, vq);
-		}
-	}
-out:
-	close(ep);
-	return NULL;
+	e->ok = true;
+	e->running = !iothread_add(&e->io, e->vd.vq[0].kick_fd, EPOLLIN, 0);
 }
 
 static int echo_activate(struct virtio_dev *vd)
@@ -104,30 +96,25 @@ static int echo_activate(struct virtio_dev *vd)
 	struct echo *e = container_of(vd, struct echo, vd);
 
 	e->activations++;
-	e->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (e->stop_fd < 0)
-		return -errno;
-	if (pthread_create(&e->thread, NULL, echo_thread, e)) {
-		close(e->stop_fd);
-		return -EAGAIN;
-	}
-	e->running = true;
-	return 0;
+	iothread_call(&e->io, echo_start, e);
+	return e->running ? 0 : -EIO;
+}
+
+static void echo_stop(void *arg)
+{
+	struct echo *e = arg;
+
+	if (e->running)
+		iothread_del(&e->io, e->vd.vq[0].kick_fd);
+	e->running = false;
 }
 
 static void echo_reset(struct virtio_dev *vd)
 {
 	struct echo *e = container_of(vd, struct echo, vd);
-	u64 one = 1;
 
 	e->resets++;
-	if (!e->running)
-		return;
-	if (write(e->stop_fd, &one, sizeof(one)) != sizeof(one))
-		abort();
-	pthread_join(e->thread, NULL);
-	close(e->stop_fd);
-	e->running = false;
+	iothread_call(&e->io, echo_stop, e);
 }
 
 static void echo_read_config(struct virtio_dev *vd, u32 off, void *data,
@@ -164,6 +151,8 @@ static void setup(void)
 	cr_assert_eq(drv_env_init(&T->env, 64 * MiB, &err), 0,
 		     "%s", err.msg);
 	virtio_dev_init(&T->echo.vd, &echo_ops, &T->env.mem);
+	cr_assert_eq(iothread_create(&T->echo.io, "echo0", &echo_io_ops,
+				     &T->echo, &err), 0, "%s", err.msg);
 	T->vp = virtio_pci_add(&T->env.pci, &T->echo.vd, &T->env.irq_ctl, &err);
 	cr_assert_not_null(T->vp, "%s", err.msg);
 	cr_assert_eq(drv_probe(&T->env, ECHO_ID, 0, &T->d), 0);
@@ -175,6 +164,7 @@ static void setup(void)
 static void teardown(void)
 {
 	virtio_pci_destroy(T->vp);
+	iothread_destroy(&T->echo.io);
 	drv_env_destroy(&T->env);
 	free(T);
 }

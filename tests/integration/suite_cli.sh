@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command-line errors: each gives one line naming the problem, exit status
-# 2, and creates nothing (the --console file is the witness).
+# 2, and creates nothing (the --console file is the witness). Host
+# failures are not the user's to fix: one line naming them, exit status 1.
 set -u
 . "$(dirname "$0")/lib.sh"
 t_begin suite_cli
@@ -91,5 +92,49 @@ run_err "net long interface name" "at most 15 characters" --kernel "$guest" \
 run_err "net neither bridge nor tap" "needs bridge=BR or tap=NAME" --kernel "$guest" \
 	--net "mac=52:54:00:00:00:01"
 run_err "net unknown key" "unknown option 'vlan'" --kernel "$guest" --net "tap=t0,vlan=2"
+
+# expect_host NAME PATTERN COMMAND...: status 1, one line with PATTERN.
+expect_host() {
+	local name=$1 pat=$2 rc
+	shift 2
+	rm -f "$witness"
+	timeout 10 "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != 1 ]; then
+		fail "$name: exit status $rc, want 1 ($(head -c 200 "$tmp/err"))"
+	elif ! grep -q -- "$pat" "$tmp/err"; then
+		fail "$name: stderr lacks '$pat': $(head -c 200 "$tmp/err")"
+	elif [ "$(wc -l <"$tmp/err")" != 1 ]; then
+		fail "$name: want one error line, got: $(cat "$tmp/err")"
+	else
+		pass "$name: $(cat "$tmp/err")"
+	fi
+}
+
+# 512M of guest RAM in 200000 KiB of address space.
+expect_host "guest RAM cannot be mapped" "cannot map guest RAM" \
+	bash -c 'ulimit -v 200000 && exec "$0" "$@"' "$SQUEEZE" run \
+	--kernel "$guest" --memory 512M --console "file=$witness"
+[ -e "$witness" ] && fail "guest RAM cannot be mapped: $witness was created"
+
+# No thread can be created: a uid of this run's own (so that nothing else
+# counts against it), RLIMIT_NPROC 1, only CAP_DAC_OVERRIDE kept (for
+# /dev/kvm). Root's own uid is exempt from the limit.
+uid=$((3000000 + $$ % 100000))
+nothreads=(prlimit --nproc=1 setpriv --reuid=$uid --regid=$uid --clear-groups
+	   --inh-caps=+dac_override --ambient-caps=+dac_override)
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null ||
+   ! command -v prlimit >/dev/null; then
+	skip "thread creation failures: need root, setpriv and prlimit"
+else
+	truncate -s 1M "$tmp/d.raw"
+	expect_host "I/O thread cannot be created" \
+		"blk0: cannot create the I/O thread" \
+		"${nothreads[@]}" "$SQUEEZE" run --kernel "$guest" --disk "$tmp/d.raw" \
+		--console "file=$witness"
+	expect_host "vCPU thread cannot be created" \
+		"vCPU 0: cannot create its thread" \
+		"${nothreads[@]}" "$SQUEEZE" run --kernel "$guest" --console none
+fi
 
 t_end

@@ -145,6 +145,36 @@ signal_exit() {
 	fi
 }
 
+# Every thread has a name top -H shows: a VM with two vCPUs, one disk and
+# one net (on br1: the guest lives ~4 s) runs vcpu0, vcpu1, blk0 and net0
+# beside the main thread, and no thread of ours is left unnamed.
+thread_names() {
+	local con=$tmp/names.con all names want
+	truncate -s 1M "$tmp/names.raw"
+	ip netns exec "$NS" "$SQUEEZE" run --kernel "$GUESTS/net.elf" --cpus 2 \
+		--disk "$tmp/names.raw" --net bridge=br1,tap=sqzn0 \
+		--console file="$con" </dev/null 2>"$tmp/names.err" &
+	vm_pid=$!
+	if ! wait_line "$con" "net: virtio-net at" 100; then
+		fail "thread names: guest did not start: $(cat "$tmp/names.err")"
+	else
+		all=$(sort /proc/"$vm_pid"/task/*/comm | tr '\n' ' ')
+		# The kernel adds its own: KVM's kvm-nx-lpage-recovery, and
+		# io_uring's iou-wrk-* workers.
+		names=$(sort /proc/"$vm_pid"/task/*/comm |
+			grep -Ev '^(kvm|iou)-' | tr '\n' ' ')
+		want="blk0 net0 squeeze vcpu0 vcpu1 "
+		if [ "$names" = "$want" ]; then
+			pass "thread names in /proc/PID/task/*/comm: $all"
+		else
+			fail "thread names: got '$all', want '$want'"
+		fi
+	fi
+	kill -TERM "$vm_pid"
+	wait "$vm_pid"
+	vm_pid=
+}
+
 # Teardown on the other exit paths: ACPI power-off (status 0) and a VM
 # failure (triple fault, status 1) must remove the tap too.
 other_exits() {
@@ -341,6 +371,7 @@ debian_guest() {
 guest_udp_echo
 signal_exit TERM 143
 signal_exit INT 130
+thread_names
 other_exits
 errors
 ovs

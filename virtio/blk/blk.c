@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-blk (virtio 1.2 section 5.2) on a struct disk: features and
- * configuration space from the disk, and the I/O thread's life between
- * activate (DRIVER_OK) and reset. The thread itself is in blk_io.c.
+ * configuration space from the disk, and the device's life from create to
+ * destroy. Its I/O thread (named blkN) lives as long as the device; what
+ * it does between activate (DRIVER_OK) and reset is in blk_io.c.
  *
  * One queue, not VIRTIO_BLK_F_MQ: one I/O thread per device reaches 0.9-
  * 1.0x of the host's fio on 1 MiB I/O (tests/bench/bench_blk.sh); what
@@ -14,10 +15,9 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "virtio/blk/blk_priv.h"
 #include "vmm/base/err.h"
@@ -30,104 +30,18 @@ static struct virtio_blk *to_blk(struct virtio_dev *vd)
 	return container_of(vd, struct virtio_blk, vdev);
 }
 
-static int blk_setup_epoll(struct virtio_blk *blk)
-{
-	int ret;
-
-	blk->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (blk->epoll_fd < 0)
-		return -errno;
-	ret = virtio_epoll_add(blk->epoll_fd, blk->stop_fd, EPOLLIN,
-			       BLK_EV_STOP);
-	/* A disk without a completion eventfd is reaped after each batch. */
-	if (!ret)
-		ret = virtio_epoll_add(blk->epoll_fd, blk->disk.event_fd,
-				       EPOLLIN, BLK_EV_DISK);
-	if (!ret)
-		ret = virtio_epoll_add(blk->epoll_fd, blk->q.vq->kick_fd,
-				       EPOLLIN, BLK_EV_QUEUE);
-	if (ret) {
-		close(blk->epoll_fd);
-		blk->epoll_fd = -1;
-	}
-	return ret;
-}
-
-static void blk_free_queue(struct blk_queue *q)
-{
-	unsigned int i;
-
-	if (!q->io)
-		return;
-	for (i = 0; i < q->nr_io; i++)
-		free(q->io[i].iov);
-	free(q->io);
-	q->io = NULL;
-	q->nr_io = 0;
-}
-
 static int blk_activate(struct virtio_dev *vd)
 {
 	struct virtio_blk *blk = to_blk(vd);
-	struct blk_queue *q = &blk->q;
-	unsigned int i;
-	int ret;
 
-	if (blk->running)
-		return -EBUSY;
-	q->vq = &vd->vq[0];
-	if (!q->vq->ready || q->vq->kick_fd < 0)
+	if (!vd->vq[0].ready || vd->vq[0].kick_fd < 0)
 		return -EINVAL;
-	q->blk = blk;
-	q->inflight = 0;
-	q->pushed = false;
-	q->io = calloc(q->vq->size, sizeof(*q->io));
-	if (!q->io)
-		return -ENOMEM;
-	q->nr_io = q->vq->size;
-	for (i = 0; i < q->nr_io; i++)
-		q->io[i].q = q;
-	blk->lim.discard = virtio_has_feature(vd, VIRTIO_BLK_F_DISCARD);
-	blk->lim.write_zeroes = virtio_has_feature(vd,
-						   VIRTIO_BLK_F_WRITE_ZEROES);
-	virtio_eventfd_drain(vd, blk->stop_fd);
-	ret = blk_setup_epoll(blk);
-	if (ret)
-		goto free_queue;
-	blk->stopping = false;
-	ret = -pthread_create(&blk->thread, NULL, blk_io_thread, blk);
-	if (ret)
-		goto close_epoll;
-	pthread_setname_np(blk->thread, "squeeze-blk");
-	blk->running = true;
-	return 0;
-
-close_epoll:
-	close(blk->epoll_fd);
-	blk->epoll_fd = -1;
-free_queue:
-	blk_free_queue(q);
-	return ret;
-}
-
-static void blk_stop(struct virtio_blk *blk)
-{
-	u64 one = 1;
-
-	if (!blk->running)
-		return;
-	if (write(blk->stop_fd, &one, sizeof(one)) < 0)
-		pr_warn("virtio-blk: cannot wake the I/O thread");
-	pthread_join(blk->thread, NULL);
-	blk->running = false;
-	close(blk->epoll_fd);
-	blk->epoll_fd = -1;
-	blk_free_queue(&blk->q);
+	return blk_io_start(blk);
 }
 
 static void blk_reset(struct virtio_dev *vd)
 {
-	blk_stop(to_blk(vd));
+	blk_io_stop(to_blk(vd));
 }
 
 static void blk_read_config(struct virtio_dev *vd, u32 off, void *data,
@@ -188,9 +102,12 @@ static void blk_fill_config(struct virtio_blk *blk)
 }
 
 struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
-				     const struct blk_options *o, struct err *err)
+				     const struct blk_options *o,
+				     unsigned int index, struct err *err)
 {
 	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	char name[IOTHREAD_NAME_LEN];
+	int ret;
 
 	if (!blk) {
 		err_host(err, -ENOMEM, "virtio-blk: out of memory");
@@ -198,13 +115,15 @@ struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
 	}
 	if (disk_open(&blk->disk, &o->disk, err))
 		goto free_blk;
-	blk->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (blk->stop_fd < 0) {
-		err_host(err, -errno, "virtio-blk: eventfd: %s",
-			 strerror(errno));
-		goto close_disk;
+	snprintf(name, sizeof(name), "blk%u", index);
+	/* A disk without a completion eventfd is reaped after each batch. */
+	if (iothread_create(&blk->io, name, &blk_io_ops, blk, err))
+		goto stop_thread;
+	ret = iothread_add(&blk->io, blk->disk.event_fd, EPOLLIN, BLK_EV_DISK);
+	if (ret) {
+		err_host(err, ret, "%s: epoll_ctl: %s", name, strerror(-ret));
+		goto stop_thread;
 	}
-	blk->epoll_fd = -1;
 	/* GET_ID: the serial, zero padded to 20 bytes, not terminated. */
 	memcpy(blk->serial, o->serial,
 	       strnlen(o->serial, sizeof(blk->serial)));
@@ -216,7 +135,8 @@ struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
 	virtio_dev_init(&blk->vdev, &blk->ops, mem);
 	return blk;
 
-close_disk:
+stop_thread:
+	iothread_destroy(&blk->io);
 	disk_close(&blk->disk);
 free_blk:
 	free(blk);
@@ -232,9 +152,9 @@ void virtio_blk_destroy(struct virtio_blk *blk)
 {
 	if (!blk)
 		return;
-	blk_stop(blk);
+	blk_io_stop(blk);
+	iothread_destroy(&blk->io);
 	disk_close(&blk->disk);
-	close(blk->stop_fd);
 	pthread_mutex_destroy(&blk->vdev.lock);
 	free(blk);
 }

@@ -26,11 +26,13 @@ struct blk_options {
 struct virtio_blk;
 
 /*
- * Open the disk @c describes (every file error is found here, before the VM
- * runs) and make a virtio-blk device on it. NULL with @err set on failure.
+ * Open the disk @o describes (every file error is found here, before the VM
+ * runs) and make virtio-blk device number @index on it, with its I/O
+ * thread "blk<index>". NULL with @err set on failure.
  */
 struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
-				     const struct blk_options *o, struct err *err);
+				     const struct blk_options *o,
+				     unsigned int index, struct err *err);
 struct virtio_dev *virtio_blk_vdev(struct virtio_blk *blk);
 /* Stops the I/O thread, closes the disk, frees. NULL is fine. */
 void virtio_blk_destroy(struct virtio_blk *blk);

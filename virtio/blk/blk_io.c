@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-blk's I/O thread. It epolls the queue's doorbell eventfd, the
- * disk's completion eventfd and a stop eventfd. A doorbell drains the
- * avail ring with further doorbells suppressed (re-enabled and re-checked
- * at the end), each chain is parsed (blk_req.c) and handed to the disk
- * (to the kernel at once for direct I/O, else with one disk kick per
- * batch); completions are pushed as they come, with one interrupt per
- * batch. In flight at most one request per chain head, so the queue size
- * bounds it.
+ * What virtio-blk's I/O thread (vmm/core/iothread.h) does between activate
+ * and reset. It watches the queue's doorbell eventfd and the disk's
+ * completion eventfd. A doorbell drains the avail ring with further
+ * doorbells suppressed (re-enabled and re-checked at the end), each chain
+ * is parsed (blk_req.c) and handed to the disk (to the kernel at once for
+ * direct I/O, else with one disk kick per batch); completions are pushed
+ * as they come, with one interrupt per batch. In flight at most one
+ * request per chain head, so the queue size bounds it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -205,44 +205,113 @@ static void blk_quiesce(struct virtio_blk *blk)
 	}
 }
 
-void *blk_io_thread(void *arg)
+/*
+ * A batch of ready events (n == 0: none, but look for completions). The
+ * doorbell is watched only while the device runs; the disk's completions
+ * come only while requests are in flight.
+ */
+static void blk_io_events(void *opaque, const struct epoll_event *ev, int n)
+{
+	struct virtio_blk *blk = opaque;
+	struct disk *d = &blk->disk;
+	int i;
+
+	/*
+	 * n == 0: io_uring interrupted the wait to run its task work, which
+	 * posts our completions: reap them now, not after one more wait.
+	 */
+	if (!n)
+		d->ops->complete(d);
+	for (i = 0; i < n; i++) {
+		switch (ev[i].data.u64) {
+		case BLK_EV_DISK:
+			d->ops->complete(d);
+			break;
+		case BLK_EV_QUEUE:
+			virtio_eventfd_drain(&blk->vdev, blk->q.vq->kick_fd);
+			blk_drain_queue(&blk->q);
+			break;
+		}
+	}
+	blk_flush_batch(blk);		/* the whole batch in one syscall */
+}
+
+const struct iothread_ops blk_io_ops = { .events = blk_io_events };
+
+static void blk_free_queue(struct blk_queue *q)
+{
+	unsigned int i;
+
+	if (!q->io)
+		return;
+	for (i = 0; i < q->nr_io; i++)
+		free(q->io[i].iov);
+	free(q->io);
+	q->io = NULL;
+	q->nr_io = 0;
+}
+
+struct blk_start {
+	struct virtio_blk *blk;
+	int ret;
+};
+
+/* On the I/O thread: take queue 0 and watch its doorbell. */
+static void blk_start(void *arg)
+{
+	struct blk_start *s = arg;
+	struct virtio_blk *blk = s->blk;
+	struct blk_queue *q = &blk->q;
+	unsigned int i;
+
+	s->ret = -EBUSY;
+	if (blk->running)
+		return;
+	q->vq = &blk->vdev.vq[0];
+	q->blk = blk;
+	q->inflight = 0;
+	q->pushed = false;
+	s->ret = -ENOMEM;
+	q->io = calloc(q->vq->size, sizeof(*q->io));
+	if (!q->io)
+		return;
+	q->nr_io = q->vq->size;
+	for (i = 0; i < q->nr_io; i++)
+		q->io[i].q = q;
+	blk->lim.discard = virtio_has_feature(&blk->vdev,
+					      VIRTIO_BLK_F_DISCARD);
+	blk->lim.write_zeroes = virtio_has_feature(&blk->vdev,
+						   VIRTIO_BLK_F_WRITE_ZEROES);
+	blk->stopping = false;
+	s->ret = iothread_add(&blk->io, q->vq->kick_fd, EPOLLIN,
+			      BLK_EV_QUEUE);
+	if (s->ret)
+		return blk_free_queue(q);
+	blk->running = true;
+}
+
+int blk_io_start(struct virtio_blk *blk)
+{
+	struct blk_start s = { .blk = blk };
+
+	iothread_call(&blk->io, blk_start, &s);
+	return s.ret;
+}
+
+/* On the I/O thread: finish what is in flight, forget the queue. */
+static void blk_stop(void *arg)
 {
 	struct virtio_blk *blk = arg;
-	struct disk *d = &blk->disk;
-	struct epoll_event ev[4];
-	int n, i;
 
-	for (;;) {
-		n = epoll_wait(blk->epoll_fd, ev, ARRAY_SIZE(ev), -1);
-		if (n < 0 && errno == EINTR) {
-			/*
-			 * io_uring interrupts the wait to run its task work,
-			 * which posts our completions: reap them right away
-			 * rather than after one more epoll_wait().
-			 */
-			d->ops->complete(d);
-			blk_flush_batch(blk);
-			continue;
-		}
-		if (n < 0)
-			break;
-		for (i = 0; i < n; i++) {
-			switch (ev[i].data.u64) {
-			case BLK_EV_STOP:
-				goto stop;
-			case BLK_EV_DISK:
-				d->ops->complete(d);
-				break;
-			case BLK_EV_QUEUE:
-				virtio_eventfd_drain(&blk->vdev,
-						     blk->q.vq->kick_fd);
-				blk_drain_queue(&blk->q);
-				break;
-			}
-		}
-		blk_flush_batch(blk);	/* the whole batch in one syscall */
-	}
-stop:
+	if (!blk->running)
+		return;
 	blk_quiesce(blk);
-	return NULL;
+	iothread_del(&blk->io, blk->q.vq->kick_fd);
+	blk_free_queue(&blk->q);
+	blk->running = false;
+}
+
+void blk_io_stop(struct virtio_blk *blk)
+{
+	iothread_call(&blk->io, blk_stop, blk);
 }

@@ -2,18 +2,17 @@
 #ifndef SQUEEZE_VIRTIO_BLK_PRIV_H
 #define SQUEEZE_VIRTIO_BLK_PRIV_H
 
-#include <pthread.h>
-
 #include "devices/block/disk.h"
 #include "virtio/blk/blk.h"
 #include "virtio/blk/blk_req.h"
+#include "vmm/core/iothread.h"
 
 /*
  * virtio-blk's state, shared by blk.c (device set-up, configuration,
  * activate/reset) and blk_io.c (the I/O thread and its requests).
  */
 
-enum blk_event { BLK_EV_STOP, BLK_EV_DISK, BLK_EV_QUEUE };
+enum blk_event { BLK_EV_DISK, BLK_EV_QUEUE };
 
 /* struct virtio_blk_config up to write_zeroes_may_unmap, section 5.2.4. */
 struct blk_config {
@@ -64,17 +63,20 @@ struct virtio_blk {
 	struct blk_config config;
 	char serial[BLK_ID_LEN];
 	struct blk_limits lim;
+	struct iothread io;		/* from create to destroy */
+	/* The I/O thread's alone (see iothread_call()). */
 	struct blk_queue q;
-	/* I/O thread, between activate and reset. */
-	pthread_t thread;
-	bool running;
+	bool running;			/* between activate and reset */
 	bool stopping;			/* draining: push nothing more */
-	int stop_fd;
-	int epoll_fd;
 	struct vq_chain chain;		/* scratch for vq_pop() */
 };
 
-/* The I/O thread: runs until stop_fd is written, then drains. */
-void *blk_io_thread(void *arg);
+extern const struct iothread_ops blk_io_ops;
+
+/* Activate: the I/O thread takes queue 0. 0 or -errno. */
+int blk_io_start(struct virtio_blk *blk);
+
+/* Reset: the I/O thread finishes what is in flight and forgets the queue. */
+void blk_io_stop(struct virtio_blk *blk);
 
 #endif

@@ -2,7 +2,6 @@
 /* Transport-independent virtio device state (virtio 1.2 sections 2, 3). */
 #include <errno.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "virtio/core/virtio.h"
@@ -89,13 +88,4 @@ void virtio_eventfd_drain(struct virtio_dev *vd, int fd)
 	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN &&
 	    warn_once(&vd->warned, VIRTIO_WARN_EVENTFD_READ))
 		pr_warn("virtio: eventfd read: %s", strerror(errno));
-}
-
-int virtio_epoll_add(int epfd, int fd, u32 events, u64 tag)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
-
-	if (fd < 0)
-		return 0;
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }

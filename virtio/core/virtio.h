@@ -117,7 +117,7 @@ void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why);
 void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq);
 
 /*
- * Read a doorbell or stop eventfd of @vd back to zero; nothing pending
+ * Read a doorbell eventfd of @vd back to zero; nothing pending
  * (EAGAIN) is fine, and fd -1 is ignored.
  */
 void virtio_eventfd_drain(struct virtio_dev *vd, int fd);
@@ -129,10 +129,5 @@ void virtio_eventfd_drain(struct virtio_dev *vd, int fd);
 void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
 			   const char *what);
 
-/*
- * An I/O thread's epoll set: watch @fd for @events, reported with
- * data.u64 @tag. fd -1 (a queue without a doorbell) is skipped. -errno.
- */
-int virtio_epoll_add(int epfd, int fd, u32 events, u64 tag);
 
 #endif

@@ -9,8 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
+#include <stdio.h>
 
 #include "virtio/net/net_int.h"
 #include "vmm/base/err.h"
@@ -109,37 +108,44 @@ void virtio_net_default_mac(const struct virtio_net_options *c, unsigned int ind
 
 static void net_free(struct virtio_net *net)
 {
+	iothread_destroy(&net->io);
 	free(net->rx.bounce);
 	free(net->rx.iov);
 	free(net->rx.chain);
 	free(net->tx_chain);
 	free(net->tx_iov);
-	if (net->stop_fd >= 0)
-		close(net->stop_fd);
 	free(net);
 }
 
 struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 					     struct net_backend *nb,
-					     const u8 mac[6], struct err *err)
+					     const u8 mac[6],
+					     unsigned int index,
+					     struct err *err)
 {
 	struct virtio_net *net = calloc(1, sizeof(*net));
+	char name[IOTHREAD_NAME_LEN];
 
 	if (!net)
 		goto close_backend;
-	net->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	net->epfd = -1;
 	net->rx.bounce = malloc(NET_HDR_SIZE + NET_MAX_FRAME);
 	net->rx.iov = calloc(IOV_MAX, sizeof(*net->rx.iov));
 	net->rx.chain = malloc(sizeof(*net->rx.chain));
 	net->tx_chain = malloc(sizeof(*net->tx_chain));
 	net->tx_iov = calloc(VQ_MAX_SEGS + 1, sizeof(*net->tx_iov));
-	if (net->stop_fd < 0 || !net->rx.bounce || !net->rx.iov ||
-	    !net->rx.chain || !net->tx_chain || !net->tx_iov)
+	if (!net->rx.bounce || !net->rx.iov || !net->rx.chain ||
+	    !net->tx_chain || !net->tx_iov)
 		goto free_net;
 	net->nb = *nb;
 	memcpy(net->mac, mac, 6);
 	virtio_dev_init(&net->vdev, &net_ops, mem);
+	snprintf(name, sizeof(name), "net%u", index);
+	if (iothread_create(&net->io, name, &net_io_ops, net, err)) {
+		pthread_mutex_destroy(&net->vdev.lock);
+		net_free(net);
+		nb->ops->close(nb);
+		return NULL;
+	}
 	return net;
 free_net:
 	net_free(net);
@@ -165,7 +171,7 @@ struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 		memcpy(mac, c->mac, 6);
 	else
 		virtio_net_default_mac(c, index, mac);
-	return virtio_net_create_backend(mem, &nb, mac, err);
+	return virtio_net_create_backend(mem, &nb, mac, index, err);
 }
 
 struct virtio_dev *virtio_net_vdev(struct virtio_net *net)

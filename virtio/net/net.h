@@ -20,8 +20,8 @@ struct virtio_net;
 /*
  * Create (or attach to) the tap @c describes, enslave it to the bridge if
  * asked, and make a virtio-net device on it. @index is the device number
- * (eth0 = 0), used for the default MAC. NULL with @err set on failure;
- * nothing is left behind on the host then.
+ * (eth0 = 0), used for the default MAC and the I/O thread's name, "net0".
+ * NULL with @err set on failure; nothing is left behind on the host then.
  */
 struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 				     const struct virtio_net_options *c,
@@ -56,6 +56,8 @@ struct net_backend;
  */
 struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 					     struct net_backend *nb,
-					     const u8 mac[6], struct err *err);
+					     const u8 mac[6],
+					     unsigned int index,
+					     struct err *err);
 
 #endif

@@ -2,11 +2,10 @@
 #ifndef SQUEEZE_VIRTIO_NET_INT_H
 #define SQUEEZE_VIRTIO_NET_INT_H
 
-#include <pthread.h>
-
 #include "devices/net/net_backend.h"
 #include "virtio/net/net.h"
 #include "virtio/net/net_hdr.h"
+#include "vmm/core/iothread.h"
 
 /*
  * Internals shared by virtio/net/net.c (device model, lifecycle) and
@@ -55,11 +54,9 @@ struct virtio_net {
 	struct net_backend nb;
 	u8 mac[6];
 	u64 features;			/* acked, fixed at activate */
-	/* I/O thread, between activate and reset. */
-	pthread_t thread;
-	bool running;
-	int stop_fd;			/* eventfd: thread must return */
-	int epfd;
+	struct iothread io;		/* from create to destroy */
+	/* The I/O thread's alone (see iothread_call()). */
+	bool running;			/* between activate and reset */
 	bool tap_polled;		/* EPOLLIN wanted on the backend fd */
 	bool tx_more;			/* tx budget ran out: go again */
 	bool broken;			/* NEEDS_RESET: touch no queue */
@@ -70,7 +67,10 @@ struct virtio_net {
 };
 
 /* net_io.c */
+extern const struct iothread_ops net_io_ops;
+/* Activate: the I/O thread takes both queues. 0 or -errno. */
 int net_io_start(struct virtio_net *net);
+/* Reset: the I/O thread forgets both queues. */
 void net_io_stop(struct virtio_net *net);
 void net_stat_add(u64 *counter, u64 v);
 void net_break(struct virtio_net *net, const char *why);

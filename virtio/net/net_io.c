@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The virtio-net I/O thread: one epoll loop over the two doorbells, the
- * backend fd and a stop eventfd.
+ * What the virtio-net I/O thread (vmm/core/iothread.h, named netN) does
+ * between activate and reset: it watches the two doorbells and the
+ * backend fd.
  *
  * Receive is in net_rx.c: the backend fd is polled only while a receive
  * buffer is held, so a guest that posts nothing costs nothing and frames
@@ -15,13 +16,11 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "virtio/net/net_int.h"
 #include "vmm/base/log.h"
 
-enum { EV_STOP, EV_RX_KICK, EV_TX_KICK, EV_BACKEND };
+enum { EV_RX_KICK, EV_TX_KICK, EV_BACKEND };
 
 #define TX_BUDGET 256
 
@@ -38,12 +37,10 @@ void net_break(struct virtio_net *net, const char *why)
 
 void net_backend_poll(struct virtio_net *net, bool on)
 {
-	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
-				  .data.u64 = EV_BACKEND };
-
 	if (net->tap_polled == on)
 		return;
-	if (epoll_ctl(net->epfd, EPOLL_CTL_MOD, net->nb.fd, &ev) == 0)
+	if (iothread_mod(&net->io, net->nb.fd, on ? EPOLLIN : 0,
+			 EV_BACKEND) == 0)
 		net->tap_polled = on;
 }
 
@@ -124,102 +121,122 @@ static void tx_process(struct virtio_net *net)
 		virtio_vq_notify(&net->vdev, vq);
 }
 
-static void *net_io_thread(void *arg)
+/* A batch of ready events; n == 0: the tx budget's zero timeout passed. */
+static void net_io_events(void *opaque, const struct epoll_event *ev, int n)
 {
-	struct virtio_net *net = arg;
+	struct virtio_net *net = opaque;
 	int rx_kick = net->vdev.vq[NET_RXQ].kick_fd;
 	int tx_kick = net->vdev.vq[NET_TXQ].kick_fd;
-	struct epoll_event ev[4];
-	bool rx, tx;
-	int i, n;
+	bool rx = false, tx;
+	int i;
 
-	net_rx_process(net);
-	tx_process(net);
-	for (;;) {
-		n = epoll_wait(net->epfd, ev, ARRAY_SIZE(ev),
-			       net->tx_more && !net->broken ? 0 : -1);
-		if (n < 0 && errno != EINTR)
+	if (!net->running)
+		return;
+	/*
+	 * A refill doorbell and a readable backend often come in the same
+	 * wakeup: one pass over each ring serves both.
+	 */
+	tx = n == 0 && net->tx_more;
+	for (i = 0; i < n; i++) {
+		switch (ev[i].data.u64) {
+		case EV_RX_KICK:
+			virtio_eventfd_drain(&net->vdev, rx_kick);
+			/* fall through */
+		case EV_BACKEND:
+			rx = true;
 			break;
-		/*
-		 * A refill doorbell and a readable backend often come in
-		 * the same wakeup: one pass over each ring serves both.
-		 */
-		rx = false;
-		tx = n == 0 && net->tx_more;
-		for (i = 0; i < n; i++) {
-			switch (ev[i].data.u64) {
-			case EV_STOP:
-				return NULL;
-			case EV_RX_KICK:
-				virtio_eventfd_drain(&net->vdev, rx_kick);
-				/* fall through */
-			case EV_BACKEND:
-				rx = true;
-				break;
-			case EV_TX_KICK:
-				virtio_eventfd_drain(&net->vdev, tx_kick);
-				tx = true;
-				break;
-			}
+		case EV_TX_KICK:
+			virtio_eventfd_drain(&net->vdev, tx_kick);
+			tx = true;
+			break;
 		}
-		if (rx)
-			net_rx_process(net);
-		if (tx)
-			tx_process(net);
-		if (net->broken)
-			net_backend_poll(net, false);
 	}
-	pr_warn("virtio-net: epoll_wait: %s", strerror(errno));
-	return NULL;
+	if (rx)
+		net_rx_process(net);
+	if (tx)
+		tx_process(net);
+	if (net->broken)
+		net_backend_poll(net, false);
 }
 
-int net_io_start(struct virtio_net *net)
+/* Poll again at once while the tx budget left frames on the ring. */
+static int net_io_timeout(void *opaque)
 {
+	struct virtio_net *net = opaque;
+
+	return net->running && net->tx_more && !net->broken ? 0 : -1;
+}
+
+const struct iothread_ops net_io_ops = {
+	.events = net_io_events,
+	.timeout = net_io_timeout,
+};
+
+static void net_unwatch(struct virtio_net *net)
+{
+	const struct virtqueue *vq = net->vdev.vq;
+
+	iothread_del(&net->io, vq[NET_RXQ].kick_fd);
+	iothread_del(&net->io, vq[NET_TXQ].kick_fd);
+	iothread_del(&net->io, net->nb.fd);
+}
+
+struct net_start {
+	struct virtio_net *net;
+	int ret;
+};
+
+/* On the I/O thread: watch both doorbells (the backend: quiet), go. */
+static void net_start(void *arg)
+{
+	struct net_start *s = arg;
+	struct virtio_net *net = s->net;
 	const struct virtqueue *vq = net->vdev.vq;
 	int ret;
 
 	if (net->running)
-		return 0;
-	net->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (net->epfd < 0)
-		return -errno;
+		return;
 	net->broken = false;
 	net->tx_more = false;
 	net->tap_polled = false;
 	net_rx_reset(net);
-	ret = virtio_epoll_add(net->epfd, net->stop_fd, EPOLLIN, EV_STOP);
+	ret = iothread_add(&net->io, vq[NET_RXQ].kick_fd, EPOLLIN,
+			   EV_RX_KICK);
 	if (!ret)
-		ret = virtio_epoll_add(net->epfd, vq[NET_RXQ].kick_fd, EPOLLIN,
-				       EV_RX_KICK);
+		ret = iothread_add(&net->io, vq[NET_TXQ].kick_fd, EPOLLIN,
+				   EV_TX_KICK);
 	if (!ret)
-		ret = virtio_epoll_add(net->epfd, vq[NET_TXQ].kick_fd, EPOLLIN,
-				       EV_TX_KICK);
-	if (!ret)
-		ret = virtio_epoll_add(net->epfd, net->nb.fd, 0, EV_BACKEND);
-	if (!ret)
-		ret = -pthread_create(&net->thread, NULL, net_io_thread, net);
-	if (ret) {
-		close(net->epfd);
-		net->epfd = -1;
-		return ret;
-	}
+		ret = iothread_add(&net->io, net->nb.fd, 0, EV_BACKEND);
+	s->ret = ret;
+	if (ret)
+		return net_unwatch(net);
 	net->running = true;
-	return 0;
+	/* What the driver made available before DRIVER_OK. */
+	net_rx_process(net);
+	tx_process(net);
+}
+
+int net_io_start(struct virtio_net *net)
+{
+	struct net_start s = { .net = net };
+
+	iothread_call(&net->io, net_start, &s);
+	return s.ret;
+}
+
+/* On the I/O thread: forget the rings and any frame in progress. */
+static void net_stop(void *arg)
+{
+	struct virtio_net *net = arg;
+
+	if (!net->running)
+		return;
+	net_unwatch(net);
+	net->running = false;
+	net_rx_reset(net);
 }
 
 void net_io_stop(struct virtio_net *net)
 {
-	u64 one = 1;
-
-	if (!net->running)
-		return;
-	if (write(net->stop_fd, &one, sizeof(one)) < 0)
-		pr_warn("virtio-net: cannot stop the I/O thread: %s",
-			strerror(errno));
-	pthread_join(net->thread, NULL);
-	virtio_eventfd_drain(&net->vdev, net->stop_fd);
-	close(net->epfd);
-	net->epfd = -1;
-	net->running = false;
-	net_rx_reset(net);
+	iothread_call(&net->io, net_stop, net);
 }

@@ -344,7 +344,11 @@ static bool stopping(const struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	char why[128];
+	char name[16], why[128];
+
+	/* What top -H and /proc/PID/task/TID/comm show. */
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	pthread_setname_np(pthread_self(), name);
 
 	while (!stopping(v)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
@@ -378,7 +382,7 @@ int vcpu_start(struct vcpu *v, const struct vcpu_env *env, struct err *err)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (ret)
-		return err_host(err, -ret, "vCPU %u: pthread_create: %s",
+		return err_host(err, -ret, "vCPU %u: cannot create its thread: %s",
 				v->id, strerror(ret));
 	v->started = true;
 	return 0;

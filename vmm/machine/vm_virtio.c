@@ -47,7 +47,8 @@ static int add_disks(struct vm *vm, struct vm_virtio *v,
 
 	for (i = 0; i < cfg->nr_disks; i++) {
 		struct virtio_blk *blk = virtio_blk_create(&vm->mem,
-							   &cfg->disk[i], err);
+							   &cfg->disk[i], i,
+							   err);
 
 		if (!blk)
 			return -EINVAL;	/* the file or its options */

@@ -94,7 +94,7 @@ struct blk_drv *add_disk(struct blk_options c, u64 want)
 	cr_assert_lt(i, BLK_FX_MAX_DISKS);
 	if (!c.disk.path)
 		c.disk.path = make_file(i, false);
-	fx->blk[i] = virtio_blk_create(&fx->env.mem, &c, &fx->err);
+	fx->blk[i] = virtio_blk_create(&fx->env.mem, &c, i, &fx->err);
 	cr_assert_not_null(fx->blk[i], "%s", fx->err.msg);
 	fx->vp[i] = virtio_pci_add(&fx->env.pci, virtio_blk_vdev(fx->blk[i]),
 				   &fx->env.irq_ctl, &fx->err);

@@ -62,7 +62,7 @@ void qcow2_fx_open(struct qcow2_fx *q, const char *path, u64 size)
 {
 	struct blk_options c = { .disk = { .path = path, .format = DISK_FMT_QCOW2 } };
 
-	q->blk = virtio_blk_create(&q->env.mem, &c, &q->err);
+	q->blk = virtio_blk_create(&q->env.mem, &c, 0, &q->err);
 	cr_assert_not_null(q->blk, "%s", q->err);
 	q->vp = virtio_pci_add(&q->env.pci, virtio_blk_vdev(q->blk),
 			       &q->env.irq_ctl, &q->err);
