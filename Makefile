@@ -8,15 +8,19 @@
 CC	:= gcc
 BUILD	:= build
 WARN	:= -Wall -Wextra -Werror
-CFLAGS	:= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. -MMD -MP
+# libxml2 (domain XML); its headers live in their own folder.
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || \
+		echo -I/usr/include/libxml2)
+CFLAGS	:= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. $(XML_CFLAGS) -MMD -MP
 SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS	:= -luring -lz -lpthread
+LDLIBS	:= -luring -lz -lxml2 -lpthread
 
 # Debian packages: to build, and to run the tests and benchmarks.
-BUILD_PKGS := gcc make liburing-dev zlib1g-dev
+BUILD_PKGS := gcc make pkg-config liburing-dev zlib1g-dev libxml2-dev
 TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
 	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
-	      hyperfine e2fsprogs tmux python3 openvswitch-switch
+	      hyperfine e2fsprogs tmux python3 openvswitch-switch \
+	      virtinst libvirt-clients strace
 
 SRC	:= $(shell find vmm devices virtio firmware -name "*.c" | sort)
 LIB_SRC	:= $(filter-out vmm/main.c,$(SRC))
