@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* squeeze: argument dispatch, and the only place that prints and exits. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 #include "vmm/config/config.h"
+#include "vmm/config/domxml.h"
 #include "vmm/img/img.h"
 #include "vmm/machine/vm.h"
 
@@ -15,6 +17,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: squeeze run --kernel PATH [options]\n"
+"       squeeze run --domain FILE.xml [options, which override the XML]\n"
+"       squeeze domxml-to-argv FILE.xml\n"
 "       squeeze img create|info ...\n"
 "       squeeze --help | --version\n"
 "\n"
@@ -25,15 +29,23 @@ static void usage(FILE *f)
 "  --memory SIZE        guest RAM, bytes or with K/M/G/T (default 256M,\n"
 "                       16M to 1T)\n"
 "  --cpus N             vCPUs (default 1, at most 254 or the host's limit)\n"
-"  --console KIND       stdio (default), none, or file=PATH\n"
+"  --console KIND       stdio (default), none, pty (path printed) or file=PATH\n"
 "  --disk SPEC          PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID]\n"
 "                       [,cache=writeback|none][,backing=on|off]  (repeatable)\n"
 "  --net SPEC           bridge=BR[,mac=MAC][,tap=NAME] or tap=NAME[,mac=MAC]\n"
 "                       (repeatable)\n"
+"  --name NAME          the VM's name: in messages, and taps are NAME-0, ...\n"
+"  --on-poweroff ACTION destroy (default: squeeze ends) or restart\n"
+"  --on-reboot ACTION   what a guest reset does: destroy (default) or restart\n"
+"  --on-crash ACTION    what a vCPU failure does: destroy (default) or restart\n"
+"  --domain FILE        a libvirt domain XML file: its options come first\n"
 "  --verbose            print exit statistics at the end\n"
 "\n"
 "On the stdio console, Ctrl-A x quits (exit status 0) and Ctrl-A Ctrl-A\n"
 "sends a Ctrl-A to the guest.\n"
+"\n"
+"domxml-to-argv prints the `squeeze run` command line a domain XML file\n"
+"stands for, and what it ignores to stderr (docs/domain-xml.md).\n"
 "\n"
 "Exit status: 0 when the guest powers off or resets, or on Ctrl-A x;\n"
 "(V << 1) | 1 when the guest writes V to port 0xf4; 1 when the VM fails\n"
@@ -52,6 +64,14 @@ static int report(const struct err *err, int ret)
 	return err_exit_status(err);
 }
 
+static void print_warnings(const struct domxml *dx)
+{
+	unsigned int i;
+
+	for (i = 0; dx && i < dx->nr_warn; i++)
+		pr_warn("%s", dx->warn[i]);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
@@ -62,17 +82,47 @@ static int cmd_run(int argc, char **argv)
 	ret = config_parse(&cfg, argc, argv, &err);
 	if (ret == CONFIG_HELP) {
 		usage(stdout);
+		config_free(&cfg);
 		return 0;
 	}
 	if (!ret) {
+		print_warnings(cfg.domain);
 		vm_block_signals();
 		ret = vm_create(&vm, &cfg, &err);
 	}
-	if (ret)
-		return report(&err, ret);
+	if (ret) {
+		ret = report(&err, ret);
+		config_free(&cfg);
+		return ret;
+	}
 	ret = vm_run(vm);
 	vm_destroy(vm);
+	config_free(&cfg);
 	return ret;
+}
+
+/* The run options a domain XML stands for, checked as `run` would. */
+static int cmd_domxml_to_argv(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct err err = { 0 };
+	int ret;
+
+	if (argc != 1 || argv[0][0] == '-') {
+		pr_err("usage: squeeze domxml-to-argv FILE.xml");
+		return 2;
+	}
+	ret = config_parse(&cfg, 2, (char *[]){ "--domain", argv[0], NULL },
+			   &err);
+	if (ret) {
+		ret = report(&err, ret);
+		config_free(&cfg);
+		return ret;
+	}
+	print_warnings(cfg.domain);
+	printf("%s\n", cfg.domain->command_line);
+	config_free(&cfg);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -91,6 +141,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "domxml-to-argv"))
+		return cmd_domxml_to_argv(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "img"))
 		return img_main(argc - 1, argv + 1);
 	pr_err("unknown command '%s' (try squeeze --help)", argv[1]);

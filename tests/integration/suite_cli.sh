@@ -75,7 +75,7 @@ run_err "cpus over the MADT limit" "maximum of 254" --kernel "$guest" --cpus 255
 run_err "cpus not a number" "'two' is not a number" --kernel "$guest" --cpus two
 run_err "unknown option" "unknown option '--bogus'" --kernel "$guest" --bogus 1
 run_err "option without value" "--memory needs a value" --kernel "$guest" --memory
-run_err "bad console" "expected stdio, none or file=PATH" --kernel "$guest" --console tty
+run_err "bad console" "expected stdio, none, pty or file=PATH" --kernel "$guest" --console tty
 expect_err "console file in a missing directory" "$tmp/nodir/out" \
 	run --kernel "$guest" --console "file=$tmp/nodir/out"
 

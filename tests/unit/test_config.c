@@ -93,7 +93,7 @@ Test(config, usage_errors)
 		     "unexpected argument 'stray'");
 	expect_error(PARSE("--kernel", ""), "--kernel needs a non-empty value");
 	expect_error(PARSE("--kernel", "k", "--console", "tty"),
-		     "expected stdio, none or file=PATH");
+		     "expected stdio, none, pty or file=PATH");
 	expect_error(PARSE("--kernel", "k", "--console", "file="),
 		     "file= needs a PATH");
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vmm/config/config.h"
+#include "vmm/config/domxml.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 #include "vmm/base/size.h"
@@ -70,6 +71,8 @@ static int parse_console(struct vm_config *cfg, const char *v, struct err *err)
 		cfg->console = CONSOLE_STDIO;
 	} else if (!strcmp(v, "none")) {
 		cfg->console = CONSOLE_NONE;
+	} else if (!strcmp(v, "pty")) {
+		cfg->console = CONSOLE_PTY;
 	} else if (!strncmp(v, "file=", 5)) {
 		if (!v[5])
 			return err_input(err, -EINVAL,
@@ -78,9 +81,46 @@ static int parse_console(struct vm_config *cfg, const char *v, struct err *err)
 		cfg->console_path = v + 5;
 	} else {
 		return err_input(err, -EINVAL,
-				 "--console '%s': expected stdio, none or file=PATH",
+				 "--console '%s': expected stdio, none, pty or file=PATH",
 				 v);
 	}
+	return 0;
+}
+
+/* Printable, no '/', at most CONFIG_NAME_MAX bytes: it names taps too. */
+static int parse_name(struct vm_config *cfg, const char *v, struct err *err)
+{
+	const unsigned char *p;
+
+	if (!*v)
+		return err_input(err, -EINVAL, "--name needs a non-empty value");
+	if (strlen(v) > CONFIG_NAME_MAX)
+		return err_input(err, -EINVAL,
+				 "--name '%.16s...' is longer than %d bytes", v,
+				 CONFIG_NAME_MAX);
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/')
+			return err_input(err, -EINVAL,
+					 "--name: '/' and control characters are not allowed");
+	cfg->name = v;
+	return 0;
+}
+
+const char *config_action_name(enum vm_action a)
+{
+	return a == VM_ACTION_RESTART ? "restart" : "destroy";
+}
+
+static int parse_action(enum vm_action *a, const char *opt, const char *v,
+			struct err *err)
+{
+	if (!strcmp(v, "destroy"))
+		*a = VM_ACTION_DESTROY;
+	else if (!strcmp(v, "restart"))
+		*a = VM_ACTION_RESTART;
+	else
+		return err_input(err, -EINVAL,
+				 "%s '%s': expected destroy or restart", opt, v);
 	return 0;
 }
 
@@ -133,6 +173,16 @@ static int apply_option(struct vm_config *cfg, const char *opt, char *v,
 		return add_disk(cfg, v, err);
 	if (!strcmp(opt, "--net"))
 		return add_net(cfg, v, err);
+	if (!strcmp(opt, "--name"))
+		return parse_name(cfg, v, err);
+	if (!strcmp(opt, "--on-poweroff"))
+		return parse_action(&cfg->on_poweroff, opt, v, err);
+	if (!strcmp(opt, "--on-reboot"))
+		return parse_action(&cfg->on_reboot, opt, v, err);
+	if (!strcmp(opt, "--on-crash"))
+		return parse_action(&cfg->on_crash, opt, v, err);
+	if (!strcmp(opt, "--domain"))
+		return 0;	/* read first, by config_parse() */
 	return err_input(err, -EINVAL, "unknown option '%s'", opt);
 }
 
@@ -140,7 +190,8 @@ static bool takes_value(const char *opt)
 {
 	static const char *const with_value[] = {
 		"--kernel", "--initrd", "--cmdline", "--memory", "--cpus",
-		"--console", "--disk", "--net",
+		"--console", "--disk", "--net", "--name", "--on-poweroff",
+		"--on-reboot", "--on-crash", "--domain",
 	};
 	size_t i;
 
@@ -179,18 +230,105 @@ static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i,
 	return apply_option(cfg, opt, argv[*i], err);
 }
 
-int config_parse(struct vm_config *cfg, int argc, char **argv, struct err *err)
+/*
+ * The FILE of --domain FILE (or --domain=FILE) in @argv, walking it as
+ * parse_one() does so that a value is never taken for an option; NULL if
+ * there is none, or -EINVAL when there are two.
+ */
+static int find_domain(int argc, char **argv, const char **path,
+		       struct err *err)
+{
+	int i;
+
+	*path = NULL;
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq = strchr(arg, '=');
+		const char *found = NULL;
+
+		if (!strncmp(arg, "--domain=", 9))
+			found = arg + 9;
+		else if (!strcmp(arg, "--domain") && i + 1 < argc)
+			found = argv[++i];
+		else if (!eq && takes_value(arg))
+			i++;
+		if (found && *path)
+			return err_input(err, -EINVAL,
+					 "--domain: only one domain XML file per run");
+		if (found)
+			*path = found;
+	}
+	return 0;
+}
+
+static int parse_args(struct vm_config *cfg, int argc, char **argv,
+		      struct err *err)
 {
 	int i, ret;
 
-	config_defaults(cfg);
 	for (i = 0; i < argc; i++) {
 		ret = parse_one(cfg, argc, argv, &i, err);
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/* The domain's options first: the command line's own override them. */
+static int parse_domain(struct vm_config *cfg, const char *path,
+			struct err *err)
+{
+	int ret;
+
+	if (!*path)
+		return err_input(err, -EINVAL, "--domain needs a FILE");
+	cfg->domain = calloc(1, sizeof(*cfg->domain));
+	if (!cfg->domain)
+		return err_host(err, -ENOMEM, "out of memory");
+	ret = domxml_load(cfg->domain, path, err);
+	if (ret)
+		return ret;
+	return parse_args(cfg, cfg->domain->argc, cfg->domain->argv, err);
+}
+
+int config_parse(struct vm_config *cfg, int argc, char **argv, struct err *err)
+{
+	const char *domain;
+	int ret;
+
+	config_defaults(cfg);
+	ret = find_domain(argc, argv, &domain, err);
+	if (!ret && domain)
+		ret = parse_domain(cfg, domain, err);
+	if (!ret)
+		ret = parse_args(cfg, argc, argv, err);
+	if (ret)
+		return ret;
+	if (!cfg->kernel && cfg->domain)
+		return err_input(err, -EINVAL, "%s", cfg->domain->no_kernel);
 	if (!cfg->kernel)
 		return err_input(err, -EINVAL,
 				 "--kernel PATH is required");
 	return 0;
+}
+
+void config_free(struct vm_config *cfg)
+{
+	if (cfg->domain)
+		domxml_free(cfg->domain);
+	free(cfg->domain);
+	cfg->domain = NULL;
+}
+
+int config_check_option(const char *opt, const char *value, struct err *err)
+{
+	struct vm_config scratch;
+	char *copy = strdup(value);	/* --disk splits its value in place */
+	int ret;
+
+	if (!copy)
+		return err_host(err, -ENOMEM, "out of memory");
+	config_defaults(&scratch);
+	ret = apply_option(&scratch, opt, copy, err);
+	free(copy);
+	return ret;
 }

@@ -22,9 +22,20 @@
 /* MADT xAPIC ids 0..253; 0xff is broadcast */
 #define CONFIG_MAX_CPUS 254
 
-enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
+enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE, CONSOLE_PTY };
+
+/* What the guest powering off, resetting or crashing does (--on-*). */
+enum vm_action {
+	VM_ACTION_DESTROY,		/* squeeze ends (the default) */
+	VM_ACTION_RESTART,		/* the guest boots again, same process */
+};
+
+#define CONFIG_NAME_MAX 64
+
+struct domxml;
 
 struct vm_config {
+	const char *name;		/* --name, or NULL */
 	const char *kernel;
 	const char *initrd;		/* NULL if none */
 	const char *cmdline;		/* user part; devices append theirs */
@@ -36,7 +47,10 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct virtio_net_options net[CONFIG_MAX_NETS];
 	unsigned int nr_nets;
+	enum vm_action on_poweroff, on_reboot, on_crash;
 	bool verbose;			/* --verbose: exit statistics */
+	/* --domain FILE: the options it stood for; owns their strings. */
+	struct domxml *domain;
 };
 
 /* config_parse() found --help: print usage, parse nothing else. */
@@ -44,10 +58,26 @@ struct vm_config {
 
 /*
  * Parse the arguments after "run" (argv[0] is the first option) into @cfg,
- * which gets the defaults first. Strings in @cfg point into @argv.
- * Returns 0, CONFIG_HELP, or -EINVAL with one line in @err.
+ * which gets the defaults first. Strings in @cfg point into @argv, or into
+ * cfg->domain: with --domain FILE, the options the domain XML stands for
+ * (vmm/config/domxml.h) come first and the command line's own override
+ * them (a repeatable one, --disk or --net, adds to them). Returns 0,
+ * CONFIG_HELP, or a negative errno with one line in @err; config_free()
+ * in every case.
  */
 int config_parse(struct vm_config *cfg, int argc, char **argv, struct err *err);
+
+/* Release what config_parse() allocated (the domain XML's options). */
+void config_free(struct vm_config *cfg);
+
+/*
+ * Check run option @opt ("--memory") with value @value as config_parse()
+ * would, without keeping anything: 0 or -EINVAL with one line in @err.
+ */
+int config_check_option(const char *opt, const char *value, struct err *err);
+
+/* "destroy" or "restart" (the --on-* values). */
+const char *config_action_name(enum vm_action a);
 
 /*
  * One --disk / --net SPEC; 0 or -EINVAL with one line in @err. The disk

@@ -116,6 +116,27 @@ u64 guest_mem_total(const struct guest_mem *mem)
 	return total;
 }
 
+void guest_mem_clear(struct guest_mem *mem)
+{
+	unsigned int i;
+
+	for (i = 0; i < mem->nr; i++) {
+		struct guest_region *r = &mem->region[i];
+
+		/*
+		 * Our private anonymous mappings read as zero once their
+		 * pages are dropped, and the host gets them back. A shared
+		 * mapping would keep its data through MADV_DONTNEED:
+		 * MADV_REMOVE frees its backing store instead.
+		 */
+		if (mem->owned &&
+		    (!madvise(r->hva, r->size, MADV_REMOVE) ||
+		     !madvise(r->hva, r->size, MADV_DONTNEED)))
+			continue;
+		memset(r->hva, 0, r->size);
+	}
+}
+
 void guest_mem_free(struct guest_mem *mem)
 {
 	unsigned int i;

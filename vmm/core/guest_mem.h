@@ -48,6 +48,13 @@ int guest_mem_add(struct guest_mem *mem, u64 gpa, u64 size, void *hva);
 /* Total RAM in bytes. */
 u64 guest_mem_total(const struct guest_mem *mem);
 
+/*
+ * Zero all of guest RAM, as at power-on (a restarted guest must find none
+ * of its previous boot's memory). Mappings made by guest_mem_alloc() give
+ * their pages back to the host; others are cleared with memset.
+ */
+void guest_mem_clear(struct guest_mem *mem);
+
 /* Unmap regions made by guest_mem_alloc(); safe on a zeroed struct. */
 void guest_mem_free(struct guest_mem *mem);
 

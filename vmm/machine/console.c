@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -42,10 +43,51 @@ static int make_raw(struct console *c, struct err *err)
 	return 0;
 }
 
+/*
+ * --console pty: a new pseudo-terminal whose path is printed, for screen,
+ * minicom or a script to connect to. squeeze holds the slave side open
+ * itself, so that reading the master never fails while nobody is
+ * connected, and puts it in raw mode: the line discipline must neither
+ * echo the guest's output back to it as input nor change it. Writes do
+ * not block: while nobody reads, what does not fit in the pty's buffer is
+ * dropped rather than stalling the guest.
+ */
+static int open_pty(struct console *c, const struct vm_config *cfg,
+		    struct err *err)
+{
+	struct termios t;
+	char path[64];
+	int m;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return err_host(err, -errno, "--console pty: %s",
+				strerror(errno));
+	c->out_fd = c->in_fd = m;
+	c->own_out = true;
+	if (grantpt(m) || unlockpt(m) || ptsname_r(m, path, sizeof(path)))
+		return err_host(err, -errno, "--console pty: %s",
+				strerror(errno));
+	c->pty_slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (c->pty_slave < 0 || tcgetattr(c->pty_slave, &t) < 0)
+		return err_host(err, -errno, "--console pty: %s: %s", path,
+				strerror(errno));
+	cfmakeraw(&t);
+	if (tcsetattr(c->pty_slave, TCSANOW, &t) < 0 ||
+	    fcntl(m, F_SETFL, O_NONBLOCK) < 0)
+		return err_host(err, -errno, "--console pty: %s: %s", path,
+				strerror(errno));
+	if (cfg->name)
+		pr_info("%s: console on %s", cfg->name, path);
+	else
+		pr_info("console on %s", path);
+	return 0;
+}
+
 int console_open(struct console *c, const struct vm_config *cfg, struct err *err)
 {
 	memset(c, 0, sizeof(*c));
-	c->out_fd = c->in_fd = c->tty_fd = -1;
+	c->out_fd = c->in_fd = c->tty_fd = c->pty_slave = -1;
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->wake_fd < 0)
 		return err_host(err, -errno, "eventfd: %s",
@@ -64,6 +106,8 @@ int console_open(struct console *c, const struct vm_config *cfg, struct err *err
 					 cfg->console_path, strerror(errno));
 		c->own_out = true;
 		return 0;
+	case CONSOLE_PTY:
+		return open_pty(c, cfg, err);
 	case CONSOLE_NONE:
 		return 0;
 	}
@@ -77,8 +121,10 @@ void console_close(struct console *c)
 	c->tty_fd = -1;
 	if (c->own_out && c->out_fd >= 0)
 		close(c->out_fd);
+	if (c->pty_slave >= 0)
+		close(c->pty_slave);
 	c->own_out = false;
-	c->out_fd = -1;
+	c->out_fd = c->in_fd = c->pty_slave = -1;
 	if (c->wake_fd > 0)
 		close(c->wake_fd);
 	c->wake_fd = -1;

@@ -13,7 +13,8 @@
  * stdin (put in raw mode while it is a terminal; restored by
  * console_close()), with Ctrl-A x to quit and Ctrl-A Ctrl-A for a literal
  * Ctrl-A. file=PATH: output to PATH (created 0644, truncated), no input.
- * none: output discarded, no input.
+ * pty: a new pseudo-terminal (path printed on stderr) for both, with the
+ * same escapes. none: output discarded, no input.
  */
 
 #define CONSOLE_ESCAPE	0x01		/* Ctrl-A */
@@ -24,6 +25,7 @@ struct console {
 	bool own_out;			/* out_fd is our file */
 	int in_fd;			/* -1: no input (or EOF reached) */
 	int tty_fd;			/* >= 0: restore @saved on it */
+	int pty_slave;			/* --console pty: kept open */
 	struct termios saved;
 	bool escape;			/* the last input byte was Ctrl-A */
 	int wake_fd;			/* eventfd: the serial FIFO has room */

@@ -144,6 +144,14 @@ free_cpuid:
 	return ret;
 }
 
+static void destroy_devices(struct vm *vm)
+{
+	pm_destroy(&vm->pm);
+	i8042_destroy(&vm->i8042);
+	rtc_destroy(&vm->rtc);
+	serial_destroy(&vm->serial);
+}
+
 /* What only reads files and checks limits. */
 static int vm_check_inputs(struct vm *vm, struct err *err)
 {
@@ -161,21 +169,27 @@ static int vm_check_inputs(struct vm *vm, struct err *err)
 	return alloc_memory(vm, err);
 }
 
-static int vm_build(struct vm *vm, struct err *err)
+/* A restart boots the same kernel again: keep its copy then. */
+static bool may_restart(const struct vm_config *cfg)
+{
+	return cfg->on_poweroff == VM_ACTION_RESTART ||
+	       cfg->on_reboot == VM_ACTION_RESTART ||
+	       cfg->on_crash == VM_ACTION_RESTART;
+}
+
+/*
+ * What every boot gets new: the devices' state, the KVM VM with its
+ * irqchip, the kernel in RAM, the vCPUs. Needs an open vm->kvm, RAM and
+ * the virtio devices.
+ */
+static int vm_boot(struct vm *vm, struct err *err)
 {
 	struct boot_entry entry;
 	int ret;
 
 	ret = add_devices(vm, err);
-	if (ret)
-		return ret;
-	vm->have_virtio = true;	/* teardown also undoes a failed setup */
-	ret = vm_virtio_setup(vm, vm->cfg, err);
-	if (ret)
-		return ret;
-	/* After the disks were checked: a bad --disk leaves no console file. */
-	vm->have_con = true;	/* console_close() undoes a failed open */
-	ret = console_open(&vm->con, vm->cfg, err);
+	if (!ret)
+		ret = vm_virtio_plug(vm, err);
 	if (!ret)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, err);
 	if (!ret)
@@ -184,12 +198,81 @@ static int vm_build(struct vm *vm, struct err *err)
 		return ret;
 	ret = load_guest(vm, &entry, err);
 	/* The image is in guest RAM now: keep no second copy while it runs. */
-	kernel_image_close(&vm->ki);
-	vm->have_ki = false;
+	if (!may_restart(vm->cfg)) {
+		kernel_image_close(&vm->ki);
+		vm->have_ki = false;
+	}
 	if (!ret)
 		ret = vcpu_signal_setup(err);
 	if (!ret)
 		ret = create_vcpus(vm, &entry, err);
+	vm->vcpu_env = (struct vcpu_env){
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.exit = &vm->exit,
+		.stopping = &vm->stopping,
+	};
+	return ret;
+}
+
+/* Undo vm_boot(): after it, only RAM, the console and the devices remain. */
+static void vm_unboot(struct vm *vm)
+{
+	u32 i;
+
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+	vm_virtio_unplug(vm);
+	if (vm->have_devices)
+		destroy_devices(vm);
+	vm->have_devices = false;
+	if (vm->have_kvm)
+		kvm_close(&vm->kvm);
+	vm->have_kvm = false;
+}
+
+static int vm_build(struct vm *vm, struct err *err)
+{
+	int ret;
+
+	vm->have_virtio = true;	/* teardown also undoes a failed setup */
+	ret = vm_virtio_setup(vm, vm->cfg, err);
+	if (ret)
+		return ret;
+	/* After the disks were checked: a bad --disk leaves no console file. */
+	vm->have_con = true;	/* console_close() undoes a failed open */
+	ret = console_open(&vm->con, vm->cfg, err);
+	if (!ret)
+		ret = vm_boot(vm, err);
+	return ret;
+}
+
+int vm_restart(struct vm *vm, struct err *err)
+{
+	u64 pending;
+	int ret;
+
+	vm_unboot(vm);
+	/* Every range on the buses belonged to what vm_unboot() freed. */
+	bus_destroy(&vm->mmio);
+	bus_destroy(&vm->pio);
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	guest_mem_clear(&vm->mem);
+	if (read(vm->stop_fd, &pending, sizeof(pending)) < 0 &&
+	    errno != EAGAIN)
+		return err_host(err, -errno, "stop eventfd: %s",
+				strerror(errno));
+	vm->stopping = 0;
+	vm->stop_claimed = 0;
+	vm->have_kvm = true;	/* kvm_close() also undoes a failed open */
+	ret = kvm_open(&vm->kvm, err);
+	if (!ret)
+		ret = vm_boot(vm, err);
 	return ret;
 }
 
@@ -216,12 +299,6 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct err *err)
 		ret = vm_build(vm, err);
 	if (ret)
 		goto destroy;
-	vm->vcpu_env = (struct vcpu_env){
-		.pio = &vm->pio,
-		.mmio = &vm->mmio,
-		.exit = &vm->exit,
-		.stopping = &vm->stopping,
-	};
 	*out = vm;
 	return 0;
 destroy:
@@ -229,30 +306,14 @@ destroy:
 	return ret;
 }
 
-static void destroy_devices(struct vm *vm)
-{
-	pm_destroy(&vm->pm);
-	i8042_destroy(&vm->i8042);
-	rtc_destroy(&vm->rtc);
-	serial_destroy(&vm->serial);
-}
 
 void vm_destroy(struct vm *vm)
 {
-	u32 i;
-
 	if (!vm)
 		return;
-	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
-	for (i = 0; i < vm->nr_vcpus; i++)
-		vcpu_destroy(&vm->vcpus[i]);
-	free(vm->vcpus);
+	vm_unboot(vm);
 	if (vm->have_virtio)
 		vm_virtio_teardown(vm);
-	if (vm->have_devices)
-		destroy_devices(vm);
-	if (vm->have_kvm)
-		kvm_close(&vm->kvm);
 	if (vm->have_con)
 		console_close(&vm->con);
 	guest_mem_free(&vm->mem);

@@ -83,6 +83,15 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct err *err);
  */
 int vm_run(struct vm *vm);
 
+/*
+ * Boot the guest again after it stopped (vm_run() does this when the
+ * --on-* action for how it stopped is restart): the same RAM, zeroed, the
+ * same console, and the same virtio devices with their disks and taps;
+ * new device state, KVM VM and vCPUs, and the kernel loaded anew from the
+ * copy kept for this. 0, or -errno with @err set.
+ */
+int vm_restart(struct vm *vm, struct err *err);
+
 void vm_destroy(struct vm *vm);
 
 #endif

@@ -118,19 +118,86 @@ static const char *stop_reason_name(const struct vm *vm)
 	return names[vm->stop_reason];
 }
 
-static void report(struct vm *vm, int status)
+/* "NAME: " for messages about a named VM, else "". */
+static const char *name_prefix(const struct vm *vm, char *buf, size_t len)
 {
+	snprintf(buf, len, "%s%s", vm->cfg->name ? vm->cfg->name : "",
+		 vm->cfg->name ? ": " : "");
+	return buf;
+}
+
+static void report_failures(struct vm *vm)
+{
+	char name[CONFIG_NAME_MAX + 3];
 	u32 i;
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].fail[0])
-			fprintf(stderr, "squeeze: %s", vm->vcpus[i].fail);
+			fprintf(stderr, "squeeze: %s%s",
+				name_prefix(vm, name, sizeof(name)),
+				vm->vcpus[i].fail);
+}
+
+static void report(struct vm *vm, int status)
+{
+	char name[CONFIG_NAME_MAX + 3];
+
+	report_failures(vm);
 	if (!vm->cfg->verbose)
 		return;
-	pr_info("stopped by %s, exit status %d", stop_reason_name(vm), status);
+	pr_info("%sstopped by %s, exit status %d",
+		name_prefix(vm, name, sizeof(name)), stop_reason_name(vm),
+		status);
 	pr_info("unhandled accesses: %llu port I/O, %llu MMIO",
 		(unsigned long long)vm->pio.unhandled,
 		(unsigned long long)vm->mmio.unhandled);
+}
+
+/* The guest stopped in a way whose --on-* action is restart. */
+static bool wants_restart(const struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+
+	if (!__atomic_load_n(&vm->stop_claimed, __ATOMIC_ACQUIRE))
+		return false;
+	switch (vm->stop_reason) {
+	case VM_STOP_POWEROFF:
+		return cfg->on_poweroff == VM_ACTION_RESTART;
+	case VM_STOP_RESET:
+		return cfg->on_reboot == VM_ACTION_RESTART;
+	case VM_STOP_FAILURE:
+		return cfg->on_crash == VM_ACTION_RESTART;
+	default:
+		return false;
+	}
+}
+
+/* Run the guest, and again each time its --on-* action says restart. */
+static int run_boots(struct vm *vm, int sfd)
+{
+	char name[CONFIG_NAME_MAX + 3];
+	struct err err = { 0 };
+	unsigned int boot = 1;
+	int status;
+
+	for (;;) {
+		if (start_vcpus(vm))
+			status = VM_EXIT_FAILED;
+		else
+			status = main_loop(vm, sfd);
+		stop_vcpus(vm);
+		if (!wants_restart(vm))
+			return status;
+		report_failures(vm);
+		pr_info("%s%s: restarting the guest (boot %u)",
+			name_prefix(vm, name, sizeof(name)),
+			stop_reason_name(vm), ++boot);
+		if (vm_restart(vm, &err)) {
+			pr_err("%s%s", name_prefix(vm, name, sizeof(name)),
+			       err.msg);
+			return VM_EXIT_FAILED;
+		}
+	}
 }
 
 int vm_run(struct vm *vm)
@@ -144,11 +211,7 @@ int vm_run(struct vm *vm)
 		pr_err("signalfd: %s", strerror(errno));
 		return VM_EXIT_FAILED;
 	}
-	if (start_vcpus(vm))
-		status = VM_EXIT_FAILED;
-	else
-		status = main_loop(vm, sfd);
-	stop_vcpus(vm);
+	status = run_boots(vm, sfd);
 	/* The terminal first, so that the report is readable. */
 	console_close(&vm->con);
 	report(vm, status);

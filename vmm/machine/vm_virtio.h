@@ -8,24 +8,36 @@
 struct vm;
 
 /*
- * Add the PCI host bridge and one virtio device per --disk and --net to
- * @vm (its pio/mmio buses, guest memory and irq controller), storing the
- * state in vm->virtio. Called by vm_create() after the legacy devices and
- * before the KVM VM exists, so that a bad disk or net is found while
- * nothing is created: it issues no KVM ioctl. Returns 0 or -errno with one
- * line in @err.
+ * Make one virtio device per --disk and --net of @cfg (opening the disks
+ * and taps), storing them in vm->virtio. Called by vm_create() before the
+ * KVM VM exists, so that a bad disk or net is found while nothing is
+ * created: it issues no KVM ioctl. Returns 0 or -errno with one line in
+ * @err.
  */
 int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg, struct err *err);
 
 /*
- * Connect the devices set up above to the KVM VM, once it and its irqchip
- * exist: the doorbell ioeventfds. Returns 0 or -errno with one line in
- * @err.
+ * Add the PCI host bridge to @vm's buses and put every device behind a
+ * virtio-pci function on it (no KVM ioctl either). Once per boot.
+ */
+int vm_virtio_plug(struct vm *vm, struct err *err);
+
+/*
+ * Connect the functions plugged above to the KVM VM, once it and its
+ * irqchip exist: the doorbell ioeventfds. Returns 0 or -errno with one
+ * line in @err.
  */
 int vm_virtio_attach(struct vm *vm, struct err *err);
 
-/* Stop I/O threads and free vm->virtio; safe when setup failed or was
- * never called. */
+/*
+ * Undo vm_virtio_plug() while the KVM VM still exists: each transport's
+ * reset stops its device's I/O thread; the devices, their disks and taps
+ * stay. Safe when plugging failed or never happened.
+ */
+void vm_virtio_unplug(struct vm *vm);
+
+/* Unplug, close the devices and free vm->virtio; safe when setup failed or
+ * was never called. */
 void vm_virtio_teardown(struct vm *vm);
 
 #endif
