@@ -5,14 +5,8 @@
  * and compares. Exit codes (status = (code << 1) | 1) name the step that
  * failed; see guests/README.md.
  */
-#include "virtio.h"
+#include "blkdev.h"
 
-#define VIRTIO_BLK_F_FLUSH	9
-#define VIRTIO_BLK_T_IN		0
-#define VIRTIO_BLK_T_OUT	1
-#define VIRTIO_BLK_T_FLUSH	4
-#define VIRTIO_BLK_S_OK		0
-#define SECTOR_SIZE		512
 #define REASSIGN_BASE		0xd0000000ULL	/* inside the MMIO window */
 /* Sector 1 is this 16-byte string 32 times over. */
 #define PATTERN			"squeeze-blk-ok 1"
@@ -31,61 +25,10 @@ enum blk_exit {
 	BLK_COMPARE = 0x1a,
 };
 
-struct blk_req_hdr {
-	u32 type;
-	u32 reserved;
-	u64 sector;
-};
-
-struct blk {
-	struct virtio_pci vp;
-	struct virtq vq;
-	struct virtq_mem mem;
-	struct blk_req_hdr hdr;
-	u8 status;
-};
-
 static int fail(int code, const char *step, const char *why)
 {
 	printf("blk: FAIL %s: %s\n", step, why);
 	return code;
-}
-
-/* One request, polled to completion. 0, or a short reason in @why. */
-static int blk_request(struct blk *b, u32 type, u64 sector, void *data,
-		       const char **why)
-{
-	struct virtq_buf bufs[3];
-	unsigned int n = 0;
-	u32 len;
-	int ret;
-
-	b->hdr.type = type;
-	b->hdr.reserved = 0;
-	b->hdr.sector = sector;
-	b->status = 0xff;		/* never written: the request fails */
-	bufs[n++] = (struct virtq_buf){ &b->hdr, sizeof(b->hdr), false };
-	if (data)
-		bufs[n++] = (struct virtq_buf){ data, SECTOR_SIZE,
-						type == VIRTIO_BLK_T_IN };
-	bufs[n++] = (struct virtq_buf){ &b->status, 1, true };
-
-	ret = virtq_add(&b->vq, bufs, n);
-	if (ret < 0)
-		goto err;
-	virtq_kick(&b->vq);
-	ret = virtq_poll(&b->vq, &len, VIRTQ_TIMEOUT_TSC);
-	if (ret < 0)
-		goto err;
-	if (b->status != VIRTIO_BLK_S_OK) {
-		*why = b->status == 1 ? "status IOERR" :
-		       b->status == 2 ? "status UNSUPP" : "bad status";
-		return -1;
-	}
-	return 0;
-err:
-	*why = virtio_strerror(ret);
-	return -1;
 }
 
 /*
@@ -103,36 +46,29 @@ static void blk_reassign(struct pci_window *win)
 	printf("blk: BARs cleared, assigning from 0x%lx\n", win->next);
 }
 
-static int blk_setup(struct blk *b, bool reassign, u64 *capacity)
+static int blk_setup(struct blkdev *b, bool reassign)
 {
+	static const int code[] = {
+		[BLKDEV_NO_DEVICE] = BLK_NO_DEVICE, [BLKDEV_PROBE] = BLK_PROBE,
+		[BLKDEV_FEATURES] = BLK_FEATURES, [BLKDEV_QUEUE] = BLK_QUEUE,
+	};
+	static const char *const step[] = {
+		[BLKDEV_NO_DEVICE] = "probe", [BLKDEV_PROBE] = "probe",
+		[BLKDEV_FEATURES] = "features", [BLKDEV_QUEUE] = "queue 0",
+	};
 	struct pci_window win = PCI_WINDOW_INIT;
-	u64 acked;
-	int err;
+	enum blkdev_step s;
+	const char *why;
 
 	if (reassign)
 		blk_reassign(&win);
-	err = virtio_pci_probe(&b->vp, VIRTIO_PCI_DEVICE(VIRTIO_ID_BLOCK),
-			       &win);
-	if (err == VIRTIO_ENODEV)
-		return fail(BLK_NO_DEVICE, "probe", "no 1af4:1042 on bus 0");
-	if (err)
-		return fail(BLK_PROBE, "probe", virtio_strerror(err));
-	err = virtio_negotiate(&b->vp, VIRTIO_BIT(VIRTIO_BLK_F_FLUSH), &acked);
-	if (err)
-		return fail(BLK_FEATURES, "features", virtio_strerror(err));
-	if (!(acked & VIRTIO_BIT(VIRTIO_BLK_F_FLUSH)))
-		return fail(BLK_FEATURES, "features", "FLUSH not offered");
-	err = virtio_queue_setup(&b->vp, &b->vq, 0, &b->mem);
-	if (err)
-		return fail(BLK_QUEUE, "queue 0", virtio_strerror(err));
-	virtio_driver_ok(&b->vp);
-
-	*capacity = virtio_config_read32(&b->vp, 0) |
-		    (u64)virtio_config_read32(&b->vp, 4) << 32;
+	s = blkdev_open(b, &win, &why);
+	if (s != BLKDEV_OK)
+		return fail(code[s], step[s], why);
 	printf("blk: virtio-blk at 00:%02x.%u, queue size %u, %lu sectors\n",
-	       b->vp.pci.dev, b->vp.pci.fn, b->vq.size, *capacity);
+	       b->vp.pci.dev, b->vp.pci.fn, b->vq.size, b->capacity);
 	printf("blk: common config at 0x%lx\n", b->vp.common);
-	if (*capacity < 2)
+	if (b->capacity < 2)
 		return fail(BLK_CAPACITY, "capacity", "fewer than 2 sectors");
 	return 0;
 }
@@ -140,32 +76,31 @@ static int blk_setup(struct blk *b, bool reassign, u64 *capacity)
 int guest_main(const struct hvm_start_info *si)
 {
 	/* On the stack: identity mapped, so the device can DMA to it. */
-	struct blk b;
+	struct blkdev b;
 	u8 sector[SECTOR_SIZE], pattern[SECTOR_SIZE];
 	const char *why;
-	u64 capacity;
 	unsigned int i;
 	u32 reassign = 0;
 	int ret;
 
 	cmdline_get_uint(cmdline(si), "reassign", &reassign);
-	ret = blk_setup(&b, reassign == 1, &capacity);
+	ret = blk_setup(&b, reassign == 1);
 	if (ret)
 		return ret;
 
-	if (blk_request(&b, VIRTIO_BLK_T_IN, 0, sector, &why))
+	if (blkdev_request(&b, VIRTIO_BLK_T_IN, 0, sector, &why))
 		return fail(BLK_READ0, "read sector 0", why);
 	printf("blk: sector 0:");
 	print_hex(sector, 16);
 
 	for (i = 0; i < SECTOR_SIZE; i += 16)
 		memcpy(pattern + i, PATTERN, 16);
-	if (blk_request(&b, VIRTIO_BLK_T_OUT, 1, pattern, &why))
+	if (blkdev_request(&b, VIRTIO_BLK_T_OUT, 1, pattern, &why))
 		return fail(BLK_WRITE1, "write sector 1", why);
-	if (blk_request(&b, VIRTIO_BLK_T_FLUSH, 0, NULL, &why))
+	if (blkdev_request(&b, VIRTIO_BLK_T_FLUSH, 0, NULL, &why))
 		return fail(BLK_FLUSH, "flush", why);
 	memset(sector, 0, sizeof(sector));
-	if (blk_request(&b, VIRTIO_BLK_T_IN, 1, sector, &why))
+	if (blkdev_request(&b, VIRTIO_BLK_T_IN, 1, sector, &why))
 		return fail(BLK_READ1, "read sector 1", why);
 	if (memcmp(sector, pattern, SECTOR_SIZE))
 		return fail(BLK_COMPARE, "compare sector 1", "data differs");
