@@ -87,3 +87,33 @@ Test(guest_mem_alloc, splits_around_pci_hole)
 	cr_assert_null(guest_mem_ptr(&m, LAYOUT_PCI_HOLE_START, 1));
 	guest_mem_free(&m);
 }
+
+/* A restarted guest finds RAM zeroed: its pages dropped, or memset. */
+Test(guest_mem_alloc, clear_zeroes_every_region)
+{
+	struct guest_mem m;
+	u64 v = 0x5a5a5a5a5a5a5a5aULL, r = 1, gpa[] = {
+		0x1000, LAYOUT_PCI_HOLE_START - 8, LAYOUT_HIGH_RAM_START + 4096,
+	};
+	size_t i;
+
+	cr_assert_eq(guest_mem_alloc(&m, 5 * GiB), 0);
+	for (i = 0; i < ARRAY_SIZE(gpa); i++)
+		cr_assert_eq(guest_mem_write(&m, gpa[i], &v, 8), 0);
+	guest_mem_clear(&m);
+	for (i = 0; i < ARRAY_SIZE(gpa); i++) {
+		cr_assert_eq(guest_mem_read(&m, gpa[i], &r, 8), 0);
+		cr_assert_eq(r, 0, "0x%llx kept its value", (unsigned long long)gpa[i]);
+	}
+	guest_mem_free(&m);
+}
+
+Test(guest_mem, clear_memsets_ram_it_does_not_own)
+{
+	u32 v = 0xffffffff, r = 1;
+
+	cr_assert_eq(guest_mem_write(&mem, 0x100000, &v, 4), 0);
+	guest_mem_clear(&mem);
+	cr_assert_eq(guest_mem_read(&mem, 0x100000, &r, 4), 0);
+	cr_assert_eq(r, 0);
+}
