@@ -6,8 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libxml/SAX2.h>
-#include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +28,7 @@
 
 /* Set when the document has a DOCTYPE: the parser stops right there. */
 struct dx_parse {
+	const struct xml_api *x;
 	long doctype_line;
 };
 
@@ -47,10 +46,10 @@ static void refuse_doctype(void *ctx, const xmlChar *name,
 	(void)name;
 	(void)external_id;
 	(void)system_id;
-	dp->doctype_line = xmlSAX2GetLineNumber(ctx);
+	dp->doctype_line = dp->x->SAX2GetLineNumber(ctx);
 	if (dp->doctype_line <= 0)
 		dp->doctype_line = 1;
-	xmlStopParser(p);
+	dp->x->StopParser(p);
 }
 
 static void refuse_entity(void *ctx, const xmlChar *name, int type,
@@ -74,9 +73,10 @@ static xmlParserInputPtr no_resolve(void *ctx, const xmlChar *public_id,
 }
 
 /* libxml2's message, one line, without its trailing newline. */
-static int parse_error(xmlParserCtxtPtr p, const char *name, struct err *err)
+static int parse_error(const struct xml_api *x, xmlParserCtxtPtr p,
+		       const char *name, struct err *err)
 {
-	const xmlError *e = xmlCtxtGetLastError(p);
+	const xmlError *e = x->CtxtGetLastError(p);
 	char msg[ERR_LEN];
 	size_t n;
 
@@ -88,18 +88,19 @@ static int parse_error(xmlParserCtxtPtr p, const char *name, struct err *err)
 			 e ? e->line : 0, msg);
 }
 
-static int parse(const char *buf, size_t len, const char *name,
-		 xmlDoc **doc, struct err *err)
+static int parse(const struct xml_api *x, const char *buf, size_t len,
+		 const char *name, xmlDoc **doc, struct err *err)
 {
-	struct dx_parse dp = { 0 };
+	struct dx_parse dp = { .x = x };
 	xmlParserCtxtPtr p;
 	int ret = 0;
 
+	*doc = NULL;
 	if (len > DOMXML_MAX_SIZE)
 		return err_input(err, -EFBIG,
 				 "%s: more than the %d KiB a domain XML may have",
 				 name, DOMXML_MAX_SIZE >> 10);
-	p = xmlNewParserCtxt();
+	p = x->NewParserCtxt();
 	if (!p)
 		return err_host(err, -ENOMEM, "out of memory");
 	p->_private = &dp;
@@ -107,19 +108,19 @@ static int parse(const char *buf, size_t len, const char *name,
 	p->sax->externalSubset = refuse_doctype;
 	p->sax->entityDecl = refuse_entity;
 	p->sax->resolveEntity = no_resolve;
-	*doc = xmlCtxtReadMemory(p, buf, (int)len, name, NULL,
+	*doc = x->CtxtReadMemory(p, buf, (int)len, name, NULL,
 				 DX_PARSE_OPTIONS);
 	if (dp.doctype_line)
 		ret = err_input(err, -EINVAL,
 				"%s:%ld: <!DOCTYPE>: refused: domain XML has no DTD, and squeeze declares no entities",
 				name, dp.doctype_line);
 	else if (!*doc)
-		ret = parse_error(p, name, err);
+		ret = parse_error(x, p, name, err);
 	if (ret && *doc) {
-		xmlFreeDoc(*doc);
+		x->FreeDoc(*doc);
 		*doc = NULL;
 	}
-	xmlFreeParserCtxt(p);
+	x->FreeParserCtxt(p);
 	return ret;
 }
 
@@ -199,8 +200,9 @@ static void dx_release(struct dx *d)
 int domxml_load_mem(struct domxml *dx, const char *buf, size_t len,
 		    const char *name, struct err *err)
 {
+	struct xml_api x;
 	struct dx d = {
-		.out = dx, .file = name, .err = err,
+		.x = &x, .out = dx, .file = name, .err = err,
 		/* libvirt's defaults when the domain does not say */
 		.on_reboot = VM_ACTION_RESTART,
 	};
@@ -208,10 +210,12 @@ int domxml_load_mem(struct domxml *dx, const char *buf, size_t len,
 	int ret;
 
 	memset(dx, 0, sizeof(*dx));
-	ret = parse(buf, len, name, &doc, err);
+	ret = xml_api_open(&x, err);
 	if (ret)
 		return ret;
-	ret = dx_map_domain(&d, xmlDocGetRootElement(doc));
+	ret = parse(&x, buf, len, name, &doc, err);
+	if (!ret)
+		ret = dx_map_domain(&d, x.DocGetRootElement(doc));
 	if (!ret)
 		ret = emit_all(&d);
 	if (!ret) {
@@ -221,7 +225,9 @@ int domxml_load_mem(struct domxml *dx, const char *buf, size_t len,
 	}
 	dx_sort_warnings(&d);
 	dx_release(&d);
-	xmlFreeDoc(doc);
+	if (doc)
+		x.FreeDoc(doc);
+	xml_api_close(&x);
 	return ret;
 }
 

@@ -93,7 +93,7 @@ int dx_map_chardev(struct dx *d, xmlNode *n)
 					     dx_refuse(d, n, "out of memory");
 	if (d->console && strcmp(d->console, value))
 		return dx_refuse(d, n, "COM1 is already '%s' (line %ld): squeeze has one serial port",
-				 d->console, xmlGetLineNo(d->console_node));
+				 d->console, dx_line(d, d->console_node));
 	if (d->console)
 		return 0;	/* <console> naming the <serial> above */
 	d->console = value;

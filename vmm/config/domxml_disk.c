@@ -286,7 +286,7 @@ int dx_disks_finish(struct dx *d)
 		if (i && !dd->cdrom && dd->order == dd[-1].order &&
 		    !dd[-1].cdrom)
 			return dx_refuse(d, dd->node, "target dev='%s' is used twice (also at line %ld)",
-					 dd->target, xmlGetLineNo(dd[-1].node));
+					 dd->target, dx_line(d, dd[-1].node));
 		disk_name(i, name);
 		if (dd->cdrom)
 			dx_warn(d, dd->node, dd->target, "%s appears as %s, a read-only virtio disk",

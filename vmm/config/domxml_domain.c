@@ -190,7 +190,7 @@ static int map_os(struct dx *d, xmlNode *n)
 		return 0;
 	snprintf(d->out->no_kernel, sizeof(d->out->no_kernel),
 		 "%s:%ld: <os> boots from %s: squeeze boots kernels directly; add <kernel>PATH</kernel> (with <initrd> and <cmdline> as needed) to <os>",
-		 d->file, xmlGetLineNo(n),
+		 d->file, dx_line(d, n),
 		 d->boot_devs ? d->boot_devs : "hd (the default)");
 	return 0;
 }
@@ -361,7 +361,7 @@ int dx_map_domain(struct dx *d, xmlNode *root)
 				 type ? type : "");
 	snprintf(d->out->no_kernel, sizeof(d->out->no_kernel),
 		 "%s:%ld: <domain> has no <os>: squeeze boots kernels directly; add <os><type>hvm</type><kernel>PATH</kernel></os>",
-		 d->file, xmlGetLineNo(root));
+		 d->file, dx_line(d, root));
 	ret = dx_walk(d, root, domain_rules, ARRAY_SIZE(domain_rules));
 	if (!ret && !d->name)
 		ret = dx_refuse(d, root, "has no <name>");

@@ -4,16 +4,44 @@
 
 /*
  * Internals of the domain XML mapping, shared by domxml.c (reading,
- * parsing, emitting the options), domxml_util.c (the helpers below),
+ * parsing, emitting the options), domxml_lib.c (libxml2 at run time),
+ * domxml_util.c (the helpers below),
  * domxml_domain.c (the <domain> level: machine, <os>, <cpu>, lifecycle),
  * domxml_devices.c (<devices>), domxml_disk.c, domxml_net.c and
  * domxml_console.c (the devices squeeze has).
  */
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "vmm/config/config.h"
 #include "vmm/config/domxml.h"
+
+/*
+ * The libxml2 functions the mapping calls, from xml_api_open() (see
+ * domxml_lib.c for why it is loaded at run time).
+ */
+struct xml_api {
+	void *handle;
+	xmlParserCtxtPtr (*NewParserCtxt)(void);
+	void (*FreeParserCtxt)(xmlParserCtxtPtr ctxt);
+	xmlDocPtr (*CtxtReadMemory)(xmlParserCtxtPtr ctxt, const char *buf,
+				    int size, const char *url,
+				    const char *encoding, int options);
+	xmlErrorPtr (*CtxtGetLastError)(void *ctx);
+	void (*StopParser)(xmlParserCtxtPtr ctxt);
+	int (*SAX2GetLineNumber)(void *ctx);
+	void (*FreeDoc)(xmlDocPtr doc);
+	xmlNodePtr (*DocGetRootElement)(const xmlDoc *doc);
+	long (*GetLineNo)(const xmlNode *node);
+	xmlChar *(*GetNoNsProp)(const xmlNode *node, const xmlChar *name);
+	xmlChar *(*NodeGetContent)(const xmlNode *node);
+	xmlFreeFunc Free;
+};
+
+/* dlopen libxml2: 0, or -errno with one line in @err (a host problem). */
+int xml_api_open(struct xml_api *x, struct err *err);
+void xml_api_close(struct xml_api *x);
 
 /* One <disk> as a --disk value, and where it goes in the disk order. */
 struct dx_disk {
@@ -37,6 +65,7 @@ struct dx_net {
  * taken from the document (freed with it) and the warnings so far.
  */
 struct dx {
+	const struct xml_api *x;
 	struct domxml *out;
 	const char *file;
 	struct err *err;
@@ -96,6 +125,9 @@ void dx_warn(struct dx *d, xmlNode *n, const char *key, const char *fmt, ...)
 
 /* Put out->warn[] in the order of their lines. */
 void dx_sort_warnings(struct dx *d);
+
+/* The line of @n in the file. */
+long dx_line(struct dx *d, const xmlNode *n);
 
 /* Element @n is <@name>, in no namespace. */
 bool dx_is(const xmlNode *n, const char *name);

@@ -55,8 +55,13 @@ static const char *keep_xml(struct dx *d, xmlChar *x)
 	if (!x)
 		return NULL;
 	s = strdup((const char *)x);
-	xmlFree(x);
+	d->x->Free(x);
 	return keep(d, s);
+}
+
+long dx_line(struct dx *d, const xmlNode *n)
+{
+	return d->x->GetLineNo(n);
 }
 
 bool dx_is(const xmlNode *n, const char *name)
@@ -67,12 +72,12 @@ bool dx_is(const xmlNode *n, const char *name)
 
 const char *dx_attr(struct dx *d, xmlNode *n, const char *name)
 {
-	return keep_xml(d, xmlGetNoNsProp(n, (const xmlChar *)name));
+	return keep_xml(d, d->x->GetNoNsProp(n, (const xmlChar *)name));
 }
 
 const char *dx_text(struct dx *d, xmlNode *n)
 {
-	const char *t = keep_xml(d, xmlNodeGetContent(n));
+	const char *t = keep_xml(d, d->x->NodeGetContent(n));
 	char *s, *end;
 
 	if (!t)
@@ -85,24 +90,25 @@ const char *dx_text(struct dx *d, xmlNode *n)
 }
 
 /* " NAME='VALUE'" when @n has attribute NAME, else "". */
-static void describe_attr(const xmlNode *n, const char *name, char *buf,
-			  size_t len)
+static void describe_attr(struct dx *d, const xmlNode *n, const char *name,
+			  char *buf, size_t len)
 {
-	xmlChar *v = xmlGetNoNsProp((xmlNode *)n, (const xmlChar *)name);
+	xmlChar *v = d->x->GetNoNsProp(n, (const xmlChar *)name);
 
 	snprintf(buf, len, v ? " %s='%.32s'" : "", name, (const char *)v);
-	xmlFree(v);
+	if (v)
+		d->x->Free(v);
 }
 
 /* "<name type='t' device='d'>" (prefixed when namespaced) for messages. */
-static void describe(const xmlNode *n, char *buf, size_t len)
+static void describe(struct dx *d, const xmlNode *n, char *buf, size_t len)
 {
 	const char *pfx = n->ns && n->ns->prefix ?
 			  (const char *)n->ns->prefix : "";
 	char type[48], device[48];
 
-	describe_attr(n, "type", type, sizeof(type));
-	describe_attr(n, "device", device, sizeof(device));
+	describe_attr(d, n, "type", type, sizeof(type));
+	describe_attr(d, n, "device", device, sizeof(device));
 	snprintf(buf, len, "<%s%s%s%s%s>", pfx, *pfx ? ":" : "",
 		 (const char *)n->name, type, device);
 }
@@ -117,9 +123,9 @@ int dx_refuse(struct dx *d, xmlNode *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	describe(n, what, sizeof(what));
+	describe(d, n, what, sizeof(what));
 	return err_input(d->err, -EINVAL, "%s:%ld: %s: %s", d->file,
-			 xmlGetLineNo(n), what, msg);
+			 dx_line(d, n), what, msg);
 }
 
 static bool warned_before(struct dx *d, const char *key)
@@ -153,7 +159,7 @@ void dx_warn(struct dx *d, xmlNode *n, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	describe(n, what, sizeof(what));
+	describe(d, n, what, sizeof(what));
 	grown = realloc(out->warn, (out->nr_warn + 1) * sizeof(*grown));
 	if (grown)
 		out->warn = grown;
@@ -162,11 +168,11 @@ void dx_warn(struct dx *d, xmlNode *n, const char *key, const char *fmt, ...)
 		d->warn_line = lines;
 	if (!grown || !lines ||
 	    asprintf(&out->warn[out->nr_warn], "%s:%ld: %s %s", d->file,
-		     xmlGetLineNo(n), what, msg) < 0) {
+		     dx_line(d, n), what, msg) < 0) {
 		d->oom = true;
 		return;
 	}
-	d->warn_line[out->nr_warn++] = xmlGetLineNo(n);
+	d->warn_line[out->nr_warn++] = dx_line(d, n);
 }
 
 /* Insertion sort, stable: a handful of lines. */
