@@ -25,13 +25,22 @@ hex16() {
 }
 
 # The blk guest: sector 0 printed as the host has it, sector 1 written.
+# With "--domain", the guest and its disk come from domain XML instead
+# (tests/integration/domxml/blk.xml, naming $tmp/rt.img like here).
 blk_round_trip() {
 	local name=$1 disk=$tmp/rt.img out=$tmp/rt.out rc want got
 	shift
 	head -c 512 /dev/urandom >"$disk"
 	truncate -s 1M "$disk"
 	want=$(hex16 "$disk")
-	run --kernel "$GUESTS/blk.elf" --disk "$disk$*" >"$out" 2>&1
+	if [ "${1:-}" = --domain ]; then
+		sed -e "s|/SQUEEZE_GUESTS|$GUESTS|g" -e "s|/SQUEEZE_TMP|$tmp|g" \
+			"$ROOT/tests/integration/domxml/blk.xml" >"$tmp/blk.xml"
+		timeout 60 "$SQUEEZE" run --domain "$tmp/blk.xml" </dev/null \
+			>"$out" 2>&1
+	else
+		run --kernel "$GUESTS/blk.elf" --disk "$disk$*" >"$out" 2>&1
+	fi
 	rc=$?
 	got=$(tr -d '\r' <"$out" | sed -n 's/^blk: sector 0: //p')
 	if [ $rc -ne 33 ] || ! grep -qx 'blk: OK' <(tr -d '\r' <"$out"); then
@@ -300,6 +309,7 @@ if [ -e /dev/kvm ]; then
 	blk_round_trip "blk guest round trip" ""
 	blk_round_trip "blk guest round trip, cache=none, serial" \
 		",format=raw,cache=none,serial=vda-serial"
+	blk_round_trip "blk guest round trip, booted from domain XML" --domain
 	blk_hostile
 	blk_msix
 	second_squeeze_refused

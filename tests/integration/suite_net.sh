@@ -68,39 +68,50 @@ s.sendto(d, a)' "$1" &
 	echo_pid=$!
 }
 
+# With "--domain", the guest, its interface and its console file come
+# from domain XML (tests/integration/domxml/net.xml): same checks, and the
+# tap is named after the domain, dxnet-0.
 guest_udp_echo() {
-	local con=$tmp/udp.con st
+	local con=$tmp/udp.con st how=${1:-} label=""
+	local args=(--kernel "$GUESTS/net.elf" --net bridge=br0,mac=$GUEST_MAC
+		    --console file="$con")
 	if ! command -v python3 >/dev/null; then
 		skip "guest UDP echo: no python3 for the host-side echo"
 		return
 	fi
+	rm -f "$tmp/udp.got" "$tmp/udp.got.ready"
 	udp_echo "$tmp/udp.got"
 	for _ in $(seq 1 50); do
 		[ -f "$tmp/udp.got.ready" ] && break
 		sleep 0.1
 	done
 	[ -f "$tmp/udp.got.ready" ] || { fail "udp echo did not start"; return; }
-	nsx timeout 60 "$SQUEEZE" run --kernel "$GUESTS/net.elf" \
-		--net bridge=br0,mac=$GUEST_MAC --console file="$con" \
-		</dev/null 2>"$tmp/udp.err"
+	if [ "$how" = --domain ]; then
+		con=$tmp/net.con
+		sed -e "s|/SQUEEZE_GUESTS|$GUESTS|g" -e "s|/SQUEEZE_TMP|$tmp|g" \
+			"$ROOT/tests/integration/domxml/net.xml" >"$tmp/net.xml"
+		args=(--domain "$tmp/net.xml")
+		label=" (domain XML)"
+	fi
+	nsx timeout 60 "$SQUEEZE" run "${args[@]}" </dev/null 2>"$tmp/udp.err"
 	st=$?
 	wait "$echo_pid" 2>/dev/null
 	if [ "$st" -ne 97 ]; then
-		fail "guest UDP echo: status $st, expected 97: $(tail -n 2 "$con" "$tmp/udp.err" | tr '\n' ' ')"
+		fail "guest UDP echo$label: status $st, expected 97: $(tail -n 2 "$con" "$tmp/udp.err" | tr '\n' ' ')"
 	elif ! grep -qx "net: reply: squeeze-net-ping" <(tr -d '\r' <"$con") ||
 	     ! grep -qx "net: OK" <(tr -d '\r' <"$con"); then
-		fail "guest UDP echo: console: $(tr '\n' ' ' <"$con")"
+		fail "guest UDP echo$label: console: $(tr '\n' ' ' <"$con")"
 	elif [ "$(cat "$tmp/udp.got" 2>/dev/null)" != "squeeze-net-ping" ]; then
-		fail "guest UDP echo: the host did not receive the datagram"
+		fail "guest UDP echo$label: the host did not receive the datagram"
 	elif ! grep -q "mac $GUEST_MAC" "$con"; then
-		fail "guest UDP echo: mac= not seen by the guest"
+		fail "guest UDP echo$label: mac= not seen by the guest"
 	else
-		pass "guest sends UDP to the host and gets the reply (status 97)"
+		pass "guest sends UDP to the host and gets the reply (status 97)$label"
 	fi
-	if [ -n "$(links sqz)" ]; then
-		fail "tap left after guest exit: $(links sqz | tr '\n' ' ')"
+	if [ -n "$(links sqz)$(links dxnet)" ]; then
+		fail "tap left after guest exit: $({ links sqz; links dxnet; } | tr '\n' ' ')"
 	else
-		pass "tap gone after the guest exited"
+		pass "tap gone after the guest exited$label"
 	fi
 }
 
@@ -369,6 +380,7 @@ debian_guest() {
 }
 
 guest_udp_echo
+guest_udp_echo --domain
 signal_exit TERM 143
 signal_exit INT 130
 thread_names
