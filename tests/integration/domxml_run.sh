@@ -86,7 +86,7 @@ squeeze: dxboots: reset: restarting the guest (boot 3)" ]; then
 # typed there ends it (status 2N+1 for N receive interrupts; 129 if no
 # line came within 4 s).
 pty_console() {
-	local pid rc pts
+	local pid rc pts threads
 	if [ ! -e /dev/kvm ] || ! command -v python3 >/dev/null; then
 		skip "pty console: needs /dev/kvm and python3"
 		return
@@ -96,13 +96,22 @@ pty_console() {
 	    -e '/<disk/,/<\/disk>/d' \
 	    -e "s|<serial type='stdio'>|<console type='pty'>|" -e 's|</serial>|</console>|' \
 		"$D/blk.xml" >"$tmp/pty.xml"
-	timeout 30 "$SQUEEZE" run --domain "$tmp/pty.xml" </dev/null \
-		>/dev/null 2>"$tmp/pty.err" &
+	# No timeout(1) in between: $! is squeeze. The guest ends within 4 s.
+	"$SQUEEZE" run --domain "$tmp/pty.xml" </dev/null >/dev/null \
+		2>"$tmp/pty.err" &
 	pid=$!
 	bg=$pid
 	for _ in $(seq 50); do
 		pts=$(sed -n 's/^squeeze: dxpty: console on \(\/dev\/pts\/[0-9]*\)$/\1/p' "$tmp/pty.err")
 		[ -n "$pts" ] && break
+		sleep 0.1
+	done
+	# While it waits for input: its threads carry the domain's name
+	# (the kernel's own kvm-* and iou-* workers aside).
+	for _ in $(seq 20); do
+		threads=$(cat /proc/"$pid"/task/*/comm 2>/dev/null |
+			  grep -v -E '^(kvm|iou)-' | sort | tr '\n' ' ')
+		[[ $threads == *vcpu0* ]] && break
 		sleep 0.1
 	done
 	python3 - "$pts" >"$tmp/pty.out" 2>&1 <<-'EOF'
@@ -129,6 +138,11 @@ pty_console() {
 	else
 		# The echo may be lost: the pty hangs up as squeeze exits.
 		pass "pty console: $pts printed, the guest's output read there, the line typed there received by IRQ (status $rc)"
+	fi
+	if [ "$threads" = "dxpty:vcpu0 squeeze " ]; then
+		pass "thread names carry the domain's name: $threads"
+	else
+		fail "thread names: '$threads'"
 	fi
 }
 

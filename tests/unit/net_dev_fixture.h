@@ -145,7 +145,7 @@ static inline void setup(struct env *e, u64 features)
 	e->fake.dev = sv[0];
 	nb.fd = sv[0];
 	nb.priv = &e->fake;
-	e->net = virtio_net_create_backend(&e->mem, &nb, mac, 0, &err);
+	e->net = virtio_net_create_backend(&e->mem, &nb, mac, "net0", &err);
 	cr_assert_not_null(e->net, "%s", err.msg);
 	e->vd = virtio_net_vdev(e->net);
 	virtio_ack_features(e->vd, features | F(VIRTIO_F_VERSION_1));

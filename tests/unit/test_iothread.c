@@ -152,3 +152,19 @@ Test(iothread, destroy_is_safe_on_a_zeroed_struct)
 	memset(&t, 0, sizeof(t));
 	iothread_destroy(&t);
 }
+
+/* A named VM's threads carry its name, cut so that the whole fits 15. */
+Test(iothread, thread_names)
+{
+	char buf[IOTHREAD_NAME_LEN];
+
+	thread_name(buf, NULL, "blk0");
+	cr_assert_str_eq(buf, "blk0");
+	thread_name(buf, "web1", "vcpu12");
+	cr_assert_str_eq(buf, "web1:vcpu12");
+	thread_name(buf, "a-very-long-vm-name", "vcpu0");
+	cr_assert_str_eq(buf, "a-very-lo:vcpu0");
+	cr_assert_eq(strlen(buf), IOTHREAD_NAME_LEN - 1);
+	thread_name(buf, "vm", "a-fifteen-chars");
+	cr_assert_str_eq(buf, "a-fifteen-chars");
+}

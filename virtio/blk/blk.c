@@ -106,7 +106,7 @@ struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
 				     unsigned int index, struct err *err)
 {
 	struct virtio_blk *blk = calloc(1, sizeof(*blk));
-	char name[IOTHREAD_NAME_LEN];
+	char what[IOTHREAD_NAME_LEN], name[IOTHREAD_NAME_LEN];
 	int ret;
 
 	if (!blk) {
@@ -115,7 +115,8 @@ struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
 	}
 	if (disk_open(&blk->disk, &o->disk, err))
 		goto free_blk;
-	snprintf(name, sizeof(name), "blk%u", index);
+	snprintf(what, sizeof(what), "blk%u", index);
+	thread_name(name, o->vm_name, what);
 	/* A disk without a completion eventfd is reaped after each batch. */
 	if (iothread_create(&blk->io, name, &blk_io_ops, blk, err))
 		goto stop_thread;

@@ -21,6 +21,7 @@
 struct blk_options {
 	struct disk_options disk;
 	char serial[BLK_ID_LEN + 1];
+	const char *vm_name;		/* for its thread's name, or NULL */
 };
 
 struct virtio_blk;

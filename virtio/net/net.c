@@ -120,11 +120,10 @@ static void net_free(struct virtio_net *net)
 struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 					     struct net_backend *nb,
 					     const u8 mac[6],
-					     unsigned int index,
+					     const char *thread_name,
 					     struct err *err)
 {
 	struct virtio_net *net = calloc(1, sizeof(*net));
-	char name[IOTHREAD_NAME_LEN];
 
 	if (!net)
 		goto close_backend;
@@ -139,8 +138,7 @@ struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 	net->nb = *nb;
 	memcpy(net->mac, mac, 6);
 	virtio_dev_init(&net->vdev, &net_ops, mem);
-	snprintf(name, sizeof(name), "net%u", index);
-	if (iothread_create(&net->io, name, &net_io_ops, net, err)) {
+	if (iothread_create(&net->io, thread_name, &net_io_ops, net, err)) {
 		pthread_mutex_destroy(&net->vdev.lock);
 		net_free(net);
 		nb->ops->close(nb);
@@ -161,6 +159,7 @@ struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 {
 	struct net_options o = { .tap = c->tap, .bridge = c->bridge };
 	struct net_backend nb = { .ops = &tap_backend_ops, .fd = -1 };
+	char what[IOTHREAD_NAME_LEN], name[IOTHREAD_NAME_LEN];
 	u8 mac[6];
 
 	if (nb.ops->open(&nb, &o, err)) {
@@ -171,7 +170,9 @@ struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 		memcpy(mac, c->mac, 6);
 	else
 		virtio_net_default_mac(c, index, mac);
-	return virtio_net_create_backend(mem, &nb, mac, index, err);
+	snprintf(what, sizeof(what), "net%u", index);
+	thread_name(name, c->vm_name, what);
+	return virtio_net_create_backend(mem, &nb, mac, name, err);
 }
 
 struct virtio_dev *virtio_net_vdev(struct virtio_net *net)

@@ -13,6 +13,7 @@ struct virtio_net_options {
 	char tap[IFNAMSIZ];		/* "" unless tap= */
 	u8 mac[6];
 	bool has_mac;
+	const char *vm_name;		/* for its thread's name, or NULL */
 };
 
 struct virtio_net;
@@ -57,7 +58,7 @@ struct net_backend;
 struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 					     struct net_backend *nb,
 					     const u8 mac[6],
-					     unsigned int index,
+					     const char *thread_name,
 					     struct err *err);
 
 #endif

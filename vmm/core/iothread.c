@@ -99,6 +99,17 @@ static int start_thread(struct iothread *t)
 	return -ret;
 }
 
+void thread_name(char buf[IOTHREAD_NAME_LEN], const char *vm,
+		 const char *what)
+{
+	int room = IOTHREAD_NAME_LEN - 2 - (int)strlen(what);
+
+	if (vm && room > 0)
+		snprintf(buf, IOTHREAD_NAME_LEN, "%.*s:%s", room, vm, what);
+	else
+		snprintf(buf, IOTHREAD_NAME_LEN, "%s", what);
+}
+
 int iothread_create(struct iothread *t, const char *name,
 		    const struct iothread_ops *ops, void *opaque,
 		    struct err *err)

@@ -55,6 +55,14 @@ struct iothread {
 };
 
 /*
+ * The name of one of a VM's threads: @what ("vcpu0", "blk1"), after
+ * "@vm:" for a named VM (@vm NULL: none), the VM's name cut so that the
+ * whole fits the kernel's 15 characters: "web1:vcpu0".
+ */
+void thread_name(char buf[IOTHREAD_NAME_LEN], const char *vm,
+		 const char *what);
+
+/*
  * Create the epoll set and start the thread, named @name (at most 15
  * characters). The thread sleeps until an fd is ready or a call comes.
  * Returns 0 or -errno with @err saying so (a host failure).

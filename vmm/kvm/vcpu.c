@@ -12,6 +12,7 @@
 #include "vmm/kvm/cpuid.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
+#include "vmm/core/iothread.h"
 #include "vmm/kvm/vcpu.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -344,10 +345,11 @@ static bool stopping(const struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	char name[16], why[128];
+	char what[16], name[IOTHREAD_NAME_LEN], why[128];
 
 	/* What top -H and /proc/PID/task/TID/comm show. */
-	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	snprintf(what, sizeof(what), "vcpu%u", v->id);
+	thread_name(name, v->env->vm_name, what);
 	pthread_setname_np(pthread_self(), name);
 
 	while (!stopping(v)) {

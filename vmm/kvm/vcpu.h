@@ -25,6 +25,7 @@ struct vcpu_env {
 	struct bus *mmio;
 	const struct exit_sink *exit;
 	const int *stopping;		/* read atomically; set by the VM */
+	const char *vm_name;		/* for thread names, or NULL */
 };
 
 struct vcpu {

@@ -211,6 +211,7 @@ static int vm_boot(struct vm *vm, struct err *err)
 		.mmio = &vm->mmio,
 		.exit = &vm->exit,
 		.stopping = &vm->stopping,
+		.vm_name = vm->cfg->name,
 	};
 	return ret;
 }

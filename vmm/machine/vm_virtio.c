@@ -47,10 +47,13 @@ static int plug(struct vm *vm, struct vm_virtio *v, struct virtio_dev *vd,
 static int add_disks(struct vm *vm, struct vm_virtio *v,
 		     const struct vm_config *cfg, struct err *err)
 {
+	struct blk_options o;
 	unsigned int i;
 
 	for (i = 0; i < cfg->nr_disks; i++) {
-		v->blk[i] = virtio_blk_create(&vm->mem, &cfg->disk[i], i, err);
+		o = cfg->disk[i];
+		o.vm_name = cfg->name;
+		v->blk[i] = virtio_blk_create(&vm->mem, &o, i, err);
 		if (!v->blk[i])
 			return -EINVAL;	/* the file or its options */
 		v->nr_blk++;
@@ -83,6 +86,7 @@ static int add_nets(struct vm *vm, struct vm_virtio *v,
 
 	for (i = 0; i < cfg->nr_nets; i++) {
 		o = cfg->net[i];
+		o.vm_name = cfg->name;
 		if (!o.tap[0])
 			default_tap(cfg, i, o.tap);
 		v->net[i] = virtio_net_create(&vm->mem, &o, i, err);
