@@ -218,6 +218,44 @@ admin_run() {
 	done
 }
 
+# A live q35 guest's `virsh dumpxml`, changed as docs/domain-xml.md says:
+# a <kernel>, and the default network's bridge instead of the network.
+virsh_dumpxml() {
+	local rc out
+	out=$("$SQUEEZE" domxml-to-argv "$D/dumpxml.xml" 2>"$tmp/dump.err")
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/dump.err")" -eq 1 ] &&
+	   grep -q "<interface type='network'>: libvirt's networks need libvirtd" "$tmp/dump.err"; then
+		pass "virsh dumpxml as it is: refused at its network interface"
+	else
+		fail "virsh dumpxml as it is: status $rc: $(cat "$tmp/dump.err")"
+	fi
+	sed -e "s|<boot dev='hd'/>|<kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.img</initrd><cmdline>console=ttyS0 root=/dev/vda1</cmdline>|" \
+	    -e "s|<interface type='network'>|<interface type='bridge'>|" \
+	    -e "s|<source network='default'.*/>|<source bridge='virbr0'/>|" \
+		"$D/dumpxml.xml" >"$tmp/dump.xml"
+	out=$("$SQUEEZE" domxml-to-argv "$tmp/dump.xml" 2>"$tmp/dump.err")
+	rc=$?
+	if [ $rc -eq 0 ] && [ "$out" = "squeeze run --name deb12 --memory 2G --cpus 2 --kernel /boot/vmlinuz --initrd /boot/initrd.img --cmdline 'console=ttyS0 root=/dev/vda1' --disk /var/lib/libvirt/images/deb12.qcow2,format=qcow2 --net bridge=virbr0,mac=52:54:00:4e:2a:11 --console pty --on-reboot restart" ] &&
+	   ! grep -qv '^squeeze: warning: ' "$tmp/dump.err"; then
+		pass "virsh dumpxml with a <kernel> and its bridge: runs, $(wc -l <"$tmp/dump.err") warnings"
+	else
+		fail "virsh dumpxml changed: status $rc: '$out' $(grep -v '^squeeze: warning' "$tmp/dump.err")"
+	fi
+}
+
+# The worked example in docs/domain-xml.md is what squeeze prints.
+doc_example() {
+	local out
+	out=$(cd "$ROOT" && "$SQUEEZE" domxml-to-argv docs/examples/web1.xml 2>&1)
+	if [ -n "$out" ] && [ "$(echo "$out" | while IFS= read -r l; do
+			grep -qxF -- "$l" "$ROOT/docs/domain-xml.md" || echo missing; done)" = "" ]; then
+		pass "docs/domain-xml.md shows exactly what domxml-to-argv prints for its example"
+	else
+		fail "docs/domain-xml.md's example is out of date: $out"
+	fi
+}
+
 # hostile NAME FILE MESSAGE: exit 2, one line with MESSAGE, within 5 s,
 # nothing created, and no file opened but FILE and the shared libraries.
 hostile() {
@@ -313,6 +351,8 @@ hostile_pipe() {
 validate_examples
 virt_install_domains
 admin_domain
+virsh_dumpxml
+doc_example
 hostile_inputs
 hostile_pipe
 restart_guest
