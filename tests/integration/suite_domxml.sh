@@ -143,7 +143,7 @@ qcow2_without_type() {
 	fi
 }
 
-ADMIN_REFUSAL="squeeze: error: $D/admin.xml:7: <os> boots from hd: squeeze boots kernels directly; add <kernel>PATH</kernel> (with <initrd> and <cmdline> as needed) to <os>"
+ADMIN_REFUSAL="squeeze: error: $D/admin.xml:7: <os> boots from hd: squeeze boots kernels directly; add <kernel>PATH</kernel> to <os>"
 
 # The admin's domain: the refusal, then with <kernel> the line and the two
 # warnings, for domxml-to-argv and for run alike.

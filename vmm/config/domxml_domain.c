@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/base/size.h"
 #include "vmm/config/domxml_int.h"
 
 #define MiB_MASK ((1ULL << 20) - 1)
@@ -34,7 +35,7 @@ static int map_memory(struct dx *d, xmlNode *n)
 	if (bytes > UINT64_MAX - MiB_MASK)
 		return dx_refuse(d, n, "does not fit in 64 bits of bytes");
 	d->memory = (bytes + MiB_MASK) & ~MiB_MASK;
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)d->memory);
+	format_size(d->memory, size, sizeof(size));
 	return dx_check_option(d, n, "--memory", size);
 }
 
@@ -69,7 +70,6 @@ static int map_vcpu(struct dx *d, xmlNode *n)
 	if (dx_attr(d, n, "cpuset"))
 		return dx_refuse(d, n, "cpuset: squeeze does not pin vCPUs to host CPUs");
 	d->cpus = dx_text(d, n);
-	d->vcpu_node = n;
 	ret = dx_number(d, n, d->cpus, &cpus);
 	if (ret)
 		return ret;
@@ -189,7 +189,7 @@ static int map_os(struct dx *d, xmlNode *n)
 	if (d->kernel)
 		return 0;
 	snprintf(d->out->no_kernel, sizeof(d->out->no_kernel),
-		 "%s:%ld: <os> boots from %s: squeeze boots kernels directly; add <kernel>PATH</kernel> (with <initrd> and <cmdline> as needed) to <os>",
+		 "%s:%ld: <os> boots from %s: squeeze boots kernels directly; add <kernel>PATH</kernel> to <os>",
 		 d->file, dx_line(d, n),
 		 d->boot_devs ? d->boot_devs : "hd (the default)");
 	return 0;

@@ -82,7 +82,7 @@ struct dx {
 	u64 current_memory;		/* <currentMemory>, bytes */
 	xmlNode *current_node;
 	const char *cpus;		/* <vcpu>, or NULL */
-	xmlNode *vcpu_node, *topology;
+	xmlNode *topology;
 	const char *kernel, *initrd, *cmdline;
 	const char *boot_devs;		/* <boot dev>s, for the refusal */
 	struct dx_disk disk[CONFIG_MAX_DISKS];

@@ -15,6 +15,7 @@
 /* Keep @s (malloc'd) until the mapping ends; NULL if out of memory. */
 static char *keep(struct dx *d, char *s)
 {
+	unsigned int cap = d->cap_pool ? 2 * d->cap_pool : 64;
 	char **grown;
 
 	if (!s) {
@@ -22,14 +23,14 @@ static char *keep(struct dx *d, char *s)
 		return NULL;
 	}
 	if (d->nr_pool == d->cap_pool) {
-		d->cap_pool = d->cap_pool ? 2 * d->cap_pool : 64;
-		grown = realloc(d->pool, d->cap_pool * sizeof(*grown));
+		grown = realloc(d->pool, cap * sizeof(*grown));
 		if (!grown) {
 			free(s);
 			d->oom = true;
 			return NULL;
 		}
 		d->pool = grown;
+		d->cap_pool = cap;
 	}
 	d->pool[d->nr_pool++] = s;
 	return s;
