@@ -184,16 +184,20 @@ static int emit_all(struct dx *d)
 
 static char *command_line(const struct domxml *dx);
 
-static void dx_release(struct dx *d)
+/* Free @n strings and the array holding them. */
+static void free_strings(char **v, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->nr_pool; i++)
-		free(d->pool[i]);
-	free(d->pool);
-	for (i = 0; i < d->nr_warned; i++)
-		free(d->warned[i]);
-	free(d->warned);
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void dx_release(struct dx *d)
+{
+	free_strings(d->pool, d->nr_pool);
+	free_strings(d->warned, d->nr_warned);
 	free(d->warn_line);
 }
 
@@ -287,14 +291,8 @@ close_fd:
 
 void domxml_free(struct domxml *dx)
 {
-	unsigned int i;
-
-	for (i = 0; dx->argv && i < (unsigned int)dx->argc; i++)
-		free(dx->argv[i]);
-	free(dx->argv);
-	for (i = 0; i < dx->nr_warn; i++)
-		free(dx->warn[i]);
-	free(dx->warn);
+	free_strings(dx->argv, dx->argc);
+	free_strings(dx->warn, dx->nr_warn);
 	free(dx->command_line);
 	memset(dx, 0, sizeof(*dx));
 }

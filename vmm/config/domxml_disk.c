@@ -138,10 +138,8 @@ static int map_disk_child(struct dx *d, xmlNode *c, struct disk_desc *k,
 		k->serial = dx_text(d, c);
 		return dx_no_comma(d, c, "the serial", k->serial);
 	}
-	if (dx_is(c, "address")) {
-		dx_warn(d, c, "address", "ignored: squeeze places its devices on PCI bus 0 in order, disks first");
-		return 0;
-	}
+	if (dx_is(c, "address"))
+		return dx_ignore_address(d, c);
 	/* libvirt's view of the image's own backing chain; squeeze reads it. */
 	if (dx_is(c, "backingStore") || dx_is(c, "boot") || dx_is(c, "alias"))
 		return 0;

@@ -129,6 +129,9 @@ void dx_sort_warnings(struct dx *d);
 /* The line of @n in the file. */
 long dx_line(struct dx *d, const xmlNode *n);
 
+/* A device's <address>: one warning for the whole domain; 0. */
+int dx_ignore_address(struct dx *d, xmlNode *n);
+
 /* Element @n is <@name>, in no namespace. */
 bool dx_is(const xmlNode *n, const char *name);
 

@@ -116,10 +116,8 @@ static int map_iface_child(struct dx *d, xmlNode *c, struct iface *f,
 	if (dx_is(c, "driver"))
 		return map_simple(d, c, "queues", "1",
 				  "squeeze's virtio-net has one queue pair");
-	if (dx_is(c, "address")) {
-		dx_warn(d, c, "address", "ignored: squeeze places its devices on PCI bus 0 in order, disks first");
-		return 0;
-	}
+	if (dx_is(c, "address"))
+		return dx_ignore_address(d, c);
 	/* No option ROM or boot order: <kernel> is entered directly. */
 	if (dx_is(c, "alias") || dx_is(c, "boot") || dx_is(c, "rom"))
 		return 0;

@@ -196,6 +196,12 @@ void dx_sort_warnings(struct dx *d)
 	}
 }
 
+int dx_ignore_address(struct dx *d, xmlNode *n)
+{
+	dx_warn(d, n, "address", "ignored: squeeze places its devices on PCI bus 0 in order, disks first");
+	return 0;
+}
+
 static const struct dx_rule *find_rule(const xmlNode *n,
 				       const struct dx_rule *rules, size_t nr)
 {
