@@ -112,7 +112,7 @@ static int parse(const struct xml_api *x, const char *buf, size_t len,
 				 DX_PARSE_OPTIONS);
 	if (dp.doctype_line)
 		ret = err_input(err, -EINVAL,
-				"%s:%ld: <!DOCTYPE>: refused: domain XML has no DTD, and squeeze declares no entities",
+				"%s:%ld: <!DOCTYPE>: refused: libvirt domains have no DTD, and its entities could read other files",
 				name, dp.doctype_line);
 	else if (!*doc)
 		ret = parse_error(x, p, name, err);
