@@ -6,6 +6,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/core/layout.h"
 #include "vmm/core/guest_mem.h"
@@ -116,4 +118,60 @@ Test(guest_mem, clear_memsets_ram_it_does_not_own)
 	guest_mem_clear(&mem);
 	cr_assert_eq(guest_mem_read(&mem, 0x100000, &r, 4), 0);
 	cr_assert_eq(r, 0);
+}
+
+/*
+ * Shared RAM: the same split, one memfd behind both regions at offsets
+ * that follow each other, and the pages really are the file's (a write
+ * through the mapping is seen by pread on the fd, as a backend would).
+ */
+Test(guest_mem_alloc, shared_split_maps_one_memfd)
+{
+	u64 low = LAYOUT_PCI_HOLE_START, got = 0, v = 0x5a5a1234;
+	struct guest_mem m;
+	struct stat st;
+
+	cr_assert_eq(guest_mem_alloc_shared(&m, 5 * GiB), 0);
+	cr_assert_eq(m.nr, 2);
+	cr_assert_geq(m.memfd, 0);
+	cr_assert_eq(m.region[0].fd, m.memfd);
+	cr_assert_eq(m.region[1].fd, m.memfd);
+	cr_assert_eq(m.region[0].fd_offset, 0);
+	cr_assert_eq(m.region[1].fd_offset, low);
+	cr_assert_eq(m.region[1].gpa, LAYOUT_HIGH_RAM_START);
+	cr_assert_eq(fstat(m.memfd, &st), 0);
+	cr_assert_eq((u64)st.st_size, 5 * GiB);
+	cr_assert_eq(guest_mem_write(&m, LAYOUT_HIGH_RAM_START + 8, &v, 8), 0);
+	cr_assert_eq(pread(m.memfd, &got, 8, low + 8), 8);
+	cr_assert_eq(got, v);
+	guest_mem_free(&m);
+}
+
+Test(guest_mem_alloc, private_ram_has_no_fd)
+{
+	struct guest_mem m;
+
+	cr_assert_eq(guest_mem_alloc(&m, 32 * MiB), 0);
+	cr_assert_eq(m.memfd, -1);
+	cr_assert_eq(m.region[0].fd, -1);
+	guest_mem_free(&m);
+}
+
+/* A restart clears shared RAM for the back-end too: the file is zero. */
+Test(guest_mem_alloc, clear_zeroes_shared_ram_in_the_file)
+{
+	u64 v = 0x77, got = 1, low = LAYOUT_PCI_HOLE_START;
+	struct guest_mem m;
+
+	cr_assert_eq(guest_mem_alloc_shared(&m, 5 * GiB), 0);
+	cr_assert_eq(guest_mem_write(&m, 0x2000, &v, 8), 0);
+	cr_assert_eq(guest_mem_write(&m, LAYOUT_HIGH_RAM_START, &v, 8), 0);
+	guest_mem_clear(&m);
+	cr_assert_eq(pread(m.memfd, &got, 8, 0x2000), 8);
+	cr_assert_eq(got, 0);
+	cr_assert_eq(pread(m.memfd, &got, 8, low), 8);
+	cr_assert_eq(got, 0);
+	cr_assert_eq(guest_mem_read(&m, 0x2000, &got, 8), 0);
+	cr_assert_eq(got, 0);
+	guest_mem_free(&m);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "vmm/core/layout.h"
 #include "vmm/core/guest_mem.h"
@@ -63,22 +64,29 @@ int guest_mem_add(struct guest_mem *mem, u64 gpa, u64 size, void *hva)
 		if (gpa < r->gpa + r->size && r->gpa < gpa + size)
 			return -EEXIST;
 	}
-	mem->region[mem->nr++] = (struct guest_region){ gpa, size, hva };
+	mem->region[mem->nr++] = (struct guest_region){ gpa, size, hva, -1, 0 };
 	return 0;
 }
 
-static int map_region(struct guest_mem *mem, u64 gpa, u64 size)
+/* Map [gpa, +size) anonymous and private, or from memfd at @off when >= 0. */
+static int map_region(struct guest_mem *mem, u64 gpa, u64 size, int memfd,
+		      u64 off)
 {
+	int flags = memfd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
 	void *hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			 flags | MAP_NORESERVE, memfd, memfd >= 0 ? off : 0);
 	int ret;
 
 	if (hva == MAP_FAILED)
 		return -errno;
 	ret = guest_mem_add(mem, gpa, size, hva);
-	if (ret)
+	if (ret) {
 		munmap(hva, size);
-	return ret;
+		return ret;
+	}
+	mem->region[mem->nr - 1].fd = memfd;
+	mem->region[mem->nr - 1].fd_offset = memfd >= 0 ? off : 0;
+	return 0;
 }
 
 u64 guest_mem_low_size(u64 size)
@@ -86,24 +94,44 @@ u64 guest_mem_low_size(u64 size)
 	return MIN(size, (u64)LAYOUT_PCI_HOLE_START);
 }
 
-int guest_mem_alloc(struct guest_mem *mem, u64 size)
+/* Low RAM, then the rest above 4 GiB; from @memfd when it is >= 0. */
+static int alloc_layout(struct guest_mem *mem, u64 size, int memfd)
 {
 	u64 low = guest_mem_low_size(size);
 	int ret;
 
+	ret = map_region(mem, 0, low, memfd, 0);
+	if (!ret && size > low)
+		ret = map_region(mem, LAYOUT_HIGH_RAM_START, size - low, memfd,
+				 low);
+	if (ret)
+		guest_mem_free(mem);
+	return ret;
+}
+
+int guest_mem_alloc(struct guest_mem *mem, u64 size)
+{
 	memset(mem, 0, sizeof(*mem));
 	mem->owned = true;
-	ret = map_region(mem, 0, low);
-	if (ret)
-		return ret;
-	if (size > low) {
-		ret = map_region(mem, LAYOUT_HIGH_RAM_START, size - low);
-		if (ret) {
-			guest_mem_free(mem);
-			return ret;
-		}
+	mem->memfd = -1;
+	return alloc_layout(mem, size, -1);
+}
+
+int guest_mem_alloc_shared(struct guest_mem *mem, u64 size)
+{
+	int fd;
+
+	memset(mem, 0, sizeof(*mem));
+	mem->owned = true;
+	fd = memfd_create("squeeze-ram", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size) < 0) {
+		close(fd);
+		return -errno;
 	}
-	return 0;
+	mem->memfd = fd;
+	return alloc_layout(mem, size, fd);
 }
 
 u64 guest_mem_total(const struct guest_mem *mem)
@@ -141,8 +169,12 @@ void guest_mem_free(struct guest_mem *mem)
 {
 	unsigned int i;
 
-	if (mem->owned)
+	if (mem->owned) {
 		for (i = 0; i < mem->nr; i++)
 			munmap(mem->region[i].hva, mem->region[i].size);
+		/* Set by both allocators: -1 for private RAM. */
+		if (mem->memfd >= 0)
+			close(mem->memfd);
+	}
 	memset(mem, 0, sizeof(*mem));
 }

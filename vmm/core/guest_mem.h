@@ -6,17 +6,25 @@
 
 #define GUEST_MEM_MAX_REGIONS 4
 
-/* One contiguous range of guest-physical RAM and where the host mapped it. */
+/*
+ * One contiguous range of guest-physical RAM and where the host mapped it.
+ * Shared RAM (guest_mem_alloc_shared()) also says which file backs it and
+ * from where, so that another process (a vhost-user backend) can map the
+ * same pages; fd is -1 for private RAM.
+ */
 struct guest_region {
 	u64 gpa;
 	u64 size;
 	void *hva;
+	int fd;			/* not owned: guest_mem.memfd or -1 */
+	u64 fd_offset;
 };
 
 struct guest_mem {
 	struct guest_region region[GUEST_MEM_MAX_REGIONS];
 	unsigned int nr;
 	bool owned;		/* regions were mmap()ed by guest_mem_alloc() */
+	int memfd;		/* if owned: shared RAM's file, or -1 */
 };
 
 /*
@@ -39,6 +47,13 @@ int guest_mem_write(const struct guest_mem *mem, u64 gpa, const void *src,
  */
 int guest_mem_alloc(struct guest_mem *mem, u64 size);
 
+/*
+ * The same layout, backed by one memfd mapped MAP_SHARED (low RAM at file
+ * offset 0, high RAM right after it), for VMs with a vhost-user device:
+ * the backend maps the regions from the fd. Returns 0 or -errno.
+ */
+int guest_mem_alloc_shared(struct guest_mem *mem, u64 size);
+
 /* How many of @size bytes guest_mem_alloc() maps below the PCI hole. */
 u64 guest_mem_low_size(u64 size);
 
@@ -55,7 +70,10 @@ u64 guest_mem_total(const struct guest_mem *mem);
  */
 void guest_mem_clear(struct guest_mem *mem);
 
-/* Unmap regions made by guest_mem_alloc(); safe on a zeroed struct. */
+/*
+ * Unmap regions made by guest_mem_alloc*() and close the memfd; safe on a
+ * zeroed struct.
+ */
 void guest_mem_free(struct guest_mem *mem);
 
 #endif
