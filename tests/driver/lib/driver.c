@@ -15,14 +15,16 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-int drv_env_init(struct drv_env *env, u64 mem_size, struct err *err)
+static int env_init(struct drv_env *env, u64 mem_size, bool shared,
+		    struct err *err)
 {
 	int ret;
 
 	memset(env, 0, sizeof(*env));
 	if (mem_size < 32 * MiB)
 		return err_input(err, -EINVAL, "drv: need >= 32 MiB");
-	ret = guest_mem_alloc(&env->mem, mem_size);
+	ret = shared ? guest_mem_alloc_shared(&env->mem, mem_size) :
+	      guest_mem_alloc(&env->mem, mem_size);
 	if (ret)
 		return err_input(err, ret, "drv: guest RAM: %s",
 				 strerror(-ret));
@@ -38,6 +40,16 @@ int drv_env_init(struct drv_env *env, u64 mem_size, struct err *err)
 	env->alloc_end = env->mem.region[0].size;
 	env->next_msi_data = 0x30;
 	return 0;
+}
+
+int drv_env_init(struct drv_env *env, u64 mem_size, struct err *err)
+{
+	return env_init(env, mem_size, false, err);
+}
+
+int drv_env_init_shared(struct drv_env *env, u64 mem_size, struct err *err)
+{
+	return env_init(env, mem_size, true, err);
 }
 
 void drv_env_destroy(struct drv_env *env)

@@ -53,6 +53,8 @@ struct drv_env {
 
 /* @mem_size bytes of real (mmap'ed) guest RAM, >= 32 MiB. */
 int drv_env_init(struct drv_env *env, u64 mem_size, struct err *err);
+/* The same on shared RAM (a memfd), as VMs with vhost-user devices have. */
+int drv_env_init_shared(struct drv_env *env, u64 mem_size, struct err *err);
 /* Destroy after every virtio_pci_destroy() and device destroy. */
 void drv_env_destroy(struct drv_env *env);
 
