@@ -9,19 +9,26 @@
 /* Feature bits, virtio 1.2 section 5.2.3. */
 #define VIRTIO_BLK_F_SIZE_MAX		1
 #define VIRTIO_BLK_F_SEG_MAX		2
+#define VIRTIO_BLK_F_GEOMETRY		4
 #define VIRTIO_BLK_F_RO			5
 #define VIRTIO_BLK_F_BLK_SIZE		6
 #define VIRTIO_BLK_F_FLUSH		9
+#define VIRTIO_BLK_F_TOPOLOGY		10
 #define VIRTIO_BLK_F_DISCARD		13
 #define VIRTIO_BLK_F_WRITE_ZEROES	14
 
 #define BLK_ID_LEN	20		/* GET_ID: the serial, 20 bytes */
 
-/* A virtio-blk device: its disk, and what the device itself reports. */
+/*
+ * A virtio-blk device: its disk, and what the device itself reports; or,
+ * with @vhost_user set, a vhost-user-blk back-end's socket (only
+ * disk.readonly applies then; see virtio/blk/vhost_blk.h).
+ */
 struct blk_options {
 	struct disk_options disk;
 	char serial[BLK_ID_LEN + 1];
 	const char *vm_name;		/* for its thread's name, or NULL */
+	const char *vhost_user;
 };
 
 struct virtio_blk;
