@@ -31,7 +31,12 @@ static void usage(FILE *f)
 "  --cpus N             vCPUs (default 1, at most 254 or the host's limit)\n"
 "  --console KIND       stdio (default), none, pty (path printed) or file=PATH\n"
 "  --disk SPEC          PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID]\n"
-"                       [,cache=writeback|none][,backing=on|off]  (repeatable)\n"
+"                       [,cache=writeback|none][,backing=on|off], or\n"
+"                       vhost-user=SOCKET[,readonly=on|off] (repeatable)\n"
+"  --fs SPEC            DIR[,tag=NAME][,readonly=on|off]: share a host\n"
+"                       directory (squeeze runs virtiofsd; the tag defaults\n"
+"                       to DIR's name), or socket=PATH,tag=NAME for a\n"
+"                       vhost-user-fs back-end you started (repeatable)\n"
 "  --net SPEC           bridge=BR[,mac=MAC][,tap=NAME] or tap=NAME[,mac=MAC]\n"
 "                       (repeatable)\n"
 "  --name NAME          the VM's name: in messages, and taps are NAME-0, ...\n"
@@ -40,6 +45,8 @@ static void usage(FILE *f)
 "  --on-crash ACTION    what a vCPU failure does: destroy (default) or restart\n"
 "  --domain FILE        a libvirt domain XML file: its options come first\n"
 "  --verbose            print exit statistics at the end\n"
+"\n"
+"SQUEEZE_VIRTIOFSD=PATH picks the virtiofsd program for --fs DIR.\n"
 "\n"
 "On the stdio console, Ctrl-A x quits (exit status 0) and Ctrl-A Ctrl-A\n"
 "sends a Ctrl-A to the guest.\n"
@@ -80,6 +87,7 @@ static int cmd_run(int argc, char **argv)
 	int ret;
 
 	ret = config_parse(&cfg, argc, argv, &err);
+	cfg.virtiofsd = getenv("SQUEEZE_VIRTIOFSD");
 	if (ret == CONFIG_HELP) {
 		usage(stdout);
 		config_free(&cfg);

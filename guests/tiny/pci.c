@@ -54,6 +54,11 @@ void pci_write8(const struct pci_dev *d, u16 off, u8 v)
 
 int pci_find(u16 vendor, u16 device, struct pci_dev *d)
 {
+	return pci_find_nth(vendor, device, 0, d);
+}
+
+int pci_find_nth(u16 vendor, u16 device, unsigned int n, struct pci_dev *d)
+{
 	u8 dev, fn, nr_fn;
 
 	for (dev = 0; dev < 32; dev++) {
@@ -68,7 +73,8 @@ int pci_find(u16 vendor, u16 device, struct pci_dev *d)
 				nr_fn = 8;
 			p.vendor = (u16)id;
 			p.device = (u16)(id >> 16);
-			if (p.vendor == vendor && p.device == device) {
+			if (p.vendor == vendor && p.device == device &&
+			    n-- == 0) {
 				*d = p;
 				return 0;
 			}

@@ -44,6 +44,8 @@ void pci_write32(const struct pci_dev *d, u16 off, u32 v);
 
 /* Bus 0, devices 0..31 and their functions: 0 and @d filled, or -1. */
 int pci_find(u16 vendor, u16 device, struct pci_dev *d);
+/* The same for the @n-th such function (0 is the first). */
+int pci_find_nth(u16 vendor, u16 device, unsigned int n, struct pci_dev *d);
 
 /*
  * The config-space offset of the first capability with @id after the one

@@ -137,11 +137,17 @@ static int virtio_pci_caps(struct virtio_pci *vp, struct pci_window *win)
 int virtio_pci_probe(struct virtio_pci *vp, u16 pci_device,
 		     struct pci_window *win)
 {
+	return virtio_pci_probe_nth(vp, pci_device, 0, win);
+}
+
+int virtio_pci_probe_nth(struct virtio_pci *vp, u16 pci_device,
+			 unsigned int n, struct pci_window *win)
+{
 	u16 cmd;
 	int err;
 
 	memset(vp, 0, sizeof(*vp));
-	if (pci_find(VIRTIO_PCI_VENDOR, pci_device, &vp->pci))
+	if (pci_find_nth(VIRTIO_PCI_VENDOR, pci_device, n, &vp->pci))
 		return VIRTIO_ENODEV;
 	err = virtio_pci_caps(vp, win);
 	if (err)

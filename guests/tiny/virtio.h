@@ -30,6 +30,7 @@
 #define VIRTIO_PCI_DEVICE(id)		(0x1040 + (id))
 #define VIRTIO_ID_NET			1
 #define VIRTIO_ID_BLOCK			2
+#define VIRTIO_ID_FS			26
 
 #define VIRTIO_STATUS_ACKNOWLEDGE	1
 #define VIRTIO_STATUS_DRIVER		2
@@ -144,6 +145,9 @@ const char *virtio_strerror(int err);
  */
 int virtio_pci_probe(struct virtio_pci *vp, u16 pci_device,
 		     struct pci_window *win);
+/* The same for the @n-th function with that device id (0: the first). */
+int virtio_pci_probe_nth(struct virtio_pci *vp, u16 pci_device,
+			 unsigned int n, struct pci_window *win);
 
 /*
  * Reset, ACKNOWLEDGE | DRIVER, accept @wanted & offered (VERSION_1 is

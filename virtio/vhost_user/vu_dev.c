@@ -47,6 +47,9 @@ static int start_queue(struct vu_dev *d, u32 q)
 	int call = __atomic_load_n(&vq->call_fd, __ATOMIC_ACQUIRE);
 	int ret;
 
+	if (call < 0)
+		call = d->idle_call_fd[q];
+
 	virtio_eventfd_drain(&d->vdev, d->err_fd[q]);
 	ret = vu_conn_set_vring(vu, VU_SET_VRING_NUM, q, vq->size);
 	if (!ret)
@@ -176,13 +179,14 @@ static int setup_backend(struct vu_dev *d, const struct guest_mem *mem,
 	return 0;
 }
 
-static int open_err_fds(struct vu_dev *d, u32 nr)
+static int open_queue_fds(struct vu_dev *d, u32 nr)
 {
 	u32 q;
 
 	for (q = 0; q < nr; q++) {
 		d->err_fd[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (d->err_fd[q] < 0)
+		d->idle_call_fd[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (d->err_fd[q] < 0 || d->idle_call_fd[q] < 0)
 			return -errno;
 	}
 	return 0;
@@ -205,7 +209,7 @@ struct vu_dev *vu_dev_create(const struct guest_mem *mem, int sock,
 	vu_conn_init(&d->conn, sock, p->timeout_ms);
 	d->stop_fd = d->epoll_fd = -1;
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		d->err_fd[q] = -1;
+		d->err_fd[q] = d->idle_call_fd[q] = -1;
 	snprintf(d->name, sizeof(d->name), "%s", p->name);
 	if (p->nr_queues > VIRTIO_MAX_QUEUES || p->config_size > VU_CONFIG_MAX) {
 		err_host(err, -EINVAL, "%s: %u queues, %u config bytes", what,
@@ -215,7 +219,7 @@ struct vu_dev *vu_dev_create(const struct guest_mem *mem, int sock,
 	if (setup_backend(d, mem, p, what, err) ||
 	    choose_features(d, p, what, &features, err))
 		goto destroy;
-	ret = open_err_fds(d, p->nr_queues);
+	ret = open_queue_fds(d, p->nr_queues);
 	if (ret) {
 		err_host(err, ret, "%s: eventfd: %s", what, strerror(-ret));
 		goto destroy;
@@ -269,9 +273,12 @@ void vu_dev_destroy(struct vu_dev *d)
 		return;
 	vu_watch_stop(d);
 	vu_conn_close(&d->conn);
-	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
+	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		if (d->err_fd[q] >= 0)
 			close(d->err_fd[q]);
+		if (d->idle_call_fd[q] >= 0)
+			close(d->idle_call_fd[q]);
+	}
 	/* Zeroed (a valid initialiser) when virtio_dev_init() never ran. */
 	pthread_mutex_destroy(&d->vdev.lock);
 	free(d);

@@ -51,6 +51,9 @@ struct vu_dev {
 	u8 config[VU_CONFIG_MAX];
 	bool started[VIRTIO_MAX_QUEUES];
 	int err_fd[VIRTIO_MAX_QUEUES];	/* SET_VRING_ERR eventfds */
+	/* The call fd of a queue without an MSI-X vector (a polling
+	 * driver): back-ends need one to write to, nobody reads it. */
+	int idle_call_fd[VIRTIO_MAX_QUEUES];
 	/* The watcher thread. */
 	pthread_t thread;
 	bool have_thread;

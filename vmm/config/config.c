@@ -141,6 +141,28 @@ static int add_net(struct vm_config *cfg, char *v, struct err *err)
 	return config_parse_net(&cfg->net[cfg->nr_nets++], v, err);
 }
 
+static int add_fs(struct vm_config *cfg, char *v, struct err *err)
+{
+	unsigned int i;
+	int ret;
+
+	if (cfg->nr_fs == CONFIG_MAX_FS)
+		return err_input(err, -EINVAL,
+				 "--fs: at most %d shared directories",
+				 CONFIG_MAX_FS);
+	ret = config_parse_fs(&cfg->fs[cfg->nr_fs], v, err);
+	if (ret)
+		return ret;
+	/* The guest mounts by tag: two alike could not be told apart. */
+	for (i = 0; i < cfg->nr_fs; i++)
+		if (!strcmp(cfg->fs[i].tag, cfg->fs[cfg->nr_fs].tag))
+			return err_input(err, -EINVAL,
+					 "--fs: tag '%s' is used twice",
+					 cfg->fs[i].tag);
+	cfg->nr_fs++;
+	return 0;
+}
+
 static int set_string(const char **dst, const char *opt, const char *v,
 		      struct err *err)
 {
@@ -183,6 +205,8 @@ static int apply_option(struct vm_config *cfg, const char *opt, char *v,
 		return parse_action(&cfg->on_crash, opt, v, err);
 	if (!strcmp(opt, "--domain"))
 		return 0;	/* read first, by config_parse() */
+	if (!strcmp(opt, "--fs"))
+		return add_fs(cfg, v, err);
 	return err_input(err, -EINVAL, "unknown option '%s'", opt);
 }
 
@@ -191,7 +215,7 @@ static bool takes_value(const char *opt)
 	static const char *const with_value[] = {
 		"--kernel", "--initrd", "--cmdline", "--memory", "--cpus",
 		"--console", "--disk", "--net", "--name", "--on-poweroff",
-		"--on-reboot", "--on-crash", "--domain",
+		"--on-reboot", "--on-crash", "--domain", "--fs",
 	};
 	size_t i;
 

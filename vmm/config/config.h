@@ -3,6 +3,7 @@
 #define SQUEEZE_CONFIG_H
 
 #include "virtio/blk/blk.h"
+#include "virtio/fs/fs.h"
 #include "virtio/net/net.h"
 #include "vmm/base/err.h"
 #include "vmm/base/types.h"
@@ -15,6 +16,7 @@
 
 #define CONFIG_MAX_DISKS 16
 #define CONFIG_MAX_NETS 8
+#define CONFIG_MAX_FS 8
 #define DEFAULT_MEM_SIZE (256ULL << 20)
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define CONFIG_MIN_MEM (16ULL << 20)
@@ -48,6 +50,9 @@ struct vm_config {
 	struct virtio_net_options net[CONFIG_MAX_NETS];
 	unsigned int nr_nets;
 	enum vm_action on_poweroff, on_reboot, on_crash;
+	struct fs_options fs[CONFIG_MAX_FS];
+	unsigned int nr_fs;
+	const char *virtiofsd;		/* SQUEEZE_VIRTIOFSD, set by main */
 	bool verbose;			/* --verbose: exit statistics */
 	/* --domain FILE: the options it stood for; owns their strings. */
 	struct domxml *domain;
@@ -85,5 +90,15 @@ const char *config_action_name(enum vm_action a);
  */
 int config_parse_disk(struct blk_options *d, char *spec, struct err *err);
 int config_parse_net(struct virtio_net_options *n, const char *spec, struct err *err);
+
+/*
+ * One --fs SPEC: "DIR[,tag=NAME][,readonly=on|off]" (the tag defaults to
+ * DIR's last component) or "socket=PATH,tag=NAME". Splits @spec in place
+ * at the first comma. 0 or -EINVAL with one line in @err.
+ */
+int config_parse_fs(struct fs_options *f, char *spec, struct err *err);
+
+/* A vhost-user device is configured: guest RAM must be shareable. */
+bool config_has_vhost_user(const struct vm_config *cfg);
 
 #endif

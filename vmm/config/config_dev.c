@@ -4,66 +4,9 @@
 #include <string.h>
 
 #include "vmm/config/config.h"
+#include "vmm/config/config_opt.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/* One "key=value" item of a comma-separated list, as pointer + length. */
-struct opt {
-	const char *key;
-	size_t klen;
-	const char *val;
-	size_t vlen;
-	bool has_val;
-};
-
-/* Split off the item at *@p; advances *@p past it and its comma. */
-static bool next_opt(const char **p, struct opt *o)
-{
-	const char *s = *p, *end, *eq;
-
-	if (!s)
-		return false;
-	end = strchr(s, ',');
-	if (!end)
-		end = s + strlen(s);
-	eq = memchr(s, '=', end - s);
-	o->key = s;
-	o->klen = (eq ? eq : end) - s;
-	o->has_val = eq != NULL;
-	o->val = eq ? eq + 1 : end;
-	o->vlen = end - o->val;
-	*p = *end ? end + 1 : NULL;
-	return true;
-}
-
-static bool key_is(const struct opt *o, const char *key)
-{
-	return o->klen == strlen(key) && !memcmp(o->key, key, o->klen);
-}
-
-static bool val_is(const struct opt *o, const char *val)
-{
-	return o->vlen == strlen(val) && !memcmp(o->val, val, o->vlen);
-}
-
-static int bad_value(const struct opt *o, const char *what, const char *want,
-		     struct err *err)
-{
-	return err_input(err, -EINVAL, "%s: %.*s=%.*s: expected %s",
-			 what, (int)o->klen, o->key, (int)o->vlen, o->val, want);
-}
-
-static int parse_on_off(const struct opt *o, bool *out, const char *what,
-			struct err *err)
-{
-	if (val_is(o, "on"))
-		*out = true;
-	else if (val_is(o, "off"))
-		*out = false;
-	else
-		return bad_value(o, what, "on or off", err);
-	return 0;
-}
 
 static int disk_opt(struct blk_options *d, const struct opt *o, struct err *err)
 {
@@ -106,6 +49,17 @@ static int disk_opt(struct blk_options *d, const struct opt *o, struct err *err)
 	return 0;
 }
 
+/* A vhost-user-blk back-end decides format, caching and identity. */
+static int vhost_disk_opt(struct blk_options *d, const struct opt *o,
+			  struct err *err)
+{
+	if (key_is(o, "readonly"))
+		return parse_on_off(o, &d->disk.readonly, "--disk", err);
+	return err_input(err, -EINVAL,
+			 "--disk vhost-user=: option '%.*s' does not apply (the back-end decides it)",
+			 (int)o->klen, o->key);
+}
+
 int config_parse_disk(struct blk_options *d, char *spec, struct err *err)
 {
 	char *comma = strchr(spec, ',');
@@ -119,13 +73,21 @@ int config_parse_disk(struct blk_options *d, char *spec, struct err *err)
 	if (!*spec)
 		return err_input(err, -EINVAL,
 				 "--disk: missing PATH before the options");
-	d->disk.path = spec;
+	if (!strncmp(spec, "vhost-user=", 11)) {
+		d->vhost_user = spec + 11;
+		if (!*d->vhost_user)
+			return err_input(err, -EINVAL,
+					 "--disk vhost-user= needs the back-end's socket PATH");
+	} else {
+		d->disk.path = spec;
+	}
 	while (next_opt(&p, &o)) {
 		if (!o.has_val)
 			return err_input(err, -EINVAL,
 					 "--disk: option '%.*s' needs a value (key=value)",
 					 (int)o.klen, o.key);
-		ret = disk_opt(d, &o, err);
+		ret = d->vhost_user ? vhost_disk_opt(d, &o, err) :
+		      disk_opt(d, &o, err);
 		if (ret)
 			return ret;
 	}

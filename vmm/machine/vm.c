@@ -52,10 +52,17 @@ static int check_cpus(struct vm *vm, struct err *err)
 	return 0;
 }
 
+/*
+ * Anonymous private RAM, or with a vhost-user device, a memfd the back-end
+ * can map (only then: a VM without one keeps the cheaper kind).
+ */
 static int alloc_memory(struct vm *vm, struct err *err)
 {
+	u64 size_b = vm->cfg->mem_size;
 	char size[16];
-	int ret = guest_mem_alloc(&vm->mem, vm->cfg->mem_size);
+	int ret = config_has_vhost_user(vm->cfg) ?
+		  guest_mem_alloc_shared(&vm->mem, size_b) :
+		  guest_mem_alloc(&vm->mem, size_b);
 
 	if (ret) {
 		format_size(vm->cfg->mem_size, size, sizeof(size));

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VM's PCI host bridge and its virtio devices: one virtio-blk per
- * --disk, one virtio-net per --net, each behind a virtio-pci function.
- * The devices (with their disks and taps) live as long as the VM; the
+ * --disk (served by squeeze, or by a vhost-user-blk back-end), one
+ * virtio-net per --net, one virtio-fs per --fs, each behind a virtio-pci
+ * function, in that order. The devices (with their disks, taps,
+ * virtiofsds and back-end connections) live as long as the VM; the
  * host bridge and the transports are made anew for every boot, so that a
  * restarted guest finds them as at power-on.
  */
@@ -12,6 +14,8 @@
 #include <string.h>
 
 #include "virtio/blk/blk.h"
+#include "virtio/blk/vhost_blk.h"
+#include "virtio/fs/fs.h"
 #include "virtio/net/net.h"
 #include "devices/pci/pci.h"
 #include "virtio/pci/virtio_pci.h"
@@ -20,15 +24,19 @@
 #include "vmm/machine/vm.h"
 #include "vmm/machine/vm_virtio.h"
 
-#define VM_VIRTIO_MAX (CONFIG_MAX_DISKS + CONFIG_MAX_NETS)
+#define VM_VIRTIO_MAX (CONFIG_MAX_DISKS + CONFIG_MAX_NETS + CONFIG_MAX_FS)
 
 struct vm_virtio {
 	struct pci_host pci;
 	bool have_pci;
+	/* Disk i is blk[i] (squeeze's) or vblk[i] (a vhost-user back-end's). */
 	struct virtio_blk *blk[CONFIG_MAX_DISKS];
+	struct vhost_blk *vblk[CONFIG_MAX_DISKS];
 	unsigned int nr_blk;
 	struct virtio_net *net[CONFIG_MAX_NETS];
 	unsigned int nr_net;
+	struct virtio_fs *fs[CONFIG_MAX_FS];
+	unsigned int nr_fs;
 	struct virtio_pci *vp[VM_VIRTIO_MAX];
 	unsigned int nr_vp;
 };
@@ -53,12 +61,21 @@ static int add_disks(struct vm *vm, struct vm_virtio *v,
 	for (i = 0; i < cfg->nr_disks; i++) {
 		o = cfg->disk[i];
 		o.vm_name = cfg->name;
-		v->blk[i] = virtio_blk_create(&vm->mem, &o, i, err);
-		if (!v->blk[i])
-			return -EINVAL;	/* the file or its options */
+		if (o.vhost_user)
+			v->vblk[i] = vhost_blk_create(&vm->mem, &o, i, err);
+		else
+			v->blk[i] = virtio_blk_create(&vm->mem, &o, i, err);
+		if (!v->blk[i] && !v->vblk[i])
+			return -EINVAL;	/* the file, its options, the back-end */
 		v->nr_blk++;
 	}
 	return 0;
+}
+
+static struct virtio_dev *disk_vdev(struct vm_virtio *v, unsigned int i)
+{
+	return v->blk[i] ? virtio_blk_vdev(v->blk[i]) :
+	       vhost_blk_vdev(v->vblk[i]);
 }
 
 /*
@@ -97,6 +114,25 @@ static int add_nets(struct vm *vm, struct vm_virtio *v,
 	return 0;
 }
 
+/* Each starts (or connects to) its back-end: after the cheap checks. */
+static int add_fs(struct vm *vm, struct vm_virtio *v,
+		  const struct vm_config *cfg, struct err *err)
+{
+	struct fs_options o;
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_fs; i++) {
+		o = cfg->fs[i];
+		o.vm_name = cfg->name;
+		o.virtiofsd = cfg->virtiofsd;
+		v->fs[i] = virtio_fs_create(&vm->mem, &o, i, err);
+		if (!v->fs[i])
+			return -EINVAL;
+		v->nr_fs++;
+	}
+	return 0;
+}
+
 int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg, struct err *err)
 {
 	struct vm_virtio *v = calloc(1, sizeof(*v));
@@ -108,6 +144,8 @@ int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg, struct err *err)
 	ret = add_disks(vm, v, cfg, err);
 	if (!ret)
 		ret = add_nets(vm, v, cfg, err);
+	if (!ret)
+		ret = add_fs(vm, v, cfg, err);
 	/* On failure vm_virtio_teardown() undoes the partial setup. */
 	return ret;
 }
@@ -123,9 +161,11 @@ int vm_virtio_plug(struct vm *vm, struct err *err)
 		return -EIO;
 	v->have_pci = true;
 	for (i = 0; i < v->nr_blk && !ret; i++)
-		ret = plug(vm, v, virtio_blk_vdev(v->blk[i]), err);
+		ret = plug(vm, v, disk_vdev(v, i), err);
 	for (i = 0; i < v->nr_net && !ret; i++)
 		ret = plug(vm, v, virtio_net_vdev(v->net[i]), err);
+	for (i = 0; i < v->nr_fs && !ret; i++)
+		ret = plug(vm, v, virtio_fs_vdev(v->fs[i]), err);
 	return ret;
 }
 
@@ -167,10 +207,15 @@ void vm_virtio_teardown(struct vm *vm)
 	if (!v)
 		return;
 	vm_virtio_unplug(vm);
-	for (i = 0; i < v->nr_blk; i++)
+	for (i = 0; i < v->nr_blk; i++) {
 		virtio_blk_destroy(v->blk[i]);
+		vhost_blk_destroy(v->vblk[i]);
+	}
 	for (i = 0; i < v->nr_net; i++)
 		virtio_net_destroy(v->net[i]);
+	/* Stops each virtiofsd: on every way out, errors included. */
+	for (i = 0; i < v->nr_fs; i++)
+		virtio_fs_destroy(v->fs[i]);
 	free(v);
 	vm->virtio = NULL;
 }
