@@ -39,28 +39,36 @@ const char *const virtiofsd_paths[] = {
 #define CHILD_FD 3			/* --fd=3 */
 #define STOP_WAIT_MS 2000
 
-static int find_binary(const struct virtiofsd_options *o, const char **path,
-		       struct err *err)
+/* A regular file we may execute (for root, access() passes directories). */
+static bool executable(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+int virtiofsd_find(const char *binary, const char *const *paths,
+		   const char *what, const char **path, struct err *err)
 {
 	unsigned int i;
 
-	if (o->binary) {
-		if (access(o->binary, X_OK))
+	if (binary && *binary) {
+		if (!executable(binary))
 			return err_input(err, -ENOENT,
 					 "%s: SQUEEZE_VIRTIOFSD=%s is not an executable file",
-					 o->what, o->binary);
-		*path = o->binary;
+					 what, binary);
+		*path = binary;
 		return 0;
 	}
-	for (i = 0; virtiofsd_paths[i]; i++) {
-		if (!access(virtiofsd_paths[i], X_OK)) {
-			*path = virtiofsd_paths[i];
+	for (i = 0; paths[i]; i++) {
+		if (executable(paths[i])) {
+			*path = paths[i];
 			return 0;
 		}
 	}
 	return err_input(err, -ENOENT,
 			 "%s: virtiofsd not found (Debian 12: apt-get install qemu-system-common; Debian 13: apt-get install virtiofsd; or set SQUEEZE_VIRTIOFSD)",
-			 o->what);
+			 what);
 }
 
 static int check_dir(const struct virtiofsd_options *o, struct err *err)
@@ -282,7 +290,8 @@ int virtiofsd_start(struct virtiofsd *v, const struct virtiofsd_options *o,
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	ret = check_dir(o, err);
 	if (!ret)
-		ret = find_binary(o, &s.path, err);
+		ret = virtiofsd_find(o->binary, virtiofsd_paths, o->what,
+				     &s.path, err);
 	if (ret)
 		return ret;
 	if (snprintf(source, sizeof(source), "source=%s", o->dir) >=

@@ -67,4 +67,12 @@ void virtiofsd_stop(struct virtiofsd *v, int conn);
 /* Where squeeze looks when SQUEEZE_VIRTIOFSD is not set. */
 extern const char *const virtiofsd_paths[];
 
+/*
+ * The program to run: @binary if set (it must be executable), else the
+ * first executable of @paths (NULL-terminated). ERR_INPUT, naming the
+ * Debian packages, when there is none.
+ */
+int virtiofsd_find(const char *binary, const char *const *paths,
+		   const char *what, const char **path, struct err *err);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tests/driver/lib/fs_fixture.h"
+#include "vmm/core/layout.h"
 
 TestSuite(fs, .init = fsfx_setup, .fini = fsfx_teardown, .timeout = 60);
 
@@ -93,4 +94,41 @@ Test(fs, create_write_flush_reaches_host)
 	close(fd);
 	cr_assert_str_eq(back, msg);
 	cr_assert_eq(fuse_drv_release(f, e.nodeid, fh, false), 0);
+}
+
+/* Buffers above 4 GiB: the back-end maps the high region of the table. */
+Test(fs, data_above_4g_both_ways)
+{
+	static u8 data[64 * 1024];
+	u64 hi = LAYOUT_HIGH_RAM_START + 64 * MiB, fh;
+	struct fuse_entry_out e;
+	struct fuse_drv *f;
+	char path[256];
+	u8 back[sizeof(data)];
+	size_t i;
+	int fd;
+
+	cr_assert_gt(fsfx_env()->mem.nr, 1, "no RAM above 4 GiB");
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (u8)(i ^ (i >> 8));
+	fsfx_write_file("in.bin", data, sizeof(data));
+	f = fsfx_add((struct fs_options){ 0 });
+	cr_assert_eq(fuse_drv_lookup(f, FUSE_ROOT_ID, "in.bin", &e), 0);
+	cr_assert_eq(fuse_drv_open_node(f, e.nodeid, O_RDONLY, false, &fh), 0);
+	cr_assert_eq(fuse_drv_read(f, e.nodeid, fh, 0, hi, sizeof(data)),
+		     sizeof(data));
+	cr_assert_arr_eq(fsfx_gptr(hi, sizeof(data)), data, sizeof(data));
+
+	/* And back out from there into a new host file. */
+	cr_assert_eq(fuse_drv_create(f, FUSE_ROOT_ID, "out.bin",
+				     O_WRONLY | O_CREAT, 0100644, &e, &fh), 0);
+	cr_assert_eq(fuse_drv_write(f, e.nodeid, fh, 0, hi, sizeof(data)),
+		     sizeof(data));
+	cr_assert_eq(fuse_drv_flush(f, e.nodeid, fh), 0);
+	fsfx_path(path, sizeof(path), "out.bin");
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read(fd, back, sizeof(back)), sizeof(back));
+	close(fd);
+	cr_assert_arr_eq(back, data, sizeof(data));
 }

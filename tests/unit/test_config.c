@@ -265,3 +265,76 @@ Test(config, disk_and_net_counts)
 	cr_assert_eq(config_parse_net(&n, "tap=x,tap=y", &err), 0);
 	cr_assert_str_eq(n.tap, "y");
 }
+
+Test(config, fs_spec)
+{
+	cr_assert_eq(PARSE("--kernel", "k", "--fs", "/srv/data/",
+			   "--fs", "/x,tag=other,readonly=on",
+			   "--fs", "socket=/run/fs.sock,tag=ext"),
+		     0, "%s", err.msg);
+	cr_assert_eq(cfg.nr_fs, 3);
+	cr_assert_str_eq(cfg.fs[0].dir, "/srv/data/");
+	cr_assert_str_eq(cfg.fs[0].tag, "data");
+	cr_assert_null(cfg.fs[0].socket);
+	cr_assert_not(cfg.fs[0].readonly);
+	cr_assert_str_eq(cfg.fs[1].tag, "other");
+	cr_assert(cfg.fs[1].readonly);
+	cr_assert_null(cfg.fs[2].dir);
+	cr_assert_str_eq(cfg.fs[2].socket, "/run/fs.sock");
+	cr_assert_str_eq(cfg.fs[2].tag, "ext");
+	cr_assert(config_has_vhost_user(&cfg));
+	/* Exactly 36 bytes fit (the config field is not NUL-terminated). */
+	expect_error(PARSE("--kernel", "k", "--fs",
+			   "d,tag=abcdefghijklmnopqrstuvwxyz0123456789x"),
+		     "longer than 36 bytes");
+	cr_assert_eq(PARSE("--kernel", "k", "--fs",
+			   "d,tag=abcdefghijklmnopqrstuvwxyz0123456789"), 0,
+		     "%s", err.msg);
+	cr_assert_eq(strlen(cfg.fs[0].tag), FS_TAG_MAX);
+}
+
+Test(config, fs_errors)
+{
+	expect_error(PARSE("--kernel", "k", "--fs", ""), "expected DIR");
+	expect_error(PARSE("--kernel", "k", "--fs", "socket="),
+		     "expected DIR");
+	expect_error(PARSE("--kernel", "k", "--fs", "socket=/s"),
+		     "needs tag=NAME");
+	expect_error(PARSE("--kernel", "k", "--fs",
+			   "socket=/s,tag=a,readonly=on"),
+		     "only applies to a DIR");
+	expect_error(PARSE("--kernel", "k", "--fs", "/"), "add tag=NAME");
+	expect_error(PARSE("--kernel", "k", "--fs", "a/.."), "add tag=NAME");
+	expect_error(PARSE("--kernel", "k", "--fs",
+			   "/abcdefghijklmnopqrstuvwxyz0123456789x"),
+		     "longer than a tag may be");
+	expect_error(PARSE("--kernel", "k", "--fs", "d,tag="), "needs a NAME");
+	expect_error(PARSE("--kernel", "k", "--fs", "d,cache=auto"),
+		     "unknown option 'cache'");
+	expect_error(PARSE("--kernel", "k", "--fs", "d,readonly=maybe"),
+		     "expected on or off");
+	expect_error(PARSE("--kernel", "k", "--fs", "/a/x", "--fs", "/b/x"),
+		     "tag 'x' is used twice");
+	cr_assert_eq(err.class, ERR_INPUT);
+}
+
+Test(config, vhost_user_disk)
+{
+	cr_assert_eq(PARSE("--kernel", "k", "--disk", "a.img", "--disk",
+			   "vhost-user=/run/b.sock,readonly=on"), 0, "%s",
+		     err.msg);
+	cr_assert_null(cfg.disk[0].vhost_user);
+	cr_assert_str_eq(cfg.disk[1].vhost_user, "/run/b.sock");
+	cr_assert_null(cfg.disk[1].disk.path);
+	cr_assert(cfg.disk[1].disk.readonly);
+	cr_assert(config_has_vhost_user(&cfg));
+	cr_assert_eq(PARSE("--kernel", "k", "--disk", "a.img"), 0);
+	cr_assert_not(config_has_vhost_user(&cfg));
+	expect_error(PARSE("--kernel", "k", "--disk", "vhost-user="),
+		     "needs the back-end's socket PATH");
+	expect_error(PARSE("--kernel", "k", "--disk",
+			   "vhost-user=/s,format=qcow2"),
+		     "does not apply");
+	expect_error(PARSE("--kernel", "k", "--disk", "vhost-user=/s,serial=x"),
+		     "does not apply");
+}

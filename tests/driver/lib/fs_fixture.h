@@ -6,14 +6,17 @@
 #include "virtio/fs/fs.h"
 
 /*
- * The set-up the virtio-fs scenarios share: a test machine on shared RAM,
+ * The set-up the virtio-fs scenarios share: a test machine on shared RAM
+ * that reaches above 4 GiB,
  * a fresh host directory under /var/tmp (fsfx_dir()) with a share/ inside
  * it that is what the guest sees, and up to FSFX_MAX devices, each with a
  * real virtiofsd started by squeeze's own code. One fixture per test
  * process (Criterion runs each test in its own).
  */
 
-#define FSFX_ENV_MEM	(192 * MiB)
+/* Split around the PCI hole (3 GiB low, the rest from 4 GiB): the
+ * back-end gets two regions. Sparse: only touched pages cost memory. */
+#define FSFX_ENV_MEM	(3 * GiB + 256 * MiB)
 #define FSFX_MAX	2
 
 /* TestSuite(..., .init = fsfx_setup, .fini = fsfx_teardown). */
