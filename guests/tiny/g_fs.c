@@ -140,31 +140,6 @@ static int fs_setup(struct fs_dev *d, unsigned int n)
 	return 0;
 }
 
-static bool reply_there(struct fs_dev *d)
-{
-	return *(volatile u16 *)&d->req_mem.used.idx != d->req.last_used;
-}
-
-/*
- * Sleep until a queue interrupt wakes us with the reply in the used ring.
- * Interrupts without a reply are spurious: a libvhost-user back-end
- * signals each call fd once when it gets it (SET_VRING_CALL). Timer ticks
- * only bound the wait: a reply found after one does not count.
- */
-static bool wait_reply_irq(struct fs_dev *d)
-{
-	u64 start = rdtsc();
-	u32 before;
-
-	while (rdtsc() - start < IRQ_TIMEOUT_TSC) {
-		before = d->irqs;
-		irq_wait();
-		if (d->irqs != before && reply_there(d))
-			return true;
-	}
-	return false;
-}
-
 /* FUSE_INIT on the request queue; sleep until its MSI-X arrives. */
 static int fs_init(struct fs_dev *d, unsigned int n)
 {
@@ -185,7 +160,7 @@ static int fs_init(struct fs_dev *d, unsigned int n)
 	if (head < 0)
 		return fail(FS_REPLY, n, "FUSE_INIT", virtio_strerror(head));
 	virtq_kick(&d->req);
-	if (!wait_reply_irq(d)) {
+	if (!virtq_sleep_until_used(&d->req, &d->irqs, IRQ_TIMEOUT_TSC)) {
 		printf("fs%u: no reply with an interrupt after %u timer ticks (%u interrupts)\n",
 		       n, ticks, d->irqs);
 		return fail(FS_NO_IRQ, n, "interrupt", "timed out");

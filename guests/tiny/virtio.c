@@ -4,6 +4,7 @@
  * split virtqueues, polling. The device is not trusted: the capability
  * regions must lie inside their BARs, a used head must be one we posted.
  */
+#include "irq.h"
 #include "virtio.h"
 
 /* struct virtio_pci_cap (virtio 1.2, 4.1.4) field offsets. */
@@ -394,4 +395,19 @@ int virtq_poll(struct virtq *vq, u32 *len, u64 timeout)
 		return VIRTIO_EBADUSED;
 	virtq_free_chain(vq, (u16)id);
 	return (int)id;
+}
+
+bool virtq_sleep_until_used(struct virtq *vq, volatile u32 *irqs, u64 timeout)
+{
+	volatile u16 *used_idx = &vq->mem->used.idx;
+	u64 start = rdtsc();
+	u32 before;
+
+	while (rdtsc() - start < timeout) {
+		before = *irqs;
+		irq_wait();
+		if (*irqs != before && *used_idx != vq->last_used)
+			return true;
+	}
+	return false;
 }

@@ -198,5 +198,15 @@ void virtq_kick(struct virtq *vq);
  * an error (a head that is not outstanding is VIRTIO_EBADUSED).
  */
 int virtq_poll(struct virtq *vq, u32 *len, u64 timeout);
+/*
+ * Sleep (sti; hlt, see irq.h) until an interrupt that counts up *@irqs
+ * finds a used element on @vq, for at most @timeout TSC ticks. Such an
+ * interrupt without a used element is spurious and slept through (a
+ * vhost-user back-end signals each call eventfd once when it gets it);
+ * other wake-ups (timer ticks) only bound the wait. True on success; the
+ * element is left for virtq_poll().
+ */
+bool virtq_sleep_until_used(struct virtq *vq, volatile u32 *irqs,
+			    u64 timeout);
 
 #endif
