@@ -11,7 +11,9 @@
  *
  *   blk_bench DISK_SPEC randread|seqread|seqwrite BLOCK_BYTES DEPTH SECONDS
  *
- * DISK_SPEC is what --disk takes, e.g. /var/tmp/x.img,cache=none.
+ * DISK_SPEC is what --disk takes, e.g. /var/tmp/x.img,cache=none, or
+ * vhost-user=SOCKET for a vhost-user-blk back-end (its own CPU is not
+ * counted then).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 
 #include "tests/driver/lib/blk_drv.h"
 #include "virtio/blk/blk.h"
+#include "virtio/blk/vhost_blk.h"
 #include "vmm/config/config.h"
 
 #define BENCH_MEM	(256 * MiB)
@@ -30,6 +33,7 @@
 struct bench {
 	struct drv_env env;
 	struct virtio_blk *blk;
+	struct vhost_blk *vblk;
 	struct virtio_pci *vp;
 	struct blk_drv drv;
 	u64 buf[BENCH_MAX_DEPTH];	/* guest addresses, one per slot */
@@ -111,16 +115,26 @@ static int parse_args(struct bench *b, struct blk_options *c, int argc,
 
 static int setup(struct bench *b, const struct blk_options *c)
 {
+	struct virtio_dev *vd;
 	struct err err;
 	unsigned int i;
 
-	if (drv_env_init(&b->env, BENCH_MEM, &err))
-		goto fail;
-	b->blk = virtio_blk_create(&b->env.mem, c, 0, &err);
-	if (!b->blk)
-		goto fail;
-	b->vp = virtio_pci_add(&b->env.pci, virtio_blk_vdev(b->blk),
-			       &b->env.irq_ctl, &err);
+	if (c->vhost_user) {
+		if (drv_env_init_shared(&b->env, BENCH_MEM, &err))
+			goto fail;
+		b->vblk = vhost_blk_create(&b->env.mem, c, 0, &err);
+		if (!b->vblk)
+			goto fail;
+		vd = vhost_blk_vdev(b->vblk);
+	} else {
+		if (drv_env_init(&b->env, BENCH_MEM, &err))
+			goto fail;
+		b->blk = virtio_blk_create(&b->env.mem, c, 0, &err);
+		if (!b->blk)
+			goto fail;
+		vd = virtio_blk_vdev(b->blk);
+	}
+	b->vp = virtio_pci_add(&b->env.pci, vd, &b->env.irq_ctl, &err);
 	if (!b->vp)
 		goto fail;
 	if (blk_drv_open(&b->drv, &b->env, 0, BLK_DRV_ALL_FEATURES, 256)) {
@@ -202,6 +216,7 @@ int main(int argc, char **argv)
 out:
 	virtio_pci_destroy(b.vp);
 	virtio_blk_destroy(b.blk);
+	vhost_blk_destroy(b.vblk);
 	drv_env_destroy(&b.env);
 	return ret;
 }
