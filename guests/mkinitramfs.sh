@@ -14,7 +14,7 @@ busybox=/bin/busybox
 
 # Load order matters: each module needs the ones before it.
 modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-	 virtio_pci virtio_blk failover net_failover virtio_net"
+	 virtio_pci virtio_blk failover net_failover virtio_net fuse virtiofs"
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 

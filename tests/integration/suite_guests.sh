@@ -160,11 +160,59 @@ else
 		--disk "$tmp/sq.img"
 fi
 
+# The fs scenario on QEMU's own vhost-user devices and the same daemons
+# squeeze drives (virtiofsd, qemu-storage-daemon): the oracle for
+# guests/scenarios/fs.sh and the virtiofs modules in the initramfs.
+fs_scenario_under_tcg() {
+	local w=$tmp/fs share=$tmp/fs/share vfs qsd got
+	mkdir -p "$share" "$w/files"
+	head -c 3M /dev/urandom >"$share/input.bin"
+	head -c 2M /dev/urandom >"$w/files/data.bin"
+	mkfs.ext4 -q -d "$w/files" "$w/vub.img" 32M >/dev/null 2>&1
+	/usr/lib/qemu/virtiofsd --socket-path="$w/fs.sock" -o source="$share" \
+		-o log_level=err >/dev/null 2>&1 &
+	vfs=$!
+	qemu-storage-daemon --blockdev "driver=file,node-name=f0,filename=$w/vub.img" \
+		--export "type=vhost-user-blk,id=e0,node-name=f0,addr.type=unix,addr.path=$w/blk.sock,writable=off" \
+		>/dev/null 2>&1 &
+	qsd=$!
+	for _ in $(seq 100); do
+		[ -S "$w/fs.sock" ] && [ -S "$w/blk.sock" ] && break
+		sleep 0.1
+	done
+	# shellcheck disable=SC2054 # the commas belong to QEMU options
+	linux_tcg -object memory-backend-memfd,id=mem,size=256M,share=on \
+		-numa node,memdev=mem \
+		-chardev socket,id=c0,path="$w/fs.sock" \
+		-device vhost-user-fs-pci,chardev=c0,tag=hostshare \
+		-chardev socket,id=c1,path="$w/blk.sock" \
+		-device vhost-user-blk-pci,chardev=c1,num-queues=1 \
+		-append "console=ttyS0 quiet squeeze.scenario=fs" >"$w/con"
+	kill "$vfs" "$qsd" 2>/dev/null
+	wait "$vfs" "$qsd" 2>/dev/null
+	got=$(sed -n 's/^fs: input sha256 //p' "$w/con")
+	if grep -qx "squeeze scenario fs: exit 0" "$w/con" &&
+	   [ "$got" = "$(sha256sum "$share/input.bin" | cut -d' ' -f1)" ] &&
+	   [ "$(sed -n 's/^fs: output sha256 //p' "$w/con")" = \
+	     "$(sha256sum "$share/output.bin" 2>/dev/null | cut -d' ' -f1)" ] &&
+	   [ "$(sed -n 's/^fs: vda data sha256 //p' "$w/con")" = \
+	     "$(sha256sum "$w/files/data.bin" | cut -d' ' -f1)" ]; then
+		pass "initramfs: fs scenario on QEMU's vhost-user-fs and -blk (hashes match the host's)"
+	else
+		fail "initramfs: fs scenario under QEMU: $(grep -E '^(fs|squeeze)' "$w/con" | tr '\n' ' ')"
+	fi
+}
+
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	:
 elif [ ! -f "$DEB/vmlinuz" ] || [ ! -f "$DEB/initramfs.cpio.gz" ]; then
 	skip "initramfs under QEMU TCG: no Debian kernel/initramfs (make guests)"
 else
 	initramfs_under_tcg
+	if [ -x /usr/lib/qemu/virtiofsd ] && command -v qemu-storage-daemon >/dev/null; then
+		fs_scenario_under_tcg
+	else
+		skip "fs scenario under QEMU: needs /usr/lib/qemu/virtiofsd and qemu-storage-daemon"
+	fi
 fi
 t_end
