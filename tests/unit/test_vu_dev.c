@@ -179,6 +179,37 @@ Test(vu_dev, driver_ok_hands_over_ready_rings_and_reset_stops_them)
 	close(call);
 }
 
+/* A queue without an MSI-X vector still gets a call eventfd to write. */
+Test(vu_dev, queue_without_vector_gets_an_idle_call_fd)
+{
+	static const u32 order[] = {
+		VU_SET_FEATURES, VU_SET_VRING_NUM, VU_SET_VRING_BASE,
+		VU_SET_VRING_ADDR, VU_SET_VRING_CALL,
+	};
+	int kick = eventfd(0, EFD_CLOEXEC);
+	struct virtio_dev *vd;
+	struct stat idle, got;
+	unsigned int i;
+
+	script_create(1);
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		add(fake_reply(order[i], 8, 0));
+	add(fake_reply(VU_SET_VRING_ERR, 8, 1));	/* refused: stop here */
+	cr_assert_not_null(create(1), "%s", err.msg);
+	vd = vu_dev_vdev(dev);
+	ready_queue0(&vd->vq[0], kick, -1);
+	vd->driver_features = V1;
+	cr_assert_eq(vd->ops->activate(vd), -EIO);
+	cr_assert_eq(fstat(dev->idle_call_fd[0], &idle), 0);
+	vu_dev_destroy(dev);	/* hang up: the fake stops */
+	dev = NULL;
+	fake_join(&fake);
+	cr_assert_eq(seen(10, VU_SET_VRING_CALL)->nr_fds, 1);
+	cr_assert_eq(fstat(fake.seen[10].fds[0], &got), 0);
+	cr_assert_eq(got.st_ino, idle.st_ino);
+	close(kick);
+}
+
 Test(vu_dev, backend_hangup_sets_needs_reset)
 {
 	int i;

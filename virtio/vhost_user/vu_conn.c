@@ -275,9 +275,12 @@ int vu_conn_set_vring_fd(struct vhost_user *vu, enum vu_request req,
 {
 	struct vu_msg m;
 
+	/* No "polling" (VU_VRING_NOFD): libvhost-user writes call fds. */
+	if (fd < 0)
+		return -EINVAL;
 	msg_init(&m, req, sizeof(m.p.u64));
-	m.p.u64 = (index & VU_VRING_INDEX_MASK) | (fd < 0 ? VU_VRING_NOFD : 0);
-	return transact(vu, &m, &fd, fd < 0 ? 0 : 1, false, 0);
+	m.p.u64 = index & VU_VRING_INDEX_MASK;
+	return transact(vu, &m, &fd, 1, false, 0);
 }
 
 int vu_conn_get_vring_base(struct vhost_user *vu, u32 index, u32 *base)

@@ -73,7 +73,7 @@ int vu_conn_set_features(struct vhost_user *vu, u64 features);
 int vu_conn_set_vring(struct vhost_user *vu, enum vu_request req, u32 index,
 		      u32 num);
 int vu_conn_set_vring_addr(struct vhost_user *vu, const struct vu_vring_addr *a);
-/* SET_VRING_KICK, _CALL or _ERR with @fd; fd -1 sends VU_VRING_NOFD. */
+/* SET_VRING_KICK, _CALL or _ERR with @fd (>= 0, else -EINVAL). */
 int vu_conn_set_vring_fd(struct vhost_user *vu, enum vu_request req,
 			 u32 index, int fd);
 /* Stop ring @index; its next available index in *@base. */

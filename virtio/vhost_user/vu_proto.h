@@ -46,9 +46,9 @@ enum vu_request {
 #define VU_PROTOCOL_F_REPLY_ACK	3
 #define VU_PROTOCOL_F_CONFIG	9
 
-/* SET_VRING_KICK/CALL/ERR payload: queue index, and "no fd attached". */
+/* SET_VRING_KICK/CALL/ERR payload: the queue index (bit 8, "no fd,
+ * poll", is never sent). */
 #define VU_VRING_INDEX_MASK	0xff
-#define VU_VRING_NOFD		(1u << 8)
 
 #define VU_MAX_REGIONS		8	/* SET_MEM_TABLE, one fd each */
 #define VU_MAX_FDS		VU_MAX_REGIONS
