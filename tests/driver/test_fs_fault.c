@@ -43,7 +43,7 @@ static void add_disk_beside(struct disk_beside *d)
 	cr_assert_eq(ftruncate(fd, 4 * MiB), 0);
 	close(fd);
 	o.disk.path = d->path;
-	d->blk = virtio_blk_create(&fsfx_env()->mem, &o, &err);
+	d->blk = virtio_blk_create(&fsfx_env()->mem, &o, 0, &err);
 	cr_assert_not_null(d->blk, "%s", err.msg);
 	d->vp = virtio_pci_add(&fsfx_env()->pci, virtio_blk_vdev(d->blk),
 			       &fsfx_env()->irq_ctl, &err);

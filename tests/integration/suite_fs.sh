@@ -131,6 +131,11 @@ signals() {
 	fi
 	[ -n "$(virtiofsds)" ] && pass "a running VM has its virtiofsd" ||
 		fail "no virtiofsd seen for a running VM"
+	threads=$(cat /proc/"$held"/task/*/comm | grep -v -E '^(kvm|iou)-' |
+		sort | tr '\n' ' ')
+	[ "$threads" = "fs0 squeeze vcpu0 " ] &&
+		pass "threads of a VM with one --fs: squeeze, vcpu0, fs0" ||
+		fail "threads of a VM with one --fs: $threads"
 	kill -TERM "$held"
 	wait "$held"
 	rc=$?

@@ -71,9 +71,15 @@ static int start_queue(struct vu_dev *d, u32 q)
 	return ret;
 }
 
-static void vu_reset(struct virtio_dev *vd)
+/* activate and reset run on the I/O thread: it alone talks to the back-end. */
+struct vu_call {
+	struct vu_dev *d;
+	int ret;
+};
+
+static void reset_fn(void *arg)
 {
-	struct vu_dev *d = to_vu(vd);
+	struct vu_dev *d = ((struct vu_call *)arg)->d;
 	u32 q, base;
 
 	/* Stops each ring; a dead back-end answers -EPIPE at once. */
@@ -83,6 +89,13 @@ static void vu_reset(struct virtio_dev *vd)
 		vu_conn_get_vring_base(&d->conn, q, &base);
 		d->started[q] = false;
 	}
+}
+
+static void vu_reset(struct virtio_dev *vd)
+{
+	struct vu_call c = { to_vu(vd), 0 };
+
+	iothread_call(&c.d->io, reset_fn, &c);
 }
 
 /* NEEDS_RESET, saying what the back-end did (one line, once). */
@@ -95,9 +108,11 @@ static void backend_failed(struct vu_dev *d, int ret)
 	virtio_dev_needs_reset(&d->vdev, why);
 }
 
-static int vu_activate(struct virtio_dev *vd)
+static void activate_fn(void *arg)
 {
-	struct vu_dev *d = to_vu(vd);
+	struct vu_call *c = arg;
+	struct vu_dev *d = c->d;
+	struct virtio_dev *vd = &d->vdev;
 	u64 f = vd->driver_features;
 	u32 q;
 	int ret;
@@ -110,7 +125,15 @@ static int vu_activate(struct virtio_dev *vd)
 			ret = start_queue(d, q);
 	if (ret)
 		backend_failed(d, ret);
-	return ret;
+	c->ret = ret;
+}
+
+static int vu_activate(struct virtio_dev *vd)
+{
+	struct vu_call c = { to_vu(vd), 0 };
+
+	iothread_call(&c.d->io, activate_fn, &c);
+	return c.ret;
 }
 
 /* The features the device offers: what both sides implement. */
@@ -207,7 +230,6 @@ struct vu_dev *vu_dev_create(const struct guest_mem *mem, int sock,
 		return NULL;
 	}
 	vu_conn_init(&d->conn, sock, p->timeout_ms);
-	d->stop_fd = d->epoll_fd = -1;
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		d->err_fd[q] = d->idle_call_fd[q] = -1;
 	snprintf(d->name, sizeof(d->name), "%s", p->name);
@@ -237,12 +259,8 @@ struct vu_dev *vu_dev_create(const struct guest_mem *mem, int sock,
 	virtio_dev_init(&d->vdev, &d->ops, mem);
 	/* Not the transport's defaults: only what the back-end implements. */
 	d->vdev.device_features = features;
-	ret = vu_watch_start(d);
-	if (ret) {
-		err_host(err, ret, "%s: watcher thread: %s", what,
-			 strerror(-ret));
+	if (vu_watch_start(d, err))
 		goto destroy;
-	}
 	return d;
 destroy:
 	vu_dev_destroy(d);

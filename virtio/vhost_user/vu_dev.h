@@ -5,6 +5,7 @@
 #include "virtio/core/virtio.h"
 #include "virtio/vhost_user/vu_conn.h"
 #include "vmm/base/err.h"
+#include "vmm/core/iothread.h"
 
 /*
  * A virtio device whose queues a vhost-user back-end serves: the generic
@@ -21,11 +22,17 @@
  *            _ADDR, _CALL, _ERR, _KICK, [_ENABLE 1]
  *   reset    GET_VRING_BASE per started queue (stops it)
  *
- * ([...] only when negotiated.) A watcher thread, named after the device
- * ("fs0", "blk1"), sleeps in epoll_wait on the socket (EPOLLRDHUP only: it
- * never reads it) and the queues' error eventfds: when the back-end closes
- * the connection, dies, or signals an error, the device goes to
- * NEEDS_RESET with one log line, and stays broken (no reconnection).
+ * ([...] only when negotiated.) The device's I/O thread (vmm/core/
+ * iothread.h), named after it ("fs0", "blk1"), does the activate and
+ * reset exchanges (the vCPU's write waits for them through iothread_call)
+ * and otherwise sleeps in epoll_wait on the socket (EPOLLRDHUP only:
+ * replies are read by whoever sent the request) and the queues' error
+ * eventfds. When the back-end closes the connection, dies, or signals an
+ * error, the device goes to NEEDS_RESET with one log line, and stays
+ * broken (no reconnection). So the only thread class that talks to a
+ * back-end once the VM runs is this one: epoll_wait, epoll_ctl, sendmsg,
+ * recvmsg, poll, read and write on eventfds, shutdown, futex, and the
+ * write of a log line.
  */
 
 struct vu_dev_params {
@@ -54,11 +61,7 @@ struct vu_dev {
 	/* The call fd of a queue without an MSI-X vector (a polling
 	 * driver): back-ends need one to write to, nobody reads it. */
 	int idle_call_fd[VIRTIO_MAX_QUEUES];
-	/* The watcher thread. */
-	pthread_t thread;
-	bool have_thread;
-	int stop_fd;
-	int epoll_fd;
+	struct iothread io;
 };
 
 /*
@@ -82,8 +85,8 @@ int vu_dev_quiesce(struct vu_dev *d);
 /* Stop the watcher, close the connection, free. NULL is fine. */
 void vu_dev_destroy(struct vu_dev *d);
 
-/* vu_watch.c */
-int vu_watch_start(struct vu_dev *d);
+/* vu_watch.c: the I/O thread and what it watches. */
+int vu_watch_start(struct vu_dev *d, struct err *err);
 void vu_watch_stop(struct vu_dev *d);
 
 #endif

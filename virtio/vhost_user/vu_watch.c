@@ -1,22 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * The watcher of a vhost-user device: one thread asleep in epoll_wait on
- * the connection (hang-up only; the socket is read by whoever sent a
- * request, never here) and on the queues' error eventfds. When either
- * fires, the device goes to NEEDS_RESET. Its system calls: epoll_wait,
- * epoll_ctl, read and write on eventfds, shutdown, futex, and the write
- * of the one log line.
+ * What the I/O thread of a vhost-user device watches: the connection
+ * (hang-up only; the socket is read by whoever sent a request, never
+ * here) and the queues' error eventfds. When either fires, the device
+ * goes to NEEDS_RESET. The activate and reset exchanges also run on this
+ * thread (vu_dev.c, through iothread_call()).
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "virtio/vhost_user/vu_dev.h"
 #include "vmm/base/log.h"
 
-enum { WATCH_STOP, WATCH_SOCK, WATCH_ERR0 };
+enum { WATCH_SOCK, WATCH_ERR0 };
 
 static void report(struct vu_dev *d, const char *what)
 {
@@ -33,7 +29,7 @@ static void sock_hangup(struct vu_dev *d)
 {
 	int why;
 
-	epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, d->conn.sock, NULL);
+	iothread_del(&d->io, d->conn.sock);
 	vu_conn_shutdown(&d->conn, -ECONNRESET);
 	why = __atomic_load_n(&d->conn.error, __ATOMIC_RELAXED);
 	report(d, vu_conn_strerror(why));
@@ -48,75 +44,41 @@ static void queue_error(struct vu_dev *d, u32 q)
 	report(d, what);
 }
 
-static void *watch_thread(void *arg)
+static void watch_events(void *opaque, const struct epoll_event *ev, int n)
 {
-	struct vu_dev *d = arg;
-	struct epoll_event ev[4];
-	int i, n;
+	struct vu_dev *d = opaque;
+	int i;
 
-	for (;;) {
-		n = epoll_wait(d->epoll_fd, ev, ARRAY_SIZE(ev), -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return NULL;
-		for (i = 0; i < n; i++) {
-			if (ev[i].data.u64 == WATCH_STOP)
-				return NULL;
-			if (ev[i].data.u64 == WATCH_SOCK)
-				sock_hangup(d);
-			else
-				queue_error(d, ev[i].data.u64 - WATCH_ERR0);
-		}
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u64 == WATCH_SOCK)
+			sock_hangup(d);
+		else
+			queue_error(d, ev[i].data.u64 - WATCH_ERR0);
 	}
 }
 
-static int watch_setup(struct vu_dev *d)
+static const struct iothread_ops watch_ops = { .events = watch_events };
+
+int vu_watch_start(struct vu_dev *d, struct err *err)
 {
 	u32 q;
 	int ret;
 
-	d->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->stop_fd < 0 || d->epoll_fd < 0)
-		return -errno;
-	ret = virtio_epoll_add(d->epoll_fd, d->stop_fd, EPOLLIN, WATCH_STOP);
-	/* Not EPOLLIN: replies make the socket readable all the time. */
-	if (!ret)
-		ret = virtio_epoll_add(d->epoll_fd, d->conn.sock, EPOLLRDHUP,
-				       WATCH_SOCK);
-	for (q = 0; !ret && q < d->ops.nr_queues; q++)
-		ret = virtio_epoll_add(d->epoll_fd, d->err_fd[q], EPOLLIN,
-				       WATCH_ERR0 + q);
-	return ret;
-}
-
-int vu_watch_start(struct vu_dev *d)
-{
-	int ret = watch_setup(d);
-
-	if (!ret)
-		ret = -pthread_create(&d->thread, NULL, watch_thread, d);
+	ret = iothread_create(&d->io, d->name, &watch_ops, d, err);
 	if (ret)
 		return ret;
-	pthread_setname_np(d->thread, d->name);
-	d->have_thread = true;
+	/* Not EPOLLIN: replies make the socket readable all the time. */
+	ret = iothread_add(&d->io, d->conn.sock, EPOLLRDHUP, WATCH_SOCK);
+	for (q = 0; !ret && q < d->ops.nr_queues; q++)
+		ret = iothread_add(&d->io, d->err_fd[q], EPOLLIN,
+				   WATCH_ERR0 + q);
+	if (ret)
+		return err_host(err, ret, "%s: epoll_ctl: %s", d->name,
+				strerror(-ret));
 	return 0;
 }
 
 void vu_watch_stop(struct vu_dev *d)
 {
-	u64 one = 1;
-
-	if (d->have_thread) {
-		if (write(d->stop_fd, &one, sizeof(one)) < 0)
-			pr_warn("%s: cannot wake the watcher thread", d->name);
-		pthread_join(d->thread, NULL);
-		d->have_thread = false;
-	}
-	if (d->epoll_fd >= 0)
-		close(d->epoll_fd);
-	if (d->stop_fd >= 0)
-		close(d->stop_fd);
-	d->epoll_fd = d->stop_fd = -1;
+	iothread_destroy(&d->io);
 }
