@@ -64,23 +64,28 @@ awk -v r="$read_ratio" 'BEGIN { printf "goal (>= 0.5x the host on reads, QD1): %
 	(r >= 0.5 ? "met" : "NOT met") }'
 
 echo
-echo "stat of 10,000 files"
-hs=$("$FSB" hoststat "$W/share/stat" 10000)
-fs=$("$FSB" stat "$W/share" stat 10000)
-hr=$(field rate <<<"$hs")
+echo "stat of 10,000 files (A-B-B-A, means)"
+hs1=$("$FSB" hoststat "$W/share/stat" 10000)
+fs1=$("$FSB" stat "$W/share" stat 10000)
+fs2=$("$FSB" stat "$W/share" stat 10000)
+hs2=$("$FSB" hoststat "$W/share/stat" 10000)
+# rate_of OUT1 OUT2 MODE: the mean rate of MODE's lines
+rate_of() {
+	mean "$(grep "fs_bench: $3 " <<<"$1" | field rate)" \
+	     "$(grep "fs_bench: $3 " <<<"$2" | field rate)"
+}
+hr=$(rate_of "$hs1" "$hs2" hoststat)
 printf '%-34s %12s %12s %7s\n' operation "per second" "us per op" "vs host"
-printf '%-34s %12s %12s %7s\n' "host fstatat() loop" "$hr" "$(field us_per_op <<<"$hs")" "1.00x"
-while read -r line; do
-	mode=$(sed -nE 's/fs_bench: ([a-z]+) .*/\1/p' <<<"$line")
-	r=$(field rate <<<"$line")
+us() { awk -v r="$1" 'BEGIN { printf "%.2f", r ? 1e6 / r : 0 }'; }
+printf '%-34s %12s %12s %7s\n' "host fstatat() loop" "$hr" "$(us "$hr")" "1.00x"
+for mode in lookup getattr; do
+	r=$(rate_of "$fs1" "$fs2" $mode)
 	case $mode in
 	lookup) label="FUSE_LOOKUP (a cold stat)" ;;
 	getattr) label="FUSE_GETATTR (a stat, node known)" ;;
-	*) continue ;;
 	esac
-	printf '%-34s %12s %12s %6sx\n' "$label" "$r" "$(field us_per_op <<<"$line")" \
-		"$(ratio "$r" "$hr")"
-done <<<"$fs"
+	printf '%-34s %12s %12s %6sx\n' "$label" "$r" "$(us "$r")" "$(ratio "$r" "$hr")"
+done
 echo "A guest with cache=auto answers repeated stats from its own dentry and"
 echo "attribute caches (1 s) without a request; these are the misses."
 
