@@ -71,11 +71,17 @@ int virtiofsd_find(const char *binary, const char *const *paths,
 			 what);
 }
 
-static int check_dir(const struct virtiofsd_options *o, struct err *err)
+/*
+ * DIR must be a directory; virtiofsd gets it as an absolute path without
+ * symbolic links in @real (it changes root into it, where a relative
+ * path would no longer resolve).
+ */
+static int check_dir(const struct virtiofsd_options *o, char *real,
+		     struct err *err)
 {
 	struct stat st;
 
-	if (stat(o->dir, &st))
+	if (stat(o->dir, &st) || !realpath(o->dir, real))
 		return err_input(err, -errno, "%s: %s", o->what,
 				 errno == ENOENT ? "no such directory" :
 				 strerror(errno));
@@ -281,20 +287,21 @@ static int spawn_child(struct virtiofsd *v, struct spawn *s, const char *what,
 int virtiofsd_start(struct virtiofsd *v, const struct virtiofsd_options *o,
 		    int *sock, struct err *err)
 {
-	struct spawn s = { .dir = o->dir, .readonly = o->readonly };
-	char source[PATH_MAX + 16];
+	struct spawn s = { .readonly = o->readonly };
+	char source[PATH_MAX + 16], real[PATH_MAX];
 	int ret, cfd = -1;
 
 	memset(v, 0, sizeof(*v));
 	/* virtiofsd's sandboxed child is reparented to us, and reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	ret = check_dir(o, err);
+	s.dir = real;
+	ret = check_dir(o, real, err);
 	if (!ret)
 		ret = virtiofsd_find(o->binary, virtiofsd_paths, o->what,
 				     &s.path, err);
 	if (ret)
 		return ret;
-	if (snprintf(source, sizeof(source), "source=%s", o->dir) >=
+	if (snprintf(source, sizeof(source), "source=%s", real) >=
 	    (int)sizeof(source))
 		return err_input(err, -ENAMETOOLONG, "%s: path too long",
 				 o->what);
@@ -317,7 +324,7 @@ int virtiofsd_start(struct virtiofsd *v, const struct virtiofsd_options *o,
 	return ret;
 }
 
-bool virtiofsd_exited(struct virtiofsd *v)
+static bool reaped_now(struct virtiofsd *v)
 {
 	int st;
 
@@ -379,6 +386,16 @@ static bool wait_gone(struct virtiofsd *v, int conn, s64 deadline)
 		/* The socket wakes us at once; the processes within 2 ms. */
 		poll(closed ? NULL : &p, closed ? 0 : 1, 2);
 	}
+}
+
+bool virtiofsd_exited(struct virtiofsd *v, int wait_ms)
+{
+	s64 deadline = now_ms() + wait_ms;
+	struct timespec t = { 0, 2 * 1000 * 1000 };
+
+	while (!reaped_now(v) && v->pid && now_ms() < deadline)
+		nanosleep(&t, NULL);
+	return v->reaped;
 }
 
 void virtiofsd_stop(struct virtiofsd *v, int conn)

@@ -52,10 +52,10 @@ int virtiofsd_start(struct virtiofsd *v, const struct virtiofsd_options *o,
 		    int *sock, struct err *err);
 
 /*
- * True (with a wait status in v->status) if it has exited: to explain a
- * connection that failed during set-up.
+ * True (with a wait status in v->status) if it has exited, or does within
+ * @wait_ms: to explain a connection that failed during set-up.
  */
-bool virtiofsd_exited(struct virtiofsd *v);
+bool virtiofsd_exited(struct virtiofsd *v, int wait_ms);
 
 /*
  * SIGTERM, then up to 2 s for it to exit and, if @conn >= 0, for the far

@@ -92,6 +92,12 @@ tiny_fs() {
 		fail "two --fs: $(tr -d '\r' <"$tmp/out" | tr '\n' ' ')"
 	fi
 	nothing_left "two shares"
+	if (cd "$tmp" && run_fs "relative DIR" $OK --fs share,tag=rel) &&
+	   has "fs0: .*tag 'rel'" && has "fs: OK"; then
+		pass "a relative DIR (virtiofsd gets it absolute)"
+	else
+		fail "relative DIR: $(tr -d '\r' <"$tmp/out" | tr '\n' ' ')"
+	fi
 	if run_fs "5G" $OK --fs "$tmp/share" --memory 5G && has "fs: OK"; then
 		pass "RAM split around the PCI hole, above 4 GiB (--memory 5G)"
 	else

@@ -35,7 +35,8 @@ static void explain_exit(struct virtio_fs *fs, struct err *err)
 {
 	int st;
 
-	if (!virtiofsd_exited(&fs->daemon))
+	/* Its socket closes a moment before it can be reaped. */
+	if (!virtiofsd_exited(&fs->daemon, 1000))
 		return;
 	st = fs->daemon.status;
 	if (WIFEXITED(st))
