@@ -259,6 +259,15 @@ vhost_blk() {
 		fail "vhost-user-blk blk_msix: status $rc"
 	bad "--disk vhost-user=,readonly=on on a writable export" "accepts writes" \
 		--disk "vhost-user=$sock,readonly=on"
+	# Restarts keep the back-end: rings stopped and set up again per boot,
+	# the shared RAM cleared for it too (boots checks its marker is gone).
+	timeout 60 "$SQUEEZE" run --kernel "$GUESTS/boots.elf" --memory 32M \
+		--disk "vhost-user=$sock" --on-reboot restart </dev/null \
+		>"$tmp/out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && has "boots: boot 3" && has "boots: power off" &&
+		pass "vhost-user-blk across two guest restarts (--on-reboot restart)" ||
+		fail "restarts with vhost-user-blk: status $rc: $(tr -d '\r' <"$tmp/out" | tail -n 3 | tr '\n' ' ')"
 }
 
 if [ ! -x "$SQUEEZE" ] || [ ! -f "$FS" ] || [ ! -e /dev/kvm ]; then

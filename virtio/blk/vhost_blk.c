@@ -47,6 +47,7 @@ struct vhost_blk *vhost_blk_create(const struct guest_mem *mem,
 	}
 	snprintf(name, sizeof(name), "blk%u", index);
 	p.name = name;
+	p.vm_name = o->vm_name;
 	if (vu_conn_connect(o->vhost_user, &sock, what, err))
 		goto free_b;
 	b->dev = vu_dev_create(mem, sock, &p, what, err);

@@ -90,6 +90,7 @@ struct virtio_fs *virtio_fs_create(const struct guest_mem *mem,
 		 o->socket ? "socket=" : "", o->socket ? o->socket : o->dir);
 	snprintf(name, sizeof(name), "fs%u", index);
 	p.name = name;
+	p.vm_name = o->vm_name;
 	memcpy(cfg.tag, o->tag, strnlen(o->tag, FS_TAG_MAX));
 	if (connect_backend(fs, o, &sock, err))
 		goto free_fs;

@@ -25,13 +25,14 @@ struct fs_options {
 	char tag[FS_TAG_MAX + 1];
 	bool readonly;
 	const char *virtiofsd;		/* SQUEEZE_VIRTIOFSD, or NULL */
+	const char *vm_name;		/* for its thread's name, or NULL */
 };
 
 struct virtio_fs;
 
 /*
  * Start virtiofsd (or connect to @o->socket) and set the device up; the
- * @index-th --fs names its watcher thread ("fs0") and log lines. Guest
+ * @index-th --fs names its I/O thread ("fs0", "web1:fs0") and log lines. Guest
  * RAM must be shared (guest_mem_alloc_shared()). NULL with @err set on
  * failure, nothing left running.
  */

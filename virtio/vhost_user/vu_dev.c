@@ -259,7 +259,7 @@ struct vu_dev *vu_dev_create(const struct guest_mem *mem, int sock,
 	virtio_dev_init(&d->vdev, &d->ops, mem);
 	/* Not the transport's defaults: only what the back-end implements. */
 	d->vdev.device_features = features;
-	if (vu_watch_start(d, err))
+	if (vu_watch_start(d, p->vm_name, err))
 		goto destroy;
 	return d;
 destroy:

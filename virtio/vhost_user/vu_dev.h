@@ -36,7 +36,8 @@
  */
 
 struct vu_dev_params {
-	const char *name;		/* "fs0": thread name, log lines */
+	const char *name;		/* "fs0": log lines, thread name */
+	const char *vm_name;		/* "web1": thread "web1:fs0"; NULL */
 	u32 device_id;
 	u32 nr_queues;
 	u16 queue_size;			/* the most offered per queue */
@@ -86,7 +87,7 @@ int vu_dev_quiesce(struct vu_dev *d);
 void vu_dev_destroy(struct vu_dev *d);
 
 /* vu_watch.c: the I/O thread and what it watches. */
-int vu_watch_start(struct vu_dev *d, struct err *err);
+int vu_watch_start(struct vu_dev *d, const char *vm_name, struct err *err);
 void vu_watch_stop(struct vu_dev *d);
 
 #endif

@@ -59,12 +59,14 @@ static void watch_events(void *opaque, const struct epoll_event *ev, int n)
 
 static const struct iothread_ops watch_ops = { .events = watch_events };
 
-int vu_watch_start(struct vu_dev *d, struct err *err)
+int vu_watch_start(struct vu_dev *d, const char *vm_name, struct err *err)
 {
+	char name[IOTHREAD_NAME_LEN];
 	u32 q;
 	int ret;
 
-	ret = iothread_create(&d->io, d->name, &watch_ops, d, err);
+	thread_name(name, vm_name, d->name);
+	ret = iothread_create(&d->io, name, &watch_ops, d, err);
 	if (ret)
 		return ret;
 	/* Not EPOLLIN: replies make the socket readable all the time. */
