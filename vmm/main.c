@@ -9,6 +9,7 @@
 #include "vmm/config/config.h"
 #include "vmm/config/domxml.h"
 #include "vmm/img/img.h"
+#include "vmm/machine/stats.h"
 #include "vmm/machine/vm.h"
 
 #define SQUEEZE_VERSION "0.1"
@@ -44,7 +45,8 @@ static void usage(FILE *f)
 "  --on-reboot ACTION   what a guest reset does: destroy (default) or restart\n"
 "  --on-crash ACTION    what a vCPU failure does: destroy (default) or restart\n"
 "  --domain FILE        a libvirt domain XML file: its options come first\n"
-"  --verbose            print exit statistics at the end\n"
+"  --verbose            say why the VM stopped, and unhandled accesses\n"
+"  --stats              print the start-up timeline and exit counts at the end\n"
 "\n"
 "SQUEEZE_VIRTIOFSD=PATH picks the virtiofsd program for --fs DIR.\n"
 "\n"
@@ -79,7 +81,7 @@ static void print_warnings(const struct domxml *dx)
 		pr_warn("%s", dx->warn[i]);
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
 	struct vm_config cfg;
 	struct err err = { 0 };
@@ -88,6 +90,7 @@ static int cmd_run(int argc, char **argv)
 
 	ret = config_parse(&cfg, argc, argv, &err);
 	cfg.virtiofsd = getenv("SQUEEZE_VIRTIOFSD");
+	stats_lap(stats, STEP_CONFIG);
 	if (ret == CONFIG_HELP) {
 		usage(stdout);
 		config_free(&cfg);
@@ -96,7 +99,7 @@ static int cmd_run(int argc, char **argv)
 	if (!ret) {
 		print_warnings(cfg.domain);
 		vm_block_signals();
-		ret = vm_create(&vm, &cfg, &err);
+		ret = vm_create(&vm, &cfg, stats, &err);
 	}
 	if (ret) {
 		ret = report(&err, ret);
@@ -105,6 +108,9 @@ static int cmd_run(int argc, char **argv)
 	}
 	ret = vm_run(vm);
 	vm_destroy(vm);
+	stats_lap(stats, STEP_EXIT);
+	if (cfg.stats)
+		stats_print(stats, stderr);
 	config_free(&cfg);
 	return ret;
 }
@@ -135,6 +141,9 @@ static int cmd_domxml_to_argv(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	struct vm_stats stats;
+
+	stats_start(&stats);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -148,7 +157,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 2, argv + 2);
+		return cmd_run(argc - 2, argv + 2, &stats);
 	if (!strcmp(argv[1], "domxml-to-argv"))
 		return cmd_domxml_to_argv(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "img"))

@@ -4,9 +4,9 @@
  * the PM timer, the reset register and the isa-debug-exit port.
  */
 #include <string.h>
-#include <time.h>
 
 #include "devices/legacy/pm.h"
+#include "vmm/base/clock.h"
 #include "vmm/core/layout.h"
 
 /* Offsets inside the block that starts at PORT_PM1A_EVT. */
@@ -17,14 +17,6 @@
 #define OFF_RESET	(PORT_ACPI_RESET - PORT_PM1A_EVT)
 #define PM_BLOCK_LEN	(OFF_RESET + 1)
 
-static u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void pm_init(struct pm *pm, const struct exit_sink *exit,
 	     const struct irq_ctl *irq)
 {
@@ -33,7 +25,7 @@ void pm_init(struct pm *pm, const struct exit_sink *exit,
 	pm->exit = exit;
 	pm->irq = irq;
 	pm->cnt = PM1_CNT_SCI_EN;
-	pm->clock_ns = monotonic_ns;
+	pm->clock_ns = clock_ns;
 }
 
 void pm_destroy(struct pm *pm)

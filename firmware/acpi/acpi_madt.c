@@ -6,8 +6,11 @@
 
 /*
  * MADT: one enabled local APIC per vCPU (ACPI processor UID = APIC id =
- * vCPU index), the in-kernel IOAPIC with GSIs from 0, the ISA overrides
- * and LINT1 as NMI on every CPU. MCFG: the ECAM window for bus 0.
+ * vCPU index), the VMM's IOAPIC with GSIs from 0, and LINT1 as NMI on every
+ * CPU. No PCAT_COMPAT flag: there is no 8259 PIC (and no 8254 PIT). ISA
+ * IRQs map to the same GSI, edge and active high, except the one override
+ * Linux needs: the SCI is level-triggered, active high. MCFG: the ECAM
+ * window for bus 0.
  */
 
 #define MADT_REVISION 5
@@ -17,10 +20,8 @@
 
 static u32 madt_length(u32 nr_cpus)
 {
-	u32 nr_iso = IRQ_PIT_GSI ? 2 : 1;
-
 	return sizeof(struct acpi_madt) + nr_cpus * sizeof(struct madt_lapic) +
-	       sizeof(struct madt_ioapic) + nr_iso * sizeof(struct madt_iso) +
+	       sizeof(struct madt_ioapic) + sizeof(struct madt_iso) +
 	       sizeof(struct madt_lapic_nmi);
 }
 
@@ -59,7 +60,7 @@ u64 acpi_build_madt(struct acpi_area *area, const struct acpi_config *c)
 		return 0;
 	acpi_header_init(&m->hdr, "APIC", len, MADT_REVISION);
 	m->lapic_address = LAYOUT_LAPIC;
-	m->flags = MADT_PCAT_COMPAT;
+	m->flags = 0;
 	p = (u8 *)(m + 1);
 	for (i = 0; i < c->nr_cpus; i++) {
 		struct madt_lapic l = {
@@ -68,8 +69,6 @@ u64 acpi_build_madt(struct acpi_area *area, const struct acpi_config *c)
 		p = put(p, &l, sizeof(l));
 	}
 	p = put(p, &ioapic, sizeof(ioapic));
-	if (IRQ_PIT_GSI)
-		p = put_iso(p, 0, IRQ_PIT_GSI, MPS_ACTIVE_HIGH | MPS_EDGE);
 	p = put_iso(p, IRQ_SCI, IRQ_SCI, MPS_ACTIVE_HIGH | MPS_LEVEL);
 	put(p, &nmi, sizeof(nmi));
 	acpi_header_finish(&m->hdr);

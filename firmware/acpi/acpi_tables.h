@@ -141,7 +141,6 @@ struct acpi_madt {
 	u32 flags;
 } __packed;
 
-#define MADT_PCAT_COMPAT	1u
 #define MADT_TYPE_LAPIC		0
 #define MADT_TYPE_IOAPIC	1
 #define MADT_TYPE_ISO		2

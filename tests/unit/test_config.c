@@ -60,7 +60,7 @@ Test(config, all_options_both_spellings)
 {
 	cr_assert_eq(PARSE("--kernel=/k", "--initrd", "/i", "--cmdline=a b",
 			   "--memory", "1G", "--cpus=4",
-			   "--console", "file=/tmp/x", "--verbose"),
+			   "--console", "file=/tmp/x", "--verbose", "--stats"),
 		     0, "%s", err.msg);
 	cr_assert_str_eq(cfg.kernel, "/k");
 	cr_assert_str_eq(cfg.initrd, "/i");
@@ -70,7 +70,9 @@ Test(config, all_options_both_spellings)
 	cr_assert_eq(cfg.console, CONSOLE_FILE);
 	cr_assert_str_eq(cfg.console_path, "/tmp/x");
 	cr_assert(cfg.verbose);
+	cr_assert(cfg.stats);
 	cr_assert_eq(PARSE("--kernel", "k", "--console", "none"), 0);
+	cr_assert_not(cfg.stats);
 	cr_assert_eq(cfg.console, CONSOLE_NONE);
 	cr_assert_eq(PARSE("--kernel", "k", "--cmdline", ""), 0);
 	cr_assert_str_eq(cfg.cmdline, "");

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vmm/core/layout.h"
@@ -42,11 +43,29 @@ Test(kvm, capabilities)
 	cr_assert_gt(kvm.max_routes, IRQ_IOAPIC_PINS);
 }
 
-Test(kvm, ioapic_lines)
+/* The split irqchip is in place: KVM has no IOAPIC, PIC or PIT of its own. */
+Test(kvm, split_irqchip)
 {
-	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 1), 0);
-	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 0), 0);
-	cr_assert_eq(ops->set_line(&kvm, IRQ_IOAPIC_PINS, 1), -EINVAL);
+	struct kvm_pit_config pit = { 0 };
+
+	cr_assert_null(ops->set_line, "lines end at the VMM's IOAPIC");
+	cr_assert_eq(ioctl(kvm.vm_fd, KVM_CREATE_IRQCHIP, 0), -1);
+	cr_assert_eq(errno, EEXIST, "an irqchip (the split one) exists");
+	/* No PIT: KVM allows one only with its full irqchip. */
+	cr_assert_eq(ioctl(kvm.vm_fd, KVM_CREATE_PIT2, &pit), -1);
+}
+
+/* The IOAPIC's pins are MSI routes on GSIs 0..23, each with an irqfd. */
+Test(kvm, ioapic_pin_routes)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	cr_assert_geq(efd, 0);
+	cr_assert_eq(ops->msi_route(&kvm, IRQ_COM1, LAYOUT_LAPIC, 0xc030), 0);
+	cr_assert_eq(ops->irqfd(&kvm, efd, IRQ_COM1, true), 0);
+	cr_assert_eq(ops->msi_route(&kvm, IRQ_COM1, LAYOUT_LAPIC, 0x30), 0);
+	cr_assert_eq(kvm.nr_msi, 1, "re-pointing a pin replaces its route");
+	close(efd);
 }
 
 Test(kvm, msi_routes)
@@ -62,12 +81,8 @@ Test(kvm, msi_routes)
 	cr_assert_eq(ops->msi_route(&kvm, a, LAYOUT_LAPIC, 0x4042), 0);
 	cr_assert_eq(kvm.nr_msi, 2);
 	cr_assert_eq(kvm.msi[0].u.msi.data, 0x4042);
-	/* IOAPIC pins and GSIs never handed out are refused. */
-	cr_assert_eq(ops->msi_route(&kvm, 3, LAYOUT_LAPIC, 0x30), -EINVAL);
+	/* GSIs never handed out are refused. */
 	cr_assert_eq(ops->msi_route(&kvm, b + 1, LAYOUT_LAPIC, 0x30), -EINVAL);
-	/* The legacy lines still work after the table was replaced. */
-	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 1), 0);
-	cr_assert_eq(ops->set_line(&kvm, IRQ_COM1, 0), 0);
 }
 
 Test(kvm, irqfd_on_an_msi_route)

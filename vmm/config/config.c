@@ -238,6 +238,10 @@ static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i,
 		cfg->verbose = true;
 		return 0;
 	}
+	if (!strcmp(arg, "--stats")) {
+		cfg->stats = true;
+		return 0;
+	}
 	if (strncmp(arg, "--", 2) || n >= sizeof(opt))
 		return err_input(err, -EINVAL,
 				 "unexpected argument '%s'", arg);

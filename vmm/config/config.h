@@ -53,7 +53,8 @@ struct vm_config {
 	struct fs_options fs[CONFIG_MAX_FS];
 	unsigned int nr_fs;
 	const char *virtiofsd;		/* SQUEEZE_VIRTIOFSD, set by main */
-	bool verbose;			/* --verbose: exit statistics */
+	bool verbose;			/* --verbose: why it stopped */
+	bool stats;			/* --stats: timeline and counters */
 	/* --domain FILE: the options it stood for; owns their strings. */
 	struct domxml *domain;
 };

@@ -52,17 +52,9 @@
 #define ACPI_RESET_VALUE	0x0e		/* written to RESET_REG */
 #define ACPI_S5_SLP_TYP		5		/* \_S5 package value */
 
-/* --- Interrupts (GSIs on the in-kernel IOAPIC) --- */
+/* --- Interrupts: GSIs = pins of the VMM's IOAPIC (no PIC, no PIT) --- */
 #define IRQ_COM1		4
-/*
- * The GSI the PIT's ISA IRQ 0 arrives on, as the MADT tells the guest.
- * KVM's in-kernel PIT raises GSI 0, and vmm/kvm/kvm.c keeps KVM's default
- * routing (GSI n -> IOAPIC pin n), so 0: no interrupt source override.
- * The PC convention, 2, needs an IRQ0 -> GSI 2 override (the MADT emits it
- * when this is not 0) and a GSI 0 -> IOAPIC pin 2 route in vmm/kvm/kvm.c.
- */
-#define IRQ_PIT_GSI		0
-#define IRQ_SCI			9
+#define IRQ_SCI			9		/* level, active high (MADT) */
 #define IRQ_IOAPIC_PINS		24		/* MSI routes: GSIs from here */
 
 #endif

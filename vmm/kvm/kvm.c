@@ -11,7 +11,6 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define PIC_PINS	16
 #define CPUID_MAX_ENTRIES 256
 
 int kvm_open(struct kvm *kvm, struct err *err)
@@ -75,32 +74,23 @@ static int add_memory(struct kvm *kvm, const struct guest_mem *mem, struct err *
 }
 
 /*
- * In-kernel PIC, IOAPIC, LAPICs and PIT. The PIT is switched from
- * reinjecting missed ticks to discarding them (QEMU's
- * lost_tick_policy=discard; Linux keeps time by its clocksource, not by
- * counting PIT ticks). KVM creates the PIT in reinject mode, and leaving
- * that mode costs two synchronize_srcu() on the VM's IRQ SRCU, the second
- * usually a full, non-expedited grace period (12-20 ms on this 250 Hz
- * host). It is paid once either way, here or in the VM's destruction; paid
- * here, it runs at the same time as the grace period that registering the
- * devices on the I/O buses started (a call_srcu() that the VM's
- * destruction waits for), instead of after it.
+ * KVM's split irqchip: the local APICs in the kernel, the IOAPIC ours
+ * (devices/legacy/ioapic.c), no PIC and no PIT. GSIs below
+ * IRQ_IOAPIC_PINS are reserved for the IOAPIC's pins: their routes are the
+ * MSI messages of its redirection entries, and KVM reports the EOI of a
+ * level-triggered one as KVM_EXIT_IOAPIC_EOI. The full in-kernel irqchip
+ * (KVM_CREATE_IRQCHIP) would cost an SRCU grace period per VM here, 10 to
+ * 18 ms, more than the rest of start-up together; this costs none.
  */
-static int create_irqchip(struct kvm *kvm, struct err *err)
+static int create_split_irqchip(struct kvm *kvm, struct err *err)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-	struct kvm_reinject_control discard = { .pit_reinject = 0 };
-	int ret;
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SPLIT_IRQCHIP,
+		.args[0] = IRQ_IOAPIC_PINS,
+	};
 
-	ret = vm_ioctl(kvm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP",
-		       err);
-	if (!ret)
-		ret = vm_ioctl(kvm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2",
-			       err);
-	if (!ret)
-		ret = vm_ioctl(kvm, KVM_REINJECT_CONTROL, &discard,
-			       "KVM_REINJECT_CONTROL", err);
-	return ret;
+	return vm_ioctl(kvm, KVM_ENABLE_CAP, &cap,
+			"KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)", err);
 }
 
 int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, struct err *err)
@@ -118,15 +108,10 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, struct err *err)
 				"KVM_SET_TSS_ADDR failed: %s", strerror(errno));
 	ret = vm_ioctl(kvm, KVM_SET_IDENTITY_MAP_ADDR, &ident,
 		       "KVM_SET_IDENTITY_MAP_ADDR", err);
-	/*
-	 * Memory before the irqchip: a memory slot change waits in
-	 * synchronize_srcu_expedited(), which is quick on the new VM but
-	 * would have to sit out the grace period create_irqchip() starts.
-	 */
+	if (!ret)
+		ret = create_split_irqchip(kvm, err);
 	if (!ret)
 		ret = add_memory(kvm, mem, err);
-	if (!ret)
-		ret = create_irqchip(kvm, err);
 	return ret;
 }
 
@@ -166,16 +151,6 @@ struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm)
 
 /* --- struct irq_ops --- */
 
-static int kvm_set_line(void *opaque, u32 gsi, int level)
-{
-	struct kvm *kvm = opaque;
-	struct kvm_irq_level l = { .irq = gsi, .level = level };
-
-	if (gsi >= IRQ_IOAPIC_PINS)
-		return -EINVAL;
-	return ioctl(kvm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
-}
-
 static int kvm_msi_alloc(void *opaque)
 {
 	struct kvm *kvm = opaque;
@@ -188,37 +163,17 @@ static int kvm_msi_alloc(void *opaque)
 	return gsi;
 }
 
-static void irqchip_entry(struct kvm_irq_routing_entry *e, u32 gsi,
-			  u32 chip, u32 pin)
-{
-	e->gsi = gsi;
-	e->type = KVM_IRQ_ROUTING_IRQCHIP;
-	e->u.irqchip.irqchip = chip;
-	e->u.irqchip.pin = pin;
-}
-
-/*
- * KVM's default table (IOAPIC pins 0-23 on GSIs 0-23, PIC pins on GSIs
- * 0-15) plus our MSI routes. Called with route_lock held.
- */
+/* The whole table: KVM_SET_GSI_ROUTING replaces it. With route_lock held. */
 static int push_routes(struct kvm *kvm)
 {
-	unsigned int n = 0, i, max = IRQ_IOAPIC_PINS + PIC_PINS + kvm->nr_msi;
 	struct kvm_irq_routing *r;
 	int ret = 0;
 
-	r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
+	r = calloc(1, sizeof(*r) + kvm->nr_msi * sizeof(r->entries[0]));
 	if (!r)
 		return -ENOMEM;
-	for (i = 0; i < IRQ_IOAPIC_PINS; i++)
-		irqchip_entry(&r->entries[n++], i, KVM_IRQCHIP_IOAPIC, i);
-	for (i = 0; i < PIC_PINS; i++)
-		irqchip_entry(&r->entries[n++], i,
-			      i < 8 ? KVM_IRQCHIP_PIC_MASTER :
-				      KVM_IRQCHIP_PIC_SLAVE, i % 8);
-	for (i = 0; i < kvm->nr_msi; i++)
-		r->entries[n++] = kvm->msi[i];
-	r->nr = n;
+	memcpy(r->entries, kvm->msi, kvm->nr_msi * sizeof(r->entries[0]));
+	r->nr = kvm->nr_msi;
 	if (ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0)
 		ret = -errno;
 	free(r);
@@ -247,7 +202,8 @@ static int kvm_msi_route(void *opaque, u32 gsi, u64 addr, u32 data)
 	int ret = -EINVAL;
 
 	pthread_mutex_lock(&kvm->route_lock);
-	if (gsi < IRQ_IOAPIC_PINS || gsi >= kvm->next_gsi)
+	/* IOAPIC pins, or GSIs msi_alloc() handed out */
+	if (gsi >= kvm->next_gsi)
 		goto unlock;
 	ret = -ENOMEM;
 	e = find_msi(kvm, gsi);
@@ -295,8 +251,8 @@ static int kvm_ioeventfd(void *opaque, u64 addr, u32 len, int efd, bool mmio,
 	return ioctl(kvm->vm_fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
 }
 
+/* No set_line: KVM has no interrupt lines here, the IOAPIC is ours. */
 const struct irq_ops kvm_irq_ops = {
-	.set_line = kvm_set_line,
 	.msi_alloc = kvm_msi_alloc,
 	.msi_route = kvm_msi_route,
 	.irqfd = kvm_irqfd,

@@ -38,9 +38,9 @@ struct kvm {
 int kvm_open(struct kvm *kvm, struct err *err);
 
 /*
- * Create the VM: TSS and identity-map addresses, one memory slot per
- * guest_mem region, in-kernel IOAPIC/PIC/LAPIC and PIT (in discard mode:
- * missed PIT ticks are not reinjected).
+ * Create the VM: TSS and identity-map addresses, KVM's split irqchip (local
+ * APICs in the kernel; GSIs 0..IRQ_IOAPIC_PINS-1 left to the VMM's IOAPIC;
+ * no PIC, no PIT) and one memory slot per guest_mem region.
  */
 int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, struct err *err);
 
@@ -53,7 +53,10 @@ int kvm_create_vcpu(struct kvm *kvm, u32 id);
 /* KVM_GET_SUPPORTED_CPUID into a malloc'd table (free() it), or NULL. */
 struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm);
 
-/* The struct irq_ops on this VM (irq_ctl.opaque = the struct kvm). */
+/*
+ * The struct irq_ops on this VM (irq_ctl.opaque = the struct kvm): MSI
+ * routes, irqfds and ioeventfds. set_line is NULL: lines end at the IOAPIC.
+ */
 extern const struct irq_ops kvm_irq_ops;
 
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/base/clock.h"
 #include "vmm/kvm/cpuid.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
@@ -124,16 +125,21 @@ static int set_fpu(struct vcpu *v, struct err *err)
 	return vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU", err);
 }
 
-static void set_lvt(struct kvm_lapic_state *l, unsigned int reg, u32 mode)
+static void set_lvt(struct kvm_lapic_state *l, unsigned int reg, u32 mode,
+		    bool masked)
 {
 	u32 val;
 
 	memcpy(&val, &l->regs[reg], sizeof(val));
-	val = (val & ~(0x700u | APIC_LVT_MASKED)) | mode << 8;
+	val = (val & ~(0x700u | APIC_LVT_MASKED)) | mode << 8 |
+	      (masked ? APIC_LVT_MASKED : 0);
 	memcpy(&l->regs[reg], &val, sizeof(val));
 }
 
-/* Virtual wire mode, as the MP spec expects at boot: PIC on LINT0. */
+/*
+ * LINT1 is the NMI input, as the MADT says. LINT0 would take an 8259's
+ * ExtINT in virtual wire mode; with no PIC it stays masked.
+ */
 static int set_lapic(struct vcpu *v, struct err *err)
 {
 	struct kvm_lapic_state l;
@@ -142,8 +148,8 @@ static int set_lapic(struct vcpu *v, struct err *err)
 	ret = vcpu_ioctl(v, KVM_GET_LAPIC, &l, "KVM_GET_LAPIC", err);
 	if (ret)
 		return ret;
-	set_lvt(&l, APIC_LVT_LINT0, APIC_MODE_EXTINT);
-	set_lvt(&l, APIC_LVT_LINT1, APIC_MODE_NMI);
+	set_lvt(&l, APIC_LVT_LINT0, APIC_MODE_EXTINT, true);
+	set_lvt(&l, APIC_LVT_LINT1, APIC_MODE_NMI, false);
 	return vcpu_ioctl(v, KVM_SET_LAPIC, &l, "KVM_SET_LAPIC", err);
 }
 
@@ -292,18 +298,39 @@ static void handle_system_event(struct vcpu *v)
 	}
 }
 
+static enum vcpu_exit_kind exit_kind(u32 reason)
+{
+	switch (reason) {
+	case KVM_EXIT_IO:
+		return VCPU_EXIT_IO;
+	case KVM_EXIT_MMIO:
+		return VCPU_EXIT_MMIO;
+	case KVM_EXIT_IOAPIC_EOI:
+		return VCPU_EXIT_IOAPIC_EOI;
+	case KVM_EXIT_INTR:
+		return VCPU_EXIT_INTR;
+	default:
+		return VCPU_EXIT_OTHER;
+	}
+}
+
 /* Handle one exit; returns false when the loop must end. */
 static bool handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	char why[128];
 
+	v->stats.exits[exit_kind(run->exit_reason)]++;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
 		handle_mmio(v);
+		return true;
+	case KVM_EXIT_IOAPIC_EOI:
+		/* The guest ended a level-triggered IOAPIC interrupt. */
+		v->env->eoi->eoi(v->env->eoi->opaque, run->eoi.vector);
 		return true;
 	case KVM_EXIT_INTR:
 		return true;
@@ -342,10 +369,22 @@ static bool stopping(const struct vcpu *v)
 	return __atomic_load_n(v->env->stopping, __ATOMIC_ACQUIRE);
 }
 
+/* The first KVM_RUN, timed for --stats: KVM finishes setting up here. */
+static int first_run(struct vcpu *v)
+{
+	int ret;
+
+	v->stats.first_run_ns = clock_ns();
+	ret = ioctl(v->fd, KVM_RUN, 0);
+	v->stats.first_exit_ns = clock_ns();
+	return ret;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	char what[16], name[IOTHREAD_NAME_LEN], why[128];
+	bool first = true;
 
 	/* What top -H and /proc/PID/task/TID/comm show. */
 	snprintf(what, sizeof(what), "vcpu%u", v->id);
@@ -353,7 +392,10 @@ static void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 
 	while (!stopping(v)) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		int ret = first ? first_run(v) : ioctl(v->fd, KVM_RUN, 0);
+
+		first = false;
+		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			snprintf(why, sizeof(why), "KVM_RUN failed: %s",

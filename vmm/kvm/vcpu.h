@@ -14,18 +14,39 @@
 #include "vmm/core/exit.h"
 #include "firmware/boot/boot.h"
 #include "vmm/core/bus.h"
+#include "vmm/core/irq.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu_dump.h"
 
 #define VCPU_STACK_SIZE (256 * KiB)
 
-/* What a vCPU thread needs from its VM: the buses and a way to stop it. */
+/*
+ * What a vCPU thread needs from its VM: the buses, where EOIs of level
+ * interrupts go (the IOAPIC) and a way to stop it.
+ */
 struct vcpu_env {
 	struct bus *pio;
 	struct bus *mmio;
+	const struct irq_eoi_sink *eoi;
 	const struct exit_sink *exit;
 	const int *stopping;		/* read atomically; set by the VM */
 	const char *vm_name;		/* for thread names, or NULL */
+};
+
+/* Exits counted per kind, for --stats. */
+enum vcpu_exit_kind {
+	VCPU_EXIT_IO,
+	VCPU_EXIT_MMIO,
+	VCPU_EXIT_IOAPIC_EOI,
+	VCPU_EXIT_INTR,			/* a signal kicked KVM_RUN */
+	VCPU_EXIT_OTHER,
+	VCPU_EXIT_NR
+};
+
+struct vcpu_stats {
+	u64 exits[VCPU_EXIT_NR];
+	u64 first_run_ns;		/* clock_ns() entering the first KVM_RUN */
+	u64 first_exit_ns;		/* ... and when it returned */
 };
 
 struct vcpu {
@@ -36,6 +57,7 @@ struct vcpu {
 	const struct vcpu_env *env;
 	pthread_t thread;
 	bool started;
+	struct vcpu_stats stats;	/* the thread's; read after vcpu_stop() */
 	char fail[VCPU_DUMP_LEN];	/* why it failed, registers; or "" */
 };
 
@@ -44,8 +66,8 @@ int vcpu_signal_setup(struct err *err);
 
 /*
  * Create vCPU @id of @nr_cpus and set its CPUID (from KVM's @supported
- * table), MSRs, FPU and local APIC (LINT0 ExtINT, LINT1 NMI). Application
- * processors (id > 0) wait for INIT-SIPI-SIPI.
+ * table), MSRs, FPU and local APIC (LINT0 masked: there is no PIC; LINT1
+ * NMI). Application processors (id > 0) wait for INIT-SIPI-SIPI.
  */
 int vcpu_init(struct vcpu *v, struct kvm *kvm, u32 id, u32 nr_cpus,
 	      const struct kvm_cpuid2 *supported, struct err *err);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "firmware/acpi/acpi.h"
+#include "vmm/base/clock.h"
 #include "vmm/core/layout.h"
 #include "vmm/machine/cmdline.h"
 #include "vmm/base/err.h"
@@ -26,6 +27,7 @@ static void vm_stop_request(void *opaque, enum vm_stop_reason why, int status)
 
 	if (__atomic_exchange_n(&vm->stop_claimed, 1, __ATOMIC_ACQ_REL))
 		return;		/* the first reason wins */
+	vm->stop_ns = clock_ns();
 	vm->stop_reason = why;
 	vm->stop_status = status;
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
@@ -73,17 +75,31 @@ static int alloc_memory(struct vm *vm, struct err *err)
 	return 0;
 }
 
+static void ioapic_eoi_sink(void *opaque, u32 vector)
+{
+	ioapic_eoi(opaque, vector);
+}
+
+/*
+ * The IOAPIC (its id after the last local APIC's, as the MADT says) and
+ * the devices on its lines; then the rest of the legacy ports.
+ */
 static int add_devices(struct vm *vm, struct err *err)
 {
 	int ret;
 
-	serial_init(&vm->serial, &vm->irq, IRQ_COM1, &console_serial_ops,
+	ioapic_init(&vm->ioapic, vm->cfg->cpus, &vm->irq);
+	vm->lines = (struct irq_ctl){ &ioapic_irq_ops, &vm->ioapic };
+	vm->eoi = (struct irq_eoi_sink){ ioapic_eoi_sink, &vm->ioapic };
+	serial_init(&vm->serial, &vm->lines, IRQ_COM1, &console_serial_ops,
 		    &vm->con);
 	rtc_init(&vm->rtc);
 	i8042_init(&vm->i8042, &vm->exit);
-	pm_init(&vm->pm, &vm->exit, &vm->irq);
+	pm_init(&vm->pm, &vm->exit, &vm->lines);
 	vm->have_devices = true;
-	ret = serial_register(&vm->serial, &vm->pio, PORT_COM1);
+	ret = ioapic_register(&vm->ioapic, &vm->mmio, LAYOUT_IOAPIC);
+	if (!ret)
+		ret = serial_register(&vm->serial, &vm->pio, PORT_COM1);
 	if (!ret)
 		ret = rtc_register(&vm->rtc, &vm->pio);
 	if (!ret)
@@ -157,6 +173,7 @@ static void destroy_devices(struct vm *vm)
 	i8042_destroy(&vm->i8042);
 	rtc_destroy(&vm->rtc);
 	serial_destroy(&vm->serial);
+	ioapic_destroy(&vm->ioapic);
 }
 
 /* What only reads files and checks limits. */
@@ -167,13 +184,17 @@ static int vm_check_inputs(struct vm *vm, struct err *err)
 
 	ret = kernel_image_open(&vm->ki, cfg->kernel, cfg->initrd,
 				cfg->mem_size, err);
+	stats_lap(vm->stats, STEP_KERNEL_FILE);
 	if (ret)
 		return ret;
 	vm->have_ki = true;
 	ret = check_cpus(vm, err);
+	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (ret)
 		return ret;
-	return alloc_memory(vm, err);
+	ret = alloc_memory(vm, err);
+	stats_lap(vm->stats, STEP_VM_MEMORY);
+	return ret;
 }
 
 /* A restart boots the same kernel again: keep its copy then. */
@@ -197,10 +218,13 @@ static int vm_boot(struct vm *vm, struct err *err)
 	ret = add_devices(vm, err);
 	if (!ret)
 		ret = vm_virtio_plug(vm, err);
+	stats_lap(vm->stats, STEP_DEVICES);
 	if (!ret)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, err);
+	stats_lap(vm->stats, STEP_VM_MEMORY);
 	if (!ret)
 		ret = vm_virtio_attach(vm, err);
+	stats_lap(vm->stats, STEP_DEVICES);
 	if (ret)
 		return ret;
 	ret = load_guest(vm, &entry, err);
@@ -209,13 +233,16 @@ static int vm_boot(struct vm *vm, struct err *err)
 		kernel_image_close(&vm->ki);
 		vm->have_ki = false;
 	}
+	stats_lap(vm->stats, STEP_FIRMWARE);
 	if (!ret)
 		ret = vcpu_signal_setup(err);
 	if (!ret)
 		ret = create_vcpus(vm, &entry, err);
+	stats_lap(vm->stats, STEP_VCPUS);
 	vm->vcpu_env = (struct vcpu_env){
 		.pio = &vm->pio,
 		.mmio = &vm->mmio,
+		.eoi = &vm->eoi,
 		.exit = &vm->exit,
 		.stopping = &vm->stopping,
 		.vm_name = vm->cfg->name,
@@ -254,6 +281,7 @@ static int vm_build(struct vm *vm, struct err *err)
 	/* After the disks were checked: a bad --disk leaves no console file. */
 	vm->have_con = true;	/* console_close() undoes a failed open */
 	ret = console_open(&vm->con, vm->cfg, err);
+	stats_lap(vm->stats, STEP_DEVICES);
 	if (!ret)
 		ret = vm_boot(vm, err);
 	return ret;
@@ -265,12 +293,14 @@ int vm_restart(struct vm *vm, struct err *err)
 	int ret;
 
 	vm_unboot(vm);
+	stats_lap(vm->stats, STEP_EXIT);
 	/* Every range on the buses belonged to what vm_unboot() freed. */
 	bus_destroy(&vm->mmio);
 	bus_destroy(&vm->pio);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	guest_mem_clear(&vm->mem);
+	stats_lap(vm->stats, STEP_VM_MEMORY);
 	if (read(vm->stop_fd, &pending, sizeof(pending)) < 0 &&
 	    errno != EAGAIN)
 		return err_host(err, -errno, "stop eventfd: %s",
@@ -279,12 +309,14 @@ int vm_restart(struct vm *vm, struct err *err)
 	vm->stop_claimed = 0;
 	vm->have_kvm = true;	/* kvm_close() also undoes a failed open */
 	ret = kvm_open(&vm->kvm, err);
+	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (!ret)
 		ret = vm_boot(vm, err);
 	return ret;
 }
 
-int vm_create(struct vm **out, const struct vm_config *cfg, struct err *err)
+int vm_create(struct vm **out, const struct vm_config *cfg,
+	      struct vm_stats *stats, struct err *err)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	int ret;
@@ -293,6 +325,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct err *err)
 	if (!vm)
 		return err_host(err, -ENOMEM, "out of memory");
 	vm->cfg = cfg;
+	vm->stats = stats;
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	vm->irq = (struct irq_ctl){ &kvm_irq_ops, &vm->kvm };

@@ -12,6 +12,7 @@
 #include "vmm/base/err.h"
 #include "vmm/core/exit.h"
 #include "devices/legacy/i8042.h"
+#include "devices/legacy/ioapic.h"
 #include "devices/legacy/pm.h"
 #include "devices/legacy/rtc.h"
 #include "devices/legacy/serial.h"
@@ -23,6 +24,7 @@
 #include "vmm/core/irq.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/machine/stats.h"
 
 /* vm_create() failures, as process exit statuses. */
 #define VM_EXIT_FAILED	1		/* the host could not run the VM */
@@ -35,11 +37,15 @@
  */
 struct vm {
 	const struct vm_config *cfg;
+	struct vm_stats *stats;		/* main's; lapped as the VM is built */
 	struct kernel_image ki;
 	struct guest_mem mem;
 	struct bus pio, mmio;
 	struct kvm kvm;
-	struct irq_ctl irq;
+	struct irq_ctl irq;		/* KVM's: MSI routes, irqfds, doorbells */
+	struct ioapic ioapic;		/* the lines: serial, ACPI SCI */
+	struct irq_ctl lines;		/* the IOAPIC's set_line */
+	struct irq_eoi_sink eoi;	/* KVM_EXIT_IOAPIC_EOI -> the IOAPIC */
 	struct console con;
 	struct serial serial;
 	struct rtc rtc;
@@ -57,6 +63,7 @@ struct vm {
 	int stop_status;
 	enum vm_stop_reason stop_reason;
 	int stop_fd;			/* eventfd: wakes vm_run() */
+	u64 stop_ns;			/* clock_ns() of the first stop request */
 
 	/* What vm_destroy() must undo. */
 	bool have_ki, have_kvm, have_con, have_devices, have_virtio;
@@ -70,16 +77,19 @@ struct vm {
 void vm_block_signals(void);
 
 /*
- * Validate the inputs and build the VM, ready to run. Returns 0, or a
- * negative errno with @err saying what and of which class (bad input or a
- * host failure); *@out is NULL then and nothing is left behind.
+ * Validate the inputs and build the VM, ready to run, charging each step's
+ * time to @stats. Returns 0, or a negative errno with @err saying what and
+ * of which class (bad input or a host failure); *@out is NULL then and
+ * nothing is left behind.
  */
-int vm_create(struct vm **out, const struct vm_config *cfg, struct err *err);
+int vm_create(struct vm **out, const struct vm_config *cfg,
+	      struct vm_stats *stats, struct err *err);
 
 /*
  * Run until the guest powers off or resets (0), writes V to the debug-exit
  * port ((V << 1) | 1), fails (1, with the reason and registers on stderr),
  * the user quits with Ctrl-A x (0) or a signal arrives (128 + signal).
+ * Adds the run's timeline and counters to the VM's stats.
  */
 int vm_run(struct vm *vm);
 

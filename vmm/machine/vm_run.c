@@ -118,6 +118,27 @@ static const char *stop_reason_name(const struct vm *vm)
 	return names[vm->stop_reason];
 }
 
+/* A boot's part of --stats: vCPU 0's timeline, everyone's exits. */
+static void add_stats(struct vm *vm)
+{
+	const struct vcpu_stats *v0;
+	struct vm_stats *s = vm->stats;
+	u32 i, k;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		for (k = 0; k < VCPU_EXIT_NR; k++)
+			s->exits[k] += vm->vcpus[i].stats.exits[k];
+	s->ioapic_messages += vm->ioapic.delivered;
+	if (!vm->nr_vcpus || !vm->stop_ns)
+		return;
+	v0 = &vm->vcpus[0].stats;
+	if (!v0->first_run_ns)
+		return;		/* it never ran: all of it counts as exit */
+	stats_span(s, STEP_VCPU_THREAD, s->lap_ns, v0->first_run_ns);
+	stats_span(s, STEP_FIRST_RUN, v0->first_run_ns, v0->first_exit_ns);
+	stats_span(s, STEP_GUEST, v0->first_exit_ns, vm->stop_ns);
+}
+
 /* "NAME: " for messages about a named VM, else "". */
 static const char *name_prefix(const struct vm *vm, char *buf, size_t len)
 {
@@ -186,6 +207,7 @@ static int run_boots(struct vm *vm, int sfd)
 		else
 			status = main_loop(vm, sfd);
 		stop_vcpus(vm);
+		add_stats(vm);
 		if (!wants_restart(vm))
 			return status;
 		report_failures(vm);
