@@ -28,7 +28,6 @@
 #define IOAPIC_WIN		0x10
 #define IOAPIC_VER		0x01
 #define IOAPIC_REDTBL(pin)	(0x10 + 2 * (pin))
-#define  IOAPIC_MASKED		(1u << 16)
 
 extern const u64 irq_stub_table[IRQ_NR_VECTORS];
 
@@ -151,15 +150,20 @@ u64 ioapic_read_entry(unsigned int pin)
 	       (u64)ioapic_read(IOAPIC_REDTBL(pin) + 1) << 32;
 }
 
-int ioapic_route(unsigned int pin, u8 vector, u8 apic_id)
+int ioapic_route_flags(unsigned int pin, u8 vector, u8 apic_id, u32 flags)
 {
 	if (pin >= ioapic_pins())
 		return -1;
-	/* Masked while the halves disagree; then edge, high, fixed. */
+	/* Masked while the halves disagree; then high, fixed, @flags. */
 	ioapic_write(IOAPIC_REDTBL(pin), IOAPIC_MASKED);
 	ioapic_write(IOAPIC_REDTBL(pin) + 1, (u32)apic_id << 24);
-	ioapic_write(IOAPIC_REDTBL(pin), vector);
+	ioapic_write(IOAPIC_REDTBL(pin), vector | flags);
 	return 0;
+}
+
+int ioapic_route(unsigned int pin, u8 vector, u8 apic_id)
+{
+	return ioapic_route_flags(pin, vector, apic_id, 0);
 }
 
 void ioapic_mask(unsigned int pin)

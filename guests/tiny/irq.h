@@ -64,8 +64,8 @@ struct irq_frame {
 
 /*
  * Fill and load the IDT (every vector unhandled), mask the 8259 PICs and
- * LAPIC LINT0 (the VMM leaves the PIC on LINT0, virtual wire mode) and
- * software-enable the LAPIC. Interrupts stay off.
+ * LAPIC LINT0 (QEMU leaves its PIC there, virtual wire mode; squeeze has
+ * no PIC) and software-enable the LAPIC. Interrupts stay off.
  */
 void irq_init(struct irq_table *t);
 void irq_set_handler(struct irq_table *t, unsigned int vector,
@@ -86,10 +86,17 @@ void lapic_eoi(void);
 void lapic_timer_start(u8 vector, u32 count);
 void lapic_timer_stop(void);
 
+/* Redirection entry bits (82093AA data sheet). */
+#define IOAPIC_REMOTE_IRR	(1u << 14)
+#define IOAPIC_LEVEL		(1u << 15)
+#define IOAPIC_MASKED		(1u << 16)
+
 /* Number of IOAPIC pins (from the version register). */
 unsigned int ioapic_pins(void);
 /* Pin @pin: edge, active high, fixed delivery of @vector to @apic_id. */
 int ioapic_route(unsigned int pin, u8 vector, u8 apic_id);
+/* The same with @flags in the low half (IOAPIC_LEVEL for level). */
+int ioapic_route_flags(unsigned int pin, u8 vector, u8 apic_id, u32 flags);
 void ioapic_mask(unsigned int pin);
 u64 ioapic_read_entry(unsigned int pin);
 

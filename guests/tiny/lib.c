@@ -6,10 +6,8 @@
  * than clever.
  */
 #include "lib.h"
+#include "uart.h"
 
-#define COM1_THR	(PORT_COM1 + 0)
-#define COM1_LSR	(PORT_COM1 + 5)
-#define LSR_THRE	(1 << 5)
 #define THRE_SPINS	100000		/* a dead UART cannot hang us */
 
 /* Entered from start.S in long mode. */

@@ -113,8 +113,8 @@ done
 run smp_short smp --cpus 2 --cmdline "cpus=4"
 check smp_short 5 "smp guest: 2 of 2 CPUs up"
 
-# serial_irq: COM1 interrupts, serial.c -> KVM_IRQ_LINE -> in-kernel IOAPIC
-# pin 4 -> vector 0x30 -> LAPIC. The guest reads input (received-data
+# serial_irq: COM1 interrupts, serial.c -> squeeze's IOAPIC pin 4 -> its
+# MSI route and irqfd -> vector 0x30 -> KVM's LAPIC. The guest reads input (received-data
 # interrupt) and sends the echo (THR-empty interrupt) only in its handler,
 # stops at '\n' and exits with the number of interrupts N: status 2N+1
 # (3..127); 129 = not done in ~4 s.
@@ -170,6 +170,33 @@ else
 	wait $pid
 	rc=$?
 	check_serial_irq sirq2 2
+fi
+
+# ioapic_level: pin 4 level-triggered; the guest leaves the byte in RBR
+# twice and only EOIs, so the IOAPIC must send the interrupt again while
+# the line stays up (KVM_EXIT_IOAPIC_EOI -> remote IRR cleared -> re-sent).
+# Host side (--stats): KVM reported the EOIs, and every message the IOAPIC
+# sent arrived as an interrupt the guest counted.
+if [ ! -f "$GUESTS/ioapic_level.elf" ]; then
+	fail "ioapic_level: missing $GUESTS/ioapic_level.elf (run make guests)"
+else
+	printf 'L' | timeout 20 "$SQUEEZE" run --stats \
+		--kernel "$GUESTS/ioapic_level.elf" >"$tmp/level.out" \
+		2>"$tmp/level.err"
+	rc=$?
+	stats_value() { sed -n "s/^  $1  *\([0-9]*\)\$/\1/p" "$tmp/level.err"; }
+	eois=$(stats_value "IOAPIC EOI")
+	msgs=$(stats_value "IOAPIC messages sent")
+	late=$(tr -d '\r' <"$tmp/level.out" | sed -n 's/^ioapic_level: OK: 3 interrupts while asserted, remote IRR set in each, clear at the end; \([01]\) late$/\1/p')
+	if [ "$rc" != 193 ] || [ -z "$late" ]; then
+		fail "ioapic_level: status $rc: $(tail -c 300 "$tmp/level.out" | tr '\n' '|')"
+	elif [ -z "$eois" ] || [ "$eois" -lt 3 ]; then
+		fail "ioapic_level: ${eois:-no} IOAPIC EOI exits, want at least 3"
+	elif [ "$msgs" != $((3 + late)) ]; then
+		fail "ioapic_level: the IOAPIC sent ${msgs:-?} messages, the guest took $((3 + late))"
+	else
+		pass "ioapic_level: a level line re-sent after EOI while asserted ($eois EOIs, $msgs messages)"
+	fi
 fi
 
 # The smallest RAM allowed, and one that needs the region above 4 GiB.
