@@ -46,8 +46,13 @@ DRV_BIN	:= $(DRV_SRC:tests/driver/%.c=$(BUILD)/tests/driver/%)
 .PHONY: all deps build-deps test demo bench unit driver guests clean
 all: squeeze
 
+# squeeze itself is linked statically, as a position-independent executable
+# (ASLR stays): no dynamic loader at start-up and no shared libraries'
+# pages in its resident set (measured here: peak RSS 1.1 MiB against 2.1,
+# see tests/bench/bench_boot.sh). The libraries' .a files come with the
+# same -dev packages. Tests and benchmarks link dynamically.
 squeeze: $(OBJ) | build-deps
-	$(CC) -o $@ $(OBJ) $(LDLIBS)
+	$(CC) -static-pie -o $@ $(OBJ) $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c | build-deps
 	@mkdir -p $(dir $@)
