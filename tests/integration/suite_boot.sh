@@ -199,6 +199,25 @@ else
 	fi
 fi
 
+# --stats: the start-up table has every step with a time in ms, the hello
+# guest's console line costs port I/O exits (at least one per character),
+# and none of it lands on the guest's console (stdout).
+run stats hello --stats
+steps=$(sed -n '/^squeeze stats: start-up and exit  *ms$/,/^squeeze stats:/p' \
+	"$tmp/stats.err" | grep -cE '^  [a-zA-Z/].* [0-9]+\.[0-9]{3}$')
+pio=$(sed -n 's/^  port I\/O  *\([0-9]*\)$/\1/p' "$tmp/stats.err")
+if [ "$rc" != 1 ]; then
+	fail "stats: exit status $rc"
+elif [ "$steps" != 13 ]; then
+	fail "stats: $steps timed rows in the start-up table, want 13: $(head -c 300 "$tmp/stats.err")"
+elif [ -z "$pio" ] || [ "$pio" -lt 26 ]; then
+	fail "stats: ${pio:-no} port I/O exits for a 26-character line"
+elif grep -q "squeeze stats" "$tmp/stats.out"; then
+	fail "stats: the tables went to the guest's console"
+else
+	pass "stats: start-up steps timed, $pio port I/O exits counted"
+fi
+
 # The smallest RAM allowed, and one that needs the region above 4 GiB.
 run mem_min hello --memory 16M
 check mem_min 1 "Hello from a squeeze guest"
