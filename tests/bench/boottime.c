@@ -2,10 +2,11 @@
 /*
  * boottime: time whole VMM processes for the boot benchmark.
  *
- *   boottime [-l LOOPS] [-s STATUS] -- COMMAND [ARG...]
+ *   boottime [-l LOOPS] [-s STATUS] [-e FILE] -- COMMAND [ARG...]
  *
  * Runs COMMAND LOOPS times (default 1) one after the other, stdin, stdout
- * and stderr on /dev/null, and prints one line:
+ * and stderr on /dev/null (stderr appended to FILE with -e, e.g. for
+ * squeeze --stats), and prints one line:
  *
  *   <total wall us> <max peak RSS KiB of one run> <runs whose exit status
  *   was not STATUS>
@@ -40,7 +41,7 @@ static long long now_us(void)
 }
 
 /* In the child: quiet stdio, then exec. Only returns on failure. */
-static void __attribute__((noreturn)) child_exec(char **argv)
+static void __attribute__((noreturn)) child_exec(char **argv, int err_fd)
 {
 	int fd = open("/dev/null", O_RDWR);
 
@@ -48,14 +49,16 @@ static void __attribute__((noreturn)) child_exec(char **argv)
 		_exit(126);
 	dup2(fd, 0);
 	dup2(fd, 1);
-	dup2(fd, 2);
+	dup2(err_fd >= 0 ? err_fd : fd, 2);
 	if (fd > 2)
 		close(fd);
+	if (err_fd > 2)
+		close(err_fd);
 	execvp(argv[0], argv);
 	_exit(127);
 }
 
-static int run_once(char **argv, struct run_result *r)
+static int run_once(char **argv, int err_fd, struct run_result *r)
 {
 	struct rusage ru;
 	long long start = now_us();
@@ -66,7 +69,7 @@ static int run_once(char **argv, struct run_result *r)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		child_exec(argv);
+		child_exec(argv, err_fd);
 	if (wait4(pid, &wstatus, 0, &ru) < 0)
 		return -errno;
 	r->wall_us = now_us() - start;
@@ -94,20 +97,29 @@ static int parse_int(const char *s, const char *what, int min, int *out)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: boottime [-l LOOPS] [-s STATUS] -- COMMAND [ARG...]\n");
+		"usage: boottime [-l LOOPS] [-s STATUS] [-e FILE] -- COMMAND [ARG...]\n");
 }
 
 int main(int argc, char **argv)
 {
-	int loops = 1, want = -1, bad = 0, opt, i;
+	int loops = 1, want = -1, bad = 0, err_fd = -1, opt, i;
 	long long total = 0;
 	long maxrss = 0;
 
-	while ((opt = getopt(argc, argv, "+l:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "+l:s:e:")) != -1) {
 		if (opt == 'l' && !parse_int(optarg, "loop count", 1, &loops))
 			continue;
 		if (opt == 's' && !parse_int(optarg, "status", 0, &want))
 			continue;
+		if (opt == 'e' && err_fd < 0) {
+			err_fd = open(optarg, O_WRONLY | O_CREAT | O_APPEND |
+					      O_CLOEXEC, 0644);
+			if (err_fd >= 0)
+				continue;
+			fprintf(stderr, "boottime: %s: %s\n", optarg,
+				strerror(errno));
+			return 1;
+		}
 		usage();
 		return 2;
 	}
@@ -117,7 +129,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < loops; i++) {
 		struct run_result r = { 0 };
-		int err = run_once(argv + optind, &r);
+		int err = run_once(argv + optind, err_fd, &r);
 
 		if (err) {
 			fprintf(stderr, "boottime: %s\n", strerror(-err));
