@@ -197,6 +197,28 @@ void ioapic_eoi(struct ioapic *io, u32 vector)
 	pthread_mutex_unlock(&io->lock);
 }
 
+void ioapic_save(struct ioapic *io, struct ioapic_state *out)
+{
+	pthread_mutex_lock(&io->lock);
+	*out = io->s;
+	pthread_mutex_unlock(&io->lock);
+}
+
+void ioapic_restore(struct ioapic *io, const struct ioapic_state *in)
+{
+	unsigned int pin;
+
+	pthread_mutex_lock(&io->lock);
+	io->s = *in;
+	io->s.id &= ID_MASK;
+	for (pin = 0; pin < IOAPIC_PINS; pin++) {
+		io->s.redtbl[pin] &= REDTBL_WRITABLE | IOAPIC_REMOTE_IRR;
+		update_route(io, pin);
+		service_level(io, pin);
+	}
+	pthread_mutex_unlock(&io->lock);
+}
+
 static void write_redtbl(struct ioapic *io, u32 pin, bool high, u32 val)
 {
 	u64 old = io->s.redtbl[pin], e;

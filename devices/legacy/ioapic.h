@@ -110,6 +110,17 @@ int ioapic_set_line(struct ioapic *io, u32 pin, int level);
  */
 extern const struct irq_ops ioapic_irq_ops;
 
+/* A consistent copy of the guest-visible state, for a snapshot. */
+void ioapic_save(struct ioapic *io, struct ioapic_state *out);
+
+/*
+ * Take over @in (from ioapic_save(), maybe in another process): every
+ * programmed pin gets its route and irqfd again, and a level line that is
+ * asserted, unmasked and not in service is sent. Devices drive their lines
+ * again afterwards as usual.
+ */
+void ioapic_restore(struct ioapic *io, const struct ioapic_state *in);
+
 /* The guest ended an interrupt with @vector (KVM_EXIT_IOAPIC_EOI). */
 void ioapic_eoi(struct ioapic *io, u32 vector);
 

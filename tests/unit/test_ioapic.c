@@ -54,17 +54,21 @@ static const struct irq_ops fake_ops = {
 };
 
 static struct fake_kvm kvm;
+
+static void fake_kvm_init(struct fake_kvm *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (unsigned int i = 0; i < IOAPIC_PINS; i++)
+		k->irqfd[i] = -1;
+}
+
 static struct irq_ctl out = { &fake_ops, &kvm };
 static struct bus mmio;
 static struct ioapic io;
 
 static void setup(void)
 {
-	unsigned int i;
-
-	memset(&kvm, 0, sizeof(kvm));
-	for (i = 0; i < IOAPIC_PINS; i++)
-		kvm.irqfd[i] = -1;
+	fake_kvm_init(&kvm);
 	bus_init(&mmio, "mmio");
 	ioapic_init(&io, APIC_ID, &out);
 	cr_assert_eq(ioapic_register(&io, &mmio, BASE), 0);
@@ -106,16 +110,21 @@ static void route(u32 pin, u32 low, u8 dest)
 	reg_write(LO(pin), low);
 }
 
-/* Messages KVM would have injected for @pin since the last call. */
-static u64 delivered(u32 pin)
+/* Messages KVM @k would have injected for @pin since the last call. */
+static u64 delivered_on(const struct fake_kvm *k, u32 pin)
 {
 	u64 n = 0;
 
-	if (kvm.irqfd[pin] < 0)
+	if (k->irqfd[pin] < 0)
 		return 0;
-	if (read(kvm.irqfd[pin], &n, sizeof(n)) != sizeof(n))
+	if (read(k->irqfd[pin], &n, sizeof(n)) != sizeof(n))
 		return 0;	/* EAGAIN: nothing */
 	return n;
+}
+
+static u64 delivered(u32 pin)
+{
+	return delivered_on(&kvm, pin);
 }
 
 Test(ioapic, id_version_and_arbitration)
@@ -311,4 +320,44 @@ Test(ioapic, bad_pins_and_accesses)
 	/* Reads at other offsets of the page are zero. */
 	bus_read(&mmio, BASE + 0x40, &v, 4);
 	cr_assert_eq(v, 0);
+}
+
+/* A snapshot's round trip: the state, and KVM's routes rebuilt from it. */
+Test(ioapic, save_and_restore)
+{
+	struct fake_kvm kvm2;
+	struct irq_ctl out2 = { &fake_ops, &kvm2 };
+	struct ioapic_state st;
+	struct ioapic io2;
+
+	reg_write(IOAPIC_REG_ID, 7 << 24);
+	route(PIN, VEC | IOAPIC_TRIGGER_LEVEL, 3);
+	route(PIN + 1, (VEC + 1) | IOAPIC_TRIGGER_LEVEL | IOAPIC_MASKED, 0);
+	ioapic_set_line(&io, PIN, 1);		/* in service */
+	ioapic_set_line(&io, PIN + 1, 1);	/* masked, waiting */
+	cr_assert_eq(delivered(PIN), 1);
+	ioapic_save(&io, &st);
+
+	fake_kvm_init(&kvm2);
+	ioapic_init(&io2, 0, &out2);
+	ioapic_restore(&io2, &st);
+	cr_assert_eq(io2.s.id, 7u << 24);
+	cr_assert_eq(memcmp(io2.s.redtbl, st.redtbl, sizeof(st.redtbl)), 0);
+	cr_assert_eq(kvm2.addr[PIN], kvm.addr[PIN]);
+	cr_assert_eq(kvm2.data[PIN], kvm.data[PIN]);
+	cr_assert_eq(kvm2.data[PIN + 1], kvm.data[PIN + 1]);
+	cr_assert_eq(delivered_on(&kvm2, PIN), 0, "still in service");
+	cr_assert_eq(delivered_on(&kvm2, PIN + 1), 0, "masked");
+	ioapic_eoi(&io2, VEC);
+	cr_assert_eq(delivered_on(&kvm2, PIN), 1, "the line was asserted");
+	ioapic_destroy(&io2);
+
+	/* A level line asserted, unmasked and not in service is sent. */
+	st.redtbl[PIN] &= ~IOAPIC_REMOTE_IRR;
+	fake_kvm_init(&kvm2);
+	ioapic_init(&io2, 0, &out2);
+	ioapic_restore(&io2, &st);
+	cr_assert_eq(delivered_on(&kvm2, PIN), 1);
+	cr_assert(io2.s.redtbl[PIN] & IOAPIC_REMOTE_IRR);
+	ioapic_destroy(&io2);
 }
