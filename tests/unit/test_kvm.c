@@ -114,3 +114,24 @@ Test(kvm, ioeventfd_pio_and_mmio)
 		     -ENOENT);
 	close(efd);
 }
+
+/* The LAPIC's TSC-deadline mode is announced when KVM has it. */
+Test(kvm, supported_cpuid_has_tsc_deadline)
+{
+	struct kvm_cpuid2 *c = kvm_supported_cpuid(&kvm);
+	bool cap = ioctl(kvm.sys_fd, KVM_CHECK_EXTENSION,
+			 KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	int leaf1 = -1;
+
+	cr_assert_not_null(c);
+	for (u32 i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			leaf1 = (int)i;
+	cr_assert_geq(leaf1, 0, "no CPUID leaf 1");
+	if (cap)
+		cr_assert(c->entries[leaf1].ecx & (1u << 24),
+			  "KVM_CAP_TSC_DEADLINE_TIMER, but no CPUID.1:ECX[24]");
+	free(c);
+	if (!cap)
+		cr_skip_test("KVM has no TSC-deadline timer here");
+}

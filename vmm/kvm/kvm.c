@@ -12,6 +12,7 @@
 #include "vmm/base/log.h"
 
 #define CPUID_MAX_ENTRIES 256
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
 int kvm_open(struct kvm *kvm, struct err *err)
 {
@@ -134,6 +135,24 @@ int kvm_create_vcpu(struct kvm *kvm, u32 id)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * KVM's local APIC has the TSC-deadline timer mode, but KVM leaves it out
+ * of KVM_GET_SUPPORTED_CPUID for the VMM to announce when
+ * KVM_CAP_TSC_DEADLINE_TIMER says so. With it, Linux needs no PIT and no
+ * LAPIC timer calibration: its tick is one MSR write.
+ */
+static void add_tsc_deadline(struct kvm *kvm, struct kvm_cpuid2 *c)
+{
+	u32 i;
+
+	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION,
+		  KVM_CAP_TSC_DEADLINE_TIMER) <= 0)
+		return;
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= CPUID_1_ECX_TSC_DEADLINE;
+}
+
 struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm)
 {
 	struct kvm_cpuid2 *c;
@@ -146,6 +165,7 @@ struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm)
 		free(c);
 		return NULL;
 	}
+	add_tsc_deadline(kvm, c);
 	return c;
 }
 

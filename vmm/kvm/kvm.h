@@ -50,7 +50,10 @@ void kvm_close(struct kvm *kvm);
 /* A new vCPU fd for APIC id @id, or -errno. */
 int kvm_create_vcpu(struct kvm *kvm, u32 id);
 
-/* KVM_GET_SUPPORTED_CPUID into a malloc'd table (free() it), or NULL. */
+/*
+ * KVM_GET_SUPPORTED_CPUID into a malloc'd table (free() it), or NULL; with
+ * the TSC-deadline timer bit when KVM emulates it.
+ */
 struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm);
 
 /*
