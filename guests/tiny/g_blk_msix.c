@@ -58,24 +58,6 @@ static int fail(int code, const char *step, const char *why)
 	return code;
 }
 
-static void queue_interrupt(void *ctx, unsigned int vector)
-{
-	struct blk_msix *b = ctx;
-
-	(void)vector;
-	b->irqs++;
-	lapic_eoi();
-}
-
-static void timer_interrupt(void *ctx, unsigned int vector)
-{
-	struct blk_msix *b = ctx;
-
-	(void)vector;
-	b->ticks++;
-	lapic_eoi();
-}
-
 static int blk_msix_setup(struct blk_msix *b)
 {
 	struct pci_window win = PCI_WINDOW_INIT;
@@ -150,8 +132,8 @@ int guest_main(const struct hvm_start_info *si)
 	(void)si;
 	memset(&b, 0, sizeof(b));
 	irq_init(&t);
-	irq_set_handler(&t, VEC_QUEUE, queue_interrupt, &b);
-	irq_set_handler(&t, VEC_TIMER, timer_interrupt, &b);
+	irq_set_handler(&t, VEC_QUEUE, irq_count_eoi, (void *)&b.irqs);
+	irq_set_handler(&t, VEC_TIMER, irq_count_eoi, (void *)&b.ticks);
 	lapic_timer_start(VEC_TIMER, LAPIC_TIMER_50MS);
 
 	ret = blk_msix_setup(&b);

@@ -72,15 +72,6 @@ static void com1_interrupt(void *ctx, unsigned int vector)
 	lapic_eoi();
 }
 
-static void timer_interrupt(void *ctx, unsigned int vector)
-{
-	struct level *l = ctx;
-
-	(void)vector;
-	l->ticks++;
-	lapic_eoi();
-}
-
 /* sti; hlt until @done or the TSC deadline; false on timeout. */
 static bool wait_until(volatile bool *done, u64 deadline)
 {
@@ -123,7 +114,7 @@ int guest_main(const struct hvm_start_info *si)
 	memset(&l, 0, sizeof(l));
 	irq_init(&t);
 	irq_set_handler(&t, VEC_COM1, com1_interrupt, &l);
-	irq_set_handler(&t, VEC_TIMER, timer_interrupt, &l);
+	irq_set_handler(&t, VEC_TIMER, irq_count_eoi, (void *)&l.ticks);
 	if (ioapic_route_flags(COM1_IRQ, VEC_COM1, (u8)lapic_id(),
 			       IOAPIC_LEVEL)) {
 		puts("ioapic_level: FAIL: IOAPIC has no pin 4");

@@ -102,15 +102,6 @@ static void com1_interrupt(void *ctx, unsigned int vector)
 	lapic_eoi();
 }
 
-static void timer_interrupt(void *ctx, unsigned int vector)
-{
-	struct serial_irq *s = ctx;
-
-	(void)vector;
-	s->ticks++;
-	lapic_eoi();
-}
-
 static bool done(const struct serial_irq *s)
 {
 	return s->eol && s->tx == s->rx;
@@ -126,7 +117,7 @@ int guest_main(const struct hvm_start_info *si)
 	memset(&s, 0, sizeof(s));
 	irq_init(&t);
 	irq_set_handler(&t, VEC_COM1, com1_interrupt, &s);
-	irq_set_handler(&t, VEC_TIMER, timer_interrupt, &s);
+	irq_set_handler(&t, VEC_TIMER, irq_count_eoi, (void *)&s.ticks);
 	if (ioapic_route(COM1_IRQ, VEC_COM1, (u8)lapic_id())) {
 		puts("serial_irq: FAIL: IOAPIC has no pin 4");
 		return SER_TIMEOUT;

@@ -70,6 +70,8 @@ struct irq_frame {
 void irq_init(struct irq_table *t);
 void irq_set_handler(struct irq_table *t, unsigned int vector,
 		     irq_handler_fn fn, void *ctx);
+/* A handler that counts: @ctx is a volatile u32 *; then LAPIC EOI. */
+void irq_count_eoi(void *ctx, unsigned int vector);
 
 /* One "sti; hlt" (the STI shadow covers the HLT), then cli. */
 static inline void irq_wait(void)
