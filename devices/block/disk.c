@@ -14,6 +14,7 @@
 
 #include "devices/block/disk.h"
 #include "vmm/base/err.h"
+#include "vmm/base/file.h"
 #include "vmm/base/log.h"
 
 #define QCOW2_MAGIC "QFI\xfb"
@@ -50,7 +51,7 @@ static int disk_open_err(const struct disk_options *c, int e, struct err *err)
 static int disk_open_fd(struct disk *d, const struct disk_options *c,
 			struct err *err)
 {
-	int flags = (c->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	int flags = c->readonly ? O_RDONLY : O_RDWR;
 	struct stat st;
 	int fd;
 
@@ -58,65 +59,31 @@ static int disk_open_fd(struct disk *d, const struct disk_options *c,
 		return err_input(err, -EINVAL, "disk: empty path");
 	if (c->cache == DISK_CACHE_NONE)
 		flags |= O_DIRECT;
-	/* Never follow into a FIFO or a tty and block: O_NONBLOCK, cleared. */
-	fd = open(c->path, flags | O_NONBLOCK);
+	/* Never follows into a FIFO or a tty and blocks. */
+	fd = file_open(c->path, flags, FILE_REG | FILE_BLK, &st);
+	if (fd == -FILE_EKIND)
+		return err_input(err, fd,
+				 "disk %s: is %s, not a regular file or block device",
+				 c->path, file_kind_name(st.st_mode));
 	if (fd < 0)
-		return disk_open_err(c, errno, err);
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-
-		close(fd);
-		return disk_open_err(c, e, err);
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return disk_open_err(c, EISDIR, err);
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		close(fd);
-		return err_input(err, -EINVAL,
-				 "disk %s: not a regular file or block device",
-				 c->path);
-	}
-	if (fcntl(fd, F_SETFL, flags & ~O_ACCMODE & ~O_CLOEXEC) < 0) {
-		int e = errno;
-
-		close(fd);
-		return disk_open_err(c, e, err);
-	}
+		return disk_open_err(c, -fd, err);
 	d->fd = fd;
 	d->direct = c->cache == DISK_CACHE_NONE;
 	d->blockdev = S_ISBLK(st.st_mode);
 	return 0;
 }
 
-/*
- * An OFD lock belongs to the open file, not the process, so it also
- * guards against a second disk in the same squeeze. Write lock for
- * read-write, read lock for read-only: readers may share.
- */
-int disk_lock_fd(int fd, bool readonly)
-{
-	struct flock fl = {
-		.l_type = readonly ? F_RDLCK : F_WRLCK,
-		.l_whence = SEEK_SET,
-	};
-
-	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-		return 0;
-	if (errno == EAGAIN || errno == EACCES)
-		return -EBUSY;
-	return -errno;
-}
-
 static int disk_lock(struct disk *d, const struct disk_options *c, struct err *err)
 {
+	char who[DISK_HOLDER_LEN];
 	int ret = disk_lock_fd(d->fd, c->readonly);
 
-	if (ret == -EBUSY)
-		return err_input(err, ret,
-				 "disk %s: another process has it open%s",
-				 c->path, c->readonly ? " read-write" : "");
+	if (ret == -EBUSY) {
+		disk_lock_holder(d->fd, who, sizeof(who));
+		return err_input(err, ret, "disk %s: in use%s by %s",
+				 c->path, c->readonly ? " read-write" : "",
+				 who);
+	}
 	if (ret)
 		return err_input(err, ret, "disk %s: cannot lock: %s",
 				 c->path, strerror(-ret));
@@ -211,6 +178,15 @@ void disk_close(struct disk *d)
 		close(d->fd);
 	d->fd = -1;
 	d->event_fd = -1;
+}
+
+bool disk_uses_file(const struct disk *d, const struct stat *st)
+{
+	struct stat own;
+
+	if (d->fd >= 0 && !fstat(d->fd, &own) && file_same(&own, st))
+		return true;
+	return d->ops && d->ops->uses_file && d->ops->uses_file(d, st);
 }
 
 struct disk_wait {

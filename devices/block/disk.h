@@ -2,6 +2,7 @@
 #ifndef SQUEEZE_DISK_H
 #define SQUEEZE_DISK_H
 
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include "vmm/base/err.h"
@@ -45,6 +46,8 @@ struct disk_options {
 	enum disk_format format;
 	bool readonly;
 	bool backing_off;		/* qcow2: refuse a backing file */
+	/* qcow2: absolute or ".." backing names allowed inside it */
+	const char *backing_dir;
 	enum disk_cache cache;
 };
 
@@ -63,6 +66,8 @@ struct disk_ops {
 	/* Call done() for every finished request; never blocks. */
 	void (*complete)(struct disk *d);
 	void (*close)(struct disk *d);
+	/* Optional: is @st one of the other files it reads (backing)? */
+	bool (*uses_file)(const struct disk *d, const struct stat *st);
 };
 
 struct disk {
@@ -96,12 +101,27 @@ int disk_open(struct disk *d, const struct disk_options *c, struct err *err);
 void disk_close(struct disk *d);
 
 /*
+ * True when @st (a stat of some file) is the image or one of the files
+ * of its backing chain: nothing may write to those while the VM runs.
+ */
+bool disk_uses_file(const struct disk *d, const struct stat *st);
+
+/*
  * Take the OFD lock disk_open() takes (a read lock when @readonly, else a
  * write lock) on @fd: 0, -EBUSY when another open file holds a conflicting
- * one, or -errno. Tools that rewrite an image (squeeze img create) use it
- * so that they never overwrite an image a running VM has open.
+ * one, or -errno. Backing files take read locks, and tools that rewrite
+ * an image (squeeze img create) a write lock, so that nothing overwrites
+ * a file a running VM uses (devices/block/lock.c).
  */
 int disk_lock_fd(int fd, bool readonly);
+
+/*
+ * After disk_lock_fd() said -EBUSY: who holds a lock on @fd's file, for
+ * the error line ("squeeze (pid 1234)", "this squeeze (...)", or "another
+ * process" when /proc does not tell).
+ */
+#define DISK_HOLDER_LEN 96
+void disk_lock_holder(int fd, char *buf, size_t len);
 
 /*
  * Every format's submit() may call done() before it returns; done() may

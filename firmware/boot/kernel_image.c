@@ -16,6 +16,7 @@
 #include "firmware/boot/bootparam.h"
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
+#include "vmm/base/file.h"
 #include "vmm/base/log.h"
 
 /* No kernel or initrd we can boot is this big; it bounds the malloc. */
@@ -61,20 +62,14 @@ static int read_file(const char *path, const char *what, u8 **data,
 	u8 *buf;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Never blocks: a FIFO or a tty named here is refused at once. */
+	fd = file_open(path, O_RDONLY, FILE_REG, &st);
+	if (fd == -FILE_EKIND || fd == -EISDIR)
+		return err_input(err, -EINVAL, "%s %s: is %s, not a regular file",
+				 what, path, file_kind_name(st.st_mode));
 	if (fd < 0)
-		return err_input(err, -errno, "%s %s: %s", what, path,
-				 strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		ret = err_input(err, -errno, "%s %s: %s", what, path,
-				strerror(errno));
-		goto close_fd;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = err_input(err, -EINVAL, "%s %s: not a regular file",
-				what, path);
-		goto close_fd;
-	}
+		return err_input(err, fd, "%s %s: %s", what, path,
+				 strerror(-fd));
 	if (st.st_size == 0) {
 		ret = err_input(err, -EINVAL, "%s %s: file is empty",
 				what, path);

@@ -45,7 +45,8 @@ static int open_img_opts(struct disk *d, const char *path, bool ro,
 			 bool no_backing)
 {
 	struct disk_options c = { .path = path, .format = DISK_FMT_QCOW2,
-				 .readonly = ro, .backing_off = no_backing };
+				 .readonly = ro, .backing_off = no_backing,
+				 .backing_dir = getenv("BACKING_DIR") };
 	struct err err;
 	int ret;
 

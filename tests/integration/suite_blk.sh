@@ -171,17 +171,17 @@ second_squeeze_refused() {
 		fail "image lock: the first squeeze never locked its image"
 	else
 		expect_refused "second squeeze on the same image refused" \
-			"another process has it open" \
+			"in use" \
 			"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 			--console none --disk "$disk"
 		expect_refused "read-only second squeeze refused too" \
-			"another process has it open" \
+			"in use" \
 			"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 			--console none --disk "$disk,readonly=on"
 		# Nor may `squeeze img create` overwrite it under the guest.
 		sum=$(sha256sum <"$disk")
 		expect_refused "img create refuses an image in use" \
-			"in use by another process" \
+			"in use by squeeze (pid" \
 			"$SQUEEZE" img create -f qcow2 "$disk" 1M
 		if [ "$(sha256sum <"$disk")" = "$sum" ]; then
 			pass "img create left the image in use unchanged"

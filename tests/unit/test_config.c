@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vmm/config/config.h"
+#include "vmm/core/layout.h"
 
 /* argv as config_parse() sees it: writable copies (--disk splits in place). */
 struct args {
@@ -236,7 +237,7 @@ Test(config, net_errors)
 	expect_error(PARSE("--kernel", "k", "--net", "bridge="),
 		     "needs an interface name");
 	expect_error(PARSE("--kernel", "k", "--net", "tap=a/b"),
-		     "not a valid interface name");
+		     "invalid name");
 	expect_error(PARSE("--kernel", "k", "--net",
 			   "tap=t,mac=01:00:5e:00:00:01"),
 		     "multicast");
@@ -339,4 +340,46 @@ Test(config, vhost_user_disk)
 		     "does not apply");
 	expect_error(PARSE("--kernel", "k", "--disk", "vhost-user=/s,serial=x"),
 		     "does not apply");
+/* Issue 10: ",," is a literal comma (QEMU's rule), in the path and values. */
+Test(config, disk_doubled_commas)
+{
+	cr_assert_eq(PARSE("--kernel", "k", "--disk",
+			   "/v/a,,b,,.raw,readonly=on,backing-dir=/x,,y"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(cfg.disk[0].disk.path, "/v/a,b,.raw");
+	cr_assert(cfg.disk[0].disk.readonly);
+	cr_assert_str_eq(cfg.disk[0].disk.backing_dir, "/x,y");
+	cr_assert_eq(PARSE("--kernel", "k", "--disk", "a,,,format=raw"), 0,
+		     "%s", err.msg);
+	cr_assert_str_eq(cfg.disk[0].disk.path, "a,");
+	cr_assert_eq(cfg.disk[0].disk.format, DISK_FMT_RAW);
+	expect_error(PARSE("--kernel", "k", "--disk", "a,backing-dir="),
+		     "backing-dir= needs a directory");
+}
+
+/* Issue 10: \r, \v, \f and '%' in a tap or bridge name are invalid names. */
+Test(config, ifname_invalid_characters)
+{
+	static const char *const bad[] = {
+		"tap=a\rb", "tap=a\vb", "tap=a\fb", "tap=tap%d", "bridge=b%r",
+		"tap=a\x7f",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(PARSE("--kernel", "k", "--net", bad[i]),
+			     "invalid name");
+}
+
+/* Issue 10: a command line no kernel can take is refused while parsing. */
+Test(config, cmdline_too_long)
+{
+	static char big[LAYOUT_CMDLINE_MAX + 1];
+	struct vm_config c;
+	char *argv[] = { "--kernel", "k", "--cmdline", big };
+	struct err e = { 0 };
+
+	memset(big, 'a', sizeof(big) - 1);
+	cr_assert_eq(config_parse(&c, 4, argv, &e), -E2BIG);
+	cr_assert(strstr(e.msg, "--cmdline is"), "%s", e.msg);
 }

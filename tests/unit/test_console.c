@@ -3,7 +3,9 @@
  * Unit tests of the console: the Ctrl-A escape filter and file output.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,7 +65,7 @@ Test(console, file_console_truncates_and_is_0644)
 	unlink(path);		/* must be created, with our mode */
 	umask(022);
 	cfg.console_path = path;
-	cr_assert_eq(console_open(&con, &cfg, &err), 0, "%s", err.msg);
+	cr_assert_eq(console_open(&con, &cfg, NULL, NULL, &err), 0, "%s", err.msg);
 	cr_assert_eq(con.in_fd, -1, "a file console takes no input");
 	console_serial_ops.write(&con, (const u8 *)"hi\n", 3);
 	console_close(&con);
@@ -83,7 +85,55 @@ Test(console, unwritable_file_is_an_error)
 				 .console_path = "/nonexistent/dir/out" };
 	struct err err;
 
-	cr_assert_lt(console_open(&con, &cfg, &err), 0);
+	cr_assert_lt(console_open(&con, &cfg, NULL, NULL, &err), 0);
 	cr_assert(strstr(err.msg, "/nonexistent/dir/out"), "%s", err.msg);
 	console_close(&con);
+}
+
+static bool is_input(void *opaque, const struct stat *st)
+{
+	const struct stat *in = opaque;
+
+	return in->st_dev == st->st_dev && in->st_ino == st->st_ino;
+}
+
+/* Issue 10: a console file that is an input is refused and untouched. */
+Test(console, input_file_is_refused_untouched)
+{
+	char path[] = "/tmp/squeeze-console-XXXXXX";
+	struct vm_config cfg = { .console = CONSOLE_FILE };
+	struct err err = { 0 };
+	struct stat in;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "disk data", 9), 9);
+	cr_assert_eq(fstat(fd, &in), 0);
+	close(fd);
+	cfg.console_path = path;
+	cr_assert_lt(console_open(&con, &cfg, is_input, &in, &err), 0);
+	cr_assert(strstr(err.msg, "is a file the VM reads"), "%s", err.msg);
+	cr_assert_eq(err.class, ERR_INPUT);
+	console_close(&con);
+	cr_assert_eq(stat(path, &in), 0);
+	cr_assert_eq(in.st_size, 9, "the input was truncated");
+	unlink(path);
+}
+
+/* Issue 10: a FIFO nobody reads is an error at once, never a hang. */
+Test(console, fifo_without_reader_fails_at_once, .timeout = 10)
+{
+	char dir[] = "/tmp/squeeze-fifo-XXXXXX", path[64];
+	struct vm_config cfg = { .console = CONSOLE_FILE };
+	struct err err = { 0 };
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cfg.console_path = path;
+	cr_assert_eq(console_open(&con, &cfg, NULL, NULL, &err), -ENXIO);
+	cr_assert(strstr(err.msg, "nobody reads"), "%s", err.msg);
+	console_close(&con);
+	unlink(path);
+	rmdir(dir);
 }

@@ -343,13 +343,13 @@ Test(disk, second_writer_is_refused)
 	struct disk a, b;
 
 	cr_assert_eq(disk_open(&a, &rw, &err), 0, "%s", err.msg);
-	expect_open_error(&rw, -EBUSY, "another process has it open");
-	expect_open_error(&ro, -EBUSY, "another process has it open");
+	expect_open_error(&rw, -EBUSY, "in use by this squeeze");
+	expect_open_error(&ro, -EBUSY, "in use read-write by this squeeze");
 	disk_close(&a);
 	/* Readers share; a writer waits for all of them. */
 	cr_assert_eq(disk_open(&a, &ro, &err), 0, "%s", err.msg);
 	cr_assert_eq(disk_open(&b, &ro, &err), 0, "%s", err.msg);
-	expect_open_error(&rw, -EBUSY, "another process has it open");
+	expect_open_error(&rw, -EBUSY, "in use by this squeeze");
 	disk_close(&a);
 	disk_close(&b);
 	cr_assert_eq(disk_open(&a, &rw, &err), 0, "%s", err.msg);

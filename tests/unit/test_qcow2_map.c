@@ -59,7 +59,7 @@ static void teardown(void)
 
 static void open_ro(void)
 {
-	cr_assert_eq(qcow2_open_image(&q, path, false, false, 0, NULL, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(qcow2_open_image(&q, path, false, NULL, 0, NULL, 0, &err), 0, "%s", err.msg);
 }
 
 TestSuite(qcow2_map, .init = setup, .fini = teardown);
@@ -140,7 +140,7 @@ Test(qcow2_map, write_allocates_private_cluster)
 	u8 buf[CS], back[CS];
 	u64 rc;
 
-	cr_assert_eq(qcow2_open_image(&q, path, true, false, 0, NULL, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(qcow2_open_image(&q, path, true, NULL, 0, NULL, 0, &err), 0, "%s", err.msg);
 	memset(buf, 0x3c, sizeof(buf));
 	cr_assert_eq(qcow2_write_cluster(q, 7 * CS + 512, buf, 1024), 0);
 	cr_assert_eq(qcow2_map(q, 7 * CS, &m), 0);

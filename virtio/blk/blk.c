@@ -144,6 +144,11 @@ free_blk:
 	return NULL;
 }
 
+const struct disk *virtio_blk_disk(const struct virtio_blk *blk)
+{
+	return &blk->disk;
+}
+
 struct virtio_dev *virtio_blk_vdev(struct virtio_blk *blk)
 {
 	return &blk->vdev;

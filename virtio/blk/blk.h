@@ -42,6 +42,8 @@ struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
 				     const struct blk_options *o,
 				     unsigned int index, struct err *err);
 struct virtio_dev *virtio_blk_vdev(struct virtio_blk *blk);
+/* The disk it serves (to ask which files it uses). */
+const struct disk *virtio_blk_disk(const struct virtio_blk *blk);
 /* Stops the I/O thread, closes the disk, frees. NULL is fine. */
 void virtio_blk_destroy(struct virtio_blk *blk);
 

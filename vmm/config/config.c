@@ -9,6 +9,7 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 #include "vmm/base/size.h"
+#include "vmm/core/layout.h"
 
 static void config_defaults(struct vm_config *cfg)
 {
@@ -182,6 +183,10 @@ static int apply_option(struct vm_config *cfg, const char *opt, char *v,
 	if (!strcmp(opt, "--initrd"))
 		return set_string(&cfg->initrd, opt, v, err);
 	if (!strcmp(opt, "--cmdline")) {
+		if (strlen(v) >= LAYOUT_CMDLINE_MAX)
+			return err_input(err, -E2BIG,
+					 "--cmdline is %zu bytes, more than any kernel takes (%llu)",
+					 strlen(v), LAYOUT_CMDLINE_MAX - 1);
 		cfg->cmdline = v;
 		return 0;
 	}

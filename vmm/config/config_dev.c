@@ -36,6 +36,11 @@ static int disk_opt(struct blk_options *d, const struct opt *o, struct err *err)
 			d->disk.cache = DISK_CACHE_NONE;
 		else
 			return bad_value(o, "--disk", "writeback or none", err);
+	} else if (key_is(o, "backing-dir")) {
+		if (!o->vlen)
+			return err_input(err, -EINVAL,
+					 "--disk: backing-dir= needs a directory");
+		d->disk.backing_dir = o->val;	/* NUL-terminated in place */
 	} else if (key_is(o, "backing")) {
 		ret = parse_on_off(o, &backing, "--disk", err);
 		if (ret)
@@ -60,16 +65,37 @@ static int vhost_disk_opt(struct blk_options *d, const struct opt *o,
 			 (int)o->klen, o->key);
 }
 
+/*
+ * Cut the item at @s off at the first single comma, in place, turning
+ * each ",," into a literal ',' (QEMU's rule, so a path may hold commas).
+ * Returns the next item, or NULL after the last one.
+ */
+static char *split_item(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		if (*r == ',' && r[1] == ',') {
+			*w++ = ',';
+			r += 2;
+		} else if (*r == ',') {
+			*w = '\0';
+			return r + 1;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return NULL;
+}
+
 int config_parse_disk(struct blk_options *d, char *spec, struct err *err)
 {
-	char *comma = strchr(spec, ',');
-	const char *p = comma ? comma + 1 : NULL;
+	char *item, *next = split_item(spec);
 	struct opt o;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	if (comma)
-		*comma = '\0';
 	if (!*spec)
 		return err_input(err, -EINVAL,
 				 "--disk: missing PATH before the options");
@@ -81,7 +107,12 @@ int config_parse_disk(struct blk_options *d, char *spec, struct err *err)
 	} else {
 		d->disk.path = spec;
 	}
-	while (next_opt(&p, &o)) {
+	while ((item = next)) {
+		const char *p = item;
+
+		next = split_item(item);
+		/* The item holds no comma now: one next_opt() takes it all. */
+		next_opt(&p, &o);
 		if (!o.has_val)
 			return err_input(err, -EINVAL,
 					 "--disk: option '%.*s' needs a value (key=value)",
@@ -147,10 +178,15 @@ static int parse_ifname(const struct opt *o, char name[IFNAMSIZ], struct err *er
 				 "--net: %.*s=%.*s: interface names have at most %d characters",
 				 (int)o->klen, o->key, (int)o->vlen, o->val,
 				 IFNAMSIZ - 1);
+	/*
+	 * Linux refuses '/', ':' and white space (dev_valid_name()); '%'
+	 * would make the kernel pick a name from a pattern, and control
+	 * characters have no business in one either.
+	 */
 	for (i = 0; i < o->vlen; i++) {
-		char c = o->val[i];
+		unsigned char c = o->val[i];
 
-		if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n')
+		if (c <= ' ' || c == 0x7f || c == '/' || c == ':' || c == '%')
 			goto invalid;
 	}
 	if (val_is(o, ".") || val_is(o, ".."))
@@ -160,8 +196,8 @@ static int parse_ifname(const struct opt *o, char name[IFNAMSIZ], struct err *er
 	return 0;
 invalid:
 	return err_input(err, -EINVAL,
-			 "--net: %.*s=%.*s is not a valid interface name",
-			 (int)o->klen, o->key, (int)o->vlen, o->val);
+			 "--net: %.*s=: invalid name (interface names have no white space, control characters, '/', ':' or '%%')",
+			 (int)o->klen, o->key);
 }
 
 static int net_opt(struct virtio_net_options *n, const struct opt *o, struct err *err)

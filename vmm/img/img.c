@@ -16,7 +16,9 @@
 #include "devices/block/qcow2/qcow2.h"
 #include "vmm/img/img.h"
 #include "vmm/img/img_info.h"
+#include "vmm/img/img_target.h"
 #include "vmm/base/err.h"
+#include "vmm/base/file.h"
 #include "vmm/base/log.h"
 #include "vmm/base/size.h"
 
@@ -104,48 +106,65 @@ static int parse_create(struct create_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* The backing file's virtual size; checks that it is what -F says. */
-static int backing_size(struct create_args *a, u64 *size)
+/* Print @err's line; its class picks the exit status. */
+static int img_fail(const struct err *err)
 {
+	fprintf(stderr, "squeeze img: %s\n", err->msg);
+	return err_exit_status(err);
+}
+
+/*
+ * The backing file's virtual size; checks that it is what -F says and
+ * that no file of its chain is the target @t (it would be destroyed).
+ */
+static int backing_size(struct create_args *a, const struct img_target *t,
+			u64 *size, struct err *err)
+{
+	/* Names in the chain are the user's own here: follow all of them. */
+	const struct qcow2_policy pol = { .backing_dir = "/" };
 	char path[PATH_MAX];
-	struct err err;
 	struct qcow2 *q;
 	struct stat st;
 	u8 magic[4] = { 0 };
-	int fd;
+	bool same;
+	int fd, ret = 0;
 
 	if (qcow2_backing_path(a->file, a->backing, path, sizeof(path)))
-		return usage_err("backing file name too long");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || pread(fd, magic, 4, 0) < 0) {
-		fprintf(stderr, "squeeze img: cannot open backing file %s: %s\n",
-			path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 2;
-	}
+		return err_input(err, -ENAMETOOLONG,
+				 "backing file name too long");
+	fd = qcow2_open_file(path, "backing file", false, &st, size, err);
+	if (fd < 0)
+		return fd;
+	if (pread(fd, magic, 4, 0) < 0)
+		ret = err_input(err, -errno, "backing file %s: %s", path,
+				strerror(errno));
 	close(fd);
-	if (!a->backing_fmt && qcow2_get32(magic) == QCOW2_MAGIC) {
-		fprintf(stderr, "squeeze img: backing file %s starts with the qcow2 magic; say -F qcow2 or -F raw\n",
-			path);
-		return 2;
-	}
+	if (ret)
+		return ret;
+	if (!a->backing_fmt && qcow2_get32(magic) == QCOW2_MAGIC)
+		return err_input(err, -EINVAL,
+				 "backing file %s starts with the qcow2 magic; say -F qcow2 or -F raw",
+				 path);
 	if (!a->backing_fmt)
 		a->backing_fmt = "raw";
-	if (!strcmp(a->backing_fmt, "raw")) {
-		*size = st.st_size;
-		return 0;
+	same = t->exists && file_same(&st, &t->old);
+	if (!same && !strcmp(a->backing_fmt, "qcow2")) {
+		ret = qcow2_open_image(&q, path, false, &pol, 0, NULL, 0, err);
+		if (ret)
+			return ret;
+		*size = q->h.size;
+		same = t->exists && qcow2_chain_has(q, &t->old);
+		qcow2_close_image(q);
 	}
-	if (qcow2_open_image(&q, path, false, false, 0, NULL, 0, &err)) {
-		fprintf(stderr, "squeeze img: backing file %s: %s\n", path, err.msg);
-		return 2;
-	}
-	*size = q->h.size;
-	qcow2_close_image(q);
+	if (same)
+		return err_input(err, -EINVAL,
+				 "%s would overwrite a file of its own backing chain (%s)",
+				 a->file, path);
 	return 0;
 }
 
-static int write_image(const struct create_args *a, u64 size)
+static int write_image(const struct create_args *a, struct img_target *t,
+		       u64 size, struct err *err)
 {
 	struct qcow2_create_opts o = {
 		.size = size,
@@ -154,70 +173,57 @@ static int write_image(const struct create_args *a, u64 size)
 		.backing = a->backing,
 		.backing_fmt = a->backing_fmt,
 	};
-	struct err err;
-	int fd, ret = 0;
+	int ret;
 
-	if (!strcmp(a->fmt, "qcow2") &&
-	    qcow2_create_check(&o, &err)) {
-		fprintf(stderr, "squeeze img: %s\n", err.msg);
-		return 2;
-	}
-	fd = open(a->file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "squeeze img: cannot create %s: %s\n", a->file,
-			strerror(errno));
-		return 1;
-	}
-	/* O_CREAT left an existing file as it was: check it is not in use. */
-	if (disk_lock_fd(fd, false) == -EBUSY) {
-		fprintf(stderr, "squeeze img: %s is in use by another process\n",
-			a->file);
-		close(fd);
-		return 2;
-	}
-	if (!strcmp(a->fmt, "raw")) {
-		if (ftruncate(fd, 0) || ftruncate(fd, size))
-			ret = err_host(&err, -errno, "%s",
-				       strerror(errno));
+	if (!strcmp(a->fmt, "qcow2")) {
+		ret = qcow2_create_check(&o, err);
+		if (!ret)
+			ret = qcow2_create_fd(t->fd, &o, err);
+	} else if (ftruncate(t->fd, size)) {
+		ret = err_host(err, -errno, "%s", strerror(errno));
 	} else {
-		ret = qcow2_create_fd(fd, &o, &err);
+		ret = 0;
 	}
-	if (close(fd) && !ret)
-		ret = err_host(&err, -errno, "%s", strerror(errno));
-	if (ret) {
-		fprintf(stderr, "squeeze img: %s: %s\n", a->file, err.msg);
-		return 1;
-	}
-	printf("created %s: %s, %llu bytes%s%s\n", a->file, a->fmt,
-	       (unsigned long long)size, a->backing ? ", backing file " : "",
-	       a->backing ? a->backing : "");
-	return 0;
+	if (ret)
+		return err_prefix(err, "%s", a->file);
+	return img_target_commit(t, err);
 }
 
 static int img_create(int argc, char **argv)
 {
 	struct create_args a = { .fmt = "qcow2", .cluster_size = 64 * KiB,
 				 .version = 3 };
-	u64 size = 0;
+	struct img_target t;
+	struct err err = { 0 };
+	u64 size = 0, bsize;
 	int ret;
 
 	ret = parse_create(&a, argc, argv);
 	if (ret)
 		return ret;
+	if (a.size && a.size[0] == '-')
+		return usage_err("the size is negative");
 	if (a.size && (parse_size(a.size, &size) || size % 512))
 		return usage_err("size must be a byte count (K/M/G/T suffix) and a multiple of 512");
-	if (a.backing) {
-		u64 bsize;
-
-		ret = backing_size(&a, &bsize);
-		if (ret)
-			return ret;
+	if (size > QCOW2_MAX_SIZE)
+		return usage_err("size too large");
+	ret = img_target_open(&t, a.file, &err);
+	if (!ret && a.backing) {
+		ret = backing_size(&a, &t, &bsize, &err);
 		if (!a.size)
 			size = ALIGN_UP(bsize, 512);
 	}
-	if (size > QCOW2_MAX_SIZE)
-		return usage_err("size too large");
-	return write_image(&a, size);
+	if (!ret && size > QCOW2_MAX_SIZE)
+		ret = err_input(&err, -EINVAL, "size too large");
+	if (!ret)
+		ret = write_image(&a, &t, size, &err);
+	img_target_close(&t);
+	if (ret)
+		return img_fail(&err);
+	printf("created %s: %s, %llu bytes%s%s\n", a.file, a.fmt,
+	       (unsigned long long)size, a.backing ? ", backing file " : "",
+	       a.backing ? a.backing : "");
+	return 0;
 }
 
 int img_main(int argc, char **argv)

@@ -12,6 +12,7 @@
 
 #include "vmm/machine/console.h"
 #include "vmm/base/err.h"
+#include "vmm/base/file.h"
 #include "vmm/base/log.h"
 
 /*
@@ -84,7 +85,49 @@ static int open_pty(struct console *c, const struct vm_config *cfg,
 	return 0;
 }
 
-int console_open(struct console *c, const struct vm_config *cfg, struct err *err)
+/* file=PATH: created, or an existing file that is none of the VM's. */
+static int open_file(struct console *c, const char *path,
+		     bool (*in_use)(void *opaque, const struct stat *st),
+		     void *opaque, struct err *err)
+{
+	struct stat st;
+	int fl;
+
+	/* O_NONBLOCK: a FIFO without a reader is ENXIO, not a hang. */
+	c->out_fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC,
+			 0644);
+	if (c->out_fd < 0 && errno == ENXIO)
+		return err_input(err, -ENXIO,
+				 "--console file=%s: a FIFO that nobody reads",
+				 path);
+	if (c->out_fd < 0)
+		return err_input(err, -errno, "--console file=%s: %s", path,
+				 strerror(errno));
+	c->own_out = true;
+	if (fstat(c->out_fd, &st) < 0)
+		return err_host(err, -errno, "--console file=%s: %s", path,
+				strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+	    !S_ISCHR(st.st_mode))
+		return err_input(err, -EINVAL, "--console file=%s: is %s",
+				 path, file_kind_name(st.st_mode));
+	if (in_use && in_use(opaque, &st))
+		return err_input(err, -EINVAL,
+				 "--console file=%s: is a file the VM reads (its kernel, initrd, a disk or a backing file); it would be overwritten",
+				 path);
+	if (S_ISREG(st.st_mode) && ftruncate(c->out_fd, 0) < 0)
+		return err_input(err, -errno, "--console file=%s: %s", path,
+				 strerror(errno));
+	fl = fcntl(c->out_fd, F_GETFL);
+	if (fl < 0 || fcntl(c->out_fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return err_host(err, -errno, "--console file=%s: %s", path,
+				strerror(errno));
+	return 0;
+}
+
+int console_open(struct console *c, const struct vm_config *cfg,
+		 bool (*in_use)(void *opaque, const struct stat *st),
+		 void *opaque, struct err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->out_fd = c->in_fd = c->tty_fd = c->pty_slave = -1;
@@ -98,14 +141,7 @@ int console_open(struct console *c, const struct vm_config *cfg, struct err *err
 		c->in_fd = STDIN_FILENO;
 		return make_raw(c, err);
 	case CONSOLE_FILE:
-		c->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT |
-				 O_TRUNC | O_CLOEXEC, 0644);
-		if (c->out_fd < 0)
-			return err_input(err, -errno,
-					 "--console file=%s: %s",
-					 cfg->console_path, strerror(errno));
-		c->own_out = true;
-		return 0;
+		return open_file(c, cfg->console_path, in_use, opaque, err);
 	case CONSOLE_PTY:
 		return open_pty(c, cfg, err);
 	case CONSOLE_NONE:

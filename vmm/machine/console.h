@@ -2,6 +2,7 @@
 #ifndef SQUEEZE_CONSOLE_H
 #define SQUEEZE_CONSOLE_H
 
+#include <sys/stat.h>
 #include <termios.h>
 
 #include "devices/legacy/serial.h"
@@ -12,7 +13,8 @@
  * The user's side of COM1. --console stdio: output to stdout, input from
  * stdin (put in raw mode while it is a terminal; restored by
  * console_close()), with Ctrl-A x to quit and Ctrl-A Ctrl-A for a literal
- * Ctrl-A. file=PATH: output to PATH (created 0644, truncated), no input.
+ * Ctrl-A. file=PATH: output to PATH (created 0644, truncated), no input;
+ * PATH may also be a FIFO with a reader or a character device.
  * pty: a new pseudo-terminal (path printed on stderr) for both, with the
  * same escapes. none: output discarded, no input.
  */
@@ -31,7 +33,15 @@ struct console {
 	int wake_fd;			/* eventfd: the serial FIFO has room */
 };
 
-int console_open(struct console *c, const struct vm_config *cfg, struct err *err);
+/*
+ * Open the console @cfg names. For file=PATH, @in_use(@opaque, st) is
+ * asked about the opened file before it is truncated: a file the VM reads
+ * (kernel, initrd, an image, a backing file) is refused with exit 2 and
+ * left untouched. Never blocks on a FIFO.
+ */
+int console_open(struct console *c, const struct vm_config *cfg,
+		 bool (*in_use)(void *opaque, const struct stat *st),
+		 void *opaque, struct err *err);
 /* Restore the terminal and close what we opened; safe to call twice. */
 void console_close(struct console *c);
 

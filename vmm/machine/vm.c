@@ -12,6 +12,7 @@
 #include "vmm/core/layout.h"
 #include "vmm/machine/cmdline.h"
 #include "vmm/base/err.h"
+#include "vmm/base/file.h"
 #include "vmm/base/log.h"
 #include "vmm/base/size.h"
 #include "vmm/machine/vm.h"
@@ -180,6 +181,7 @@ static void destroy_devices(struct vm *vm)
 static int vm_check_inputs(struct vm *vm, struct err *err)
 {
 	const struct vm_config *cfg = vm->cfg;
+	size_t len;
 	int ret;
 
 	ret = kernel_image_open(&vm->ki, cfg->kernel, cfg->initrd,
@@ -188,6 +190,12 @@ static int vm_check_inputs(struct vm *vm, struct err *err)
 	if (ret)
 		return ret;
 	vm->have_ki = true;
+	/* As soon as the kernel says its limit, before anything is made. */
+	len = strlen(cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE);
+	if (len > vm->ki.cmdline_max)
+		return err_input(err, -E2BIG,
+				 "--cmdline is %zu bytes, this kernel takes at most %llu",
+				 len, (unsigned long long)vm->ki.cmdline_max);
 	ret = check_cpus(vm, err);
 	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (ret)
@@ -197,8 +205,22 @@ static int vm_check_inputs(struct vm *vm, struct err *err)
 	return ret;
 }
 
+/* Is @st the kernel, the initrd, a disk image or a backing file? */
+static bool vm_reads_file(void *opaque, const struct stat *st)
+{
+	struct vm *vm = opaque;
+	const char *files[] = { vm->cfg->kernel, vm->cfg->initrd };
+	struct stat in;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		if (files[i] && !stat(files[i], &in) && file_same(&in, st))
+			return true;
+	return vm_virtio_uses_file(vm, st);
+}
+
 /* A restart boots the same kernel again: keep its copy then. */
-static bool may_restart(const struct vm_config *cfg)
+bool vm_may_restart(const struct vm_config *cfg)
 {
 	return cfg->on_poweroff == VM_ACTION_RESTART ||
 	       cfg->on_reboot == VM_ACTION_RESTART ||
@@ -229,7 +251,7 @@ static int vm_boot(struct vm *vm, struct err *err)
 		return ret;
 	ret = load_guest(vm, &entry, err);
 	/* The image is in guest RAM now: keep no second copy while it runs. */
-	if (!may_restart(vm->cfg)) {
+	if (!vm_may_restart(vm->cfg)) {
 		kernel_image_close(&vm->ki);
 		vm->have_ki = false;
 	}
@@ -246,6 +268,8 @@ static int vm_boot(struct vm *vm, struct err *err)
 		.exit = &vm->exit,
 		.stopping = &vm->stopping,
 		.vm_name = vm->cfg->name,
+		.enter = vm_vcpu_enter,
+		.opaque = vm,
 	};
 	return ret;
 }
@@ -276,15 +300,19 @@ static int vm_build(struct vm *vm, struct err *err)
 
 	vm->have_virtio = true;	/* teardown also undoes a failed setup */
 	ret = vm_virtio_setup(vm, vm->cfg, err);
+	stats_lap(vm->stats, STEP_DEVICES);
 	if (ret)
 		return ret;
-	/* After the disks were checked: a bad --disk leaves no console file. */
+	ret = vm_boot(vm, err);
+	if (ret)
+		return ret;
+	/*
+	 * Last: every input was checked, so a failure (exit 2) leaves no
+	 * console file behind, and an existing one is truncated only if it
+	 * is none of the files the VM reads.
+	 */
 	vm->have_con = true;	/* console_close() undoes a failed open */
-	ret = console_open(&vm->con, vm->cfg, err);
-	stats_lap(vm->stats, STEP_DEVICES);
-	if (!ret)
-		ret = vm_boot(vm, err);
-	return ret;
+	return console_open(&vm->con, vm->cfg, vm_reads_file, vm, err);
 }
 
 int vm_restart(struct vm *vm, struct err *err)
@@ -326,6 +354,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg,
 		return err_host(err, -ENOMEM, "out of memory");
 	vm->cfg = cfg;
 	vm->stats = stats;
+	vm->keeper.fd = -1;
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	vm->irq = (struct irq_ctl){ &kvm_irq_ops, &vm->kvm };
@@ -338,6 +367,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg,
 	ret = vm_check_inputs(vm, err);
 	if (!ret)
 		ret = vm_build(vm, err);
+	if (!ret)
+		ret = vm_confine(vm, err);
 	if (ret)
 		goto destroy;
 	*out = vm;
@@ -355,6 +386,8 @@ void vm_destroy(struct vm *vm)
 	vm_unboot(vm);
 	if (vm->have_virtio)
 		vm_virtio_teardown(vm);
+	/* The taps are closed: the keeper may remove their ports now. */
+	port_keeper_finish(&vm->keeper);
 	if (vm->have_con)
 		console_close(&vm->con);
 	guest_mem_free(&vm->mem);
@@ -364,5 +397,10 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->pio);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
+	sandbox_filters_free(&vm->filters);
+	if (vm->have_gate) {
+		pthread_mutex_destroy(&vm->gate_lock);
+		pthread_cond_destroy(&vm->gate_cond);
+	}
 	free(vm);
 }

@@ -199,6 +199,17 @@ void vm_virtio_unplug(struct vm *vm)
 	v->have_pci = false;
 }
 
+bool vm_virtio_uses_file(struct vm *vm, const struct stat *st)
+{
+	struct vm_virtio *v = vm->virtio;
+	unsigned int i;
+
+	for (i = 0; v && i < v->nr_blk; i++)
+		if (disk_uses_file(virtio_blk_disk(v->blk[i]), st))
+			return true;
+	return false;
+}
+
 void vm_virtio_teardown(struct vm *vm)
 {
 	struct vm_virtio *v = vm->virtio;

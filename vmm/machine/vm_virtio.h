@@ -2,6 +2,8 @@
 #ifndef SQUEEZE_VM_VIRTIO_H
 #define SQUEEZE_VM_VIRTIO_H
 
+#include <sys/stat.h>
+
 #include "vmm/base/err.h"
 #include "vmm/config/config.h"
 
@@ -35,6 +37,9 @@ int vm_virtio_attach(struct vm *vm, struct err *err);
  * stay. Safe when plugging failed or never happened.
  */
 void vm_virtio_unplug(struct vm *vm);
+
+/* Is @st a disk image of the VM or a file of a disk's backing chain? */
+bool vm_virtio_uses_file(struct vm *vm, const struct stat *st);
 
 /* Unplug, close the devices and free vm->virtio; safe when setup failed or
  * was never called. */

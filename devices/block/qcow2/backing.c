@@ -19,12 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/block/disk.h"
 #include "devices/block/qcow2/qcow2.h"
 #include "vmm/base/err.h"
+#include "vmm/base/file.h"
 #include "vmm/base/log.h"
 
 struct qcow2_backing {
 	int fd;				/* raw only; -1 for qcow2 */
+	struct stat st;			/* raw only: its identity */
 	struct qcow2 *q;		/* qcow2 only */
 	u64 size;
 };
@@ -43,25 +46,99 @@ int qcow2_backing_path(const char *image, const char *name, char *out,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static int open_raw(struct qcow2_backing *b, const char *path,
-		    const struct stat *chain, unsigned int nchain, struct err *err)
+int qcow2_open_file(const char *path, const char *what, bool writable,
+		    struct stat *st, u64 *size, struct err *err)
 {
-	struct stat st;
-	int ret;
+	char who[DISK_HOLDER_LEN];
+	int fd, ret;
 
-	b->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (b->fd < 0)
+	fd = file_open(path, writable ? O_RDWR : O_RDONLY,
+		       FILE_REG | FILE_BLK, st);
+	if (fd == -EISDIR || fd == -FILE_EKIND)
+		return err_input(err, fd,
+				 "qcow2 %s: %s is %s, not a regular file or block device",
+				 path, what, file_kind_name(st->st_mode));
+	if (fd < 0)
+		return err_input(err, fd, "qcow2 %s: cannot open %s: %s", path,
+				 what, strerror(-fd));
+	ret = writable ? 0 : disk_lock_fd(fd, true);
+	if (ret == -EBUSY) {
+		disk_lock_holder(fd, who, sizeof(who));
+		ret = err_input(err, ret,
+				"qcow2 %s: %s in use by %s, which has it open read-write",
+				path, what, who);
+	} else if (ret) {
+		ret = err_input(err, ret, "qcow2 %s: cannot lock %s: %s", path,
+				what, strerror(-ret));
+	} else {
+		ret = file_size(fd, st, size);
+		if (ret)
+			err_input(err, ret, "qcow2 %s: size of %s: %s", path,
+				  what, strerror(-ret));
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static bool has_dotdot(const char *name)
+{
+	const char *p = name;
+	size_t n;
+
+	while (*p) {
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return false;
+}
+
+int qcow2_backing_allowed(const char *name, const char *path,
+			  const struct qcow2_policy *pol, char *out,
+			  struct err *err)
+{
+	const char *dir = pol ? pol->backing_dir : NULL;
+	char real_dir[PATH_MAX];
+	size_t n;
+
+	if (name[0] != '/' && !has_dotdot(name)) {
+		snprintf(out, PATH_MAX, "%s", path);
+		return 0;
+	}
+	if (!dir)
+		return err_input(err, -EPERM,
+				 "qcow2: backing file name '%s' %s; follow it with --disk ...,backing-dir=DIR naming a directory that holds it",
+				 name, name[0] == '/' ? "is an absolute path" :
+				 "climbs out of the image's directory with '..'");
+	if (!realpath(dir, real_dir))
+		return err_input(err, -errno, "backing-dir=%s: %s", dir,
+				 strerror(errno));
+	if (!realpath(path, out))
 		return err_input(err, -errno,
 				 "qcow2: cannot open backing file %s: %s", path,
 				 strerror(errno));
-	if (fstat(b->fd, &st))
-		return err_input(err, -errno, "qcow2: stat %s: %s", path,
-				 strerror(errno));
-	ret = qcow2_check_chain(&st, chain, nchain, path, err);
-	if (ret)
-		return ret;
-	b->size = st.st_size;
-	return 0;
+	n = strlen(real_dir);
+	if (!strncmp(out, real_dir, n) &&
+	    (out[n] == '/' || (n == 1 && real_dir[0] == '/')))
+		return 0;
+	return err_input(err, -EPERM,
+			 "qcow2: backing file '%s' (%s) is outside backing-dir=%s",
+			 name, out, dir);
+}
+
+static int open_raw(struct qcow2_backing *b, const char *path,
+		    const struct stat *chain, unsigned int nchain, struct err *err)
+{
+	b->fd = qcow2_open_file(path, "backing file", false, &b->st,
+				&b->size, err);
+	if (b->fd < 0)
+		return b->fd;
+	return qcow2_check_chain(&b->st, chain, nchain, path, err);
 }
 
 /* No recorded format: raw, unless it would have to be guessed as qcow2. */
@@ -77,12 +154,13 @@ static int refuse_qcow2_magic(int fd, const char *path, struct err *err)
 }
 
 int qcow2_backing_open(struct qcow2 *q, const char *image,
-		       unsigned int depth, const struct stat *chain,
-		       unsigned int nchain, struct err *err)
+		       const struct qcow2_policy *pol, unsigned int depth,
+		       const struct stat *chain, unsigned int nchain,
+		       struct err *err)
 {
 	const char *fmt = q->h.backing_fmt;
 	struct qcow2_backing *b;
-	char path[PATH_MAX];
+	char path[PATH_MAX], real[PATH_MAX];
 	int ret;
 
 	if (depth + 1 >= QCOW2_MAX_CHAIN)
@@ -92,19 +170,22 @@ int qcow2_backing_open(struct qcow2 *q, const char *image,
 	if (qcow2_backing_path(image, q->h.backing_name, path, sizeof(path)))
 		return err_input(err, -ENAMETOOLONG,
 				 "qcow2: backing file name too long");
+	ret = qcow2_backing_allowed(q->h.backing_name, path, pol, real, err);
+	if (ret)
+		return ret;
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->fd = -1;
 	if (!strcmp(fmt, "qcow2")) {
-		ret = qcow2_open_image(&b->q, path, false, false, depth + 1,
+		ret = qcow2_open_image(&b->q, real, false, pol, depth + 1,
 				       chain, nchain, err);
 		if (!ret)
 			b->size = b->q->h.size;
 	} else if (!strcmp(fmt, "raw") || !fmt[0]) {
-		ret = open_raw(b, path, chain, nchain, err);
+		ret = open_raw(b, real, chain, nchain, err);
 		if (!ret && !fmt[0])
-			ret = refuse_qcow2_magic(b->fd, path, err);
+			ret = refuse_qcow2_magic(b->fd, real, err);
 	} else {
 		ret = err_input(err, -ENOTSUP,
 				"qcow2: backing format '%s' not supported", fmt);
@@ -115,6 +196,22 @@ int qcow2_backing_open(struct qcow2 *q, const char *image,
 	}
 	q->backing = b;
 	return 0;
+}
+
+bool qcow2_chain_has(const struct qcow2 *q, const struct stat *st)
+{
+	const struct qcow2_backing *b;
+
+	for (; q; q = b->q) {
+		if (file_same(&q->st, st))
+			return true;
+		b = q->backing;
+		if (!b)
+			return false;
+		if (!b->q)
+			return file_same(&b->st, st);
+	}
+	return false;
 }
 
 int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len)

@@ -340,12 +340,14 @@ static int qcow2_disk_open(struct disk *d, const struct disk_options *c,
 			   struct err *err)
 {
 	struct qcow2_disk *qd = calloc(1, sizeof(*qd));
+	struct qcow2_policy pol = { .backing_off = c->backing_off,
+				    .backing_dir = c->backing_dir };
 	int ret;
 
 	if (!qd)
 		return err_host(err, -ENOMEM, "qcow2: out of memory");
-	ret = qcow2_open_image(&qd->q, c->path, !c->readonly, c->backing_off,
-			       0, NULL, 0, err);
+	ret = qcow2_open_image(&qd->q, c->path, !c->readonly, &pol, 0, NULL, 0,
+			       err);
 	if (ret) {
 		free(qd);
 		return ret;
@@ -380,6 +382,13 @@ static void qcow2_disk_close(struct disk *d)
 	d->priv = NULL;
 }
 
+static bool qcow2_uses_file(const struct disk *d, const struct stat *st)
+{
+	const struct qcow2_disk *qd = d->priv;
+
+	return qcow2_chain_has(qd->q, st);
+}
+
 const struct disk_ops disk_qcow2_ops = {
 	.name = "qcow2",
 	.open = qcow2_disk_open,
@@ -387,4 +396,5 @@ const struct disk_ops disk_qcow2_ops = {
 	.kick = qcow2_kick,
 	.complete = qcow2_complete,
 	.close = qcow2_disk_close,
+	.uses_file = qcow2_uses_file,
 };

@@ -101,24 +101,24 @@ int qcow2_check_chain(const struct stat *st, const struct stat *chain,
 	return 0;
 }
 
-static int open_rest(struct qcow2 *q, const char *path, bool backing_off,
-		     unsigned int depth, struct stat *chain,
-		     unsigned int nchain, struct err *err)
+static int open_rest(struct qcow2 *q, const char *path,
+		     const struct qcow2_policy *pol, unsigned int depth,
+		     struct stat *chain, unsigned int nchain, u64 size,
+		     struct err *err)
 {
 	int ret;
 
-	ret = qcow2_read_header(q->fd, &q->h, chain[nchain - 1].st_size, err);
+	ret = qcow2_read_header(q->fd, &q->h, size, err);
 	if (!ret)
 		ret = qcow2_check_features(&q->h, q->writable, err);
 	if (ret)
 		return ret;
-	if (q->h.backing_name[0] && backing_off)
+	if (q->h.backing_name[0] && pol && pol->backing_off)
 		return err_input(err, -EINVAL,
 				 "qcow2: has a backing file (%s) but backing=off",
 				 q->h.backing_name);
-	q->file_end = ALIGN_UP((u64)chain[nchain - 1].st_size,
-			       1ULL << q->h.cluster_bits);
-	q->phys_end = chain[nchain - 1].st_size;
+	q->file_end = ALIGN_UP(size, 1ULL << q->h.cluster_bits);
+	q->phys_end = size;
 	ret = load_tables(q, err);
 	if (ret)
 		return ret;
@@ -131,7 +131,8 @@ static int open_rest(struct qcow2 *q, const char *path, bool backing_off,
 					 strerror(-ret));
 	}
 	if (q->h.backing_name[0])
-		return qcow2_backing_open(q, path, depth, chain, nchain, err);
+		return qcow2_backing_open(q, path, pol, depth, chain, nchain,
+					  err);
 	return 0;
 }
 
@@ -149,12 +150,13 @@ static int name_image(const char *path, int ret, struct err *err)
 }
 
 int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
-		     bool backing_off, unsigned int depth,
+		     const struct qcow2_policy *pol, unsigned int depth,
 		     const struct stat *chain, unsigned int nchain,
 		     struct err *err)
 {
 	struct stat links[QCOW2_MAX_CHAIN];
 	struct qcow2 *q;
+	u64 size;
 	int ret;
 
 	if (nchain >= QCOW2_MAX_CHAIN)
@@ -165,23 +167,19 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 	if (!q)
 		return -ENOMEM;
 	q->writable = writable;
-	q->fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	q->fd = qcow2_open_file(path, depth ? "backing file" : "image",
+				writable, &links[nchain], &size, err);
 	if (q->fd < 0) {
-		ret = err_input(err, -errno, "qcow2 %s: cannot open: %s",
-				path, strerror(errno));
+		ret = q->fd;
 		free(q);
-		return ret;
+		return name_image(path, ret, err);
 	}
-	if (fstat(q->fd, &links[nchain]) < 0)
-		ret = err_input(err, -errno, "qcow2: stat: %s",
-				strerror(errno));
-	else
-		ret = qcow2_check_chain(&links[nchain], chain, nchain, path,
-					err);
+	q->st = links[nchain];
+	ret = qcow2_check_chain(&links[nchain], chain, nchain, path, err);
 	if (!ret) {
 		if (nchain)
 			memcpy(links, chain, nchain * sizeof(*chain));
-		ret = open_rest(q, path, backing_off, depth, links, nchain + 1,
+		ret = open_rest(q, path, pol, depth, links, nchain + 1, size,
 				err);
 	}
 	if (ret) {

@@ -174,6 +174,7 @@ struct qcow2 {
 	u64 *frees;			/* deferred decrements (clusters) */
 	size_t nr_frees, max_frees;
 	bool corrupt;			/* logged when set */
+	struct stat st;			/* the image file's identity */
 	struct qcow2_backing *backing;
 	u8 *bounce;			/* one cluster for copy-on-write */
 	u8 *wbuf;			/* one cluster: gathered guest data */
@@ -197,9 +198,21 @@ struct qcow2_map {
 	u64 l2e;			/* the raw L2 entry */
 };
 
-/* open/close (disk_qcow2_open.c) */
+/*
+ * Which backing files an image may name. Its names are data inside a file
+ * the user may not have made: by default only a relative name that stays
+ * below the image's own directory (no leading '/', no ".." component) is
+ * followed. @backing_dir (--disk ...,backing-dir=DIR) also lets through a
+ * name that resolves to a file inside DIR; @backing_off refuses any.
+ */
+struct qcow2_policy {
+	bool backing_off;
+	const char *backing_dir;
+};
+
+/* open/close (disk_qcow2_open.c); @pol NULL is the default policy. */
 int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
-		     bool backing_off, unsigned int depth,
+		     const struct qcow2_policy *pol, unsigned int depth,
 		     const struct stat *chain, unsigned int nchain,
 		     struct err *err);
 void qcow2_close_image(struct qcow2 *q);
@@ -259,8 +272,28 @@ int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len);
 int qcow2_backing_path(const char *image, const char *name, char *out,
 		       size_t len);
 int qcow2_backing_open(struct qcow2 *q, const char *path,
-		       unsigned int depth, const struct stat *chain,
-		       unsigned int nchain, struct err *err);
+		       const struct qcow2_policy *pol, unsigned int depth,
+		       const struct stat *chain, unsigned int nchain,
+		       struct err *err);
+/*
+ * Open one file of a chain (@what names it in errors): a regular file or
+ * block device, never blocking on a FIFO, read-locked unless @writable
+ * (the disk layer holds the write lock of a writable image). Returns the
+ * fd, with its stat in @st and its size (BLKGETSIZE64 for a device) in
+ * @size, or -errno with one line in @err.
+ */
+int qcow2_open_file(const char *path, const char *what, bool writable,
+		    struct stat *st, u64 *size, struct err *err);
+/*
+ * May an image follow its backing name @name (resolved already as @path)?
+ * 0 with the path to open in @out (PATH_MAX bytes), or -EPERM with one
+ * line naming the name and the option that allows it.
+ */
+int qcow2_backing_allowed(const char *name, const char *path,
+			  const struct qcow2_policy *pol, char *out,
+			  struct err *err);
+/* True when @st is one of the files of @q's chain, @q itself included. */
+bool qcow2_chain_has(const struct qcow2 *q, const struct stat *st);
 int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len);
 void qcow2_backing_close(struct qcow2_backing *b);
 

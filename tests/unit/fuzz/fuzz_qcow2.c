@@ -47,7 +47,9 @@ static void exercise(struct qcow2 *q)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	char path[64], err[256];
+	static const struct qcow2_policy no_backing = { .backing_off = true };
+	char path[64];
+	struct err err;
 	struct qcow2 *q;
 	int fd;
 
@@ -61,7 +63,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (!qcow2_open_image(&q, path, true, true, 0, NULL, 0, &err)) {
+	if (!qcow2_open_image(&q, path, true, &no_backing, 0, NULL, 0, &err)) {
 		exercise(q);
 		qcow2_close_image(q);
 	}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_IMG_TARGET_H
+#define SQUEEZE_IMG_TARGET_H
+
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "vmm/base/err.h"
+
+/*
+ * The file `squeeze img create` makes, written all or nothing: the new
+ * image goes to a temporary file beside the target and is renamed over it
+ * only once complete and durable. A failure leaves no file behind and an
+ * existing target untouched; an existing target that a VM has open (it
+ * holds an OFD lock) is refused before anything is written.
+ */
+struct img_target {
+	char path[PATH_MAX];		/* the target, symlinks resolved */
+	char tmp[PATH_MAX + 16];	/* the temporary file beside it */
+	int fd;				/* open on tmp, or -1 */
+	int old_fd;			/* the existing target, locked, or -1 */
+	bool exists;
+	struct stat old;		/* the existing target's stat */
+};
+
+/*
+ * Resolve @file, refuse a target that is not a regular file or is in use,
+ * and create the temporary file (t->fd). 0 or -errno with one line in
+ * @err (class input: nothing was created).
+ */
+int img_target_open(struct img_target *t, const char *file, struct err *err);
+
+/* Make t->fd durable and rename it over the target. 0 or -errno. */
+int img_target_commit(struct img_target *t, struct err *err);
+
+/* Remove the temporary file (if any) and close everything. */
+void img_target_close(struct img_target *t);
+
+#endif
