@@ -58,6 +58,14 @@ void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why)
 		vd->tops->config_changed(vd);
 }
 
+void virtio_dev_config_changed(struct virtio_dev *vd)
+{
+	__atomic_add_fetch(&vd->config_generation, 1, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_CONFIG, __ATOMIC_RELAXED);
+	if (vd->tops && vd->tops->config_changed)
+		vd->tops->config_changed(vd);
+}
+
 void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
 			   const char *what)
 {

@@ -113,6 +113,13 @@ u64 virtio_ack_features(struct virtio_dev *vd, u64 features);
 /* Set NEEDS_RESET, log @why once for this device, tell the driver. */
 void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why);
 
+/*
+ * The device's configuration changed (virtio 1.2 section 2.5.1): a new
+ * config_generation, the ISR's configuration bit and a configuration
+ * change interrupt. Safe from any thread.
+ */
+void virtio_dev_config_changed(struct virtio_dev *vd);
+
 /* After vq_push()es: signal the queue's call eventfd if the driver wants. */
 void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq);
 

@@ -39,7 +39,8 @@ static void net_read_config(struct virtio_dev *vd, u32 off, void *data,
 	u16 v;
 
 	memcpy(cfg, net->mac, 6);
-	v = htole16(VIRTIO_NET_S_LINK_UP);
+	v = __atomic_load_n(&net->backend_gone, __ATOMIC_ACQUIRE) ? 0 :
+	    htole16(VIRTIO_NET_S_LINK_UP);
 	memcpy(cfg + 6, &v, 2);
 	v = htole16(1);
 	memcpy(cfg + 8, &v, 2);

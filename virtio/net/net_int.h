@@ -60,6 +60,8 @@ struct virtio_net {
 	bool tap_polled;		/* EPOLLIN wanted on the backend fd */
 	bool tx_more;			/* tx budget ran out: go again */
 	bool broken;			/* NEEDS_RESET: touch no queue */
+	/* The backend died (tap deleted): never polled again, link down. */
+	bool backend_gone;		/* atomic: read by the config reader */
 	struct net_rx rx;
 	struct vq_chain *tx_chain;
 	struct iovec *tx_iov;		/* header + chain segments */
@@ -75,6 +77,13 @@ void net_io_stop(struct virtio_net *net);
 void net_stat_add(u64 *counter, u64 v);
 void net_break(struct virtio_net *net, const char *why);
 void net_backend_poll(struct virtio_net *net, bool on);
+/*
+ * Did the backend fail for good with @err (-EBADFD, -ENODEV, -EIO: the
+ * tap was deleted)? Then stop polling it, warn once and report the link
+ * down with a configuration change interrupt; the VM goes on. Returns
+ * true when @err was such an error.
+ */
+bool net_backend_failed(struct virtio_net *net, int err);
 
 /* net_rx.c */
 void net_rx_process(struct virtio_net *net);

@@ -37,11 +37,30 @@ void net_break(struct virtio_net *net, const char *why)
 
 void net_backend_poll(struct virtio_net *net, bool on)
 {
-	if (net->tap_polled == on)
+	if (net->tap_polled == on || net->backend_gone)
 		return;
 	if (iothread_mod(&net->io, net->nb.fd, on ? EPOLLIN : 0,
 			 EV_BACKEND) == 0)
 		net->tap_polled = on;
+}
+
+bool net_backend_failed(struct virtio_net *net, int err)
+{
+	if (err != -EBADFD && err != -ENODEV && err != -EIO)
+		return false;
+	if (net->backend_gone)
+		return true;
+	/*
+	 * Even with no events asked for, epoll reports EPOLLERR on a dead
+	 * tap: only taking the fd out of the set stops the wakeups.
+	 */
+	iothread_del(&net->io, net->nb.fd);
+	net->tap_polled = false;
+	__atomic_store_n(&net->backend_gone, true, __ATOMIC_RELEASE);
+	if (warn_once(&net->vdev.warned, VIRTIO_WARN_BACKEND_IO))
+		pr_warn("%s: %s; link down", net->nb.ifname, strerror(-err));
+	virtio_dev_config_changed(&net->vdev);
+	return true;
 }
 
 /* Send one chain; false if it was dropped. */
@@ -52,6 +71,7 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 	u8 wire[NET_HDR_SIZE];
 	u64 skip = NET_HDR_SIZE;
 	unsigned int i;
+	ssize_t r;
 	int n = 1;
 
 	if (c->out_len < NET_HDR_SIZE ||
@@ -76,10 +96,13 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 		skip = 0;
 		n++;
 	}
-	if (n > IOV_MAX)
+	if (n > IOV_MAX || net->backend_gone)
 		return false;
-	if (net->nb.ops->send(&net->nb, iov, n) < 0)
+	r = net->nb.ops->send(&net->nb, iov, n);
+	if (r < 0) {
+		net_backend_failed(net, (int)r);
 		return false;
+	}
 	net_stat_add(&net->stats.tx_frames, 1);
 	net_stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_SIZE);
 	return true;
@@ -205,7 +228,8 @@ static void net_start(void *arg)
 	if (!ret)
 		ret = iothread_add(&net->io, vq[NET_TXQ].kick_fd, EPOLLIN,
 				   EV_TX_KICK);
-	if (!ret)
+	/* A tap that died earlier is never watched again. */
+	if (!ret && !net->backend_gone)
 		ret = iothread_add(&net->io, net->nb.fd, 0, EV_BACKEND);
 	s->ret = ret;
 	if (ret)

@@ -217,9 +217,9 @@ void net_rx_process(struct virtio_net *net)
 		if (!rx->len) {
 			if (rx_hold(net))
 				break;
-			r = rx_read(net);
-			if (r < 0 && warn_once(&net->vdev.warned,
-						VIRTIO_WARN_BACKEND_IO))
+			r = net->backend_gone ? 0 : rx_read(net);
+			if (r < 0 && !net_backend_failed(net, r) &&
+			    warn_once(&net->vdev.warned, VIRTIO_WARN_BACKEND_IO))
 				pr_warn("%s: read: %s", net->nb.ifname,
 					strerror(-r));
 			if (r <= 0)

@@ -69,7 +69,9 @@ static int parse_create(struct create_args *a, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		const char *o = argv[i];
 
-		if (o[0] != '-' || !strcmp(o, "-")) {
+		/* "-1" is a (negative) size, not an option. */
+		if (o[0] != '-' || !strcmp(o, "-") ||
+		    (o[1] >= '0' && o[1] <= '9')) {
 			if (!a->file)
 				a->file = o;
 			else if (!a->size)
@@ -213,6 +215,8 @@ static int img_create(int argc, char **argv)
 		if (!a.size)
 			size = ALIGN_UP(bsize, 512);
 	}
+	if (!ret)
+		ret = img_target_lock(&t, &err);
 	if (!ret && size > QCOW2_MAX_SIZE)
 		ret = err_input(&err, -EINVAL, "size too large");
 	if (!ret)

@@ -220,7 +220,7 @@ static void print_text(const struct info *in)
 struct chain {
 	struct info link[QCOW2_MAX_CHAIN];
 	int n;
-	char why[ERR_LEN + PATH_MAX];	/* "" if the chain is complete */
+	char why[ERR_LEN + PATH_MAX + 8];	/* "" if the chain is complete */
 };
 
 /* Follows only recorded formats; loops and depth bounded. */

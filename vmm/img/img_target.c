@@ -13,12 +13,9 @@
 #include "vmm/base/file.h"
 #include "vmm/img/img_target.h"
 
-/* The existing target: a regular file nobody has open through a lock. */
+/* The existing target must be a regular file we may write. */
 static int check_existing(struct img_target *t, struct err *err)
 {
-	char who[DISK_HOLDER_LEN];
-	int ret;
-
 	t->old_fd = file_open(t->path, O_RDWR, FILE_REG, &t->old);
 	if (t->old_fd == -EISDIR || t->old_fd == -FILE_EKIND)
 		return err_input(err, t->old_fd,
@@ -27,6 +24,17 @@ static int check_existing(struct img_target *t, struct err *err)
 	if (t->old_fd < 0)
 		return err_input(err, t->old_fd, "cannot create %s: %s",
 				 t->path, strerror(-t->old_fd));
+	t->exists = true;
+	return 0;
+}
+
+int img_target_lock(struct img_target *t, struct err *err)
+{
+	char who[DISK_HOLDER_LEN];
+	int ret;
+
+	if (!t->exists)
+		return 0;
 	/* Held until the rename: no VM can open it in between. */
 	ret = disk_lock_fd(t->old_fd, false);
 	if (ret == -EBUSY) {
@@ -36,7 +44,6 @@ static int check_existing(struct img_target *t, struct err *err)
 	if (ret)
 		return err_input(err, ret, "cannot lock %s: %s", t->path,
 				 strerror(-ret));
-	t->exists = true;
 	return 0;
 }
 

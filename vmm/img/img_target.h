@@ -24,11 +24,18 @@ struct img_target {
 };
 
 /*
- * Resolve @file, refuse a target that is not a regular file or is in use,
- * and create the temporary file (t->fd). 0 or -errno with one line in
- * @err (class input: nothing was created).
+ * Resolve @file, refuse a target that is not a regular file, and create
+ * the temporary file (t->fd). 0 or -errno with one line in @err (class
+ * input: nothing was created).
  */
 int img_target_open(struct img_target *t, const char *file, struct err *err);
+
+/*
+ * Write-lock an existing target until img_target_close(): refused (exit
+ * 2, naming the holder) while a VM has it open. Take it after reading
+ * the backing chain, which read-locks its files.
+ */
+int img_target_lock(struct img_target *t, struct err *err);
 
 /* Make t->fd durable and rename it over the target. 0 or -errno. */
 int img_target_commit(struct img_target *t, struct err *err);

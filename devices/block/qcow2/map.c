@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/block/qcow2/qcow2.h"
 #include "vmm/base/log.h"
@@ -16,6 +17,7 @@
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 {
 	char msg[256];
+	u8 bits[8];
 	va_list ap;
 
 	if (q->corrupt)
@@ -25,6 +27,14 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pr_err("%s; image treated as corrupt, no further writes", msg);
+	/* As QEMU does: the corrupt bit keeps it from being opened for
+	 * writing again until `qemu-img check -r` repaired it. */
+	if (q->writable && q->h.version >= 3) {
+		q->h.incompat |= QCOW2_INCOMPAT_CORRUPT;
+		qcow2_put64(bits, q->h.incompat);
+		if (qcow2_pwrite_full(q->fd, bits, 8, 72) || fdatasync(q->fd))
+			pr_err("qcow2: cannot set the corrupt bit");
+	}
 	return -EIO;
 }
 
@@ -82,6 +92,7 @@ int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 		   struct qcow2_map *m)
 {
 	u64 off, len;
+	int ret;
 
 	m->l2e = l2e;
 	if (l2e & QCOW2_COMPRESSED) {
@@ -111,7 +122,13 @@ int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 	}
 	m->kind = QCOW2_NORMAL;
 	m->host = off;
-	return qcow2_check_cluster(q, off, "L2 table entry", l2i, l1i);
+	ret = qcow2_check_cluster(q, off, "L2 table entry", l2i, l1i);
+	if (!ret && qcow2_meta_test(q, off))
+		ret = qcow2_meta_overlap(q, off,
+					 "L2 table entry %llu of L1 index %llu points at",
+					 (unsigned long long)l2i,
+					 (unsigned long long)l1i);
+	return ret;
 }
 
 int qcow2_map(struct qcow2 *q, u64 voff, struct qcow2_map *m)
@@ -163,7 +180,9 @@ static int cow_l2(struct qcow2 *q, u64 l1i, u64 old)
 	memcpy(e->data, q->bounce, q->cluster_size);
 	q->l1[l1i] = new | QCOW2_COPIED;
 	q->l1_dirty = true;
-	return qcow2_free_later(q, old, q->cluster_size);
+	qcow2_meta_set(q, old, false);
+	ret = qcow2_meta_set(q, new, true);
+	return ret ? ret : qcow2_free_later(q, old, q->cluster_size);
 }
 
 int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
@@ -186,7 +205,8 @@ int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
 			return ret;
 		q->l1[l1i] = off | QCOW2_COPIED;
 		q->l1_dirty = true;
-		return qcow2_l2_new(q, off, e);
+		ret = qcow2_meta_set(q, off, true);
+		return ret ? ret : qcow2_l2_new(q, off, e);
 	}
 	if (!(q->l1[l1i] & QCOW2_COPIED)) {
 		ret = cow_l2(q, l1i, off);

@@ -81,6 +81,8 @@ static int load_tables(struct qcow2 *q, struct err *err)
 		ret = load_table(q, &q->rt, q->rt_entries, q->h.rt_off);
 	if (!ret)
 		ret = alloc_buffers(q);
+	if (!ret)
+		ret = qcow2_meta_init(q);
 	if (ret)
 		return err_input(err, ret, "qcow2: cannot load tables: %s",
 				 strerror(-ret));
@@ -215,6 +217,7 @@ void qcow2_close_image(struct qcow2 *q)
 	}
 	free(q->l1);
 	free(q->rt);
+	free(q->meta);
 	free(q->frees);
 	free(q->bounce);
 	free(q->wbuf);

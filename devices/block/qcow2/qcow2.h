@@ -24,6 +24,7 @@
  *   disk_qcow2_alloc.c    allocating writes of whole clusters, async
  *   disk_qcow2_iov.c      iovec slicing and copying
  *   disk_qcow2_create.c   writing a new empty image (squeeze img create)
+ *   meta.c                the metadata map: no guest data on a table
  *
  * Crash safety comes from write ordering, not from a journal. Metadata is
  * cached dirty and written back by qcow2_flush() as: refcount blocks, the
@@ -175,6 +176,8 @@ struct qcow2 {
 	size_t nr_frees, max_frees;
 	bool corrupt;			/* logged when set */
 	struct stat st;			/* the image file's identity */
+	u64 *meta;			/* bit per cluster: L2 table/refblock */
+	u64 meta_words;
 	struct qcow2_backing *backing;
 	u8 *bounce;			/* one cluster for copy-on-write */
 	u8 *wbuf;			/* one cluster: gathered guest data */
@@ -228,6 +231,20 @@ bool qcow2_is_meta(const struct qcow2 *q, u64 off);
 /* @off is a valid cluster offset for data or a table (not metadata). */
 int qcow2_check_cluster(struct qcow2 *q, u64 off, const char *what,
 			u64 idx, u64 idx2);
+
+/* the metadata map (meta.c): live L2 tables and refcount blocks */
+int qcow2_meta_init(struct qcow2 *q);
+/* Cluster @off now holds (@on) or no longer holds an L2 table/refblock. */
+int qcow2_meta_set(struct qcow2 *q, u64 off, bool on);
+/* Does cluster @off hold metadata (any table, or the header)? */
+bool qcow2_meta_test(const struct qcow2 *q, u64 off);
+/*
+ * Cluster @off was about to take guest data but holds metadata: mark the
+ * image corrupt (the header's corrupt bit too), log once what (@fmt) and
+ * which table, and return -EIO.
+ */
+int qcow2_meta_overlap(struct qcow2 *q, u64 off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* caches (disk_qcow2_cache.c) */
 int qcow2_cache_init(struct qcow2_cache *c, unsigned int nr, u64 csize);

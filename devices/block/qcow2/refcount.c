@@ -139,7 +139,13 @@ static int new_block(struct qcow2 *q, u64 ti)
 	if (is_fixed_meta(q, base))
 		return qcow2_corrupt(q, "qcow2: cluster %llu is metadata but has no refcount block",
 				     (unsigned long long)base);
-	ret = qcow2_rb_new(q, off, &e);
+	if (qcow2_meta_test(q, off))
+		return qcow2_meta_overlap(q, off,
+					  "new refcount block for table index %llu at",
+					  (unsigned long long)ti);
+	ret = qcow2_meta_set(q, off, true);
+	if (!ret)
+		ret = qcow2_rb_new(q, off, &e);
 	if (ret)
 		return ret;
 	qcow2_rc_write(e->data, q->h.refcount_order, 0, 1);
@@ -168,8 +174,12 @@ static int grow_table(struct qcow2 *q)
 	if (ncl + 1 > (1ULL << q->rb_bits) || ncl * cs > QCOW2_MAX_RT_BYTES)
 		return -ENOSPC;
 	for (i = 0; i <= ncl; i++)
-		if (is_fixed_meta(q, r + i))
-			return qcow2_corrupt(q, "qcow2: metadata beyond the refcount table's reach");
+		if (qcow2_meta_test(q, (r + i) << q->h.cluster_bits))
+			return qcow2_meta_overlap(q, (r + i) << q->h.cluster_bits,
+						  "growing the refcount table into");
+	ret = qcow2_meta_set(q, r << q->h.cluster_bits, true);
+	if (ret)
+		return ret;
 	rt = realloc(q->rt, ncl * cs);
 	if (!rt)
 		return -ENOMEM;
@@ -240,6 +250,11 @@ int qcow2_alloc_cluster(struct qcow2 *q, u64 *off)
 		if (!rc)
 			break;
 	}
+	/* Free by its refcount, but is it? A wrong count must not let guest
+	 * data overwrite a table. */
+	if (qcow2_meta_test(q, c << q->h.cluster_bits))
+		return qcow2_meta_overlap(q, c << q->h.cluster_bits,
+					  "refcount 0 for cluster");
 	ret = qcow2_refcount_set(q, c, 1);
 	if (ret)
 		return ret;
