@@ -80,7 +80,10 @@ backing_reads() {
 	read_case "raw backing file" "$tmp/mid.qcow2"
 	read_case "chain of three (relative names)" "$tmp/top.qcow2"
 	qemu-img create -q -f qcow2 -b "$tmp/base.raw" -F raw "$tmp/short.qcow2" 100M
+	# An absolute backing name: followed only inside backing-dir=DIR.
+	export BACKING_DIR=$tmp
 	read_case "backing file shorter than the image" "$tmp/short.qcow2"
+	unset BACKING_DIR
 }
 
 # random_case NAME IMG SEED N: model check, qemu-img check and compare.
