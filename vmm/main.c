@@ -11,6 +11,7 @@
 #include "vmm/img/img.h"
 #include "vmm/machine/stats.h"
 #include "vmm/machine/vm.h"
+#include "vmm/sandbox/caps.h"
 
 #define SQUEEZE_VERSION "0.1"
 
@@ -97,6 +98,9 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		config_free(&cfg);
 		return 0;
 	}
+	/* Root keeps only what building the VM needs (vmm/sandbox/caps.h). */
+	if (!ret)
+		ret = caps_limit_to_setup(cfg.nr_nets > 0, &err);
 	if (!ret) {
 		print_warnings(cfg.domain);
 		vm_block_signals();

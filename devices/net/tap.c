@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "devices/net/net_backend.h"
+#include "devices/net/port_keeper.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
@@ -26,6 +27,7 @@
 struct tap {
 	bool created;			/* ours: it must go on close */
 	bool enslaved;			/* we added it to bridge[] */
+	bool handed_over;		/* close() only closes the fd */
 	enum bridge_kind kind;
 	char bridge[IFNAMSIZ];
 };
@@ -100,16 +102,29 @@ static int tap_setup(struct net_backend *nb, struct err *err)
 /* Close the fd and make sure a tap we created is really gone. */
 static void tap_release(struct net_backend *nb, struct tap *t)
 {
-	if (t->enslaved)
+	/* A tap we created goes with its fd, and its Linux bridge port too. */
+	if (t->enslaved && !t->handed_over &&
+	    (!t->created || t->kind == BRIDGE_OVS))
 		bridge_del_port(t->bridge, t->kind, nb->ifname);
-	if (t->created)
-		ioctl(nb->fd, TUNSETPERSIST, 0UL);
 	close(nb->fd);
 	nb->fd = -1;
-	if (t->created && if_nametoindex(nb->ifname))
-		pr_warn("tap %s still exists after close", nb->ifname);
 	free(t);
 	nb->priv = NULL;
+}
+
+bool tap_hand_over_port(struct net_backend *nb, struct port_undo *u)
+{
+	struct tap *t = nb->priv;
+
+	if (!t || nb->ops != &tap_backend_ops)
+		return false;
+	t->handed_over = true;
+	if (!t->enslaved || (t->created && t->kind == BRIDGE_LINUX))
+		return false;
+	snprintf(u->bridge, sizeof(u->bridge), "%s", t->bridge);
+	snprintf(u->port, sizeof(u->port), "%s", nb->ifname);
+	u->kind = t->kind;
+	return true;
 }
 
 static int tap_open(struct net_backend *nb, const struct net_options *o,

@@ -176,6 +176,11 @@ struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 	return virtio_net_create_backend(mem, &nb, mac, name, err);
 }
 
+struct net_backend *virtio_net_backend(struct virtio_net *net)
+{
+	return &net->nb;
+}
+
 struct virtio_dev *virtio_net_vdev(struct virtio_net *net)
 {
 	return &net->vdev;

@@ -28,6 +28,8 @@ struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 				     const struct virtio_net_options *c,
 				     unsigned int index, struct err *err);
 struct virtio_dev *virtio_net_vdev(struct virtio_net *net);
+/* Its host backend (the tap). */
+struct net_backend *virtio_net_backend(struct virtio_net *net);
 /* Stops the I/O thread, removes what it created on the host, frees. */
 void virtio_net_destroy(struct virtio_net *net);
 

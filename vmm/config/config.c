@@ -212,6 +212,13 @@ static int apply_option(struct vm_config *cfg, const char *opt, char *v,
 		return 0;	/* read first, by config_parse() */
 	if (!strcmp(opt, "--fs"))
 		return add_fs(cfg, v, err);
+	if (!strcmp(opt, "--seccomp")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return err_input(err, -EINVAL,
+					 "--seccomp '%s': expected on or off", v);
+		cfg->no_seccomp = !strcmp(v, "off");
+		return 0;
+	}
 	return err_input(err, -EINVAL, "unknown option '%s'", opt);
 }
 
@@ -220,7 +227,7 @@ static bool takes_value(const char *opt)
 	static const char *const with_value[] = {
 		"--kernel", "--initrd", "--cmdline", "--memory", "--cpus",
 		"--console", "--disk", "--net", "--name", "--on-poweroff",
-		"--on-reboot", "--on-crash", "--domain", "--fs",
+		"--on-reboot", "--on-crash", "--domain", "--fs", "--seccomp",
 	};
 	size_t i;
 

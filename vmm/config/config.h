@@ -57,6 +57,7 @@ struct vm_config {
 	bool stats;			/* --stats: timeline and counters */
 	/* --domain FILE: the options it stood for; owns their strings. */
 	struct domxml *domain;
+	bool no_seccomp;		/* --seccomp=off: for debugging */
 };
 
 /* config_parse() found --help: print usage, parse nothing else. */

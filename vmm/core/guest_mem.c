@@ -79,6 +79,8 @@ static int map_region(struct guest_mem *mem, u64 gpa, u64 size, int memfd,
 
 	if (hva == MAP_FAILED)
 		return -errno;
+	/* A child (the port keeper) never shares nor copies guest RAM. */
+	madvise(hva, size, MADV_DONTFORK);
 	ret = guest_mem_add(mem, gpa, size, hva);
 	if (ret) {
 		munmap(hva, size);

@@ -25,6 +25,7 @@
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/machine/stats.h"
+#include "devices/net/port_keeper.h"
 
 /* vm_create() failures, as process exit statuses. */
 #define VM_EXIT_FAILED	1		/* the host could not run the VM */
@@ -53,6 +54,7 @@ struct vm {
 	struct pm pm;
 	struct exit_sink exit;
 	void *virtio;			/* owned by vmm/machine/vm_virtio.c */
+	struct port_keeper keeper;	/* vm_confine(): ports to undo */
 	struct vcpu *vcpus;
 	u32 nr_vcpus;
 	struct vcpu_env vcpu_env;
@@ -103,5 +105,12 @@ int vm_run(struct vm *vm);
 int vm_restart(struct vm *vm, struct err *err);
 
 void vm_destroy(struct vm *vm);
+
+/*
+ * Give up everything but running the VM (vmm/machine/vm_confine.c):
+ * called by vm_create() once the VM is built, before any vCPU thread
+ * exists. 0 or -errno with @err (a host failure).
+ */
+int vm_confine(struct vm *vm, struct err *err);
 
 #endif

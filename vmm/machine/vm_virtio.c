@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "virtio/blk/blk.h"
+#include "devices/net/port_keeper.h"
 #include "virtio/blk/vhost_blk.h"
 #include "virtio/fs/fs.h"
 #include "virtio/net/net.h"
@@ -197,6 +198,21 @@ void vm_virtio_unplug(struct vm *vm)
 	if (v->have_pci)
 		pci_host_destroy(&v->pci);
 	v->have_pci = false;
+}
+
+unsigned int vm_virtio_hand_over(struct vm *vm, struct port_undo *u,
+				 unsigned int max)
+{
+	struct vm_virtio *v = vm->virtio;
+	struct port_undo spare;
+	unsigned int i, n = 0;
+
+	/* At most one port per net, and max >= CONFIG_MAX_NETS. */
+	for (i = 0; v && i < v->nr_net; i++)
+		if (tap_hand_over_port(virtio_net_backend(v->net[i]),
+				       n < max ? &u[n] : &spare) && n < max)
+			n++;
+	return n;
 }
 
 bool vm_virtio_uses_file(struct vm *vm, const struct stat *st)

@@ -38,6 +38,15 @@ int vm_virtio_attach(struct vm *vm, struct err *err);
  */
 void vm_virtio_unplug(struct vm *vm);
 
+struct port_undo;
+/*
+ * Every net device's tap will only close its fd at teardown; the ports
+ * that need privileges to remove then are described in @u (at most @max).
+ * Returns how many.
+ */
+unsigned int vm_virtio_hand_over(struct vm *vm, struct port_undo *u,
+				 unsigned int max);
+
 /* Is @st a disk image of the VM or a file of a disk's backing chain? */
 bool vm_virtio_uses_file(struct vm *vm, const struct stat *st);
 
