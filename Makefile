@@ -58,6 +58,17 @@ all: squeeze
 squeeze: $(OBJ) | build-deps
 	$(CC) -static-pie -o $@ $(OBJ) $(LDLIBS)
 
+# System call names for the seccomp report, from the C library's headers.
+SYSCALL_NAMES := $(BUILD)/gen/syscall_names.h
+$(SYSCALL_NAMES): | build-deps
+	@mkdir -p $(dir $@)
+	echo '#include <sys/syscall.h>' | $(CC) -E -dM -x c - | \
+		awk '$$2 ~ /^__NR_/ && $$3 ~ /^[0-9]+$$/ { \
+			printf "\t[%s] = \"%s\",\n", $$3, substr($$2, 6) }' >$@
+$(BUILD)/obj/vmm/sandbox/seccomp.o $(BUILD)/san/vmm/sandbox/seccomp.o: \
+	$(SYSCALL_NAMES)
+CFLAGS += -I$(BUILD)/gen
+
 $(BUILD)/obj/%.o: %.c | build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@

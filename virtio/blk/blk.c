@@ -144,6 +144,11 @@ free_blk:
 	return NULL;
 }
 
+struct iothread *virtio_blk_iothread(struct virtio_blk *blk)
+{
+	return &blk->io;
+}
+
 const struct disk *virtio_blk_disk(const struct virtio_blk *blk)
 {
 	return &blk->disk;

@@ -6,6 +6,8 @@
 #include "virtio/core/virtio.h"
 #include "vmm/base/err.h"
 
+struct iothread;
+
 /* Feature bits, virtio 1.2 section 5.2.3. */
 #define VIRTIO_BLK_F_SIZE_MAX		1
 #define VIRTIO_BLK_F_SEG_MAX		2
@@ -44,6 +46,8 @@ struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
 struct virtio_dev *virtio_blk_vdev(struct virtio_blk *blk);
 /* The disk it serves (to ask which files it uses). */
 const struct disk *virtio_blk_disk(const struct virtio_blk *blk);
+/* Its I/O thread (to run a function on it, see iothread_call()). */
+struct iothread *virtio_blk_iothread(struct virtio_blk *blk);
 /* Stops the I/O thread, closes the disk, frees. NULL is fine. */
 void virtio_blk_destroy(struct virtio_blk *blk);
 

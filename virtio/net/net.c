@@ -176,6 +176,11 @@ struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 	return virtio_net_create_backend(mem, &nb, mac, name, err);
 }
 
+struct iothread *virtio_net_iothread(struct virtio_net *net)
+{
+	return &net->io;
+}
+
 struct net_backend *virtio_net_backend(struct virtio_net *net)
 {
 	return &net->nb;

@@ -7,6 +7,9 @@
 #include "virtio/core/virtio.h"
 #include "vmm/base/err.h"
 
+struct iothread;
+struct net_backend;
+
 /* A virtio-net device: its host side (tap, bridge) and its MAC. */
 struct virtio_net_options {
 	char bridge[IFNAMSIZ];		/* "" unless bridge= */
@@ -30,6 +33,8 @@ struct virtio_net *virtio_net_create(const struct guest_mem *mem,
 struct virtio_dev *virtio_net_vdev(struct virtio_net *net);
 /* Its host backend (the tap). */
 struct net_backend *virtio_net_backend(struct virtio_net *net);
+/* Its I/O thread (to run a function on it, see iothread_call()). */
+struct iothread *virtio_net_iothread(struct virtio_net *net);
 /* Stops the I/O thread, removes what it created on the host, frees. */
 void virtio_net_destroy(struct virtio_net *net);
 

@@ -390,6 +390,11 @@ static void *vcpu_thread(void *arg)
 	snprintf(what, sizeof(what), "vcpu%u", v->id);
 	thread_name(name, v->env->vm_name, what);
 	pthread_setname_np(pthread_self(), name);
+	if (v->env->enter && v->env->enter(v->env->opaque)) {
+		if (!stopping(v))
+			vcpu_fail(v, "cannot be confined (seccomp)");
+		return NULL;
+	}
 
 	while (!stopping(v)) {
 		int ret = first ? first_run(v) : ioctl(v->fd, KVM_RUN, 0);

@@ -31,6 +31,12 @@ struct vcpu_env {
 	const struct exit_sink *exit;
 	const int *stopping;		/* read atomically; set by the VM */
 	const char *vm_name;		/* for thread names, or NULL */
+	/*
+	 * Called on the vCPU thread before its first KVM_RUN (confinement,
+	 * a start gate); nonzero: the vCPU fails without running.
+	 */
+	int (*enter)(void *opaque);
+	void *opaque;
 };
 
 /* Exits counted per kind, for --stats. */

@@ -26,6 +26,7 @@
 #include "vmm/kvm/vcpu.h"
 #include "vmm/machine/stats.h"
 #include "devices/net/port_keeper.h"
+#include "vmm/sandbox/seccomp.h"
 
 /* vm_create() failures, as process exit statuses. */
 #define VM_EXIT_FAILED	1		/* the host could not run the VM */
@@ -55,6 +56,13 @@ struct vm {
 	struct exit_sink exit;
 	void *virtio;			/* owned by vmm/machine/vm_virtio.c */
 	struct port_keeper keeper;	/* vm_confine(): ports to undo */
+	struct sandbox_filters filters;	/* one per thread class */
+	bool seccomp;			/* filters built and to be loaded */
+	/* vCPUs wait here until main is confined: 1 go, -1 give up. */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	int gate;
+	bool have_gate;
 	struct vcpu *vcpus;
 	u32 nr_vcpus;
 	struct vcpu_env vcpu_env;
@@ -112,5 +120,15 @@ void vm_destroy(struct vm *vm);
  * exists. 0 or -errno with @err (a host failure).
  */
 int vm_confine(struct vm *vm, struct err *err);
+
+/* On each vCPU thread before its first KVM_RUN (struct vcpu_env). */
+int vm_vcpu_enter(void *opaque);
+
+/*
+ * vm_run(), once the vCPU threads exist: load the main thread's filter
+ * and let the vCPUs go (or, if @vcpus_started is false or that failed,
+ * let them give up). 0 or -errno.
+ */
+int vm_confine_main(struct vm *vm, bool vcpus_started);
 
 #endif

@@ -226,6 +226,7 @@ int vm_run(struct vm *vm)
 {
 	sigset_t set;
 	int sfd, status;
+	bool started;
 
 	shutdown_signals(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -18,6 +18,7 @@
 #include "virtio/blk/vhost_blk.h"
 #include "virtio/fs/fs.h"
 #include "virtio/net/net.h"
+#include "vmm/core/iothread.h"
 #include "devices/pci/pci.h"
 #include "virtio/pci/virtio_pci.h"
 #include "vmm/base/err.h"
@@ -198,6 +199,17 @@ void vm_virtio_unplug(struct vm *vm)
 	if (v->have_pci)
 		pci_host_destroy(&v->pci);
 	v->have_pci = false;
+}
+
+void vm_virtio_each_iothread(struct vm *vm, void (*fn)(void *arg), void *arg)
+{
+	struct vm_virtio *v = vm->virtio;
+	unsigned int i;
+
+	for (i = 0; v && i < v->nr_blk; i++)
+		iothread_call(virtio_blk_iothread(v->blk[i]), fn, arg);
+	for (i = 0; v && i < v->nr_net; i++)
+		iothread_call(virtio_net_iothread(v->net[i]), fn, arg);
 }
 
 unsigned int vm_virtio_hand_over(struct vm *vm, struct port_undo *u,

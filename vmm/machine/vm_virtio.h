@@ -38,6 +38,9 @@ int vm_virtio_attach(struct vm *vm, struct err *err);
  */
 void vm_virtio_unplug(struct vm *vm);
 
+/* Run @fn(@arg) on every device's I/O thread in turn (iothread_call()). */
+void vm_virtio_each_iothread(struct vm *vm, void (*fn)(void *arg), void *arg);
+
 struct port_undo;
 /*
  * Every net device's tap will only close its fd at teardown; the ports

@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: MIT
-/* Capabilities: the setup set, then none (see vmm/sandbox/caps.h). */
+/*
+ * Capabilities: the setup set with libcap-ng (one thread then), then none,
+ * with capset itself: the drop is made on every thread, and capset's
+ * pid 0 is exactly the calling thread (see vmm/sandbox/caps.h).
+ */
 #include <cap-ng.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "vmm/sandbox/caps.h"
 
@@ -37,17 +44,24 @@ int caps_limit_to_setup(bool net, struct err *err)
 	return 0;
 }
 
-int caps_drop_all(struct err *err)
+int caps_drop_all(void)
 {
-	bool setpcap;
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	int cap;
 
-	if (capng_get_caps_process())
-		return err_host(err, -EPERM, "cannot read our capabilities");
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
-		return 0;
-	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
-	capng_clear(CAPNG_SELECT_ALL);
-	if (capng_apply(setpcap ? CAPNG_SELECT_ALL : CAPNG_SELECT_CAPS))
-		return err_host(err, -EPERM, "cannot drop capabilities");
+	/*
+	 * The bounding set first, while CAP_SETPCAP may still be effective
+	 * (an ordinary user's fails with EPERM: it cannot gain anything
+	 * anyway under no_new_privs). Then ambient, then the three sets;
+	 * pid 0 is the calling thread.
+	 */
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &h, d))
+		return -errno;
 	return 0;
 }

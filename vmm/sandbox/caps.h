@@ -18,14 +18,15 @@
  *                   root may run images and kernels other users own
  *   CAP_SETPCAP     to empty the bounding set at the end
  *
- * Capabilities are per thread: both calls must come while the calling
- * thread is the only one (threads made later inherit its sets).
+ * Capabilities are per thread, and threads made later inherit the
+ * creator's: caps_limit_to_setup() runs while main is the only thread,
+ * caps_drop_all() on every thread that exists at confinement.
  */
 
 /* Keep only the setup set above (CAP_NET_ADMIN only if @net). */
 int caps_limit_to_setup(bool net, struct err *err);
 
-/* Drop every capability for good. */
-int caps_drop_all(struct err *err);
+/* Drop every capability of the calling thread for good. 0 or -errno. */
+int caps_drop_all(void);
 
 #endif

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What each thread class may do once the VM runs (vmm/sandbox/seccomp.h).
+ * Every entry is here because a thread of that class makes the call after
+ * setup; files, sockets, processes and new mappings of code are none of
+ * theirs. mmap and mprotect are allowed without PROT_EXEC only.
+ */
+#include <linux/fs.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+
+#include "vmm/sandbox/seccomp.h"
+
+/* Every thread: memory, futexes, time, stderr, exiting, the SIGSYS report. */
+static const int common_calls[] = {
+	SYS_brk, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_mremap,
+	SYS_madvise, SYS_futex, SYS_clock_gettime, SYS_clock_nanosleep,
+	SYS_nanosleep, SYS_sched_yield, SYS_gettid, SYS_getpid,
+	SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_restart_syscall,
+	SYS_write, SYS_prctl /* PR_GET_NAME only */, SYS_exit, SYS_exit_group,
+	-1,
+};
+
+static const unsigned long no_ioctls[] = { 0 };
+
+const struct sandbox_rules sandbox_common = {
+	.name = "common", .syscalls = common_calls, .ioctls = no_ioctls,
+};
+
+/*
+ * The main thread: waits for a stop (poll on the stop eventfd, the
+ * signalfd, the console), reads console input, restores the terminal,
+ * kicks and joins the vCPUs, and tears down: closes fds, flushes qcow2
+ * metadata, drains io_uring, waits for the port keeper.
+ */
+static const int main_calls[] = {
+	SYS_poll, SYS_ppoll, SYS_read, SYS_close, SYS_ioctl, SYS_tgkill,
+	SYS_wait4, SYS_newfstatat, SYS_fstat, SYS_lseek, SYS_pread64,
+	SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_fdatasync, SYS_fsync,
+	SYS_ftruncate, SYS_io_uring_enter, SYS_epoll_ctl,
+	-1,
+};
+
+static const unsigned long main_ioctls[] = {
+	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGPGRP,
+	/* Teardown: doorbells and interrupts detached from the VM. */
+	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING, 0,
+};
+
+/*
+ * A vCPU: KVM_RUN and its exits. Device registers may route MSIs,
+ * attach irqfds and ioeventfds, drive IOAPIC lines, set tap offloads
+ * (virtio-net activation), and call into I/O threads (an eventfd write,
+ * then a wait). A failing vCPU reads its registers for the report.
+ */
+static const int vcpu_calls[] = {
+	SYS_ioctl, SYS_read, SYS_poll, SYS_ppoll, -1,
+};
+
+static const unsigned long vcpu_ioctls[] = {
+	KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_IRQ_LINE,
+	KVM_IRQ_LINE_STATUS, KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_IOEVENTFD,
+	KVM_SIGNAL_MSI, TUNSETOFFLOAD, 0,
+};
+
+/*
+ * An I/O thread: its epoll set, eventfds, the tap (readv/writev), disk
+ * I/O (io_uring, or the synchronous fallback), flushes, discard and
+ * write-zeroes, qcow2 growing its file.
+ */
+static const int io_calls[] = {
+	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_read, SYS_readv,
+	SYS_writev, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev,
+	SYS_preadv2, SYS_pwritev2, SYS_io_uring_enter, SYS_fdatasync,
+	SYS_fsync, SYS_fallocate, SYS_ftruncate, SYS_ioctl, SYS_poll,
+	SYS_ppoll, -1,
+};
+
+static const unsigned long io_ioctls[] = {
+	BLKDISCARD, BLKZEROOUT, TUNSETOFFLOAD, 0,
+};
+
+const struct sandbox_rules sandbox_class_rules[SANDBOX_NR] = {
+	[SANDBOX_MAIN] = { "main", main_calls, main_ioctls },
+	[SANDBOX_VCPU] = { "vcpu", vcpu_calls, vcpu_ioctls },
+	[SANDBOX_IO] = { "io", io_calls, io_ioctls },
+};
