@@ -13,30 +13,34 @@
 
 #include "vmm/sandbox/caps.h"
 
-/* Keep @cap if we have it now. */
-static void keep(unsigned int cap)
+static bool have(unsigned int cap)
 {
-	if (capng_have_capability(CAPNG_EFFECTIVE, cap) ||
-	    capng_have_capability(CAPNG_PERMITTED, cap))
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
-			     CAPNG_BOUNDING_SET, cap);
+	return capng_have_capability(CAPNG_EFFECTIVE, cap) ||
+	       capng_have_capability(CAPNG_PERMITTED, cap);
 }
 
 int caps_limit_to_setup(bool net, struct err *err)
 {
-	bool setpcap;
+	const unsigned int setup[] = {
+		CAP_NET_ADMIN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+		CAP_SETPCAP,
+	};
+	bool keep[4], setpcap;
+	unsigned int i;
 
 	if (capng_get_caps_process())
 		return err_host(err, -EPERM, "cannot read our capabilities");
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
 		return 0;		/* an ordinary user: nothing to drop */
+	for (i = 0; i < 4; i++)
+		keep[i] = have(setup[i]) && (net || setup[i] != CAP_NET_ADMIN);
 	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
 	capng_clear(CAPNG_SELECT_BOTH);
-	if (net)
-		keep(CAP_NET_ADMIN);
-	keep(CAP_DAC_OVERRIDE);
-	keep(CAP_DAC_READ_SEARCH);
-	keep(CAP_SETPCAP);
+	for (i = 0; i < 4; i++)
+		if (keep[i])
+			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE |
+				     CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+				     setup[i]);
 	/* The bounding set can only shrink with CAP_SETPCAP. */
 	if (capng_apply(setpcap ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS))
 		return err_host(err, -EPERM,
