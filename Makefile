@@ -58,6 +58,16 @@ all: squeeze
 squeeze: $(OBJ) | build-deps
 	$(CC) -static-pie -o $@ $(OBJ) $(LDLIBS)
 
+# The test build: squeeze with the debug-only test hooks (vm_confine.c's
+# SQUEEZE_TEST_HOOK), used by tests/integration/suite_confine.sh only.
+HOOKS_OBJ := $(filter-out $(BUILD)/obj/vmm/machine/vm_confine.o,$(OBJ)) \
+	     $(BUILD)/hooks/vmm/machine/vm_confine.o
+$(BUILD)/hooks/%.o: %.c | build-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DSQUEEZE_TEST_HOOKS -c $< -o $@
+$(BUILD)/squeeze-hooks: $(HOOKS_OBJ)
+	$(CC) -o $@ $(HOOKS_OBJ) $(LDLIBS)
+
 # System call names for the seccomp report, from the C library's headers.
 SYSCALL_NAMES := $(BUILD)/gen/syscall_names.h
 $(SYSCALL_NAMES): | build-deps
@@ -105,7 +115,7 @@ unit: $(UNIT_BIN) $(UNIT_SAN)
 driver: $(DRV_BIN)
 
 # Fragments owned by their folders: guests, integration tests, benchmarks.
--include $(wildcard guests/*.mk tests/integration/*.mk tests/bench/*.mk)
+-include $(wildcard guests/*.mk tests/integration/*.mk tests/bench/*.mk tests/fuzz/*.mk)
 
 # Install what is missing (as root), or print the exact command.
 define need_pkgs
@@ -136,7 +146,7 @@ BENCH_BINS := $(BUILD)/bench/boottime $(BUILD)/bench/blk_bench \
 	      $(BUILD)/bench/net_bench $(BUILD)/bench/fs_bench
 
 test: deps
-	$(MAKE) all unit driver guests $(BENCH_BINS)
+	$(MAKE) all unit driver guests $(BENCH_BINS) $(BUILD)/squeeze-hooks
 	tests/run-all.sh
 
 clean:

@@ -62,7 +62,7 @@ static int disk_open_fd(struct disk *d, const struct disk_options *c,
 	/* Never follows into a FIFO or a tty and blocks. */
 	fd = file_open(c->path, flags, FILE_REG | FILE_BLK, &st);
 	if (fd == -FILE_EKIND)
-		return err_input(err, fd,
+		return err_input(err, -EINVAL,
 				 "disk %s: is %s, not a regular file or block device",
 				 c->path, file_kind_name(st.st_mode));
 	if (fd < 0)

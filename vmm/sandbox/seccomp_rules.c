@@ -32,7 +32,8 @@ const struct sandbox_rules sandbox_common = {
 
 /*
  * The main thread: waits for a stop (poll on the stop eventfd, the
- * signalfd, the console), reads console input, restores the terminal,
+ * signalfd, the console), reads console input into the 16550A (which may
+ * raise its interrupt), restores the terminal,
  * kicks and joins the vCPUs, and tears down: closes fds, flushes qcow2
  * metadata, drains io_uring, waits for the port keeper.
  */
@@ -46,6 +47,8 @@ static const int main_calls[] = {
 
 static const unsigned long main_ioctls[] = {
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGPGRP,
+	/* Console input raises the 16550A's interrupt line. */
+	KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI,
 	/* Teardown: doorbells and interrupts detached from the VM. */
 	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING, 0,
 };

@@ -1,0 +1,30 @@
+# libFuzzer targets (clang, ASan + UBSan) over the guest- and file-facing
+# parsers: the virtqueue chain walker, virtio-blk requests, virtio-net
+# headers, the virtio-pci accessors and the kernel loaders. `make test`
+# runs each for 30 s (tests/integration/suite_fuzz.sh, all at once);
+# `make fuzz` for FUZZ_SECONDS (default 600) each.
+
+FUZZ_NAMES   := virtqueue blk_req net_hdr virtio_pci kernel
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -D_GNU_SOURCE -I. -I$(BUILD)/gen \
+		-fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_LIB     := $(BUILD)/fuzz/libsqueeze-fuzz.a
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_SECONDS ?= 600
+
+$(BUILD)/fuzz/obj/%.o: %.c $(SYSCALL_NAMES) | build-deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) tests/fuzz/fuzz_seed.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+fuzz: deps fuzz-bins
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
