@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "tests/driver/lib/blk_drv.h"
+#include "tests/driver/lib/confine.h"
 #include "virtio/blk/blk.h"
 #include "virtio/blk/vhost_blk.h"
 #include "vmm/config/config.h"
@@ -137,6 +138,10 @@ static int setup(struct bench *b, const struct blk_options *c)
 	b->vp = virtio_pci_add(&b->env.pci, vd, &b->env.irq_ctl, &err);
 	if (!b->vp)
 		goto fail;
+	if (drv_confine_iothread(virtio_blk_iothread(b->blk))) {
+		err_host(&err, -1, "cannot load the seccomp filter");
+		goto fail;
+	}
 	if (blk_drv_open(&b->drv, &b->env, 0, BLK_DRV_ALL_FEATURES, 256)) {
 		err_host(&err, -1, "driver set-up failed");
 		goto fail;

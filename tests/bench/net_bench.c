@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/driver/lib/confine.h"
 #include "tests/driver/lib/net_drv.h"
 #include "tests/driver/lib/net_host.h"
 #include "virtio/pci/virtio_pci.h"
@@ -279,6 +280,8 @@ static int dev_up(struct dev *x, struct err *err)
 			       &x->env.irq_ctl, err);
 	if (!x->vp)
 		return -1;
+	if (drv_confine_iothread(virtio_net_iothread(x->vn)))
+		return err_host(err, -1, "cannot load the seccomp filter");
 	if (net_drv_open(&x->d, &x->env, 0, FEATURES, 1024))
 		return err_host(err, -1, "driver setup failed");
 	return nh_ifmac("br0", x->br_mac) ? -1 : 0;

@@ -8,6 +8,7 @@
  * 0 EVENT_IDX; the rest is a 64 KiB RAM region at RAM_GPA: descriptor
  * table at 0, available ring at 16K, used ring at 24K, buffers from 32K.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "virtio/core/virtqueue.h"
