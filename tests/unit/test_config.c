@@ -383,3 +383,15 @@ Test(config, cmdline_too_long)
 	cr_assert_eq(config_parse(&c, 4, argv, &e), -E2BIG);
 	cr_assert(strstr(e.msg, "--cmdline is"), "%s", e.msg);
 }
+
+Test(config, seccomp_switch)
+{
+	cr_assert_eq(PARSE("--kernel", "k"), 0);
+	cr_assert_not(cfg.no_seccomp, "seccomp is on by default");
+	cr_assert_eq(PARSE("--kernel", "k", "--seccomp=off"), 0);
+	cr_assert(cfg.no_seccomp);
+	cr_assert_eq(PARSE("--kernel", "k", "--seccomp", "on"), 0);
+	cr_assert_not(cfg.no_seccomp);
+	expect_error(PARSE("--kernel", "k", "--seccomp=maybe"),
+		     "expected on or off");
+}
