@@ -21,6 +21,8 @@ struct aio;
 struct aio *aio_create(unsigned int depth, bool no_uring);
 void aio_destroy(struct aio *a);
 bool aio_uses_uring(const struct aio *a);
+/* Tests only: the ring itself (NULL for the fallback). */
+struct io_uring *aio_ring(struct aio *a);
 
 /* Queue a request; -EBUSY when @depth are in flight. */
 int aio_readv(struct aio *a, int fd, u64 off, const struct iovec *iov,

@@ -63,11 +63,24 @@ struct counter {
 	struct result r;		/* r.frames: atomic, senders read it */
 };
 
-/* Wait until fewer than WINDOW of @sent frames are not yet received. */
+static double now(void);
+
+/*
+ * Wait until fewer than WINDOW of @sent frames are not yet received, or
+ * for a second at most: a frame the kernel dropped on the way (a full tap
+ * queue) never arrives, and the run must not hang on it.
+ */
 static void window_wait(u64 sent, const u64 *received)
 {
-	while (sent - __atomic_load_n(received, __ATOMIC_ACQUIRE) >= WINDOW)
+	double give_up = 0;
+
+	while (sent - __atomic_load_n(received, __ATOMIC_ACQUIRE) >= WINDOW) {
+		if (!give_up)
+			give_up = now() + 1.0;
+		else if (now() > give_up)
+			return;
 		sched_yield();
+	}
 }
 
 static double now(void)

@@ -21,3 +21,33 @@ hw_kvm() {
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SQUEEZE=$ROOT/squeeze
 GUESTS=$ROOT/build/guests
+
+# expect_exit2 SECS NAME TEXT CMD...: CMD exits 2 within SECS seconds (then
+# SIGKILL: a hang is a failure) with one line on stderr saying TEXT.
+expect_exit2() {
+	local secs=$1 name=$2 text=$3 rc err
+	shift 3
+	err=$(mktemp)
+	timeout -k 2 "$secs" "$@" </dev/null >/dev/null 2>"$err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "$text" "$err" &&
+	   [ "$(wc -l <"$err")" -eq 1 ]; then
+		pass "$name (exit 2: $(head -c 160 "$err"))"
+	elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		fail "$name: still blocked after $secs s"
+	else
+		fail "$name: exit $rc, said '$(head -c 300 "$err")'"
+	fi
+	rm -f "$err"
+}
+
+# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
+# (10 s by default); false if it never does.
+wait_for() {
+	local i
+	for i in $(seq 1 "${3:-100}"); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -38,13 +38,7 @@ nsx sh -c 'ip link set lo up && ip link add br0 type bridge &&
 	{ fail "namespace setup"; t_end; exit; }
 
 # wait_ready CONSOLE: the idle guest brought its devices up.
-wait_ready() {
-	for _ in $(seq 100); do
-		grep -q "idle: ready" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_ready() { wait_for "$1" "idle: ready"; }
 
 # threads PID FIELD...: "comm field:value ..." per thread of PID.
 threads() {

@@ -31,31 +31,13 @@ fi
 
 sum() { sha256sum <"$1"; }
 
-# expect_exit2 NAME TEXT CMD...: exit 2 within 20 s, one line saying TEXT.
-expect_exit2() {
-	local name=$1 text=$2 rc
-	shift 2
-	timeout -k 2 20 "$@" </dev/null >/dev/null 2>"$tmp/err"
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q -- "$text" "$tmp/err" &&
-	   [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
-		pass "$name (exit 2: $(head -c 160 "$tmp/err"))"
-	else
-		fail "$name: exit $rc, said '$(head -c 300 "$tmp/err")'"
-	fi
-}
-
 # Start the idle guest on the disks given; wait until it runs.
 start_idle() {
 	"$SQUEEZE" run --kernel "$GUESTS/idle.elf" --memory 32M \
 		--console file="$tmp/idle.con" "$@" </dev/null \
 		>/dev/null 2>"$tmp/idle.err" &
 	vm_pid=$!
-	for _ in $(seq 100); do
-		grep -q "idle: ready" "$tmp/idle.con" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for "$tmp/idle.con" "idle: ready"
 }
 
 stop_idle() {
@@ -79,18 +61,18 @@ backing_lock() {
 		stop_idle
 		return
 	fi
-	expect_exit2 "backing lock: a second squeeze cannot open the raw base read-write" \
+	expect_exit2 20 "backing lock: a second squeeze cannot open the raw base read-write" \
 		"in use by squeeze (pid $vm_pid)" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 		--console none --disk "$base"
-	expect_exit2 "backing lock: nor the qcow2 middle of the chain" \
+	expect_exit2 20 "backing lock: nor the qcow2 middle of the chain" \
 		"in use by squeeze (pid $vm_pid)" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 		--console none --disk "$mid,format=qcow2"
-	expect_exit2 "backing lock: img create refuses to re-create the base" \
+	expect_exit2 20 "backing lock: img create refuses to re-create the base" \
 		"in use by squeeze (pid $vm_pid)" \
 		"$SQUEEZE" img create -f raw "$base" 1M
-	expect_exit2 "backing lock: img create refuses to re-create the middle" \
+	expect_exit2 20 "backing lock: img create refuses to re-create the middle" \
 		"in use by squeeze (pid $vm_pid)" \
 		"$SQUEEZE" img create -f qcow2 "$mid" 1M
 	if [ "$(sum "$base")" = "$s1" ] && [ "$(sum "$mid")" = "$s2" ]; then
@@ -114,19 +96,19 @@ self_backing() {
 	local base=$tmp/sbase.raw s
 	head -c 64K /dev/urandom >"$base"
 	s=$(sum "$base")
-	expect_exit2 "img create -b base.raw base.raw" "own backing chain" \
+	expect_exit2 20 "img create -b base.raw base.raw" "own backing chain" \
 		"$SQUEEZE" img create -f qcow2 -b "$base" -F raw "$base"
 	ln -s sbase.raw "$tmp/slink.raw"
-	expect_exit2 "img create through a symlink to the backing file" \
+	expect_exit2 20 "img create through a symlink to the backing file" \
 		"own backing chain" \
 		"$SQUEEZE" img create -f qcow2 -b sbase.raw -F raw "$tmp/slink.raw"
 	mkdir -p "$tmp/sub"
-	expect_exit2 "img create by a relative path to the backing file" \
+	expect_exit2 20 "img create by a relative path to the backing file" \
 		"own backing chain" \
 		bash -c "cd '$tmp/sub' && '$SQUEEZE' img create -f qcow2 -b sbase.raw -F raw ../sbase.raw"
 	qemu-img create -q -f qcow2 -b sbase.raw -F raw "$tmp/smid.qcow2"
 	qemu-img create -q -f qcow2 -b smid.qcow2 -F qcow2 "$tmp/stop.qcow2"
-	expect_exit2 "img create over the raw base of a qcow2 chain" \
+	expect_exit2 20 "img create over the raw base of a qcow2 chain" \
 		"own backing chain" \
 		"$SQUEEZE" img create -f qcow2 -b "$tmp/stop.qcow2" -F qcow2 "$base"
 	if [ "$(sum "$base")" = "$s" ] && [ -L "$tmp/slink.raw" ] &&
@@ -226,15 +208,15 @@ backing_names() {
 	truncate -s 1M "$d/secret/key"
 	qemu-img create -q -f qcow2 -u -b "$d/secret/key" -F raw "$d/img/abs.qcow2" 1M
 	qemu-img create -q -f qcow2 -u -b ../secret/key -F raw "$d/img/up.qcow2" 1M
-	expect_exit2 "backing name: an absolute path is refused by default" \
+	expect_exit2 20 "backing name: an absolute path is refused by default" \
 		"backing file name '$d/secret/key' is an absolute path; follow it with --disk ...,backing-dir=DIR" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 		--console none --disk "$d/img/abs.qcow2,format=qcow2"
-	expect_exit2 "backing name: '..' is refused by default" \
+	expect_exit2 20 "backing name: '..' is refused by default" \
 		"backing file name '../secret/key' climbs out" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 		--console none --disk "$d/img/up.qcow2,format=qcow2"
-	expect_exit2 "backing name: outside the backing-dir given" \
+	expect_exit2 20 "backing name: outside the backing-dir given" \
 		"is outside backing-dir=$d/img" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 		--console none --disk "$d/img/up.qcow2,format=qcow2,backing-dir=$d/img"
@@ -262,7 +244,7 @@ backing_names() {
 dir_backing() {
 	mkdir -p "$tmp/adir"
 	qemu-img create -q -f qcow2 -u -b adir -F raw "$tmp/dir.qcow2" 1M
-	expect_exit2 "a directory as backing file is refused at open" \
+	expect_exit2 20 "a directory as backing file is refused at open" \
 		"backing file is a directory" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
 		--console none --disk "$tmp/dir.qcow2,format=qcow2"

@@ -25,22 +25,6 @@ if [ ! -x "$SQUEEZE" ] || [ ! -f "$GUESTS/idle.elf" ] || [ ! -e /dev/kvm ]; then
 	t_end; exit
 fi
 
-# expect_exit2 NAME TEXT CMD...: exit 2 within 10 s, one line saying TEXT.
-expect_exit2() {
-	local name=$1 text=$2 rc
-	shift 2
-	timeout -k 2 10 "$@" </dev/null >/dev/null 2>"$tmp/err"
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q -- "$text" "$tmp/err" &&
-	   [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
-		pass "$name (exit 2: $(head -c 140 "$tmp/err"))"
-	elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-		fail "$name: still blocked after 10 s"
-	else
-		fail "$name: exit $rc, said '$(head -c 300 "$tmp/err")'"
-	fi
-}
-
 # Read syscalls made by all of process $1's threads (/proc/PID/task/*/io).
 reads() {
 	cat /proc/"$1"/task/*/io 2>/dev/null | awk '/^syscr/ { n += $2 } END { print n + 0 }'
@@ -57,19 +41,12 @@ tap_deleted() {
 		--memory 32M --net tap=sqzgone0 --console file="$con" \
 		</dev/null >/dev/null 2>"$tmp/tap.err" &
 	vm_pid=$!
-	for _ in $(seq 100); do
-		grep -q "idle: ready (blk none, net up, link up)" "$con" 2>/dev/null && break
-		sleep 0.1
-	done
-	if ! grep -q "idle: ready" "$con" 2>/dev/null; then
+	if ! wait_for "$con" "idle: ready (blk none, net up, link up)"; then
 		fail "deleted tap: the guest did not come up: $(tail -c 200 "$con")"
 		return
 	fi
 	ip -n "$NS" link del sqzgone0
-	for _ in $(seq 100); do
-		grep -q "idle: net link down" "$con" && break
-		sleep 0.1
-	done
+	wait_for "$con" "idle: net link down"
 	sleep 0.5
 	a=$(reads "$vm_pid")
 	sleep 1
@@ -101,19 +78,19 @@ fifos() {
 	local f=$tmp/fifo
 	mkfifo "$f"
 	truncate -s 1M "$tmp/d.raw"
-	expect_exit2 "FIFO as --kernel" "kernel $f: is a FIFO" \
+	expect_exit2 10 "FIFO as --kernel" "kernel $f: is a FIFO" \
 		"$SQUEEZE" run --kernel "$f" --console none
-	expect_exit2 "FIFO as --initrd" "initrd $f: is a FIFO" \
+	expect_exit2 10 "FIFO as --initrd" "initrd $f: is a FIFO" \
 		"$SQUEEZE" run --kernel "$GUESTS/hello.elf" --initrd "$f" \
 		--console none
-	expect_exit2 "FIFO as --console file= (no reader)" "nobody reads" \
+	expect_exit2 10 "FIFO as --console file= (no reader)" "nobody reads" \
 		"$SQUEEZE" run --kernel "$GUESTS/hello.elf" --console file="$f"
 	qemu-img create -q -f qcow2 -u -b fifo -F raw "$tmp/f.qcow2" 1M
-	expect_exit2 "FIFO as backing file" "backing file is a FIFO" \
+	expect_exit2 10 "FIFO as backing file" "backing file is a FIFO" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --console none \
 		--disk "$tmp/f.qcow2,format=qcow2"
-	expect_exit2 "FIFO to img info" "is a FIFO" "$SQUEEZE" img info "$f"
-	expect_exit2 "FIFO as img create -b" "is a FIFO" \
+	expect_exit2 10 "FIFO to img info" "is a FIFO" "$SQUEEZE" img info "$f"
+	expect_exit2 10 "FIFO as img create -b" "is a FIFO" \
 		"$SQUEEZE" img create -b "$f" -F raw "$tmp/new.qcow2"
 	if [ ! -e "$tmp/new.qcow2" ]; then pass "FIFO as img create -b: nothing created"
 	else fail "FIFO as img create -b: a file was created"; fi
@@ -123,7 +100,7 @@ fifos() {
 nothing_created() {
 	local log=$tmp/out.log long s
 	long=$(head -c 5000 /dev/zero | tr '\0' a)
-	expect_exit2 "5,000-character --cmdline" "--cmdline is 5000 bytes" \
+	expect_exit2 10 "5,000-character --cmdline" "--cmdline is 5000 bytes" \
 		"$SQUEEZE" run --kernel "$GUESTS/hello.elf" --cmdline "$long" \
 		--console file="$log"
 	if [ ! -e "$log" ]; then pass "long --cmdline: no console file created"
@@ -135,15 +112,15 @@ nothing_created() {
 	else fail "long --cmdline: the existing console file was truncated"; fi
 	head -c 1M /dev/urandom >"$tmp/v.raw"
 	s=$(sha256sum <"$tmp/v.raw")
-	expect_exit2 "--console file= the disk image" "is a file the VM reads" \
+	expect_exit2 10 "--console file= the disk image" "is a file the VM reads" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" --disk "$tmp/v.raw" \
 		--console file="$tmp/v.raw"
 	qemu-img create -q -f qcow2 -b v.raw -F raw "$tmp/v.qcow2"
-	expect_exit2 "--console file= a backing file" "is a file the VM reads" \
+	expect_exit2 10 "--console file= a backing file" "is a file the VM reads" \
 		"$SQUEEZE" run --kernel "$GUESTS/blk.elf" \
 		--disk "$tmp/v.qcow2,format=qcow2" --console file="$tmp/v.raw"
 	cp "$GUESTS/hello.elf" "$tmp/k.elf"
-	expect_exit2 "--console file= the kernel" "is a file the VM reads" \
+	expect_exit2 10 "--console file= the kernel" "is a file the VM reads" \
 		"$SQUEEZE" run --kernel "$tmp/k.elf" --console file="$tmp/k.elf"
 	if [ "$(sha256sum <"$tmp/v.raw")" = "$s" ] &&
 	   cmp -s "$tmp/k.elf" "$GUESTS/hello.elf"; then
@@ -173,10 +150,10 @@ small_ones() {
 		fail "img info --json: not valid JSON: $(head -c 200 "$tmp/err")"
 	fi
 	for n in $'a\rb' $'a\vb' $'a\fb' 'tap%d'; do
-		expect_exit2 "tap name $(printf %q "$n")" "invalid name" \
+		expect_exit2 10 "tap name $(printf %q "$n")" "invalid name" \
 			"$SQUEEZE" run --kernel "$GUESTS/hello.elf" --net tap="$n"
 	done
-	expect_exit2 "img create x -1" "the size is negative" \
+	expect_exit2 10 "img create x -1" "the size is negative" \
 		"$SQUEEZE" img create "$tmp/x.qcow2" -1
 	truncate -s 1M "$tmp/a,b.raw"
 	timeout 20 "$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 32M \
