@@ -63,6 +63,7 @@ struct vm {
 	pthread_cond_t gate_cond;
 	int gate;
 	bool have_gate;
+	bool main_confined;		/* the main filter is loaded */
 	struct vcpu *vcpus;
 	u32 nr_vcpus;
 	struct vcpu_env vcpu_env;
@@ -120,6 +121,9 @@ void vm_destroy(struct vm *vm);
  * exists. 0 or -errno with @err (a host failure).
  */
 int vm_confine(struct vm *vm, struct err *err);
+
+/* Some --on-* action of @cfg is restart (the VM may be rebuilt). */
+bool vm_may_restart(const struct vm_config *cfg);
 
 /* On each vCPU thread before its first KVM_RUN (struct vcpu_env). */
 int vm_vcpu_enter(void *opaque);

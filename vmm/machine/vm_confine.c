@@ -12,7 +12,9 @@
  *      vCPU threads, started by vm_run(), load theirs first thing and
  *      wait at a gate until the main thread has loaded its own
  *      (vm_confine_main()), so no guest instruction runs before every
- *      thread is confined.
+ *      thread is confined. A VM with a restart action (--on-*=restart)
+ *      is rebuilt by the main thread, which then keeps no filter: its
+ *      new vCPU threads load theirs, the I/O threads keep theirs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -152,8 +154,16 @@ int vm_confine_main(struct vm *vm, bool vcpus_started)
 {
 	int ret = 0;
 
-	if (vcpus_started && vm->seccomp)
+	/*
+	 * A VM that may restart is rebuilt by this thread (a new KVM VM from
+	 * /dev/kvm, vCPUs, their threads): the main thread stays without a
+	 * filter then; vCPU and I/O threads keep theirs (see README).
+	 */
+	if (vcpus_started && vm->seccomp && !vm->main_confined &&
+	    !vm_may_restart(vm->cfg)) {
 		ret = sandbox_load(&vm->filters, SANDBOX_MAIN);
+		vm->main_confined = !ret;
+	}
 	if (ret)
 		pr_err("seccomp: cannot load the main thread's filter: %s",
 		       strerror(-ret));

@@ -201,8 +201,12 @@ static int run_boots(struct vm *vm, int sfd)
 	unsigned int boot = 1;
 	int status;
 
+	bool started;
+
 	for (;;) {
-		if (start_vcpus(vm))
+		started = !start_vcpus(vm);
+		/* Main confined last, then the vCPUs run (vm_confine.c). */
+		if (vm_confine_main(vm, started) || !started)
 			status = VM_EXIT_FAILED;
 		else
 			status = main_loop(vm, sfd);
@@ -226,7 +230,6 @@ int vm_run(struct vm *vm)
 {
 	sigset_t set;
 	int sfd, status;
-	bool started;
 
 	shutdown_signals(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
