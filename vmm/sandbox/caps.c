@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Capabilities: the setup set with libcap-ng (one thread then), then none,
- * with capset itself: the drop is made on every thread, and capset's
- * pid 0 is exactly the calling thread (see vmm/sandbox/caps.h).
+ * Capabilities: the setup set, then none (see vmm/sandbox/caps.h), with
+ * capget/capset and prctl themselves: pid 0 in capset is exactly the
+ * calling thread, and no library initialisation opens files behind our
+ * back before the command line is even read.
  */
-#include <cap-ng.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -13,59 +13,74 @@
 
 #include "vmm/sandbox/caps.h"
 
-static bool have(unsigned int cap)
-{
-	return capng_have_capability(CAPNG_EFFECTIVE, cap) ||
-	       capng_have_capability(CAPNG_PERMITTED, cap);
-}
+#define CAP_BIT(c) (1ULL << (c))
 
-int caps_limit_to_setup(bool net, struct err *err)
-{
-	const unsigned int setup[] = {
-		CAP_NET_ADMIN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
-		CAP_SETPCAP,
-	};
-	bool keep[4], setpcap;
-	unsigned int i;
-
-	if (capng_get_caps_process())
-		return err_host(err, -EPERM, "cannot read our capabilities");
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
-		return 0;		/* an ordinary user: nothing to drop */
-	for (i = 0; i < 4; i++)
-		keep[i] = have(setup[i]) && (net || setup[i] != CAP_NET_ADMIN);
-	setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
-	capng_clear(CAPNG_SELECT_BOTH);
-	for (i = 0; i < 4; i++)
-		if (keep[i])
-			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE |
-				     CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-				     setup[i]);
-	/* The bounding set can only shrink with CAP_SETPCAP. */
-	if (capng_apply(setpcap ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS))
-		return err_host(err, -EPERM,
-				"cannot drop capabilities for setup");
-	return 0;
-}
-
-int caps_drop_all(void)
+static int caps_get(u64 *eff, u64 *prm)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
 	};
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
-	int cap;
 
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	*eff = d[0].effective | (u64)d[1].effective << 32;
+	*prm = d[0].permitted | (u64)d[1].permitted << 32;
+	return 0;
+}
+
+/* Effective and permitted become @keep of what we have; the rest goes. */
+static int caps_set(u64 keep)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	u64 eff, prm;
+	int cap, ret;
+
+	ret = caps_get(&eff, &prm);
+	if (ret)
+		return ret;
 	/*
 	 * The bounding set first, while CAP_SETPCAP may still be effective
-	 * (an ordinary user's fails with EPERM: it cannot gain anything
-	 * anyway under no_new_privs). Then ambient, then the three sets;
-	 * pid 0 is the calling thread.
+	 * (an ordinary user cannot, and need not: under no_new_privs no
+	 * execve() gains anything). Then ambient, then the three sets.
 	 */
-	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	if (eff & CAP_BIT(CAP_SETPCAP))
+		for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+			if (!(keep & CAP_BIT(cap)))
+				prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	eff &= keep;
+	prm &= keep;
+	d[0].effective = (u32)eff;
+	d[1].effective = (u32)(eff >> 32);
+	d[0].permitted = (u32)prm;
+	d[1].permitted = (u32)(prm >> 32);
 	if (syscall(SYS_capset, &h, d))
 		return -errno;
 	return 0;
+}
+
+int caps_limit_to_setup(bool net, struct err *err)
+{
+	u64 keep = CAP_BIT(CAP_DAC_OVERRIDE) | CAP_BIT(CAP_DAC_READ_SEARCH) |
+		   CAP_BIT(CAP_SETPCAP) | (net ? CAP_BIT(CAP_NET_ADMIN) : 0);
+	u64 eff, prm;
+	int ret;
+
+	ret = caps_get(&eff, &prm);
+	if (!ret && !prm)
+		return 0;		/* an ordinary user: nothing to drop */
+	if (!ret)
+		ret = caps_set(keep);
+	if (ret)
+		return err_host(err, ret, "cannot drop capabilities for setup");
+	return 0;
+}
+
+int caps_drop_all(void)
+{
+	return caps_set(0);
 }

@@ -3,9 +3,10 @@
 #define SQUEEZE_CAPS_H
 
 #include "vmm/base/err.h"
+#include "vmm/base/types.h"
 
 /*
- * Capabilities over squeeze's life (libcap-ng). Started by root, squeeze
+ * Capabilities over squeeze's life (capget/capset). Started by root, squeeze
  * holds them all; right after the command line is parsed it keeps only
  * what building the VM may need, and once the VM is built, before any
  * vCPU runs, it drops every one, the bounding and ambient sets included.
