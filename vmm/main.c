@@ -86,6 +86,16 @@ static void print_warnings(const struct domxml *dx)
 		pr_warn("%s", dx->warn[i]);
 }
 
+static bool starts_virtiofsd(const struct vm_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_fs; i++)
+		if (cfg->fs[i].dir)
+			return true;
+	return false;
+}
+
 static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 {
 	struct vm_config cfg;
@@ -101,8 +111,12 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 		config_free(&cfg);
 		return 0;
 	}
-	/* Root keeps only what building the VM needs (vmm/sandbox/caps.h). */
-	if (!ret)
+	/*
+	 * Root keeps only what building the VM needs (vmm/sandbox/caps.h);
+	 * all of it while squeeze starts virtiofsd (--fs DIR), whose own
+	 * sandbox needs CAP_SYS_ADMIN and more. All go in vm_confine().
+	 */
+	if (!ret && !starts_virtiofsd(&cfg))
 		ret = caps_limit_to_setup(cfg.nr_nets > 0, &err);
 	if (!ret) {
 		print_warnings(cfg.domain);

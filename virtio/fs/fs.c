@@ -104,6 +104,11 @@ free_fs:
 	return NULL;
 }
 
+pid_t virtio_fs_daemon(const struct virtio_fs *fs)
+{
+	return fs->daemon.pid;
+}
+
 struct virtio_dev *virtio_fs_vdev(struct virtio_fs *fs)
 {
 	return vu_dev_vdev(fs->dev);

@@ -40,6 +40,8 @@ struct virtio_fs *virtio_fs_create(const struct guest_mem *mem,
 				   const struct fs_options *o,
 				   unsigned int index, struct err *err);
 struct virtio_dev *virtio_fs_vdev(struct virtio_fs *fs);
+/* The virtiofsd squeeze started for it (its process group), or 0. */
+pid_t virtio_fs_daemon(const struct virtio_fs *fs);
 /* The virtiofsd squeeze started, 0 for a socket= back-end (tests). */
 pid_t virtio_fs_daemon_pid(const struct virtio_fs *fs);
 /* Close the connection, stop virtiofsd, free. NULL is fine. */

@@ -90,4 +90,7 @@ void vu_dev_destroy(struct vu_dev *d);
 int vu_watch_start(struct vu_dev *d, const char *vm_name, struct err *err);
 void vu_watch_stop(struct vu_dev *d);
 
+/* The I/O thread of the vhost-user device whose virtio_dev is @vd. */
+struct iothread *vu_dev_iothread(struct virtio_dev *vd);
+
 #endif

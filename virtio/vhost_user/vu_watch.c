@@ -84,3 +84,8 @@ void vu_watch_stop(struct vu_dev *d)
 {
 	iothread_destroy(&d->io);
 }
+
+struct iothread *vu_dev_iothread(struct virtio_dev *vd)
+{
+	return &container_of(vd, struct vu_dev, vdev)->io;
+}

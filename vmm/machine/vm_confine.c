@@ -42,6 +42,7 @@ static int drop_privileges(void)
 
 struct io_confine {
 	struct vm *vm;
+	enum sandbox_class class;
 	int ret;
 };
 
@@ -73,34 +74,37 @@ static void confine_io(void *arg)
 	if (!ret && c->vm->seccomp) {
 		/* I/O threads block every signal; SIGSYS must reach us. */
 		sandbox_unblock_sigsys();
-		ret = sandbox_load(&c->vm->filters, SANDBOX_IO);
+		ret = sandbox_load(&c->vm->filters, c->class);
 	}
 	if (ret && !c->ret)
 		c->ret = ret;
-	test_hook_io();
+	if (c->class == SANDBOX_IO)
+		test_hook_io();
 }
 
 static int prepare_seccomp(struct vm *vm, struct err *err)
 {
 	const struct sock_fprog *p = vm->filters.prog;
+	int pgrp[CONFIG_MAX_FS];
+	unsigned int n = vm_virtio_daemons(vm, pgrp, CONFIG_MAX_FS);
 	int ret;
 
-	ret = sandbox_filters_build(&vm->filters, err);
+	ret = sandbox_filters_build(&vm->filters, pgrp, n, err);
 	if (!ret)
 		ret = sandbox_report_install(err);
 	if (ret)
 		return ret;
 	vm->seccomp = true;
 	if (vm->cfg->verbose)
-		pr_info("seccomp filters: main %u, vcpu %u, io %u BPF instructions",
+		pr_info("seccomp filters: main %u, vcpu %u, io %u, vhost %u BPF instructions",
 			p[SANDBOX_MAIN].len, p[SANDBOX_VCPU].len,
-			p[SANDBOX_IO].len);
+			p[SANDBOX_IO].len, p[SANDBOX_VHOST].len);
 	return 0;
 }
 
 int vm_confine(struct vm *vm, struct err *err)
 {
-	struct io_confine io = { .vm = vm };
+	struct io_confine io = { .vm = vm, .class = SANDBOX_IO };
 	struct port_undo u[PORT_KEEPER_MAX];
 	unsigned int n;
 	int ret;
@@ -120,6 +124,8 @@ int vm_confine(struct vm *vm, struct err *err)
 			return ret;
 	}
 	vm_virtio_each_iothread(vm, confine_io, &io);
+	io.class = SANDBOX_VHOST;
+	vm_virtio_each_vhost_thread(vm, confine_io, &io);
 	ret = io.ret ? io.ret : drop_privileges();
 	if (ret)
 		return err_host(err, ret, "cannot confine squeeze: %s",

@@ -18,6 +18,7 @@
 #include "virtio/blk/vhost_blk.h"
 #include "virtio/fs/fs.h"
 #include "virtio/net/net.h"
+#include "virtio/vhost_user/vu_dev.h"
 #include "vmm/core/iothread.h"
 #include "devices/pci/pci.h"
 #include "virtio/pci/virtio_pci.h"
@@ -207,9 +208,36 @@ void vm_virtio_each_iothread(struct vm *vm, void (*fn)(void *arg), void *arg)
 	unsigned int i;
 
 	for (i = 0; v && i < v->nr_blk; i++)
-		iothread_call(virtio_blk_iothread(v->blk[i]), fn, arg);
+		if (v->blk[i])
+			iothread_call(virtio_blk_iothread(v->blk[i]), fn, arg);
 	for (i = 0; v && i < v->nr_net; i++)
 		iothread_call(virtio_net_iothread(v->net[i]), fn, arg);
+}
+
+void vm_virtio_each_vhost_thread(struct vm *vm, void (*fn)(void *arg),
+				 void *arg)
+{
+	struct vm_virtio *v = vm->virtio;
+	unsigned int i;
+
+	for (i = 0; v && i < v->nr_blk; i++)
+		if (v->vblk[i])
+			iothread_call(vu_dev_iothread(vhost_blk_vdev(v->vblk[i])),
+				      fn, arg);
+	for (i = 0; v && i < v->nr_fs; i++)
+		iothread_call(vu_dev_iothread(virtio_fs_vdev(v->fs[i])), fn,
+			      arg);
+}
+
+unsigned int vm_virtio_daemons(struct vm *vm, int *pgrp, unsigned int max)
+{
+	struct vm_virtio *v = vm->virtio;
+	unsigned int i, n = 0;
+
+	for (i = 0; v && i < v->nr_fs && n < max; i++)
+		if (virtio_fs_daemon(v->fs[i]) > 0)
+			pgrp[n++] = virtio_fs_daemon(v->fs[i]);
+	return n;
 }
 
 unsigned int vm_virtio_hand_over(struct vm *vm, struct port_undo *u,
@@ -233,7 +261,7 @@ bool vm_virtio_uses_file(struct vm *vm, const struct stat *st)
 	unsigned int i;
 
 	for (i = 0; v && i < v->nr_blk; i++)
-		if (disk_uses_file(virtio_blk_disk(v->blk[i]), st))
+		if (v->blk[i] && disk_uses_file(virtio_blk_disk(v->blk[i]), st))
 			return true;
 	return false;
 }

@@ -38,8 +38,17 @@ int vm_virtio_attach(struct vm *vm, struct err *err);
  */
 void vm_virtio_unplug(struct vm *vm);
 
-/* Run @fn(@arg) on every device's I/O thread in turn (iothread_call()). */
+/*
+ * Run @fn(@arg) on every I/O thread of squeeze's own devices (blk, net),
+ * or of the vhost-user devices (their connection's thread), in turn
+ * (iothread_call()).
+ */
 void vm_virtio_each_iothread(struct vm *vm, void (*fn)(void *arg), void *arg);
+void vm_virtio_each_vhost_thread(struct vm *vm, void (*fn)(void *arg),
+				 void *arg);
+
+/* The process groups of the virtiofsd squeeze started (at most @max). */
+unsigned int vm_virtio_daemons(struct vm *vm, int *pgrp, unsigned int max);
 
 struct port_undo;
 /*

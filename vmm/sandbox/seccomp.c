@@ -87,7 +87,21 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-static int build(enum sandbox_class class, struct sock_fprog *prog)
+/* kill(-pgrp, ...) of the given process groups only. */
+static int add_kills(scmp_filter_ctx ctx, const int *pgrp, unsigned int n)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SYS_kill, 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL,
+					       (u32)-pgrp[i]));
+	return ret;
+}
+
+static int build(enum sandbox_class class, struct sock_fprog *prog,
+		 const int *pgrp, unsigned int n)
 {
 	const char *env = getenv("SQUEEZE_SECCOMP");
 	u32 action = env && !strcmp(env, "log") ? SCMP_ACT_LOG : SCMP_ACT_TRAP;
@@ -99,19 +113,22 @@ static int build(enum sandbox_class class, struct sock_fprog *prog)
 	ret = add_rules(ctx, &sandbox_common);
 	if (!ret)
 		ret = add_rules(ctx, &sandbox_class_rules[class]);
+	if (!ret && class == SANDBOX_MAIN)
+		ret = add_kills(ctx, pgrp, n);
 	if (!ret)
 		ret = export(ctx, prog);
 	seccomp_release(ctx);
 	return ret;
 }
 
-int sandbox_filters_build(struct sandbox_filters *f, struct err *err)
+int sandbox_filters_build(struct sandbox_filters *f, const int *pgrp,
+			  unsigned int n, struct err *err)
 {
 	int class, ret;
 
 	memset(f, 0, sizeof(*f));
 	for (class = 0; class < SANDBOX_NR; class++) {
-		ret = build(class, &f->prog[class]);
+		ret = build(class, &f->prog[class], pgrp, n);
 		if (ret) {
 			sandbox_filters_free(f);
 			return err_host(err, ret < 0 ? ret : -EINVAL,

@@ -31,6 +31,7 @@ enum sandbox_class {
 	SANDBOX_MAIN,			/* signals, console, stop, teardown */
 	SANDBOX_VCPU,			/* KVM_RUN, device registers */
 	SANDBOX_IO,			/* virtqueues, disks, taps */
+	SANDBOX_VHOST,			/* a vhost-user connection */
 	SANDBOX_NR,
 };
 
@@ -50,8 +51,13 @@ struct sandbox_filters {
 	struct sock_fprog prog[SANDBOX_NR];
 };
 
-/* Compile every class's filter. 0 or -errno with @err (host failure). */
-int sandbox_filters_build(struct sandbox_filters *f, struct err *err);
+/*
+ * Compile every class's filter. The main thread may kill() exactly the
+ * @n process groups in @pgrp (the virtiofsd squeeze started, stopped at
+ * exit), nothing else. 0 or -errno with @err (host failure).
+ */
+int sandbox_filters_build(struct sandbox_filters *f, const int *pgrp,
+			  unsigned int n, struct err *err);
 void sandbox_filters_free(struct sandbox_filters *f);
 
 /* Load @class's filter on the calling thread, for good. 0 or -errno. */

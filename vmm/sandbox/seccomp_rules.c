@@ -35,7 +35,9 @@ const struct sandbox_rules sandbox_common = {
  * signalfd, the console), reads console input into the 16550A (which may
  * raise its interrupt), restores the terminal,
  * kicks and joins the vCPUs, and tears down: closes fds, flushes qcow2
- * metadata, drains io_uring, waits for the port keeper.
+ * metadata, drains io_uring, waits for the port keeper and stops the
+ * virtiofsd it started (kill(), allowed for their process groups only:
+ * seccomp.c adds those rules).
  */
 static const int main_calls[] = {
 	SYS_poll, SYS_ppoll, SYS_read, SYS_close, SYS_ioctl, SYS_tgkill,
@@ -86,8 +88,21 @@ static const unsigned long io_ioctls[] = {
 	BLKDISCARD, BLKZEROOUT, TUNSETOFFLOAD, 0,
 };
 
+/*
+ * A vhost-user device's thread: its epoll set and eventfds, and the
+ * exchanges with the back-end on the connection's socket at activation
+ * and reset (messages with fds: the guest RAM memfd, queue eventfds),
+ * shutting it down when the back-end goes.
+ */
+static const int vhost_calls[] = {
+	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_read,
+	SYS_sendmsg, SYS_recvmsg, SYS_shutdown, SYS_close, SYS_poll,
+	SYS_ppoll, -1,
+};
+
 const struct sandbox_rules sandbox_class_rules[SANDBOX_NR] = {
 	[SANDBOX_MAIN] = { "main", main_calls, main_ioctls },
 	[SANDBOX_VCPU] = { "vcpu", vcpu_calls, vcpu_ioctls },
 	[SANDBOX_IO] = { "io", io_calls, io_ioctls },
+	[SANDBOX_VHOST] = { "vhost", vhost_calls, no_ioctls },
 };

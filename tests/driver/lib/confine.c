@@ -35,7 +35,7 @@ int drv_confine_iothread(struct iothread *io)
 
 	if (!on || strcmp(on, "1"))
 		return 0;
-	ret = sandbox_filters_build(&c.f, &err);
+	ret = sandbox_filters_build(&c.f, NULL, 0, &err);
 	if (!ret)
 		ret = sandbox_report_install(&err);
 	if (ret)
