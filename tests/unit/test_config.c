@@ -340,6 +340,8 @@ Test(config, vhost_user_disk)
 		     "does not apply");
 	expect_error(PARSE("--kernel", "k", "--disk", "vhost-user=/s,serial=x"),
 		     "does not apply");
+}
+
 /* Issue 10: ",," is a literal comma (QEMU's rule), in the path and values. */
 Test(config, disk_doubled_commas)
 {
