@@ -43,7 +43,7 @@ static const int main_calls[] = {
 	SYS_poll, SYS_ppoll, SYS_read, SYS_close, SYS_ioctl, SYS_tgkill,
 	SYS_wait4, SYS_newfstatat, SYS_fstat, SYS_lseek, SYS_pread64,
 	SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_fdatasync, SYS_fsync,
-	SYS_ftruncate, SYS_io_uring_enter, SYS_epoll_ctl,
+	SYS_ftruncate, SYS_io_uring_enter, SYS_epoll_ctl, SYS_eventfd2,
 	-1,
 };
 
@@ -62,7 +62,9 @@ static const unsigned long main_ioctls[] = {
  * then a wait). A failing vCPU reads its registers for the report.
  */
 static const int vcpu_calls[] = {
-	SYS_ioctl, SYS_read, SYS_poll, SYS_ppoll, -1,
+	SYS_ioctl, SYS_read, SYS_poll, SYS_ppoll,
+	/* The IOAPIC makes (or drops) a pin's irqfd when it is programmed. */
+	SYS_eventfd2, SYS_close, -1,
 };
 
 static const unsigned long vcpu_ioctls[] = {
