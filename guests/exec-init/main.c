@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/*
+ * squeeze's exec init (see init.h). In the guest it runs with no
+ * arguments as PID 1 and powers the VM off at the end. A test runs the
+ * same program as an ordinary process with
+ *	exec-init --sys DIR --dev DIR --spec FILE
+ * which skips the guest's preparation and the power-off: DIR/class/
+ * virtio-ports/NAME/name and the files in the --dev DIR stand for the
+ * ports.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+#include "init.h"
+
+static bool parse_args(int argc, char **argv, struct init_paths *p)
+{
+	int i;
+
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--sys"))
+			p->sys = argv[i + 1];
+		else if (!strcmp(argv[i], "--dev"))
+			p->dev = argv[i + 1];
+		else if (!strcmp(argv[i], "--spec"))
+			p->spec = argv[i + 1];
+	}
+	return argc > 1;
+}
+
+static int open_std(const struct init_paths *p, int fds[3], char *line,
+		    size_t len)
+{
+	fds[0] = port_open(p, "squeeze.stdin", O_RDONLY);
+	if (fds[0] < 0)
+		fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[1] = port_open(p, "squeeze.stdout", O_WRONLY);
+	fds[2] = port_open(p, "squeeze.stderr", O_WRONLY);
+	if (fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0)
+		return 0;
+	snprintf(line, len, "fail the squeeze.stdout/stderr ports are missing\n");
+	return -1;
+}
+
+static void report(int fd, const char *line)
+{
+	size_t n = strlen(line);
+
+	/* What the command wrote is on its way: the status comes after. */
+	sync();
+	if (fd < 0 || write(fd, line, n) != (ssize_t)n)
+		fprintf(stderr, "squeeze-init: cannot report: %s", line);
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct init_paths p = { "/sys", "/dev", "/squeeze/spec" };
+	bool test = parse_args(argc, argv, &p);
+	struct init_spec s;
+	char line[512];
+	const char *why;
+	int fds[3], status;
+
+	if (spec_read(&s, p.spec, &why) < 0)
+		snprintf(line, sizeof(line), "fail %s\n", why);
+	else if (!test && guest_setup(&s, line, sizeof(line)) < 0)
+		;
+	else if (open_std(&p, fds, line, sizeof(line)) == 0)
+		run_command(&s, fds, line, sizeof(line));
+	status = port_open(&p, "squeeze.status", O_WRONLY);
+	report(status, line);
+	if (test)
+		return 0;
+	reboot(RB_POWER_OFF);
+	return 1;		/* PID 1 returning: the kernel panics */
+}
