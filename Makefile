@@ -22,11 +22,13 @@ BUILD_PKGS := gcc make pkg-config liburing-dev zlib1g-dev libxml2-dev \
 TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
 	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
 	      hyperfine e2fsprogs tmux python3 openvswitch-switch \
-	      virtinst libvirt-clients strace
+	      virtinst libvirt-clients strace kmod
 
 SRC	:= $(shell find vmm devices virtio firmware -name "*.c" | sort)
 LIB_SRC	:= $(filter-out vmm/main.c,$(SRC))
 OBJ	:= $(SRC:%.c=$(BUILD)/obj/%.o)
+# squeeze's exec init, carried inside the binary (guests/exec-init.mk).
+EXEC_BLOB := $(BUILD)/obj/vmm/exec/init_blob.o
 LIB	:= $(BUILD)/libsqueeze.a
 LIB_SAN	:= $(BUILD)/libsqueeze-san.a
 
@@ -55,8 +57,8 @@ all: squeeze
 # static dlopen loads the system's libc.so.6 beside ours, hence the
 # linker's warning; the build and the run must see the same glibc, as on
 # one Debian release). Tests and benchmarks link dynamically.
-squeeze: $(OBJ) | build-deps
-	$(CC) -static-pie -o $@ $(OBJ) $(LDLIBS)
+squeeze: $(OBJ) $(EXEC_BLOB) | build-deps
+	$(CC) -static-pie -o $@ $(OBJ) $(EXEC_BLOB) $(LDLIBS)
 
 # The test build: squeeze with the debug-only test hooks (vm_confine.c's
 # SQUEEZE_TEST_HOOK), used by tests/integration/suite_confine.sh only.
@@ -87,11 +89,11 @@ $(BUILD)/san/%.o: %.c | build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -c $< -o $@
 
-$(LIB): $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+$(LIB): $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(EXEC_BLOB)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIB_SAN): $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+$(LIB_SAN): $(LIB_SRC:%.c=$(BUILD)/san/%.o) $(EXEC_BLOB)
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -17,3 +17,7 @@ exec-init: $(EXEC_INIT)
 
 # The unit test runs the init itself.
 $(BUILD)/tests/unit/test_exec_init $(BUILD)/tests/unit-san/test_exec_init: | $(EXEC_INIT)
+
+$(EXEC_BLOB): vmm/exec/init_blob.S $(EXEC_INIT)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DEXEC_INIT_PATH='"$(EXEC_INIT)"' $< -o $@

@@ -59,6 +59,13 @@ int kernel_image_open(struct kernel_image *ki, const char *path,
 		      const char *initrd_path, u64 mem_size, struct err *err);
 void kernel_image_close(struct kernel_image *ki);
 
+/*
+ * The release @data (a whole kernel image) was built as, e.g.
+ * "6.1.0-57-cloud-amd64", into @out. False when it has none (a tiny
+ * test guest) or it does not fit.
+ */
+bool kernel_release(const u8 *data, u64 size, char *out, size_t len);
+
 enum boot_mode {
 	BOOT_MODE_LONG,			/* 64-bit: paging on, rsi = zero page */
 	BOOT_MODE_PVH,			/* 32-bit, no paging, rbx: start info */
