@@ -8,6 +8,8 @@
 #include "vmm/base/log.h"
 #include "vmm/config/config.h"
 #include "vmm/config/domxml.h"
+#include "vmm/config/exec_config.h"
+#include "vmm/exec/exec.h"
 #include "vmm/img/img.h"
 #include "vmm/machine/stats.h"
 #include "vmm/machine/vm.h"
@@ -20,6 +22,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: squeeze run --kernel PATH [options]\n"
 "       squeeze run --domain FILE.xml [options, which override the XML]\n"
+"       squeeze exec --kernel PATH [options] -- COMMAND [ARG]...\n"
 "       squeeze domxml-to-argv FILE.xml\n"
 "       squeeze img create|info ...\n"
 "       squeeze --help | --version\n"
@@ -137,6 +140,49 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 	return ret;
 }
 
+static void exec_usage(FILE *f)
+{
+	fprintf(f,
+"usage: squeeze exec --kernel PATH [--memory SIZE] [--cpus N] [--disk SPEC]...\n"
+"                    [--net SPEC]... [--name NAME] [--modules DIR]\n"
+"                    [--timeout SECONDS] [--env NAME=VALUE]... [--cwd DIR]\n"
+"                    [--verbose] -- COMMAND [ARG]...\n"
+"\n"
+"Boots the kernel with an initramfs made in memory and runs COMMAND in the\n"
+"guest; its stdin, stdout and stderr are squeeze's. --modules DIR holds\n"
+"modules.dep for the kernel (default /lib/modules/RELEASE, RELEASE read from\n"
+"the image). PATH, HOME, TERM and LANG are passed; --env adds or replaces.\n"
+"--verbose shows the kernel's console on stderr.\n"
+"\n"
+"Exit status: the command's own (0-255); 128+N when signal N killed it;\n"
+"126 not executable; 127 not found; 124 on --timeout (after a post-mortem:\n"
+"the vCPUs' registers and the last kernel console lines); 125 when squeeze\n"
+"or the guest kernel failed (bad usage, a VM failure, a kernel panic or a\n"
+"guest that stopped without a status), with one line saying which.\n");
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	struct exec_config cfg;
+	struct err err = { 0 };
+	int ret;
+
+	ret = exec_config_parse(&cfg, argc, argv, &err);
+	if (ret == CONFIG_HELP) {
+		exec_usage(stdout);
+		exec_config_free(&cfg);
+		return 0;
+	}
+	if (ret) {
+		report(&err, ret);
+		exec_config_free(&cfg);
+		return 125;	/* exec's own failures, as docker run's */
+	}
+	ret = exec_run(&cfg);
+	exec_config_free(&cfg);
+	return ret;
+}
+
 /* The run options a domain XML stands for, checked as `run` would. */
 static int cmd_domxml_to_argv(int argc, char **argv)
 {
@@ -180,6 +226,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2, &stats);
+	if (!strcmp(argv[1], "exec"))
+		return cmd_exec(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "domxml-to-argv"))
 		return cmd_domxml_to_argv(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "img"))

@@ -47,6 +47,7 @@ struct kernel_image {
 	u64 initrd_addr;		/* page-aligned, highest that fits */
 	u64 cmdline_max;		/* longest cmdline, without NUL */
 	u64 mem_size;			/* the VM size it was checked against */
+	u64 initrd_end;			/* where an initrd must end below */
 };
 
 /*
@@ -58,6 +59,14 @@ struct kernel_image {
 int kernel_image_open(struct kernel_image *ki, const char *path,
 		      const char *initrd_path, u64 mem_size, struct err *err);
 void kernel_image_close(struct kernel_image *ki);
+
+/*
+ * An initrd made in memory instead of read from a file (a copy of the
+ * @size bytes at @data is kept), after kernel_image_open() without one.
+ * 0 or -errno with @err set.
+ */
+int kernel_image_set_initrd(struct kernel_image *ki, const u8 *data,
+			    u64 size, struct err *err);
 
 /*
  * The release @data (a whole kernel image) was built as, e.g.

@@ -152,6 +152,7 @@ int kernel_image_open(struct kernel_image *ki, const char *path,
 	ret = parse_kernel(ki, path, &initrd_end, err);
 	if (ret)
 		goto close_image;
+	ki->initrd_end = initrd_end;
 	if (!initrd_path)
 		return 0;
 	ret = read_file(initrd_path, "initrd", &ki->initrd, &ki->initrd_size,
@@ -165,6 +166,18 @@ int kernel_image_open(struct kernel_image *ki, const char *path,
 close_image:
 	kernel_image_close(ki);
 	return ret;
+}
+
+int kernel_image_set_initrd(struct kernel_image *ki, const u8 *data,
+			    u64 size, struct err *err)
+{
+	free(ki->initrd);
+	ki->initrd = malloc(size);
+	if (!ki->initrd)
+		return err_host(err, -ENOMEM, "initrd: out of memory");
+	memcpy(ki->initrd, data, size);
+	ki->initrd_size = size;
+	return place_initrd(ki, "(generated)", ki->initrd_end, err);
 }
 
 void kernel_image_close(struct kernel_image *ki)

@@ -53,6 +53,12 @@ int spec_read(struct init_spec *s, const char *path, const char **why);
 
 /* ports.c: open the port named @name with @flags; -1 if there is none. */
 int port_open(const struct init_paths *p, const char *name, int flags);
+/*
+ * The same, waiting up to about @ms milliseconds for the port to appear:
+ * Linux adds ports after the module loaded, on its own time.
+ */
+int port_wait(const struct init_paths *p, const char *name, int flags,
+	      unsigned int ms);
 
 /* run.c: run the command; write its status line into @line. */
 void run_command(const struct init_spec *s, int fds[3], char *line,

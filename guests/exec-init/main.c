@@ -16,6 +16,9 @@
 
 #include "init.h"
 
+/* How long the guest's ports may take to appear after the module loads. */
+#define PORT_WAIT_MS 60000
+
 static bool parse_args(int argc, char **argv, struct init_paths *p)
 {
 	int i;
@@ -70,6 +73,9 @@ int main(int argc, char **argv)
 		snprintf(line, sizeof(line), "fail %s\n", why);
 	else if (!test && guest_setup(&s, line, sizeof(line)) < 0)
 		;
+	else if (!test && port_wait(&p, "squeeze.status", O_WRONLY,
+				    PORT_WAIT_MS) < 0)
+		snprintf(line, sizeof(line), "fail no squeeze.status port\n");
 	else if (open_std(&p, fds, line, sizeof(line)) == 0)
 		run_command(&s, fds, line, sizeof(line));
 	status = port_open(&p, "squeeze.status", O_WRONLY);

@@ -30,6 +30,16 @@ static bool name_is(const char *file, const char *name)
 	return !strcmp(buf, name);
 }
 
+int port_wait(const struct init_paths *p, const char *name, int flags,
+	      unsigned int ms)
+{
+	int fd;
+
+	while ((fd = port_open(p, name, flags)) < 0 && ms--)
+		usleep(1000);
+	return fd;
+}
+
 int port_open(const struct init_paths *p, const char *name, int flags)
 {
 	char dir[PATH_MAX], file[PATH_MAX + 300];

@@ -6,6 +6,9 @@
  * the host side is open. What a port still owes is a set of flags, not a
  * queue, so a driver that posts no control buffers costs nothing and the
  * state stays bounded: a later PORT_OPEN simply replaces an unsent one.
+ * PORT_OPEN goes before PORT_NAME: Linux handles control messages in
+ * order, so a guest program that sees the port's name in sysfs knows the
+ * host side's state too (a read before it would return end-of-file).
  */
 #include <endian.h>
 #include <errno.h>
@@ -125,14 +128,14 @@ static bool next_msg(const struct vcon_port *p, unsigned int *bit,
 		*bit = VCON_SEND_ADD;
 		*event = VIRTIO_CONSOLE_DEVICE_ADD;
 		*value = 0;
-	} else if (p->pending & VCON_SEND_NAME) {
-		*bit = VCON_SEND_NAME;
-		*event = VIRTIO_CONSOLE_PORT_NAME;
-		*value = 1;
 	} else if (p->pending & VCON_SEND_OPEN) {
 		*bit = VCON_SEND_OPEN;
 		*event = VIRTIO_CONSOLE_PORT_OPEN;
 		*value = p->host_open;
+	} else if (p->pending & VCON_SEND_NAME) {
+		*bit = VCON_SEND_NAME;
+		*event = VIRTIO_CONSOLE_PORT_NAME;
+		*value = 1;
 	} else {
 		return false;
 	}

@@ -13,8 +13,8 @@
 
 /* Control messages a port still owes the driver, sent in this order. */
 #define VCON_SEND_ADD		(1u << 0)
-#define VCON_SEND_NAME		(1u << 1)
-#define VCON_SEND_OPEN		(1u << 2)
+#define VCON_SEND_OPEN		(1u << 1)
+#define VCON_SEND_NAME		(1u << 2)
 
 /* epoll tags: a queue's doorbell is its number; host fds come after. */
 #define VCON_TAG_FD		0x100	/* | port number */

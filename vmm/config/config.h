@@ -3,6 +3,7 @@
 #define SQUEEZE_CONFIG_H
 
 #include "virtio/blk/blk.h"
+#include "virtio/console/console.h"
 #include "virtio/fs/fs.h"
 #include "virtio/net/net.h"
 #include "vmm/base/err.h"
@@ -24,7 +25,12 @@
 /* MADT xAPIC ids 0..253; 0xff is broadcast */
 #define CONFIG_MAX_CPUS 254
 
-enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE, CONSOLE_PTY };
+/*
+ * CONSOLE_LOG (squeeze exec): no input; output to stderr with --verbose,
+ * and the last lines kept for a post-mortem either way.
+ */
+enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE, CONSOLE_PTY,
+		    CONSOLE_LOG };
 
 /* What the guest powering off, resetting or crashing does (--on-*). */
 enum vm_action {
@@ -40,6 +46,9 @@ struct vm_config {
 	const char *name;		/* --name, or NULL */
 	const char *kernel;
 	const char *initrd;		/* NULL if none */
+	/* Or an initrd made in memory (squeeze exec); not owned. */
+	const u8 *initrd_data;
+	u64 initrd_size;
 	const char *cmdline;		/* user part; devices append theirs */
 	u64 mem_size;
 	u32 cpus;
@@ -55,6 +64,7 @@ struct vm_config {
 	const char *virtiofsd;		/* SQUEEZE_VIRTIOFSD, set by main */
 	bool verbose;			/* --verbose: why it stopped */
 	bool stats;			/* --stats: timeline and counters */
+	struct vcon_options vcon;	/* virtio-console ports (exec) */
 	/* --domain FILE: the options it stood for; owns their strings. */
 	struct domxml *domain;
 	bool no_seccomp;		/* --seccomp=off: for debugging */

@@ -14,6 +14,8 @@ enum vm_stop_reason {
 	VM_STOP_FAILURE,		/* a vCPU failed (triple fault, ...) */
 	VM_STOP_QUIT,			/* the user typed Ctrl-A x */
 	VM_STOP_SIGNAL,			/* SIGTERM, SIGINT, SIGHUP */
+	VM_STOP_TIMEOUT,		/* squeeze exec --timeout */
+	VM_STOP_STATUS,			/* squeeze exec: the command's status */
 };
 
 struct exit_sink {

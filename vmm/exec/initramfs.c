@@ -63,8 +63,10 @@ static int add_modules(struct cpio *c, const struct exec_initramfs *in,
 		snprintf(dir, sizeof(dir), "/lib/modules/%s", in->release);
 	ret = exec_modules_resolve(m, dir, in->modules, in->nr_modules, err);
 	if (ret) {
-		if (!in->modules_dir)
-			err_prefix(err, "kernel %s (give --modules DIR)",
+		if (in->modules_dir)
+			err_prefix(err, "exec: --modules");
+		else
+			err_prefix(err, "exec: no modules for kernel %s (give --modules DIR)",
 				   in->release);
 		return ret;
 	}

@@ -115,7 +115,7 @@ static int place(struct resolver *r, struct dep_line *l, unsigned int depth)
 		return 0;
 	if (l->state == 1 || depth > EXEC_MAX_MODULES)
 		return err_input(r->err, -ELOOP,
-				 "exec: %s/modules.dep: %s depends on itself",
+				 "%s/modules.dep: %s depends on itself",
 				 r->dir, l->name);
 	l->state = 1;
 	deps = strdup(l->deps);
@@ -127,7 +127,7 @@ static int place(struct resolver *r, struct dep_line *l, unsigned int depth)
 		d = find(r, name);
 		if (!d)
 			ret = err_input(r->err, -ENOENT,
-					"exec: %s/modules.dep: %s needs %s, which it does not list",
+					"%s/modules.dep: %s needs %s, which it does not list",
 					r->dir, l->name, tok);
 		else
 			ret = place(r, d, depth + 1);
@@ -136,7 +136,7 @@ static int place(struct resolver *r, struct dep_line *l, unsigned int depth)
 	if (ret)
 		return ret;
 	if (r->m->nr == EXEC_MAX_MODULES)
-		return err_input(r->err, -E2BIG, "exec: more than %d modules",
+		return err_input(r->err, -E2BIG, "more than %d modules",
 				 EXEC_MAX_MODULES);
 	if (asprintf(&r->m->path[r->m->nr], "%s/%s", r->dir, l->path) < 0)
 		return err_host(r->err, -ENOMEM, "exec: out of memory");
@@ -179,7 +179,7 @@ int exec_modules_resolve(struct exec_modules *m, const char *dir,
 	snprintf(path, sizeof(path), "%s/modules.dep", dir);
 	r.text = slurp(path, &ret);
 	if (!r.text)
-		return err_input(err, ret, "exec: %s: %s", path,
+		return err_input(err, ret, "%s: %s", path,
 				 strerror(-ret));
 	ret = parse(&r);
 	if (ret)
@@ -190,7 +190,7 @@ int exec_modules_resolve(struct exec_modules *m, const char *dir,
 			ret = place(&r, l, 0);
 		else if (!builtin(&r, names[i]))
 			ret = err_input(err, -ENOENT,
-					"exec: kernel module %s: neither in %s nor built in (%s/modules.builtin)",
+					"kernel module %s: neither in %s nor built in (%s/modules.builtin)",
 					names[i], path, dir);
 	}
 	free(r.line);

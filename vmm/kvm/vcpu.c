@@ -463,6 +463,18 @@ void vcpu_stop(struct vcpu *v)
 	v->started = false;
 }
 
+int vcpu_regs(struct vcpu *v, char *buf, size_t len)
+{
+	struct kvm_regs r = { 0 };
+	struct kvm_sregs s = { 0 };
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	vcpu_format_regs(buf, len, &r, &s);
+	return 0;
+}
+
 void vcpu_destroy(struct vcpu *v)
 {
 	vcpu_stop(v);

@@ -87,6 +87,9 @@ int vcpu_start(struct vcpu *v, const struct vcpu_env *env, struct err *err);
 /* Kick the thread out of KVM_RUN (after env->stopping is set) and join it. */
 void vcpu_stop(struct vcpu *v);
 
+/* Its registers, formatted (vcpu_format_regs), when stopped. 0 or -errno. */
+int vcpu_regs(struct vcpu *v, char *buf, size_t len);
+
 /* Unmap and close; safe on a zeroed struct and after a failed init. */
 void vcpu_destroy(struct vcpu *v);
 

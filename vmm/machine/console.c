@@ -146,6 +146,13 @@ int console_open(struct console *c, const struct vm_config *cfg,
 		return open_pty(c, cfg, err);
 	case CONSOLE_NONE:
 		return 0;
+	case CONSOLE_LOG:
+		c->tail = calloc(1, sizeof(*c->tail));
+		if (!c->tail)
+			return err_host(err, -ENOMEM, "out of memory");
+		if (cfg->verbose)
+			c->out_fd = STDERR_FILENO;
+		return 0;
 	}
 	return err_input(err, -EINVAL, "unknown console kind");
 }
@@ -166,11 +173,20 @@ void console_close(struct console *c)
 	c->wake_fd = -1;
 }
 
+void console_free(struct console *c)
+{
+	console_close(c);
+	free(c->tail);
+	c->tail = NULL;
+}
+
 static void console_write(void *opaque, const u8 *buf, size_t len)
 {
 	struct console *c = opaque;
 	ssize_t n;
 
+	if (c->tail)
+		linetail_add(c->tail, buf, len);
 	while (len && c->out_fd >= 0) {
 		/*
 		 * EINTR here is the kick that stops this vCPU: drop the rest

@@ -6,6 +6,7 @@
 #include <termios.h>
 
 #include "devices/legacy/serial.h"
+#include "vmm/base/linetail.h"
 #include "vmm/base/err.h"
 #include "vmm/config/config.h"
 
@@ -31,6 +32,7 @@ struct console {
 	struct termios saved;
 	bool escape;			/* the last input byte was Ctrl-A */
 	int wake_fd;			/* eventfd: the serial FIFO has room */
+	struct linetail *tail;		/* CONSOLE_LOG: the last lines */
 };
 
 /*
@@ -44,6 +46,8 @@ int console_open(struct console *c, const struct vm_config *cfg,
 		 void *opaque, struct err *err);
 /* Restore the terminal and close what we opened; safe to call twice. */
 void console_close(struct console *c);
+/* console_close(), and free the kept lines: when the VM is destroyed. */
+void console_free(struct console *c);
 
 /* Output sink for the serial port (opaque = the struct console). */
 extern const struct serial_sink_ops console_serial_ops;

@@ -196,6 +196,12 @@ static int vm_check_inputs(struct vm *vm, struct err *err)
 		return err_input(err, -E2BIG,
 				 "--cmdline is %zu bytes, this kernel takes at most %llu",
 				 len, (unsigned long long)vm->ki.cmdline_max);
+	if (cfg->initrd_data) {
+		ret = kernel_image_set_initrd(&vm->ki, cfg->initrd_data,
+					      cfg->initrd_size, err);
+		if (ret)
+			return ret;
+	}
 	ret = check_cpus(vm, err);
 	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (ret)
@@ -379,6 +385,13 @@ destroy:
 }
 
 
+int vm_vcpu_regs(struct vm *vm, u32 i, char *buf, size_t len)
+{
+	if (i >= vm->nr_vcpus)
+		return -EINVAL;
+	return vcpu_regs(&vm->vcpus[i], buf, len);
+}
+
 void vm_destroy(struct vm *vm)
 {
 	if (!vm)
@@ -389,7 +402,7 @@ void vm_destroy(struct vm *vm)
 	/* The taps are closed: the keeper may remove their ports now. */
 	port_keeper_finish(&vm->keeper);
 	if (vm->have_con)
-		console_close(&vm->con);
+		console_free(&vm->con);
 	guest_mem_free(&vm->mem);
 	if (vm->have_ki)
 		kernel_image_close(&vm->ki);

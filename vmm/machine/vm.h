@@ -105,6 +105,31 @@ int vm_create(struct vm **out, const struct vm_config *cfg,
 int vm_run(struct vm *vm);
 
 /*
+ * Something else the main thread waits for while the VM runs: when @fd is
+ * readable, @ready(@opaque) runs on it (and may stop the VM through
+ * vm->exit). squeeze exec watches the status port and its deadline.
+ */
+struct vm_watch {
+	int fd;
+	void (*ready)(void *opaque);
+	void *opaque;
+};
+
+#define VM_MAX_WATCHES 4
+
+/* vm_run() with @nw watches. */
+int vm_run_watch(struct vm *vm, const struct vm_watch *w, unsigned int nw);
+
+/*
+ * vCPU @i's registers, formatted as for a failure, into @buf; after
+ * vm_run() returned (the vCPUs are stopped). 0 or -errno.
+ */
+int vm_vcpu_regs(struct vm *vm, u32 i, char *buf, size_t len);
+
+/* The virtio-console of cfg->vcon, or NULL. */
+struct virtio_console *vm_virtio_console(struct vm *vm);
+
+/*
  * Boot the guest again after it stopped (vm_run() does this when the
  * --on-* action for how it stopped is restart): the same RAM, zeroed, the
  * same console, and the same virtio devices with their disks and taps;

@@ -14,6 +14,8 @@
 
 enum { POLL_STOP, POLL_SIGNAL, POLL_WAKE, POLL_INPUT, POLL_NR };
 
+#define POLL_MAX (POLL_NR + VM_MAX_WATCHES)
+
 static void shutdown_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -68,22 +70,27 @@ static int read_signal(int sfd)
  * Wait for a reason to stop and return the exit status. Signals and Ctrl-A
  * x go through the same exit sink as the devices: the first reason wins.
  */
-static int main_loop(struct vm *vm, int sfd)
+static int main_loop(struct vm *vm, int sfd, const struct vm_watch *w,
+		     unsigned int nw)
 {
-	struct pollfd p[POLL_NR] = {
+	struct pollfd p[POLL_MAX] = {
 		[POLL_STOP] = { .fd = vm->stop_fd, .events = POLLIN },
 		[POLL_SIGNAL] = { .fd = sfd, .events = POLLIN },
 		[POLL_WAKE] = { .fd = vm->con.wake_fd, .events = POLLIN },
 		[POLL_INPUT] = { .events = POLLIN },
 	};
+	unsigned int i;
 	int sig;
 
+	for (i = 0; i < nw; i++)
+		p[POLL_NR + i] = (struct pollfd){ .fd = w[i].fd,
+						  .events = POLLIN };
 	while (!__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
 		/* Read input only while the guest's FIFO has room for it. */
 		p[POLL_INPUT].fd = vm->con.in_fd >= 0 &&
 				   serial_rx_space(&vm->serial) ?
 				   vm->con.in_fd : -1;
-		if (poll(p, POLL_NR, -1) < 0) {
+		if (poll(p, POLL_NR + nw, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
@@ -98,6 +105,9 @@ static int main_loop(struct vm *vm, int sfd)
 		if ((p[POLL_WAKE].revents || p[POLL_INPUT].revents) &&
 		    console_input(&vm->con, &vm->serial))
 			exit_sink_stop(&vm->exit, VM_STOP_QUIT, 0);
+		for (i = 0; i < nw; i++)
+			if (p[POLL_NR + i].revents)
+				w[i].ready(w[i].opaque);
 	}
 	return vm->stop_status;
 }
@@ -111,6 +121,8 @@ static const char *stop_reason_name(const struct vm *vm)
 		[VM_STOP_FAILURE] = "vCPU failure",
 		[VM_STOP_QUIT] = "Ctrl-A x",
 		[VM_STOP_SIGNAL] = "signal",
+		[VM_STOP_TIMEOUT] = "timeout",
+		[VM_STOP_STATUS] = "the command's status",
 	};
 
 	if (!__atomic_load_n(&vm->stop_claimed, __ATOMIC_ACQUIRE))
@@ -194,7 +206,8 @@ static bool wants_restart(const struct vm *vm)
 }
 
 /* Run the guest, and again each time its --on-* action says restart. */
-static int run_boots(struct vm *vm, int sfd)
+static int run_boots(struct vm *vm, int sfd, const struct vm_watch *w,
+		     unsigned int nw)
 {
 	char name[CONFIG_NAME_MAX + 3];
 	struct err err = { 0 };
@@ -209,7 +222,7 @@ static int run_boots(struct vm *vm, int sfd)
 		if (vm_confine_main(vm, started) || !started)
 			status = VM_EXIT_FAILED;
 		else
-			status = main_loop(vm, sfd);
+			status = main_loop(vm, sfd, w, nw);
 		stop_vcpus(vm);
 		add_stats(vm);
 		if (!wants_restart(vm))
@@ -228,16 +241,23 @@ static int run_boots(struct vm *vm, int sfd)
 
 int vm_run(struct vm *vm)
 {
+	return vm_run_watch(vm, NULL, 0);
+}
+
+int vm_run_watch(struct vm *vm, const struct vm_watch *w, unsigned int nw)
+{
 	sigset_t set;
 	int sfd, status;
 
+	if (nw > VM_MAX_WATCHES)
+		return VM_EXIT_FAILED;
 	shutdown_signals(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		pr_err("signalfd: %s", strerror(errno));
 		return VM_EXIT_FAILED;
 	}
-	status = run_boots(vm, sfd);
+	status = run_boots(vm, sfd, w, nw);
 	/* The terminal first, so that the report is readable. */
 	console_close(&vm->con);
 	report(vm, status);

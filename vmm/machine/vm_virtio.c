@@ -17,6 +17,7 @@
 #include "devices/net/port_keeper.h"
 #include "virtio/blk/vhost_blk.h"
 #include "virtio/fs/fs.h"
+#include "virtio/console/console.h"
 #include "virtio/net/net.h"
 #include "virtio/vhost_user/vu_dev.h"
 #include "vmm/core/iothread.h"
@@ -27,7 +28,7 @@
 #include "vmm/machine/vm.h"
 #include "vmm/machine/vm_virtio.h"
 
-#define VM_VIRTIO_MAX (CONFIG_MAX_DISKS + CONFIG_MAX_NETS + CONFIG_MAX_FS)
+#define VM_VIRTIO_MAX (CONFIG_MAX_DISKS + CONFIG_MAX_NETS + CONFIG_MAX_FS + 1)
 
 struct vm_virtio {
 	struct pci_host pci;
@@ -40,6 +41,7 @@ struct vm_virtio {
 	unsigned int nr_net;
 	struct virtio_fs *fs[CONFIG_MAX_FS];
 	unsigned int nr_fs;
+	struct virtio_console *con;	/* cfg->vcon, or NULL */
 	struct virtio_pci *vp[VM_VIRTIO_MAX];
 	unsigned int nr_vp;
 };
@@ -136,6 +138,23 @@ static int add_fs(struct vm *vm, struct vm_virtio *v,
 	return 0;
 }
 
+static int add_console(struct vm *vm, struct vm_virtio *v,
+		       const struct vm_config *cfg, struct err *err)
+{
+	struct vcon_options o = cfg->vcon;
+
+	o.vm_name = cfg->name;
+	v->con = virtio_console_create(&vm->mem, &o, 0, err);
+	return v->con ? 0 : -EINVAL;
+}
+
+struct virtio_console *vm_virtio_console(struct vm *vm)
+{
+	struct vm_virtio *v = vm->virtio;
+
+	return v ? v->con : NULL;
+}
+
 int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg, struct err *err)
 {
 	struct vm_virtio *v = calloc(1, sizeof(*v));
@@ -149,6 +168,8 @@ int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg, struct err *err)
 		ret = add_nets(vm, v, cfg, err);
 	if (!ret)
 		ret = add_fs(vm, v, cfg, err);
+	if (!ret && cfg->vcon.nr_ports)
+		ret = add_console(vm, v, cfg, err);
 	/* On failure vm_virtio_teardown() undoes the partial setup. */
 	return ret;
 }
@@ -169,6 +190,8 @@ int vm_virtio_plug(struct vm *vm, struct err *err)
 		ret = plug(vm, v, virtio_net_vdev(v->net[i]), err);
 	for (i = 0; i < v->nr_fs && !ret; i++)
 		ret = plug(vm, v, virtio_fs_vdev(v->fs[i]), err);
+	if (!ret && v->con)
+		ret = plug(vm, v, virtio_console_vdev(v->con), err);
 	return ret;
 }
 
@@ -283,6 +306,7 @@ void vm_virtio_teardown(struct vm *vm)
 	/* Stops each virtiofsd: on every way out, errors included. */
 	for (i = 0; i < v->nr_fs; i++)
 		virtio_fs_destroy(v->fs[i]);
+	virtio_console_destroy(v->con);
 	free(v);
 	vm->virtio = NULL;
 }

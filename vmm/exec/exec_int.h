@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SQUEEZE_EXEC_INT_H
+#define SQUEEZE_EXEC_INT_H
+
+#include "vmm/base/membuf.h"
+#include "vmm/exec/exec.h"
+#include "vmm/machine/vm.h"
+
+/* The exec ports, in the order the device numbers them. */
+enum { EXEC_STDIN, EXEC_STDOUT, EXEC_STDERR, EXEC_STATUS, EXEC_NR_PORTS };
+
+#define EXEC_STATUS_MAX 512
+
+/* One run of squeeze exec: what exec.c sets up and exec_ports.c serves. */
+struct exec {
+	struct exec_config *cfg;
+	struct vm *vm;
+	int host_fd[EXEC_NR_PORTS];	/* the device's ends; -1: none */
+	bool own_fd[EXEC_NR_PORTS];	/* opened by us: close them */
+	int status_rd;			/* the status pipe, our end */
+	int timer_fd;			/* --timeout, or -1 */
+	char status[EXEC_STATUS_MAX];	/* what the guest reported */
+	size_t status_len;
+	bool status_done;		/* a whole line came (or too much) */
+	struct membuf initramfs;
+	char release[128];		/* the kernel's, or "" */
+};
+
+/* exec_ports.c */
+int exec_ports_open(struct exec *x, struct err *err);
+void exec_ports_close(struct exec *x);
+/* The status pipe is readable: keep what came; stop the VM on a line. */
+void exec_status_ready(void *opaque);
+/* The deadline passed: stop the VM for the post-mortem. */
+void exec_timeout_ready(void *opaque);
+
+void exec_status_final(struct exec *x);
+
+/* exec_outcome.c: the exit status once the VM stopped; says why. */
+int exec_outcome(struct exec *x);
+
+#endif
