@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# squeeze exec as a user runs it: the tiny PVH guest that speaks the exec
+# protocol (guests/tiny/g_exec.c) under KVM for exit statuses, stdout and
+# stderr on the right fds, a reset before the status (125), --timeout on a
+# spinning guest (124 with its post-mortem within 3 s); the Debian cloud
+# kernel under this machine's KVM for the module lookup and a timeout
+# post-mortem of a real kernel; bad usage (125); nothing left behind.
+set -u
+. "$(dirname "$0")/lib.sh"
+t_begin exec
+
+tmp=$(mktemp -d /tmp/suite-exec.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+G=$GUESTS/exec.elf
+DEB=$ROOT/build/debian
+
+# run NAME ARGS...: squeeze exec ARGS, stdout/stderr/status in $tmp/NAME.*
+run() {
+	local name=$1
+	shift
+	timeout 60 "$SQUEEZE" exec "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null
+	echo $? >"$tmp/$name.rc"
+}
+rc() { cat "$tmp/$1.rc"; }
+
+check() {	# NAME WANT_RC [grep -x line on stdout] [grep line on stderr]
+	local name=$1 want=$2 out=${3:-} err=${4:-} got
+	got=$(rc "$name")
+	if [ "$got" != "$want" ]; then
+		fail "$name: exit $got, expected $want: $(tail -n 3 "$tmp/$name.err" | tr '\n' ' ')"
+	elif [ -n "$out" ] && ! grep -qxF -- "$out" "$tmp/$name.out"; then
+		fail "$name: no '$out' on stdout: $(head -c 200 "$tmp/$name.out")"
+	elif [ -n "$err" ] && ! grep -qF -- "$err" "$tmp/$name.err"; then
+		fail "$name: no '$err' on stderr: $(tail -n 3 "$tmp/$name.err" | tr '\n' ' ')"
+	else
+		pass "$name"
+	fi
+}
+
+tiny_statuses() {
+	local n
+	for n in 0 1 7 255; do
+		run "exit$n" --kernel "$G" -- exit "$n"
+		check "exit$n" "$n" "tiny: stdout line" "tiny: stderr line"
+	done
+	# stdout and stderr on their own fds, nothing crossed.
+	if grep -q stderr "$tmp/exit7.out" || grep -q 'stdout line' "$tmp/exit7.err"; then
+		fail "stdout and stderr crossed"
+	else
+		pass "stdout and stderr stay apart"
+	fi
+	run sig --kernel "$G" -- signal 9
+	check sig 137
+	run malformed --kernel "$G" -- status "exit 300"
+	check malformed 125 "" "malformed status"
+	run nomods --kernel "$G" -- exit 0
+	check nomods 0 "" "no Linux version string"
+	# Output into a regular file and through a pipe, in order.
+	"$SQUEEZE" exec --kernel "$G" -- lines 200 2>/dev/null >"$tmp/lines.file"
+	"$SQUEEZE" exec --kernel "$G" -- lines 200 2>/dev/null | cat >"$tmp/lines.pipe"
+	seq 1 200 | sed 's/^/line /' >"$tmp/lines.want"
+	if cmp -s "$tmp/lines.want" "$tmp/lines.file" && cmp -s "$tmp/lines.want" "$tmp/lines.pipe"; then
+		pass "200 lines in order to a file and a pipe"
+	else
+		fail "lines differ: file $(wc -l <"$tmp/lines.file"), pipe $(wc -l <"$tmp/lines.pipe")"
+	fi
+}
+
+tiny_failures() {
+	local t0 t1 ms
+	run reset --kernel "$G" -- reset
+	check reset 125 "" "kernel panic"
+	run poweroff --kernel "$G" -- poweroff
+	check poweroff 125 "" "powered off without the command's status"
+	t0=$(date +%s%N)
+	run spin --kernel "$G" --timeout 2 -- spin
+	t1=$(date +%s%N)
+	ms=$(( (t1 - t0) / 1000000 ))
+	check spin 124 "" "post-mortem"
+	if [ "$ms" -lt 3000 ] && grep -q '^RIP=' "$tmp/spin.err" &&
+	   grep -qF '| exec guest: command spin' "$tmp/spin.err"; then
+		pass "timeout post-mortem in $ms ms: registers and console lines"
+	else
+		fail "timeout took $ms ms or lacks registers / console lines"
+	fi
+}
+
+usage() {
+	run nocmd --kernel "$G"
+	check nocmd 125 "" "no command"
+	run runopt --kernel "$G" --initrd /etc/hostname -- true
+	check runopt 125 "" "--initrd is not an exec option"
+	run badtimeout --kernel "$G" --timeout 0 -- true
+	check badtimeout 125 "" "--timeout '0'"
+	run badenv --kernel "$G" --env NOEQUALS -- true
+	check badenv 125 "" "expected NAME=VALUE"
+	run nokernel --kernel "$tmp/none" -- true
+	check nokernel 125 "" "$tmp/none"
+}
+
+debian() {
+	local ver t0 t1 ms
+	if [ ! -f "$DEB/.depmod" ]; then
+		skip "Debian kernel: not fetched (make debian needs Debian's archive)"
+		return
+	fi
+	ver=$(cat "$DEB/version")
+	# No modules for its release on this host: one line, 125.
+	run nomoddir --kernel "$DEB/vmlinuz" -- true
+	check nomoddir 125 "" "no modules for kernel $ver (give --modules DIR)"
+	run badmoddir --kernel "$DEB/vmlinuz" --modules "$tmp" -- true
+	check badmoddir 125 "" "$tmp/modules.dep"
+	if hw_kvm; then
+		skip "Debian kernel timeout case: hardware KVM boots it to the end (the full-Linux tier runs it)"
+		return
+	fi
+	t0=$(date +%s%N)
+	run deb --kernel "$DEB/vmlinuz" --modules "$DEB/root/lib/modules/$ver" --timeout 20 -- true
+	t1=$(date +%s%N)
+	ms=$(( (t1 - t0) / 1000000 ))
+	check deb 124 "" "post-mortem"
+	if [ "$ms" -lt 25000 ] && grep -q '^RIP=' "$tmp/deb.err" &&
+	   grep -q '^  | .*[A-Za-z]' "$tmp/deb.err"; then
+		pass "Debian kernel under emulation: 124 in $ms ms with registers and its console lines ($(grep '^  | .*[A-Za-z]' "$tmp/deb.err" | tail -n 1 | cut -c5-))"
+	else
+		fail "Debian kernel: $ms ms, or no registers / console lines"
+	fi
+}
+
+leftovers() {
+	# Nothing of ours in /tmp or /dev/shm after all the runs above.
+	if ls /dev/shm 2>/dev/null | grep -qi squeeze; then
+		fail "files left in /dev/shm"
+	else
+		pass "nothing left behind"
+	fi
+}
+
+if [ ! -e /dev/kvm ]; then
+	skip "no /dev/kvm"
+	t_end
+	exit
+fi
+tiny_statuses
+tiny_failures
+usage
+debian
+leftovers
+t_end
