@@ -3,7 +3,7 @@
 #   make          build ./squeeze
 #   make test     install missing Debian packages (as root), run every test
 #   make demo     build the default guest and boot it
-#   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs)
+#   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs, bench-exec)
 
 CC	:= gcc
 BUILD	:= build
@@ -145,7 +145,8 @@ deps: build-deps
 
 # The benchmarks are built (not run) by `make test` so that they cannot rot.
 BENCH_BINS := $(BUILD)/bench/boottime $(BUILD)/bench/blk_bench \
-	      $(BUILD)/bench/net_bench $(BUILD)/bench/fs_bench
+	      $(BUILD)/bench/net_bench $(BUILD)/bench/fs_bench \
+	      $(BUILD)/bench/exec_bench
 
 test: deps
 	$(MAKE) all unit driver guests $(BENCH_BINS) $(BUILD)/squeeze-hooks

@@ -182,20 +182,6 @@ static void *host_reader(void *arg)
 	return NULL;
 }
 
-static void fill(u8 *buf, size_t len, u64 *seed)
-{
-	u64 x = *seed, *w = (u64 *)buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		w[i] = x;
-	}
-	*seed = x;
-}
-
 static void *host_writer(void *arg)
 {
 	struct pump *p = arg;
@@ -205,7 +191,7 @@ static void *host_writer(void *arg)
 
 	p->crc = crc32(0, NULL, 0);
 	while (done < BIG) {
-		fill(buf, sizeof(buf), &seed);
+		con_drv_fill(buf, sizeof(buf), &seed);
 		n = write(p->fd, buf, sizeof(buf));
 		if (n != sizeof(buf))
 			break;
@@ -217,78 +203,15 @@ static void *host_writer(void *arg)
 	return NULL;
 }
 
-/* The guest's side: 1 GiB out on port 1 and 1 GiB in on port 0 at once. */
-struct gpump {
-	u64 free[32];			/* transmit buffers not in flight */
-	unsigned int nfree;
-	u64 by_head[VQ_MAX_SIZE];	/* buffer of each chain in flight */
-};
-
-static void rx_post_buf(struct tcon *t, struct gpump *g, u64 gpa)
-{
-	struct drv_vq *rx = con_drv_rxq(&t->d, 0);
-	int h = drv_vq_add(rx, &(struct drv_buf){ gpa, CHUNK, true }, 1,
-			   false);
-
-	cr_assert_geq(h, 0);
-	g->by_head[h] = gpa;
-}
-
-static void guest_pump(struct tcon *t, uLong *crc_out, uLong *crc_in,
-		       u64 *got)
-{
-	struct drv_vq *tx = con_drv_txq(&t->d, 1), *rx = con_drv_rxq(&t->d, 0);
-	struct gpump tg = { 0 }, rg = { 0 };
-	u64 seed = 0x7654321, sent = 0, gpa;
-	unsigned int i;
-	u32 id, len;
-	u8 *p;
-	int h;
-
-	*crc_out = *crc_in = crc32(0, NULL, 0);
-	for (i = 0; i < 32; i++) {
-		tg.free[tg.nfree++] = drv_alloc(&t->env, CHUNK, 4096);
-		gpa = drv_alloc(&t->env, CHUNK, 4096);
-		cr_assert(tg.free[i] && gpa);
-		rx_post_buf(t, &rg, gpa);
-	}
-	drv_vq_kick(rx);
-	while (sent < BIG || tg.nfree < 32 || *got < BIG) {
-		while (sent < BIG && tg.nfree) {
-			gpa = tg.free[--tg.nfree];
-			p = drv_ptr(&t->env, gpa, CHUNK);
-			fill(p, CHUNK, &seed);
-			*crc_out = crc32(*crc_out, p, CHUNK);
-			h = drv_vq_add(tx, &(struct drv_buf){ gpa, CHUNK, false },
-				       1, false);
-			cr_assert_geq(h, 0);
-			tg.by_head[h] = gpa;
-			sent += CHUNK;
-		}
-		drv_vq_kick(tx);
-		if (!tg.nfree && *got >= BIG &&
-		    drv_vq_wait(tx, 10, &id, &len) == 0)
-			tg.free[tg.nfree++] = tg.by_head[id];
-		while (drv_vq_get_used(tx, &id, &len) > 0)
-			tg.free[tg.nfree++] = tg.by_head[id];
-		while (drv_vq_get_used(rx, &id, &len) > 0) {
-			gpa = rg.by_head[id];
-			cr_assert_leq(len, CHUNK);
-			*crc_in = crc32(*crc_in, drv_ptr(&t->env, gpa, len), len);
-			*got += len;
-			rx_post_buf(t, &rg, gpa);
-			drv_vq_kick(rx);
-		}
-	}
-}
-
 Test(console, gib_each_way_with_crc, .timeout = 240)
 {
+	struct con_drv_stream s = {
+		.out_port = 1, .in_port = 0, .out_bytes = BIG, .in_bytes = BIG,
+		.chunk = CHUNK, .seed = 0x7654321, .verify = true,
+	};
 	struct pump rd, wr;
 	pthread_t trd, twr;
-	uLong crc_out, crc_in;
 	struct tcon t;
-	u64 got = 0;
 	double t0;
 
 	tcon_up(&t, 2, 1u << 0, 1u << 1, true);
@@ -302,7 +225,7 @@ Test(console, gib_each_way_with_crc, .timeout = 240)
 	t0 = now();
 	pthread_create(&trd, NULL, host_reader, &rd);
 	pthread_create(&twr, NULL, host_writer, &wr);
-	guest_pump(&t, &crc_out, &crc_in, &got);
+	cr_assert_eq(con_drv_stream(&t.d, &s), 0);
 	pthread_join(twr, NULL);
 	cr_assert_eq(virtio_console_drain(t.vc, 5000), 0);
 	close(t.out[1][1]);		/* the reader sees EOF now... */
@@ -311,10 +234,10 @@ Test(console, gib_each_way_with_crc, .timeout = 240)
 	pthread_join(trd, NULL);
 	cr_log_info("1 GiB each way in %.2f s", now() - t0);
 	cr_assert_eq(rd.bytes, BIG);
-	cr_assert_eq(rd.crc, crc_out, "guest to host CRC differs");
+	cr_assert_eq(rd.crc, s.crc_out, "guest to host CRC differs");
 	cr_assert_eq(wr.bytes, BIG);
-	cr_assert_eq(got, BIG);
-	cr_assert_eq(wr.crc, crc_in, "host to guest CRC differs");
+	cr_assert_eq(s.got, BIG);
+	cr_assert_eq(wr.crc, s.crc_in, "host to guest CRC differs");
 }
 
 #define STALL_CHUNK (32 * 1024)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "tests/driver/lib/con_drv.h"
 
@@ -164,4 +165,129 @@ int con_drv_ports_up(struct con_drv *d, unsigned int nr, int timeout_ms)
 			return 0;
 	} while (now_ms() < end);
 	return -ETIMEDOUT;
+}
+
+void con_drv_fill(u8 *buf, size_t len, u64 *seed)
+{
+	u64 x = *seed;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(buf + i, &x, 8);
+	}
+	*seed = x;
+}
+
+#define STREAM_DEPTH 32
+
+struct stream_q {
+	struct drv_vq *q;
+	u64 free[STREAM_DEPTH];		/* buffers not in flight */
+	unsigned int nfree;
+	u64 by_head[VQ_MAX_SIZE];
+};
+
+static int stream_add(struct stream_q *sq, u64 gpa, u32 len, bool in)
+{
+	int h = drv_vq_add(sq->q, &(struct drv_buf){ gpa, len, in }, 1, false);
+
+	if (h < 0)
+		return h;
+	sq->by_head[h] = gpa;
+	return 0;
+}
+
+static int stream_setup(struct con_drv *d, struct con_drv_stream *s,
+			struct stream_q *tx, struct stream_q *rx)
+{
+	unsigned int i;
+	u64 gpa;
+	int ret;
+
+	tx->q = con_drv_txq(d, s->out_port);
+	rx->q = con_drv_rxq(d, s->in_port);
+	for (i = 0; i < STREAM_DEPTH; i++) {
+		gpa = drv_alloc(d->env, s->chunk, 4096);
+		if (!gpa)
+			return -ENOMEM;
+		if (!s->verify)
+			con_drv_fill(drv_ptr(d->env, gpa, s->chunk), s->chunk,
+				     &s->seed);
+		tx->free[tx->nfree++] = gpa;
+		gpa = drv_alloc(d->env, s->chunk, 4096);
+		if (!gpa)
+			return -ENOMEM;
+		if (s->in_bytes && (ret = stream_add(rx, gpa, s->chunk, true)))
+			return ret;
+	}
+	drv_vq_kick(rx->q);
+	return 0;
+}
+
+/* Fill the transmit ring while there is data and a free buffer. */
+static int stream_send(struct con_drv *d, struct con_drv_stream *s,
+		       struct stream_q *tx, u64 *sent)
+{
+	u64 gpa;
+	u8 *p;
+	int ret;
+
+	while (*sent < s->out_bytes && tx->nfree) {
+		gpa = tx->free[--tx->nfree];
+		p = drv_ptr(d->env, gpa, s->chunk);
+		if (s->verify) {
+			con_drv_fill(p, s->chunk, &s->seed);
+			s->crc_out = crc32(s->crc_out, p, s->chunk);
+		}
+		ret = stream_add(tx, gpa, s->chunk, false);
+		if (ret)
+			return ret;
+		*sent += s->chunk;
+	}
+	drv_vq_kick(tx->q);
+	return 0;
+}
+
+int con_drv_stream(struct con_drv *d, struct con_drv_stream *s)
+{
+	struct stream_q tx = { 0 }, rx = { 0 };
+	u64 sent = 0, gpa;
+	u32 id, len;
+	int ret, idle = 0;
+
+	s->crc_out = s->crc_in = crc32(0, NULL, 0);
+	s->got = 0;
+	ret = stream_setup(d, s, &tx, &rx);
+	while (!ret && (sent < s->out_bytes || tx.nfree < STREAM_DEPTH ||
+			s->got < s->in_bytes)) {
+		ret = stream_send(d, s, &tx, &sent);
+		if (ret)
+			break;
+		/* Nothing moved: sleep on a used buffer instead of spinning. */
+		if (idle++ > 100 && !tx.nfree &&
+		    drv_vq_wait(tx.q, 1, &id, &len) == 0) {
+			tx.free[tx.nfree++] = tx.by_head[id];
+			idle = 0;
+		}
+		while (drv_vq_get_used(tx.q, &id, &len) > 0) {
+			tx.free[tx.nfree++] = tx.by_head[id];
+			idle = 0;
+		}
+		while (s->in_bytes && drv_vq_get_used(rx.q, &id, &len) > 0) {
+			gpa = rx.by_head[id];
+			if (len > s->chunk)
+				return -EIO;
+			if (s->verify)
+				s->crc_in = crc32(s->crc_in,
+						  drv_ptr(d->env, gpa, len), len);
+			s->got += len;
+			ret = stream_add(&rx, gpa, s->chunk, true);
+			drv_vq_kick(rx.q);
+			idle = 0;
+		}
+	}
+	return ret;
 }

@@ -50,6 +50,28 @@ int con_drv_poll(struct con_drv *d, int timeout_ms);
 /* Poll until @nr ports are added, named and open on the host side. */
 int con_drv_ports_up(struct con_drv *d, unsigned int nr, int timeout_ms);
 
+/*
+ * A stream in each direction at once, as a guest program would run it:
+ * @out_bytes written to port @out_port in @chunk-byte buffers (up to 32
+ * in flight) and @in_bytes read from port @in_port into as many posted
+ * buffers. With @verify the data written is con_drv_fill()'s sequence
+ * from @seed and both directions are CRC-32'd (zlib's); without, the
+ * buffers are filled once and nothing is computed (for benchmarks).
+ */
+struct con_drv_stream {
+	unsigned int out_port, in_port;
+	u64 out_bytes, in_bytes;
+	u32 chunk;
+	u64 seed;
+	bool verify;
+	u32 crc_out, crc_in;		/* results */
+	u64 got;
+};
+
+int con_drv_stream(struct con_drv *d, struct con_drv_stream *s);
+/* A xorshift sequence (8-byte words) continuing from *@seed. */
+void con_drv_fill(u8 *buf, size_t len, u64 *seed);
+
 static inline struct drv_vq *con_drv_rxq(struct con_drv *d, unsigned int p)
 {
 	return &d->dev.vq[vcon_rxq(p)];
