@@ -19,29 +19,45 @@
 /* How long the guest's ports may take to appear after the module loads. */
 #define PORT_WAIT_MS 60000
 
+/*
+ * A test's redirections. Anything else on the command line is ignored:
+ * the kernel hands init the boot parameters it does not know.
+ */
 static bool parse_args(int argc, char **argv, struct init_paths *p)
 {
+	bool test = false;
 	int i;
 
-	for (i = 1; i + 1 < argc; i += 2) {
+	for (i = 1; i + 1 < argc; i++) {
 		if (!strcmp(argv[i], "--sys"))
-			p->sys = argv[i + 1];
+			p->sys = argv[++i];
 		else if (!strcmp(argv[i], "--dev"))
-			p->dev = argv[i + 1];
+			p->dev = argv[++i];
 		else if (!strcmp(argv[i], "--spec"))
-			p->spec = argv[i + 1];
+			p->spec = argv[++i];
+		else
+			continue;
+		test = true;
 	}
-	return argc > 1;
+	return test;
 }
 
-static int open_std(const struct init_paths *p, int fds[3], char *line,
-		    size_t len)
+/*
+ * The ports. Linux lets one process at a time open a port, so each is
+ * opened once, here; in the guest they may still be on their way.
+ */
+static int open_ports(const struct init_paths *p, bool test, int fds[4],
+		      char *line, size_t len)
 {
+	unsigned int wait = test ? 0 : PORT_WAIT_MS;
+
+	fds[3] = port_wait(p, "squeeze.status", O_WRONLY, wait);
+	fds[1] = port_wait(p, "squeeze.stdout", O_WRONLY, wait);
+	fds[2] = port_wait(p, "squeeze.stderr", O_WRONLY, wait);
+	/* squeeze names stdin first: by now it is there if it exists. */
 	fds[0] = port_open(p, "squeeze.stdin", O_RDONLY);
 	if (fds[0] < 0)
 		fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	fds[1] = port_open(p, "squeeze.stdout", O_WRONLY);
-	fds[2] = port_open(p, "squeeze.stderr", O_WRONLY);
 	if (fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0)
 		return 0;
 	snprintf(line, len, "fail the squeeze.stdout/stderr ports are missing\n");
@@ -64,22 +80,21 @@ int main(int argc, char **argv)
 {
 	struct init_paths p = { "/sys", "/dev", "/squeeze/spec" };
 	bool test = parse_args(argc, argv, &p);
+	int fds[4] = { -1, -1, -1, -1 };
 	struct init_spec s;
 	char line[512];
 	const char *why;
-	int fds[3], status;
 
 	if (spec_read(&s, p.spec, &why) < 0)
 		snprintf(line, sizeof(line), "fail %s\n", why);
 	else if (!test && guest_setup(&s, line, sizeof(line)) < 0)
 		;
-	else if (!test && port_wait(&p, "squeeze.status", O_WRONLY,
-				    PORT_WAIT_MS) < 0)
-		snprintf(line, sizeof(line), "fail no squeeze.status port\n");
-	else if (open_std(&p, fds, line, sizeof(line)) == 0)
+	else if (open_ports(&p, test, fds, line, sizeof(line)) == 0)
 		run_command(&s, fds, line, sizeof(line));
-	status = port_open(&p, "squeeze.status", O_WRONLY);
-	report(status, line);
+	if (fds[3] < 0)
+		fds[3] = port_wait(&p, "squeeze.status", O_WRONLY,
+				   test ? 0 : PORT_WAIT_MS);
+	report(fds[3], line);
 	if (test)
 		return 0;
 	reboot(RB_POWER_OFF);

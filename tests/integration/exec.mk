@@ -9,3 +9,13 @@ $(EXEC_DEPMOD): $(DEBIAN_STAMP)
 	touch $@
 
 debian: $(EXEC_DEPMOD)
+
+# The exec initramfs written to a file, for the QEMU cross-check in
+# tests/integration/suite_exec.sh.
+EXEC_INITRAMFS_TOOL := $(BUILD)/tests/exec-initramfs
+
+$(EXEC_INITRAMFS_TOOL): $(BUILD)/obj/tests/integration/exec_initramfs.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS)
+
+guests: $(EXEC_INITRAMFS_TOOL)

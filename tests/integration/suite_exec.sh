@@ -5,6 +5,9 @@
 # spinning guest (124 with its post-mortem within 3 s); the Debian cloud
 # kernel under this machine's KVM for the module lookup and a timeout
 # post-mortem of a real kernel; bad usage (125); nothing left behind.
+# And squeeze's init in a real Linux guest: the Debian kernel under QEMU
+# (TCG), with the initramfs squeeze generates plus busybox, and QEMU's own
+# virtio-serial ports named as squeeze names its ports.
 set -u
 . "$(dirname "$0")/lib.sh"
 t_begin exec
@@ -127,6 +130,64 @@ debian() {
 	fi
 }
 
+# qemu_exec NAME CMD: the exec initramfs for CMD under QEMU; out, err,
+# status and console in $tmp/q.NAME.*, stdin "typed line".
+qemu_exec() {
+	local name=$1 cmd=$2 ver p=$tmp/q.$1
+	ver=$(cat "$DEB/version")
+	"$ROOT/build/tests/exec-initramfs" --kernel "$DEB/vmlinuz" \
+		--modules "$DEB/root/lib/modules/$ver" --env FOO=bar \
+		-- sh -c "$cmd" >"$p.cpio" || return 1
+	cat "$p.cpio" "$tmp/busybox.cpio" >"$p.img"
+	mkfifo "$p.in" "$p.out"
+	: >"$p.stdout"; : >"$p.stderr"; : >"$p.status"
+	(echo "typed line" >"$p.in") &
+	(cat "$p.out" >/dev/null) &
+	timeout 120 qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
+		-m 512M -nographic -no-reboot -nodefaults \
+		-serial "file:$p.con" -kernel "$DEB/vmlinuz" -initrd "$p.img" \
+		-append "console=ttyS0 panic=-1 nokaslr loglevel=4" \
+		-device virtio-serial-pci,id=vs \
+		-chardev "pipe,id=i,path=$p" \
+		-device virtserialport,bus=vs.0,chardev=i,name=squeeze.stdin \
+		-chardev "file,id=o,path=$p.stdout" \
+		-device virtserialport,bus=vs.0,chardev=o,name=squeeze.stdout \
+		-chardev "file,id=e,path=$p.stderr" \
+		-device virtserialport,bus=vs.0,chardev=e,name=squeeze.stderr \
+		-chardev "file,id=s,path=$p.status" \
+		-device virtserialport,bus=vs.0,chardev=s,name=squeeze.status \
+		</dev/null >/dev/null 2>&1
+	kill %1 %2 2>/dev/null
+	wait
+}
+
+qemu_init() {
+	local p=$tmp/q
+	if [ ! -f "$DEB/.depmod" ] || [ ! -x /bin/busybox ]; then
+		skip "init under QEMU: no Debian kernel or busybox-static"
+		return
+	fi
+	mkdir -p "$tmp/bb/bin"
+	cp /bin/busybox "$tmp/bb/bin/"
+	for a in sh uname; do ln -s busybox "$tmp/bb/bin/$a"; done
+	(cd "$tmp/bb" && find . | cpio -o -H newc -R 0:0 --quiet) >"$tmp/busybox.cpio"
+	qemu_exec run 'read l; echo "out $FOO $l"; echo err >&2; uname -r; exit 7'
+	if [ "$(cat "$p.run.status")" = "exit 7" ] &&
+	   [ "$(cat "$p.run.stdout")" = "$(printf 'out bar typed line\n%s' "$(cat "$DEB/version")")" ] &&
+	   [ "$(cat "$p.run.stderr")" = err ]; then
+		pass "init in the Debian kernel under QEMU: modules, ports by name, stdin/stdout/stderr, env, status 'exit 7'"
+	else
+		fail "init under QEMU: status '$(cat "$p.run.status")', stdout '$(head -c 100 "$p.run.stdout")': $(grep -av '^\[' "$p.run.con" | tail -n 2 | tr '\n' ' ')"
+	fi
+	qemu_exec panic 'echo c >/proc/sysrq-trigger'
+	if [ ! -s "$p.panic.status" ] &&
+	   grep -aq 'Kernel panic - not syncing: sysrq triggered crash' "$p.panic.con"; then
+		pass "init under QEMU: a sysrq panic leaves no status (squeeze reads the reset as a panic)"
+	else
+		fail "init under QEMU, panic: status '$(cat "$p.panic.status")'"
+	fi
+}
+
 leftovers() {
 	# Nothing of ours in /tmp or /dev/shm after all the runs above.
 	if ls /dev/shm 2>/dev/null | grep -qi squeeze; then
@@ -145,5 +206,6 @@ tiny_statuses
 tiny_failures
 usage
 debian
+qemu_init
 leftovers
 t_end

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/unit/slurp.h"
 #include "vmm/exec/spec.h"
 #include "vmm/exec/status.h"
 
@@ -43,20 +44,9 @@ static void put(const char *path, const void *data, size_t len)
 
 static char *get(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
+	char *buf = test_slurp(path, len);
 
-	cr_assert_not_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
-	buf[n] = 0;
-	fclose(f);
-	if (len)
-		*len = n;
+	cr_assert_not_null(buf, "%s", path);
 	return buf;
 }
 

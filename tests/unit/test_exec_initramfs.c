@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "firmware/boot/boot.h"
+#include "tests/unit/slurp.h"
 #include "vmm/exec/initramfs.h"
 #include "vmm/exec/modules.h"
 
@@ -23,32 +24,13 @@
 static const char *const needed[] = { "virtio_pci", "virtio_console",
 				      "virtiofs", "overlay" };
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n + 1);
-	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
-	buf[n] = 0;
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 /* The release of the downloaded kernel, its modules dir; or skip. */
 static void debian(char *rel, size_t rlen, char *dir, size_t dlen)
 {
 	char *v;
 	size_t n;
 
-	v = slurp(DEBIAN "/version", &n);
+	v = test_slurp(DEBIAN "/version", &n);
 	if (!v || access(DEBIAN "/.depmod", F_OK))
 		cr_skip_test("the Debian kernel is not fetched (make debian)");
 	v[strcspn(v, "\n")] = 0;
@@ -64,15 +46,15 @@ Test(exec_initramfs, release_read_from_the_kernel_image)
 	u8 *img;
 
 	debian(rel, sizeof(rel), dir, sizeof(dir));
-	img = (u8 *)slurp(DEBIAN "/vmlinuz", &n);
+	img = (u8 *)test_slurp(DEBIAN "/vmlinuz", &n);
 	cr_assert(kernel_release(img, n, got, sizeof(got)));
 	cr_assert_str_eq(got, rel);
 	free(img);
-	img = (u8 *)slurp(DEBIAN "/vmlinux", &n);
+	img = (u8 *)test_slurp(DEBIAN "/vmlinux", &n);
 	cr_assert(kernel_release(img, n, got, sizeof(got)));
 	cr_assert_str_eq(got, rel);
 	free(img);
-	img = (u8 *)slurp("build/guests/hello.elf", &n);
+	img = (u8 *)test_slurp("build/guests/hello.elf", &n);
 	cr_assert_not_null(img);
 	cr_assert_not(kernel_release(img, n, got, sizeof(got)));
 	free(img);
@@ -165,7 +147,7 @@ Test(exec_initramfs, unpacked_with_cpio)
 	cr_assert(S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 1));
 	/* The spec: command, cwd, then the modules in load order. */
 	snprintf(path, sizeof(path), "%s/squeeze/spec", tmp);
-	spec = slurp(path, &len);
+	spec = test_slurp(path, &len);
 	cr_assert_not_null(spec);
 	cr_assert_str_eq(spec, "squeeze-exec 1");
 	for (s = spec + strlen(spec) + 1; s < spec + len; s += n + 1) {
@@ -195,11 +177,11 @@ Test(exec_initramfs, unpacked_with_cpio)
 			 dir, strrchr(mods[i], '/') + 1, tmp);
 		cr_assert_eq(system(src), 0);
 		snprintf(src, sizeof(src), "%s.src", tmp);
-		x = slurp(src, &a);
+		x = test_slurp(src, &a);
 		x[strcspn(x, "\n")] = 0;
-		y = slurp(x, &a);
+		y = test_slurp(x, &a);
 		free(x);
-		x = slurp(path, &b);
+		x = test_slurp(path, &b);
 		cr_assert(a == b && !memcmp(x, y, a), "%s differs", mods[i]);
 		free(x);
 		free(y);

@@ -24,7 +24,7 @@ static const char *const passed_env[] = { "PATH", "HOME", "TERM", "LANG" };
 #define EXEC_CMDLINE "console=ttyS0 earlyprintk=serial panic=-1 nokaslr"
 #define EXEC_QUIET " loglevel=4"
 
-static int read_release(struct exec *x, struct err *err)
+int exec_read_release(struct exec *x, struct err *err)
 {
 	struct kernel_image ki;
 	int ret;
@@ -70,7 +70,7 @@ static unsigned int build_env(const struct exec_config *c, const char **env,
 	return n;
 }
 
-static int make_initramfs(struct exec *x, struct err *err)
+int exec_make_initramfs(struct exec *x, struct err *err)
 {
 	static char envbuf[ARRAY_SIZE(passed_env)][512];
 	const char *env[EXEC_MAX_ENV + ARRAY_SIZE(passed_env)];
@@ -104,9 +104,9 @@ static int setup(struct exec *x, struct err *err)
 		return err_input(err, -ENOTSUP,
 				 "--root %s: this squeeze has no virtio-fs to share it",
 				 x->cfg->root);
-	ret = read_release(x, err);
+	ret = exec_read_release(x, err);
 	if (!ret)
-		ret = make_initramfs(x, err);
+		ret = exec_make_initramfs(x, err);
 	if (!ret)
 		ret = exec_ports_open(x, err);
 	if (ret)

@@ -26,6 +26,10 @@ struct exec {
 	char release[128];		/* the kernel's, or "" */
 };
 
+/* exec.c: the kernel's release into x->release; x->initramfs from it. */
+int exec_read_release(struct exec *x, struct err *err);
+int exec_make_initramfs(struct exec *x, struct err *err);
+
 /* exec_ports.c */
 int exec_ports_open(struct exec *x, struct err *err);
 void exec_ports_close(struct exec *x);
