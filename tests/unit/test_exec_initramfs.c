@@ -28,7 +28,7 @@ static const char *const needed[] = { "virtio_pci", "virtio_console",
 static void debian(char *rel, size_t rlen, char *dir, size_t dlen)
 {
 	char *v;
-	size_t n;
+	size_t n = 0;
 
 	v = test_slurp(DEBIAN "/version", &n);
 	if (!v || access(DEBIAN "/.depmod", F_OK))
@@ -42,7 +42,7 @@ static void debian(char *rel, size_t rlen, char *dir, size_t dlen)
 Test(exec_initramfs, release_read_from_the_kernel_image)
 {
 	char rel[128], dir[256], got[128];
-	size_t n;
+	size_t n = 0;
 	u8 *img;
 
 	debian(rel, sizeof(rel), dir, sizeof(dir));
@@ -119,7 +119,7 @@ Test(exec_initramfs, unpacked_with_cpio)
 	struct membuf out = { 0 };
 	struct err err;
 	struct stat st;
-	size_t n, len;
+	size_t n = 0, len = 0;
 	int nmods = 0;
 	FILE *f;
 
@@ -168,7 +168,7 @@ Test(exec_initramfs, unpacked_with_cpio)
 	check_order(dir, mods, nmods);
 	for (int i = 0; i < nmods; i++) {
 		char src[512];
-		size_t a, b;
+		size_t a = 0, b = 0;
 		char *x, *y;
 
 		snprintf(path, sizeof(path), "%s%s", tmp, mods[i]);
