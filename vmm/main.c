@@ -144,15 +144,18 @@ static void exec_usage(FILE *f)
 {
 	fprintf(f,
 "usage: squeeze exec --kernel PATH [--memory SIZE] [--cpus N] [--disk SPEC]...\n"
-"                    [--net SPEC]... [--name NAME] [--modules DIR]\n"
-"                    [--timeout SECONDS] [--env NAME=VALUE]... [--cwd DIR]\n"
-"                    [--verbose] -- COMMAND [ARG]...\n"
+"                    [--net SPEC]... [--fs SPEC]... [--root host|DIR]\n"
+"                    [--name NAME] [--modules DIR] [--timeout SECONDS]\n"
+"                    [--env NAME=VALUE]... [--cwd DIR] [--verbose]\n"
+"                    -- COMMAND [ARG]...\n"
 "\n"
 "Boots the kernel with an initramfs made in memory and runs COMMAND in the\n"
-"guest; its stdin, stdout and stderr are squeeze's. --modules DIR holds\n"
-"modules.dep for the kernel (default /lib/modules/RELEASE, RELEASE read from\n"
-"the image). PATH, HOME, TERM and LANG are passed; --env adds or replaces.\n"
-"--verbose shows the kernel's console on stderr.\n"
+"guest; its stdin, stdout and stderr are squeeze's. The root is the host's /\n"
+"(--root host) or DIR, read-only over virtio-fs under a tmpfs overlay; the\n"
+"current directory is shared read-write at its path (unless --cwd), and each\n"
+"--fs DIR at its own. --modules DIR holds modules.dep for the kernel (default\n"
+"/lib/modules/RELEASE, RELEASE read from the image). PATH, HOME, TERM and LANG\n"
+"are passed; --env adds or replaces. --verbose shows the kernel's console.\n"
 "\n"
 "Exit status: the command's own (0-255); 128+N when signal N killed it;\n"
 "126 not executable; 127 not found; 124 on --timeout (after a post-mortem:\n"
@@ -178,6 +181,7 @@ static int cmd_exec(int argc, char **argv)
 		exec_config_free(&cfg);
 		return 125;	/* exec's own failures, as docker run's */
 	}
+	cfg.vm.virtiofsd = getenv("SQUEEZE_VIRTIOFSD");
 	ret = exec_run(&cfg);
 	exec_config_free(&cfg);
 	return ret;

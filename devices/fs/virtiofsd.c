@@ -217,19 +217,27 @@ static char **child_env(void)
 
 /*
  * --fd=3 -o source=DIR is the one syntax both virtiofsds take (the Rust
- * one calls -o deprecated, at a level RUST_LOG=error hides).
+ * one calls -o deprecated, at a level RUST_LOG=error hides). The namespace
+ * sandbox pivots into DIR, which cannot be done with / (squeeze exec's
+ * root share): there the chroot sandbox is asked for, in each one's
+ * syntax.
  */
 static void child_args(struct spawn *s, char *source)
 {
+	bool c_one = !strcmp(s->path, C_VIRTIOFSD);
 	unsigned int n = 0;
 
 	s->argv[n++] = (char *)s->path;
 	s->argv[n++] = "--fd=3";
 	s->argv[n++] = "-o";
 	s->argv[n++] = source;
-	if (!strcmp(s->path, C_VIRTIOFSD)) {
+	if (c_one) {
 		s->argv[n++] = "-o";
 		s->argv[n++] = "log_level=err";
+	}
+	if (!strcmp(s->dir, "/")) {
+		s->argv[n++] = c_one ? "-o" : "--sandbox";
+		s->argv[n++] = c_one ? "sandbox=chroot" : "chroot";
 	}
 	s->argv[n] = NULL;
 }

@@ -85,18 +85,28 @@ int main(int argc, char **argv)
 	char line[512];
 	const char *why;
 
-	if (spec_read(&s, p.spec, &why) < 0)
+	if (spec_read(&s, p.spec, &why) < 0) {
 		snprintf(line, sizeof(line), "fail %s\n", why);
-	else if (!test && guest_setup(&s, line, sizeof(line)) < 0)
+		/* No modules named: no ports to say it on but the console. */
+		if (!test)
+			goto console;
+	} else if (!test && guest_setup(&s, line, sizeof(line)) < 0)
 		;
-	else if (open_ports(&p, test, fds, line, sizeof(line)) == 0)
+	else if (open_ports(&p, test, fds, line, sizeof(line)) == 0) {
+		if (!test)
+			fprintf(stderr, "squeeze-init: running %s\n", s.argv[0]);
 		run_command(&s, fds, line, sizeof(line));
+	}
 	if (fds[3] < 0)
 		fds[3] = port_wait(&p, "squeeze.status", O_WRONLY,
 				   test ? 0 : PORT_WAIT_MS);
 	report(fds[3], line);
 	if (test)
 		return 0;
+	if (0) {
+console:
+		fprintf(stderr, "squeeze-init: %s", line);
+	}
 	reboot(RB_POWER_OFF);
 	return 1;		/* PID 1 returning: the kernel panics */
 }

@@ -98,15 +98,23 @@ static int overlay_root(const struct init_spec *s, char *line, size_t len)
 	return 0;
 }
 
+/*
+ * Each step says so on the kernel's console: what a post-mortem shows of
+ * a guest that hangs on its way to the command.
+ */
 int guest_setup(const struct init_spec *s, char *line, size_t len)
 {
 	if (mnt("proc", "/proc", "proc", 0, NULL, line, len) ||
 	    mnt("sysfs", "/sys", "sysfs", 0, NULL, line, len) ||
 	    mnt("devtmpfs", "/dev", "devtmpfs", 0, NULL, line, len) ||
-	    mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777", line, len) ||
-	    load_modules(s, line, len))
+	    mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777", line, len))
 		return -1;
-	if (s->root_tag)
-		return overlay_root(s, line, len);
-	return 0;
+	fprintf(stderr, "squeeze-init: loading %u modules\n", s->nr_modules);
+	if (load_modules(s, line, len))
+		return -1;
+	if (!s->root_tag)
+		return 0;
+	fprintf(stderr, "squeeze-init: mounting the root (virtio-fs %s)\n",
+		s->root_tag);
+	return overlay_root(s, line, len);
 }

@@ -84,7 +84,7 @@ static int add(struct init_spec *s, const char *key, char *v)
 
 int spec_read(struct init_spec *s, const char *path, const char **why)
 {
-	size_t len, off;
+	size_t len, off, vlen;
 	char *key;
 
 	memset(s, 0, sizeof(*s));
@@ -101,11 +101,13 @@ int spec_read(struct init_spec *s, const char *path, const char **why)
 	while (off < len) {
 		key = s->buf + off;
 		off += strlen(key) + 1;
+		/* Measured first: add() may cut the value up in place. */
+		vlen = off < len ? strlen(s->buf + off) : 0;
 		if (off >= len || add(s, key, s->buf + off)) {
 			*why = "the command spec is malformed or too big";
 			return -1;
 		}
-		off += strlen(s->buf + off) + 1;
+		off += vlen + 1;
 	}
 	if (off != len || !s->argc) {
 		*why = "the command spec names no command";

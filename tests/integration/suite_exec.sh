@@ -130,22 +130,45 @@ debian() {
 	fi
 }
 
-# qemu_exec NAME CMD: the exec initramfs for CMD under QEMU; out, err,
-# status and console in $tmp/q.NAME.*, stdin "typed line".
+# qemu_exec NAME CMD [--fs]: the exec initramfs for CMD under QEMU; out,
+# err, status and console in $tmp/q.NAME.*, stdin "typed line". Without
+# --fs the command runs on the initramfs plus busybox; with it, on the
+# host's / (virtiofsd, read-only in the guest under its overlay) with the
+# current directory $tmp/share shared read-write, as squeeze exec does.
 qemu_exec() {
-	local name=$1 cmd=$2 ver p=$tmp/q.$1
+	local name=$1 cmd=$2 ver p=$tmp/q.$1 fs=() img shares=--no-shares
 	ver=$(cat "$DEB/version")
-	"$ROOT/build/tests/exec-initramfs" --kernel "$DEB/vmlinuz" \
-		--modules "$DEB/root/lib/modules/$ver" --env FOO=bar \
-		-- sh -c "$cmd" >"$p.cpio" || return 1
-	cat "$p.cpio" "$tmp/busybox.cpio" >"$p.img"
+	[ "${3:-}" = --fs ] && shares=
+	(cd "$tmp/share" && "$ROOT/build/tests/exec-initramfs" $shares \
+		--kernel "$DEB/vmlinuz" --modules "$DEB/root/lib/modules/$ver" \
+		--env FOO=bar -- sh -c "$cmd") >"$p.cpio" || return 1
+	if [ "${3:-}" = --fs ]; then
+		/usr/lib/qemu/virtiofsd --socket-path="$p.root" -o source=/ \
+			-o sandbox=chroot -o log_level=err 2>/dev/null &
+		/usr/lib/qemu/virtiofsd --socket-path="$p.cwd" \
+			-o source="$tmp/share" -o log_level=err 2>/dev/null &
+		for _ in $(seq 50); do
+			[ -S "$p.root" ] && [ -S "$p.cwd" ] && break
+			sleep 0.1
+		done
+		fs=(-object memory-backend-memfd,id=mem,size=512M,share=on
+		    -numa node,memdev=mem
+		    -chardev "socket,id=r,path=$p.root"
+		    -device vhost-user-fs-pci,chardev=r,tag=squeeze-root
+		    -chardev "socket,id=c,path=$p.cwd"
+		    -device vhost-user-fs-pci,chardev=c,tag=squeeze-cwd)
+		img=$p.cpio
+	else
+		cat "$p.cpio" "$tmp/busybox.cpio" >"$p.img"
+		img=$p.img
+	fi
 	mkfifo "$p.in" "$p.out"
 	: >"$p.stdout"; : >"$p.stderr"; : >"$p.status"
 	(echo "typed line" >"$p.in") &
 	(cat "$p.out" >/dev/null) &
 	timeout 120 qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
-		-m 512M -nographic -no-reboot -nodefaults \
-		-serial "file:$p.con" -kernel "$DEB/vmlinuz" -initrd "$p.img" \
+		-m 512M -nographic -no-reboot -nodefaults "${fs[@]}" \
+		-serial "file:$p.con" -kernel "$DEB/vmlinuz" -initrd "$img" \
 		-append "console=ttyS0 panic=-1 nokaslr loglevel=4" \
 		-device virtio-serial-pci,id=vs \
 		-chardev "pipe,id=i,path=$p" \
@@ -157,7 +180,8 @@ qemu_exec() {
 		-chardev "file,id=s,path=$p.status" \
 		-device virtserialport,bus=vs.0,chardev=s,name=squeeze.status \
 		</dev/null >/dev/null 2>&1
-	kill %1 %2 2>/dev/null
+	# The fifo helpers, and a virtiofsd that outlived its connection.
+	kill $(jobs -p) 2>/dev/null
 	wait
 }
 
@@ -167,7 +191,7 @@ qemu_init() {
 		skip "init under QEMU: no Debian kernel or busybox-static"
 		return
 	fi
-	mkdir -p "$tmp/bb/bin"
+	mkdir -p "$tmp/bb/bin" "$tmp/share"
 	cp /bin/busybox "$tmp/bb/bin/"
 	for a in sh uname; do ln -s busybox "$tmp/bb/bin/$a"; done
 	(cd "$tmp/bb" && find . | cpio -o -H newc -R 0:0 --quiet) >"$tmp/busybox.cpio"
@@ -186,14 +210,38 @@ qemu_init() {
 	else
 		fail "init under QEMU, panic: status '$(cat "$p.panic.status")'"
 	fi
+	if [ ! -x /usr/lib/qemu/virtiofsd ]; then
+		skip "init under QEMU on virtio-fs: no /usr/lib/qemu/virtiofsd"
+		return
+	fi
+	rm -f /usr/squeeze-exec-x
+	qemu_exec root 'cat /etc/hostname; touch /usr/squeeze-exec-x && ls /usr/squeeze-exec-x; echo hi >f; pwd; exit 5' --fs
+	if [ "$(cat "$p.root.status")" = "exit 5" ] &&
+	   [ "$(cat "$p.root.stdout")" = "$(printf '%s\n/usr/squeeze-exec-x\n%s' "$(cat /etc/hostname)" "$tmp/share")" ] &&
+	   [ ! -e /usr/squeeze-exec-x ] && [ "$(cat "$tmp/share/f" 2>/dev/null)" = hi ]; then
+		pass "init under QEMU on virtio-fs: the host's / under an overlay (its hostname; /usr written in the guest only), the current directory shared read-write"
+	else
+		fail "init under QEMU on virtio-fs: status '$(cat "$p.root.status")', stdout '$(head -c 200 "$p.root.stdout" | tr '\n' '|')': $(grep -a squeeze-init "$p.root.con" | tail -n 2 | tr '\n' ' ')"
+	fi
+}
+
+# Shares: --fs DIR and --root DIR start their virtiofsd and stop them.
+shares() {
+	mkdir -p "$tmp/fsdir" "$tmp/rootdir"
+	run fs --kernel "$G" --fs "$tmp/fsdir" --root "$tmp/rootdir" -- exit 4
+	check fs 4 "tiny: stdout line"
+	run badroot --kernel "$G" --root "$tmp/none" -- exit 0
+	check badroot 125 "" "$tmp/none"
+	run owntag --kernel "$G" --fs "$tmp/fsdir,tag=squeeze-root" -- exit 0
+	check owntag 125 "" "squeeze exec's own"
 }
 
 leftovers() {
-	# Nothing of ours in /tmp or /dev/shm after all the runs above.
-	if ls /dev/shm 2>/dev/null | grep -qi squeeze; then
-		fail "files left in /dev/shm"
+	# No virtiofsd of these runs is left (they served $PWD, $tmp/...).
+	if pgrep -af virtiofsd | grep -qF -e "source=$PWD " -e "source=$tmp"; then
+		fail "a virtiofsd is left running: $(pgrep -af virtiofsd | grep -F -e "$PWD" -e "$tmp" | head -n 1)"
 	else
-		pass "nothing left behind"
+		pass "nothing left behind: no virtiofsd of ours runs"
 	fi
 }
 
@@ -205,6 +253,7 @@ fi
 tiny_statuses
 tiny_failures
 usage
+shares
 debian
 qemu_init
 leftovers

@@ -182,8 +182,13 @@ Test(exec_init, environment_and_directory)
 	const char *env[] = { "PATH=/usr/bin:/bin", "FOO=bar baz",
 			      "EMPTY=" };
 	char *argv[] = { "sh", "-c", "echo \"$FOO|${EMPTY-unset}|$(pwd)\"" };
+	/* Shares are parsed here too (the test mode mounts none). */
+	struct exec_mount m[] = { { "squeeze-cwd", "/a b/c", false },
+				  { "data", "/srv/data", true } };
 	struct exec_spec s = { .argv = argv, .argc = 3, .env = env,
-			       .nr_env = 3, .cwd = "/usr/share" };
+			       .nr_env = 3, .cwd = "/usr/share",
+			       .root_tag = "squeeze-root", .mounts = m,
+			       .nr_mounts = 2 };
 	struct run r;
 
 	run_init(&r, &s, NULL);

@@ -74,11 +74,12 @@ int exec_make_initramfs(struct exec *x, struct err *err)
 {
 	static char envbuf[ARRAY_SIZE(passed_env)][512];
 	const char *env[EXEC_MAX_ENV + ARRAY_SIZE(passed_env)];
-	const char *mods[4] = { "virtio_pci", "virtio_console" };
+	const char *mods[6] = { "virtio_pci", "virtio_console" };
 	const struct exec_config *c = x->cfg;
 	struct exec_initramfs in = {
 		.spec = { .argv = c->argv, .argc = c->argc, .env = env,
-			  .cwd = c->cwd },
+			  .cwd = x->cwd, .root_tag = x->root_tag,
+			  .mounts = x->mounts, .nr_mounts = x->nr_mounts },
 		.release = x->release[0] ? x->release : NULL,
 		.modules_dir = c->modules_dir,
 		.modules = mods,
@@ -87,6 +88,10 @@ int exec_make_initramfs(struct exec *x, struct err *err)
 		.init_len = exec_init_blob_end - exec_init_blob,
 	};
 
+	if (c->vm.nr_fs) {
+		mods[in.nr_modules++] = "virtiofs";
+		mods[in.nr_modules++] = "overlay";
+	}
 	if (c->vm.nr_disks)
 		mods[in.nr_modules++] = "virtio_blk";
 	if (c->vm.nr_nets)
@@ -100,11 +105,9 @@ static int setup(struct exec *x, struct err *err)
 	struct vm_config *vm = &x->cfg->vm;
 	int ret;
 
-	if (strcmp(x->cfg->root, "host"))
-		return err_input(err, -ENOTSUP,
-				 "--root %s: this squeeze has no virtio-fs to share it",
-				 x->cfg->root);
-	ret = exec_read_release(x, err);
+	ret = exec_shares(x, err);
+	if (!ret)
+		ret = exec_read_release(x, err);
 	if (!ret)
 		ret = exec_make_initramfs(x, err);
 	if (!ret)

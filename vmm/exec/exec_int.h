@@ -2,8 +2,11 @@
 #ifndef SQUEEZE_EXEC_INT_H
 #define SQUEEZE_EXEC_INT_H
 
+#include <limits.h>
+
 #include "vmm/base/membuf.h"
 #include "vmm/exec/exec.h"
+#include "vmm/exec/spec.h"
 #include "vmm/machine/vm.h"
 
 /* The exec ports, in the order the device numbers them. */
@@ -24,11 +27,21 @@ struct exec {
 	bool status_done;		/* a whole line came (or too much) */
 	struct membuf initramfs;
 	char release[128];		/* the kernel's, or "" */
+	/* The virtio-fs shares (exec_shares.c) as the guest mounts them. */
+	const char *root_tag;		/* NULL: the initramfs is the root */
+	struct exec_mount mounts[CONFIG_MAX_FS];
+	unsigned int nr_mounts;
+	char paths[CONFIG_MAX_FS][PATH_MAX];
+	const char *cwd;		/* the command's directory */
+	char cwd_buf[PATH_MAX];
 };
 
 /* exec.c: the kernel's release into x->release; x->initramfs from it. */
 int exec_read_release(struct exec *x, struct err *err);
 int exec_make_initramfs(struct exec *x, struct err *err);
+
+/* exec_shares.c: the root, the current directory and --fs as shares. */
+int exec_shares(struct exec *x, struct err *err);
 
 /* exec_ports.c */
 int exec_ports_open(struct exec *x, struct err *err);
