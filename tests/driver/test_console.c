@@ -359,3 +359,50 @@ Test(console, readable_receive_buffer_needs_reset)
 	cr_assert_eq(con_drv_ports_up(&t.d, 1, 2000), 0);
 	tcon_down(&t);
 }
+
+static void note_failed(void *opaque, unsigned int port)
+{
+	__atomic_store_n((int *)opaque, (int)port + 1, __ATOMIC_RELEASE);
+}
+
+Test(console, a_reader_that_left_discards_and_tells_the_owner)
+{
+	struct vcon_options o = { .nr_ports = 2, .out_failed = note_failed };
+	struct drv_env env;
+	struct virtio_console *vc;
+	struct virtio_pci *vp;
+	struct con_drv d;
+	struct err err;
+	int p[2], failed = 0, i;
+	u32 id, len;
+	u64 gpa;
+
+	o.opaque = &failed;
+	cr_assert_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	o.port[0] = (struct vcon_port_options){ "a", -1, -1 };
+	o.port[1] = (struct vcon_port_options){ "b", -1, p[1] };
+	cr_assert_eq(drv_env_init(&env, 64 * MiB, &err), 0);
+	vc = virtio_console_create(&env.mem, &o, 0, &err);
+	cr_assert_not_null(vc);
+	vp = virtio_pci_add(&env.pci, virtio_console_vdev(vc), &env.irq_ctl,
+			    &err);
+	cr_assert_eq(con_drv_open(&d, &env, 0, 64, false), 0);
+	cr_assert_eq(con_drv_ports_up(&d, 2, 2000), 0);
+	close(p[0]);			/* the reader goes away */
+	gpa = drv_alloc(&env, 4096, 4096);
+	for (i = 0; i < 3; i++) {
+		cr_assert_geq(drv_vq_add(con_drv_txq(&d, 1),
+					 &(struct drv_buf){ gpa, 4096, false },
+					 1, false), 0);
+		drv_vq_kick(con_drv_txq(&d, 1));
+		/* Taken (and dropped), never left to fill the ring. */
+		cr_assert_eq(drv_vq_wait(con_drv_txq(&d, 1), 2000, &id, &len),
+			     0);
+	}
+	cr_assert_eq(__atomic_load_n(&failed, __ATOMIC_ACQUIRE), 2,
+		     "the owner was told about port %d", failed - 1);
+	virtio_pci_destroy(vp);
+	virtio_console_destroy(vc);
+	drv_env_destroy(&env);
+	close(p[1]);
+}

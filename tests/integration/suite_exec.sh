@@ -41,7 +41,7 @@ check() {	# NAME WANT_RC [grep -x line on stdout] [grep line on stderr]
 }
 
 tiny_statuses() {
-	local n
+	local n st
 	for n in 0 1 7 255; do
 		run "exit$n" --kernel "$G" -- exit "$n"
 		check "exit$n" "$n" "tiny: stdout line" "tiny: stderr line"
@@ -66,6 +66,15 @@ tiny_statuses() {
 		pass "200 lines in order to a file and a pipe"
 	else
 		fail "lines differ: file $(wc -l <"$tmp/lines.file"), pipe $(wc -l <"$tmp/lines.pipe")"
+	fi
+	# A reader that leaves ends the command as SIGPIPE would (141).
+	timeout 60 "$SQUEEZE" exec --kernel "$G" -- lines 5000 2>/dev/null </dev/null |
+		head -n 2 >"$tmp/head.out"
+	st=${PIPESTATUS[0]}
+	if [ "$st" = 141 ] && [ "$(tail -n 1 "$tmp/head.out")" = "line 2" ]; then
+		pass "| head -n 2: squeeze exec ends with 141, as on SIGPIPE"
+	else
+		fail "| head -n 2: exit $st"
 	fi
 }
 

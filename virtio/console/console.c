@@ -141,6 +141,8 @@ struct virtio_console *virtio_console_create(const struct guest_mem *mem,
 	c->nr_ports = o->nr_ports;
 	c->ops.nr_queues = 2 + 2 * o->nr_ports;
 	c->drain_fd = -1;
+	c->out_failed = o->out_failed;
+	c->opaque = o->opaque;
 	virtio_dev_init(&c->vdev, &c->ops, mem);
 	c->chain = malloc(sizeof(*c->chain));
 	c->iov = calloc(VQ_MAX_SEGS, sizeof(*c->iov));

@@ -66,6 +66,12 @@ struct vcon_options {
 	struct vcon_port_options port[VCON_MAX_PORTS];
 	unsigned int nr_ports;		/* 1..VCON_MAX_PORTS */
 	const char *vm_name;		/* for the thread's name, or NULL */
+	/*
+	 * Called on the I/O thread, once, when a port's out_fd fails (its
+	 * reader went away); NULL: nobody needs to know.
+	 */
+	void (*out_failed)(void *opaque, unsigned int port);
+	void *opaque;
 };
 
 struct virtio_console;

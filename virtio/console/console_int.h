@@ -53,6 +53,8 @@ struct virtio_console {
 	bool device_ready;		/* DEVICE_READY 1 came */
 	bool more;			/* a budget ran out: go again */
 	int drain_fd;			/* eventfd to signal when idle, or -1 */
+	void (*out_failed)(void *opaque, unsigned int port);
+	void *opaque;
 	u16 notify;			/* queues pushed to this pass, bitmap */
 	struct vq_chain *chain;		/* scratch for vq_pop */
 	struct iovec *iov;		/* scratch for part-written chains */

@@ -167,6 +167,8 @@ static bool tx_write(struct virtio_console *c, struct vcon_port *p)
 			pr_warn("virtio-console port %u: write: %s; discarding its output from now on",
 				p->id, n ? strerror((int)-n) : "no progress");
 			p->out_dead = true;
+			if (c->out_failed)
+				c->out_failed(c->opaque, p->id);
 			break;
 		}
 		p->tx_off += n;

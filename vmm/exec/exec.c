@@ -138,8 +138,9 @@ static int arm_timer(struct exec *x)
 
 int exec_run(struct exec_config *c)
 {
-	struct exec x = { .cfg = c, .status_rd = -1, .timer_fd = -1 };
-	struct vm_watch w[2];
+	struct exec x = { .cfg = c, .status_rd = -1, .timer_fd = -1,
+			  .pipe_fd = -1 };
+	struct vm_watch w[3];
 	struct err err = { 0 };
 	unsigned int i, nw = 1;
 	int ret;
@@ -160,6 +161,7 @@ int exec_run(struct exec_config *c)
 		goto free;
 	}
 	w[0] = (struct vm_watch){ x.status_rd, exec_status_ready, &x };
+	w[nw++] = (struct vm_watch){ x.pipe_fd, exec_pipe_ready, &x };
 	if (x.timer_fd >= 0)
 		w[nw++] = (struct vm_watch){ x.timer_fd, exec_timeout_ready,
 					     &x };

@@ -22,6 +22,7 @@ struct exec {
 	bool own_fd[EXEC_NR_PORTS];	/* opened by us: close them */
 	int status_rd;			/* the status pipe, our end */
 	int timer_fd;			/* --timeout, or -1 */
+	int pipe_fd;			/* eventfd: stdout/stderr's reader left */
 	char status[EXEC_STATUS_MAX];	/* what the guest reported */
 	size_t status_len;
 	bool status_done;		/* a whole line came (or too much) */
@@ -50,6 +51,8 @@ void exec_ports_close(struct exec *x);
 void exec_status_ready(void *opaque);
 /* The deadline passed: stop the VM for the post-mortem. */
 void exec_timeout_ready(void *opaque);
+/* The command's output has no reader any more: stop, as SIGPIPE would. */
+void exec_pipe_ready(void *opaque);
 
 void exec_status_final(struct exec *x);
 

@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +52,16 @@ static int own_description(struct exec *x, unsigned int port, int fd,
 	return n;
 }
 
+/* On the console's I/O thread: stdout or stderr lost its reader. */
+static void out_failed(void *opaque, unsigned int port)
+{
+	struct exec *x = opaque;
+	u64 one = 1;
+
+	if (port != EXEC_STATUS && write(x->pipe_fd, &one, sizeof(one)) < 0)
+		pr_warn("exec: eventfd write: %s", strerror(errno));
+}
+
 int exec_ports_open(struct exec *x, struct err *err)
 {
 	struct vcon_options *o = &x->cfg->vm.vcon;
@@ -67,6 +79,12 @@ int exec_ports_open(struct exec *x, struct err *err)
 	x->status_rd = p[0];
 	x->host_fd[EXEC_STATUS] = p[1];
 	x->own_fd[EXEC_STATUS] = true;
+	x->pipe_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (x->pipe_fd < 0)
+		return err_host(err, -errno, "exec: eventfd: %s",
+				strerror(errno));
+	o->out_failed = out_failed;
+	o->opaque = x;
 	o->nr_ports = EXEC_NR_PORTS;
 	for (i = 0; i < EXEC_NR_PORTS; i++) {
 		o->port[i].name = port_names[i];
@@ -87,6 +105,8 @@ void exec_ports_close(struct exec *x)
 		close(x->status_rd);
 	if (x->timer_fd >= 0)
 		close(x->timer_fd);
+	if (x->pipe_fd >= 0)
+		close(x->pipe_fd);
 }
 
 static void read_status(struct exec *x)
@@ -119,6 +139,13 @@ void exec_status_ready(void *opaque)
 	read_status(x);
 	if (x->status_done)
 		exit_sink_stop(&x->vm->exit, VM_STOP_STATUS, 0);
+}
+
+void exec_pipe_ready(void *opaque)
+{
+	struct exec *x = opaque;
+
+	exit_sink_stop(&x->vm->exit, VM_STOP_SIGNAL, 128 + SIGPIPE);
 }
 
 void exec_timeout_ready(void *opaque)
