@@ -146,7 +146,7 @@ static void exec_usage(FILE *f)
 "usage: squeeze exec --kernel PATH [--memory SIZE] [--cpus N] [--disk SPEC]...\n"
 "                    [--net SPEC]... [--fs SPEC]... [--root host|DIR]\n"
 "                    [--name NAME] [--modules DIR] [--timeout SECONDS]\n"
-"                    [--env NAME=VALUE]... [--cwd DIR] [--verbose]\n"
+"                    [--env NAME=VALUE]... [--cwd DIR] [--verbose] [--stats]\n"
 "                    -- COMMAND [ARG]...\n"
 "\n"
 "Boots the kernel with an initramfs made in memory and runs COMMAND in the\n"
@@ -164,13 +164,14 @@ static void exec_usage(FILE *f)
 "guest that stopped without a status), with one line saying which.\n");
 }
 
-static int cmd_exec(int argc, char **argv)
+static int cmd_exec(int argc, char **argv, struct vm_stats *stats)
 {
 	struct exec_config cfg;
 	struct err err = { 0 };
 	int ret;
 
 	ret = exec_config_parse(&cfg, argc, argv, &err);
+	stats_lap(stats, STEP_CONFIG);
 	if (ret == CONFIG_HELP) {
 		exec_usage(stdout);
 		exec_config_free(&cfg);
@@ -182,7 +183,7 @@ static int cmd_exec(int argc, char **argv)
 		return 125;	/* exec's own failures, as docker run's */
 	}
 	cfg.vm.virtiofsd = getenv("SQUEEZE_VIRTIOFSD");
-	ret = exec_run(&cfg);
+	ret = exec_run(&cfg, stats);
 	exec_config_free(&cfg);
 	return ret;
 }
@@ -231,7 +232,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2, &stats);
 	if (!strcmp(argv[1], "exec"))
-		return cmd_exec(argc - 2, argv + 2);
+		return cmd_exec(argc - 2, argv + 2, &stats);
 	if (!strcmp(argv[1], "domxml-to-argv"))
 		return cmd_domxml_to_argv(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "img"))

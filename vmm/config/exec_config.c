@@ -101,7 +101,8 @@ static int one(struct exec_config *c, int argc, char **argv, int *i, int *n,
 
 	if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
 		return CONFIG_HELP;
-	if (!strcmp(arg, "--verbose") || !strcmp(arg, "-v"))
+	if (!strcmp(arg, "--verbose") || !strcmp(arg, "-v") ||
+	    !strcmp(arg, "--stats"))
 		return keep(c, n, arg, err);
 	if (strncmp(arg, "--", 2) || len >= sizeof(opt))
 		return err_input(err, -EINVAL, "unexpected argument '%s' (the command goes after --)",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vmm/base/log.h"
+#include "vmm/machine/stats.h"
 #include "vmm/exec/exec_int.h"
 #include "vmm/exec/initramfs.h"
 #include "vmm/exec/status.h"
@@ -136,7 +137,7 @@ static int arm_timer(struct exec *x)
 	return timerfd_settime(x->timer_fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
-int exec_run(struct exec_config *c)
+int exec_run(struct exec_config *c, struct vm_stats *stats)
 {
 	struct exec x = { .cfg = c, .status_rd = -1, .timer_fd = -1,
 			  .pipe_fd = -1 };
@@ -148,9 +149,10 @@ int exec_run(struct exec_config *c)
 	for (i = 0; i < EXEC_NR_PORTS; i++)
 		x.host_fd[i] = -1;
 	ret = setup(&x, &err);
+	stats_lap(stats, STEP_INITRAMFS);
 	if (!ret) {
 		vm_block_signals();
-		ret = vm_create(&x.vm, &c->vm, &err);
+		ret = vm_create(&x.vm, &c->vm, stats, &err);
 	}
 	if (!ret && arm_timer(&x))
 		ret = err_host(&err, -errno, "exec: timerfd: %s",
@@ -171,5 +173,8 @@ free:
 	vm_destroy(x.vm);
 	exec_ports_close(&x);
 	membuf_free(&x.initramfs);
+	stats_lap(stats, STEP_EXIT);
+	if (c->vm.stats)
+		stats_print(stats, stderr);
 	return ret;
 }

@@ -10,6 +10,9 @@
  * virtio-console ports, and return its exit status (vmm/exec/status.h).
  * Prints its own one-line failures and the post-mortem of a timeout.
  */
-int exec_run(struct exec_config *c);
+struct vm_stats;
+
+/* @stats: main's, lapped on the way (--stats prints it at the end). */
+int exec_run(struct exec_config *c, struct vm_stats *stats);
 
 #endif
