@@ -7,7 +7,8 @@
 
 /*
  * Internals shared by console.c (device model, lifecycle), console_ctrl.c
- * (the control queues) and console_io.c (the I/O thread, port data).
+ * (the control queues), console_io.c (the I/O thread, guest to host) and
+ * console_rx.c (host to guest).
  * Everything below `io` is the I/O thread's alone (iothread_call()).
  */
 
@@ -18,6 +19,7 @@
 
 /* epoll tags: a queue's doorbell is its number; host fds come after. */
 #define VCON_TAG_FD		0x100	/* | port number */
+#define VCON_BUDGET		64	/* chains per port and pass */
 
 struct vcon_port {
 	unsigned int id;
@@ -61,6 +63,9 @@ struct virtio_console {
 	struct vcon_port port[VCON_MAX_PORTS];
 };
 
+/* console_rx.c */
+void vcon_port_rx(struct virtio_console *c, struct vcon_port *p);
+
 /* console_io.c */
 extern const struct iothread_ops vcon_io_ops;
 int vcon_io_start(struct virtio_console *c);
@@ -69,8 +74,7 @@ void vcon_io_stop(struct virtio_console *c);
 void vcon_io_drain(struct virtio_console *c, int fd, bool start);
 void vcon_break(struct virtio_console *c, const char *why);
 void vcon_push(struct virtio_console *c, unsigned int q, u16 head, u32 len);
-/* Data both ways for one port, as far as buffers and fds allow. */
-void vcon_port_rx(struct virtio_console *c, struct vcon_port *p);
+/* Guest to host for one port, as far as buffers and the fd allow. */
 void vcon_port_tx(struct virtio_console *c, struct vcon_port *p);
 /* Register the fd events the port's state wants. */
 void vcon_port_watch(struct virtio_console *c, struct vcon_port *p);

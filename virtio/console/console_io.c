@@ -7,8 +7,7 @@
  * Guest to host: a transmit chain is written straight from guest memory;
  * when the fd would block, the chain stays held (one per port) and the
  * fd is polled for EPOLLOUT, so the guest's ring fills and its writes
- * wait. Host to guest: the fd is read straight into a posted receive
- * chain, and polled for EPOLLIN only while a chain is waiting for data.
+ * wait. Host to guest is in console_rx.c.
  * An fd is in the epoll set only while we wait for it: a pipe whose other
  * end closed reports EPOLLHUP/EPOLLERR whatever events were asked for.
  */
@@ -21,7 +20,6 @@
 #include "virtio/console/console_int.h"
 #include "vmm/base/log.h"
 
-#define VCON_BUDGET 64		/* chains per port and pass */
 
 void vcon_break(struct virtio_console *c, const char *why)
 {
@@ -52,17 +50,6 @@ static void set_kick(struct virtqueue *vq, bool on)
 		vq_set_kick(vq, on);
 }
 
-static ssize_t host_read(int fd, bool sock, struct iovec *iov, int n)
-{
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = n };
-	ssize_t r;
-
-	do {
-		r = sock ? recvmsg(fd, &m, MSG_DONTWAIT) : readv(fd, iov, n);
-	} while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : r;
-}
-
 static ssize_t host_write(int fd, bool sock, struct iovec *iov, int n)
 {
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = n };
@@ -73,61 +60,6 @@ static ssize_t host_write(int fd, bool sock, struct iovec *iov, int n)
 			   writev(fd, iov, n);
 	} while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
-}
-
-static bool can_receive(struct virtio_console *c, struct vcon_port *p)
-{
-	return c->running && !c->broken && p->in_fd >= 0 && !p->in_eof &&
-	       p->ready && p->guest_open;
-}
-
-/* in_fd ended (or failed): the guest reads EOF after what it has. */
-static void in_end(struct virtio_console *c, struct vcon_port *p, int err)
-{
-	if (err)
-		pr_warn("virtio-console port %u: read: %s; closing it",
-			p->id, strerror(-err));
-	p->in_eof = true;
-	p->in_wait = false;
-	vcon_set_host_open(c, p, false);
-}
-
-void vcon_port_rx(struct virtio_console *c, struct vcon_port *p)
-{
-	struct virtqueue *vq = &c->vdev.vq[vcon_rxq(p->id)];
-	unsigned int budget = VCON_BUDGET;
-	ssize_t n;
-	int r;
-
-	while (can_receive(c, p)) {
-		if (!budget--) {
-			c->more = true;
-			break;
-		}
-		r = vq_pop(vq, c->chain);
-		if (r < 0 || (r > 0 && (c->chain->nr_out || !c->chain->nr_in))) {
-			vcon_break(c, "malformed receive chain");
-			break;
-		}
-		if (r == 0) {
-			p->in_wait = false;	/* the kick brings us back */
-			break;
-		}
-		n = host_read(p->in_fd, p->in_sock, c->chain->iov,
-			      (int)c->chain->nr_in);
-		if (n > 0) {
-			vcon_push(c, vcon_rxq(p->id), c->chain->head, (u32)n);
-			p->bytes_in += n;
-			continue;
-		}
-		vq_unpop(vq, 1);
-		if (n == -EAGAIN) {
-			p->in_wait = true;
-			break;
-		}
-		in_end(c, p, (int)n);
-	}
-	vcon_port_watch(c, p);
 }
 
 /* The part of the held chain not yet written, in c->iov. */
