@@ -67,8 +67,8 @@ HOOKS_OBJ := $(filter-out $(BUILD)/obj/vmm/machine/vm_confine.o,$(OBJ)) \
 $(BUILD)/hooks/%.o: %.c | build-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DSQUEEZE_TEST_HOOKS -c $< -o $@
-$(BUILD)/squeeze-hooks: $(HOOKS_OBJ)
-	$(CC) -o $@ $(HOOKS_OBJ) $(LDLIBS)
+$(BUILD)/squeeze-hooks: $(HOOKS_OBJ) $(EXEC_BLOB)
+	$(CC) -o $@ $(HOOKS_OBJ) $(EXEC_BLOB) $(LDLIBS)
 
 # System call names for the seccomp report, from the C library's headers.
 SYSCALL_NAMES := $(BUILD)/gen/syscall_names.h

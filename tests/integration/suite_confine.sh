@@ -207,8 +207,39 @@ s.sendto(d, a)' "$tmp/echo.ready" &
 	vm_pid=""
 }
 
+# squeeze exec: its console thread (con0) and the virtio-fs threads of
+# the root and current-directory shares are confined like the others,
+# and the timeout post-mortem still reads the paused vCPU's registers.
+exec_confined() {
+	local exe=$GUESTS/exec.elf bad
+	if [ ! -f "$exe" ]; then
+		skip "exec: build/guests/exec.elf is not built"
+		return
+	fi
+	"$SQUEEZE" exec --kernel "$exe" --timeout 4 -- spin \
+		</dev/null >/dev/null 2>"$tmp/exec.err" &
+	vm_pid=$!
+	sleep 2
+	threads "$vm_pid" Seccomp NoNewPrivs CapEff >"$tmp/exec.threads"
+	wait "$vm_pid"
+	local rc=$?
+	vm_pid=""
+	bad=$(grep -E '^(squeeze|vcpu[0-9]+|con[0-9]+|fs[0-9]+) ' "$tmp/exec.threads" |
+	      grep -v ' Seccomp:2 NoNewPrivs:1 CapEff:0000000000000000$')
+	if [ "$(grep -cE '^(squeeze|vcpu0|con0|fs0) ' "$tmp/exec.threads")" -ne 4 ]; then
+		fail "exec: threads: $(tr '\n' ';' <"$tmp/exec.threads")"
+	elif [ -n "$bad" ]; then
+		fail "exec: not confined: $(echo "$bad" | tr '\n' ';')"
+	elif [ "$rc" -ne 124 ] || ! grep -q 'RAX=' "$tmp/exec.err"; then
+		fail "exec: timeout post-mortem under seccomp: status $rc, $(head -c 300 "$tmp/exec.err")"
+	else
+		pass "exec: squeeze, vcpu0, con0, fs0 confined; the timeout post-mortem still shows the registers (124)"
+	fi
+}
+
 as_root
 seccomp_off
 forbidden
 as_user
+exec_confined
 t_end

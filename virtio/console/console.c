@@ -163,6 +163,11 @@ free_con:
 	return NULL;
 }
 
+struct iothread *virtio_console_iothread(struct virtio_console *c)
+{
+	return &c->io;
+}
+
 struct virtio_dev *virtio_console_vdev(struct virtio_console *c)
 {
 	return &c->vdev;

@@ -85,6 +85,8 @@ struct virtio_console *virtio_console_create(const struct guest_mem *mem,
 					     unsigned int index,
 					     struct err *err);
 struct virtio_dev *virtio_console_vdev(struct virtio_console *c);
+/* Its I/O thread (con0), e.g. to confine it. */
+struct iothread *virtio_console_iothread(struct virtio_console *c);
 
 /*
  * Wait up to @timeout_ms until every port's transmit queue is empty: all

@@ -235,6 +235,8 @@ void vm_virtio_each_iothread(struct vm *vm, void (*fn)(void *arg), void *arg)
 			iothread_call(virtio_blk_iothread(v->blk[i]), fn, arg);
 	for (i = 0; v && i < v->nr_net; i++)
 		iothread_call(virtio_net_iothread(v->net[i]), fn, arg);
+	if (v && v->con)
+		iothread_call(virtio_console_iothread(v->con), fn, arg);
 }
 
 void vm_virtio_each_vhost_thread(struct vm *vm, void (*fn)(void *arg),

@@ -30,7 +30,7 @@
 enum sandbox_class {
 	SANDBOX_MAIN,			/* signals, console, stop, teardown */
 	SANDBOX_VCPU,			/* KVM_RUN, device registers */
-	SANDBOX_IO,			/* virtqueues, disks, taps */
+	SANDBOX_IO,			/* virtqueues, disks, taps, stdio */
 	SANDBOX_VHOST,			/* a vhost-user connection */
 	SANDBOX_NR,
 };

@@ -52,7 +52,9 @@ static const unsigned long main_ioctls[] = {
 	/* Console input raises the 16550A's interrupt line. */
 	KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI,
 	/* Teardown: doorbells and interrupts detached from the VM. */
-	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING, 0,
+	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
+	/* squeeze exec's post-mortem reads the paused vCPUs' registers. */
+	KVM_GET_REGS, KVM_GET_SREGS, 0,
 };
 
 /*
@@ -76,7 +78,8 @@ static const unsigned long vcpu_ioctls[] = {
 /*
  * An I/O thread: its epoll set, eventfds, the tap (readv/writev), disk
  * I/O (io_uring, or the synchronous fallback), flushes, discard and
- * write-zeroes, qcow2 growing its file.
+ * write-zeroes, qcow2 growing its file; virtio-console's (squeeze exec)
+ * reads and writes of the host's stdio pipes.
  */
 static const int io_calls[] = {
 	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_read, SYS_readv,
