@@ -228,12 +228,18 @@ Test(console, gib_each_way_with_crc, .timeout = 240)
 	cr_assert_eq(con_drv_stream(&t.d, &s), 0);
 	pthread_join(twr, NULL);
 	cr_assert_eq(virtio_console_drain(t.vc, 5000), 0);
-	close(t.out[1][1]);		/* the reader sees EOF now... */
+	/*
+	 * The device writes to this very fd (it does not dup it): closed,
+	 * the reader sees EOF once it has read what the pipe still holds.
+	 * Its own end stays open until then: tcon_down() closes every fd.
+	 */
+	close(t.out[1][1]);
 	t.out[1][1] = -1;
-	tcon_down(&t);			/* ...once the device let go too */
 	pthread_join(trd, NULL);
+	tcon_down(&t);
 	cr_log_info("1 GiB each way in %.2f s", now() - t0);
-	cr_assert_eq(rd.bytes, BIG);
+	cr_assert_eq(rd.bytes, BIG, "host read %llu bytes",
+		     (unsigned long long)rd.bytes);
 	cr_assert_eq(rd.crc, s.crc_out, "guest to host CRC differs");
 	cr_assert_eq(wr.bytes, BIG);
 	cr_assert_eq(s.got, BIG);
