@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Fetch Debian's cloud kernel into a build directory (default build/debian):
+# Fetch a Debian kernel into a build directory:
+#   guests/fetch-kernel.sh [DIR [METAPACKAGE]]
+# DIR defaults to build/debian, METAPACKAGE to linux-image-cloud-amd64 (the
+# guest kernel; tests/linux fetches linux-image-amd64, the generic one, for
+# its outer guest). It makes:
 #   <dir>/root/      the unpacked linux-image package (kernel, modules)
 #   <dir>/vmlinuz    the bzImage
 #   <dir>/vmlinux    the ELF kernel, decompressed from the bzImage's payload
@@ -7,12 +11,12 @@
 #   <dir>/.stamp     written last; when present, nothing is done
 #
 # Needs only Debian's archive (apt-get download); runs `apt-get update`
-# only if apt-cache knows no cloud kernel at all. Never touches the tree
+# only if apt-cache knows no such kernel at all. Never touches the tree
 # outside <dir>.
 set -euo pipefail
 
 out=${1:-build/debian}
-meta=linux-image-cloud-amd64
+meta=${2:-linux-image-cloud-amd64}
 
 [ -f "$out/.stamp" ] && exit 0
 for tool in apt-cache apt-get dpkg-deb od readelf; do

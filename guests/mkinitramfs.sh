@@ -1,27 +1,39 @@
 #!/usr/bin/env bash
-# Build the test initramfs from busybox-static, the virtio modules of the
-# fetched Debian kernel, guests/init and guests/scenarios/*.sh:
-#   guests/mkinitramfs.sh [DEBIAN_DIR [OUTPUT]]
+# Build a busybox initramfs for a fetched Debian kernel:
+#   guests/mkinitramfs.sh [-i INIT] [-m MODULES] [-n] [DEBIAN_DIR [OUTPUT]]
+# By default the test initramfs of the Debian guest: busybox-static, the
+# virtio modules (blk, net, fs), guests/init as /init and
+# guests/scenarios/*.sh. -i names
+# another /init, -m the modules wanted (space separated; what they depend
+# on is added, in modules.dep order, by guests/moddeps.sh), -n leaves the
+# scenarios out (tests/linux/mkouter.sh builds the outer guest's this way).
 # DEBIAN_DIR is what guests/fetch-kernel.sh made (default build/debian);
 # OUTPUT defaults to DEBIAN_DIR/initramfs.cpio.gz. Needs root for the two
 # device nodes the kernel wants before devtmpfs is mounted.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+init=$here/init
+modules="virtio_pci virtio_blk virtio_net virtiofs"
+scenarios=$here/scenarios
+while getopts i:m:n opt; do
+	case $opt in
+	i)	init=$OPTARG ;;
+	m)	modules=$OPTARG ;;
+	n)	scenarios="" ;;
+	*)	exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
 dir=${1:-build/debian}
 out=${2:-$dir/initramfs.cpio.gz}
 busybox=/bin/busybox
-
-# Load order matters: each module needs the ones before it.
-modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-	 virtio_pci virtio_blk failover net_failover virtio_net fuse virtiofs"
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
 [ -f "$dir/version" ] || die "$dir/version missing; run guests/fetch-kernel.sh"
 ver=$(cat "$dir/version")
-moddir=$dir/root/lib/modules/$ver/kernel
-[ -d "$moddir" ] || die "no modules in $moddir"
+[ -f "$init" ] || die "$init missing"
 [ -x "$busybox" ] || die "$busybox missing (apt-get install busybox-static)"
 for tool in cpio gzip readelf; do
 	command -v "$tool" >/dev/null || die "$tool not found"
@@ -42,11 +54,12 @@ for app in $("$busybox" --list); do
 	[ "$app" = busybox ] || ln -s busybox "$stage/bin/$app"
 done
 
-# Copy each module uncompressed: busybox insmod cannot decompress.
-for m in $modules; do
-	src=$(find "$moddir" -name "$m.ko" -o -name "$m.ko.xz" -o \
-		-name "$m.ko.zst" -o -name "$m.ko.gz" | head -n 1)
-	[ -n "$src" ] || die "module $m not found under $moddir"
+# Each module uncompressed (busybox insmod cannot decompress), and the
+# load order, one name a line, for /init.
+paths=$("$here/moddeps.sh" "$dir/root" "$ver" $modules) || exit 1
+for src in $paths; do
+	m=$(basename "$src")
+	m=${m%%.ko*}
 	case $src in
 	*.xz)	xz -dc "$src" ;;
 	*.zst)	zstd -dcq "$src" ;;
@@ -56,8 +69,8 @@ for m in $modules; do
 	echo "$m" >>"$stage/lib/modules/load-order"
 done
 
-install -m 755 "$here/init" "$stage/init"
-for s in "$here"/scenarios/*.sh; do
+install -m 755 "$init" "$stage/init"
+for s in ${scenarios:+"$scenarios"/*.sh}; do
 	[ -f "$s" ] && install -m 755 "$s" "$stage/scenarios/"
 done
 
