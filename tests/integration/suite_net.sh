@@ -241,45 +241,13 @@ errors() {
 # Open vSwitch: a private ovsdb-server + ovs-vswitchd (userspace datapath:
 # this kernel has no openvswitch module) in a second namespace, their
 # sockets and database in $tmp/ovs (OVS_RUNDIR), stopped at the end.
-NS2=$NS-ovs
-OVSD=$tmp/ovs
-ovs_stop() {
-	local f pid i
-	for f in "$OVSD"/vswitchd.pid "$OVSD"/ovsdb.pid; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
-		rm -f "$f"
-		kill "$pid" 2>/dev/null || continue
-		for i in $(seq 1 50); do	# bounded: 5 s
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-	done
-	ip netns del "$NS2" 2>/dev/null
+OVS_NS=$NS-ovs
+OVS_DIR=$tmp/ovs
+. "$(dirname "$0")/ovs.sh"
+ovs_setup() {
+	ovs_start netdev ovsbr0 ovsbr1 &&
+	ovsx ip addr add 10.99.0.1/24 dev ovsbr0
 }
-ovsx() { ip netns exec "$NS2" env OVS_RUNDIR="$OVSD" "$@"; }
-
-ovs_start() {
-	mkdir -p "$OVSD" && ip netns add "$NS2" || return 1
-	ovsx sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6;
-		echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6'
-	ovsx ovsdb-tool create "$OVSD/conf.db" \
-		/usr/share/openvswitch/vswitch.ovsschema &&
-	ovsx ovsdb-server "$OVSD/conf.db" --remote=punix:"$OVSD/db.sock" \
-		--pidfile="$OVSD/ovsdb.pid" --detach \
-		--log-file="$OVSD/ovsdb.log" 2>/dev/null &&
-	ovsx ovs-vsctl --timeout=10 --no-wait init &&
-	ovsx ovs-vswitchd --pidfile="$OVSD/vswitchd.pid" --detach \
-		--log-file="$OVSD/vswitchd.log" 2>/dev/null &&
-	ovsx ovs-vsctl --timeout=10 add-br ovsbr0 -- \
-		set bridge ovsbr0 datapath_type=netdev -- \
-		add-br ovsbr1 -- set bridge ovsbr1 datapath_type=netdev &&
-	ovsx ip link set lo up &&
-	ovsx ip addr add 10.99.0.1/24 dev ovsbr0 &&
-	ovsx ip link set ovsbr0 up && ovsx ip link set ovsbr1 up
-}
-
-ovs_ports() { ovsx ovs-vsctl --timeout=10 list-ports "$1" | tr '\n' ' '; }
 
 ovs() {
 	local con=$tmp/ovs.con st
@@ -291,7 +259,7 @@ ovs() {
 		skip "Open vSwitch bridge: no python3 for the host-side echo"
 		return
 	fi
-	if ! ovs_start; then
+	if ! ovs_setup; then
 		skip "Open vSwitch bridge: ovsdb-server/ovs-vswitchd would not start here"
 		ovs_stop
 		return
@@ -316,13 +284,14 @@ s.sendto(d, a)' "$tmp/ovs.ready" &
 	wait "$echo" 2>/dev/null
 	if [ "$st" -eq 97 ] && grep -q "net: OK" "$con" &&
 	   [ -z "$(ovs_ports ovsbr0)" ] &&
-	   ! ip -n "$NS2" link show sqzo0 >/dev/null 2>&1; then
+	   ! ip -n "$OVS_NS" link show sqzo0 >/dev/null 2>&1; then
 		pass "OVS bridge: guest UDP echo (status 97), port removed from OVS"
 	else
 		fail "OVS bridge: status $st, ports '$(ovs_ports ovsbr0)': $(tail -n 2 "$con" "$tmp/ovs.err" | tr '\n' ' ')"
 	fi
 	# The port exists while the VM runs, and SIGTERM removes it.
-	ip netns exec "$NS2" env OVS_RUNDIR="$OVSD" "$SQUEEZE" run \
+	# Not ovsx (a function: $! would be a subshell, not the VMM).
+	ip netns exec "$OVS_NS" env OVS_RUNDIR="$OVS_DIR" "$SQUEEZE" run \
 		--kernel "$GUESTS/net.elf" --net bridge=ovsbr1,tap=sqzo1 \
 		--console file="$tmp/ovs1.con" </dev/null 2>"$tmp/ovs1.err" &
 	vm_pid=$!
