@@ -116,8 +116,10 @@ $(BUILD)/tests/driver/%: $(BUILD)/obj/tests/driver/%.o $(DRV_LIB_OBJ) $(LIB)
 unit: $(UNIT_BIN) $(UNIT_SAN)
 driver: $(DRV_BIN)
 
-# Fragments owned by their folders: guests, integration tests, benchmarks.
--include $(wildcard guests/*.mk tests/integration/*.mk tests/bench/*.mk tests/fuzz/*.mk)
+# Fragments owned by their folders: guests, integration tests, the
+# full-Linux tier, benchmarks, fuzz targets.
+-include $(wildcard guests/*.mk tests/integration/*.mk tests/linux/*.mk \
+	  tests/bench/*.mk tests/fuzz/*.mk)
 
 # Install what is missing (as root), or print the exact command.
 define need_pkgs
@@ -149,7 +151,8 @@ BENCH_BINS := $(BUILD)/bench/boottime $(BUILD)/bench/blk_bench \
 	      $(BUILD)/bench/exec_bench
 
 test: deps
-	$(MAKE) all unit driver guests $(BENCH_BINS) $(BUILD)/squeeze-hooks
+	$(MAKE) all unit driver guests linux-tier $(BENCH_BINS) \
+		$(BUILD)/squeeze-hooks
 	tests/run-all.sh
 
 clean:

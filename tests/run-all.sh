@@ -2,8 +2,9 @@
 # Run every test tier and print one closing line: "N passed, N failed, N skipped".
 #
 #   unit (Criterion), unit under ASan+UBSan, in-process driver scenarios,
-#   then every integration suite (tests/integration/suite_*.sh), each of
-#   which ends with its own "name: N passed, N failed, N skipped" line.
+#   then every integration suite (tests/integration/suite_*.sh) and the
+#   full-Linux tier (tests/linux/suite_linux.sh), each of which ends with
+#   its own "name: N passed, N failed, N skipped" line.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -45,7 +46,7 @@ for bin in build/tests/unit/* build/tests/unit-san/* build/tests/driver/*; do
 done
 
 # Integration suites print "<suite>: N passed, N failed, N skipped" last.
-for suite in tests/integration/suite_*.sh; do
+for suite in tests/integration/suite_*.sh tests/linux/suite_*.sh; do
 	[ -f "$suite" ] || continue
 	name=$(basename "$suite" .sh)
 	out="$log/$name.log"

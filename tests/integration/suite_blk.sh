@@ -2,7 +2,7 @@
 # virtio-blk as a user sees it: the tiny blk guests under KVM with the host
 # checking the image afterwards, the image lock between two squeezes, and
 # every disk error on the command line (one line, exit 2, nothing created).
-# On hardware KVM also the Debian guest's scenario "blk".
+# The Debian guest on these disks: tests/linux/scenarios/blk.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 t_begin blk
@@ -267,39 +267,6 @@ disk_errors() {
 	[ -n "$shm" ] && rm -f "$shm"
 }
 
-# Linux on hardware KVM: guests/scenarios/blk.sh checks vda and vdb.
-debian_scenario() {
-	local deb=$ROOT/build/debian vda=$tmp/vda.img vdb=$tmp/vdb.img
-	local out=$tmp/debian.out want got
-	if ! hw_kvm; then
-		skip "debian blk scenario: needs hardware KVM (this KVM emulates guest code)"
-		return
-	fi
-	if [ ! -f "$deb/vmlinuz" ] || [ ! -f "$deb/initramfs.cpio.gz" ]; then
-		skip "debian blk scenario: build/debian missing (make debian)"
-		return
-	fi
-	head -c 8M /dev/urandom >"$vda"
-	truncate -s 64M "$vdb"
-	want=$(sha256sum <"$vda" | cut -d' ' -f1)
-	timeout 300 "$SQUEEZE" run --kernel "$deb/vmlinuz" \
-		--initrd "$deb/initramfs.cpio.gz" --memory 512M --cpus 2 \
-		--cmdline "console=ttyS0 quiet squeeze.scenario=blk" \
-		--disk "$vda,readonly=on" --disk "$vdb,serial=squeeze-vdb" \
-		</dev/null >"$out" 2>&1
-	got=$(tr -d '\r' <"$out" | sed -n 's/^blk: vda sha256 //p')
-	if ! grep -qx 'squeeze scenario blk: exit 0' <(tr -d '\r' <"$out"); then
-		fail "debian blk scenario: $(grep -a '^blk:' "$out" | tail -n 3 | tr '\n' ' ')"
-	elif [ "$got" != "$want" ]; then
-		fail "debian blk scenario: guest sha256 of vda '$got', host '$want'"
-	elif [ "$(debugfs -R 'cat /roundtrip' "$vdb" 2>/dev/null | sha256sum | cut -d' ' -f1)" != \
-	       "$(head -c 1M "$vda" | sha256sum | cut -d' ' -f1)" ]; then
-		fail "debian blk scenario: /roundtrip on vdb differs on the host"
-	else
-		pass "debian blk scenario: vda sha256, mkfs and a file round trip"
-	fi
-}
-
 if [ ! -x "$SQUEEZE" ] || [ ! -f "$GUESTS/blk.elf" ]; then
 	skip "blk suite: squeeze or build/guests/blk.elf missing (make squeeze guests)"
 	t_end
@@ -317,5 +284,4 @@ else
 	skip "tiny blk guests and image lock: no /dev/kvm"
 fi
 disk_errors
-debian_scenario
 t_end

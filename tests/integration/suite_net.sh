@@ -3,7 +3,7 @@
 # namespace this suite creates (bridge br0 with 10.99.0.1/24, a UDP echo
 # on it, the VMM), the tiny guest guests/tiny/g_net.c talking to the host,
 # every tap gone after every kind of exit, and the startup errors. The
-# Debian guest scenario (ping + 64 MiB each way) runs on hardware KVM only.
+# Debian guest on a bridge (ping, 64 MiB each way): tests/linux/scenarios/net.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 t_begin net
@@ -312,42 +312,6 @@ s.sendto(d, a)' "$tmp/ovs.ready" &
 	ovs_stop
 }
 
-debian_guest() {
-	local deb=$ROOT/build/debian con=$tmp/deb.con st
-	if ! hw_kvm; then
-		skip "Debian guest ping + 64 MiB each way: needs hardware KVM (this KVM emulates guest code)"
-		return
-	fi
-	if [ ! -f "$deb/vmlinuz" ] || [ ! -f "$deb/initramfs.cpio.gz" ]; then
-		skip "Debian guest: build/debian not built (make debian)"
-		return
-	fi
-	# The host side: nc sinks and sources 64 MiB; checksums compared.
-	head -c $((64 << 20)) /dev/urandom >"$tmp/h2g"
-	local want_h2g want_g2h
-	want_h2g=$(sha256sum <"$tmp/h2g" | cut -d' ' -f1)
-	nsx timeout 120 sh -c "busybox nc -l -p 5001 >$tmp/g2h" &
-	local sink=$!
-	nsx timeout 120 sh -c "busybox nc -l -p 5002 <$tmp/h2g" &
-	local src=$!
-	nsx timeout 300 "$SQUEEZE" run --kernel "$deb/vmlinuz" \
-		--initrd "$deb/initramfs.cpio.gz" --memory 512M \
-		--cmdline "console=ttyS0 squeeze.scenario=net" \
-		--net bridge=br0,mac=$GUEST_MAC --console file="$con" </dev/null
-	st=$?
-	wait "$sink" "$src" 2>/dev/null
-	want_g2h=$(tr -d '\r' <"$con" | sed -n 's/^net: g2h sha256 //p')
-	if ! grep -q "squeeze scenario net: exit 0" "$con"; then
-		fail "Debian guest: scenario failed (status $st): $(tail -n 5 "$con" | tr '\n' ' ')"
-	elif ! grep -q "net: h2g sha256 $want_h2g" "$con"; then
-		fail "Debian guest: host -> guest checksum differs"
-	elif [ "$(sha256sum <"$tmp/g2h" | cut -d' ' -f1)" != "$want_g2h" ]; then
-		fail "Debian guest: guest -> host checksum differs"
-	else
-		pass "Debian guest: ping, 64 MiB each way, checksums match"
-	fi
-}
-
 guest_udp_echo
 guest_udp_echo --domain
 signal_exit TERM 143
@@ -356,5 +320,4 @@ thread_names
 other_exits
 errors
 ovs
-debian_guest
 t_end

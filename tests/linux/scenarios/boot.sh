@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# boot: the Debian guest with 1 and with 2 vCPUs, 2 GiB each (at 1 GiB the
+# kernel's own code, data and page structs are already 5% of RAM). The
+# banner names the fetched kernel, the CPUs asked for and a MemTotal
+# within 5% of --memory; guests/scenarios/info.sh lists the devices; then
+# /init powers off: exit status 0, stopped by power-off.
+# timeout: 150
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+for cpus in 1 2; do
+	guest "cpus$cpus" --cpus "$cpus" --memory 2G --cmdline "$(cmdline info)"
+	st=$?
+	banner "$cpus" $((2 << 30))
+	stopped_by "$st" power-off
+done

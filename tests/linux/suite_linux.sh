@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The full-Linux tier: Debian's cloud kernel with the test initramfs under
+# squeeze, every scenario in tests/linux/scenarios/ (run-scenarios.sh).
+# On hardware KVM they run here. Where /dev/kvm emulates guest code (KVM's
+# PVM flavour, too slow for Linux) they run nested, all in one boot of the
+# outer guest (tests/linux/outer.sh: QEMU's software emulator, whose AMD
+# SVM gives the outer kernel a /dev/kvm). One line says which. Every
+# scenario's PASS, FAIL and SKIPPED lines count here; the outer guest
+# failing, or a step hanging, is one more failure with its last console
+# lines. Logs and consoles stay in build/linux/run/.
+set -u
+. "$(dirname "$0")/../integration/lib.sh"
+t_begin linux
+RUN=$ROOT/build/linux/run
+OUTER=$ROOT/build/linux/outer
+
+if [ "$(id -u)" != 0 ]; then
+	skip "all scenarios: needs root (network namespaces, taps)"
+	t_end
+	exit
+fi
+rm -rf "$RUN"
+mkdir -p "$RUN"
+log=$RUN/console.log
+t0=$(date +%s)
+if hw_kvm; then
+	echo "linux: hardware KVM: the scenarios run on this host"
+	LINUX_RESULTS=$RUN "$ROOT/tests/linux/run-scenarios.sh" >"$log" 2>&1
+	rc=$?
+elif ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "all scenarios: no hardware KVM, and no qemu-system-x86_64 to nest in"
+	t_end
+	exit
+elif [ ! -f "$OUTER/vmlinuz" ] || [ ! -f "$OUTER/initramfs.cpio.gz" ]; then
+	skip "all scenarios: no hardware KVM, and the outer guest is not built (make linux-outer needs Debian's archive)"
+	t_end
+	exit
+else
+	echo "linux: no hardware KVM here (/dev/kvm emulates guest code): nested, in QEMU TCG (-cpu max, AMD SVM) with Debian's $(cat "$OUTER/version") kernel"
+	"$ROOT/tests/linux/outer.sh" "$RUN" tests/linux/run-scenarios.sh
+	rc=$?
+fi
+
+results=$(tr -d '\r' <"$log" | grep -a -E '^(PASS|FAIL|SKIPPED) ')
+tr -d '\r' <"$log" | grep -a -E '^(linux-outer: ready|linux: )'
+if [ -n "$results" ]; then
+	echo "$results"
+	T_PASS=$((T_PASS + $(grep -c '^PASS ' <<<"$results")))
+	T_FAIL=$((T_FAIL + $(grep -c '^FAIL ' <<<"$results")))
+	T_SKIP=$((T_SKIP + $(grep -c '^SKIPPED ' <<<"$results")))
+fi
+case $rc in
+124)	fail "a step hung; the emulator was killed (see above and $log)" ;;
+125)	fail "the outer guest did not run the scenarios (see above and $log)" ;;
+*)	[ -n "$results" ] || fail "no scenario reported a result (status $rc): $(tail -n 5 "$log" | tr '\n' '|')" ;;
+esac
+echo "linux: tier took $(($(date +%s) - t0)) s"
+t_end
