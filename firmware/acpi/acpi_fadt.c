@@ -81,8 +81,14 @@ u64 acpi_build_fadt(struct acpi_area *area, u64 dsdt, u64 facs)
 	f->p_lvl3_lat = P_LVL3_NOT_SUPPORTED;
 	f->flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
 		   FADT_SLP_BUTTON | FADT_RESET_REG_SUP;
-	/* The i8042 is probed only when this says it exists. */
-	f->iapc_boot_arch = FADT_LEGACY_DEVICES | FADT_8042 | FADT_NO_VGA;
+	/*
+	 * No 8042 flag: Linux then skips probing a PS/2 controller, which
+	 * ours is not (no keyboard, no AUX port, no IRQs; only the reset
+	 * line). Probing it timed out on the AUX loopback command, polling
+	 * the status port 10,000 times at boot. Reset goes through the FADT
+	 * reset register, or port 0x64 directly.
+	 */
+	f->iapc_boot_arch = FADT_LEGACY_DEVICES | FADT_NO_VGA;
 	acpi_header_finish(&f->hdr);
 	return gpa;
 }
