@@ -2,9 +2,9 @@
 # network namespace of their own, database, sockets, pid and log files in
 # a directory of their own (OVS_RUNDIR), so that nothing of the host's OVS
 # is touched. Source it; set OVS_NS (a unique namespace name) and OVS_DIR.
-#   ovs_start DATAPATH BRIDGE...  the namespace, the daemons and the
-#                    bridges, each up and of datapath_type DATAPATH:
-#                    netdev (userspace) or system (the kernel's
+#   ovs_start DATAPATH BRIDGE...  the namespace (unless it exists), the
+#                    daemons and the bridges, each up and of datapath_type
+#                    DATAPATH: netdev (userspace) or system (the kernel's
 #                    openvswitch module); returns non-zero on failure
 #   ovsx CMD...      CMD in the namespace, with OVS_RUNDIR set
 #   ovs_ports BRIDGE its ports on one line
@@ -32,7 +32,8 @@ ovs_start() {
 	for br in "$@"; do
 		add+=(-- add-br "$br" -- set bridge "$br" datapath_type="$dp")
 	done
-	mkdir -p "$OVS_DIR" && ip netns add "$OVS_NS" || return 1
+	mkdir -p "$OVS_DIR" || return 1
+	[ -e "/run/netns/$OVS_NS" ] || ip netns add "$OVS_NS" || return 1
 	ovsx sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6;
 		echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6'
 	ovsx ovsdb-tool create "$OVS_DIR/conf.db" \

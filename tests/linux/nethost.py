@@ -7,7 +7,7 @@ Listens on ADDR:5001 and ADDR:5002, then writes OUTDIR/ready.
   5001: receives until the guest closes; writes OUTDIR/g2h, "BYTES SHA256".
   5002: sends SIZE random bytes and closes; writes OUTDIR/h2g, "BYTES
         SHA256" of what it sent.
-Each connection must come within 300 s and end within 300 s; the process
+Each connection must come within 600 s and end within 300 s; the process
 exits when both are done (status 0) or on the first error (status 1, the
 error on stderr).
 """
@@ -26,7 +26,7 @@ def listen(addr, port):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(1)
-    s.settimeout(300)
+    s.settimeout(600)
     return s
 
 

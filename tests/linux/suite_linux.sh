@@ -37,7 +37,8 @@ elif [ ! -f "$OUTER/vmlinuz" ] || [ ! -f "$OUTER/initramfs.cpio.gz" ]; then
 	exit
 else
 	echo "linux: no hardware KVM here (/dev/kvm emulates guest code): nested, in QEMU TCG (-cpu max, AMD SVM) with Debian's $(cat "$OUTER/version") kernel"
-	"$ROOT/tests/linux/outer.sh" "$RUN" tests/linux/run-scenarios.sh
+	"$ROOT/tests/linux/outer.sh" "$RUN" \
+		env LINUX_JOBS="${LINUX_JOBS:-2}" tests/linux/run-scenarios.sh
 	rc=$?
 fi
 
