@@ -5,12 +5,6 @@
 # only under a tmpfs overlay (tests/linux/outer-init):
 #   tests/linux/outer.sh RUNDIR COMMAND [ARG...]
 # COMMAND runs with bash, in this repository, on the same paths as here.
-#
-# The outer KVM uses shadow paging (kvm_amd.npt=0) and no virtual GIF
-# (vgif=off): with TCG's emulated nested paging, inner guests running side
-# by side now and then triple-faulted or hung, and the outer kernel twice
-# took a page fault with a wrong GS base (a stack-guard-page panic); 12
-# inner boots in a row under the same load passed with shadow paging.
 # RUNDIR (made if missing) is shared writable at /run/linux inside; the
 # outer console goes to RUNDIR/console.log. Exit status: the command's, or
 # 124 when a step hangs, 125 when the outer guest cannot run.
@@ -18,11 +12,18 @@
 # The watchdog: the outer guest must print "linux-outer: ready" within
 # OUTER_BOOT_TIMEOUT (default 180) s. The command announces each step on
 # its output, "linux-step: start NAME SECONDS" ... "linux-step: end NAME"
-# (tests/linux/lib.sh: step_start, step_end); a step still running after
-# SECONDS + 60, or silence on the console for OUTER_IDLE_TIMEOUT (default
-# 120) s while no step runs, kills the emulator and fails with the last
-# console lines. OUTER_MEM (default 4G) and OUTER_CPUS (default 2) size it;
-# OUTER_MONITOR=PATH puts QEMU's monitor on that unix socket (debugging).
+# (tests/linux/run-scenarios.sh does, per scenario); a step still running
+# after SECONDS + 60, or silence on the console for OUTER_IDLE_TIMEOUT
+# (default 120) s while no step runs, kills the emulator and fails with
+# the last console lines. OUTER_MEM (default 4G) and OUTER_CPUS (default
+# 2) size it. For debugging: OUTER_APPEND adds to its kernel command line,
+# OUTER_MONITOR=PATH puts QEMU's monitor on that unix socket.
+#
+# The outer KVM uses shadow paging (kvm_amd.npt=0) and no virtual GIF
+# (vgif=off): with TCG's emulated nested paging, inner guests running side
+# by side now and then triple-faulted or hung, and the outer kernel twice
+# took a page fault with a wrong GS base (a stack-guard-page panic); 12
+# inner boots, two at a time, passed with shadow paging, no slower.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -33,7 +34,8 @@ run=$1
 shift
 mkdir -p "$run" && run=$(cd "$run" && pwd) || exit 125
 for f in vmlinuz initramfs.cpio.gz; do
-	[ -f "$outer/$f" ] || { echo "outer: $outer/$f missing (make linux-outer)" >&2; exit 125; }
+	[ -f "$outer/$f" ] ||
+		{ echo "outer: $outer/$f missing (make linux-outer)" >&2; exit 125; }
 done
 command -v qemu-system-x86_64 >/dev/null ||
 	{ echo "outer: qemu-system-x86_64 missing" >&2; exit 125; }
@@ -49,13 +51,14 @@ con=$run/console.log
 monitor=none
 [ -n "${OUTER_MONITOR:-}" ] && monitor=unix:$OUTER_MONITOR,server,nowait
 
+share=security_model=passthrough,multidevs=remap
 qemu-system-x86_64 -nodefaults -display none -no-reboot \
-	-accel "tcg,thread=${OUTER_TCG_THREAD:-multi}" -cpu max,vgif=off -smp "${OUTER_CPUS:-2}" \
-	-m "${OUTER_MEM:-4G}" \
+	-accel tcg,thread=multi -cpu max,vgif=off \
+	-smp "${OUTER_CPUS:-2}" -m "${OUTER_MEM:-4G}" \
 	-kernel "$outer/vmlinuz" -initrd "$outer/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1 kvm_amd.npt=0 ${OUTER_APPEND:-}" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
-	-virtfs local,path="$run",mount_tag=run,security_model=passthrough,multidevs=remap \
+	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$share" \
+	-virtfs "local,path=$run,mount_tag=run,$share" \
 	-serial "file:$con" -monitor "$monitor" \
 	</dev/null >"$run/qemu.log" 2>&1 &
 qemu=$!
