@@ -3,7 +3,8 @@
 #   make          build ./squeeze
 #   make test     install missing Debian packages (as root), run every test
 #   make demo     build the default guest and boot it
-#   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs, bench-exec)
+#   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs,
+#                 bench-exec, bench-linux)
 
 CC	:= gcc
 BUILD	:= build

@@ -1,6 +1,8 @@
 # Helpers for full-Linux scenarios (tests/linux/scenarios/*.sh). Source it
 # after `set -u`; it brings tests/integration/lib.sh (pass, fail, skip,
-# hw_kvm, ROOT, SQUEEZE) and, for the scenario NAME the runner started:
+# hw_kvm, ROOT, SQUEEZE, wait_for) and, for the scenario NAME the runner
+# started (LINUX_NESTED=1 in its environment when it runs nested, tens of
+# times slower than on hardware: repeat less there):
 #   OUT        this scenario's directory: consoles, images, logs
 #   DEB        build/debian: the Debian cloud kernel and test initramfs
 #   guest NAME [squeeze run args...]

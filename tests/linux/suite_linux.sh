@@ -38,7 +38,8 @@ elif [ ! -f "$OUTER/vmlinuz" ] || [ ! -f "$OUTER/initramfs.cpio.gz" ]; then
 else
 	echo "linux: no hardware KVM here (/dev/kvm emulates guest code): nested, in QEMU TCG (-cpu max, AMD SVM) with Debian's $(cat "$OUTER/version") kernel"
 	"$ROOT/tests/linux/outer.sh" "$RUN" \
-		env LINUX_JOBS="${LINUX_JOBS:-2}" tests/linux/run-scenarios.sh
+		env LINUX_JOBS="${LINUX_JOBS:-2}" LINUX_NESTED=1 \
+		tests/linux/run-scenarios.sh
 	rc=$?
 fi
 

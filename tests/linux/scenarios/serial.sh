@@ -7,32 +7,21 @@
 # stdout and the count of COM1 interrupts must not be 0 (the 8250 driver
 # took its IRQ rather than polling). `exit` then ends the shell: /init
 # powers off, exit status 0.
-# timeout: 120
+# timeout: 180
 set -u
 . "$(dirname "$0")/../lib.sh"
 
 CASE=serial CON=$OUT/serial.con ERR=$OUT/serial.err
 mkfifo "$OUT/in"
 t0=$(date +%s%N)
-timeout -k 5 100 "$SQUEEZE" run --kernel "$DEB/vmlinuz" \
+timeout -k 5 "${GUEST_TIMEOUT:-150}" "$SQUEEZE" run --kernel "$DEB/vmlinuz" \
 	--initrd "$DEB/initramfs.cpio.gz" --cpus 2 --memory 512M \
 	--cmdline "console=ttyS0 quiet" --verbose \
 	<"$OUT/in" >"$CON" 2>"$ERR" &
 vm=$!
 exec 3>"$OUT/in"
 
-# wait_for PATTERN SECONDS: an extended regexp on the console.
-wait_for() {
-	local i
-	for i in $(seq 1 $(($2 * 10))); do
-		tr -d '\r' <"$CON" | grep -a -q -E -- "$1" && return 0
-		kill -0 "$vm" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-if ! wait_for '^squeeze guest: kernel' 90; then
+if ! wait_for "$CON" '^squeeze guest: kernel' 900; then
 	fail "serial: no banner: $(con_tail "$CON")"
 	exec 3>&-
 	wait "$vm"
@@ -40,7 +29,7 @@ if ! wait_for '^squeeze guest: kernel' 90; then
 	exit
 fi
 echo 'echo "answer-$((6 * 7))"; grep ttyS0 /proc/interrupts' >&3
-if wait_for '^answer-42$' 30; then
+if wait_for "$CON" '^answer-42' 300; then
 	pass "serial: a line typed on stdin reached the guest's shell, its answer came back"
 else
 	fail "serial: no answer: $(con_tail "$CON")"
