@@ -280,6 +280,8 @@ int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
 		       struct qcow2_cache_entry **e, u64 *idx);
 int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len);
+/* A compressed L2 entry's host byte offset and length (unchecked). */
+void qcow2_compressed_parse(u32 cluster_bits, u64 l2e, u64 *off, u64 *len);
 
 /* backing (disk_qcow2_backing.c) */
 /*

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/* Helpers the `squeeze img` commands share (img_util.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices/block/disk.h"
+#include "devices/block/qcow2/qcow2.h"
+#include "vmm/base/size.h"
+#include "vmm/img/img_util.h"
+
+void img_json_str(FILE *f, const char *key, const char *s, bool last)
+{
+	fprintf(f, "    \"%s\": \"", key);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fprintf(f, "\"%s\n", last ? "" : ",");
+}
+
+int img_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("squeeze img: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int img_parse_qcow2_opts(char *opts, u64 *cluster_size, u32 *version)
+{
+	char *save = NULL, *kv;
+
+	for (kv = strtok_r(opts, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "cluster_size=", 13)) {
+			if (parse_size(kv + 13, cluster_size) ||
+			    !IS_POW2(*cluster_size) || *cluster_size < 512 ||
+			    *cluster_size > 2 * MiB)
+				return img_fail(2, "cluster_size must be a power of two from 512 to 2M");
+		} else if (!strcmp(kv, "compat=0.10")) {
+			*version = 2;
+		} else if (!strcmp(kv, "compat=1.1")) {
+			*version = 3;
+		} else {
+			return img_fail(2, "unknown option '%s'", kv);
+		}
+	}
+	return 0;
+}
+
+static int open_typed(const char *path, int flags, struct err *err)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return err_input(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		e = errno;
+		close(fd);
+		return err_input(err, -e, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		close(fd);
+		return err_input(err, -EINVAL,
+				 "%s: not a regular file or block device",
+				 path);
+	}
+	if (fcntl(fd, F_SETFL, flags & ~O_ACCMODE)) {
+		e = errno;
+		close(fd);
+		return err_host(err, -e, "%s: %s", path, strerror(e));
+	}
+	return fd;
+}
+
+int img_open_locked(const char *path, bool readonly, struct err *err)
+{
+	int fd = open_typed(path, readonly ? O_RDONLY : O_RDWR, err);
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = disk_lock_fd(fd, readonly);
+	if (!ret)
+		return fd;
+	close(fd);
+	if (ret == -EBUSY)
+		return err_input(err, ret,
+				 "%s is in use by a running VM (it holds the image's lock)",
+				 path);
+	return err_host(err, ret, "%s: cannot lock: %s", path, strerror(-ret));
+}
+
+int img_has_qcow2_magic(int fd)
+{
+	u8 magic[4];
+	ssize_t n = pread(fd, magic, sizeof(magic), 0);
+
+	if (n < 0)
+		return -errno;
+	return n == 4 && qcow2_get32(magic) == QCOW2_MAGIC;
+}
