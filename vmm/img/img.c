@@ -16,6 +16,7 @@
 #include "devices/block/qcow2/qcow2.h"
 #include "vmm/img/img.h"
 #include "vmm/img/img_check.h"
+#include "vmm/img/img_convert.h"
 #include "vmm/img/img_info.h"
 #include "vmm/img/img_target.h"
 #include "vmm/base/err.h"
@@ -27,7 +28,8 @@
 	"usage: squeeze img create [-f qcow2|raw] [-b BACKING [-F FMT]] "  \
 	"[-o cluster_size=N,compat=0.10|1.1] FILE [SIZE]\n"                \
 	"       squeeze img info [--json] FILE\n"                          \
-	"       squeeze img check [--json] [-r leaks|all] FILE\n"
+	"       squeeze img check [--json] [-r leaks|all] FILE\n"          \
+	"       squeeze img convert [-f FMT] [-O raw|qcow2] [-c] [-o OPTS] [-p] SRC DST\n"
 
 struct create_args {
 	const char *fmt, *backing, *backing_fmt, *file, *size;
@@ -240,6 +242,8 @@ int img_main(int argc, char **argv)
 		return img_info(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return img_check(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "convert"))
+		return img_convert(argc - 2, argv + 2);
 	fputs(IMG_USAGE, stderr);
 	return 2;
 }

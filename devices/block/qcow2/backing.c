@@ -231,6 +231,20 @@ int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len)
 	return 0;
 }
 
+int qcow2_backing_status(struct qcow2_backing *b, u64 off, u64 len, u64 *run,
+			 u32 *flags)
+{
+	if (off >= b->size) {
+		*run = len;
+		*flags = DISK_ST_HOLE | DISK_ST_ZERO;
+		return 0;
+	}
+	len = MIN(len, b->size - off);
+	if (b->q)
+		return qcow2_block_status(b->q, off, len, run, flags);
+	return disk_file_status(b->fd, b->size, off, len, run, flags);
+}
+
 void qcow2_backing_close(struct qcow2_backing *b)
 {
 	if (!b)

@@ -265,6 +265,8 @@ int qcow2_refcount_get(struct qcow2 *q, u64 cluster, u64 *rc);
 int qcow2_refcount_set(struct qcow2 *q, u64 cluster, u64 rc);
 /* Allocate one cluster (refcount 1 in the cache); its offset in @off. */
 int qcow2_alloc_cluster(struct qcow2 *q, u64 *off);
+/* One more reference to @cluster (a shared compressed cluster). */
+int qcow2_refcount_inc(struct qcow2 *q, u64 cluster);
 /* Give back a cluster from qcow2_alloc_cluster() never referenced. */
 int qcow2_unalloc_cluster(struct qcow2 *q, u64 off);
 /* Decrement after the next metadata flush (a dropped reference). */
@@ -314,6 +316,9 @@ int qcow2_backing_allowed(const char *name, const char *path,
 /* True when @st is one of the files of @q's chain, @q itself included. */
 bool qcow2_chain_has(const struct qcow2 *q, const struct stat *st);
 int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len);
+/* Block status of the backing file (disk.h DISK_ST_*), @len > 0. */
+int qcow2_backing_status(struct qcow2_backing *b, u64 off, u64 len, u64 *run,
+			 u32 *flags);
 void qcow2_backing_close(struct qcow2_backing *b);
 
 /* reads (disk_qcow2_read.c) */
@@ -329,6 +334,30 @@ int qcow2_write_cluster(struct qcow2 *q, u64 voff, const void *buf, u64 len);
 int qcow2_zero_range(struct qcow2 *q, u64 voff, u64 len);
 /* Point guest cluster @voff at @host (written already), drop the old. */
 int qcow2_commit_cluster(struct qcow2 *q, u64 voff, u64 host);
+
+/*
+ * status (status.c): how [off, off + len) reads, through the chain; see
+ * disk_block_status() for @run and @flags.
+ */
+int qcow2_block_status(struct qcow2 *q, u64 off, u64 len, u64 *run,
+		       u32 *flags);
+
+/*
+ * compressed writes (compress.c), for filling a new image (img convert
+ * -c): deflate each cluster and pack the results back to back into host
+ * clusters, each host cluster counting one reference per compressed
+ * cluster that touches it.
+ */
+struct qcow2_packer;
+int qcow2_packer_new(struct qcow2 *q, struct qcow2_packer **out);
+void qcow2_packer_free(struct qcow2_packer *p);
+/*
+ * Write guest cluster @voff (aligned; @buf one cluster, zero padded at
+ * the end of the disk) compressed, or plain when deflate does not make it
+ * smaller. The guest cluster must be unallocated: -EEXIST otherwise.
+ */
+int qcow2_write_compressed(struct qcow2_packer *p, u64 voff,
+			   const void *buf);
 
 /* flush (disk_qcow2_flush.c): ordered write-back, then fdatasync. */
 int qcow2_flush(struct qcow2 *q);

@@ -318,3 +318,11 @@ int qcow2_apply_frees(struct qcow2 *q)
 	q->dbuf_l2e = 0;	/* its host clusters may be reused now */
 	return ret;
 }
+
+int qcow2_refcount_inc(struct qcow2 *q, u64 cluster)
+{
+	u64 rc;
+	int ret = qcow2_refcount_get(q, cluster, &rc);
+
+	return ret ? ret : qcow2_refcount_set(q, cluster, rc + 1);
+}
