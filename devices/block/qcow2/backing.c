@@ -231,6 +231,11 @@ int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len)
 	return 0;
 }
 
+u64 qcow2_backing_size(const struct qcow2_backing *b)
+{
+	return b->size;
+}
+
 int qcow2_backing_status(struct qcow2_backing *b, u64 off, u64 len, u64 *run,
 			 u32 *flags)
 {

@@ -265,6 +265,8 @@ int qcow2_refcount_get(struct qcow2 *q, u64 cluster, u64 *rc);
 int qcow2_refcount_set(struct qcow2 *q, u64 cluster, u64 rc);
 /* Allocate one cluster (refcount 1 in the cache); its offset in @off. */
 int qcow2_alloc_cluster(struct qcow2 *q, u64 *off);
+/* Allocate @n host-adjacent clusters (a table); the first in @off. */
+int qcow2_alloc_contig(struct qcow2 *q, u64 n, u64 *off);
 /* One more reference to @cluster (a shared compressed cluster). */
 int qcow2_refcount_inc(struct qcow2 *q, u64 cluster);
 /* Give back a cluster from qcow2_alloc_cluster() never referenced. */
@@ -316,6 +318,8 @@ int qcow2_backing_allowed(const char *name, const char *path,
 /* True when @st is one of the files of @q's chain, @q itself included. */
 bool qcow2_chain_has(const struct qcow2 *q, const struct stat *st);
 int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len);
+/* The backing file's size in bytes (reads past it are zeros). */
+u64 qcow2_backing_size(const struct qcow2_backing *b);
 /* Block status of the backing file (disk.h DISK_ST_*), @len > 0. */
 int qcow2_backing_status(struct qcow2_backing *b, u64 off, u64 len, u64 *run,
 			 u32 *flags);
@@ -358,6 +362,16 @@ void qcow2_packer_free(struct qcow2_packer *p);
  */
 int qcow2_write_compressed(struct qcow2_packer *p, u64 voff,
 			   const void *buf);
+
+/*
+ * resize (resize.c): set the virtual size of a writable image without
+ * snapshots to @size (a multiple of 512). Growing moves the L1 table to a
+ * larger one when it must, and makes the new space read as zeros even
+ * over a longer backing file. Shrinking is refused (-ENOTEMPTY, with the
+ * first allocated offset in @err) unless nothing past @size is allocated
+ * and the rest of the last cluster reads as zeros.
+ */
+int qcow2_resize(struct qcow2 *q, u64 size, struct err *err);
 
 /* flush (disk_qcow2_flush.c): ordered write-back, then fdatasync. */
 int qcow2_flush(struct qcow2 *q);
