@@ -19,6 +19,7 @@
 #include "vmm/img/img_convert.h"
 #include "vmm/img/img_info.h"
 #include "vmm/img/img_resize.h"
+#include "vmm/img/img_serve.h"
 #include "vmm/img/img_target.h"
 #include "vmm/base/err.h"
 #include "vmm/base/file.h"
@@ -31,7 +32,8 @@
 	"       squeeze img info [--json] FILE\n"                          \
 	"       squeeze img check [--json] [-r leaks|all] FILE\n"          \
 	"       squeeze img convert [-f FMT] [-O raw|qcow2] [-c] [-o OPTS] [-p] SRC DST\n" \
-	"       squeeze img resize [-f raw|qcow2] FILE [+|-]SIZE\n"
+	"       squeeze img resize [-f raw|qcow2] FILE [+|-]SIZE\n"           \
+	"       squeeze img serve [-f FMT] [--readonly] [--socket PATH | --port N [--bind ADDR]] FILE\n"
 
 struct create_args {
 	const char *fmt, *backing, *backing_fmt, *file, *size;
@@ -248,6 +250,8 @@ int img_main(int argc, char **argv)
 		return img_convert(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "resize"))
 		return img_resize(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "serve"))
+		return img_serve(argc - 2, argv + 2);
 	fputs(IMG_USAGE, stderr);
 	return 2;
 }

@@ -149,7 +149,6 @@ int img_convert(int argc, char **argv)
 	struct convert_args a = { .t = { .fmt = CV_RAW,
 					 .cluster_size = 64 * KiB,
 					 .version = 3 } };
-	struct disk_options o = { .readonly = true };
 	struct err err = { 0 };
 	sigset_t stop, old;
 	struct disk src;
@@ -158,9 +157,7 @@ int img_convert(int argc, char **argv)
 	ret = parse(&a, argc, argv);
 	if (ret)
 		return ret;
-	o.path = a.src;
-	o.format = a.in;
-	if (disk_open(&src, &o, &err))
+	if (img_disk_open(&src, a.src, a.in, true, &err))
 		return img_fail(err_exit_status(&err), "convert: %s", err.msg);
 	/* Held, not delivered: the copy loop stops and cleans up. */
 	sigemptyset(&stop);

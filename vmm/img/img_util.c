@@ -11,6 +11,7 @@
 #include "devices/block/disk.h"
 #include "devices/block/qcow2/qcow2.h"
 #include "vmm/base/size.h"
+#include "vmm/img/img_info.h"
 #include "vmm/img/img_util.h"
 
 void img_json_str(FILE *f, const char *key, const char *s, bool last)
@@ -114,4 +115,32 @@ int img_has_qcow2_magic(int fd)
 	if (n < 0)
 		return -errno;
 	return n == 4 && qcow2_get32(magic) == QCOW2_MAGIC;
+}
+
+int img_disk_open(struct disk *d, const char *path, enum disk_format fmt,
+		  bool readonly, struct err *err)
+{
+	struct disk_options o = { .path = path, .format = fmt,
+				  .readonly = readonly };
+	const char *claim = NULL;
+	int fd;
+
+	if (fmt == DISK_FMT_UNSPECIFIED) {
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && img_has_qcow2_magic(fd) > 0)
+			claim = "qcow2";
+		if (fd >= 0)
+			close(fd);
+		if (!claim && img_is_vmdk(path))
+			claim = "vmdk";
+		if (claim)
+			return err_input(err, -EINVAL,
+					 "%s starts like a %s image; say -f %s or -f raw (the format is never guessed)",
+					 path, claim, claim);
+		o.format = DISK_FMT_RAW;
+	}
+	if (fmt == DISK_FMT_VMDK && !readonly)
+		return err_input(err, -EROFS,
+				 "%s: vmdk images are read-only here", path);
+	return disk_open(d, &o, err);
 }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "devices/block/disk.h"
 #include "vmm/base/err.h"
 #include "vmm/base/types.h"
 
@@ -29,5 +30,13 @@ int img_open_locked(const char *path, bool readonly, struct err *err);
 
 /* 1 when @fd's file starts with the qcow2 magic, 0 when not, or -errno. */
 int img_has_qcow2_magic(int fd);
+
+/*
+ * disk_open() for the img commands: the format is never guessed, and a
+ * file whose first bytes claim one (qcow2, vmdk) without -f is refused
+ * with a line naming -f. 0 or -errno with one line in @err.
+ */
+int img_disk_open(struct disk *d, const char *path, enum disk_format fmt,
+		  bool readonly, struct err *err);
 
 #endif

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `squeeze img serve [-f FMT] [--readonly] [--socket PATH | --port N
+ * [--bind ADDR]] FILE`: an NBD server for one image (vmm/img/nbd/). A unix
+ * socket (mode 0600) is the default; TCP needs --port, listens on
+ * 127.0.0.1 unless --bind says otherwise, and warns that NBD has no
+ * authentication. Up to --max-clients clients (default 16) are served at
+ * once; more are told so and dropped. SIGTERM or SIGINT: what is in
+ * flight finishes, the image is flushed, exit 0.
+ *
+ * Once the image and the socket are open, the process is confined the way
+ * `squeeze run` confines itself before it runs a guest: no_new_privs, and
+ * every capability dropped (bounding set included). The server then
+ * needs no privilege at all: it only reads, writes and syncs files it
+ * has open and accepts on a socket it has bound.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vmm/base/log.h"
+#include "vmm/img/img_convert.h"
+#include "vmm/img/img_serve.h"
+#include "vmm/img/img_util.h"
+#include "vmm/img/nbd/nbd.h"
+
+static const char serve_usage[] =
+	"usage: squeeze img serve [-f raw|qcow2|vmdk] [--readonly] "
+	"[--socket PATH | --port N [--bind ADDR]] [--max-clients N] FILE\n";
+
+struct serve_args {
+	const char *file;
+	enum disk_format fmt;
+	struct nbd_config cfg;
+	char sock[108];
+};
+
+static int number(const char *s, unsigned int max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_opt(struct serve_args *a, const char *o, const char *v)
+{
+	if (!strcmp(o, "-f")) {
+		if (img_parse_format(v, &a->fmt))
+			return img_fail(2, "serve: -f takes raw, qcow2 or vmdk");
+	} else if (!strcmp(o, "--socket")) {
+		a->cfg.socket_path = v;
+	} else if (!strcmp(o, "--port")) {
+		if (number(v, 65535, &a->cfg.port))
+			return img_fail(2, "serve: --port takes 1 to 65535");
+	} else if (!strcmp(o, "--bind")) {
+		a->cfg.bind = v;
+	} else if (!strcmp(o, "--max-clients")) {
+		if (number(v, 1024, &a->cfg.max_clients))
+			return img_fail(2, "serve: --max-clients takes 1 to 1024");
+	} else {
+		fputs(serve_usage, stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static int parse(struct serve_args *a, int argc, char **argv)
+{
+	int i, ret;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--readonly")) {
+			a->cfg.readonly = true;
+		} else if (argv[i][0] == '-' && i + 1 < argc) {
+			ret = parse_opt(a, argv[i], argv[i + 1]);
+			if (ret)
+				return ret;
+			i++;
+		} else if (argv[i][0] == '-' || a->file) {
+			fputs(serve_usage, stderr);
+			return 2;
+		} else {
+			a->file = argv[i];
+		}
+	}
+	if (!a->file) {
+		fputs(serve_usage, stderr);
+		return 2;
+	}
+	if (a->cfg.port && a->cfg.socket_path)
+		return img_fail(2, "serve: --socket and --port exclude each other");
+	if (a->cfg.bind && !a->cfg.port)
+		return img_fail(2, "serve: --bind needs --port");
+	if (!a->cfg.port && !a->cfg.socket_path) {
+		const char *dir = getenv("XDG_RUNTIME_DIR");
+
+		snprintf(a->sock, sizeof(a->sock), "%s/squeeze-nbd-%d.sock",
+			 dir && dir[0] == '/' ? dir : "/tmp", getpid());
+		a->cfg.socket_path = a->sock;
+	}
+	return 0;
+}
+
+/* no_new_privs, then no capability left to use or to regain. */
+static int confine(struct err *err)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	int cap;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return err_host(err, -errno, "no_new_privs: %s",
+				strerror(errno));
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EPERM)
+			return err_host(err, -errno, "dropping capability %d: %s",
+					cap, strerror(errno));
+	if (syscall(SYS_capset, &h, d))
+		return err_host(err, -errno, "dropping capabilities: %s",
+				strerror(errno));
+	return 0;
+}
+
+static void announce(const struct serve_args *a, const struct disk *d)
+{
+	printf("serving %s (%s, %llu bytes, %s) at ", a->file, d->ops->name,
+	       (unsigned long long)d->size,
+	       a->cfg.readonly ? "read-only" : "read-write");
+	if (a->cfg.port)
+		printf("nbd://%s:%u/\n", a->cfg.bind ? a->cfg.bind : "127.0.0.1",
+		       a->cfg.port);
+	else
+		printf("nbd+unix:///?socket=%s\n", a->cfg.socket_path);
+	fflush(stdout);
+	if (a->cfg.port)
+		pr_warn("NBD has no authentication: anyone who can connect to %s port %u can read%s %s",
+			a->cfg.bind ? a->cfg.bind : "127.0.0.1", a->cfg.port,
+			a->cfg.readonly ? "" : " and write", a->file);
+}
+
+int img_serve(int argc, char **argv)
+{
+	struct serve_args a = { .cfg = { .max_clients = 16 } };
+	struct err err = { 0 };
+	struct nbd_server *s;
+	struct disk d;
+	int ret;
+
+	ret = parse(&a, argc, argv);
+	if (ret)
+		return ret;
+	if (a.fmt == DISK_FMT_VMDK && !a.cfg.readonly)
+		return img_fail(2, "serve: vmdk images are served read-only; add --readonly");
+	if (img_disk_open(&d, a.file, a.fmt, a.cfg.readonly, &err))
+		return img_fail(err_exit_status(&err), "serve: %s", err.msg);
+	ret = nbd_server_new(&s, &d, &a.cfg, &err);
+	if (!ret)
+		ret = confine(&err);
+	if (!ret) {
+		announce(&a, &d);
+		ret = nbd_server_run(s, &err);
+	}
+	nbd_server_free(s);
+	disk_close(&d);
+	if (ret)
+		return img_fail(err_exit_status(&err), "serve: %s", err.msg);
+	return 0;
+}
