@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The NBD server's listening socket (nbd_listen.h). */
 #include <errno.h>
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -74,34 +74,51 @@ static int open_unix(const char *path, int *out, struct err *err)
 	return 0;
 }
 
+/* A numeric IPv4 or IPv6 address (no name lookup in a static binary). */
+static int tcp_addr(const char *host, unsigned int port,
+		    struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int open_tcp(const char *host, unsigned int port, int *out,
 		    struct err *err)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-				  .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo *ai;
-	char svc[16];
+	struct sockaddr_storage ss;
+	socklen_t len;
 	int fd, one = 1, ret;
 
-	snprintf(svc, sizeof(svc), "%u", port);
-	ret = getaddrinfo(host, svc, &hints, &ai);
-	if (ret)
-		return err_input(err, -EINVAL, "nbd: --bind %s: %s", host,
-				 gai_strerror(ret));
-	fd = socket(ai->ai_family,
-		    ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (tcp_addr(host, port, &ss, &len))
+		return err_input(err, -EINVAL,
+				 "nbd: --bind %s: not a numeric IPv4 or IPv6 address",
+				 host);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 				 sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, BACKLOG)) {
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, BACKLOG)) {
 		ret = err_input(err, -errno, "nbd: cannot listen on %s port %u: %s",
 				host, port, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		freeaddrinfo(ai);
 		return ret;
 	}
-	freeaddrinfo(ai);
 	*out = fd;
 	return 0;
 }
