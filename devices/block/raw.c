@@ -89,33 +89,6 @@ static int raw_open(struct disk *d, const struct disk_options *c, struct err *er
 	return 0;
 }
 
-int disk_file_status(int fd, u64 size, u64 off, u64 len, u64 *run,
-		     u32 *flags)
-{
-	off_t next;
-
-	*run = len;
-	*flags = 0;
-	if (off >= size) {
-		*flags = DISK_ST_HOLE | DISK_ST_ZERO;
-		return 0;
-	}
-	next = lseek(fd, off, SEEK_DATA);
-	if (next < 0 && errno == ENXIO)
-		next = size;		/* a hole to the end of the file */
-	if (next < 0)
-		return 0;		/* no hole information: data */
-	if ((u64)next > off) {
-		*flags = DISK_ST_HOLE | DISK_ST_ZERO;
-		*run = MIN(len, (u64)next - off);
-		return 0;
-	}
-	next = lseek(fd, off, SEEK_HOLE);
-	if (next > 0 && (u64)next > off)
-		*run = MIN(len, (u64)next - off);
-	return 0;
-}
-
 static int raw_block_status(struct disk *d, u64 off, u64 len, u64 *run,
 			    u32 *flags)
 {

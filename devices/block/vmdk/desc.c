@@ -193,8 +193,8 @@ static int parse_line(struct vmdk_desc *d, const char *p, struct err *err)
 	return key_line(d, p, k - p, skip_space(eq + 1), err);
 }
 
-int vmdk_parse_desc(const char *text, size_t len, struct vmdk_desc *d,
-		    struct err *err)
+static int parse_all(const char *text, size_t len, struct vmdk_desc *d,
+		     struct err *err)
 {
 	struct line l;
 	size_t i = 0;
@@ -222,6 +222,16 @@ int vmdk_parse_desc(const char *text, size_t len, struct vmdk_desc *d,
 	if (!d->nr_ext)
 		return err_input(err, -EINVAL, "vmdk: descriptor names no extent");
 	return 0;
+}
+
+int vmdk_parse_desc(const char *text, size_t len, struct vmdk_desc *d,
+		    struct err *err)
+{
+	int ret = parse_all(text, len, d, err);
+
+	if (ret)
+		vmdk_desc_free(d);
+	return ret;
 }
 
 void vmdk_desc_free(struct vmdk_desc *d)

@@ -49,7 +49,8 @@ struct vmdk_desc {
  * Parse a descriptor (@len bytes of text, not necessarily terminated).
  * Refuses what squeeze cannot read: a parent (snapshot chains), unknown
  * create or extent types, NOACCESS extents, sizes past VMDK_MAX_SECTORS.
- * 0 or -EINVAL with one line in @err; vmdk_desc_free() either way.
+ * 0 (free @d with vmdk_desc_free()) or -EINVAL with one line in @err
+ * (nothing to free then).
  */
 int vmdk_parse_desc(const char *text, size_t len, struct vmdk_desc *d,
 		    struct err *err);
