@@ -22,11 +22,11 @@
 #define CHECK_NO_CHECKS	63
 
 static const char check_usage[] =
-	"usage: squeeze img check [--json] [-r leaks|all] [-f qcow2] FILE\n";
+	"usage: squeeze img check [--json] [-q] [-r leaks|all] [-f qcow2] FILE\n";
 
 struct check_args {
 	const char *file;
-	bool json;
+	bool json, quiet;
 	unsigned int fix;
 };
 
@@ -39,6 +39,8 @@ static int parse(struct check_args *a, int argc, char **argv)
 
 		if (!strcmp(o, "--json") || !strcmp(o, "--output=json")) {
 			a->json = true;
+		} else if (!strcmp(o, "-q")) {
+			a->quiet = true;
 		} else if (!strcmp(o, "-r") && i + 1 < argc) {
 			o = argv[++i];
 			if (!strcmp(o, "leaks"))
@@ -71,7 +73,8 @@ static void report(void *opaque, enum qcow2_finding f, const char *msg)
 	const struct check_args *a = opaque;
 
 	(void)f;
-	fprintf(a->json ? stderr : stdout, "%s\n", msg);
+	if (!a->quiet)
+		fprintf(a->json ? stderr : stdout, "%s\n", msg);
 }
 
 static void json_num(const char *key, u64 v, bool always)
@@ -174,7 +177,7 @@ int img_check(int argc, char **argv)
 				err.msg);
 	if (a.json)
 		print_json(&a, &r);
-	else
+	else if (!a.quiet)
 		print_text(&a, &r);
 	return status(&r);
 }
