@@ -4,7 +4,7 @@
  * [--bind ADDR]] FILE`: an NBD server for one image (vmm/img/nbd/). A unix
  * socket (mode 0600) is the default; TCP needs --port, listens on
  * 127.0.0.1 unless --bind says otherwise, and warns that NBD has no
- * authentication. Up to --max-clients clients (default 16) are served at
+ * authentication. Up to --max-clients clients (default 64) are served at
  * once; more are told so and dropped. SIGTERM or SIGINT: what is in
  * flight finishes, the image is flushed, exit 0.
  *
@@ -151,7 +151,7 @@ static void announce(const struct serve_args *a, const struct disk *d)
 
 int img_serve(int argc, char **argv)
 {
-	struct serve_args a = { .cfg = { .max_clients = 16 } };
+	struct serve_args a = { .cfg = { .max_clients = 64 } };
 	struct err err = { 0 };
 	struct nbd_server *s;
 	struct disk d;

@@ -64,7 +64,7 @@ static int open_unix(const char *path, int *out, struct err *err)
 	mask = umask(0077);		/* the owner only: no authentication */
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(mask);
-	if (ret || listen(fd, BACKLOG)) {
+	if (ret || chmod(path, 0600) || listen(fd, BACKLOG)) {
 		ret = err_input(err, -errno, "nbd: cannot listen on %s: %s",
 				path, strerror(errno));
 		close(fd);
