@@ -5,7 +5,8 @@
  * socket (mode 0600) is the default; TCP needs --port, listens on
  * 127.0.0.1 unless --bind says otherwise, and warns that NBD has no
  * authentication. Up to --max-clients clients (default 64) are served at
- * once; more are told so and dropped. SIGTERM or SIGINT: what is in
+ * once, on one thread for a writable export, on one per CPU for a
+ * read-only one; more are told so and dropped. SIGTERM or SIGINT: what is in
  * flight finishes, the image is flushed, exit 0.
  *
  * Once the image and the socket are open, the process is confined the way
@@ -152,6 +153,7 @@ static void announce(const struct serve_args *a, const struct disk *d)
 int img_serve(int argc, char **argv)
 {
 	struct serve_args a = { .cfg = { .max_clients = 64 } };
+	struct disk_options reopen;
 	struct err err = { 0 };
 	struct nbd_server *s;
 	struct disk d;
@@ -164,6 +166,10 @@ int img_serve(int argc, char **argv)
 		return img_fail(2, "serve: vmdk images are served read-only; add --readonly");
 	if (img_disk_open(&d, a.file, a.fmt, a.cfg.readonly, &err))
 		return img_fail(err_exit_status(&err), "serve: %s", err.msg);
+	/* Read-only: more threads, each opening the image (a checked format). */
+	reopen = (struct disk_options){ .path = a.file, .readonly = true,
+				       .format = a.fmt ? a.fmt : DISK_FMT_RAW };
+	a.cfg.reopen = &reopen;
 	ret = nbd_server_new(&s, &d, &a.cfg, &err);
 	if (!ret)
 		ret = confine(&err);

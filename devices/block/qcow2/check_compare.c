@@ -130,34 +130,40 @@ void ck_compare(struct qcow2_ck *c)
 /*
  * The flag must say "refcount is 1" exactly. Repaired only where the
  * stored refcount equals the counted references (nothing else uses it).
+ * @l2i ~0: the entry is L1 index @l1i itself.
  */
-static int copied_entry(struct qcow2_ck *c, u64 e, u64 entry_off,
-			u64 cluster, const char *what)
+static void copied_entry(struct qcow2_ck *c, u64 e, u64 entry_off,
+			 u64 cluster, u64 l1i, u64 l2i)
 {
 	bool copied = e & QCOW2_COPIED, covered;
+	char what[64];
 	u64 rc;
 
 	if (ck_stored_rc(c, cluster, &rc, &covered))
-		return 0;		/* reported by the comparison */
+		return;			/* reported by the comparison */
 	if ((rc == 1) == copied)
-		return 0;
+		return;
 	if ((c->fix & QCOW2_FIX_ERRORS) && cluster < c->nb_clusters &&
 	    rc == c->ref[cluster] && !(c->kind[cluster] & CK_DUBIOUS) &&
 	    !ck_add_entry_fix(c, entry_off, rc == 1 ? e | QCOW2_COPIED :
 							  e & ~QCOW2_COPIED))
-		return 0;
+		return;
+	if (l2i == ~0ULL)
+		snprintf(what, sizeof(what), "L1 index %llu",
+			 (unsigned long long)l1i);
+	else
+		snprintf(what, sizeof(what), "L2 entry %llu of L1 index %llu",
+			 (unsigned long long)l2i, (unsigned long long)l1i);
 	ck_report(c, QCOW2_CK_CORRUPT,
 		  "corrupt: %s %s the COPIED flag but cluster %llu has refcount %llu",
 		  what, copied ? "has" : "lacks", (unsigned long long)cluster,
 		  (unsigned long long)rc);
 	c->res->corruptions++;
-	return 0;
 }
 
 static int copied_l2(struct qcow2_ck *c, u64 l1i, u64 l2off)
 {
 	u64 i, e, off, n = 1ULL << c->l2_bits;
-	char what[64];
 	int ret;
 
 	ret = qcow2_pread_full(c->fd, c->table, c->cs, l2off);
@@ -173,10 +179,8 @@ static int copied_l2(struct qcow2_ck *c, u64 l1i, u64 l2off)
 		off = e & QCOW2_OFFSET_MASK;
 		if ((e & QCOW2_COMPRESSED) || !off)
 			continue;
-		snprintf(what, sizeof(what), "L2 entry %llu of L1 index %llu",
-			 (unsigned long long)i, (unsigned long long)l1i);
 		copied_entry(c, e, l2off + i * 8, off >> c->h.cluster_bits,
-			     what);
+			     l1i, i);
 	}
 	return 0;
 }
@@ -184,7 +188,6 @@ static int copied_l2(struct qcow2_ck *c, u64 l1i, u64 l2off)
 int ck_check_copied(struct qcow2_ck *c)
 {
 	u64 i, e, l2off;
-	char what[32];
 	int ret;
 
 	c->rb_ti = ~0ULL;
@@ -193,10 +196,8 @@ int ck_check_copied(struct qcow2_ck *c)
 		l2off = e & QCOW2_OFFSET_MASK;
 		if (!l2off)
 			continue;
-		snprintf(what, sizeof(what), "L1 index %llu",
-			 (unsigned long long)i);
 		copied_entry(c, e, c->h.l1_off + i * 8,
-			     l2off >> c->h.cluster_bits, what);
+			     l2off >> c->h.cluster_bits, i, ~0ULL);
 		ret = copied_l2(c, i, l2off);
 		if (ret)
 			return ret;

@@ -50,7 +50,7 @@ static int info_export(struct nbd_client *c, u32 opt)
 	u8 d[12];
 
 	nbd_put16(d, NBD_INFO_EXPORT);
-	nbd_put64(d + 2, c->srv->disk->size);
+	nbd_put64(d + 2, c->srv->size);
 	nbd_put16(d + 10, c->srv->tflags);
 	return reply(c, opt, NBD_REP_INFO, d, sizeof(d));
 }
@@ -167,7 +167,7 @@ static int export_name(struct nbd_client *c, u32 len)
 			       "asked for an export other than \"\"");
 		return -1;
 	}
-	nbd_put64(d, c->srv->disk->size);
+	nbd_put64(d, c->srv->size);
 	nbd_put16(d + 8, c->srv->tflags);
 	if (nbd_send(c, d, c->no_zeroes ? 10 : sizeof(d)))
 		return -1;

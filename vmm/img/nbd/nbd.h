@@ -17,6 +17,12 @@ struct nbd_config {
 	unsigned int port;		/* 0: unix socket */
 	bool readonly;
 	unsigned int max_clients;	/* more are refused, with a line */
+	/*
+	 * Read-only: serving threads, each with the image opened anew from
+	 * @reopen (0: one per CPU). A writable export has one thread.
+	 */
+	unsigned int workers;
+	const struct disk_options *reopen;
 };
 
 struct nbd_server;

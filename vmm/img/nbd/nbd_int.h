@@ -2,6 +2,8 @@
 #ifndef SQUEEZE_NBD_INT_H
 #define SQUEEZE_NBD_INT_H
 
+#include <pthread.h>
+
 #include "devices/block/disk.h"
 #include "vmm/img/nbd/nbd.h"
 #include "vmm/img/nbd/nbd_proto.h"
@@ -38,9 +40,11 @@ enum nbd_state {
 };
 
 struct nbd_req;
+struct nbd_worker;
 
 struct nbd_client {
 	struct nbd_server *srv;
+	struct nbd_worker *w;		/* the thread that serves it */
 	struct nbd_client *next;
 	int fd;
 	unsigned int id;
@@ -59,15 +63,48 @@ struct nbd_client {
 	u64 inflight_bytes;
 };
 
+/*
+ * One serving thread with its own epoll set and its own open disk. A
+ * read-write export has one; a read-only export one per CPU (at most
+ * NBD_MAX_WORKERS), each with the image opened (and read-locked) anew, so
+ * that clients are served in parallel with nothing shared but the
+ * configuration and two counters.
+ */
+struct nbd_worker {
+	struct nbd_server *srv;
+	unsigned int index;
+	struct disk *disk;
+	struct disk own;		/* workers but the first */
+	bool own_open;
+	int epfd;
+	int inbox[2];			/* pipe: clients handed over */
+	struct nbd_client *clients;
+	unsigned int nr_clients;	/* read by the acceptor (atomic) */
+	bool stopping;
+	pthread_t thread;
+	bool started;
+	int ret;			/* of its run */
+	struct err err;
+};
+
+#define NBD_MAX_WORKERS 8
+
 struct nbd_server {
 	struct nbd_config cfg;
-	struct disk *disk;
 	u16 tflags;			/* transmission flags */
-	int epfd, sigfd, lfd;
-	struct nbd_client *clients;
-	unsigned int nr_clients, next_id;
-	bool stopping;
-	bool kick;			/* submitted since the last kick */
+	u64 size;
+	int sigfd, lfd, stopfd;
+	unsigned int nr_clients;	/* all workers' (atomic) */
+	unsigned int next_id;
+	unsigned int nr_workers;
+	struct nbd_worker w[NBD_MAX_WORKERS];
+};
+
+/* A client handed from the acceptor to a worker, through its inbox. */
+struct nbd_handover {
+	int fd;
+	unsigned int id;
+	bool refused;
 };
 
 /* io.c */
@@ -94,13 +131,23 @@ int nbd_trans_step(struct nbd_client *c);
 void nbd_trans_start(struct nbd_client *c);
 void nbd_req_free(struct nbd_req *r);
 
-/* server.c */
+/* worker.c */
 /*
  * Drop the client: its socket is closed at once; the client itself is
- * freed by the loop once none of its disk requests is in flight.
+ * freed by its worker once none of its disk requests is in flight.
  */
 void nbd_drop(struct nbd_client *c);
 /* Watch the socket for what the client needs now (input, output). */
 void nbd_update_events(struct nbd_client *c);
+int nbd_worker_init(struct nbd_worker *w, struct err *err);
+void nbd_worker_fini(struct nbd_worker *w);
+/* Serve its clients until told to stop and they are done. */
+int nbd_worker_run(struct nbd_worker *w);
+/* Take over a client (on its own thread): greet it. */
+void nbd_worker_adopt(struct nbd_worker *w, const struct nbd_handover *h);
+int nbd_watch(int epfd, int fd, u32 events, void *tag);
+
+/* server.c: the acceptor and stop signals, on the first worker. */
+bool nbd_server_event(struct nbd_worker *w, void *tag);
 
 #endif

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * The NBD server's loop (nbd.h): one epoll set over the listening socket,
- * a signalfd for the stop signals, the disk's completions and the
- * clients. A client is read from only while its replies and requests in
- * flight stay under a budget; a stop reads nothing new, lets what is in
- * flight finish and go out, then flushes the disk.
+ * The NBD server (nbd.h): the listening socket and the stop signals are
+ * the first worker's; it hands each new client to the worker with the
+ * fewest (itself included), through that worker's inbox. A stop signal
+ * writes the stop eventfd every worker watches; the first worker then
+ * waits for the others and flushes the disk.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,211 +23,161 @@
 
 #define EV_LISTEN	((void *)1)
 #define EV_SIGNAL	((void *)2)
-#define EV_DISK		((void *)3)
-#define CLIENT_BUDGET	(64 * MiB)	/* replies queued + data in flight */
-#define CLIENT_MAX_INFLIGHT 256
-#define STOP_DRAIN_MS	30000		/* for replies to slow clients */
 
-static int watch(struct nbd_server *s, int fd, u32 events, void *tag)
+static struct nbd_worker *least_busy(struct nbd_server *s)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = tag };
+	struct nbd_worker *best = &s->w[0];
+	unsigned int i;
 
-	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static bool may_read(const struct nbd_client *c)
-{
-	return !c->dead && !c->closing && !c->srv->stopping &&
-	       c->out_bytes + c->inflight_bytes < CLIENT_BUDGET &&
-	       c->inflight < CLIENT_MAX_INFLIGHT;
-}
-
-void nbd_update_events(struct nbd_client *c)
-{
-	u32 want = (may_read(c) ? EPOLLIN : 0) | (c->out ? EPOLLOUT : 0);
-	struct epoll_event ev = { .events = want, .data.ptr = c };
-
-	if (c->dead || want == c->events)
-		return;
-	c->events = want;
-	epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-void nbd_drop(struct nbd_client *c)
-{
-	struct nbd_buf *b;
-
-	if (c->dead)
-		return;
-	c->dead = true;
-	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	c->fd = -1;
-	while ((b = c->out)) {
-		c->out = b->next;
-		free(b);
-	}
-	c->out_tail = NULL;
-	c->out_bytes = 0;
-	free(c->opt);
-	c->opt = NULL;
-	if (c->req)
-		nbd_req_free(c->req);	/* its data never came: nothing done */
-	c->req = NULL;
-	c->srv->nr_clients--;
-}
-
-static void add_client(struct nbd_server *s, int fd)
-{
-	struct nbd_client *c = calloc(1, sizeof(*c));
-
-	if (!c) {
-		close(fd);
-		return;
-	}
-	c->srv = s;
-	c->fd = fd;
-	c->id = ++s->next_id;
-	c->refused = s->nr_clients >= s->cfg.max_clients;
-	c->events = EPOLLIN;
-	c->next = s->clients;
-	s->clients = c;
-	s->nr_clients++;
-	if (c->refused)
-		nbd_client_log(c, "refused: %u clients are connected already (the limit)",
-			       s->cfg.max_clients);
-	if (watch(s, fd, EPOLLIN, c) || nbd_hello(c) || nbd_flush_out(c))
-		nbd_drop(c);
+	for (i = 1; i < s->nr_workers; i++)
+		if (__atomic_load_n(&s->w[i].nr_clients, __ATOMIC_RELAXED) <
+		    __atomic_load_n(&best->nr_clients, __ATOMIC_RELAXED))
+			best = &s->w[i];
+	return best;
 }
 
 static void accept_all(struct nbd_server *s)
 {
+	struct nbd_handover h;
+	struct nbd_worker *w;
 	int fd;
 
 	while ((fd = accept4(s->lfd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		nbd_listen_tune(fd, s->cfg.port != 0);
-		add_client(s, fd);
+		h = (struct nbd_handover){ .fd = fd, .id = ++s->next_id };
+		h.refused = __atomic_fetch_add(&s->nr_clients, 1,
+					       __ATOMIC_RELAXED) >=
+			    s->cfg.max_clients;
+		w = least_busy(s);
+		__atomic_add_fetch(&w->nr_clients, 1, __ATOMIC_RELAXED);
+		if (w == &s->w[0])
+			nbd_worker_adopt(w, &h);
+		else if (write(w->inbox[1], &h, sizeof(h)) != sizeof(h))
+			nbd_worker_adopt(&s->w[0], &h);	/* cannot fail */
 	}
-}
-
-static void client_input(struct nbd_client *c)
-{
-	int ret;
-
-	while (may_read(c)) {
-		ret = nbd_rx(c);
-		if (ret == 0)
-			break;
-		if (ret > 0)
-			ret = c->st <= NBD_ST_OPT_DATA ?
-			      nbd_handshake_step(c) : nbd_trans_step(c);
-		if (ret < 0) {
-			nbd_drop(c);
-			return;
-		}
-	}
-	if (nbd_flush_out(c))
-		nbd_drop(c);
-}
-
-static void client_event(struct nbd_client *c, u32 events)
-{
-	if (c->dead)
-		return;
-	if (events & EPOLLOUT && nbd_flush_out(c)) {
-		nbd_drop(c);
-		return;
-	}
-	if (events & EPOLLIN)
-		client_input(c);
-	else if (events & (EPOLLERR | EPOLLHUP))
-		nbd_drop(c);
 }
 
 static void stop(struct nbd_server *s)
 {
-	struct nbd_client *c;
+	u64 one = 1;
 
-	if (s->stopping)
+	if (s->lfd < 0)
 		return;
-	s->stopping = true;
 	pr_info("nbd: stopping: finishing what is in flight, then flushing");
 	nbd_listen_close(s->lfd, &s->cfg);
 	s->lfd = -1;
-	for (c = s->clients; c; c = c->next)
-		if (c->st <= NBD_ST_OPT_DATA)
-			nbd_drop(c);
+	if (write(s->stopfd, &one, sizeof(one)) != sizeof(one))
+		pr_err("nbd: cannot signal the stop: %s", strerror(errno));
 }
 
-/* Free dropped clients with nothing in flight; close finished ones. */
-static bool reap(struct nbd_server *s, bool force)
-{
-	struct nbd_client **p = &s->clients, *c;
-	bool busy = false;
-
-	while ((c = *p)) {
-		if (!c->dead && (c->closing || s->stopping) && !c->inflight &&
-		    (!c->out || force))
-			nbd_drop(c);
-		if (c->dead && !c->inflight) {
-			*p = c->next;
-			free(c);
-			continue;
-		}
-		if (!c->dead)
-			nbd_update_events(c);
-		busy = true;
-		p = &c->next;
-	}
-	return busy;
-}
-
-static void dispatch(struct nbd_server *s, const struct epoll_event *ev)
+bool nbd_server_event(struct nbd_worker *w, void *tag)
 {
 	struct signalfd_siginfo si;
 
-	if (ev->data.ptr == EV_LISTEN) {
-		accept_all(s);
-	} else if (ev->data.ptr == EV_SIGNAL) {
-		while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
-			stop(s);
-	} else if (ev->data.ptr == EV_DISK) {
-		s->disk->ops->complete(s->disk);
+	if (tag == EV_LISTEN) {
+		accept_all(w->srv);
+	} else if (tag == EV_SIGNAL) {
+		while (read(w->srv->sigfd, &si, sizeof(si)) == sizeof(si))
+			stop(w->srv);
 	} else {
-		client_event(ev->data.ptr, ev->events);
+		return false;
 	}
+	return true;
+}
+
+static void *worker_thread(void *opaque)
+{
+	struct nbd_worker *w = opaque;
+
+	w->ret = nbd_worker_run(w);
+	return NULL;
 }
 
 int nbd_server_run(struct nbd_server *s, struct err *err)
 {
-	struct epoll_event ev[64];
-	int n, i, waited = 0, ret;
+	unsigned int i;
+	int ret;
 
-	for (;;) {
-		n = epoll_wait(s->epfd, ev, ARRAY_SIZE(ev),
-			       s->stopping ? 100 : -1);
-		if (n < 0 && errno != EINTR)
-			return err_host(err, -errno, "nbd: epoll_wait: %s",
-					strerror(errno));
-		for (i = 0; i < n; i++)
-			dispatch(s, &ev[i]);
-		if (s->kick) {
-			s->kick = false;
-			s->disk->ops->kick(s->disk);
-		}
-		if (s->disk->event_fd < 0)
-			s->disk->ops->complete(s->disk);
-		if (s->stopping && n <= 0)
-			waited += 100;
-		if (!reap(s, waited >= STOP_DRAIN_MS) && s->stopping)
+	for (i = 1; i < s->nr_workers; i++) {
+		ret = -pthread_create(&s->w[i].thread, NULL, worker_thread,
+				      &s->w[i]);
+		if (ret) {
+			stop(s);
+			err_host(err, ret, "nbd: cannot start a thread: %s",
+				 strerror(-ret));
 			break;
+		}
+		s->w[i].started = true;
 	}
-	ret = s->cfg.readonly ? 0 : disk_flush_sync(s->disk);
+	s->w[0].ret = nbd_worker_run(&s->w[0]);
+	for (i = 1; i < s->nr_workers; i++)
+		if (s->w[i].started)
+			pthread_join(s->w[i].thread, NULL);
+	for (i = 0; i < s->nr_workers; i++)
+		if (s->w[i].ret && !err_is_set(err))
+			*err = s->w[i].err;
+	if (err_is_set(err))
+		return err->code;
+	ret = s->cfg.readonly ? 0 : disk_flush_sync(s->w[0].disk);
 	if (ret)
 		return err_host(err, ret, "nbd: final flush failed: %s",
 				strerror(-ret));
 	return 0;
+}
+
+static int add_workers(struct nbd_server *s, struct disk *disk,
+		       struct err *err)
+{
+	unsigned int i, n = s->cfg.workers;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct nbd_worker *w;
+	int ret;
+
+	if (!n)
+		n = cpus > 0 ? cpus : 1;
+	if (!s->cfg.readonly || !s->cfg.reopen)
+		n = 1;
+	s->nr_workers = MIN(n, NBD_MAX_WORKERS);
+	for (i = 0; i < s->nr_workers; i++) {
+		w = &s->w[i];
+		*w = (struct nbd_worker){ .srv = s, .index = i, .disk = disk,
+					  .epfd = -1, .inbox = { -1, -1 } };
+		if (i) {
+			ret = disk_open(&w->own, s->cfg.reopen, err);
+			if (ret)
+				return ret;
+			w->own_open = true;
+			w->disk = &w->own;
+		}
+		ret = nbd_worker_init(w, err);
+		if (ret)
+			return ret;
+	}
+	ret = nbd_watch(s->w[0].epfd, s->lfd, EPOLLIN, EV_LISTEN);
+	if (!ret)
+		ret = nbd_watch(s->w[0].epfd, s->sigfd, EPOLLIN, EV_SIGNAL);
+	return ret ? err_host(err, ret, "nbd: epoll: %s", strerror(-ret)) : 0;
+}
+
+static void tune(struct nbd_server *s, const struct disk *disk)
+{
+	s->size = disk->size;
+	s->tflags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH |
+		    NBD_FLAG_SEND_FUA | NBD_FLAG_SEND_DF |
+		    NBD_FLAG_CAN_MULTI_CONN;
+	if (s->cfg.readonly)
+		s->tflags |= NBD_FLAG_READ_ONLY;
+	if (!s->cfg.readonly && disk->can_discard)
+		s->tflags |= NBD_FLAG_SEND_TRIM;
+	if (!s->cfg.readonly && disk->can_write_zeroes)
+		s->tflags |= NBD_FLAG_SEND_WRITE_ZEROES;
+	/*
+	 * Reply buffers come and go at the rate of requests: keep them in
+	 * the heap rather than mmap()ing and faulting in each one afresh.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 2 * NBD_MAX_PAYLOAD);
+	mallopt(M_TRIM_THRESHOLD, 256 * MiB);
 }
 
 int nbd_server_new(struct nbd_server **out, struct disk *disk,
@@ -238,17 +190,8 @@ int nbd_server_new(struct nbd_server **out, struct disk *disk,
 	if (!s)
 		return err_host(err, -ENOMEM, "out of memory");
 	s->cfg = *cfg;
-	s->disk = disk;
-	s->epfd = s->sigfd = s->lfd = -1;
-	s->tflags = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH |
-		    NBD_FLAG_SEND_FUA | NBD_FLAG_SEND_DF |
-		    NBD_FLAG_CAN_MULTI_CONN;
-	if (cfg->readonly)
-		s->tflags |= NBD_FLAG_READ_ONLY;
-	if (!cfg->readonly && disk->can_discard)
-		s->tflags |= NBD_FLAG_SEND_TRIM;
-	if (!cfg->readonly && disk->can_write_zeroes)
-		s->tflags |= NBD_FLAG_SEND_WRITE_ZEROES;
+	s->sigfd = s->lfd = s->stopfd = -1;
+	tune(s, disk);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
@@ -256,23 +199,16 @@ int nbd_server_new(struct nbd_server **out, struct disk *disk,
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->sigfd < 0 || s->epfd < 0) {
+	s->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->sigfd < 0 || s->stopfd < 0) {
 		ret = err_host(err, -errno, "nbd: %s", strerror(errno));
 		goto fail;
 	}
 	ret = nbd_listen_open(&s->cfg, &s->lfd, err);
 	if (!ret)
-		ret = watch(s, s->lfd, EPOLLIN, EV_LISTEN);
-	if (!ret)
-		ret = watch(s, s->sigfd, EPOLLIN, EV_SIGNAL);
-	if (!ret && disk->event_fd >= 0)
-		ret = watch(s, disk->event_fd, EPOLLIN, EV_DISK);
-	if (ret) {
-		if (!err_is_set(err))
-			err_host(err, ret, "nbd: epoll: %s", strerror(-ret));
+		ret = add_workers(s, disk, err);
+	if (ret)
 		goto fail;
-	}
 	*out = s;
 	return 0;
 fail:
@@ -282,19 +218,16 @@ fail:
 
 void nbd_server_free(struct nbd_server *s)
 {
-	struct nbd_client *c;
+	unsigned int i;
 
 	if (!s)
 		return;
-	while ((c = s->clients)) {
-		nbd_drop(c);
-		s->clients = c->next;
-		free(c);
-	}
+	for (i = 0; i < s->nr_workers; i++)
+		nbd_worker_fini(&s->w[i]);
 	nbd_listen_close(s->lfd, &s->cfg);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
-	if (s->epfd >= 0)
-		close(s->epfd);
+	if (s->stopfd >= 0)
+		close(s->stopfd);
 	free(s);
 }
