@@ -202,6 +202,8 @@ bool disk_uses_file(const struct disk *d, const struct stat *st)
 	if (d->fd >= 0 && !fstat(d->fd, &own) && file_same(&own, st))
 		return true;
 	return d->ops && d->ops->uses_file && d->ops->uses_file(d, st);
+}
+
 int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run,
 		      u32 *flags)
 {

@@ -268,14 +268,16 @@ tcp() {
 }
 
 confined() {
-	serve -f qcow2 "$tmp/img.qcow2" || { fail "confined: server"; return; }
+	serve -f qcow2 --readonly "$tmp/img.qcow2" || { fail "confined: server"; return; }
+	nbdinfo --size "$uri" >/dev/null	# both threads served, none killed
 	if grep -q "^NoNewPrivs:.*1" /proc/$srv/status &&
 	   grep -q "^CapEff:.*0000000000000000" /proc/$srv/status &&
 	   grep -q "^CapBnd:.*0000000000000000" /proc/$srv/status &&
+	   grep -q "^Seccomp:.*2" /proc/$srv/status &&
 	   [ "$(stat -c %a "$sock")" = 600 ]; then
-		pass "confinement: no_new_privs, no capabilities (bounding set too), socket mode 0600"
+		pass "confinement: no_new_privs, no capabilities (bounding set too), a seccomp filter, socket mode 0600"
 	else
-		fail "confinement: $(grep -E 'NoNewPrivs|CapEff|CapBnd' /proc/$srv/status | tr '\n' ' ')"
+		fail "confinement: $(grep -E 'NoNewPrivs|CapEff|CapBnd|Seccomp' /proc/$srv/status | tr '\n' ' ')"
 	fi
 	stop
 	if ! "$SQUEEZE" img serve --bind 127.0.0.1 "$tmp/img.qcow2" 2>/dev/null &&

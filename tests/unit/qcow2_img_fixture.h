@@ -40,7 +40,9 @@ static inline struct qcow2 *img_fx_open(struct img_fx *f)
 	struct err err = { 0 };
 	struct qcow2 *q;
 
-	cr_assert_eq(qcow2_open_image(&q, f->path, true, true, 0, NULL, 0,
+	struct qcow2_policy pol = { .backing_off = true };
+
+	cr_assert_eq(qcow2_open_image(&q, f->path, true, &pol, 0, NULL, 0,
 				      &err), 0, "%s", err.msg);
 	return q;
 }

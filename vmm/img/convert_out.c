@@ -36,6 +36,7 @@ static int open_qcow2(struct cv_writer *w, int fd, const char *path,
 		.version = w->t.version,
 	};
 	struct disk_options dopt = { .path = path, .format = DISK_FMT_QCOW2 };
+	static const struct qcow2_policy no_backing = { .backing_off = true };
 	int ret;
 
 	ret = qcow2_create_fd(fd, &o, err);
@@ -46,7 +47,8 @@ static int open_qcow2(struct cv_writer *w, int fd, const char *path,
 		w->disk_open = !ret;
 		return ret;
 	}
-	ret = qcow2_open_image(&w->q, path, true, true, 0, NULL, 0, err);
+	ret = qcow2_open_image(&w->q, path, true, &no_backing, 0, NULL, 0,
+			       err);
 	if (!ret)
 		ret = qcow2_packer_new(w->q, &w->packer);
 	if (!ret && !(w->pad = malloc(w->t.cluster_size)))

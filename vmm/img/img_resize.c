@@ -108,7 +108,7 @@ static int resize_qcow2(const char *file, const char *arg)
 	u64 old, size;
 	int ret;
 
-	if (qcow2_open_image(&q, file, true, false, 0, NULL, 0, &err))
+	if (qcow2_open_image(&q, file, true, NULL, 0, NULL, 0, &err))
 		return img_fail(err_exit_status(&err), "resize: %s", err.msg);
 	old = q->h.size;
 	ret = new_size(arg, old, &size);

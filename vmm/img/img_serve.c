@@ -9,19 +9,19 @@
  * read-only one; more are told so and dropped. SIGTERM or SIGINT: what is in
  * flight finishes, the image is flushed, exit 0.
  *
- * Once the image and the socket are open, the process is confined the way
- * `squeeze run` confines itself before it runs a guest: no_new_privs, and
- * every capability dropped (bounding set included). The server then
- * needs no privilege at all: it only reads, writes and syncs files it
- * has open and accepts on a socket it has bound.
+ * Once the image and the socket are open, every serving thread is confined
+ * the way `squeeze run` confines its threads before a guest runs:
+ * no_new_privs, every capability dropped (bounding set included), and a
+ * seccomp allowlist of its own class (SANDBOX_NBD, vmm/sandbox/): it only
+ * reads, writes and syncs files it has open, accepts on the socket it has
+ * bound, and serves the sockets it accepted. A forbidden call stops it
+ * with a line naming the call.
  */
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vmm/base/log.h"
@@ -29,6 +29,8 @@
 #include "vmm/img/img_serve.h"
 #include "vmm/img/img_util.h"
 #include "vmm/img/nbd/nbd.h"
+#include "vmm/sandbox/caps.h"
+#include "vmm/sandbox/seccomp.h"
 
 static const char serve_usage[] =
 	"usage: squeeze img serve [-f raw|qcow2|vmdk] [--readonly] "
@@ -113,24 +115,24 @@ static int parse(struct serve_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* no_new_privs, then no capability left to use or to regain. */
-static int confine(struct err *err)
+/* Each serving thread: no capability, then its seccomp allowlist. */
+static int confine_thread(void *opaque)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-	int cap;
+	const struct sandbox_filters *f = opaque;
+	int ret = caps_drop_all();
+
+	return ret ? ret : sandbox_load(f, SANDBOX_NBD);
+}
+
+static int prepare_confinement(struct sandbox_filters *f, struct err *err)
+{
+	int ret;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return err_host(err, -errno, "no_new_privs: %s",
 				strerror(errno));
-	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EPERM)
-			return err_host(err, -errno, "dropping capability %d: %s",
-					cap, strerror(errno));
-	if (syscall(SYS_capset, &h, d))
-		return err_host(err, -errno, "dropping capabilities: %s",
-				strerror(errno));
-	return 0;
+	ret = sandbox_report_install(err);
+	return ret ? ret : sandbox_filters_build(f, NULL, 0, err);
 }
 
 static void announce(const struct serve_args *a, const struct disk *d)
@@ -153,6 +155,7 @@ static void announce(const struct serve_args *a, const struct disk *d)
 int img_serve(int argc, char **argv)
 {
 	struct serve_args a = { .cfg = { .max_clients = 64 } };
+	struct sandbox_filters filters = { 0 };
 	struct disk_options reopen;
 	struct err err = { 0 };
 	struct nbd_server *s;
@@ -170,13 +173,16 @@ int img_serve(int argc, char **argv)
 	reopen = (struct disk_options){ .path = a.file, .readonly = true,
 				       .format = a.fmt ? a.fmt : DISK_FMT_RAW };
 	a.cfg.reopen = &reopen;
+	a.cfg.confine = confine_thread;
+	a.cfg.confine_opaque = &filters;
 	ret = nbd_server_new(&s, &d, &a.cfg, &err);
 	if (!ret)
-		ret = confine(&err);
+		ret = prepare_confinement(&filters, &err);
 	if (!ret) {
 		announce(&a, &d);
 		ret = nbd_server_run(s, &err);
 	}
+	sandbox_filters_free(&filters);
 	nbd_server_free(s);
 	disk_close(&d);
 	if (ret)

@@ -387,6 +387,8 @@ static bool qcow2_uses_file(const struct disk *d, const struct stat *st)
 	const struct qcow2_disk *qd = d->priv;
 
 	return qcow2_chain_has(qd->q, st);
+}
+
 static int qcow2_disk_status(struct disk *d, u64 off, u64 len, u64 *run,
 			     u32 *flags)
 {

@@ -23,6 +23,13 @@ struct nbd_config {
 	 */
 	unsigned int workers;
 	const struct disk_options *reopen;
+	/*
+	 * Called by every serving thread before it serves anything (the
+	 * calling thread after it started the others): 0, or -errno to
+	 * stop the server.
+	 */
+	int (*confine)(void *opaque);
+	void *confine_opaque;
 };
 
 struct nbd_server;

@@ -86,11 +86,25 @@ bool nbd_server_event(struct nbd_worker *w, void *tag)
 	return true;
 }
 
+/* The thread's confinement, then its clients. */
+static int confine_and_run(struct nbd_worker *w)
+{
+	const struct nbd_config *cfg = &w->srv->cfg;
+	int ret = cfg->confine ? cfg->confine(cfg->confine_opaque) : 0;
+
+	if (ret) {
+		stop(w->srv);
+		return err_host(&w->err, ret, "nbd: cannot confine a thread: %s",
+				strerror(-ret));
+	}
+	return nbd_worker_run(w);
+}
+
 static void *worker_thread(void *opaque)
 {
 	struct nbd_worker *w = opaque;
 
-	w->ret = nbd_worker_run(w);
+	w->ret = confine_and_run(w);
 	return NULL;
 }
 
@@ -110,7 +124,7 @@ int nbd_server_run(struct nbd_server *s, struct err *err)
 		}
 		s->w[i].started = true;
 	}
-	s->w[0].ret = nbd_worker_run(&s->w[0]);
+	s->w[0].ret = confine_and_run(&s->w[0]);
 	for (i = 1; i < s->nr_workers; i++)
 		if (s->w[i].started)
 			pthread_join(s->w[i].thread, NULL);
