@@ -115,6 +115,19 @@ void disk_close(struct disk *d);
 bool disk_uses_file(const struct disk *d, const struct stat *st);
 
 /*
+ * May a file name read from inside an image be opened? @name as stored (a
+ * backing file, a VMDK extent), @path the same resolved against the
+ * image's directory. A relative name with no ".." component: yes, @path.
+ * An absolute or climbing one only if @dir (--disk ...,backing-dir=DIR)
+ * is set and it resolves to a file inside DIR (that real path in @out).
+ * 0 with the path to open in @out (PATH_MAX bytes), or -EPERM with one
+ * line "@who: @what name 'NAME' is an absolute path; ..." in @err.
+ */
+int disk_name_allowed(const char *who, const char *what, const char *name,
+		      const char *path, const char *dir, char *out,
+		      struct err *err);
+
+/*
  * Take the OFD lock disk_open() takes (a read lock when @readonly, else a
  * write lock) on @fd: 0, -EBUSY when another open file holds a conflicting
  * one, or -errno. Backing files take read locks, and tools that rewrite

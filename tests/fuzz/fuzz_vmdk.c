@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (write(fd, data, size) == (ssize_t)size &&
-	    !vmdk_open(&v, fd, path, &err)) {
+	    !vmdk_open(&v, fd, path, NULL, &err)) {
 		exercise(v);
 		vmdk_close(v);
 	}

@@ -195,10 +195,10 @@ vmdk_malformed() {
 	local d=$tmp/desc.vmdk
 	sed 's|"twoGbMaxExtentFlat-f001.vmdk"|"../etc/passwd"|' \
 		"$tmp/twoGbMaxExtentFlat.vmdk" >"$d"
-	vmdk_bad "an extent path climbing out" "$d" "outside the descriptor's directory"
+	vmdk_bad "an extent path climbing out" "$d" "climbs out of the image's directory"
 	sed 's|"twoGbMaxExtentFlat-f001.vmdk"|"/etc/passwd"|' \
 		"$tmp/twoGbMaxExtentFlat.vmdk" >"$d"
-	vmdk_bad "an absolute extent path" "$d" "outside the descriptor's directory"
+	vmdk_bad "an absolute extent path" "$d" "is an absolute path"
 	cp "$tmp/monolithicSparse.vmdk" "$tmp/gt.vmdk"
 	python3 "$POKE" "$tmp/gt.vmdk" gt_eof
 	vmdk_bad "a grain offset past the end" "$tmp/gt.vmdk" "past the end of the file" 45

@@ -269,7 +269,7 @@ in_use() {
 }
 
 fuzz_one() {	# fuzz_one TARGET CORPUS: 20 s
-	timeout 90 "$ROOT/build/tests/img/$1" -max_total_time=20 -rss_limit_mb=2048 \
+	timeout 90 "$ROOT/build/fuzz-img/$1" -max_total_time=20 -rss_limit_mb=2048 \
 		-timeout=10 "$tmp/$1.new" "$2" >"$tmp/$1.log" 2>&1
 }
 

@@ -118,7 +118,7 @@ int cv_writer_write(struct cv_writer *w, u64 off, const void *buf, u64 len)
 int cv_writer_finish(struct cv_writer *w)
 {
 	if (w->t.fmt == CV_RAW)
-		return 0;		/* img_out_commit() syncs the file */
+		return 0;		/* img_target_commit() syncs the file */
 	if (w->t.compress)
 		return qcow2_flush(w->q);
 	return disk_flush_sync(&w->disk);

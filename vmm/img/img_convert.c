@@ -3,7 +3,7 @@
  * `squeeze img convert [-f FMT] [-O raw|qcow2] [-c] [-o OPTS] [-p] SRC DST`:
  * read SRC through the disk layer (raw, qcow2 with its whole backing
  * chain, or vmdk; read-only and read-locked, so an image a VM writes is
- * refused) and write DST anew, all or nothing (img_out.h). Exit 2 for bad
+ * refused) and write DST anew, all or nothing (img_target.h). Exit 2 for bad
  * usage or a bad source (nothing is created), 1 when the host fails,
  * 128 + N when signal N stops it (nothing is left behind).
  */
@@ -17,7 +17,7 @@
 #include "devices/block/disk.h"
 #include "vmm/img/convert.h"
 #include "vmm/img/img_convert.h"
-#include "vmm/img/img_out.h"
+#include "vmm/img/img_target.h"
 #include "vmm/img/img_util.h"
 
 static const char convert_usage[] =
@@ -99,13 +99,12 @@ static int parse(struct convert_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* The target must not be the source (or a file it reads). */
-static int same_file(const char *dst, const struct disk *src)
+/* The target must not be the source, nor a file of its chain. */
+static bool uses_file(const char *dst, const struct disk *src)
 {
-	struct stat a, b;
+	struct stat st;
 
-	return !stat(dst, &a) && !fstat(src->fd, &b) &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return !stat(dst, &st) && disk_uses_file(src, &st);
 }
 
 static int run(struct convert_args *a, struct disk *src, sigset_t *stop)
@@ -113,19 +112,22 @@ static int run(struct convert_args *a, struct disk *src, sigset_t *stop)
 	struct cv_copy c = { .src = src, .size = ALIGN_UP(src->size, 512),
 			     .stop = stop };
 	struct err err = { 0 };
+	struct img_target out;
 	struct cv_writer *w;
-	struct img_out out;
 	int ret;
 
 	c.progress = a->progress && isatty(STDOUT_FILENO);
 	a->t.size = c.size;
-	if (same_file(a->dst, src))
-		return img_fail(2, "convert: %s is the source image", a->dst);
-	ret = img_out_open(&out, a->dst, &err);
+	if (uses_file(a->dst, src))
+		return img_fail(2, "convert: %s is the source image or one of its files",
+				a->dst);
+	ret = img_target_open(&out, a->dst, &err);
+	if (!ret)
+		ret = img_target_lock(&out, &err);
 	if (!ret)
 		ret = cv_writer_open(&w, out.fd, out.tmp, &a->t, &err);
 	if (ret) {
-		img_out_close(&out);
+		img_target_close(&out);
 		return img_fail(err_exit_status(&err), "convert: %s", err.msg);
 	}
 	c.w = w;
@@ -135,8 +137,8 @@ static int run(struct convert_args *a, struct disk *src, sigset_t *stop)
 			 strerror(-ret));
 	cv_writer_close(w);
 	if (!ret)
-		ret = img_out_commit(&out, &err);
-	img_out_close(&out);
+		ret = img_target_commit(&out, &err);
+	img_target_close(&out);
 	if (ret == -EINTR)
 		return 128 + SIGINT;
 	if (ret)

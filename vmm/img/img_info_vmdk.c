@@ -36,7 +36,7 @@ int img_info_vmdk(const char *path, bool json)
 	int fd;
 
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || vmdk_open(&v, fd, path, &err)) {
+	if (fd < 0 || vmdk_open(&v, fd, path, NULL, &err)) {
 		if (fd >= 0)
 			close(fd);
 		return img_fail(2, "%s", err.msg[0] ? err.msg : "cannot open");

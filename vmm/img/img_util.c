@@ -10,6 +10,7 @@
 
 #include "devices/block/disk.h"
 #include "devices/block/qcow2/qcow2.h"
+#include "vmm/base/file.h"
 #include "vmm/base/size.h"
 #include "vmm/img/img_info.h"
 #include "vmm/img/img_util.h"
@@ -62,48 +63,30 @@ int img_parse_qcow2_opts(char *opts, u64 *cluster_size, u32 *version)
 	return 0;
 }
 
-static int open_typed(const char *path, int flags, struct err *err)
-{
-	struct stat st;
-	int fd, e;
-
-	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return err_input(err, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st)) {
-		e = errno;
-		close(fd);
-		return err_input(err, -e, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		close(fd);
-		return err_input(err, -EINVAL,
-				 "%s: not a regular file or block device",
-				 path);
-	}
-	if (fcntl(fd, F_SETFL, flags & ~O_ACCMODE)) {
-		e = errno;
-		close(fd);
-		return err_host(err, -e, "%s: %s", path, strerror(e));
-	}
-	return fd;
-}
-
 int img_open_locked(const char *path, bool readonly, struct err *err)
 {
-	int fd = open_typed(path, readonly ? O_RDONLY : O_RDWR, err);
-	int ret;
+	char holder[DISK_HOLDER_LEN];
+	struct stat st;
+	int fd, ret;
 
+	fd = file_open(path, readonly ? O_RDONLY : O_RDWR, FILE_REG | FILE_BLK,
+		       &st);
+	if (fd == -EISDIR || fd == -FILE_EKIND)
+		return err_input(err, fd, "%s is %s, not an image", path,
+				 file_kind_name(st.st_mode));
 	if (fd < 0)
-		return fd;
+		return err_input(err, fd, "%s: %s", path, strerror(-fd));
 	ret = disk_lock_fd(fd, readonly);
 	if (!ret)
 		return fd;
-	close(fd);
-	if (ret == -EBUSY)
+	if (ret == -EBUSY) {
+		disk_lock_holder(fd, holder, sizeof(holder));
+		close(fd);
 		return err_input(err, ret,
-				 "%s is in use by a running VM (it holds the image's lock)",
-				 path);
+				 "%s is in use by %s (a running VM holds the image's lock)",
+				 path, holder);
+	}
+	close(fd);
 	return err_host(err, ret, "%s: cannot lock: %s", path, strerror(-ret));
 }
 

@@ -6,16 +6,15 @@
  * proved (check_repair.c), and with a repair, check again from scratch.
  */
 #include <errno.h>
-#include <linux/fs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "devices/block/qcow2/check_int.h"
 #include "vmm/base/err.h"
+#include "vmm/base/file.h"
 
 /* More clusters than this are not counted (4 GiB of bookkeeping). */
 #define CK_MAX_CLUSTERS (1ULL << 31)
@@ -56,12 +55,7 @@ static int file_bytes(int fd, u64 *size)
 {
 	struct stat st;
 
-	if (fstat(fd, &st))
-		return -errno;
-	if (S_ISBLK(st.st_mode))
-		return ioctl(fd, BLKGETSIZE64, size) ? -errno : 0;
-	*size = st.st_size;
-	return 0;
+	return fstat(fd, &st) ? -errno : file_size(fd, &st, size);
 }
 
 static int load_table(int fd, u64 off, u64 n, u64 **out)
@@ -80,6 +74,26 @@ static int load_table(int fd, u64 off, u64 n, u64 **out)
 		t[i] = qcow2_get64((u8 *)&t[i]);
 	*out = t;
 	return 0;
+}
+
+/* The engine's struct over the check's tables, with its metadata map. */
+static int engine_view(struct qcow2_ck *c)
+{
+	struct qcow2 *q = &c->eng;
+
+	free(q->meta);
+	q->meta = NULL;
+	q->meta_words = 0;
+	q->h = c->h;
+	q->fd = c->fd;
+	q->cluster_size = c->cs;
+	q->l2_bits = c->l2_bits;
+	q->rb_bits = c->rb_bits;
+	q->l1 = c->l1;
+	q->rt = c->rt;
+	q->rt_entries = c->rt_entries;
+	q->file_end = ALIGN_UP(c->file_size, c->cs);
+	return qcow2_meta_init(q);
 }
 
 /* Features that change what table entries mean cannot be checked. */
@@ -134,6 +148,8 @@ static int ck_open(struct qcow2_ck *c, int fd, struct err *err)
 	ret = load_table(fd, c->h.rt_off, c->rt_entries, &c->rt);
 	if (!ret)
 		ret = load_table(fd, c->h.l1_off, c->h.l1_size, &c->l1);
+	if (!ret)
+		ret = engine_view(c);
 	if (ret)
 		return err_host(err, ret, "cannot read the image's tables: %s",
 				strerror(-ret));
@@ -142,6 +158,7 @@ static int ck_open(struct qcow2_ck *c, int fd, struct err *err)
 
 static void ck_free(struct qcow2_ck *c)
 {
+	free(c->eng.meta);
 	free(c->ref);
 	free(c->kind);
 	free(c->table);
@@ -209,6 +226,8 @@ static int repair_and_recheck(struct qcow2_ck *c,
 	free(c->l1);
 	c->l1 = NULL;
 	ret = load_table(c->fd, c->h.l1_off, c->h.l1_size, &c->l1);
+	if (!ret)
+		ret = engine_view(c);
 	if (ret)
 		return err_host(err, ret, "cannot read the L1 table: %s",
 				strerror(-ret));

@@ -53,6 +53,12 @@ struct qcow2_ck {
 	u64 *l1;			/* active L1 table, host order */
 	u64 *rt;			/* refcount table, host order */
 	u64 rt_entries;
+	/*
+	 * The engine's view of the same tables: its metadata map (meta.c)
+	 * says which clusters hold tables, as it does before every write,
+	 * and names them. Shares l1 and rt with the fields above.
+	 */
+	struct qcow2 eng;
 	u8 *table;			/* one cluster: an L2 table */
 	u8 *rb;				/* one cluster: a refcount block */
 	u64 rb_ti;			/* its table index; ~0: none */

@@ -58,22 +58,53 @@ static bool is_data(enum ck_kind k)
 	return k == CK_DATA || k == CK_COMPRESSED;
 }
 
+static void overlap(struct qcow2_ck *c, u64 k, const char *holds,
+		    const struct ck_ref *r)
+{
+	char what[96];
+
+	c->kind[k] |= CK_OVERLAP;
+	describe(r, what, sizeof(what));
+	ck_report(c, QCOW2_CK_NOTE,
+		  "overlap: cluster %llu (0x%llx) holds %s and is also %s",
+		  (unsigned long long)k, (unsigned long long)(k * c->cs),
+		  holds, what);
+}
+
+/*
+ * A second user of cluster @k. Data on a table is found with the
+ * engine's metadata map (the test it makes before writing guest data),
+ * whichever was counted first; two tables, or a table and anything
+ * else, by what used the cluster first.
+ */
 static void note_share(struct qcow2_ck *c, u64 k, const struct ck_ref *r)
 {
 	enum ck_kind prev = c->kind[k] & CK_KIND_MASK;
-	char what[96];
+	char table[80];
 
 	if (c->kind[k] & CK_OVERLAP)
 		return;
 	if ((is_data(prev) && is_data(r->kind)) ||
 	    (prev == r->kind && shareable(prev)))
 		return;
-	c->kind[k] |= CK_OVERLAP;
-	describe(r, what, sizeof(what));
-	ck_report(c, QCOW2_CK_NOTE,
-		  "overlap: cluster %llu (0x%llx) holds %s and is also %s",
-		  (unsigned long long)k, (unsigned long long)(k * c->cs),
-		  ck_kind_name(prev), what);
+	if (is_data(r->kind) && qcow2_meta_test(&c->eng, k * c->cs)) {
+		qcow2_meta_name(&c->eng, k * c->cs, table, sizeof(table));
+		overlap(c, k, table, r);
+	} else {
+		overlap(c, k, ck_kind_name(prev), r);
+	}
+}
+
+/* Data counted first on a cluster the engine knows as a table. */
+static void data_on_table(struct qcow2_ck *c, u64 k, const struct ck_ref *r)
+{
+	char table[80];
+
+	if (!is_data(r->kind) || (c->kind[k] & CK_OVERLAP) ||
+	    !qcow2_meta_test(&c->eng, k * c->cs))
+		return;
+	qcow2_meta_name(&c->eng, k * c->cs, table, sizeof(table));
+	overlap(c, k, table, r);
 }
 
 /* One reference to the bytes [off, off + len). */
@@ -105,10 +136,12 @@ static void count(struct qcow2_ck *c, u64 off, u64 len,
 			c->res->corruptions++;
 			continue;
 		}
-		if (c->ref[k])
+		if (c->ref[k]) {
 			note_share(c, k, r);
-		else
+		} else {
 			c->kind[k] = r->kind;
+			data_on_table(c, k, r);
+		}
 		if (r->dubious)
 			c->kind[k] |= CK_DUBIOUS;
 		c->ref[k]++;

@@ -238,6 +238,8 @@ int qcow2_meta_init(struct qcow2 *q);
 int qcow2_meta_set(struct qcow2 *q, u64 off, bool on);
 /* Does cluster @off hold metadata (any table, or the header)? */
 bool qcow2_meta_test(const struct qcow2 *q, u64 off);
+/* "the L2 table of L1 index 3": which table @off is, for messages. */
+void qcow2_meta_name(const struct qcow2 *q, u64 off, char *buf, size_t len);
 /*
  * Cluster @off was about to take guest data but holds metadata: mark the
  * image corrupt (the header's corrupt bit too), log once what (@fmt) and

@@ -20,7 +20,7 @@ static int vmdk_disk_open(struct disk *d, const struct disk_options *c,
 		return err_input(err, -EROFS,
 				 "disk %s: vmdk images are read-only; add readonly=on",
 				 c->path);
-	ret = vmdk_open(&v, d->fd, c->path, err);
+	ret = vmdk_open(&v, d->fd, c->path, c->backing_dir, err);
 	if (ret)
 		return ret;
 	d->priv = v;
@@ -89,6 +89,11 @@ static int vmdk_disk_status(struct disk *d, u64 off, u64 len, u64 *run,
 	return vmdk_status(d->priv, off, len, run, flags);
 }
 
+static bool vmdk_disk_uses_file(const struct disk *d, const struct stat *st)
+{
+	return vmdk_uses_file(d->priv, st);
+}
+
 const struct disk_ops disk_vmdk_ops = {
 	.name = "vmdk",
 	.open = vmdk_disk_open,
@@ -96,5 +101,6 @@ const struct disk_ops disk_vmdk_ops = {
 	.kick = vmdk_disk_nop,
 	.complete = vmdk_disk_nop,
 	.close = vmdk_disk_close,
+	.uses_file = vmdk_disk_uses_file,
 	.block_status = vmdk_disk_status,
 };

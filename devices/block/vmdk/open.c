@@ -4,100 +4,75 @@
  * (monolithicSparse, streamOptimized) is its one extent; otherwise the
  * file is a text descriptor whose extent lines name the files, which are
  * opened read-only, read-locked, and only below the descriptor's
- * directory.
+ * directory or inside backing-dir (disk_name_allowed()).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/block/disk.h"
 #include "devices/block/vmdk/vmdk_int.h"
+#include "vmm/base/file.h"
 #include "vmm/base/fileio.h"
 
 #define DESC_MAGIC "# Disk DescriptorFile"
 
-static int fd_size(int fd, u64 *size)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return -errno;
-	if (S_ISBLK(st.st_mode))
-		return ioctl(fd, BLKGETSIZE64, size) ? -errno : 0;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	*size = st.st_size;
-	return 0;
-}
-
-static bool has_dotdot(const char *name)
-{
-	const char *p = name;
-	size_t n;
-
-	while (*p) {
-		n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return true;
-		p += n;
-		p += strspn(p, "/");
-	}
-	return false;
-}
-
 /* The extent @name of the descriptor @desc, confined to its directory. */
-static int extent_path(const char *desc, const char *name, char *out,
-		       size_t len, struct err *err)
+static int extent_path(const char *desc, const char *name, const char *dir,
+		       char *out, struct err *err)
 {
+	char joined[PATH_MAX], who[PATH_MAX + 8];
 	const char *slash = strrchr(desc, '/');
 	int n;
 
-	if (name[0] == '/' || has_dotdot(name))
-		return err_input(err, -EPERM,
-				 "vmdk %s: extent file '%s' is outside the descriptor's directory",
-				 desc, name);
 	if (slash)
-		n = snprintf(out, len, "%.*s/%s", (int)(slash - desc), desc,
-			     name);
+		n = snprintf(joined, sizeof(joined), "%.*s/%s",
+			     (int)(slash - desc), desc, name);
 	else
-		n = snprintf(out, len, "%s", name);
-	if (n < 0 || (size_t)n >= len)
+		n = snprintf(joined, sizeof(joined), "%s", name);
+	if (n < 0 || (size_t)n >= sizeof(joined))
 		return err_input(err, -ENAMETOOLONG,
 				 "vmdk %s: extent name too long", desc);
-	return 0;
+	snprintf(who, sizeof(who), "vmdk %s", desc);
+	return disk_name_allowed(who, "extent file", name, joined, dir, out,
+				 err);
 }
 
 static int open_extent_file(struct vmdk_extent *e, struct err *err)
 {
+	char holder[DISK_HOLDER_LEN];
+	struct stat st;
 	int fd, ret;
 
-	fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = file_open(e->path, O_RDONLY, FILE_REG | FILE_BLK, &st);
+	if (fd == -EISDIR || fd == -FILE_EKIND)
+		return err_input(err, fd, "vmdk: extent %s is %s", e->path,
+				 file_kind_name(st.st_mode));
 	if (fd < 0)
-		return err_input(err, -errno, "vmdk: cannot open extent %s: %s",
-				 e->path, strerror(errno));
+		return err_input(err, fd, "vmdk: cannot open extent %s: %s",
+				 e->path, strerror(-fd));
 	e->fd = fd;
 	e->own_fd = true;
-	ret = fd_size(fd, &e->file_size);
+	ret = file_size(fd, &st, &e->file_size);
 	if (ret)
-		return err_input(err, ret,
-				 "vmdk: extent %s is not a regular file or block device",
-				 e->path);
+		return err_input(err, ret, "vmdk: size of %s: %s", e->path,
+				 strerror(-ret));
 	ret = disk_lock_fd(fd, true);
-	if (ret == -EBUSY)
-		return err_input(err, ret,
-				 "vmdk: extent %s is open read-write by another process",
-				 e->path);
+	if (ret == -EBUSY) {
+		disk_lock_holder(fd, holder, sizeof(holder));
+		return err_input(err, ret, "vmdk: extent %s is in use by %s",
+				 e->path, holder);
+	}
 	return ret ? err_input(err, ret, "vmdk: cannot lock %s", e->path) : 0;
 }
 
 static int add_extents(struct vmdk *v, const struct vmdk_desc *d,
-		       const char *path, struct err *err)
+		       const char *path, const char *dir, struct err *err)
 {
 	u64 start = 0;
 	unsigned int i;
@@ -118,7 +93,7 @@ static int add_extents(struct vmdk *v, const struct vmdk_desc *d,
 		start += e->len;
 		if (x->type == VMDK_EXT_ZERO)
 			continue;
-		ret = extent_path(path, x->name, e->path, sizeof(e->path), err);
+		ret = extent_path(path, x->name, dir, e->path, err);
 		if (!ret)
 			ret = open_extent_file(e, err);
 		if (!ret && x->type == VMDK_EXT_SPARSE)
@@ -148,7 +123,7 @@ static int parse_text(const char *buf, size_t len, struct vmdk_desc *d,
 
 /* A descriptor file: the whole file is text. */
 static int open_text(struct vmdk *v, int fd, u64 size, const char *path,
-		     struct err *err)
+		     const char *dir, struct err *err)
 {
 	struct vmdk_desc d;
 	char *buf;
@@ -171,7 +146,7 @@ static int open_text(struct vmdk *v, int fd, u64 size, const char *path,
 	if (!ret) {
 		snprintf(v->create_type, sizeof(v->create_type), "%s",
 			 d.create_type);
-		ret = add_extents(v, &d, path, err);
+		ret = add_extents(v, &d, path, dir, err);
 	}
 	vmdk_desc_free(&d);
 	return ret;
@@ -229,14 +204,16 @@ static int open_monolithic(struct vmdk *v, int fd, u64 size,
 	return ret;
 }
 
-int vmdk_open(struct vmdk **out, int fd, const char *path, struct err *err)
+int vmdk_open(struct vmdk **out, int fd, const char *path, const char *dir,
+	      struct err *err)
 {
 	char head[sizeof(DESC_MAGIC)] = { 0 };
+	struct stat st;
 	struct vmdk *v;
 	u64 size;
 	int ret;
 
-	ret = fd_size(fd, &size);
+	ret = fstat(fd, &st) ? -errno : file_size(fd, &st, &size);
 	if (!ret)
 		ret = pread_full(fd, head, sizeof(head) - 1, 0);
 	if (ret)
@@ -247,7 +224,7 @@ int vmdk_open(struct vmdk **out, int fd, const char *path, struct err *err)
 	if (vmdk_le32((u8 *)head) == VMDK_MAGIC)
 		ret = open_monolithic(v, fd, size, path, err);
 	else if (!strcmp(head, DESC_MAGIC))
-		ret = open_text(v, fd, size, path, err);
+		ret = open_text(v, fd, size, path, dir, err);
 	else
 		ret = err_input(err, -EINVAL,
 				"vmdk %s: not a VMDK image (no sparse magic, no descriptor)",
@@ -295,4 +272,16 @@ u64 vmdk_allocated_bytes(const struct vmdk *v)
 		if (v->ext[i].fd >= 0 && !fstat(v->ext[i].fd, &st))
 			total += (u64)st.st_blocks * 512;
 	return total;
+}
+
+bool vmdk_uses_file(const struct vmdk *v, const struct stat *st)
+{
+	struct stat own;
+	unsigned int i;
+
+	for (i = 0; i < v->nr; i++)
+		if (v->ext[i].fd >= 0 && !fstat(v->ext[i].fd, &own) &&
+		    file_same(&own, st))
+			return true;
+	return false;
 }

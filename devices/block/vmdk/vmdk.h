@@ -2,6 +2,8 @@
 #ifndef SQUEEZE_VMDK_H
 #define SQUEEZE_VMDK_H
 
+#include <sys/stat.h>
+
 #include "vmm/base/err.h"
 #include "vmm/base/types.h"
 
@@ -21,7 +23,8 @@
  * one fails the read with -EIO and one logged line naming the extent and
  * the table. Extent file names are data inside a file: only a relative
  * name that stays below the descriptor's directory (no leading '/', no
- * ".." component) is opened.
+ * ".." component) is opened, unless backing-dir= names a directory that
+ * holds it (disk_name_allowed(), as for qcow2 backing files).
  */
 
 #define VMDK_SECTOR 512ULL
@@ -61,12 +64,16 @@ struct vmdk;
 /*
  * Open the VMDK image whose descriptor (or monolithic file) is @path,
  * already open on @fd (the caller keeps and closes @fd). Extent files
- * are opened read-only and read-locked. 0 or -errno with one line.
+ * are opened read-only and read-locked; an absolute or ".." extent name
+ * only inside @dir (backing-dir=, or NULL). 0 or -errno with one line.
  */
-int vmdk_open(struct vmdk **out, int fd, const char *path, struct err *err);
+int vmdk_open(struct vmdk **out, int fd, const char *path, const char *dir,
+	      struct err *err);
 void vmdk_close(struct vmdk *v);
 u64 vmdk_size(const struct vmdk *v);
 const char *vmdk_create_type(const struct vmdk *v);
+/* Is @st one of the image's extent files? */
+bool vmdk_uses_file(const struct vmdk *v, const struct stat *st);
 /* Bytes the extent files take on disk (a descriptor file excluded). */
 u64 vmdk_allocated_bytes(const struct vmdk *v);
 
