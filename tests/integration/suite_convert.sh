@@ -199,6 +199,16 @@ vmdk_malformed() {
 	sed 's|"twoGbMaxExtentFlat-f001.vmdk"|"/etc/passwd"|' \
 		"$tmp/twoGbMaxExtentFlat.vmdk" >"$d"
 	vmdk_bad "an absolute extent path" "$d" "is an absolute path"
+	if [ -e /dev/kvm ] && [ -f "$GUESTS/blk.elf" ]; then
+		mkdir -p "$tmp/desc"
+		sed "s|\"twoGbMaxExtentFlat-f001.vmdk\"|\"$tmp/twoGbMaxExtentFlat-f001.vmdk\"|" \
+			"$tmp/twoGbMaxExtentFlat.vmdk" >"$tmp/desc/abs.vmdk"
+		timeout 60 "$SQUEEZE" run --kernel "$GUESTS/blk.elf" --memory 64M \
+			--console stdio --disk "$tmp/desc/abs.vmdk,format=vmdk,readonly=on,backing-dir=$tmp" \
+			</dev/null 2>&1 | tr -d '\r' | grep -q "sector 0: ab ab ab" &&
+			pass "vmdk: an absolute extent name inside backing-dir= is followed" ||
+			fail "vmdk: backing-dir= does not let an extent in"
+	fi
 	cp "$tmp/monolithicSparse.vmdk" "$tmp/gt.vmdk"
 	python3 "$POKE" "$tmp/gt.vmdk" gt_eof
 	vmdk_bad "a grain offset past the end" "$tmp/gt.vmdk" "past the end of the file" 45

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "devices/block/vmdk/vmdk.h"
+#include "vmm/base/file.h"
 #include "vmm/img/img_info.h"
 #include "vmm/img/img_util.h"
 
@@ -18,7 +19,8 @@
 bool img_is_vmdk(const char *path)
 {
 	char head[sizeof(DESC_MAGIC)] = { 0 };
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	int fd = file_open(path, O_RDONLY, FILE_REG | FILE_BLK, &st);
 	ssize_t n;
 
 	if (fd < 0)
@@ -32,10 +34,11 @@ bool img_is_vmdk(const char *path)
 int img_info_vmdk(const char *path, bool json)
 {
 	struct err err = { 0 };
+	struct stat st;
 	struct vmdk *v;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = file_open(path, O_RDONLY, FILE_REG | FILE_BLK, &st);
 	if (fd < 0 || vmdk_open(&v, fd, path, NULL, &err)) {
 		if (fd >= 0)
 			close(fd);

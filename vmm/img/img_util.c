@@ -106,10 +106,11 @@ int img_disk_open(struct disk *d, const char *path, enum disk_format fmt,
 	struct disk_options o = { .path = path, .format = fmt,
 				  .readonly = readonly };
 	const char *claim = NULL;
+	struct stat st;
 	int fd;
 
 	if (fmt == DISK_FMT_UNSPECIFIED) {
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fd = file_open(path, O_RDONLY, FILE_REG | FILE_BLK, &st);
 		if (fd >= 0 && img_has_qcow2_magic(fd) > 0)
 			claim = "qcow2";
 		if (fd >= 0)

@@ -30,7 +30,7 @@ static int extent_path(const char *desc, const char *name, const char *dir,
 	const char *slash = strrchr(desc, '/');
 	int n;
 
-	if (slash)
+	if (slash && name[0] != '/')
 		n = snprintf(joined, sizeof(joined), "%.*s/%s",
 			     (int)(slash - desc), desc, name);
 	else
