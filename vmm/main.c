@@ -24,7 +24,7 @@ static void usage(FILE *f)
 "       squeeze run --domain FILE.xml [options, which override the XML]\n"
 "       squeeze exec --kernel PATH [options] -- COMMAND [ARG]...\n"
 "       squeeze domxml-to-argv FILE.xml\n"
-"       squeeze img create|info ...\n"
+"       squeeze img create|info|check|convert|resize|serve ...\n"
 "       squeeze --help | --version\n"
 "\n"
 "run options:\n"

@@ -58,24 +58,6 @@ static int file_bytes(int fd, u64 *size)
 	return fstat(fd, &st) ? -errno : file_size(fd, &st, size);
 }
 
-static int load_table(int fd, u64 off, u64 n, u64 **out)
-{
-	u64 *t = malloc(MAX(n, 1) * 8), i;
-	int ret;
-
-	if (!t)
-		return -ENOMEM;
-	ret = qcow2_pread_full(fd, t, n * 8, off);
-	if (ret) {
-		free(t);
-		return ret;
-	}
-	for (i = 0; i < n; i++)
-		t[i] = qcow2_get64((u8 *)&t[i]);
-	*out = t;
-	return 0;
-}
-
 /* The engine's struct over the check's tables, with its metadata map. */
 static int engine_view(struct qcow2_ck *c)
 {
@@ -145,9 +127,9 @@ static int ck_open(struct qcow2_ck *c, int fd, struct err *err)
 	c->rb = malloc(c->cs);
 	if (!c->ref || !c->kind || !c->table || !c->rb)
 		return err_host(err, -ENOMEM, "out of memory");
-	ret = load_table(fd, c->h.rt_off, c->rt_entries, &c->rt);
+	ret = qcow2_load_table(fd, c->h.rt_off, c->rt_entries, &c->rt);
 	if (!ret)
-		ret = load_table(fd, c->h.l1_off, c->h.l1_size, &c->l1);
+		ret = qcow2_load_table(fd, c->h.l1_off, c->h.l1_size, &c->l1);
 	if (!ret)
 		ret = engine_view(c);
 	if (ret)
@@ -225,7 +207,7 @@ static int repair_and_recheck(struct qcow2_ck *c,
 	memset(res, 0, sizeof(*res));
 	free(c->l1);
 	c->l1 = NULL;
-	ret = load_table(c->fd, c->h.l1_off, c->h.l1_size, &c->l1);
+	ret = qcow2_load_table(c->fd, c->h.l1_off, c->h.l1_size, &c->l1);
 	if (!ret)
 		ret = engine_view(c);
 	if (ret)

@@ -271,24 +271,6 @@ static void walk_l1(struct qcow2_ck *c, const u64 *l1, u64 l1_size,
 	}
 }
 
-static int load_l1(struct qcow2_ck *c, u64 off, u64 n, u64 **out)
-{
-	u64 *t = malloc(MAX(n, 1) * 8), i;
-	int ret;
-
-	if (!t)
-		return -ENOMEM;
-	ret = qcow2_pread_full(c->fd, t, n * 8, off);
-	if (ret) {
-		free(t);
-		return ret;
-	}
-	for (i = 0; i < n; i++)
-		t[i] = qcow2_get64((u8 *)&t[i]);
-	*out = t;
-	return 0;
-}
-
 static int walk_snapshot(struct qcow2_ck *c, u64 idx, const u8 *sh)
 {
 	u64 l1_off = qcow2_get64(sh);
@@ -311,7 +293,7 @@ static int walk_snapshot(struct qcow2_ck *c, u64 idx, const u8 *sh)
 		c->res->corruptions++;
 		return 0;
 	}
-	ret = load_l1(c, l1_off, l1_size, &l1);
+	ret = qcow2_load_table(c->fd, l1_off, l1_size, &l1);
 	if (ret)
 		return ret;
 	walk_l1(c, l1, l1_size, l1_off, idx);

@@ -219,6 +219,8 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 		     const struct stat *chain, unsigned int nchain,
 		     struct err *err);
 void qcow2_close_image(struct qcow2 *q);
+/* A table of @n entries at @off of @fd, in host order, malloc'ed. */
+int qcow2_load_table(int fd, u64 off, u64 n, u64 **out);
 /* -ELOOP when @st is one of the @nchain files of @chain already open. */
 int qcow2_check_chain(const struct stat *st, const struct stat *chain,
 		      unsigned int nchain, const char *path, struct err *err);
