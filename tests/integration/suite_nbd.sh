@@ -267,17 +267,22 @@ tcp() {
 	ns=""
 }
 
+# Every thread of the server: confined, each with its seccomp filter.
 confined() {
+	local t bad=""
 	serve -f qcow2 --readonly "$tmp/img.qcow2" || { fail "confined: server"; return; }
-	nbdinfo --size "$uri" >/dev/null	# both threads served, none killed
-	if grep -q "^NoNewPrivs:.*1" /proc/$srv/status &&
-	   grep -q "^CapEff:.*0000000000000000" /proc/$srv/status &&
-	   grep -q "^CapBnd:.*0000000000000000" /proc/$srv/status &&
-	   grep -q "^Seccomp:.*2" /proc/$srv/status &&
-	   [ "$(stat -c %a "$sock")" = 600 ]; then
-		pass "confinement: no_new_privs, no capabilities (bounding set too), a seccomp filter, socket mode 0600"
+	nbdcopy "$uri" "$tmp/conf.raw"	# multi-connection: every thread serves
+	for t in /proc/$srv/task/*; do
+		grep -q "^NoNewPrivs:.*1" $t/status &&
+		grep -q "^CapEff:.*0000000000000000" $t/status &&
+		grep -q "^CapBnd:.*0000000000000000" $t/status &&
+		grep -q "^Seccomp:.*2" $t/status || bad="$bad $(cat $t/comm)"
+	done
+	if [ -z "$bad" ] && [ "$(ls /proc/$srv/task | wc -l)" -eq "$(nproc)" ] &&
+	   cmp -s "$tmp/conf.raw" "$tmp/src.raw" && [ "$(stat -c %a "$sock")" = 600 ]; then
+		pass "confinement: all $(nproc) serving threads: no_new_privs, no capabilities (bounding set too), a seccomp filter; socket mode 0600"
 	else
-		fail "confinement: $(grep -E 'NoNewPrivs|CapEff|CapBnd|Seccomp' /proc/$srv/status | tr '\n' ' ')"
+		fail "confinement: threads not confined:$bad"
 	fi
 	stop
 	if ! "$SQUEEZE" img serve --bind 127.0.0.1 "$tmp/img.qcow2" 2>/dev/null &&

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -110,6 +111,7 @@ static void *worker_thread(void *opaque)
 
 int nbd_server_run(struct nbd_server *s, struct err *err)
 {
+	char name[16];
 	unsigned int i;
 	int ret;
 
@@ -123,6 +125,8 @@ int nbd_server_run(struct nbd_server *s, struct err *err)
 			break;
 		}
 		s->w[i].started = true;
+		snprintf(name, sizeof(name), "nbd%u", i);
+		pthread_setname_np(s->w[i].thread, name);
 	}
 	s->w[0].ret = confine_and_run(&s->w[0]);
 	for (i = 1; i < s->nr_workers; i++)
