@@ -23,7 +23,7 @@ BUILD_PKGS := gcc make pkg-config liburing-dev zlib1g-dev libxml2-dev \
 TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
 	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
 	      hyperfine e2fsprogs tmux python3 openvswitch-switch \
-	      virtinst libvirt-clients strace kmod
+	      virtinst libvirt-clients strace kmod libnbd-bin fuse3
 
 SRC	:= $(shell find vmm devices virtio firmware -name "*.c" | sort)
 LIB_SRC	:= $(filter-out vmm/main.c,$(SRC))

@@ -18,6 +18,8 @@
 #include "vmm/base/log.h"
 
 #define QCOW2_MAGIC "QFI\xfb"
+#define VMDK_SPARSE_MAGIC "KDMV"
+#define VMDK_DESC_MAGIC "# Disk DescriptorFile"
 #define DISK_PROBE_LEN 4096		/* aligned for O_DIRECT too */
 
 static int disk_open_err(const struct disk_options *c, int e, struct err *err)
@@ -90,48 +92,61 @@ static int disk_lock(struct disk *d, const struct disk_options *c, struct err *e
 	return 0;
 }
 
-/* 1 when the image starts with the qcow2 magic, 0 when not, or -errno. */
-static int disk_has_qcow2_magic(struct disk *d, const struct disk_options *c,
-				struct err *err)
+/*
+ * The format the image's first bytes claim ("qcow2", "vmdk"), or NULL for
+ * none; -errno in *@ret when it cannot be read.
+ */
+static const char *disk_magic(struct disk *d, const struct disk_options *c,
+			      int *ret, struct err *err)
 {
+	const char *fmt = NULL;
 	void *buf;
 	ssize_t n;
-	int ret;
 
-	if (posix_memalign(&buf, DISK_PROBE_LEN, DISK_PROBE_LEN))
-		return err_host(err, -ENOMEM, "disk %s: out of memory",
+	*ret = 0;
+	if (posix_memalign(&buf, DISK_PROBE_LEN, DISK_PROBE_LEN)) {
+		*ret = err_host(err, -ENOMEM, "disk %s: out of memory",
 				c->path);
+		return NULL;
+	}
 	n = pread(d->fd, buf, DISK_PROBE_LEN, 0);
 	if (n < 0)
-		ret = err_input(err, -errno, "disk %s: cannot read: %s",
-				c->path, strerror(errno));
-	else
-		ret = n >= 4 && !memcmp(buf, QCOW2_MAGIC, 4);
+		*ret = err_input(err, -errno, "disk %s: cannot read: %s",
+				 c->path, strerror(errno));
+	else if (n >= 4 && !memcmp(buf, QCOW2_MAGIC, 4))
+		fmt = "qcow2";
+	else if ((n >= 4 && !memcmp(buf, VMDK_SPARSE_MAGIC, 4)) ||
+		 (n >= (ssize_t)strlen(VMDK_DESC_MAGIC) &&
+		  !memcmp(buf, VMDK_DESC_MAGIC, strlen(VMDK_DESC_MAGIC))))
+		fmt = "vmdk";
 	free(buf);
-	return ret;
+	return fmt;
 }
 
 static const struct disk_ops *disk_format_ops(struct disk *d,
 					      const struct disk_options *c,
 					      struct err *err)
 {
-	int magic;
+	const char *magic;
+	int ret;
 
 	switch (c->format) {
 	case DISK_FMT_QCOW2:
 		return &disk_qcow2_ops;
 	case DISK_FMT_RAW:
 		return &disk_raw_ops;
+	case DISK_FMT_VMDK:
+		return &disk_vmdk_ops;
 	case DISK_FMT_UNSPECIFIED:
 		break;
 	}
-	magic = disk_has_qcow2_magic(d, c, err);
-	if (magic < 0)
+	magic = disk_magic(d, c, &ret, err);
+	if (ret)
 		return NULL;
 	if (magic) {
 		err_input(err, -EINVAL,
-			  "disk %s: starts with the qcow2 magic but no format was given; pass format=qcow2 or format=raw",
-			  c->path);
+			  "disk %s: starts with the %s magic but no format was given; pass format=%s or format=raw",
+			  c->path, magic, magic);
 		return NULL;
 	}
 	return &disk_raw_ops;
@@ -187,6 +202,20 @@ bool disk_uses_file(const struct disk *d, const struct stat *st)
 	if (d->fd >= 0 && !fstat(d->fd, &own) && file_same(&own, st))
 		return true;
 	return d->ops && d->ops->uses_file && d->ops->uses_file(d, st);
+}
+
+int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run,
+		      u32 *flags)
+{
+	if (off >= d->size || !len)
+		return -EINVAL;
+	len = MIN(len, d->size - off);
+	if (!d->ops->block_status) {
+		*run = len;
+		*flags = 0;
+		return 0;
+	}
+	return d->ops->block_status(d, off, len, run, flags);
 }
 
 struct disk_wait {

@@ -37,7 +37,12 @@ struct disk_req {
 	void *opaque;			/* the caller's */
 };
 
-enum disk_format { DISK_FMT_UNSPECIFIED, DISK_FMT_RAW, DISK_FMT_QCOW2 };
+enum disk_format {
+	DISK_FMT_UNSPECIFIED,
+	DISK_FMT_RAW,
+	DISK_FMT_QCOW2,
+	DISK_FMT_VMDK,			/* read-only */
+};
 enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
 
 /* How to open an image: the disk layer's own options. */
@@ -68,6 +73,9 @@ struct disk_ops {
 	void (*close)(struct disk *d);
 	/* Optional: is @st one of the other files it reads (backing)? */
 	bool (*uses_file)(const struct disk *d, const struct stat *st);
+	/* Optional: see disk_block_status(); without it all is data. */
+	int (*block_status)(struct disk *d, u64 off, u64 len, u64 *run,
+			    u32 *flags);
 };
 
 struct disk {
@@ -107,6 +115,19 @@ void disk_close(struct disk *d);
 bool disk_uses_file(const struct disk *d, const struct stat *st);
 
 /*
+ * May a file name read from inside an image be opened? @name as stored (a
+ * backing file, a VMDK extent), @path the same resolved against the
+ * image's directory. A relative name with no ".." component: yes, @path.
+ * An absolute or climbing one only if @dir (--disk ...,backing-dir=DIR)
+ * is set and it resolves to a file inside DIR (that real path in @out).
+ * 0 with the path to open in @out (PATH_MAX bytes), or -EPERM with one
+ * line "@who: @what name 'NAME' is an absolute path; ..." in @err.
+ */
+int disk_name_allowed(const char *who, const char *what, const char *name,
+		      const char *path, const char *dir, char *out,
+		      struct err *err);
+
+/*
  * Take the OFD lock disk_open() takes (a read lock when @readonly, else a
  * write lock) on @fd: 0, -EBUSY when another open file holds a conflicting
  * one, or -errno. Backing files take read locks, and tools that rewrite
@@ -131,6 +152,29 @@ void disk_lock_holder(int fd, char *buf, size_t len);
  */
 #define DISK_AIO_ENV "SQUEEZE_AIO"
 
+/* What a range of the disk is (disk_block_status()). */
+#define DISK_ST_HOLE	(1U << 0)	/* no layer of the image allocates it */
+#define DISK_ST_ZERO	(1U << 1)	/* it reads as zeros */
+
+/*
+ * How [@off, @off + @len) of the disk reads, from @off on: *@flags holds
+ * DISK_ST_* for the first *@run bytes (1 <= *@run <= @len), which read
+ * alike; the next byte may differ. A backing chain is seen through: a
+ * range the top image leaves to its backing file has the backing file's
+ * status. Synchronous, on the disk's thread. 0, or -errno (an image
+ * table that cannot be read).
+ */
+int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run,
+		      u32 *flags);
+
+/*
+ * The same for the bytes [@off, @off + @len) of a plain file of @size
+ * bytes (raw images, raw backing files, flat extents): its holes, found
+ * with SEEK_DATA and SEEK_HOLE; data where the file system cannot tell.
+ */
+int disk_file_status(int fd, u64 size, u64 off, u64 len, u64 *run,
+		     u32 *flags);
+
 /* Helpers for synchronous callers (tools, tests): submit, then wait. */
 int disk_rw_sync(struct disk *d, enum disk_op op, u64 offset, void *buf,
 		 u64 len);
@@ -138,5 +182,6 @@ int disk_flush_sync(struct disk *d);
 
 extern const struct disk_ops disk_raw_ops;
 extern const struct disk_ops disk_qcow2_ops;
+extern const struct disk_ops disk_vmdk_ops;
 
 #endif

@@ -89,6 +89,17 @@ static int raw_open(struct disk *d, const struct disk_options *c, struct err *er
 	return 0;
 }
 
+static int raw_block_status(struct disk *d, u64 off, u64 len, u64 *run,
+			    u32 *flags)
+{
+	if (d->blockdev) {
+		*run = len;
+		*flags = 0;
+		return 0;
+	}
+	return disk_file_status(d->fd, d->size, off, len, run, flags);
+}
+
 static void raw_close(struct disk *d)
 {
 	struct raw *r = d->priv;
@@ -319,4 +330,5 @@ const struct disk_ops disk_raw_ops = {
 	.kick = raw_kick,
 	.complete = raw_complete,
 	.close = raw_close,
+	.block_status = raw_block_status,
 };

@@ -2,7 +2,8 @@
 /*
  * blk: a minimal virtio-blk driver. Reads sector 0 and prints its first
  * 16 bytes, writes a pattern to sector 1, flushes, reads sector 1 back
- * and compares. Exit codes (status = (code << 1) | 1) name the step that
+ * and compares; with tail=N, first says whether sector capacity - N is
+ * all zeros. Exit codes (status = (code << 1) | 1) name the step that
  * failed; see guests/README.md.
  */
 #include "blkdev.h"
@@ -73,6 +74,29 @@ static int blk_setup(struct blkdev *b, bool reassign)
 	return 0;
 }
 
+/*
+ * "tail=N" on the command line: also read sector capacity - N and say
+ * whether it is all zeros (img resize: what the guest sees past the old
+ * end of a grown disk).
+ */
+static int blk_tail(struct blkdev *b, u32 tail, u8 *sector)
+{
+	const char *why;
+	unsigned int i;
+	bool zero = true;
+
+	if (!tail || tail > b->capacity)
+		return 0;
+	if (blkdev_request(b, VIRTIO_BLK_T_IN, b->capacity - tail, sector,
+			   &why))
+		return fail(BLK_READ0, "read the tail sector", why);
+	for (i = 0; i < SECTOR_SIZE; i++)
+		zero &= !sector[i];
+	printf("blk: sector %lu: %s\n", b->capacity - tail,
+	       zero ? "zeros" : "data");
+	return 0;
+}
+
 int guest_main(const struct hvm_start_info *si)
 {
 	/* On the stack: identity mapped, so the device can DMA to it. */
@@ -80,11 +104,15 @@ int guest_main(const struct hvm_start_info *si)
 	u8 sector[SECTOR_SIZE], pattern[SECTOR_SIZE];
 	const char *why;
 	unsigned int i;
-	u32 reassign = 0;
+	u32 reassign = 0, tail = 0;
 	int ret;
 
 	cmdline_get_uint(cmdline(si), "reassign", &reassign);
+	cmdline_get_uint(cmdline(si), "tail", &tail);
 	ret = blk_setup(&b, reassign == 1);
+	if (ret)
+		return ret;
+	ret = blk_tail(&b, tail, sector);
 	if (ret)
 		return ret;
 

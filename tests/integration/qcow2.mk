@@ -3,7 +3,7 @@
 
 QCOW2_HARNESS := $(BUILD)/tests/qcow2/qcow2_harness
 QCOW2_FUZZ    := $(BUILD)/tests/qcow2/fuzz_qcow2
-QCOW2_ENGINE  := $(filter-out devices/block/qcow2/alloc.c devices/block/qcow2/iov.c devices/block/qcow2/disk.c,$(wildcard devices/block/qcow2/*.c)) vmm/base/log.c vmm/base/err.c vmm/base/file.c devices/block/lock.c
+QCOW2_ENGINE  := $(filter-out devices/block/qcow2/alloc.c devices/block/qcow2/iov.c devices/block/qcow2/disk.c,$(wildcard devices/block/qcow2/*.c)) devices/block/file_status.c devices/block/lock.c devices/block/names.c vmm/base/log.c vmm/base/err.c vmm/base/file.c vmm/base/fileio.c
 
 $(QCOW2_HARNESS): $(BUILD)/obj/tests/integration/qcow2_harness.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -83,7 +83,7 @@ run_err "disk without path" "missing PATH" --kernel "$guest" --disk ",format=raw
 run_err "disk unknown key" "unknown option 'speed'" --kernel "$guest" --disk "$tmp/d,speed=9"
 run_err "disk serial too long" "longer than 20 bytes" --kernel "$guest" \
 	--disk "$tmp/d,serial=123456789012345678901"
-run_err "disk bad format" "expected raw or qcow2" --kernel "$guest" --disk "$tmp/d,format=vdi"
+run_err "disk bad format" "expected raw, qcow2 or vmdk" --kernel "$guest" --disk "$tmp/d,format=vdi"
 run_err "disk file missing" "$tmp/no-such-disk" --kernel "$guest" --disk "$tmp/no-such-disk"
 run_err "net malformed mac" "expected a MAC" --kernel "$guest" --net "tap=t0,mac=52:54:00:zz:00:01"
 run_err "net multicast mac" "multicast" --kernel "$guest" --net "tap=t0,mac=33:33:00:00:00:01"

@@ -169,8 +169,8 @@ Test(config, disk_errors)
 	expect_error(PARSE("--kernel", "k", "--disk",
 			   "a,serial=ABCDEFGHIJKLMNOPQRSTU"),
 		     "longer than 20 bytes");
-	expect_error(PARSE("--kernel", "k", "--disk", "a,format=vmdk"),
-		     "expected raw or qcow2");
+	expect_error(PARSE("--kernel", "k", "--disk", "a,format=vdi"),
+		     "expected raw, qcow2 or vmdk");
 	expect_error(PARSE("--kernel", "k", "--disk", "a,readonly=yes"),
 		     "expected on or off");
 	expect_error(PARSE("--kernel", "k", "--disk", "a,cache=unsafe"),

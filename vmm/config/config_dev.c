@@ -18,8 +18,10 @@ static int disk_opt(struct blk_options *d, const struct opt *o, struct err *err)
 			d->disk.format = DISK_FMT_RAW;
 		else if (val_is(o, "qcow2"))
 			d->disk.format = DISK_FMT_QCOW2;
+		else if (val_is(o, "vmdk"))
+			d->disk.format = DISK_FMT_VMDK;
 		else
-			return bad_value(o, "--disk", "raw or qcow2", err);
+			return bad_value(o, "--disk", "raw, qcow2 or vmdk", err);
 	} else if (key_is(o, "readonly")) {
 		return parse_on_off(o, &d->disk.readonly, "--disk", err);
 	} else if (key_is(o, "serial")) {

@@ -15,7 +15,11 @@
 #include "devices/block/disk.h"
 #include "devices/block/qcow2/qcow2.h"
 #include "vmm/img/img.h"
+#include "vmm/img/img_check.h"
+#include "vmm/img/img_convert.h"
 #include "vmm/img/img_info.h"
+#include "vmm/img/img_resize.h"
+#include "vmm/img/img_serve.h"
 #include "vmm/img/img_target.h"
 #include "vmm/base/err.h"
 #include "vmm/base/file.h"
@@ -25,7 +29,11 @@
 #define IMG_USAGE                                                          \
 	"usage: squeeze img create [-f qcow2|raw] [-b BACKING [-F FMT]] "  \
 	"[-o cluster_size=N,compat=0.10|1.1] FILE [SIZE]\n"                \
-	"       squeeze img info [--json] FILE\n"
+	"       squeeze img info [--json] FILE\n"                          \
+	"       squeeze img check [--json] [-r leaks|all] FILE\n"          \
+	"       squeeze img convert [-f FMT] [-O raw|qcow2] [-c] [-o OPTS] [-p] SRC DST\n" \
+	"       squeeze img resize [-f raw|qcow2] FILE [+|-]SIZE\n"           \
+	"       squeeze img serve [-f FMT] [--readonly] [--socket PATH | --port N [--bind ADDR]] FILE\n"
 
 struct create_args {
 	const char *fmt, *backing, *backing_fmt, *file, *size;
@@ -236,6 +244,14 @@ int img_main(int argc, char **argv)
 		return img_create(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "info"))
 		return img_info(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return img_check(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "convert"))
+		return img_convert(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "resize"))
+		return img_resize(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "serve"))
+		return img_serve(argc - 2, argv + 2);
 	fputs(IMG_USAGE, stderr);
 	return 2;
 }

@@ -342,6 +342,8 @@ int img_info(int argc, char **argv)
 		fprintf(stderr, "%s", info_usage);
 		return 2;
 	}
+	if (img_is_vmdk(file))
+		return img_info_vmdk(file, json);
 	if (probe(file, false, &in, &err)) {
 		fprintf(stderr, "squeeze img: %s: %s\n", file, err.msg);
 		return 2;

@@ -105,9 +105,27 @@ static const int vhost_calls[] = {
 	SYS_ppoll, -1,
 };
 
+/*
+ * A thread of the NBD server (`squeeze img serve`): its epoll set, taking
+ * clients from the listening socket (or its inbox pipe) and serving them
+ * (recv, sendmsg, TCP_NODELAY and buffer sizes on accepted sockets),
+ * disk I/O as an I/O thread does it plus holes (lseek) and the final
+ * flush (poll), the stop eventfd, the signalfd, and at the stop removing
+ * its unix socket file and joining the other threads.
+ */
+static const int nbd_calls[] = {
+	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_accept4,
+	SYS_recvfrom, SYS_sendmsg, SYS_setsockopt, SYS_read, SYS_close,
+	SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_preadv2,
+	SYS_pwritev2, SYS_io_uring_enter, SYS_fdatasync, SYS_fsync,
+	SYS_fallocate, SYS_ftruncate, SYS_lseek, SYS_ioctl, SYS_poll,
+	SYS_ppoll, SYS_unlink, -1,
+};
+
 const struct sandbox_rules sandbox_class_rules[SANDBOX_NR] = {
 	[SANDBOX_MAIN] = { "main", main_calls, main_ioctls },
 	[SANDBOX_VCPU] = { "vcpu", vcpu_calls, vcpu_ioctls },
 	[SANDBOX_IO] = { "io", io_calls, io_ioctls },
 	[SANDBOX_VHOST] = { "vhost", vhost_calls, no_ioctls },
+	[SANDBOX_NBD] = { "nbd", nbd_calls, io_ioctls },
 };

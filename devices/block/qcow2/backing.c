@@ -83,52 +83,12 @@ int qcow2_open_file(const char *path, const char *what, bool writable,
 	return fd;
 }
 
-static bool has_dotdot(const char *name)
-{
-	const char *p = name;
-	size_t n;
-
-	while (*p) {
-		n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return true;
-		p += n;
-		p += strspn(p, "/");
-	}
-	return false;
-}
-
 int qcow2_backing_allowed(const char *name, const char *path,
 			  const struct qcow2_policy *pol, char *out,
 			  struct err *err)
 {
-	const char *dir = pol ? pol->backing_dir : NULL;
-	char real_dir[PATH_MAX];
-	size_t n;
-
-	if (name[0] != '/' && !has_dotdot(name)) {
-		snprintf(out, PATH_MAX, "%s", path);
-		return 0;
-	}
-	if (!dir)
-		return err_input(err, -EPERM,
-				 "qcow2: backing file name '%s' %s; follow it with --disk ...,backing-dir=DIR naming a directory that holds it",
-				 name, name[0] == '/' ? "is an absolute path" :
-				 "climbs out of the image's directory with '..'");
-	if (!realpath(dir, real_dir))
-		return err_input(err, -errno, "backing-dir=%s: %s", dir,
-				 strerror(errno));
-	if (!realpath(path, out))
-		return err_input(err, -errno,
-				 "qcow2: cannot open backing file %s: %s", path,
-				 strerror(errno));
-	n = strlen(real_dir);
-	if (!strncmp(out, real_dir, n) &&
-	    (out[n] == '/' || (n == 1 && real_dir[0] == '/')))
-		return 0;
-	return err_input(err, -EPERM,
-			 "qcow2: backing file '%s' (%s) is outside backing-dir=%s",
-			 name, out, dir);
+	return disk_name_allowed("qcow2", "backing file", name, path,
+				 pol ? pol->backing_dir : NULL, out, err);
 }
 
 static int open_raw(struct qcow2_backing *b, const char *path,
@@ -229,6 +189,25 @@ int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len)
 		return ret;
 	memset((u8 *)buf + n, 0, len - n);
 	return 0;
+}
+
+u64 qcow2_backing_size(const struct qcow2_backing *b)
+{
+	return b->size;
+}
+
+int qcow2_backing_status(struct qcow2_backing *b, u64 off, u64 len, u64 *run,
+			 u32 *flags)
+{
+	if (off >= b->size) {
+		*run = len;
+		*flags = DISK_ST_HOLE | DISK_ST_ZERO;
+		return 0;
+	}
+	len = MIN(len, b->size - off);
+	if (b->q)
+		return qcow2_block_status(b->q, off, len, run, flags);
+	return disk_file_status(b->fd, b->size, off, len, run, flags);
 }
 
 void qcow2_backing_close(struct qcow2_backing *b)

@@ -389,6 +389,14 @@ static bool qcow2_uses_file(const struct disk *d, const struct stat *st)
 	return qcow2_chain_has(qd->q, st);
 }
 
+static int qcow2_disk_status(struct disk *d, u64 off, u64 len, u64 *run,
+			     u32 *flags)
+{
+	struct qcow2_disk *qd = d->priv;
+
+	return qcow2_block_status(qd->q, off, len, run, flags);
+}
+
 const struct disk_ops disk_qcow2_ops = {
 	.name = "qcow2",
 	.open = qcow2_disk_open,
@@ -397,4 +405,5 @@ const struct disk_ops disk_qcow2_ops = {
 	.complete = qcow2_complete,
 	.close = qcow2_disk_close,
 	.uses_file = qcow2_uses_file,
+	.block_status = qcow2_disk_status,
 };

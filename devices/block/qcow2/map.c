@@ -217,13 +217,18 @@ int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
 	return qcow2_l2_get(q, off, e);
 }
 
-int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len)
+void qcow2_compressed_parse(u32 cluster_bits, u64 l2e, u64 *off, u64 *len)
 {
-	u32 x = 62 - (q->h.cluster_bits - 8);
+	u32 x = 62 - (cluster_bits - 8);
 	u64 nsec = ((l2e & ~(QCOW2_COPIED | QCOW2_COMPRESSED)) >> x) + 1;
 
 	*off = l2e & ((1ULL << x) - 1);
 	*len = nsec * 512 - (*off & 511);
+}
+
+int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len)
+{
+	qcow2_compressed_parse(q->h.cluster_bits, l2e, off, len);
 	if (*off < q->cluster_size || *off >= QCOW2_MAX_SIZE ||
 	    *off > q->file_end || q->file_end - *off < *len ||
 	    *len > 2 * q->cluster_size)

@@ -81,8 +81,7 @@ int qcow2_meta_init(struct qcow2 *q)
 	return ret;
 }
 
-/* "the L2 table of L1 index 3": which table @off is, for the log. */
-static void name_table(const struct qcow2 *q, u64 off, char *buf, size_t len)
+void qcow2_meta_name(const struct qcow2 *q, u64 off, char *buf, size_t len)
 {
 	u64 cs = q->cluster_size, i;
 
@@ -124,7 +123,7 @@ int qcow2_meta_overlap(struct qcow2 *q, u64 off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	name_table(q, off, table, sizeof(table));
+	qcow2_meta_name(q, off, table, sizeof(table));
 	return qcow2_corrupt(q, "qcow2: metadata overlap: %s 0x%llx, which holds %s",
 			     what, (unsigned long long)off, table);
 }

@@ -24,7 +24,7 @@ static unsigned int cache_slots(u64 budget, u64 cs, unsigned int max)
 	return n < 4 ? 4 : n > max ? max : n;
 }
 
-static int load_table(struct qcow2 *q, u64 **out, u64 n, u64 off)
+int qcow2_load_table(int fd, u64 off, u64 n, u64 **out)
 {
 	u64 *t = malloc(MAX(n, 1) * 8);
 	u64 i;
@@ -32,7 +32,7 @@ static int load_table(struct qcow2 *q, u64 **out, u64 n, u64 off)
 
 	if (!t)
 		return -ENOMEM;
-	ret = qcow2_pread_full(q->fd, t, n * 8, off);
+	ret = qcow2_pread_full(fd, t, n * 8, off);
 	if (ret) {
 		free(t);
 		return ret;
@@ -76,9 +76,9 @@ static int load_tables(struct qcow2 *q, struct err *err)
 	q->l2_bits = q->h.cluster_bits - 3;
 	q->rb_bits = q->h.cluster_bits + 3 - q->h.refcount_order;
 	q->rt_entries = (u64)q->h.rt_clusters * q->cluster_size / 8;
-	ret = load_table(q, &q->l1, q->h.l1_size, q->h.l1_off);
+	ret = qcow2_load_table(q->fd, q->h.l1_off, q->h.l1_size, &q->l1);
 	if (!ret)
-		ret = load_table(q, &q->rt, q->rt_entries, q->h.rt_off);
+		ret = qcow2_load_table(q->fd, q->h.rt_off, q->rt_entries, &q->rt);
 	if (!ret)
 		ret = alloc_buffers(q);
 	if (!ret)

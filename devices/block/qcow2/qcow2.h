@@ -219,6 +219,8 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 		     const struct stat *chain, unsigned int nchain,
 		     struct err *err);
 void qcow2_close_image(struct qcow2 *q);
+/* A table of @n entries at @off of @fd, in host order, malloc'ed. */
+int qcow2_load_table(int fd, u64 off, u64 n, u64 **out);
 /* -ELOOP when @st is one of the @nchain files of @chain already open. */
 int qcow2_check_chain(const struct stat *st, const struct stat *chain,
 		      unsigned int nchain, const char *path, struct err *err);
@@ -238,6 +240,8 @@ int qcow2_meta_init(struct qcow2 *q);
 int qcow2_meta_set(struct qcow2 *q, u64 off, bool on);
 /* Does cluster @off hold metadata (any table, or the header)? */
 bool qcow2_meta_test(const struct qcow2 *q, u64 off);
+/* "the L2 table of L1 index 3": which table @off is, for messages. */
+void qcow2_meta_name(const struct qcow2 *q, u64 off, char *buf, size_t len);
 /*
  * Cluster @off was about to take guest data but holds metadata: mark the
  * image corrupt (the header's corrupt bit too), log once what (@fmt) and
@@ -265,6 +269,10 @@ int qcow2_refcount_get(struct qcow2 *q, u64 cluster, u64 *rc);
 int qcow2_refcount_set(struct qcow2 *q, u64 cluster, u64 rc);
 /* Allocate one cluster (refcount 1 in the cache); its offset in @off. */
 int qcow2_alloc_cluster(struct qcow2 *q, u64 *off);
+/* Allocate @n host-adjacent clusters (a table); the first in @off. */
+int qcow2_alloc_contig(struct qcow2 *q, u64 n, u64 *off);
+/* One more reference to @cluster (a shared compressed cluster). */
+int qcow2_refcount_inc(struct qcow2 *q, u64 cluster);
 /* Give back a cluster from qcow2_alloc_cluster() never referenced. */
 int qcow2_unalloc_cluster(struct qcow2 *q, u64 off);
 /* Decrement after the next metadata flush (a dropped reference). */
@@ -280,6 +288,8 @@ int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
 		       struct qcow2_cache_entry **e, u64 *idx);
 int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len);
+/* A compressed L2 entry's host byte offset and length (unchecked). */
+void qcow2_compressed_parse(u32 cluster_bits, u64 l2e, u64 *off, u64 *len);
 
 /* backing (disk_qcow2_backing.c) */
 /*
@@ -312,6 +322,11 @@ int qcow2_backing_allowed(const char *name, const char *path,
 /* True when @st is one of the files of @q's chain, @q itself included. */
 bool qcow2_chain_has(const struct qcow2 *q, const struct stat *st);
 int qcow2_backing_read(struct qcow2_backing *b, u64 off, void *buf, u64 len);
+/* The backing file's size in bytes (reads past it are zeros). */
+u64 qcow2_backing_size(const struct qcow2_backing *b);
+/* Block status of the backing file (disk.h DISK_ST_*), @len > 0. */
+int qcow2_backing_status(struct qcow2_backing *b, u64 off, u64 len, u64 *run,
+			 u32 *flags);
 void qcow2_backing_close(struct qcow2_backing *b);
 
 /* reads (disk_qcow2_read.c) */
@@ -327,6 +342,40 @@ int qcow2_write_cluster(struct qcow2 *q, u64 voff, const void *buf, u64 len);
 int qcow2_zero_range(struct qcow2 *q, u64 voff, u64 len);
 /* Point guest cluster @voff at @host (written already), drop the old. */
 int qcow2_commit_cluster(struct qcow2 *q, u64 voff, u64 host);
+
+/*
+ * status (status.c): how [off, off + len) reads, through the chain; see
+ * disk_block_status() for @run and @flags.
+ */
+int qcow2_block_status(struct qcow2 *q, u64 off, u64 len, u64 *run,
+		       u32 *flags);
+
+/*
+ * compressed writes (compress.c), for filling a new image (img convert
+ * -c): deflate each cluster and pack the results back to back into host
+ * clusters, each host cluster counting one reference per compressed
+ * cluster that touches it.
+ */
+struct qcow2_packer;
+int qcow2_packer_new(struct qcow2 *q, struct qcow2_packer **out);
+void qcow2_packer_free(struct qcow2_packer *p);
+/*
+ * Write guest cluster @voff (aligned; @buf one cluster, zero padded at
+ * the end of the disk) compressed, or plain when deflate does not make it
+ * smaller. The guest cluster must be unallocated: -EEXIST otherwise.
+ */
+int qcow2_write_compressed(struct qcow2_packer *p, u64 voff,
+			   const void *buf);
+
+/*
+ * resize (resize.c): set the virtual size of a writable image without
+ * snapshots to @size (a multiple of 512). Growing moves the L1 table to a
+ * larger one when it must, and makes the new space read as zeros even
+ * over a longer backing file. Shrinking is refused (-ENOTEMPTY, with the
+ * first allocated offset in @err) unless nothing past @size is allocated
+ * and the rest of the last cluster reads as zeros.
+ */
+int qcow2_resize(struct qcow2 *q, u64 size, struct err *err);
 
 /* flush (disk_qcow2_flush.c): ordered write-back, then fdatasync. */
 int qcow2_flush(struct qcow2 *q);

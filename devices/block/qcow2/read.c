@@ -10,48 +10,16 @@
 #include <zlib.h>
 
 #include "devices/block/qcow2/qcow2.h"
+#include "vmm/base/fileio.h"
 
-/* Short reads past the end of the file read as zeros. */
 int qcow2_pread_full(int fd, void *buf, u64 len, u64 off)
 {
-	u8 *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0) {
-			memset(p, 0, len);
-			return 0;
-		}
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return pread_full(fd, buf, len, off);
 }
 
 int qcow2_pwrite_full(int fd, const void *buf, u64 len, u64 off)
 {
-	const u8 *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return pwrite_full(fd, buf, len, off);
 }
 
 /* Inflate one compressed cluster into q->dbuf (kept for the next read). */

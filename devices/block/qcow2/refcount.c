@@ -318,3 +318,49 @@ int qcow2_apply_frees(struct qcow2 *q)
 	q->dbuf_l2e = 0;	/* its host clusters may be reused now */
 	return ret;
 }
+
+int qcow2_refcount_inc(struct qcow2 *q, u64 cluster)
+{
+	u64 rc;
+	int ret = qcow2_refcount_get(q, cluster, &rc);
+
+	return ret ? ret : qcow2_refcount_set(q, cluster, rc + 1);
+}
+
+int qcow2_alloc_contig(struct qcow2 *q, u64 n, u64 *off)
+{
+	u64 *skipped = NULL, nr_skipped = 0, max_skipped = 0, run = 0, c;
+	int ret = 0;
+
+	while (run < n) {
+		ret = qcow2_alloc_cluster(q, &c);
+		if (ret)
+			break;
+		if (run && c == *off + run * q->cluster_size) {
+			run++;
+			continue;
+		}
+		/* Not adjacent: what we have so far is given back after. */
+		while (run--) {
+			if (nr_skipped == max_skipped) {
+				u64 m = max_skipped ? max_skipped * 2 : 64;
+				u64 *s = realloc(skipped, m * sizeof(*s));
+
+				if (!s) {
+					ret = -ENOMEM;
+					goto out;
+				}
+				skipped = s;
+				max_skipped = m;
+			}
+			skipped[nr_skipped++] = *off + run * q->cluster_size;
+		}
+		*off = c;
+		run = 1;
+	}
+out:
+	while (nr_skipped--)
+		qcow2_unalloc_cluster(q, skipped[nr_skipped]);
+	free(skipped);
+	return ret;
+}

@@ -60,7 +60,14 @@ u64 qcow2_fx_rnd(struct qcow2_fx *q)
 
 void qcow2_fx_open(struct qcow2_fx *q, const char *path, u64 size)
 {
-	struct blk_options c = { .disk = { .path = path, .format = DISK_FMT_QCOW2 } };
+	qcow2_fx_open_fmt(q, path, size, DISK_FMT_QCOW2, false);
+}
+
+void qcow2_fx_open_fmt(struct qcow2_fx *q, const char *path, u64 size,
+		       enum disk_format fmt, bool readonly)
+{
+	struct blk_options c = { .disk = { .path = path, .format = fmt,
+					   .readonly = readonly } };
 
 	q->blk = virtio_blk_create(&q->env.mem, &c, 0, &q->err);
 	cr_assert_not_null(q->blk, "%s", q->err);

@@ -43,6 +43,9 @@ u64 qcow2_fx_rnd(struct qcow2_fx *q);
 
 /* Open the qcow2 image @path, of @size bytes, as a virtio-blk disk. */
 void qcow2_fx_open(struct qcow2_fx *q, const char *path, u64 size);
+/* The same for any format (vmdk: read-only). */
+void qcow2_fx_open_fmt(struct qcow2_fx *q, const char *path, u64 size,
+		       enum disk_format fmt, bool readonly);
 void qcow2_fx_close(struct qcow2_fx *q);
 
 /* Read the first @len bytes of the file @path into @dst. */
