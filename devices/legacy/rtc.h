@@ -46,6 +46,12 @@ struct rtc {
 	time_t (*clock)(void);		/* host time; tests swap it */
 };
 
+/* CMOS RAM and the index register, for a snapshot. */
+struct rtc_state {
+	u8 index;
+	u8 ram[128];
+};
+
 void rtc_init(struct rtc *rtc);
 void rtc_destroy(struct rtc *rtc);
 int rtc_register(struct rtc *rtc, struct bus *pio);
@@ -54,5 +60,8 @@ int rtc_register(struct rtc *rtc, struct bus *pio);
 void rtc_write_index(struct rtc *rtc, u8 val);
 u8 rtc_read_data(struct rtc *rtc);
 void rtc_write_data(struct rtc *rtc, u8 val);
+
+void rtc_save(struct rtc *rtc, struct rtc_state *out);
+void rtc_restore(struct rtc *rtc, const struct rtc_state *in);
 
 #endif

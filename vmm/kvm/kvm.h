@@ -57,6 +57,16 @@ int kvm_create_vcpu(struct kvm *kvm, u32 id);
 struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm);
 
 /*
+ * The MSRs KVM saves and restores (KVM_GET_MSR_INDEX_LIST), in a malloc'd
+ * array (free() it). 0 or -errno.
+ */
+int kvm_msr_list(struct kvm *kvm, u32 **out, u32 *n);
+
+/* The VM's kvmclock in ns (KVM_GET_CLOCK / KVM_SET_CLOCK). 0 or -errno. */
+int kvm_get_clock(struct kvm *kvm, u64 *ns);
+int kvm_set_clock(struct kvm *kvm, u64 ns);
+
+/*
  * The struct irq_ops on this VM (irq_ctl.opaque = the struct kvm): MSI
  * routes, irqfds and ioeventfds. set_line is NULL: lines end at the IOAPIC.
  */

@@ -318,9 +318,11 @@ static enum vcpu_exit_kind exit_kind(u32 reason)
 static bool handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
+	u64 *count = &v->stats.exits[exit_kind(run->exit_reason)];
 	char why[128];
 
-	v->stats.exits[exit_kind(run->exit_reason)]++;
+	/* Read by the control socket's stats while the vCPU runs. */
+	__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);
@@ -380,6 +382,15 @@ static int first_run(struct vcpu *v)
 	return ret;
 }
 
+void vcpu_kick(struct vcpu *v)
+{
+	if (!v->run)
+		return;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	if (v->started)
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -401,8 +412,10 @@ static void *vcpu_thread(void *arg)
 
 		first = false;
 		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu_park(v);
 				continue;
+			}
 			snprintf(why, sizeof(why), "KVM_RUN failed: %s",
 				 strerror(errno));
 			vcpu_fail(v, why);
@@ -443,14 +456,19 @@ void vcpu_stop(struct vcpu *v)
 
 	if (!v->started)
 		return;
+	/* A parked thread wakes to see env->stopping. */
+	if (v->env->gate) {
+		pthread_mutex_lock(&v->env->gate->lock);
+		pthread_cond_broadcast(&v->env->gate->cond);
+		pthread_mutex_unlock(&v->env->gate->lock);
+	}
 	/*
 	 * immediate_exit makes a KVM_RUN that starts after this return at
 	 * once; the signal interrupts one already running. Repeat in case
 	 * the kernel lacks KVM_CAP_IMMEDIATE_EXIT and the signal came early.
 	 */
 	for (;;) {
-		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
-		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+		vcpu_kick(v);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 20 * 1000 * 1000;
 		if (ts.tv_nsec >= 1000000000L) {

@@ -13,6 +13,7 @@ static const char *const step_name[STEP_NR] = {
 	[STEP_EXEC] = "fork/exec to main (CPU time)",
 	[STEP_CONFIG] = "command line",
 	[STEP_INITRAMFS] = "exec: initramfs, ports, shares",
+	[STEP_SNAPSHOT_FILE] = "snapshot state file (restore)",
 	[STEP_KERNEL_FILE] = "kernel and initrd files",
 	[STEP_KVM_OPEN] = "/dev/kvm open",
 	[STEP_VM_MEMORY] = "VM and memory",

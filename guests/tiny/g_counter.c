@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/*
+ * counter: counts for the snapshot tests. The BSP counts ticks of its
+ * local APIC timer (tick=MS, default 20) and prints each:
+ *
+ *	counter: N
+ *
+ * or, with cpus=K (K - 1 application processors woken with INIT-SIPI-SIPI
+ * into counter_tramp.S, each counting in real mode as fast as it can):
+ *
+ *	counter: N cpu1=A cpu2=B ...
+ *
+ * It exits at N = limit (default 200) with code 0x40 + the number of
+ * CPUs that were counting at the end: the BSP, and each AP whose count
+ * went up during the last 5 ticks (status (code << 1) | 1: 131 with one
+ * CPU, 137 with four). A restored guest goes on from the values of its
+ * snapshot. With wait=1 it first waits, counting nothing, for a line on
+ * the console (serial interrupt), then counts.
+ */
+#include "irq.h"
+#include "smp.h"
+#include "uart.h"
+
+#define VEC_TIMER	0x31
+#define VEC_COM1	0x30
+#define TRAMP_BASE	0x10000
+#define MAX_APS		15
+#define ALIVE_TICKS	5
+#define CODE_BASE	0x40
+
+extern const u8 counter_tramp[], counter_tramp_next[], counter_tramp_counts[];
+extern const u8 counter_tramp_end[];
+
+struct counter {
+	volatile u32 ticks;
+	volatile u32 line;		/* a console line came in */
+	volatile u32 *ap;		/* the APs' counts, in the trampoline */
+	u32 naps;
+	u32 seen[MAX_APS];		/* AP counts ALIVE_TICKS ticks ago */
+	u32 alive;
+};
+
+static void com1_interrupt(void *ctx, unsigned int vector)
+{
+	struct counter *c = ctx;
+
+	(void)vector;
+	while (inb(COM1_LSR) & LSR_DR)
+		if (inb(COM1_RBR) == '\n')
+			c->line = 1;
+	lapic_eoi();
+}
+
+static void start_aps(struct counter *c, u32 cpus)
+{
+	u32 i;
+
+	c->naps = MIN(cpus ? cpus - 1 : 0, (u32)MAX_APS);
+	memcpy((void *)TRAMP_BASE, counter_tramp,
+	       counter_tramp_end - counter_tramp);
+	c->ap = (volatile u32 *)(uintptr_t)(TRAMP_BASE +
+		(counter_tramp_counts - counter_tramp));
+	barrier();
+	for (i = 1; i <= c->naps; i++)
+		smp_wake_ap((u8)i, TRAMP_BASE);
+}
+
+static void print_tick(struct counter *c, u32 n)
+{
+	u32 i;
+
+	printf("counter: %u", n);
+	for (i = 0; i < c->naps; i++)
+		printf(" cpu%u=%u", i + 1, c->ap[i]);
+	putc('\n');
+	/* Every ALIVE_TICKS ticks: which APs moved since the last look. */
+	if (n % ALIVE_TICKS)
+		return;
+	c->alive = 0;
+	for (i = 0; i < c->naps; i++) {
+		if (c->ap[i] != c->seen[i])
+			c->alive++;
+		c->seen[i] = c->ap[i];
+	}
+}
+
+static void wait_line(struct counter *c)
+{
+	ioapic_route(COM1_IRQ, VEC_COM1, (u8)lapic_id());
+	outb(COM1_MCR, MCR_DTR_RTS_OUT2);
+	outb(COM1_IER, IER_RDI);
+	puts("counter: waiting for a line");
+	while (!c->line)
+		irq_wait();
+	outb(COM1_IER, 0);
+	ioapic_mask(COM1_IRQ);
+}
+
+int guest_main(const struct hvm_start_info *si)
+{
+	struct irq_table t;
+	struct counter c;
+	u32 limit = 200, tick = 20, cpus = 1, wait = 0, n = 0;
+	const char *cmd = cmdline(si);
+
+	memset(&c, 0, sizeof(c));
+	cmdline_get_uint(cmd, "limit", &limit);
+	cmdline_get_uint(cmd, "tick", &tick);
+	cmdline_get_uint(cmd, "cpus", &cpus);
+	cmdline_get_uint(cmd, "wait", &wait);
+	irq_init(&t);
+	irq_set_handler(&t, VEC_TIMER, irq_count_eoi, (void *)&c.ticks);
+	irq_set_handler(&t, VEC_COM1, com1_interrupt, &c);
+	if (cpus > 1)
+		start_aps(&c, cpus);
+	if (wait)
+		wait_line(&c);
+	lapic_timer_start(VEC_TIMER, tick * (LAPIC_TIMER_50MS / 50));
+	while (n < limit) {
+		irq_wait();
+		if (c.ticks == n)
+			continue;
+		n = c.ticks;
+		print_tick(&c, n);
+	}
+	irq_fini();
+	printf("counter: done at %u, %u of %u CPUs counting\n", n,
+	       1 + c.alive, 1 + c.naps);
+	return CODE_BASE + 1 + (int)c.alive;
+}
