@@ -146,7 +146,7 @@ char *ctl_format_reply(json_t *id, json_t *result, const struct err *err,
 			      json_object());
 	if (!o)
 		return NULL;
-	s = json_dumps(o, JSON_COMPACT);
+	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(o);
 	if (!s)
 		return NULL;

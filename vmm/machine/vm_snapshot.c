@@ -216,35 +216,52 @@ close:
 	return ret;
 }
 
+/* Where a snapshot's time goes, in ns from its start. */
+struct snap_times {
+	u64 t0, paused, quiesced, collected;
+};
+
 static json_t *result_of(const char *dir, const struct vm *vm,
-			 const struct snap_writer *w, u64 data, u64 t0,
-			 bool resumed)
+			 const struct snap_writer *w, u64 data,
+			 const struct snap_times *t, bool resumed)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:b}", "dir", dir,
+	u64 now = clock_ns();
+
+	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:{s:f, s:f, s:f, s:f}, s:b}",
+			 "dir", dir,
 			 "memory_bytes", (json_int_t)guest_mem_total(&vm->mem),
 			 "memory_data_bytes", (json_int_t)data,
 			 "state_bytes", (json_int_t)w->len,
-			 "ms", (clock_ns() - t0) / 1e6, "resumed", resumed);
+			 "ms", (now - t->t0) / 1e6, "phases_ms",
+			 "pause", (t->paused - t->t0) / 1e6,
+			 "quiesce", (t->quiesced - t->paused) / 1e6,
+			 "state", (t->collected - t->quiesced) / 1e6,
+			 "files", (now - t->collected) / 1e6,
+			 "resumed", resumed);
 }
 
 /* Pause, quiesce, collect and write; the VM stays paused. */
 static int take(struct vm *vm, const char *dir, json_t **result, u64 t0,
 		bool resume, struct err *err)
 {
+	struct snap_times t = { .t0 = t0 };
 	struct snap_writer w;
 	u64 data = 0;
 	int dirfd, ret;
 
 	if (vm_pause(vm))
 		return err_host(err, -EINTR, "snapshot: the VM is stopping");
+	t.paused = clock_ns();
 	if (!vm->frozen) {
 		ret = vm_virtio_quiesce(vm, true, err);
 		if (ret)
 			return ret;
 		vm->frozen = true;
 	}
+	t.quiesced = clock_ns();
 	snap_writer_init(&w);
 	ret = collect(vm, &w, err);
+	t.collected = clock_ns();
 	if (!ret) {
 		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0) {
@@ -256,7 +273,7 @@ static int take(struct vm *vm, const char *dir, json_t **result, u64 t0,
 		}
 	}
 	if (!ret)
-		*result = result_of(dir, vm, &w, data, t0, resume);
+		*result = result_of(dir, vm, &w, data, &t, resume);
 	snap_writer_free(&w);
 	return ret;
 }
