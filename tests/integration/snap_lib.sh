@@ -4,8 +4,13 @@ VMS=()
 
 snap_cleanup() {
 	local p
-	for p in "${VMS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${VMS[@]}"; do kill_vm "$p"; done
 	wait 2>/dev/null
+}
+
+# kill_vm PID: SIGKILL squeeze itself (PID is the timeout wrapping it).
+kill_vm() {
+	kill -9 $(pgrep -P "$1") "$1" 2>/dev/null
 }
 
 # wait_for_line FILE REGEX [TENTHS]: until FILE has a line matching REGEX.

@@ -129,7 +129,7 @@ static int show(const char *line)
 
 	res = json_object_get(o, "result");
 	e = json_object_get(o, "error");
-	if (res && (s = json_dumps(res, JSON_COMPACT))) {
+	if (res && (s = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(6)))) {
 		printf("%s\n", s);
 		free(s);
 		ret = 0;
@@ -164,6 +164,7 @@ int ctl_main(int argc, char **argv)
 {
 	enum ctl_cmd cmd;
 	char *req, *line;
+	bool sent;
 	int fd, ret;
 
 	if (parse_cmd(argc, argv, &cmd))
@@ -173,17 +174,17 @@ int ctl_main(int argc, char **argv)
 		return -fd;
 	req = build_request(argc, argv, cmd);
 	ret = 1;
-	if (req && send_all(fd, req, strlen(req)) && send_all(fd, "\n", 1)) {
-		line = read_line(fd);
-		if (line)
-			ret = show(line);
-		else
-			pr_err("ctl: %s closed the connection without a reply",
-			       argv[1]);
-		free(line);
-	} else {
+	sent = req && send_all(fd, req, strlen(req)) && send_all(fd, "\n", 1);
+	/* A refusal (another client is connected) may come before we send. */
+	line = req ? read_line(fd) : NULL;
+	if (line)
+		ret = show(line);
+	else if (!sent)
 		pr_err("ctl: cannot send the request: %s", strerror(errno));
-	}
+	else
+		pr_err("ctl: %s closed the connection without a reply",
+		       argv[1]);
+	free(line);
 	free(req);
 	close(fd);
 	return ret;
