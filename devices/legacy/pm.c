@@ -170,7 +170,9 @@ void pm_save(struct pm *pm, struct pm_state *out)
 
 void pm_restore(struct pm *pm, const struct pm_state *in)
 {
-	u64 want = (u64)(in->tmr & PM_TMR_MASK) * 1000000000ULL / PM_TMR_HZ;
+	/* Rounded up: the first read after the restore is the saved value. */
+	u64 want = ((u64)(in->tmr & PM_TMR_MASK) * 1000000000ULL +
+		    PM_TMR_HZ - 1) / PM_TMR_HZ;
 
 	pthread_mutex_lock(&pm->lock);
 	pm->sts = in->sts;
