@@ -104,7 +104,8 @@ blk_snapshot() {
 	for i in "${clones[@]}"; do
 		local disk=(--disk "$d/base.raw")
 		if [ "$fmt" = qcow2 ]; then
-			qemu-img create -q -f qcow2 -b "$d/base.raw" -F raw "$d/o$i.qcow2"
+			# A relative backing name: beside the overlay, no backing-dir=.
+			qemu-img create -q -f qcow2 -b base.raw -F raw "$d/o$i.qcow2"
 			disk=(--disk "$d/o$i.qcow2,format=qcow2")
 		fi
 		start_restore "$d/out$i" "$d/in$i" "$d/snap" "${disk[@]}" \
@@ -128,6 +129,9 @@ blk_snapshot() {
 	for i in "${clones[@]}"; do
 		eval "reap \$pid$i"; st=$?
 		[ "$st" -eq 225 ] || { ok=0; why="$why clone $i exited $st"; }
+	done
+	# After all of them: a clone's lock on base.raw keeps qemu-img out.
+	for i in "${clones[@]}"; do
 		if [ "$fmt" = qcow2 ]; then
 			qemu-img check -q "$d/o$i.qcow2" || { ok=0; why="$why o$i.qcow2 fails qemu-img check"; }
 			qemu-img convert -f qcow2 -O raw "$d/o$i.qcow2" "$d/o$i.raw"

@@ -107,6 +107,10 @@ Test(ctl_proto, restore_options)
 	cr_assert_eq(cfg.disk[0].disk.format, DISK_FMT_QCOW2);
 	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--disk", "/d,readonly=on"), -EINVAL);
 	cr_assert(strstr(e.msg, "only PATH"), "%s", e.msg);
+	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--disk", "/d,cache=none"), -EINVAL);
+	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--disk",
+				  "/o,format=qcow2,backing-dir=/srv"), 0, "%s", e.msg);
+	cr_assert_str_eq(cfg.disk[0].disk.backing_dir, "/srv");
 	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--memory", "1G"), -EINVAL);
 	cr_assert_eq(restore_args(&cfg, &e, 1, "--paused"), -EINVAL, "DIR first");
 	cr_assert_eq(restore_args(&cfg, &e, 2, "/s", "--help"), CONFIG_HELP);

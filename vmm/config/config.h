@@ -99,7 +99,8 @@ int config_apply_option(struct vm_config *cfg, const char *opt, char *v,
 /*
  * `squeeze restore DIR [options]`: @argv[0] is DIR. Into @cfg (defaults
  * first) go the options a restore takes: --control, --console, --disk
- * (PATH[,format=raw|qcow2] only: the rest is the snapshot's), --net (the
+ * (PATH[,format=raw|qcow2][,backing-dir=DIR] only: the rest is the
+ * snapshot's), --net (the
  * host side, and mac= for a clone's address), --name, --paused, --stats,
  * --verbose. *@dir is DIR. 0, CONFIG_HELP or -EINVAL with @err.
  */

@@ -15,17 +15,20 @@ static const char *const allowed[] = {
 	"--control", "--console", "--disk", "--net", "--name",
 };
 
-/* A disk override: the path, and format= (an overlay is qcow2). */
-static int check_disk(const char *v, struct err *err)
+/*
+ * A disk override: the path, and what its file needs to be opened (an
+ * overlay is format=qcow2, its backing name may need backing-dir=); the
+ * device's own options are the snapshot's.
+ */
+static int check_disk(const struct blk_options *d, struct err *err)
 {
-	const char *comma = strchr(v, ',');
-
-	if (!comma || !strcmp(comma, ",format=qcow2") ||
-	    !strcmp(comma, ",format=raw"))
+	if (!d->disk.readonly && !d->disk.backing_off &&
+	    d->disk.cache == DISK_CACHE_WRITEBACK && !d->serial[0] &&
+	    !d->vhost_user)
 		return 0;
 	return err_input(err, -EINVAL,
-			 "restore --disk %s: only PATH[,format=raw|qcow2] may be given; the disk's other options are the snapshot's",
-			 v);
+			 "restore --disk %s: only PATH[,format=raw|qcow2][,backing-dir=DIR] may be given; the disk's other options are the snapshot's",
+			 d->disk.path);
 }
 
 static bool is_allowed(const char *opt)
@@ -78,9 +81,10 @@ static int one(struct vm_config *cfg, int argc, char **argv, int *i,
 	} else {
 		return err_input(err, -EINVAL, "%s needs a value", opt);
 	}
-	if (!strcmp(opt, "--disk") && (ret = check_disk(v, err)))
-		return ret;
-	return config_apply_option(cfg, opt, v, err);
+	ret = config_apply_option(cfg, opt, v, err);
+	if (!ret && !strcmp(opt, "--disk"))
+		ret = check_disk(&cfg->disk[cfg->nr_disks - 1], err);
+	return ret;
 }
 
 int config_parse_restore(struct vm_config *cfg, const char **dir, int argc,

@@ -242,6 +242,11 @@ static void control_events(void *opaque, const struct epoll_event *ev, int n)
 
 static const struct iothread_ops control_ops = { .events = control_events };
 
+struct iothread *control_iothread(struct control *c)
+{
+	return &c->io;
+}
+
 int control_request_fd(struct control *c)
 {
 	return c->req_fd;
@@ -313,6 +318,11 @@ int control_open(struct control **out, const char *path, const char *vm_name,
 		ret = err_host(err, -ENOMEM, "out of memory");
 		goto close;
 	}
+	/*
+	 * jansson seeds its hash function from /dev/urandom on first use:
+	 * here, before the thread is confined (it may open no file).
+	 */
+	json_object_seed(0);
 	thread_name(name, vm_name, "ctl");
 	ret = iothread_create(&c->io, name, &control_ops, c, err);
 	if (ret)

@@ -31,6 +31,9 @@ struct control;
 int control_open(struct control **out, const char *path, const char *vm_name,
 		 struct err *err);
 
+/* The thread (to confine it, see iothread_call()). */
+struct iothread *control_iothread(struct control *c);
+
 /* Readable while a request waits for the main thread. */
 int control_request_fd(struct control *c);
 

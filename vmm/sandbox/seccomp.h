@@ -32,6 +32,7 @@ enum sandbox_class {
 	SANDBOX_VCPU,			/* KVM_RUN, device registers */
 	SANDBOX_IO,			/* virtqueues, disks, taps, stdio */
 	SANDBOX_VHOST,			/* a vhost-user connection */
+	SANDBOX_CONTROL,		/* the control socket's thread */
 	SANDBOX_NR,
 };
 

@@ -30,6 +30,7 @@ static void disk_of(const struct snap_disk *sd, const struct blk_options *o,
 	out->disk.cache = sd->cache;
 	/* An overlay must reach the snapshot's disk, its backing file. */
 	out->disk.backing_off = moved ? false : sd->backing_off;
+	out->disk.backing_dir = moved ? o->disk.backing_dir : NULL;
 	snprintf(out->serial, sizeof(out->serial), "%s", sd->serial);
 }
 
