@@ -45,6 +45,13 @@ counter_vm() {
 status_pause_resume() {
 	local s a b c mode
 	counter_vm pr || { fail "pause: the counter did not start"; return; }
+	local sq t conf=""
+	sq=$(pgrep -P "$VM" | head -n 1)
+	for t in /proc/"$sq"/task/*; do
+		[ "$(cat "$t/comm")" = ctl ] && conf=$(awk '/^Seccomp:/ { print $2 }' "$t/status")
+	done
+	[ "$conf" = 2 ] && pass "the control thread 'ctl' runs under its seccomp filter" ||
+		fail "the control thread: Seccomp '$conf' (want 2, filtering)"
 	mode=$(stat -c %a "$tmp/pr.ctl")
 	[ "$mode" = 600 ] && pass "the socket's mode is 0600" ||
 		fail "the socket's mode is $mode"
