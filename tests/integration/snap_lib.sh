@@ -1,4 +1,5 @@
-# Helpers for the snapshot and control suites (sourced after lib.sh).
+# Helpers for the snapshot and control suites (sourced after lib.sh,
+# whose wait_for FILE BRE [TENTHS] they use).
 # Every VM they start is recorded in $VMS and killed by snap_cleanup.
 VMS=()
 
@@ -11,16 +12,6 @@ snap_cleanup() {
 # kill_vm PID: SIGKILL squeeze itself (PID is the timeout wrapping it).
 kill_vm() {
 	kill -9 $(pgrep -P "$1") "$1" 2>/dev/null
-}
-
-# wait_for_line FILE REGEX [TENTHS]: until FILE has a line matching REGEX.
-wait_for_line() {
-	local i
-	for i in $(seq 1 "${3:-150}"); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # wait_gone PATH [TENTHS]: until PATH does not exist.

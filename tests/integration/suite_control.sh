@@ -39,7 +39,7 @@ counter_vm() {
 	start_vm "$tmp/$1.run" --kernel "$GUESTS/counter.elf" \
 		--cmdline "limit=${2:-100000} tick=20" --control "$tmp/$1.ctl" \
 		--console file="$tmp/$1.con"
-	wait_for_line "$tmp/$1.con" '^counter: 3$'
+	wait_for "$tmp/$1.con" '^counter: 3$'
 }
 
 status_pause_resume() {
@@ -125,7 +125,7 @@ shutdown_button() {
 	local st
 	start_vm "$tmp/pb.run" --kernel "$GUESTS/pwrbtn.elf" --control "$tmp/pb.ctl" \
 		--console file="$tmp/pb.con"
-	wait_for_line "$tmp/pb.con" '^pwrbtn: armed$' || { fail "shutdown: guest not armed"; return; }
+	wait_for "$tmp/pb.con" '^pwrbtn: armed$' || { fail "shutdown: guest not armed"; return; }
 	ctl "$tmp/pb.ctl" shutdown >"$tmp/pb.json"
 	reap "$VM"
 	st=$?
@@ -143,7 +143,7 @@ stats_match() {
 	start_vm "$tmp/st.run" --kernel "$GUESTS/blkloop.elf" --disk "$tmp/st.raw" \
 		--cmdline "rounds=30 sectors=16 wait=1" --control "$tmp/st.ctl" \
 		--console file="$tmp/st.con"
-	wait_for_line "$tmp/st.con" '^blkloop: OK' 300 || { fail "stats: blkloop did not finish"; return; }
+	wait_for "$tmp/st.con" '^blkloop: OK' 300 || { fail "stats: blkloop did not finish"; return; }
 	n=$(sed -n 's/^blkloop: OK \([0-9]*\) requests$/\1/p' "$tmp/st.con")
 	s=$(ctl "$tmp/st.ctl" stats)
 	# 60 writes of one sector, a flush, 16 reads: 77 requests.
@@ -197,7 +197,7 @@ socket_path_rules() {
 	[ -S "$tmp/live.ctl" ] || { fail "kill -9 left no stale socket to test with"; return; }
 	start_vm "$tmp/live2.run" --kernel "$GUESTS/counter.elf" --cmdline "limit=4" \
 		--control "$tmp/live.ctl" --console file="$tmp/live2.con"
-	wait_for_line "$tmp/live2.con" '^counter: 3$' ||
+	wait_for "$tmp/live2.con" '^counter: 3$' ||
 		{ fail "a stale socket was not replaced: $(cat "$tmp/live2.run.err")"; return; }
 	reap "$VM"
 	[ ! -e "$tmp/live.ctl" ] && pass "a stale socket (kill -9) is replaced, and removed at exit" ||

@@ -28,7 +28,7 @@ snapshot_counter() {
 	start_vm "$d/orig" --kernel "$GUESTS/counter.elf" --cpus "$cpus" \
 		--cmdline "limit=150 tick=20 cpus=$cpus" --control "$d/ctl" \
 		--console file="$d/con"
-	if ! wait_for_line "$d/con" '^counter: 20( |$)'; then
+	if ! wait_for "$d/con" '^counter: 20\( \|$\)'; then
 		fail "$name: the counter did not start: $(tail -n 2 "$d/con" "$d/orig.err" | tr '\n' ' ')"
 		return
 	fi
@@ -88,7 +88,7 @@ blk_snapshot() {
 	start_vm "$d/orig" --kernel "$GUESTS/blkloop.elf" --disk "$d/base.raw" \
 		--cmdline "rounds=$rounds wait=1" --control "$d/ctl" \
 		--console file="$d/con"
-	if ! wait_for_line "$d/con" '^blkloop: round 40$'; then
+	if ! wait_for "$d/con" '^blkloop: round 40$'; then
 		fail "$name: blkloop did not start: $(tail -n 2 "$d/con" "$d/orig.err" | tr '\n' ' ')"
 		return
 	fi
@@ -113,7 +113,7 @@ blk_snapshot() {
 		eval "pid$i=$VM fd$i=$IN_FD"
 	done
 	for i in "${clones[@]}"; do
-		if ! wait_for_line "$d/out$i" '^blkloop: OK [0-9]+ requests$' 600; then
+		if ! wait_for "$d/out$i" '^blkloop: OK [0-9]* requests$' 600; then
 			ok=0; why="$why clone $i did not finish: $(tail -n 2 "$d/out$i" "$d/out$i.err" | tr '\n' ' ')"
 			continue
 		fi
@@ -160,7 +160,7 @@ interrupts() {
 	want=$(od -An -t x1 -N 16 "$d/disk.raw" | tr -s ' \n' ' ' | sed 's/ $//')
 	start_vm "$d/orig" --kernel "$GUESTS/blk_msix.elf" --disk "$d/disk.raw" \
 		--cmdline "wait=1" --control "$d/ctl" --console file="$d/con"
-	wait_for_line "$d/con" '^blk_msix: waiting for a line$' ||
+	wait_for "$d/con" '^blk_msix: waiting for a line$' ||
 		{ fail "interrupts: blk_msix did not get ready: $(cat "$d/con")"; return; }
 	ctl "$d/ctl" snapshot "$d/snap" >/dev/null && ctl "$d/ctl" poweroff >/dev/null
 	reap "$VM"
@@ -182,11 +182,11 @@ paused() {
 	mkdir -p "$d"
 	start_vm "$d/orig" --kernel "$GUESTS/counter.elf" --cmdline "limit=40" \
 		--control "$d/ctl" --console file="$d/con"
-	wait_for_line "$d/con" '^counter: 5$' || { fail "paused: no counter"; return; }
+	wait_for "$d/con" '^counter: 5$' || { fail "paused: no counter"; return; }
 	ctl "$d/ctl" snapshot "$d/snap" >/dev/null && ctl "$d/ctl" poweroff >/dev/null
 	reap "$VM"
 	start_restore "$d/out" "$d/in" "$d/snap" --paused --control "$d/ctl2"
-	wait_for_line "$d/out.err" . 5
+	wait_for "$d/out.err" . 5
 	sleep 0.5
 	s=$(ctl "$d/ctl2" status)
 	if [ -s "$d/out" ] || [ "$(json_get "$s" "d['state']")" != paused ]; then
@@ -196,7 +196,7 @@ paused() {
 	ctl "$d/ctl2" resume >/dev/null
 	reap "$VM"
 	st=$?
-	if [ "$st" -eq 131 ] && wait_for_line "$d/out" '^counter: done at 40' 1; then
+	if [ "$st" -eq 131 ] && wait_for "$d/out" '^counter: done at 40' 1; then
 		pass "paused: nothing ran until resume, then it counted on to 40"
 	else
 		fail "paused: status $st: $(tail -n 1 "$d/out") $(cat "$d/out.err")"
@@ -215,7 +215,7 @@ clones() {
 	mkdir -p "$d"
 	start_vm "$d/orig" --kernel "$GUESTS/counter.elf" --memory 256M \
 		--cmdline "limit=120 tick=20" --control "$d/ctl" --console file="$d/con"
-	wait_for_line "$d/con" '^counter: 10$' || { fail "clones: no counter"; return; }
+	wait_for "$d/con" '^counter: 10$' || { fail "clones: no counter"; return; }
 	ctl "$d/ctl" snapshot "$d/snap" >/dev/null && ctl "$d/ctl" poweroff >/dev/null
 	reap "$VM"
 	snap=$(last_line "$d/con" | sed 's/^counter: //')
@@ -274,7 +274,7 @@ bad_snapshots() {
 	truncate -s 64K "$d/disk.raw"
 	start_vm "$d/orig" --kernel "$GUESTS/blk_msix.elf" --disk "$d/disk.raw" \
 		--cmdline "wait=1" --control "$d/ctl" --console file="$d/con"
-	wait_for_line "$d/con" '^blk_msix: waiting' || { fail "bad snapshots: no guest"; return; }
+	wait_for "$d/con" '^blk_msix: waiting' || { fail "bad snapshots: no guest"; return; }
 	ctl "$d/ctl" snapshot "$good" >/dev/null && ctl "$d/ctl" poweroff >/dev/null
 	reap "$VM"
 	for b in trunc flip version nodisk otherdisk; do

@@ -73,7 +73,7 @@ ip netns exec "$NSA" timeout -k 5 120 "$SQUEEZE" run --kernel "$GUESTS/net.elf" 
 	--console file="$d/con" </dev/null 2>"$d/orig.err" &
 VM=$!
 VMS+=("$VM")
-if ! wait_for_line "$d/con" '^net: round 5 mac' 300; then
+if ! wait_for "$d/con" '^net: round 5 mac' 300; then
 	fail "the guest's exchange did not start: $(tail -n 3 "$d/con" "$d/orig.err" | tr '\n' ' ')"
 	t_end; exit
 fi
@@ -87,7 +87,7 @@ ip netns exec "$NSB" timeout -k 5 120 "$SQUEEZE" restore "$d/snap" --net bridge=
 VM=$!
 VMS+=("$VM")
 # While it runs: the host's neighbour entry for the guest (its MAC).
-wait_for_line "$d/out" "^net: round $((k + 3)) mac" 300
+wait_for "$d/out" "^net: round $((k + 3)) mac" 300
 neigh=$(guest_mac "$NSB")
 reap "$VM"
 st=$?

@@ -15,6 +15,7 @@
 #include "vmm/base/log.h"
 #include "vmm/core/iothread.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/kvm/vcpu_state.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -159,22 +160,9 @@ int vcpu_init(struct vcpu *v, struct kvm *kvm, u32 id, u32 nr_cpus,
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
 	int ret;
 
-	memset(v, 0, sizeof(*v));
-	v->id = id;
-	v->fd = kvm_create_vcpu(kvm, id);
-	if (v->fd < 0)
-		return err_host(err, v->fd,
-				"vCPU %u: KVM_CREATE_VCPU: %s", id,
-				strerror(-v->fd));
-	v->run_size = kvm->run_size;
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		return err_host(err, -errno, "vCPU %u: mmap kvm_run: %s",
-				id, strerror(errno));
-	}
-	ret = set_cpuid(v, supported, nr_cpus, err);
+	ret = vcpu_init_bare(v, kvm, id, err);
+	if (!ret)
+		ret = set_cpuid(v, supported, nr_cpus, err);
 	if (!ret)
 		ret = set_msrs(v, err);
 	if (!ret)

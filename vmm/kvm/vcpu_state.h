@@ -58,8 +58,9 @@ int vcpu_state_restore(struct vcpu *v, const struct vcpu_state *s,
 void vcpu_state_free(struct vcpu_state *s);
 
 /*
- * Create vCPU @id for a restore: the fd and its kvm_run mapping, no state
- * (vcpu_state_restore() gives it). 0 or -errno with @err.
+ * Create vCPU @id: the fd and its kvm_run mapping, no state yet (that is
+ * vcpu_init()'s for a boot, vcpu_state_restore()'s for a restore). 0 or
+ * -errno with @err.
  */
 int vcpu_init_bare(struct vcpu *v, struct kvm *kvm, u32 id, struct err *err);
 

@@ -211,6 +211,13 @@ void vm_control_serve(struct vm *vm);
 int vm_snapshot(struct vm *vm, const char *dir, bool resume, json_t **result,
 		struct err *err);
 
+/*
+ * A restore's RAM (vm_restore.c): the snapshot's memory file, mapped
+ * privately in the layout its machine description records.
+ */
+int vm_map_snapshot_memory(struct vm *vm, const struct vm_snapshot_in *in,
+			   struct err *err);
+
 /* On a restore: every piece of state, into the fresh VM. */
 int vm_restore_state(struct vm *vm, const struct vm_snapshot_in *in,
 		     struct err *err);

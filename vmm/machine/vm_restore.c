@@ -7,10 +7,48 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/kvm/vcpu_state.h"
 #include "vmm/machine/vm.h"
 #include "vmm/machine/vm_virtio.h"
+#include "vmm/snapshot/snap_mem.h"
+
+/*
+ * A restore's RAM: the snapshot's memory file, privately mapped, in the
+ * layout its machine description records.
+ */
+int vm_map_snapshot_memory(struct vm *vm, const struct vm_snapshot_in *in,
+			       struct err *err)
+{
+	const struct snap_machine *m = in->machine;
+	int fd = snap_mem_open(in->dir, in->snap->memory_size, err);
+	unsigned int i;
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	if (in->snap->memory_size != vm->cfg->mem_size) {
+		close(fd);
+		return err_input(err, -EINVAL,
+				 "snapshot %s: the memory file and the machine description disagree",
+				 in->dir);
+	}
+	ret = guest_mem_map_file(&vm->mem, vm->cfg->mem_size, fd);
+	if (ret)
+		return err_host(err, ret, "cannot map the snapshot's memory: %s",
+				strerror(-ret));
+	if (vm->mem.nr != m->nr_regions)
+		return err_input(err, -EINVAL, "snapshot %s: another RAM layout",
+				 in->dir);
+	for (i = 0; i < vm->mem.nr; i++)
+		if (vm->mem.region[i].gpa != m->region[i].gpa ||
+		    vm->mem.region[i].size != m->region[i].size)
+			return err_input(err, -EINVAL,
+					 "snapshot %s: another RAM layout",
+					 in->dir);
+	return 0;
+}
 
 static int missing(struct err *err, const char *what, u32 index)
 {

@@ -158,23 +158,33 @@ int snap_parse(struct snap_reader *r, u8 *buf, size_t len, struct err *err)
 	return 0;
 }
 
-int snap_read(struct snap_reader *r, const char *dir, struct err *err)
+int snap_open(const char *dir, const char *name, struct err *err)
 {
 	char path[4096];
-	struct stat st;
-	u8 *buf = NULL;
-	ssize_t n;
-	int fd, ret;
+	int fd;
 
-	memset(r, 0, sizeof(*r));
-	if (snprintf(path, sizeof(path), "%s/%s", dir, SNAP_STATE_FILE) >=
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    (int)sizeof(path))
 		return err_input(err, -ENAMETOOLONG, "snapshot %s: path too long",
 				 dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_input(err, -errno, "snapshot %s: cannot open %s: %s",
-				 dir, SNAP_STATE_FILE, strerror(errno));
+				 dir, name, strerror(errno));
+	return fd;
+}
+
+int snap_read(struct snap_reader *r, const char *dir, struct err *err)
+{
+	struct stat st;
+	u8 *buf = NULL;
+	ssize_t n;
+	int fd, ret;
+
+	memset(r, 0, sizeof(*r));
+	fd = snap_open(dir, SNAP_STATE_FILE, err);
+	if (fd < 0)
+		return fd;
 	ret = -EINVAL;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    st.st_size > (off_t)SNAP_MAX_STATE) {

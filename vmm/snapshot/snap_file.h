@@ -113,6 +113,9 @@ struct snap_reader {
  */
 int snap_read(struct snap_reader *r, const char *dir, struct err *err);
 
+/* @dir/@name opened read-only: the fd, or -errno with @err (input). */
+int snap_open(const char *dir, const char *name, struct err *err);
+
 /* Parse a state image already in memory (@buf is taken over, free()d). */
 int snap_parse(struct snap_reader *r, u8 *buf, size_t len, struct err *err);
 

@@ -149,18 +149,11 @@ int snap_mem_write(int fd, const struct guest_mem *mem, int pagemap,
 
 int snap_mem_open(const char *dir, u64 size, struct err *err)
 {
-	char path[4096];
 	struct stat st;
-	int fd;
+	int fd = snap_open(dir, SNAP_MEMORY_FILE, err);
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, SNAP_MEMORY_FILE) >=
-	    (int)sizeof(path))
-		return err_input(err, -ENAMETOOLONG, "snapshot %s: path too long",
-				 dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return err_input(err, -errno, "snapshot %s: cannot open %s: %s",
-				 dir, SNAP_MEMORY_FILE, strerror(errno));
+		return fd;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (u64)st.st_size != size) {
 		close(fd);
 		return err_input(err, -EINVAL,
