@@ -114,6 +114,7 @@ Test(blk_snapshot, save_restore_into_a_new_transport_goes_on)
 	/* As a restore does: a fresh function in the slot, the state in. */
 	vp = blk_fx_replug(0);
 	cr_assert_eq(virtio_pci_restore(vp, st, &err), 0, "%s", err.msg);
+	virtio_pci_restart(vp, st);
 	memset(gptr(gpa, 4096), 0, 4096);
 	cr_assert_eq(blk_drv_read(b, 8, gpa, 4096), 0);
 	file_read(0, 8 * 512, st->cfg, 256);

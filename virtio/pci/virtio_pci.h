@@ -177,12 +177,15 @@ void virtio_pci_save(struct virtio_pci *vp, struct virtio_pci_state *out);
 /*
  * Take over @in on a freshly plugged and attached transport: config
  * space and BARs, MSI-X routes, queues (their rings checked against guest
- * RAM), status; a device the driver had started is started again, looks
- * at its queues and sends each queue's interrupt once (drivers take a
- * spurious one; a lost one would hang them). -EINVAL with @err (class
- * input) when @in does not fit this device.
+ * RAM), status. -EINVAL with @err (class input) when @in does not fit
+ * this device. Then, once the routes are in KVM, virtio_pci_restart():
+ * pending interrupts of masked vectors wait again, and a device the
+ * driver had started is started again, looks at its queues and sends
+ * each queue's interrupt once (drivers take a spurious one; a lost one
+ * would hang them).
  */
 int virtio_pci_restore(struct virtio_pci *vp, const struct virtio_pci_state *in,
 		       struct err *err);
+void virtio_pci_restart(struct virtio_pci *vp, const struct virtio_pci_state *in);
 
 #endif

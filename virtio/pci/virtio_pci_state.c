@@ -219,7 +219,6 @@ static void restart_device(struct virtio_pci *vp)
 int virtio_pci_restore(struct virtio_pci *vp, const struct virtio_pci_state *in,
 		       struct err *err)
 {
-	u8 st = in->status;
 	int ret;
 
 	ret = check(vp, in, err);
@@ -230,12 +229,16 @@ int virtio_pci_restore(struct virtio_pci *vp, const struct virtio_pci_state *in,
 				"PCI configuration space is another device's");
 	restore_regs(vp, in);
 	vp_msix_control_changed(vp);
+	return restore_queues(vp, in, err);
+}
+
+void virtio_pci_restart(struct virtio_pci *vp, const struct virtio_pci_state *in)
+{
+	u8 st = in->status;
+
 	restore_pending(vp, in->msix_pending);
-	ret = restore_queues(vp, in, err);
-	if (ret)
-		return ret;
 	if (!in->activated)
-		return 0;
+		return;
 	if ((st & VIRTIO_STATUS_DRIVER_OK) &&
 	    !(st & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED))) {
 		restart_device(vp);
@@ -245,5 +248,4 @@ int virtio_pci_restore(struct virtio_pci *vp, const struct virtio_pci_state *in,
 		vp->activated = true;
 		pthread_mutex_unlock(&vp->lock);
 	}
-	return 0;
 }

@@ -286,8 +286,32 @@ static int kvm_msi_route(void *opaque, u32 gsi, u64 addr, u32 data)
 			.data = data,
 		},
 	};
-	ret = push_routes(kvm);
+	kvm->routes_dirty = true;
+	ret = kvm->routes_held ? 0 : push_routes(kvm);
+	if (!ret && !kvm->routes_held)
+		kvm->routes_dirty = false;
 unlock:
+	pthread_mutex_unlock(&kvm->route_lock);
+	return ret;
+}
+
+void kvm_routes_hold(struct kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->route_lock);
+	kvm->routes_held = true;
+	pthread_mutex_unlock(&kvm->route_lock);
+}
+
+int kvm_routes_release(struct kvm *kvm)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&kvm->route_lock);
+	kvm->routes_held = false;
+	if (kvm->routes_dirty)
+		ret = push_routes(kvm);
+	if (!ret)
+		kvm->routes_dirty = false;
 	pthread_mutex_unlock(&kvm->route_lock);
 	return ret;
 }

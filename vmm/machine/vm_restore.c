@@ -164,10 +164,18 @@ int vm_restore_state(struct vm *vm, const struct vm_snapshot_in *in,
 	for (i = 0; i < vm->nr_vcpus && !ret; i++)
 		ret = restore_vcpu(&vm->vcpus[i], r, err);
 	stats_lap(vm->stats, STEP_VCPUS);
+	/* Every route at once (one grace period), then the interrupts. */
+	kvm_routes_hold(&vm->kvm);
 	if (!ret)
 		ret = restore_platform(vm, r, err);
 	if (!ret)
-		ret = vm_virtio_restore(vm, r, in->machine, err);
+		ret = vm_virtio_restore(vm, r, err);
+	if (!ret && (ret = kvm_routes_release(&vm->kvm)))
+		err_host(err, ret, "KVM_SET_GSI_ROUTING: %s", strerror(-ret));
+	if (!ret) {
+		ioapic_resend(&vm->ioapic);
+		vm_virtio_restart(vm, r, in->machine);
+	}
 	stats_lap(vm->stats, STEP_DEVICES);
 	if (!ret)
 		ret = FIXED(r, SNAP_CLOCK, 0, clock, "kvmclock");

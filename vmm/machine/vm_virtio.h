@@ -77,9 +77,15 @@ int vm_virtio_snapshot_check(struct vm *vm, struct err *err);
 int vm_virtio_quiesce(struct vm *vm, bool on, struct err *err);
 /* The PCI host and each transport, as sections; 0 or -ENOMEM. */
 int vm_virtio_save(struct vm *vm, struct snap_writer *w);
-/* The other way, into freshly plugged devices; -EINVAL with @err. */
+/*
+ * The other way, into freshly plugged devices; -EINVAL with @err. Then,
+ * with the routes in KVM, vm_virtio_restart() starts what the driver had
+ * started and tells a clone's drivers of its new MACs.
+ */
 int vm_virtio_restore(struct vm *vm, const struct snap_reader *r,
-		      const struct snap_machine *m, struct err *err);
+		      struct err *err);
+void vm_virtio_restart(struct vm *vm, const struct snap_reader *r,
+		       const struct snap_machine *m);
 /* Disks (with their files' identities) and nets into @m. */
 int vm_virtio_describe(struct vm *vm, struct snap_machine *m, struct err *err);
 /*

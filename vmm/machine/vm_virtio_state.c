@@ -90,7 +90,7 @@ static void announce_macs(struct vm_virtio *v, const struct snap_machine *m)
 }
 
 int vm_virtio_restore(struct vm *vm, const struct snap_reader *r,
-		      const struct snap_machine *m, struct err *err)
+		      struct err *err)
 {
 	struct vm_virtio *v = vm->virtio;
 	const struct pci_host_state *h;
@@ -115,8 +115,20 @@ int vm_virtio_restore(struct vm *vm, const struct snap_reader *r,
 	}
 	if (snap_find(r, SNAP_VIRTIO_PCI, i, &size))
 		return err_input(err, -EINVAL, "the snapshot has more devices");
-	announce_macs(v, m);
 	return 0;
+}
+
+void vm_virtio_restart(struct vm *vm, const struct snap_reader *r,
+		       const struct snap_machine *m)
+{
+	struct vm_virtio *v = vm->virtio;
+	unsigned int i;
+
+	/* vm_virtio_restore() found each section of the right size. */
+	for (i = 0; i < v->nr_vp; i++)
+		virtio_pci_restart(v->vp[i], snap_get(r, SNAP_VIRTIO_PCI, i,
+						      sizeof(struct virtio_pci_state)));
+	announce_macs(v, m);
 }
 
 static int describe_disk(const struct blk_options *o, const struct disk *d,
