@@ -203,6 +203,33 @@ paused() {
 	fi
 }
 
+# A snapshot of a clone (its RAM a private mapping of the first memory
+# file, partly its own): restored, it goes on from the second snapshot.
+clone_of_clone() {
+	local d=$tmp/cc st a b
+	mkdir -p "$d"
+	start_vm "$d/orig" --kernel "$GUESTS/counter.elf" --cmdline "limit=60" \
+		--control "$d/ctl" --console file="$d/con"
+	wait_for "$d/con" '^counter: 5$' || { fail "clone of a clone: no counter"; return; }
+	ctl "$d/ctl" snapshot "$d/snap1" >/dev/null && ctl "$d/ctl" poweroff >/dev/null
+	reap "$VM"
+	start_restore "$d/out1" "$d/in1" "$d/snap1" --control "$d/ctl1"
+	wait_for "$d/out1" '^counter: 25$' || { fail "clone of a clone: the clone did not count"; return; }
+	ctl "$d/ctl1" snapshot "$d/snap2" >/dev/null && ctl "$d/ctl1" poweroff >/dev/null
+	reap "$VM"
+	a=$(last_line "$d/out1")
+	start_restore "$d/out2" "$d/in2" "$d/snap2"
+	reap "$VM"
+	st=$?
+	b=$(first_line "$d/out1" "$d/out2")
+	if [ "$st" -eq 131 ] && [ "${b#counter: }" = $((${a#counter: } + 1)) ] &&
+	   grep -qx 'counter: done at 60, 1 of 1 CPUs counting' "$d/out2"; then
+		pass "clone of a clone: '$a' at the second snapshot, '$b' after its restore, status 131"
+	else
+		fail "clone of a clone: status $st, '$a' then '$b': $(tail -n 1 "$d/out2") $(cat "$d/out2.err")"
+	fi
+}
+
 # Resident KiB of process $1 (Rss) and its proportional share (Pss).
 mem_of() {
 	awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } END { print r + 0, p + 0 }' \
@@ -277,7 +304,7 @@ bad_snapshots() {
 	wait_for "$d/con" '^blk_msix: waiting' || { fail "bad snapshots: no guest"; return; }
 	ctl "$d/ctl" snapshot "$good" >/dev/null && ctl "$d/ctl" poweroff >/dev/null
 	reap "$VM"
-	for b in trunc flip version nodisk otherdisk; do
+	for b in trunc flip version kvm nodisk otherdisk; do
 		cp -r --sparse=always "$good" "$d/$b"
 	done
 	truncate -s 100M "$d/trunc/memory"
@@ -286,6 +313,21 @@ bad_snapshots() {
 	expect_bad "a flipped byte" "$d/flip" 'checksum'
 	python3 -c 'import sys, struct; f = open(sys.argv[1], "r+b"); f.seek(8); f.write(struct.pack("<I", 99))' "$d/version/state"
 	expect_bad "wrong version" "$d/version" 'version 99'
+	# vCPU 0's CR0 with paging but not protection, the CRC made good.
+	python3 - "$d/kvm/state" <<'PY'
+import struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+off = 64
+while off < len(b):
+    t, i, n = struct.unpack_from("<IIQ", b, off)
+    if t == 18 and i == 0:			# SNAP_VCPU_SREGS: cr0 at 224
+        struct.pack_into("<Q", b, off + 16 + 224, 0x80000000)
+    off += 16 + (n + 7) // 8 * 8
+struct.pack_into("<I", b, 36, 0)
+struct.pack_into("<I", b, 36, zlib.crc32(bytes(b)))
+open(sys.argv[1], "wb").write(b)
+PY
+	expect_bad "state KVM refuses" "$d/kvm" 'KVM refused'
 	mv "$d/disk.raw" "$d/disk.moved"
 	expect_bad "missing disk" "$d/nodisk" 'disk.raw'
 	truncate -s 64K "$d/other.raw"
@@ -304,6 +346,7 @@ else
 fi
 interrupts
 paused
+clone_of_clone
 clones
 bad_snapshots
 t_end
