@@ -206,6 +206,9 @@ static int cmd_exec(int argc, char **argv, struct vm_stats *stats)
 	cfg.vm.virtiofsd = getenv("SQUEEZE_VIRTIOFSD");
 	ret = exec_run(&cfg, stats);
 	exec_config_free(&cfg);
+	return ret;
+}
+
 /* The snapshot's state file and machine description, checked. */
 static int open_snapshot(const char *dir, struct snap_reader *snap,
 			 struct snap_machine *m, struct err *err)

@@ -33,6 +33,9 @@ int vm_virtio_snapshot_check(struct vm *vm, struct err *err)
 	if (v->nr_fs)
 		return err_input(err, -EOPNOTSUPP,
 				 "--fs devices are vhost-user: their queue state lives in virtiofsd; squeeze cannot snapshot them");
+	if (v->con)
+		return err_input(err, -EOPNOTSUPP,
+				 "squeeze exec's virtio-console cannot be snapshotted");
 	return 0;
 }
 
