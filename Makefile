@@ -15,11 +15,11 @@ XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || \
 		echo -I/usr/include/libxml2)
 CFLAGS	:= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -I. $(XML_CFLAGS) -MMD -MP
 SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS	:= -luring -lz -lseccomp -lpthread
+LDLIBS	:= -luring -lz -lseccomp -ljansson -lpthread
 
 # Debian packages: to build, and to run the tests and benchmarks.
 BUILD_PKGS := gcc make pkg-config liburing-dev zlib1g-dev libxml2-dev \
-	      libseccomp-dev
+	      libseccomp-dev libjansson-dev
 TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
 	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
 	      hyperfine e2fsprogs tmux python3 openvswitch-switch \

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* squeeze: argument dispatch, and the only place that prints and exits. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "vmm/config/domxml.h"
 #include "vmm/config/exec_config.h"
 #include "vmm/exec/exec.h"
+#include "vmm/control/ctl_client.h"
 #include "vmm/img/img.h"
 #include "vmm/machine/stats.h"
 #include "vmm/machine/vm.h"
@@ -23,6 +25,9 @@ static void usage(FILE *f)
 "usage: squeeze run --kernel PATH [options]\n"
 "       squeeze run --domain FILE.xml [options, which override the XML]\n"
 "       squeeze exec --kernel PATH [options] -- COMMAND [ARG]...\n"
+"       squeeze restore DIR [restore options]\n"
+"       squeeze ctl PATH status|pause|resume|shutdown|poweroff|stats\n"
+"       squeeze ctl PATH snapshot DIR [--resume]\n"
 "       squeeze domxml-to-argv FILE.xml\n"
 "       squeeze img create|info|check|convert|resize|serve ...\n"
 "       squeeze --help | --version\n"
@@ -55,6 +60,17 @@ static void usage(FILE *f)
 "  --stats              print the start-up timeline and exit counts at the end\n"
 "  --seccomp=on|off     seccomp filters on every thread (default on;\n"
 "                       off is for debugging)\n"
+"  --control PATH       serve the control protocol on a unix socket at PATH\n"
+"                       (mode 0600, removed at exit; docs/control.md)\n"
+"\n"
+"restore options (everything else is the snapshot's; docs/snapshot.md):\n"
+"  --disk PATH[,format=raw|qcow2][,backing-dir=DIR]\n"
+"                       the i-th disk: the snapshot's file, or a qcow2\n"
+"                       overlay backed by it (repeatable, in order)\n"
+"  --net SPEC           the i-th network device's host side (and mac=);\n"
+"                       without mac= a clone gets a fresh random MAC\n"
+"  --console, --control, --name, --stats, --verbose as for run\n"
+"  --paused             keep the vCPUs paused until squeeze ctl PATH resume\n"
 "\n"
 "SQUEEZE_VIRTIOFSD=PATH picks the virtiofsd program for --fs DIR.\n"
 "\n"
@@ -64,7 +80,12 @@ static void usage(FILE *f)
 "domxml-to-argv prints the `squeeze run` command line a domain XML file\n"
 "stands for, and what it ignores to stderr (docs/domain-xml.md).\n"
 "\n"
-"Exit status: 0 when the guest powers off or resets, or on Ctrl-A x;\n"
+"ctl sends one request to a squeeze started with --control and prints the\n"
+"reply's result as JSON; snapshot writes DIR (new or empty) and leaves the\n"
+"VM paused unless --resume.\n"
+"\n"
+"Exit status: 0 when the guest powers off or resets, on Ctrl-A x or\n"
+"squeeze ctl poweroff;\n"
 "(V << 1) | 1 when the guest writes V to port 0xf4; 1 when the VM fails\n"
 "(the reason and the registers go to stderr); 2 for bad usage or unusable\n"
 "input (nothing is created then); 128 + N on signal N (SIGINT 130,\n"
@@ -188,6 +209,81 @@ static int cmd_exec(int argc, char **argv, struct vm_stats *stats)
 	return ret;
 }
 
+/* The snapshot's state file and machine description, checked. */
+static int open_snapshot(const char *dir, struct snap_reader *snap,
+			 struct snap_machine *m, struct err *err)
+{
+	const void *json;
+	u64 size;
+	int ret;
+
+	ret = snap_read(snap, dir, err);
+	if (ret)
+		return ret;
+	json = snap_find(snap, SNAP_MACHINE, 0, &size);
+	if (!json)
+		return err_input(err, -EINVAL,
+				 "snapshot %s: no machine description", dir);
+	ret = snap_machine_parse(m, json, size, err);
+	if (ret)
+		err_prefix(err, "snapshot %s", dir);
+	return ret;
+}
+
+static int run_restored(const struct vm_config *cfg,
+			const struct vm_snapshot_in *in, struct vm_stats *stats)
+{
+	struct err err = { 0 };
+	struct vm *vm;
+	int ret;
+
+	vm_block_signals();
+	ret = vm_restore(&vm, cfg, in, stats, &err);
+	if (ret)
+		return report(&err, ret);
+	ret = vm_run(vm);
+	vm_destroy(vm);
+	stats_lap(stats, STEP_EXIT);
+	if (cfg->stats)
+		stats_print(stats, stderr);
+	return ret;
+}
+
+static int cmd_restore(int argc, char **argv, struct vm_stats *stats)
+{
+	struct vm_config over, cfg;
+	struct snap_reader snap = { 0 };
+	struct vm_snapshot_in in;
+	struct snap_machine *m = calloc(1, sizeof(*m));
+	struct err err = { 0 };
+	const char *dir;
+	int ret;
+
+	if (!m)
+		return report(&err, -ENOMEM);
+	ret = config_parse_restore(&over, &dir, argc, argv, &err);
+	stats_lap(stats, STEP_CONFIG);
+	if (ret == CONFIG_HELP) {
+		usage(stdout);
+		free(m);
+		return 0;
+	}
+	if (!ret)
+		ret = open_snapshot(dir, &snap, m, &err);
+	if (!ret)
+		ret = snap_machine_config(m, &over, &cfg, &err);
+	stats_lap(stats, STEP_SNAPSHOT_FILE);
+	if (ret) {
+		ret = report(&err, ret);
+	} else {
+		in = (struct vm_snapshot_in){ dir, &snap, m };
+		ret = run_restored(&cfg, &in, stats);
+	}
+	snap_reader_free(&snap);
+	free(m);
+	return ret;
+}
+
 /* The run options a domain XML stands for, checked as `run` would. */
 static int cmd_domxml_to_argv(int argc, char **argv)
 {
@@ -237,6 +333,10 @@ int main(int argc, char **argv)
 		return cmd_domxml_to_argv(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "img"))
 		return img_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "restore"))
+		return cmd_restore(argc - 2, argv + 2, &stats);
+	if (!strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	pr_err("unknown command '%s' (try squeeze --help)", argv[1]);
 	return 2;
 }

@@ -139,6 +139,25 @@ static void cmd_io_write(void *opaque, u64 off, const void *data, u32 len)
 		i8042_write(opaque, PORT_I8042_CMD, *(const u8 *)data);
 }
 
+void i8042_save(struct i8042 *k, struct i8042_state *out)
+{
+	pthread_mutex_lock(&k->lock);
+	*out = (struct i8042_state){ k->status, k->ctr, k->outport, k->out,
+				     k->pending };
+	pthread_mutex_unlock(&k->lock);
+}
+
+void i8042_restore(struct i8042 *k, const struct i8042_state *in)
+{
+	pthread_mutex_lock(&k->lock);
+	k->status = in->status;
+	k->ctr = in->ctr;
+	k->outport = in->outport;
+	k->out = in->out;
+	k->pending = in->pending;
+	pthread_mutex_unlock(&k->lock);
+}
+
 static const struct io_ops data_ops = { data_io_read, data_io_write };
 static const struct io_ops cmd_ops = { cmd_io_read, cmd_io_write };
 

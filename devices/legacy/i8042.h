@@ -42,6 +42,11 @@ struct i8042 {
 	u8 pending;		/* command waiting for its data byte, or 0 */
 };
 
+/* The registers, for a snapshot. */
+struct i8042_state {
+	u8 status, ctr, outport, out, pending;
+};
+
 void i8042_init(struct i8042 *k, const struct exit_sink *exit);
 void i8042_destroy(struct i8042 *k);
 
@@ -50,5 +55,8 @@ int i8042_register(struct i8042 *k, struct bus *pio);
 
 u8 i8042_read(struct i8042 *k, u16 port);
 void i8042_write(struct i8042 *k, u16 port, u8 val);
+
+void i8042_save(struct i8042 *k, struct i8042_state *out);
+void i8042_restore(struct i8042 *k, const struct i8042_state *in);
 
 #endif

@@ -93,8 +93,10 @@ static void pin_connect(struct ioapic *io, u32 pin)
 
 /*
  * Point the pin's GSI at the message its entry sends, if that changed.
- * A pin still at its reset value needs no route: Linux only masks the
- * pins it does not use, so they cost nothing.
+ * A masked pin sends nothing: its route waits for the unmask. Each route
+ * change costs KVM an SRCU grace period (KVM_SET_GSI_ROUTING), a
+ * millisecond or more on a busy host, and Linux writes every pin masked
+ * at boot; a restore finds most pins masked too.
  */
 static void update_route(struct ioapic *io, u32 pin)
 {
@@ -103,7 +105,7 @@ static void update_route(struct ioapic *io, u32 pin)
 	u32 data;
 	int ret;
 
-	if (!routed && e == IOAPIC_MASKED)
+	if (e & IOAPIC_MASKED)
 		return;
 	ioapic_entry_msi(e, &addr, &data);
 	if (routed && addr == io->route_addr[pin] &&
@@ -214,8 +216,17 @@ void ioapic_restore(struct ioapic *io, const struct ioapic_state *in)
 	for (pin = 0; pin < IOAPIC_PINS; pin++) {
 		io->s.redtbl[pin] &= REDTBL_WRITABLE | IOAPIC_REMOTE_IRR;
 		update_route(io, pin);
-		service_level(io, pin);
 	}
+	pthread_mutex_unlock(&io->lock);
+}
+
+void ioapic_resend(struct ioapic *io)
+{
+	unsigned int pin;
+
+	pthread_mutex_lock(&io->lock);
+	for (pin = 0; pin < IOAPIC_PINS; pin++)
+		service_level(io, pin);
 	pthread_mutex_unlock(&io->lock);
 }
 

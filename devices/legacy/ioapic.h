@@ -115,11 +115,13 @@ void ioapic_save(struct ioapic *io, struct ioapic_state *out);
 
 /*
  * Take over @in (from ioapic_save(), maybe in another process): every
- * programmed pin gets its route and irqfd again, and a level line that is
- * asserted, unmasked and not in service is sent. Devices drive their lines
- * again afterwards as usual.
+ * unmasked pin gets its route and irqfd again. Then, once those routes
+ * are in KVM, ioapic_resend() sends each level line that is asserted,
+ * unmasked and not in service. Devices drive their lines again afterwards
+ * as usual.
  */
 void ioapic_restore(struct ioapic *io, const struct ioapic_state *in);
+void ioapic_resend(struct ioapic *io);
 
 /* The guest ended an interrupt with @vector (KVM_EXIT_IOAPIC_EOI). */
 void ioapic_eoi(struct ioapic *io, u32 vector);

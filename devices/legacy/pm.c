@@ -35,7 +35,8 @@ void pm_destroy(struct pm *pm)
 
 u32 pm_timer(const struct pm *pm)
 {
-	unsigned __int128 t = (unsigned __int128)pm->clock_ns() * PM_TMR_HZ;
+	unsigned __int128 t = (unsigned __int128)(pm->clock_ns() +
+						  pm->tmr_offset_ns) * PM_TMR_HZ;
 
 	return (u32)(t / 1000000000ULL) & PM_TMR_MASK;
 }
@@ -142,6 +143,45 @@ static void debug_exit_write(void *opaque, u64 off, const void *data, u32 len)
 		return;
 	memcpy(&v, data, len);
 	exit_sink_stop(pm->exit, VM_STOP_DEBUG_EXIT, (int)((v << 1) | 1));
+}
+
+bool pm_power_button(struct pm *pm)
+{
+	bool enabled;
+
+	pthread_mutex_lock(&pm->lock);
+	pm->sts |= PM1_STS_PWRBTN;
+	enabled = pm->en & PM1_EN_PWRBTN;
+	update_sci(pm);
+	pthread_mutex_unlock(&pm->lock);
+	return enabled;
+}
+
+void pm_save(struct pm *pm, struct pm_state *out)
+{
+	u32 tmr = pm_timer(pm);
+
+	pthread_mutex_lock(&pm->lock);
+	*out = (struct pm_state){ .sts = pm->sts, .en = pm->en,
+				  .cnt = pm->cnt, .sci_level = pm->sci_level,
+				  .tmr = tmr };
+	pthread_mutex_unlock(&pm->lock);
+}
+
+void pm_restore(struct pm *pm, const struct pm_state *in)
+{
+	/* Rounded up: the first read after the restore is the saved value. */
+	u64 want = ((u64)(in->tmr & PM_TMR_MASK) * 1000000000ULL +
+		    PM_TMR_HZ - 1) / PM_TMR_HZ;
+
+	pthread_mutex_lock(&pm->lock);
+	pm->sts = in->sts;
+	pm->en = in->en;
+	pm->cnt = (in->cnt & ~PM1_CNT_SLP_EN) | PM1_CNT_SCI_EN;
+	pm->sci_level = !!in->sci_level;
+	/* Unsigned wrap-around is fine: only the sum is used. */
+	pm->tmr_offset_ns = want - pm->clock_ns();
+	pthread_mutex_unlock(&pm->lock);
 }
 
 static const struct io_ops pm_ops = {

@@ -23,6 +23,7 @@
 
 #define PM1_STS_TMR	0x0001
 #define PM1_STS_PWRBTN	0x0100
+#define PM1_EN_PWRBTN	0x0100
 #define PM1_STS_WAK	0x8000
 #define PM1_CNT_SCI_EN	0x0001
 #define PM1_CNT_SLP_TYP_SHIFT 10
@@ -36,6 +37,15 @@ struct pm {
 	u16 sts, en, cnt;
 	int sci_level;
 	u64 (*clock_ns)(void);		/* CLOCK_MONOTONIC; tests swap it */
+	u64 tmr_offset_ns;		/* added to it: a restored timer goes on */
+};
+
+/* The registers and the timer's value, for a snapshot. */
+struct pm_state {
+	u16 sts, en, cnt;
+	u8 sci_level;
+	u8 pad;
+	u32 tmr;
 };
 
 void pm_init(struct pm *pm, const struct exit_sink *exit,
@@ -47,5 +57,15 @@ int pm_register(struct pm *pm, struct bus *pio);
 
 /* The PM timer's current 24-bit value. */
 u32 pm_timer(const struct pm *pm);
+
+/*
+ * Press the power button: PWRBTN_STS is set and, while the guest enables
+ * the event (PWRBTN_EN), the SCI raised. Returns whether it was enabled.
+ */
+bool pm_power_button(struct pm *pm);
+
+void pm_save(struct pm *pm, struct pm_state *out);
+/* Registers as saved; the timer goes on from the saved value. */
+void pm_restore(struct pm *pm, const struct pm_state *in);
 
 #endif

@@ -149,6 +149,22 @@ void rtc_write_data(struct rtc *rtc, u8 val)
 	pthread_mutex_unlock(&rtc->lock);
 }
 
+void rtc_save(struct rtc *rtc, struct rtc_state *out)
+{
+	pthread_mutex_lock(&rtc->lock);
+	out->index = rtc->index;
+	memcpy(out->ram, rtc->ram, sizeof(out->ram));
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+void rtc_restore(struct rtc *rtc, const struct rtc_state *in)
+{
+	pthread_mutex_lock(&rtc->lock);
+	rtc->index = in->index & 0x7f;
+	memcpy(rtc->ram, in->ram, sizeof(rtc->ram));
+	pthread_mutex_unlock(&rtc->lock);
+}
+
 static void rtc_io_read(void *opaque, u64 off, void *data, u32 len)
 {
 	memset(data, 0xff, len);

@@ -46,6 +46,12 @@ struct rtc {
 	time_t (*clock)(void);		/* host time; tests swap it */
 };
 
+/* CMOS RAM and the index register, for a snapshot. */
+struct rtc_state {
+	u8 index;
+	u8 ram[128];
+};
+
 void rtc_init(struct rtc *rtc);
 void rtc_destroy(struct rtc *rtc);
 int rtc_register(struct rtc *rtc, struct bus *pio);
@@ -57,5 +63,7 @@ void rtc_write_data(struct rtc *rtc, u8 val);
 
 /* @t in UTC, as gmtime_r() would say it, without touching any file. */
 void rtc_utc(time_t t, struct tm *tm);
+void rtc_save(struct rtc *rtc, struct rtc_state *out);
+void rtc_restore(struct rtc *rtc, const struct rtc_state *in);
 
 #endif

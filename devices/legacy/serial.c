@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* 16550A UART: register model, receive FIFO and interrupt line. */
+#include <errno.h>
 #include <string.h>
 
 #include "devices/legacy/serial.h"
@@ -107,6 +108,7 @@ static void transmit(struct serial *s, u8 c)
 		rx_push(s, c);
 	else if (s->sink && s->sink->write)
 		s->sink->write(s->sink_opaque, &c, 1);
+	__atomic_store_n(&s->tx_bytes, s->tx_bytes + 1, __ATOMIC_RELAXED);
 	/* Sent at once: THR is empty again. */
 	s->thr_ipending = true;
 }
@@ -248,6 +250,7 @@ size_t serial_receive(struct serial *s, const u8 *buf, size_t len)
 		n = MIN(len, (size_t)(SERIAL_RX_SIZE - s->rx_count));
 	for (size_t i = 0; i < n; i++)
 		rx_push(s, buf[i]);
+	__atomic_store_n(&s->rx_bytes, s->rx_bytes + n, __ATOMIC_RELAXED);
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
@@ -261,6 +264,41 @@ size_t serial_rx_space(struct serial *s)
 	n = SERIAL_RX_SIZE - s->rx_count;
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+void serial_save(struct serial *s, struct serial_state *out)
+{
+	pthread_mutex_lock(&s->lock);
+	*out = (struct serial_state){
+		.ier = s->ier, .lcr = s->lcr, .mcr = s->mcr, .msr = s->msr,
+		.scr = s->scr, .fcr = s->fcr, .dll = s->dll, .dlm = s->dlm,
+		.thr_ipending = s->thr_ipending, .irq_level = s->irq_level,
+		.rx_head = s->rx_head, .rx_count = s->rx_count,
+	};
+	memcpy(out->rx, s->rx, sizeof(out->rx));
+	pthread_mutex_unlock(&s->lock);
+}
+
+int serial_restore(struct serial *s, const struct serial_state *in)
+{
+	if (in->rx_head >= SERIAL_RX_SIZE || in->rx_count > SERIAL_RX_SIZE)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	s->ier = in->ier & 0x0f;
+	s->lcr = in->lcr;
+	s->mcr = in->mcr & 0x1f;
+	s->msr = in->msr;
+	s->scr = in->scr;
+	s->fcr = in->fcr & (UART_FCR_ENABLE | 0xc0);
+	s->dll = in->dll;
+	s->dlm = in->dlm;
+	s->thr_ipending = in->thr_ipending;
+	s->irq_level = !!in->irq_level;
+	s->rx_head = in->rx_head;
+	s->rx_count = in->rx_count;
+	memcpy(s->rx, in->rx, sizeof(s->rx));
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 static void serial_io_read(void *opaque, u64 off, void *data, u32 len)

@@ -84,6 +84,15 @@ struct serial {
 	int irq_level;			/* last level driven on @gsi */
 	u8 rx[SERIAL_RX_SIZE];
 	unsigned int rx_head, rx_count;
+	u64 tx_bytes, rx_bytes;		/* counters, read atomically */
+};
+
+/* The registers and the receive FIFO, for a snapshot. */
+struct serial_state {
+	u8 ier, lcr, mcr, msr, scr, fcr, dll, dlm;
+	u8 thr_ipending, irq_level;
+	u16 rx_head, rx_count;
+	u8 rx[SERIAL_RX_SIZE];
 };
 
 void serial_init(struct serial *s, const struct irq_ctl *irq, u32 gsi,
@@ -100,5 +109,12 @@ void serial_reg_write(struct serial *s, unsigned int off, u8 val);
 /* Queue input; returns how many bytes of @buf fitted in the FIFO. */
 size_t serial_receive(struct serial *s, const u8 *buf, size_t len);
 size_t serial_rx_space(struct serial *s);
+
+void serial_save(struct serial *s, struct serial_state *out);
+/*
+ * Take over @in (the IRQ line's level is the IOAPIC's to restore, and is
+ * not driven again). -EINVAL if the FIFO indexes are out of range.
+ */
+int serial_restore(struct serial *s, const struct serial_state *in);
 
 #endif

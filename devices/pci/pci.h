@@ -203,4 +203,23 @@ void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
 void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn, u32 off,
 			const void *data, u32 len);
 
+/* --- Snapshots (pci_state.c) --- */
+
+struct pci_host_state {
+	u32 config_addr;
+	u8 bridge[PCI_CFG_SIZE];
+};
+
+void pci_host_save(struct pci_host *h, struct pci_host_state *out);
+int pci_host_restore(struct pci_host *h, const struct pci_host_state *in);
+
+/* One function's configuration space as the guest left it. */
+void pci_dev_save_cfg(struct pci_dev *pd, u8 out[PCI_CFG_SIZE]);
+/*
+ * Take over @cfg and map the BARs where it says. -EINVAL (nothing
+ * changed) when a bit the guest cannot write differs from this function's:
+ * the snapshot was of another device.
+ */
+int pci_dev_restore_cfg(struct pci_dev *pd, const u8 cfg[PCI_CFG_SIZE]);
+
 #endif

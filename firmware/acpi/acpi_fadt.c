@@ -79,8 +79,12 @@ u64 acpi_build_fadt(struct acpi_area *area, u64 dsdt, u64 facs)
 	fill_pm_blocks(f);
 	f->p_lvl2_lat = P_LVL2_NOT_SUPPORTED;
 	f->p_lvl3_lat = P_LVL3_NOT_SUPPORTED;
-	f->flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
-		   FADT_SLP_BUTTON | FADT_RESET_REG_SUP;
+	/*
+	 * PWR_BUTTON clear: the power button is the fixed-hardware one, its
+	 * status and enable bits in PM1 (squeeze ctl shutdown presses it).
+	 */
+	f->flags = FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON |
+		   FADT_RESET_REG_SUP;
 	/*
 	 * No 8042 flag: Linux then skips probing a PS/2 controller, which
 	 * ours is not (no keyboard, no AUX port, no IRQs; only the reset

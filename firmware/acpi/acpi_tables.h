@@ -112,6 +112,7 @@ struct acpi_fadt {
 #define FADT_WBINVD		(1u << 0)
 #define FADT_PROC_C1		(1u << 2)
 #define FADT_PWR_BUTTON		(1u << 4)	/* no fixed power button */
+						/* (squeeze has one: clear) */
 #define FADT_SLP_BUTTON		(1u << 5)	/* no fixed sleep button */
 #define FADT_RESET_REG_SUP	(1u << 10)
 #define FADT_HW_REDUCED_ACPI	(1u << 20)	/* never set by squeeze */

@@ -8,11 +8,14 @@
  * interrupt that finds the completion there (one without it is spurious
  * and slept through: a vhost-user back-end sends one at set-up); a
  * periodic LAPIC timer bounds that wait without the PIT.
+ * With wait=1 it first waits for a console line by COM1's interrupt
+ * (IOAPIC pin 4, vector 0x33), so that a snapshot taken then is restored
+ * with both interrupt paths still to prove.
  * Then the used ring is checked (the element must already be there, for
  * our head, with the status written) and the first 16 bytes printed.
  * Exit codes (status = (code << 1) | 1): see guests/README.md.
  */
-#include "irq.h"
+#include "conwait.h"
 #include "virtio.h"
 
 #define VIRTIO_BLK_T_IN		0
@@ -21,6 +24,7 @@
 #define MSIX_ENTRY		0
 #define VEC_QUEUE		0x31
 #define VEC_TIMER		0x32
+#define VEC_COM1		0x33
 /* About 4 s at 2.6 GHz. */
 #define IRQ_TIMEOUT_TSC		10000000000ULL
 
@@ -122,14 +126,25 @@ static int blk_msix_read0(struct blk_msix *b)
 	return 0;
 }
 
+/* wait=1: a console line first, by the serial interrupt (snapshot tests). */
+static void wait_line(struct irq_table *t)
+{
+	char line[32];
+	u32 irqs;
+
+	puts("blk_msix: waiting for a line");
+	irqs = con_wait_line(t, VEC_COM1, line, sizeof(line));
+	printf("blk_msix: line '%s' after %u serial interrupts\n", line, irqs);
+}
+
 int guest_main(const struct hvm_start_info *si)
 {
 	/* On the stack: identity mapped, so the device can DMA to it. */
 	struct irq_table t;
 	struct blk_msix b;
+	u32 wait;
 	int ret;
 
-	(void)si;
 	memset(&b, 0, sizeof(b));
 	irq_init(&t);
 	irq_set_handler(&t, VEC_QUEUE, irq_count_eoi, (void *)&b.irqs);
@@ -137,6 +152,8 @@ int guest_main(const struct hvm_start_info *si)
 	lapic_timer_start(VEC_TIMER, LAPIC_TIMER_50MS);
 
 	ret = blk_msix_setup(&b);
+	if (!ret && cmdline_get_uint(cmdline(si), "wait", &wait) && wait)
+		wait_line(&t);
 	if (!ret)
 		ret = blk_msix_read0(&b);
 	irq_fini();

@@ -13,6 +13,14 @@
  *	net: reply: squeeze-net-ping
  *	net: OK
  *
+ * With rounds=N it then exchanges N more datagrams, "squeeze-net-ping K"
+ * for K = 1..N, about 50 ms apart, each time reading its MAC from the
+ * device again and asking ARP for the host again (a restored clone may
+ * have a new MAC and a new host on the other side), retrying a round
+ * whose reply does not come within about a second, up to 5 times:
+ *
+ *	net: round K mac MM:MM:MM:MM:MM:MM ok
+ *
  * Exit codes (status = (code << 1) | 1): 0x30 (97) success; 0x31 (99) no
  * device; 0x32 (101) probe; 0x33 (103) features (VERSION_1 or MAC not
  * offered); 0x34 (105) queues; 0x35 (107) a transmit was not completed;
@@ -29,6 +37,9 @@
 #define UDP_SPORT		40000
 #define UDP_DPORT		7777
 #define MAX_FRAMES		64	/* frames looked at per wait */
+#define ROUND_TIMEOUT_TSC	3000000000ULL	/* about a second */
+#define ROUND_TRIES		5
+#define ROUND_GAP_TSC		130000000ULL	/* about 50 ms */
 
 enum net_exit {
 	NET_OK = 0x30,
@@ -142,11 +153,11 @@ static int send_arp(struct net *n, u16 op, const u8 *tha, const u8 *tpa)
 	return tx_frame(n, 14 + 28);
 }
 
-static int send_udp(struct net *n)
+static int send_udp(struct net *n, const char *payload)
 {
 	u8 *f = n->txbuf + NET_HDR_LEN;
 	u8 *ip = eth(f, n->host_mac, n->mac, 0x0800), *udp = ip + 20;
-	size_t plen = strlen(PAYLOAD);
+	size_t plen = strlen(payload);
 
 	memset(ip, 0, 28);
 	ip[0] = 0x45;
@@ -159,7 +170,7 @@ static int send_udp(struct net *n)
 	put16(udp, UDP_SPORT);
 	put16(udp + 2, UDP_DPORT);
 	put16(udp + 4, (u16)(8 + plen));	/* checksum 0: none (IPv4) */
-	memcpy(udp + 8, PAYLOAD, plen);
+	memcpy(udp + 8, payload, plen);
 	return tx_frame(n, 14 + 28 + plen);
 }
 
@@ -197,8 +208,11 @@ static int rx_handle(struct net *n, const u8 *f, u32 len, char *reply)
 	return 2;
 }
 
-/* Wait for a frame rx_handle() rates @want; 0, or an enum virtio_err. */
-static int wait_for(struct net *n, int want, char *reply)
+/*
+ * Wait up to @timeout TSC ticks per frame for one rx_handle() rates
+ * @want; 0, or an enum virtio_err.
+ */
+static int wait_for(struct net *n, int want, char *reply, u64 timeout)
 {
 	unsigned int i;
 	u32 len;
@@ -207,7 +221,7 @@ static int wait_for(struct net *n, int want, char *reply)
 	for (i = 0; i < MAX_FRAMES; i++) {
 		u8 *buf;
 
-		head = virtq_poll(&n->rx, &len, VIRTQ_TIMEOUT_TSC);
+		head = virtq_poll(&n->rx, &len, timeout);
 		if (head < 0)
 			return head;
 		buf = n->rx_of_head[head];
@@ -255,35 +269,101 @@ static int net_setup(struct net *n)
 	return 0;
 }
 
+/* "squeeze-net-ping K" into @out (room for 40). */
+static void snprintf_round(char *out, u32 k)
+{
+	char digits[12];
+	size_t n = strlen(PAYLOAD), d = 0;
+
+	memcpy(out, PAYLOAD, n);
+	out[n++] = ' ';
+	do {
+		digits[d++] = (char)('0' + k % 10);
+		k /= 10;
+	} while (k);
+	while (d)
+		out[n++] = digits[--d];
+	out[n] = 0;
+}
+
+/* One round: ARP, then the datagram and its echo; 0 or an exit code. */
+static int net_round(struct net *n, u32 k)
+{
+	char payload[40], reply[64];
+	unsigned int i;
+
+	snprintf_round(payload, k);
+	for (i = 0; i < 6; i++)
+		n->mac[i] = virtio_config_read8(&n->vp, i);
+	if (send_arp(n, 1, bcast, host_ip))
+		return NET_SEND;
+	if (wait_for(n, 1, reply, ROUND_TIMEOUT_TSC))
+		return NET_ARP;
+	if (send_udp(n, payload))
+		return NET_SEND;
+	if (wait_for(n, 2, reply, ROUND_TIMEOUT_TSC))
+		return NET_UDP;
+	return strncmp(reply, payload, sizeof(payload)) ? NET_MISMATCH : 0;
+}
+
+static int net_rounds(struct net *n, u32 rounds)
+{
+	unsigned int tries;
+	u64 next;
+	u32 k;
+	int ret = 0;
+
+	for (k = 1; k <= rounds; k++) {
+		for (tries = 0; tries < ROUND_TRIES; tries++) {
+			ret = net_round(n, k);
+			if (ret != NET_ARP && ret != NET_UDP)
+				break;
+		}
+		if (ret)
+			return fail(ret, "round", "no echo");
+		printf("net: round %u mac %02x:%02x:%02x:%02x:%02x:%02x ok\n",
+		       k, n->mac[0], n->mac[1], n->mac[2], n->mac[3],
+		       n->mac[4], n->mac[5]);
+		next = rdtsc() + ROUND_GAP_TSC;
+		while (rdtsc() < next)
+			cpu_relax();
+	}
+	return 0;
+}
+
 int guest_main(const struct hvm_start_info *si)
 {
 	/* On the stack: identity mapped, so the device can DMA to it. */
 	struct net n;
 	char reply[64];
+	u32 rounds;
 	int ret;
 
-	(void)si;
 	memset(&n, 0, sizeof(n));
 	ret = net_setup(&n);
 	if (ret)
 		return ret;
 	if (send_arp(&n, 1, bcast, host_ip))
 		return fail(NET_SEND, "send", "ARP request not sent");
-	ret = wait_for(&n, 1, reply);
+	ret = wait_for(&n, 1, reply, VIRTQ_TIMEOUT_TSC);
 	if (ret)
 		return fail(NET_ARP, "arp", "no reply from 10.99.0.1");
 	printf("net: 10.99.0.1 is at %02x:%02x:%02x:%02x:%02x:%02x\n",
 	       n.host_mac[0], n.host_mac[1], n.host_mac[2], n.host_mac[3],
 	       n.host_mac[4], n.host_mac[5]);
-	if (send_udp(&n))
+	if (send_udp(&n, PAYLOAD))
 		return fail(NET_SEND, "send", "UDP datagram not sent");
 	puts("net: sent " PAYLOAD " to 10.99.0.1:7777");
-	ret = wait_for(&n, 2, reply);
+	ret = wait_for(&n, 2, reply, VIRTQ_TIMEOUT_TSC);
 	if (ret)
 		return fail(NET_UDP, "udp", "no reply from 10.99.0.1:7777");
 	printf("net: reply: %s\n", reply);
 	if (strncmp(reply, PAYLOAD, sizeof(PAYLOAD)))
 		return fail(NET_MISMATCH, "udp", "reply differs");
+	if (cmdline_get_uint(cmdline(si), "rounds", &rounds))
+		ret = net_rounds(&n, rounds);
+	if (ret)
+		return ret;
 	puts("net: OK");
 	return NET_OK;
 }

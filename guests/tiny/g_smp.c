@@ -12,32 +12,12 @@
  * until about half a second of TSC time has passed. Without an MADT it
  * exits with 0 (no count of CPUs is 0).
  */
-#include "lib.h"
+#include "smp.h"
 
 #define TRAMP_BASE	0x10000		/* free low RAM in squeeze's layout */
 
-#define LAPIC_BASE	0xfee00000
-#define LAPIC_ID	0x020
-#define LAPIC_SVR	0x0f0
-#define  SVR_ENABLE	(1 << 8)
-#define  SVR_SPURIOUS	0xff
-#define LAPIC_ICR_LO	0x300
-#define LAPIC_ICR_HI	0x310
-#define  ICR_INIT	0x00000500
-#define  ICR_STARTUP	0x00000600
-#define  ICR_BUSY	(1 << 12)	/* delivery status: send pending */
-#define  ICR_ASSERT	(1 << 14)
-
-/*
- * There is no TSC frequency to read here: count as if it ran at 3 GHz,
- * which makes each delay at least what it says on a TSC up to 3 GHz
- * (this machine's runs at about 2.6 GHz).
- */
-#define TSC_PER_US	3000ULL
-#define INIT_DELAY_US	10000		/* MP spec: 10 ms after INIT */
-#define SIPI_DELAY_US	200		/* and 200 us after a STARTUP */
-#define ICR_WAIT_US	1000
 #define COUNT_WAIT_US	500000
+#define TSC_PER_US	3000ULL		/* as smp.c counts */
 
 #define MAX_CPUS	127		/* (127 << 1) | 1 still fits a status */
 #define MADT_TYPE_LAPIC	0
@@ -132,48 +112,6 @@ static u32 madt_apic_ids(const struct acpi_hdr *madt, u8 *ids, u32 max)
 	return n;
 }
 
-static u32 lapic_read(u32 reg)
-{
-	return mmio_read32(LAPIC_BASE + reg);
-}
-
-static void lapic_write(u32 reg, u32 v)
-{
-	mmio_write32(LAPIC_BASE + reg, v);
-}
-
-static void delay_us(u64 us)
-{
-	u64 end = rdtsc() + us * TSC_PER_US;
-
-	while (rdtsc() < end)
-		cpu_relax();
-}
-
-/* One IPI to @apic_id; wait (bounded) until the local APIC sent it. */
-static void send_ipi(u8 apic_id, u32 icr)
-{
-	u64 end;
-
-	lapic_write(LAPIC_ICR_HI, (u32)apic_id << 24);
-	lapic_write(LAPIC_ICR_LO, icr);
-	end = rdtsc() + ICR_WAIT_US * TSC_PER_US;
-	while ((lapic_read(LAPIC_ICR_LO) & ICR_BUSY) && rdtsc() < end)
-		cpu_relax();
-}
-
-/* INIT-SIPI-SIPI. A second STARTUP to an AP already up is ignored. */
-static void wake_ap(u8 apic_id)
-{
-	u32 vector = TRAMP_BASE >> 12;
-
-	send_ipi(apic_id, ICR_INIT | ICR_ASSERT);
-	delay_us(INIT_DELAY_US);
-	send_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | vector);
-	delay_us(SIPI_DELAY_US);
-	send_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | vector);
-}
-
 int guest_main(const struct hvm_start_info *si)
 {
 	volatile u16 *count = (volatile u16 *)(uintptr_t)
@@ -194,11 +132,11 @@ int guest_main(const struct hvm_start_info *si)
 	*count = 1;			/* the BSP */
 	/* x86 keeps stores in order: the APs see the code and count. */
 	barrier();
-	lapic_write(LAPIC_SVR, SVR_ENABLE | SVR_SPURIOUS);
-	self = lapic_read(LAPIC_ID) >> 24;
+	smp_lapic_write(SMP_LAPIC_SVR, SMP_SVR_ENABLE | SMP_SVR_SPURIOUS);
+	self = smp_lapic_read(SMP_LAPIC_ID) >> 24;
 	for (i = 0; i < nr; i++)
 		if (ids[i] != self)
-			wake_ap(ids[i]);
+			smp_wake_ap(ids[i], TRAMP_BASE);
 	end = rdtsc() + COUNT_WAIT_US * TSC_PER_US;
 	while (*count < expect && rdtsc() < end)
 		cpu_relax();

@@ -80,7 +80,7 @@ as_root() {
 	fi
 	kill -TERM "$vm_pid"
 	wait "$vm_pid"
-	if [ $? -eq 143 ] && grep -q "seccomp filters: main [0-9]*, vcpu [0-9]*, io [0-9]*, vhost [0-9]* BPF instructions" "$tmp/root.err"; then
+	if [ $? -eq 143 ] && grep -q "seccomp filters: main [0-9]*, vcpu [0-9]*, io [0-9]*, vhost [0-9]*, control [0-9]* BPF instructions" "$tmp/root.err"; then
 		pass "root: SIGTERM still an orderly exit (143); --verbose printed the filter sizes"
 	else
 		fail "root: exit or --verbose: $(head -c 300 "$tmp/root.err")"

@@ -357,7 +357,20 @@ Test(ioapic, save_and_restore)
 	fake_kvm_init(&kvm2);
 	ioapic_init(&io2, 0, &out2);
 	ioapic_restore(&io2, &st);
+	cr_assert_eq(delivered_on(&kvm2, PIN), 0, "not before the routes are in");
+	ioapic_resend(&io2);
 	cr_assert_eq(delivered_on(&kvm2, PIN), 1);
 	cr_assert(io2.s.redtbl[PIN] & IOAPIC_REMOTE_IRR);
 	ioapic_destroy(&io2);
+}
+
+/* Each route costs KVM a grace period: a masked pin gets none. */
+Test(ioapic, masked_pins_get_no_route_until_unmasked)
+{
+	route(PIN, VEC | IOAPIC_MASKED, 0);
+	cr_assert_eq(kvm.data[PIN], 0, "masked: no route yet");
+	route(PIN, VEC, 0);
+	cr_assert_eq(kvm.data[PIN] & IOAPIC_VECTOR_MASK, VEC, "routed on unmask");
+	ioapic_set_line(&io, PIN, 1);
+	cr_assert_eq(delivered(PIN), 1);
 }

@@ -236,3 +236,43 @@ Test(pm, i8042_output_port_reset)
 	cr_assert_eq(st.n, 1);
 	cr_assert_eq(st.why, VM_STOP_RESET);
 }
+
+/* squeeze ctl shutdown: the fixed power button in PM1. */
+Test(pm, power_button_raises_the_sci_only_when_enabled)
+{
+	cr_assert_not(pm_power_button(&pm));
+	cr_assert(in(PORT_PM1A_EVT, 2) & PM1_STS_PWRBTN);
+	cr_assert_eq(fi.level, 0, "the guest did not enable the event");
+	out(PORT_PM1A_EVT + 2, PM1_EN_PWRBTN, 2);
+	cr_assert_eq(fi.gsi, IRQ_SCI);
+	cr_assert_eq(fi.level, 1, "enabling a pending event raises the SCI");
+	out(PORT_PM1A_EVT, PM1_STS_PWRBTN, 2);	/* the guest clears it */
+	cr_assert_eq(fi.level, 0);
+	cr_assert(pm_power_button(&pm));
+	cr_assert_eq(fi.level, 1);
+}
+
+Test(pm, save_and_restore_keep_registers_and_the_timer_going_on)
+{
+	struct pm_state s;
+	struct pm other;
+	u32 t;
+
+	pm.clock_ns = fake_clock;
+	out(PORT_PM1A_EVT + 2, 0x0121, 2);
+	fake_ns = 5000000000ULL;
+	pm_save(&pm, &s);
+	cr_assert_eq(s.en, 0x0121);
+	t = s.tmr;
+	/* Another process, whose monotonic clock is somewhere else. */
+	pm_init(&other, &sink, &irq);
+	other.clock_ns = fake_clock;
+	fake_ns = 123;
+	pm_restore(&other, &s);
+	cr_assert_eq(other.en, 0x0121);
+	cr_assert(other.cnt & PM1_CNT_SCI_EN);
+	cr_assert_eq(pm_timer(&other), t, "the timer goes on from the saved value");
+	fake_ns += 1000000000ULL;
+	cr_assert_eq(pm_timer(&other), (t + 3579545) & PM_TMR_MASK);
+	pm_destroy(&other);
+}

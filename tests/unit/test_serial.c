@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
 #include "devices/legacy/serial.h"
@@ -236,4 +237,39 @@ Test(serial, through_the_bus)
 	cr_assert(bus_read(&pio, PORT_COM1 + UART_LSR, &w, 1));
 	cr_assert_eq(w, UART_LSR_THRE | UART_LSR_TEMT);
 	bus_destroy(&pio);
+}
+
+Test(serial, save_and_restore_carry_registers_and_the_fifo)
+{
+	struct serial_state st;
+	struct serial other;
+	struct fake_irq fi2 = { 0 };
+	struct irq_ctl irq2 = { &fake_ops, &fi2 };
+
+	serial_reg_write(&s, UART_IER, UART_IER_RDI);
+	serial_reg_write(&s, UART_SCR, 0x5a);
+	serial_receive(&s, (const u8 *)"abc", 3);
+	cr_assert_eq(serial_reg_read(&s, UART_RBR), 'a');
+	serial_save(&s, &st);
+	serial_init(&other, &irq2, IRQ_COM1, &sink_ops, &sk);
+	cr_assert_eq(serial_restore(&other, &st), 0);
+	cr_assert_eq(fi2.changes, 0, "the IOAPIC's restored line is not driven again");
+	cr_assert_eq(serial_reg_read(&other, UART_SCR), 0x5a);
+	cr_assert_eq(serial_reg_read(&other, UART_IER), UART_IER_RDI);
+	cr_assert_eq(serial_reg_read(&other, UART_RBR), 'b');
+	cr_assert_eq(serial_reg_read(&other, UART_RBR), 'c');
+	cr_assert_eq(fi2.level, 0, "empty FIFO: the line drops as usual");
+	serial_destroy(&other);
+}
+
+Test(serial, restore_refuses_fifo_indexes_out_of_range)
+{
+	struct serial_state st;
+
+	serial_save(&s, &st);
+	st.rx_count = SERIAL_RX_SIZE + 1;
+	cr_assert_eq(serial_restore(&s, &st), -EINVAL);
+	st.rx_count = 0;
+	st.rx_head = SERIAL_RX_SIZE;
+	cr_assert_eq(serial_restore(&s, &st), -EINVAL);
 }

@@ -322,3 +322,51 @@ Test(vq, broken_ring_marks_device_needs_reset)
 	pthread_mutex_destroy(&vd->lock);
 	free(vd);
 }
+
+/* Snapshots: the device's indexes travel, checked against guest RAM. */
+Test(vq, save_and_restore_go_on_with_the_next_chain)
+{
+	struct vq_state st;
+	struct virtqueue again;
+
+	set_desc(&T->desc[0], BUF_GPA, 64, 0, 0);
+	set_desc(&T->desc[1], BUF_GPA + 64, 64, 0, 0);
+	publish(0);
+	publish(1);
+	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
+	vq_push(&T->vq, T->chain.head, 0);
+	vq_save(&T->vq, &st);
+	cr_assert_eq(st.last_avail, 1);
+	cr_assert_eq(st.used_idx, 1);
+	again = T->vq;
+	vq_reset(&again);
+	again.size = 16;
+	again.desc_gpa = DESC_GPA;
+	again.avail_gpa = AVAIL_GPA;
+	again.used_gpa = USED_GPA;
+	cr_assert_eq(vq_restore(&again, false, &st), 0);
+	cr_assert_eq(vq_pop(&again, &T->chain), 1);
+	cr_assert_eq(T->chain.head, 1, "the chain not yet seen comes next");
+	vq_push(&again, T->chain.head, 0);
+	cr_assert_eq(T->used->idx, 2);
+}
+
+Test(vq, restore_refuses_indexes_that_do_not_match_ram)
+{
+	struct vq_state st = { .last_avail = 3, .used_idx = 3 };
+	struct virtqueue q = T->vq;
+
+	vq_reset(&q);
+	q.size = 16;
+	q.desc_gpa = DESC_GPA;
+	q.avail_gpa = AVAIL_GPA;
+	q.used_gpa = USED_GPA;
+	/* used->idx in RAM is 0, the state says 3: another memory file. */
+	cr_assert_eq(vq_restore(&q, false, &st), -ESTALE);
+	cr_assert_not(q.ready);
+	st = (struct vq_state){ .last_avail = 40, .used_idx = 0 };
+	cr_assert_eq(vq_restore(&q, false, &st), -ESTALE, "more taken than the ring holds");
+	st = (struct vq_state){ 0 };
+	q.used_gpa = RAM_END;
+	cr_assert_eq(vq_restore(&q, false, &st), -EFAULT);
+}

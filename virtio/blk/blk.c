@@ -44,6 +44,11 @@ static void blk_reset(struct virtio_dev *vd)
 	blk_io_stop(to_blk(vd));
 }
 
+static int blk_quiesce(struct virtio_dev *vd, bool on)
+{
+	return blk_io_quiesce(to_blk(vd), on);
+}
+
 static void blk_read_config(struct virtio_dev *vd, u32 off, void *data,
 			    u32 len)
 {
@@ -67,6 +72,7 @@ static const struct virtio_dev_ops blk_ops_template = {
 	 */
 	.activate = blk_activate,
 	.reset = blk_reset,
+	.quiesce = blk_quiesce,
 };
 
 static u64 blk_features(const struct disk *d)
@@ -157,6 +163,17 @@ const struct disk *virtio_blk_disk(const struct virtio_blk *blk)
 struct virtio_dev *virtio_blk_vdev(struct virtio_blk *blk)
 {
 	return &blk->vdev;
+}
+
+void virtio_blk_stats(struct virtio_blk *blk, struct virtio_blk_stats *s)
+{
+	const u64 *src = (const u64 *)&blk->stats;
+	u64 *dst = (u64 *)s;
+	size_t i;
+
+	/* The I/O thread updates them with atomic stores. */
+	for (i = 0; i < sizeof(*s) / sizeof(u64); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 void virtio_blk_destroy(struct virtio_blk *blk)

@@ -18,6 +18,46 @@
 #include "virtio/blk/blk_priv.h"
 #include "vmm/base/log.h"
 
+static void stat_add(u64 *counter, u64 v)
+{
+	__atomic_store_n(counter, *counter + v, __ATOMIC_RELAXED);
+}
+
+/* One finished request in the counters. */
+static void blk_count(struct virtio_blk *blk, enum disk_op op, u64 len,
+		      u8 status)
+{
+	struct virtio_blk_stats *s = &blk->stats;
+
+	if (status != VIRTIO_BLK_S_OK) {
+		stat_add(&s->errors, 1);
+		return;
+	}
+	switch (op) {
+	case DISK_OP_READ:
+		stat_add(&s->reads, 1);
+		stat_add(&s->read_bytes, len);
+		break;
+	case DISK_OP_WRITE:
+		stat_add(&s->writes, 1);
+		stat_add(&s->write_bytes, len);
+		break;
+	case DISK_OP_FLUSH:
+		stat_add(&s->flushes, 1);
+		break;
+	default:
+		stat_add(&s->other, 1);
+		break;
+	}
+}
+
+/* A request the device answered itself (GET_ID, a bad request). */
+static void blk_count_other(struct virtio_blk *blk, u8 status)
+{
+	stat_add(status == VIRTIO_BLK_S_OK ? &blk->stats.other :
+		 &blk->stats.errors, 1);
+}
+
 static void blk_push(struct blk_queue *q, u16 head, u8 *status_ptr,
 		     u8 status, u32 written)
 {
@@ -41,6 +81,8 @@ static void blk_disk_done(struct disk_req *req, int ret)
 		pr_warn("virtio-blk: disk request failed: %s", strerror(-ret));
 	if (!ret && req->op == DISK_OP_READ)
 		written = req->len;
+	blk_count(q->blk, req->op, req->len,
+		  ret ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
 	blk_push(q, io->head, io->status_ptr,
 		 ret ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK, written);
 }
@@ -111,14 +153,18 @@ static bool blk_handle(struct blk_queue *q, const struct vq_chain *c)
 	switch (r.action) {
 	case BLK_ACT_GET_ID:
 		vq_copy_to_in(c, 0, blk->serial, r.len);
+		blk_count_other(blk, VIRTIO_BLK_S_OK);
 		blk_push(q, c->head, r.status_ptr, VIRTIO_BLK_S_OK, r.len);
 		break;
 	case BLK_ACT_DISK:
 		status = blk_submit(q, io, c, &r);
-		if (status != VIRTIO_BLK_S_OK)
+		if (status != VIRTIO_BLK_S_OK) {
+			blk_count(blk, r.op, 0, status);
 			blk_push(q, c->head, r.status_ptr, status, 0);
+		}
 		break;
 	case BLK_ACT_STATUS:
+		blk_count_other(blk, r.status);
 		blk_push(q, c->head, r.status_ptr, r.status, 0);
 		break;
 	}
@@ -314,4 +360,55 @@ static void blk_stop(void *arg)
 void blk_io_stop(struct virtio_blk *blk)
 {
 	iothread_call(&blk->io, blk_stop, blk);
+}
+
+struct blk_freeze {
+	struct virtio_blk *blk;
+	bool on;
+	int ret;
+};
+
+/*
+ * Every request in flight completes into the used ring (unlike a reset's
+ * quiesce, which forgets them); then the disk is flushed and the doorbell
+ * left unwatched, with kicks on in the ring, until the thaw.
+ */
+static void blk_freeze(void *arg)
+{
+	struct blk_freeze *f = arg;
+	struct virtio_blk *blk = f->blk;
+	struct disk *d = &blk->disk;
+	struct pollfd p = { .fd = d->event_fd, .events = POLLIN };
+
+	if (!blk->running || blk->frozen == f->on)
+		return;
+	blk->frozen = f->on;
+	if (!f->on) {
+		iothread_mod(&blk->io, blk->q.vq->kick_fd, EPOLLIN,
+			     BLK_EV_QUEUE);
+		/* What the driver queued meanwhile. */
+		virtio_eventfd_signal(&blk->vdev, blk->q.vq->kick_fd,
+				      VIRTIO_WARN_DOORBELL_WRITE,
+				      "virtio-blk: doorbell eventfd write failed");
+		return;
+	}
+	iothread_mod(&blk->io, blk->q.vq->kick_fd, 0, BLK_EV_QUEUE);
+	d->ops->kick(d);
+	while (blk->q.inflight) {
+		if (p.fd >= 0 && poll(&p, 1, 1000) < 0 && errno != EINTR)
+			break;
+		d->ops->complete(d);
+	}
+	blk_flush_batch(blk);
+	if (!blk->q.vq->broken)
+		vq_set_kick(blk->q.vq, true);
+	f->ret = blk->q.inflight ? -EIO : disk_flush_sync(d);
+}
+
+int blk_io_quiesce(struct virtio_blk *blk, bool on)
+{
+	struct blk_freeze f = { .blk = blk, .on = on };
+
+	iothread_call(&blk->io, blk_freeze, &f);
+	return f.ret;
 }

@@ -68,6 +68,8 @@ struct virtio_blk {
 	struct blk_queue q;
 	bool running;			/* between activate and reset */
 	bool stopping;			/* draining: push nothing more */
+	bool frozen;			/* quiesced for a snapshot */
+	struct virtio_blk_stats stats;	/* written by the thread only */
 	struct vq_chain chain;		/* scratch for vq_pop() */
 };
 
@@ -78,5 +80,8 @@ int blk_io_start(struct virtio_blk *blk);
 
 /* Reset: the I/O thread finishes what is in flight and forgets the queue. */
 void blk_io_stop(struct virtio_blk *blk);
+
+/* Snapshot: complete what is in flight, flush, leave the queue (on) or go on. */
+int blk_io_quiesce(struct virtio_blk *blk, bool on);
 
 #endif

@@ -49,6 +49,15 @@ struct virtio_dev_ops {
 	 * resets the queues. It must not wait for anything a vCPU does.
 	 */
 	void (*reset)(struct virtio_dev *vd);
+	/*
+	 * Snapshots. With @on: every request the device holds is finished
+	 * (completed in the used ring) or given back (unseen in the avail
+	 * ring), the backend flushed, and the queues left alone until called
+	 * again with !@on, which looks at them at once. Called only between
+	 * activate and reset, with the vCPUs parked. 0, or -errno when the
+	 * flush failed. NULL: the device cannot be snapshotted.
+	 */
+	int (*quiesce)(struct virtio_dev *vd, bool on);
 };
 
 /* What the transport gives the device (PCI today, MMIO possibly later). */

@@ -81,6 +81,38 @@ int vq_enable(struct virtqueue *vq, bool event_idx)
 	return 0;
 }
 
+void vq_save(const struct virtqueue *vq, struct vq_state *out)
+{
+	*out = (struct vq_state){
+		.last_avail = vq->last_avail,
+		.used_idx = vq->used_idx,
+		.signalled_used = vq->signalled_used,
+		.signalled_used_valid = vq->signalled_used_valid,
+		.broken = vq->broken,
+	};
+}
+
+int vq_restore(struct virtqueue *vq, bool event_idx, const struct vq_state *st)
+{
+	int ret = vq_enable(vq, event_idx);
+
+	if (ret)
+		return ret;
+	/* What the device published and what it took cannot be further
+	 * apart than the ring; the used index is in RAM as we left it. */
+	if ((u16)(st->last_avail - st->used_idx) > vq->size ||
+	    load16(&vq->used->idx) != st->used_idx) {
+		vq->ready = false;
+		return -ESTALE;
+	}
+	vq->last_avail = st->last_avail;
+	vq->used_idx = st->used_idx;
+	vq->signalled_used = st->signalled_used;
+	vq->signalled_used_valid = st->signalled_used_valid;
+	vq->broken = st->broken;
+	return 0;
+}
+
 static int vq_break(struct virtqueue *vq)
 {
 	vq->broken = true;

@@ -103,6 +103,26 @@ void vq_reset(struct virtqueue *vq);
  */
 int vq_enable(struct virtqueue *vq, bool event_idx);
 
+/* The device side of a queue, for snapshots (driver fields aside). */
+struct vq_state {
+	u16 last_avail;
+	u16 used_idx;
+	u16 signalled_used;
+	u8 signalled_used_valid;
+	u8 broken;
+};
+
+void vq_save(const struct virtqueue *vq, struct vq_state *out);
+
+/*
+ * Enable a queue whose size and ring addresses were restored, with the
+ * device-side indexes of @st: vq_enable()'s checks, and the used index in
+ * guest RAM must be the device's (the memory is the state's). Kicks are
+ * taken as wanted (the snapshot left them so). -EINVAL / -EFAULT as
+ * vq_enable(), -ESTALE for an index that does not match.
+ */
+int vq_restore(struct virtqueue *vq, bool event_idx, const struct vq_state *st);
+
 /*
  * Take the next available chain. Returns 1 with @c filled, 0 when the
  * ring is empty, or -EIO when the driver broke the ring (loop, next out of

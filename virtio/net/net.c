@@ -72,6 +72,11 @@ static void net_reset(struct virtio_dev *vd)
 	net_io_stop(to_net(vd));
 }
 
+static int net_quiesce(struct virtio_dev *vd, bool on)
+{
+	return net_io_quiesce(to_net(vd), on);
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
 	.nr_queues = 2,
@@ -85,6 +90,7 @@ static const struct virtio_dev_ops net_ops = {
 	 */
 	.activate = net_activate,
 	.reset = net_reset,
+	.quiesce = net_quiesce,
 };
 
 void virtio_net_default_mac(const struct virtio_net_options *c, unsigned int index,
@@ -205,6 +211,11 @@ void virtio_net_stats(struct virtio_net *net, struct virtio_net_stats *s)
 const char *virtio_net_ifname(struct virtio_net *net)
 {
 	return net->nb.ifname;
+}
+
+void virtio_net_mac(struct virtio_net *net, u8 mac[6])
+{
+	memcpy(mac, net->mac, 6);
 }
 
 void virtio_net_destroy(struct virtio_net *net)

@@ -48,6 +48,9 @@ void virtio_net_stats(struct virtio_net *net, struct virtio_net_stats *s);
 /* The host interface name (the tap), e.g. to check it is gone later. */
 const char *virtio_net_ifname(struct virtio_net *net);
 
+/* The MAC the device reports. */
+void virtio_net_mac(struct virtio_net *net, u8 mac[6]);
+
 /*
  * The MAC used without mac=: 02 (locally administered, unicast) followed
  * by 40 bits of an FNV-1a hash of (@index, bridge name, tap name), so the

@@ -62,6 +62,7 @@ struct virtio_net {
 	bool broken;			/* NEEDS_RESET: touch no queue */
 	/* The backend died (tap deleted): never polled again, link down. */
 	bool backend_gone;		/* atomic: read by the config reader */
+	bool frozen;			/* quiesced for a snapshot */
 	struct net_rx rx;
 	struct vq_chain *tx_chain;
 	struct iovec *tx_iov;		/* header + chain segments */
@@ -74,6 +75,8 @@ extern const struct iothread_ops net_io_ops;
 int net_io_start(struct virtio_net *net);
 /* Reset: the I/O thread forgets both queues. */
 void net_io_stop(struct virtio_net *net);
+/* Snapshot: give back held receive buffers, leave the queues (on) or go on. */
+int net_io_quiesce(struct virtio_net *net, bool on);
 void net_stat_add(u64 *counter, u64 v);
 void net_break(struct virtio_net *net, const char *why);
 void net_backend_poll(struct virtio_net *net, bool on);
@@ -89,5 +92,7 @@ bool net_backend_failed(struct virtio_net *net, int err);
 void net_rx_process(struct virtio_net *net);
 /* Forget held chains and any frame in progress (device reset). */
 void net_rx_reset(struct virtio_net *net);
+/* Give the chains held or filling back to the ring, unseen (snapshot). */
+void net_rx_give_back(struct virtio_net *net);
 
 #endif

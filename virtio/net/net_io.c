@@ -153,7 +153,7 @@ static void net_io_events(void *opaque, const struct epoll_event *ev, int n)
 	bool rx = false, tx;
 	int i;
 
-	if (!net->running)
+	if (!net->running || net->frozen)
 		return;
 	/*
 	 * A refill doorbell and a readable backend often come in the same
@@ -187,7 +187,8 @@ static int net_io_timeout(void *opaque)
 {
 	struct virtio_net *net = opaque;
 
-	return net->running && net->tx_more && !net->broken ? 0 : -1;
+	return net->running && net->tx_more && !net->broken && !net->frozen ?
+	       0 : -1;
 }
 
 const struct iothread_ops net_io_ops = {
@@ -263,4 +264,59 @@ static void net_stop(void *arg)
 void net_io_stop(struct virtio_net *net)
 {
 	iothread_call(&net->io, net_stop, net);
+}
+
+struct net_freeze {
+	struct virtio_net *net;
+	bool on;
+};
+
+static void net_watch_kicks(struct virtio_net *net, u32 events)
+{
+	struct virtqueue *vq = net->vdev.vq;
+
+	iothread_mod(&net->io, vq[NET_RXQ].kick_fd, events, EV_RX_KICK);
+	iothread_mod(&net->io, vq[NET_TXQ].kick_fd, events, EV_TX_KICK);
+}
+
+/*
+ * Frozen: receive buffers held for the next frame (and a frame caught
+ * half-way, which is dropped) go back to the ring unseen; transmit holds
+ * nothing between batches. Kicks are left on in both rings, doorbells and
+ * tap unwatched. Thawed: both queues are looked at again.
+ */
+static void net_freeze(void *arg)
+{
+	struct net_freeze *f = arg;
+	struct virtio_net *net = f->net;
+	struct virtqueue *vq = net->vdev.vq;
+	int q;
+
+	if (!net->running || net->frozen == f->on)
+		return;
+	net->frozen = f->on;
+	if (!f->on) {
+		net_watch_kicks(net, EPOLLIN);
+		for (q = NET_RXQ; q <= NET_TXQ; q++)
+			virtio_eventfd_signal(&net->vdev, vq[q].kick_fd,
+					      VIRTIO_WARN_DOORBELL_WRITE,
+					      "virtio-net: doorbell eventfd write failed");
+		return;
+	}
+	net_watch_kicks(net, 0);
+	net_backend_poll(net, false);
+	if (!net->broken) {
+		net_rx_give_back(net);
+		for (q = NET_RXQ; q <= NET_TXQ; q++)
+			vq_set_kick(&vq[q], true);
+	}
+	net->tx_more = false;
+}
+
+int net_io_quiesce(struct virtio_net *net, bool on)
+{
+	struct net_freeze f = { .net = net, .on = on };
+
+	iothread_call(&net->io, net_freeze, &f);
+	return 0;
 }

@@ -243,6 +243,21 @@ void net_rx_process(struct virtio_net *net)
 		virtio_vq_notify(&net->vdev, vq);
 }
 
+void net_rx_give_back(struct virtio_net *net)
+{
+	struct net_rx *rx = &net->rx;
+	u16 n = (u16)rx->nheld;
+
+	/*
+	 * Held chains were popped first, a frame's overflow chains after
+	 * them, and nothing of either was pushed: they are the last pops.
+	 */
+	if (rx->len)
+		n += (u16)(rx->nused - rx->nfilled);
+	vq_unpop(&net->vdev.vq[NET_RXQ], n);
+	net_rx_reset(net);
+}
+
 void net_rx_reset(struct virtio_net *net)
 {
 	struct net_rx *rx = &net->rx;

@@ -59,6 +59,7 @@
 #define VIRTIO_PCI_REGION_SIZE	0x1000
 #define VIRTIO_PCI_NOTIFY_MULT	4
 #define VIRTIO_MSI_NO_VECTOR	0xffff
+#define VIRTIO_PCI_MAX_VECTORS	(VIRTIO_MAX_QUEUES + 1)
 
 /* virtio_pci_cap.cfg_type, virtio 1.2 section 4.1.4. */
 #define VIRTIO_PCI_CAP_COMMON_CFG	1
@@ -139,5 +140,52 @@ void virtio_pci_destroy(struct virtio_pci *vp);
 
 /* The PCI function, e.g. to learn its slot. */
 struct pci_dev *virtio_pci_dev(struct virtio_pci *vp);
+
+/* --- Snapshots (virtio_pci_state.c) --- */
+
+struct virtio_pci_queue_state {
+	u16 size;
+	u16 msix_vector;
+	u8 ready;
+	u8 pad[3];
+	u64 desc_gpa, avail_gpa, used_gpa;
+	struct vq_state dev;
+};
+
+/* The function, the transport and the device's common virtio state. */
+struct virtio_pci_state {
+	u32 device_id, nr_queues, nr_vectors;
+	u32 dfselect, gfselect;
+	u16 queue_select, msix_config;
+	u64 device_features, driver_features;
+	u8 status, config_generation, isr, activated;
+	u32 msix_pending;		/* bit n: vector n held an interrupt */
+	u8 cfg[PCI_CFG_SIZE];
+	u8 msix_table[VIRTIO_PCI_MAX_VECTORS * PCI_MSIX_ENTRY_SIZE];
+	struct virtio_pci_queue_state q[VIRTIO_MAX_QUEUES];
+};
+
+/*
+ * The device's ops->quiesce, if it has been started: 0 when there is
+ * nothing to do, -EOPNOTSUPP when the device cannot be snapshotted.
+ */
+int virtio_pci_quiesce(struct virtio_pci *vp, bool on);
+
+/* With the device quiesced and the vCPUs parked. */
+void virtio_pci_save(struct virtio_pci *vp, struct virtio_pci_state *out);
+
+/*
+ * Take over @in on a freshly plugged and attached transport: config
+ * space and BARs, MSI-X routes, queues (their rings checked against guest
+ * RAM), status. -EINVAL with @err (class input) when @in does not fit
+ * this device. Then, once the routes are in KVM, virtio_pci_restart():
+ * pending interrupts of masked vectors wait again, and a device the
+ * driver had started is started again, looks at its queues and sends
+ * each queue's interrupt once (drivers take a spurious one; a lost one
+ * would hang them).
+ */
+int virtio_pci_restore(struct virtio_pci *vp, const struct virtio_pci_state *in,
+		       struct err *err);
+void virtio_pci_restart(struct virtio_pci *vp, const struct virtio_pci_state *in);
 
 #endif

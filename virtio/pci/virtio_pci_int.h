@@ -11,7 +11,7 @@
 #include "virtio/pci/virtio_pci.h"
 #include "vmm/base/err.h"
 
-#define VP_MAX_VECTORS (VIRTIO_MAX_QUEUES + 1)
+#define VP_MAX_VECTORS VIRTIO_PCI_MAX_VECTORS
 
 struct vp_vector {
 	int efd;			/* written by the device to interrupt */

@@ -11,7 +11,7 @@
 #include "vmm/base/size.h"
 #include "vmm/core/layout.h"
 
-static void config_defaults(struct vm_config *cfg)
+void config_defaults(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = DEFAULT_MEM_SIZE;
@@ -175,7 +175,7 @@ static int set_string(const char **dst, const char *opt, const char *v,
 }
 
 /* Apply option @opt (with its leading dashes) taking value @v. */
-static int apply_option(struct vm_config *cfg, const char *opt, char *v,
+int config_apply_option(struct vm_config *cfg, const char *opt, char *v,
 			struct err *err)
 {
 	if (!strcmp(opt, "--kernel"))
@@ -219,6 +219,8 @@ static int apply_option(struct vm_config *cfg, const char *opt, char *v,
 		cfg->no_seccomp = !strcmp(v, "off");
 		return 0;
 	}
+	if (!strcmp(opt, "--control"))
+		return set_string(&cfg->control, opt, v, err);
 	return err_input(err, -EINVAL, "unknown option '%s'", opt);
 }
 
@@ -228,6 +230,7 @@ static bool takes_value(const char *opt)
 		"--kernel", "--initrd", "--cmdline", "--memory", "--cpus",
 		"--console", "--disk", "--net", "--name", "--on-poweroff",
 		"--on-reboot", "--on-crash", "--domain", "--fs", "--seccomp",
+		"--control",
 	};
 	size_t i;
 
@@ -263,11 +266,11 @@ static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i,
 		return err_input(err, -EINVAL, "unknown option '%s'",
 				 opt);
 	if (eq)
-		return apply_option(cfg, opt, eq + 1, err);
+		return config_apply_option(cfg, opt, eq + 1, err);
 	if (*i + 1 >= argc)
 		return err_input(err, -EINVAL, "%s needs a value", opt);
 	*i += 1;
-	return apply_option(cfg, opt, argv[*i], err);
+	return config_apply_option(cfg, opt, argv[*i], err);
 }
 
 /*
@@ -368,7 +371,7 @@ int config_check_option(const char *opt, const char *value, struct err *err)
 	if (!copy)
 		return err_host(err, -ENOMEM, "out of memory");
 	config_defaults(&scratch);
-	ret = apply_option(&scratch, opt, copy, err);
+	ret = config_apply_option(&scratch, opt, copy, err);
 	free(copy);
 	return ret;
 }

@@ -62,6 +62,8 @@ struct vm_config {
 	struct fs_options fs[CONFIG_MAX_FS];
 	unsigned int nr_fs;
 	const char *virtiofsd;		/* SQUEEZE_VIRTIOFSD, set by main */
+	const char *control;		/* --control PATH, or NULL */
+	bool paused;			/* restore --paused: vCPUs wait */
 	bool verbose;			/* --verbose: why it stopped */
 	bool stats;			/* --stats: timeline and counters */
 	struct vcon_options vcon;	/* virtio-console ports (exec) */
@@ -83,6 +85,27 @@ struct vm_config {
  * in every case.
  */
 int config_parse(struct vm_config *cfg, int argc, char **argv, struct err *err);
+
+/* Every option at its default. */
+void config_defaults(struct vm_config *cfg);
+
+/*
+ * Apply one run option @opt ("--memory", with its dashes) with value @v
+ * (which --disk splits in place): 0 or -EINVAL with one line in @err.
+ */
+int config_apply_option(struct vm_config *cfg, const char *opt, char *v,
+			struct err *err);
+
+/*
+ * `squeeze restore DIR [options]`: @argv[0] is DIR. Into @cfg (defaults
+ * first) go the options a restore takes: --control, --console, --disk
+ * (PATH[,format=raw|qcow2][,backing-dir=DIR] only: the rest is the
+ * snapshot's), --net (the
+ * host side, and mac= for a clone's address), --name, --paused, --stats,
+ * --verbose. *@dir is DIR. 0, CONFIG_HELP or -EINVAL with @err.
+ */
+int config_parse_restore(struct vm_config *cfg, const char **dir, int argc,
+			 char **argv, struct err *err);
 
 /* Release what config_parse() allocated (the domain XML's options). */
 void config_free(struct vm_config *cfg);

@@ -16,6 +16,7 @@ enum vm_stop_reason {
 	VM_STOP_SIGNAL,			/* SIGTERM, SIGINT, SIGHUP */
 	VM_STOP_TIMEOUT,		/* squeeze exec --timeout */
 	VM_STOP_STATUS,			/* squeeze exec: the command's status */
+	VM_STOP_CONTROL,		/* squeeze ctl poweroff */
 };
 
 struct exit_sink {

@@ -68,11 +68,15 @@ int guest_mem_add(struct guest_mem *mem, u64 gpa, u64 size, void *hva)
 	return 0;
 }
 
-/* Map [gpa, +size) anonymous and private, or from memfd at @off when >= 0. */
+/*
+ * Map [gpa, +size) anonymous and private, or from memfd at @off when >= 0
+ * (shared, or private from a restored VM's file).
+ */
 static int map_region(struct guest_mem *mem, u64 gpa, u64 size, int memfd,
 		      u64 off)
 {
-	int flags = memfd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
+	int flags = mem->file_fd >= 0 ? MAP_PRIVATE :
+		    memfd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
 	void *hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 flags | MAP_NORESERVE, memfd, memfd >= 0 ? off : 0);
 	int ret;
@@ -86,8 +90,11 @@ static int map_region(struct guest_mem *mem, u64 gpa, u64 size, int memfd,
 		munmap(hva, size);
 		return ret;
 	}
-	mem->region[mem->nr - 1].fd = memfd;
-	mem->region[mem->nr - 1].fd_offset = memfd >= 0 ? off : 0;
+	/* Only shared RAM is another process's to map. */
+	if (mem->file_fd < 0) {
+		mem->region[mem->nr - 1].fd = memfd;
+		mem->region[mem->nr - 1].fd_offset = memfd >= 0 ? off : 0;
+	}
 	return 0;
 }
 
@@ -116,7 +123,17 @@ int guest_mem_alloc(struct guest_mem *mem, u64 size)
 	memset(mem, 0, sizeof(*mem));
 	mem->owned = true;
 	mem->memfd = -1;
+	mem->file_fd = -1;
 	return alloc_layout(mem, size, -1);
+}
+
+int guest_mem_map_file(struct guest_mem *mem, u64 size, int fd)
+{
+	memset(mem, 0, sizeof(*mem));
+	mem->owned = true;
+	mem->memfd = -1;
+	mem->file_fd = fd;
+	return alloc_layout(mem, size, fd);
 }
 
 int guest_mem_alloc_shared(struct guest_mem *mem, u64 size)
@@ -125,6 +142,7 @@ int guest_mem_alloc_shared(struct guest_mem *mem, u64 size)
 
 	memset(mem, 0, sizeof(*mem));
 	mem->owned = true;
+	mem->file_fd = -1;
 	fd = memfd_create("squeeze-ram", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -159,7 +177,9 @@ void guest_mem_clear(struct guest_mem *mem)
 		 * mapping would keep its data through MADV_DONTNEED:
 		 * MADV_REMOVE frees its backing store instead.
 		 */
-		if (mem->owned &&
+		/* (A restored VM's private file mapping would read back
+		 * the file: it is cleared by hand.) */
+		if (mem->owned && mem->file_fd < 0 &&
 		    (!madvise(r->hva, r->size, MADV_REMOVE) ||
 		     !madvise(r->hva, r->size, MADV_DONTNEED)))
 			continue;
@@ -174,9 +194,11 @@ void guest_mem_free(struct guest_mem *mem)
 	if (mem->owned) {
 		for (i = 0; i < mem->nr; i++)
 			munmap(mem->region[i].hva, mem->region[i].size);
-		/* Set by both allocators: -1 for private RAM. */
+		/* Set by every allocator: -1 when there is none. */
 		if (mem->memfd >= 0)
 			close(mem->memfd);
+		if (mem->file_fd >= 0)
+			close(mem->file_fd);
 	}
 	memset(mem, 0, sizeof(*mem));
 }

@@ -25,6 +25,11 @@ struct guest_mem {
 	unsigned int nr;
 	bool owned;		/* regions were mmap()ed by guest_mem_alloc() */
 	int memfd;		/* if owned: shared RAM's file, or -1 */
+	/*
+	 * A restored VM's RAM: copy-on-write of this file (a snapshot's
+	 * memory file, regions at consecutive offsets from 0), or -1.
+	 */
+	int file_fd;
 };
 
 /*
@@ -53,6 +58,14 @@ int guest_mem_alloc(struct guest_mem *mem, u64 size);
  * the backend maps the regions from the fd. Returns 0 or -errno.
  */
 int guest_mem_alloc_shared(struct guest_mem *mem, u64 size);
+
+/*
+ * The same layout, each region a private (copy-on-write) mapping of @fd,
+ * which must hold @size bytes: pages are read from the file as the guest
+ * touches them, and what it writes stays in this process. Takes @fd over
+ * (closed by guest_mem_free()). Returns 0 or -errno.
+ */
+int guest_mem_map_file(struct guest_mem *mem, u64 size, int fd);
 
 /* How many of @size bytes guest_mem_alloc() maps below the PCI hole. */
 u64 guest_mem_low_size(u64 size);

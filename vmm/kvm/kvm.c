@@ -169,6 +169,54 @@ struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm)
 	return c;
 }
 
+/* --- for snapshots --- */
+
+int kvm_msr_list(struct kvm *kvm, u32 **out, u32 *n)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *l;
+
+	*out = NULL;
+	*n = 0;
+	/* Asked with room for none, KVM says how many there are (E2BIG). */
+	if (ioctl(kvm->sys_fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 &&
+	    errno != E2BIG)
+		return -errno;
+	l = calloc(1, sizeof(*l) + probe.nmsrs * sizeof(l->indices[0]));
+	if (!l)
+		return -ENOMEM;
+	l->nmsrs = probe.nmsrs;
+	if (ioctl(kvm->sys_fd, KVM_GET_MSR_INDEX_LIST, l) < 0) {
+		free(l);
+		return -errno;
+	}
+	*out = malloc(l->nmsrs * sizeof(**out) + 1);
+	if (!*out) {
+		free(l);
+		return -ENOMEM;
+	}
+	memcpy(*out, l->indices, l->nmsrs * sizeof(**out));
+	*n = l->nmsrs;
+	free(l);
+	return 0;
+}
+
+int kvm_get_clock(struct kvm *kvm, u64 *ns)
+{
+	struct kvm_clock_data c = { 0 };
+
+	if (ioctl(kvm->vm_fd, KVM_GET_CLOCK, &c) < 0)
+		return -errno;
+	*ns = c.clock;
+	return 0;
+}
+
+int kvm_set_clock(struct kvm *kvm, u64 ns)
+{
+	struct kvm_clock_data c = { .clock = ns };
+
+	return ioctl(kvm->vm_fd, KVM_SET_CLOCK, &c) < 0 ? -errno : 0;
+}
+
 /* --- struct irq_ops --- */
 
 static int kvm_msi_alloc(void *opaque)
@@ -238,8 +286,32 @@ static int kvm_msi_route(void *opaque, u32 gsi, u64 addr, u32 data)
 			.data = data,
 		},
 	};
-	ret = push_routes(kvm);
+	kvm->routes_dirty = true;
+	ret = kvm->routes_held ? 0 : push_routes(kvm);
+	if (!ret && !kvm->routes_held)
+		kvm->routes_dirty = false;
 unlock:
+	pthread_mutex_unlock(&kvm->route_lock);
+	return ret;
+}
+
+void kvm_routes_hold(struct kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->route_lock);
+	kvm->routes_held = true;
+	pthread_mutex_unlock(&kvm->route_lock);
+}
+
+int kvm_routes_release(struct kvm *kvm)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&kvm->route_lock);
+	kvm->routes_held = false;
+	if (kvm->routes_dirty)
+		ret = push_routes(kvm);
+	if (!ret)
+		kvm->routes_dirty = false;
 	pthread_mutex_unlock(&kvm->route_lock);
 	return ret;
 }

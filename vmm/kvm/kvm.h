@@ -32,6 +32,8 @@ struct kvm {
 	unsigned int nr_msi;
 	unsigned int next_gsi;		/* next free MSI GSI */
 	unsigned int max_routes;	/* KVM_CAP_IRQ_ROUTING */
+	bool routes_held;		/* kvm_routes_hold(): record only */
+	bool routes_dirty;
 };
 
 /* Open /dev/kvm, check the API version and the capabilities we need. */
@@ -55,6 +57,26 @@ int kvm_create_vcpu(struct kvm *kvm, u32 id);
  * the TSC-deadline timer bit when KVM emulates it.
  */
 struct kvm_cpuid2 *kvm_supported_cpuid(struct kvm *kvm);
+
+/*
+ * The MSRs KVM saves and restores (KVM_GET_MSR_INDEX_LIST), in a malloc'd
+ * array (free() it). 0 or -errno.
+ */
+int kvm_msr_list(struct kvm *kvm, u32 **out, u32 *n);
+
+/*
+ * Route changes are recorded but not pushed until kvm_routes_release(),
+ * which pushes them in one KVM_SET_GSI_ROUTING: each push waits for an
+ * SRCU grace period, a millisecond or more on a busy host, and a restore
+ * sets every route at once. Nothing may be injected through an irqfd
+ * whose route is held back. Release: 0 or -errno.
+ */
+void kvm_routes_hold(struct kvm *kvm);
+int kvm_routes_release(struct kvm *kvm);
+
+/* The VM's kvmclock in ns (KVM_GET_CLOCK / KVM_SET_CLOCK). 0 or -errno. */
+int kvm_get_clock(struct kvm *kvm, u64 *ns);
+int kvm_set_clock(struct kvm *kvm, u64 ns);
 
 /*
  * The struct irq_ops on this VM (irq_ctl.opaque = the struct kvm): MSI

@@ -15,6 +15,7 @@
 #include "vmm/base/log.h"
 #include "vmm/core/iothread.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/kvm/vcpu_state.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -159,22 +160,9 @@ int vcpu_init(struct vcpu *v, struct kvm *kvm, u32 id, u32 nr_cpus,
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
 	int ret;
 
-	memset(v, 0, sizeof(*v));
-	v->id = id;
-	v->fd = kvm_create_vcpu(kvm, id);
-	if (v->fd < 0)
-		return err_host(err, v->fd,
-				"vCPU %u: KVM_CREATE_VCPU: %s", id,
-				strerror(-v->fd));
-	v->run_size = kvm->run_size;
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		return err_host(err, -errno, "vCPU %u: mmap kvm_run: %s",
-				id, strerror(errno));
-	}
-	ret = set_cpuid(v, supported, nr_cpus, err);
+	ret = vcpu_init_bare(v, kvm, id, err);
+	if (!ret)
+		ret = set_cpuid(v, supported, nr_cpus, err);
 	if (!ret)
 		ret = set_msrs(v, err);
 	if (!ret)
@@ -318,9 +306,11 @@ static enum vcpu_exit_kind exit_kind(u32 reason)
 static bool handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
+	u64 *count = &v->stats.exits[exit_kind(run->exit_reason)];
 	char why[128];
 
-	v->stats.exits[exit_kind(run->exit_reason)]++;
+	/* Read by the control socket's stats while the vCPU runs. */
+	__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);
@@ -380,6 +370,15 @@ static int first_run(struct vcpu *v)
 	return ret;
 }
 
+void vcpu_kick(struct vcpu *v)
+{
+	if (!v->run)
+		return;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	if (v->started)
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -401,8 +400,10 @@ static void *vcpu_thread(void *arg)
 
 		first = false;
 		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu_park(v);
 				continue;
+			}
 			snprintf(why, sizeof(why), "KVM_RUN failed: %s",
 				 strerror(errno));
 			vcpu_fail(v, why);
@@ -443,14 +444,19 @@ void vcpu_stop(struct vcpu *v)
 
 	if (!v->started)
 		return;
+	/* A parked thread wakes to see env->stopping. */
+	if (v->env->gate) {
+		pthread_mutex_lock(&v->env->gate->lock);
+		pthread_cond_broadcast(&v->env->gate->cond);
+		pthread_mutex_unlock(&v->env->gate->lock);
+	}
 	/*
 	 * immediate_exit makes a KVM_RUN that starts after this return at
 	 * once; the signal interrupts one already running. Repeat in case
 	 * the kernel lacks KVM_CAP_IMMEDIATE_EXIT and the signal came early.
 	 */
 	for (;;) {
-		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
-		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+		vcpu_kick(v);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 20 * 1000 * 1000;
 		if (ts.tv_nsec >= 1000000000L) {

@@ -21,8 +21,23 @@
 #define VCPU_STACK_SIZE (256 * KiB)
 
 /*
+ * Parking vCPU threads without ending them (pause, snapshot). The main
+ * thread sets @pause and kicks each vCPU out of KVM_RUN; a thread parks
+ * only once KVM_RUN has returned -EINTR, which KVM does after finishing
+ * any port or MMIO access the last exit left pending: a parked vCPU's
+ * state is whole, ready to be read. @lock covers @pause, @parked and the
+ * vCPUs' kvm_run.immediate_exit while a pause is on.
+ */
+struct vcpu_gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool pause;
+	u32 parked;
+};
+
+/*
  * What a vCPU thread needs from its VM: the buses, where EOIs of level
- * interrupts go (the IOAPIC) and a way to stop it.
+ * interrupts go (the IOAPIC), a way to stop it and the gate that parks it.
  */
 struct vcpu_env {
 	struct bus *pio;
@@ -37,6 +52,7 @@ struct vcpu_env {
 	 */
 	int (*enter)(void *opaque);
 	void *opaque;
+	struct vcpu_gate *gate;
 };
 
 /* Exits counted per kind, for --stats. */
@@ -89,6 +105,22 @@ void vcpu_stop(struct vcpu *v);
 
 /* Its registers, formatted (vcpu_format_regs), when stopped. 0 or -errno. */
 int vcpu_regs(struct vcpu *v, char *buf, size_t len);
+/* Make @v's KVM_RUN return -EINTR: now, and at its next entry. */
+void vcpu_kick(struct vcpu *v);
+
+void vcpu_gate_init(struct vcpu_gate *g);
+void vcpu_gate_destroy(struct vcpu_gate *g);
+/*
+ * Park all @n vCPUs (started or not: those not yet started park on their
+ * first KVM_RUN) and wait until the started ones are parked or the VM is
+ * stopping (@stopping). Returns true when all are parked.
+ */
+bool vcpu_gate_pause(struct vcpu_gate *g, struct vcpu *v, u32 n,
+		     const int *stopping);
+void vcpu_gate_resume(struct vcpu_gate *g);
+bool vcpu_gate_paused(struct vcpu_gate *g);
+/* On the vCPU thread, after KVM_RUN returned -EINTR: park while paused. */
+void vcpu_park(struct vcpu *v);
 
 /* Unmap and close; safe on a zeroed struct and after a failed init. */
 void vcpu_destroy(struct vcpu *v);

@@ -13,6 +13,7 @@ static const char *const step_name[STEP_NR] = {
 	[STEP_EXEC] = "fork/exec to main (CPU time)",
 	[STEP_CONFIG] = "command line",
 	[STEP_INITRAMFS] = "exec: initramfs, ports, shares",
+	[STEP_SNAPSHOT_FILE] = "snapshot state file (restore)",
 	[STEP_KERNEL_FILE] = "kernel and initrd files",
 	[STEP_KVM_OPEN] = "/dev/kvm open",
 	[STEP_VM_MEMORY] = "VM and memory",
@@ -87,8 +88,9 @@ void stats_print(const struct vm_stats *s, FILE *f)
 
 	stats_table(f, "start-up and exit", "ms");
 	for (i = 0; i < STEP_NR; i++) {
-		/* squeeze run has no exec step. */
-		if (i == STEP_INITRAMFS && !s->step_ns[i])
+		/* Only exec has the exec step, only restore the snapshot step. */
+		if ((i == STEP_INITRAMFS || i == STEP_SNAPSHOT_FILE) &&
+		    !s->step_ns[i])
 			continue;
 		stats_row(f, step_name[i], "%.3f", s->step_ns[i] / 1e6);
 		total += s->step_ns[i];

@@ -25,6 +25,7 @@ enum vm_step {
 	STEP_EXEC,		/* fork/exec to main: CPU time (see stats.c) */
 	STEP_CONFIG,		/* the command line */
 	STEP_INITRAMFS,		/* squeeze exec: its initramfs, ports, shares */
+	STEP_SNAPSHOT_FILE,	/* restore: the state file read and checked */
 	STEP_KERNEL_FILE,	/* reading the kernel and initrd files */
 	STEP_KVM_OPEN,		/* /dev/kvm open, capabilities */
 	STEP_VM_MEMORY,		/* guest RAM, the VM, split irqchip, memslots */

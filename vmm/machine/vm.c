@@ -15,6 +15,8 @@
 #include "vmm/base/file.h"
 #include "vmm/base/log.h"
 #include "vmm/base/size.h"
+#include "vmm/control/control.h"
+#include "vmm/kvm/vcpu_state.h"
 #include "vmm/machine/vm.h"
 #include "vmm/machine/vm_virtio.h"
 
@@ -140,6 +142,22 @@ free_cmdline:
 	return ret;
 }
 
+/* A restore's vCPUs: bare, their state comes from the snapshot. */
+static int create_bare_vcpus(struct vm *vm, struct err *err)
+{
+	int ret = 0;
+	u32 i;
+
+	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return err_host(err, -ENOMEM, "out of memory");
+	for (i = 0; i < vm->cfg->cpus && !ret; i++) {
+		ret = vcpu_init_bare(&vm->vcpus[i], &vm->kvm, i, err);
+		vm->nr_vcpus = i + 1;
+	}
+	return ret;
+}
+
 static int create_vcpus(struct vm *vm, const struct boot_entry *entry,
 			struct err *err)
 {
@@ -178,25 +196,28 @@ static void destroy_devices(struct vm *vm)
 }
 
 /* What only reads files and checks limits. */
-static int vm_check_inputs(struct vm *vm, struct err *err)
+static int vm_check_inputs(struct vm *vm, const struct vm_snapshot_in *in,
+			   struct err *err)
 {
 	const struct vm_config *cfg = vm->cfg;
 	size_t len;
 	int ret;
 
-	ret = kernel_image_open(&vm->ki, cfg->kernel, cfg->initrd,
-				cfg->mem_size, err);
-	stats_lap(vm->stats, STEP_KERNEL_FILE);
-	if (ret)
-		return ret;
-	vm->have_ki = true;
-	/* As soon as the kernel says its limit, before anything is made. */
-	len = strlen(cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE);
-	if (len > vm->ki.cmdline_max)
-		return err_input(err, -E2BIG,
-				 "--cmdline is %zu bytes, this kernel takes at most %llu",
-				 len, (unsigned long long)vm->ki.cmdline_max);
-	if (cfg->initrd_data) {
+	if (!in) {
+		ret = kernel_image_open(&vm->ki, cfg->kernel, cfg->initrd,
+					cfg->mem_size, err);
+		stats_lap(vm->stats, STEP_KERNEL_FILE);
+		if (ret)
+			return ret;
+		vm->have_ki = true;
+		/* As soon as the kernel says its limit, before anything is made. */
+		len = strlen(cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE);
+		if (len > vm->ki.cmdline_max)
+			return err_input(err, -E2BIG,
+					 "--cmdline is %zu bytes, this kernel takes at most %llu",
+					 len, (unsigned long long)vm->ki.cmdline_max);
+	}
+	if (!in && cfg->initrd_data) {
 		ret = kernel_image_set_initrd(&vm->ki, cfg->initrd_data,
 					      cfg->initrd_size, err);
 		if (ret)
@@ -206,7 +227,8 @@ static int vm_check_inputs(struct vm *vm, struct err *err)
 	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (ret)
 		return ret;
-	ret = alloc_memory(vm, err);
+	ret = in ? vm_map_snapshot_memory(vm, in, err) :
+	     alloc_memory(vm, err);
 	stats_lap(vm->stats, STEP_VM_MEMORY);
 	return ret;
 }
@@ -238,7 +260,8 @@ bool vm_may_restart(const struct vm_config *cfg)
  * irqchip, the kernel in RAM, the vCPUs. Needs an open vm->kvm, RAM and
  * the virtio devices.
  */
-static int vm_boot(struct vm *vm, struct err *err)
+static int vm_boot(struct vm *vm, const struct vm_snapshot_in *in,
+		   struct err *err)
 {
 	struct boot_entry entry;
 	int ret;
@@ -253,8 +276,28 @@ static int vm_boot(struct vm *vm, struct err *err)
 	if (!ret)
 		ret = vm_virtio_attach(vm, err);
 	stats_lap(vm->stats, STEP_DEVICES);
+	vm->vcpu_env = (struct vcpu_env){
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.eoi = &vm->eoi,
+		.exit = &vm->exit,
+		.stopping = &vm->stopping,
+		.vm_name = vm->cfg->name,
+		.enter = vm_vcpu_enter,
+		.opaque = vm,
+		.gate = &vm->pause,
+	};
 	if (ret)
 		return ret;
+	if (in) {
+		ret = vcpu_signal_setup(err);
+		if (!ret)
+			ret = create_bare_vcpus(vm, err);
+		stats_lap(vm->stats, STEP_VCPUS);
+		if (!ret)
+			ret = vm_restore_state(vm, in, err);
+		return ret;
+	}
 	ret = load_guest(vm, &entry, err);
 	/* The image is in guest RAM now: keep no second copy while it runs. */
 	if (!vm_may_restart(vm->cfg)) {
@@ -267,16 +310,6 @@ static int vm_boot(struct vm *vm, struct err *err)
 	if (!ret)
 		ret = create_vcpus(vm, &entry, err);
 	stats_lap(vm->stats, STEP_VCPUS);
-	vm->vcpu_env = (struct vcpu_env){
-		.pio = &vm->pio,
-		.mmio = &vm->mmio,
-		.eoi = &vm->eoi,
-		.exit = &vm->exit,
-		.stopping = &vm->stopping,
-		.vm_name = vm->cfg->name,
-		.enter = vm_vcpu_enter,
-		.opaque = vm,
-	};
 	return ret;
 }
 
@@ -300,16 +333,19 @@ static void vm_unboot(struct vm *vm)
 	vm->have_kvm = false;
 }
 
-static int vm_build(struct vm *vm, struct err *err)
+static int vm_build(struct vm *vm, const struct vm_snapshot_in *in,
+		    struct err *err)
 {
 	int ret;
 
 	vm->have_virtio = true;	/* teardown also undoes a failed setup */
 	ret = vm_virtio_setup(vm, vm->cfg, err);
+	if (!ret && in)
+		ret = vm_virtio_check_disks(vm, in->machine, err);
 	stats_lap(vm->stats, STEP_DEVICES);
 	if (ret)
 		return ret;
-	ret = vm_boot(vm, err);
+	ret = vm_boot(vm, in, err);
 	if (ret)
 		return ret;
 	/*
@@ -318,7 +354,15 @@ static int vm_build(struct vm *vm, struct err *err)
 	 * is none of the files the VM reads.
 	 */
 	vm->have_con = true;	/* console_close() undoes a failed open */
-	return console_open(&vm->con, vm->cfg, vm_reads_file, vm, err);
+	ret = console_open(&vm->con, vm->cfg, vm_reads_file, vm, err);
+	/* Last: the socket exists only for a VM that can run. */
+	if (!ret && vm->cfg->control)
+		ret = control_open(&vm->ctl, vm->cfg->control, vm->cfg->name,
+				   err);
+	if (!ret && vm->cfg->paused)
+		vcpu_gate_pause(&vm->pause, vm->vcpus, vm->nr_vcpus,
+				&vm->stopping);
+	return ret;
 }
 
 int vm_restart(struct vm *vm, struct err *err)
@@ -345,12 +389,13 @@ int vm_restart(struct vm *vm, struct err *err)
 	ret = kvm_open(&vm->kvm, err);
 	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (!ret)
-		ret = vm_boot(vm, err);
+		ret = vm_boot(vm, NULL, err);
 	return ret;
 }
 
-int vm_create(struct vm **out, const struct vm_config *cfg,
-	      struct vm_stats *stats, struct err *err)
+static int vm_create_from(struct vm **out, const struct vm_config *cfg,
+			  const struct vm_snapshot_in *in,
+			  struct vm_stats *stats, struct err *err)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	int ret;
@@ -365,14 +410,16 @@ int vm_create(struct vm **out, const struct vm_config *cfg,
 	bus_init(&vm->mmio, "mmio");
 	vm->irq = (struct irq_ctl){ &kvm_irq_ops, &vm->kvm };
 	vm->exit = (struct exit_sink){ vm_stop_request, vm };
+	vcpu_gate_init(&vm->pause);
+	vm->restored_from = in ? in->dir : NULL;
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0) {
 		ret = err_host(err, -errno, "eventfd: %s", strerror(errno));
 		goto destroy;
 	}
-	ret = vm_check_inputs(vm, err);
+	ret = vm_check_inputs(vm, in, err);
 	if (!ret)
-		ret = vm_build(vm, err);
+		ret = vm_build(vm, in, err);
 	if (!ret)
 		ret = vm_confine(vm, err);
 	if (ret)
@@ -382,6 +429,19 @@ int vm_create(struct vm **out, const struct vm_config *cfg,
 destroy:
 	vm_destroy(vm);
 	return ret;
+}
+
+int vm_create(struct vm **out, const struct vm_config *cfg,
+	      struct vm_stats *stats, struct err *err)
+{
+	return vm_create_from(out, cfg, NULL, stats, err);
+}
+
+int vm_restore(struct vm **out, const struct vm_config *cfg,
+	       const struct vm_snapshot_in *in, struct vm_stats *stats,
+	       struct err *err)
+{
+	return vm_create_from(out, cfg, in, stats, err);
 }
 
 
@@ -396,6 +456,9 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	/* Before anything it reports on goes away; the file too. */
+	control_close(vm->ctl);
+	vm->ctl = NULL;
 	vm_unboot(vm);
 	if (vm->have_virtio)
 		vm_virtio_teardown(vm);
@@ -415,5 +478,7 @@ void vm_destroy(struct vm *vm)
 		pthread_mutex_destroy(&vm->gate_lock);
 		pthread_cond_destroy(&vm->gate_cond);
 	}
+	vcpu_gate_destroy(&vm->pause);
+	free(vm->msr_index);
 	free(vm);
 }

@@ -7,6 +7,7 @@
  * (KVM, RAM, devices, vCPUs), vm_run() until it stops, vm_destroy().
  */
 
+#include <jansson.h>
 #include <signal.h>
 
 #include "vmm/base/err.h"
@@ -27,6 +28,10 @@
 #include "vmm/machine/stats.h"
 #include "devices/net/port_keeper.h"
 #include "vmm/sandbox/seccomp.h"
+#include "vmm/snapshot/snap_file.h"
+#include "vmm/snapshot/snap_machine.h"
+
+struct control;
 
 /* vm_create() failures, as process exit statuses. */
 #define VM_EXIT_FAILED	1		/* the host could not run the VM */
@@ -67,6 +72,13 @@ struct vm {
 	struct vcpu *vcpus;
 	u32 nr_vcpus;
 	struct vcpu_env vcpu_env;
+	struct vcpu_gate pause;		/* pause: the vCPUs park here */
+	struct control *ctl;		/* --control, or NULL */
+	bool frozen;			/* devices quiesced by a snapshot */
+	u64 run_ns;			/* clock_ns() when vm_run() began */
+	const char *restored_from;	/* the snapshot a restore came from */
+	u32 *msr_index;			/* the MSRs a snapshot saves */
+	u32 nr_msrs;
 
 	/* Stopping: the first request wins; vm_run() returns its status. */
 	int stopping;
@@ -78,6 +90,13 @@ struct vm {
 
 	/* What vm_destroy() must undo. */
 	bool have_ki, have_kvm, have_con, have_devices, have_virtio;
+};
+
+/* What a restore starts from: a checked state file and its machine. */
+struct vm_snapshot_in {
+	const char *dir;
+	const struct snap_reader *snap;
+	const struct snap_machine *machine;
 };
 
 /*
@@ -138,6 +157,17 @@ struct virtio_console *vm_virtio_console(struct vm *vm);
  */
 int vm_restart(struct vm *vm, struct err *err);
 
+/*
+ * Build the VM a snapshot describes (@cfg made from its machine
+ * description and the restore's command line), with RAM a private
+ * mapping of its memory file and every piece of state restored, ready to
+ * run (paused with cfg->paused). Bad or mismatched state: -EINVAL with
+ * @err of class input, before any vCPU runs.
+ */
+int vm_restore(struct vm **out, const struct vm_config *cfg,
+	       const struct vm_snapshot_in *in, struct vm_stats *stats,
+	       struct err *err);
+
 void vm_destroy(struct vm *vm);
 
 /*
@@ -159,5 +189,37 @@ int vm_vcpu_enter(void *opaque);
  * let them give up). 0 or -errno.
  */
 int vm_confine_main(struct vm *vm, bool vcpus_started);
+
+/* --- vm_control.c: what the control socket asks of the main thread --- */
+
+/* Park every vCPU; 0, or -EINTR when the VM stops meanwhile. */
+int vm_pause(struct vm *vm);
+/* Devices go on (after a snapshot), then the vCPUs. */
+void vm_resume(struct vm *vm);
+bool vm_paused(struct vm *vm);
+
+/* Run the control socket's waiting request and answer it. */
+void vm_control_serve(struct vm *vm);
+
+/* --- vm_snapshot.c --- */
+
+/*
+ * Pause, quiesce the devices, write a snapshot into @dir (created; an
+ * existing one must be empty), then resume if @resume. *@result says what
+ * was written. 0 or -errno with @err.
+ */
+int vm_snapshot(struct vm *vm, const char *dir, bool resume, json_t **result,
+		struct err *err);
+
+/*
+ * A restore's RAM (vm_restore.c): the snapshot's memory file, mapped
+ * privately in the layout its machine description records.
+ */
+int vm_map_snapshot_memory(struct vm *vm, const struct vm_snapshot_in *in,
+			   struct err *err);
+
+/* On a restore: every piece of state, into the fresh VM. */
+int vm_restore_state(struct vm *vm, const struct vm_snapshot_in *in,
+		     struct err *err);
 
 #endif

@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "devices/net/port_keeper.h"
+#include "vmm/control/control.h"
+#include "vmm/core/iothread.h"
 #include "vmm/base/log.h"
 #include "vmm/machine/vm.h"
 #include "vmm/machine/vm_virtio.h"
@@ -96,9 +98,10 @@ static int prepare_seccomp(struct vm *vm, struct err *err)
 		return ret;
 	vm->seccomp = true;
 	if (vm->cfg->verbose)
-		pr_info("seccomp filters: main %u, vcpu %u, io %u, vhost %u BPF instructions",
+		pr_info("seccomp filters: main %u, vcpu %u, io %u, vhost %u, control %u BPF instructions",
 			p[SANDBOX_MAIN].len, p[SANDBOX_VCPU].len,
-			p[SANDBOX_IO].len, p[SANDBOX_VHOST].len);
+			p[SANDBOX_IO].len, p[SANDBOX_VHOST].len,
+			p[SANDBOX_CONTROL].len);
 	return 0;
 }
 
@@ -126,6 +129,9 @@ int vm_confine(struct vm *vm, struct err *err)
 	vm_virtio_each_iothread(vm, confine_io, &io);
 	io.class = SANDBOX_VHOST;
 	vm_virtio_each_vhost_thread(vm, confine_io, &io);
+	io.class = SANDBOX_CONTROL;
+	if (vm->ctl)
+		iothread_call(control_iothread(vm->ctl), confine_io, &io);
 	ret = io.ret ? io.ret : drop_privileges();
 	if (ret)
 		return err_host(err, ret, "cannot confine squeeze: %s",

@@ -8,11 +8,13 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "vmm/base/clock.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
+#include "vmm/control/control.h"
 #include "vmm/machine/vm.h"
 
-enum { POLL_STOP, POLL_SIGNAL, POLL_WAKE, POLL_INPUT, POLL_NR };
+enum { POLL_STOP, POLL_SIGNAL, POLL_WAKE, POLL_CONTROL, POLL_INPUT, POLL_NR };
 
 #define POLL_MAX (POLL_NR + VM_MAX_WATCHES)
 
@@ -77,6 +79,8 @@ static int main_loop(struct vm *vm, int sfd, const struct vm_watch *w,
 		[POLL_STOP] = { .fd = vm->stop_fd, .events = POLLIN },
 		[POLL_SIGNAL] = { .fd = sfd, .events = POLLIN },
 		[POLL_WAKE] = { .fd = vm->con.wake_fd, .events = POLLIN },
+		[POLL_CONTROL] = { .fd = vm->ctl ? control_request_fd(vm->ctl) :
+				   -1, .events = POLLIN },
 		[POLL_INPUT] = { .events = POLLIN },
 	};
 	unsigned int i;
@@ -108,6 +112,8 @@ static int main_loop(struct vm *vm, int sfd, const struct vm_watch *w,
 		for (i = 0; i < nw; i++)
 			if (p[POLL_NR + i].revents)
 				w[i].ready(w[i].opaque);
+		if (p[POLL_CONTROL].revents)
+			vm_control_serve(vm);
 	}
 	return vm->stop_status;
 }
@@ -123,6 +129,7 @@ static const char *stop_reason_name(const struct vm *vm)
 		[VM_STOP_SIGNAL] = "signal",
 		[VM_STOP_TIMEOUT] = "timeout",
 		[VM_STOP_STATUS] = "the command's status",
+		[VM_STOP_CONTROL] = "squeeze ctl poweroff",
 	};
 
 	if (!__atomic_load_n(&vm->stop_claimed, __ATOMIC_ACQUIRE))
@@ -257,6 +264,7 @@ int vm_run_watch(struct vm *vm, const struct vm_watch *w, unsigned int nw)
 		pr_err("signalfd: %s", strerror(errno));
 		return VM_EXIT_FAILED;
 	}
+	vm->run_ns = clock_ns();
 	status = run_boots(vm, sfd, w, nw);
 	/* The terminal first, so that the report is readable. */
 	console_close(&vm->con);

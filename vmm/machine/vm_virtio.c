@@ -27,24 +27,7 @@
 #include "vmm/base/log.h"
 #include "vmm/machine/vm.h"
 #include "vmm/machine/vm_virtio.h"
-
-#define VM_VIRTIO_MAX (CONFIG_MAX_DISKS + CONFIG_MAX_NETS + CONFIG_MAX_FS + 1)
-
-struct vm_virtio {
-	struct pci_host pci;
-	bool have_pci;
-	/* Disk i is blk[i] (squeeze's) or vblk[i] (a vhost-user back-end's). */
-	struct virtio_blk *blk[CONFIG_MAX_DISKS];
-	struct vhost_blk *vblk[CONFIG_MAX_DISKS];
-	unsigned int nr_blk;
-	struct virtio_net *net[CONFIG_MAX_NETS];
-	unsigned int nr_net;
-	struct virtio_fs *fs[CONFIG_MAX_FS];
-	unsigned int nr_fs;
-	struct virtio_console *con;	/* cfg->vcon, or NULL */
-	struct virtio_pci *vp[VM_VIRTIO_MAX];
-	unsigned int nr_vp;
-};
+#include "vmm/machine/vm_virtio_int.h"
 
 static int plug(struct vm *vm, struct vm_virtio *v, struct virtio_dev *vd,
 		struct err *err)

@@ -2,10 +2,13 @@
 #ifndef SQUEEZE_VM_VIRTIO_H
 #define SQUEEZE_VM_VIRTIO_H
 
+#include <jansson.h>
 #include <sys/stat.h>
 
 #include "vmm/base/err.h"
 #include "vmm/config/config.h"
+#include "vmm/snapshot/snap_file.h"
+#include "vmm/snapshot/snap_machine.h"
 
 struct vm;
 
@@ -65,5 +68,33 @@ bool vm_virtio_uses_file(struct vm *vm, const struct stat *st);
 /* Unplug, close the devices and free vm->virtio; safe when setup failed or
  * was never called. */
 void vm_virtio_teardown(struct vm *vm);
+
+/* --- Snapshots and stats (vm_virtio_state.c) --- */
+
+/* -EOPNOTSUPP with @err (input) when a device cannot be snapshotted. */
+int vm_virtio_snapshot_check(struct vm *vm, struct err *err);
+/* Every started device quiesced (@on) or going again (!@on). */
+int vm_virtio_quiesce(struct vm *vm, bool on, struct err *err);
+/* The PCI host and each transport, as sections; 0 or -ENOMEM. */
+int vm_virtio_save(struct vm *vm, struct snap_writer *w);
+/*
+ * The other way, into freshly plugged devices; -EINVAL with @err. Then,
+ * with the routes in KVM, vm_virtio_restart() starts what the driver had
+ * started and tells a clone's drivers of its new MACs.
+ */
+int vm_virtio_restore(struct vm *vm, const struct snap_reader *r,
+		      struct err *err);
+void vm_virtio_restart(struct vm *vm, const struct snap_reader *r,
+		       const struct snap_machine *m);
+/* Disks (with their files' identities) and nets into @m. */
+int vm_virtio_describe(struct vm *vm, struct snap_machine *m, struct err *err);
+/*
+ * A restore's disks: each the snapshot's file or a qcow2 overlay backed
+ * by it, of the same size. -EINVAL with @err (input) otherwise.
+ */
+int vm_virtio_check_disks(struct vm *vm, const struct snap_machine *m,
+			  struct err *err);
+/* Each device's counters appended to the JSON array @devices. */
+int vm_virtio_stats(struct vm *vm, json_t *devices);
 
 #endif

@@ -33,6 +33,7 @@ enum sandbox_class {
 	SANDBOX_IO,			/* virtqueues, disks, taps, stdio */
 	SANDBOX_VHOST,			/* a vhost-user connection */
 	SANDBOX_NBD,			/* a thread of `squeeze img serve` */
+	SANDBOX_CONTROL,		/* the control socket's thread */
 	SANDBOX_NR,
 };
 

@@ -37,14 +37,22 @@ const struct sandbox_rules sandbox_common = {
  * kicks and joins the vCPUs, and tears down: closes fds, flushes qcow2
  * metadata, drains io_uring, waits for the port keeper and stops the
  * virtiofsd it started (kill(), allowed for their process groups only:
- * seccomp.c adds those rules).
+ * seccomp.c adds those rules). It also runs the control socket's requests:
+ * pause and resume kick and wait for the vCPUs; a snapshot reads the parked
+ * vCPUs' and the VM's state and writes DIR: creates it and two files in it
+ * (openat, also /proc/self/pagemap read-only), writes, syncs, renames
+ * them, and removes what it made when it fails; realpath() of the disks.
  */
 static const int main_calls[] = {
 	SYS_poll, SYS_ppoll, SYS_read, SYS_close, SYS_ioctl, SYS_tgkill,
 	SYS_wait4, SYS_newfstatat, SYS_fstat, SYS_lseek, SYS_pread64,
 	SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_fdatasync, SYS_fsync,
 	SYS_ftruncate, SYS_io_uring_enter, SYS_epoll_ctl, SYS_eventfd2,
-	-1,
+	/* snapshots */
+	SYS_openat, SYS_mkdir, SYS_mkdirat, SYS_renameat, SYS_renameat2,
+	SYS_unlinkat, SYS_rmdir, SYS_readlink, SYS_readlinkat, SYS_getcwd,
+	/* teardown: the control socket's file */
+	SYS_unlink, -1,
 };
 
 static const unsigned long main_ioctls[] = {
@@ -53,8 +61,14 @@ static const unsigned long main_ioctls[] = {
 	KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI,
 	/* Teardown: doorbells and interrupts detached from the VM. */
 	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
-	/* squeeze exec's post-mortem reads the paused vCPUs' registers. */
-	KVM_GET_REGS, KVM_GET_SREGS, 0,
+	/*
+	 * The paused vCPUs' state: their registers for squeeze exec's
+	 * post-mortem; all of it, and the VM's clock, for a snapshot.
+	 */
+	KVM_GET_CPUID2, KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MSRS,
+	KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_LAPIC,
+	KVM_GET_VCPU_EVENTS, KVM_GET_DEBUGREGS, KVM_GET_MP_STATE,
+	KVM_GET_CLOCK, KVM_CHECK_EXTENSION, KVM_GET_MSR_INDEX_LIST, 0,
 };
 
 /*
@@ -122,10 +136,22 @@ static const int nbd_calls[] = {
 	SYS_ppoll, SYS_unlink, -1,
 };
 
+/*
+ * The control socket's thread: accepts clients, reads their lines, parses
+ * them and writes the replies (send on the socket, MSG_DONTWAIT |
+ * MSG_NOSIGNAL); it hands requests to the main thread through two
+ * eventfds. No files, no ioctls: what a client sends reaches nothing else.
+ */
+static const int control_calls[] = {
+	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_accept4, SYS_read,
+	SYS_sendto, SYS_close, -1,
+};
+
 const struct sandbox_rules sandbox_class_rules[SANDBOX_NR] = {
 	[SANDBOX_MAIN] = { "main", main_calls, main_ioctls },
 	[SANDBOX_VCPU] = { "vcpu", vcpu_calls, vcpu_ioctls },
 	[SANDBOX_IO] = { "io", io_calls, io_ioctls },
 	[SANDBOX_VHOST] = { "vhost", vhost_calls, no_ioctls },
 	[SANDBOX_NBD] = { "nbd", nbd_calls, io_ioctls },
+	[SANDBOX_CONTROL] = { "control", control_calls, no_ioctls },
 };

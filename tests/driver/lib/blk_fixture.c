@@ -104,6 +104,24 @@ struct blk_drv *add_disk(struct blk_options c, u64 want)
 	return &fx->drv[i];
 }
 
+struct virtio_pci *blk_fx_vp(unsigned int i)
+{
+	cr_assert_lt(i, fx->nr);
+	return fx->vp[i];
+}
+
+struct virtio_pci *blk_fx_replug(unsigned int i)
+{
+	cr_assert_lt(i, fx->nr);
+	virtio_pci_destroy(fx->vp[i]);
+	fx->vp[i] = virtio_pci_create(&fx->env.pci, virtio_blk_vdev(fx->blk[i]),
+				      &fx->env.irq_ctl, &fx->err);
+	cr_assert_not_null(fx->vp[i], "%s", fx->err.msg);
+	cr_assert_eq(virtio_pci_attach(fx->vp[i], &fx->err), 0, "%s",
+		     fx->err.msg);
+	return fx->vp[i];
+}
+
 u64 galloc(u64 len, u64 align)
 {
 	u64 gpa = drv_alloc(&fx->env, len, align);

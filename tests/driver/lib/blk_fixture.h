@@ -6,6 +6,7 @@
 
 #include "tests/driver/lib/blk_drv.h"
 #include "virtio/blk/blk.h"
+#include "virtio/pci/virtio_pci.h"
 
 /*
  * The set-up the virtio-blk scenarios share (tests/driver/test_blk*.c):
@@ -35,6 +36,11 @@ const char *make_file(unsigned int i, bool fill);
  * NULL), put it on the PCI bus and bring the driver up with @want.
  */
 struct blk_drv *add_disk(struct blk_options c, u64 want);
+
+/* Disk @i's virtio-pci function (snapshot tests quiesce and save it). */
+struct virtio_pci *blk_fx_vp(unsigned int i);
+/* Disk @i on a fresh function in its slot, as a restore builds it. */
+struct virtio_pci *blk_fx_replug(unsigned int i);
 
 /* Guest RAM for buffers, and its address in the test process. */
 u64 galloc(u64 len, u64 align);
