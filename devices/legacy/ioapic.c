@@ -145,6 +145,7 @@ static void send(struct ioapic *io, u32 pin)
 	}
 	io->delivered++;
 	io->sent[pin]++;
+	io->sent_vector[pin] = e & IOAPIC_VECTOR_MASK;
 	trace_event(io->trace, TRACE_IRQ, "msi", __FILE__,
 		    "ioapic pin %u (%s) sends vector 0x%02llx to APIC %llu, "
 		    "%s: its irqfd (GSI %u), KVM injects it", pin,

@@ -94,6 +94,7 @@ struct ioapic {
 	u32 route_data[IOAPIC_PINS];
 	u64 delivered;			/* messages sent (for --stats) */
 	u64 sent[IOAPIC_PINS];		/* ... by pin */
+	u8 sent_vector[IOAPIC_PINS];	/* the vector of the last one */
 	u32 warned;			/* warn_once() mask */
 	struct trace *trace;		/* --trace, or NULL */
 	const char *pin_name[IOAPIC_PINS];	/* who drives it, or NULL */

@@ -182,6 +182,7 @@ void trace_async(struct trace *t, const char *cat, const char *name, u64 id,
 int trace_attach_file(struct trace *t, int fd, u32 classes)
 {
 	static const char head[] = "{\"traceEvents\":[\n";
+	const struct trace_track *k;
 	char ev[256];
 	int len;
 
@@ -195,7 +196,12 @@ int trace_attach_file(struct trace *t, int fd, u32 classes)
 	len = snprintf(ev, sizeof(ev),
 		       "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,"
 		       "\"args\":{\"name\":\"squeeze\"}}", getpid());
-	append(t, ev, len);
+	pthread_mutex_lock(&t->lock);
+	append_locked(t, ev, len);
+	/* The threads that had events before the file was there. */
+	for (k = t->tracks; k; k = k->next)
+		trace_json_track(t, k);
+	pthread_mutex_unlock(&t->lock);
 	return 0;
 }
 

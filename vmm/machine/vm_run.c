@@ -152,7 +152,7 @@ static void add_dev_stats(struct vm_stats *s, const struct vcpu_stats *v)
 	}
 }
 
-/* What the IOAPIC sent, by pin and the vector it had at the end. */
+/* What the IOAPIC sent, by pin and the vector it sent last. */
 static void add_ioapic_stats(struct vm *vm)
 {
 	const struct ioapic *io = &vm->ioapic;
@@ -165,7 +165,7 @@ static void add_ioapic_stats(struct vm *vm)
 			continue;
 		snprintf(name, sizeof(name), "ioapic pin %u (%s) -> vector 0x%02x",
 			 pin, io->pin_name[pin] ? io->pin_name[pin] : "?",
-			 (unsigned int)(io->s.redtbl[pin] & IOAPIC_VECTOR_MASK));
+			 io->sent_vector[pin]);
 		stats_add_irq(vm->stats, name, io->sent[pin]);
 	}
 }

@@ -387,8 +387,7 @@ static void irq_stats(struct vm_stats *s, struct virtio_dev *vd)
 		if (!n)
 			continue;
 		virtio_irq_route(vd, q, route, sizeof(route));
-		snprintf(name, sizeof(name), "%s queue %u: %s", vd->name, q,
-			 route);
+		snprintf(name, sizeof(name), "%s q%u %s", vd->name, q, route);
 		stats_add_irq(s, name, n);
 	}
 }
