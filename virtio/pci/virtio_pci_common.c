@@ -383,6 +383,13 @@ void vp_common_describe(struct virtio_pci *vp, u64 off, bool write, u64 val,
 	else if (r->off == VIRTIO_PCI_COMMON_Q_MSIX &&
 		 val == VIRTIO_MSI_NO_VECTOR)
 		note_printf(n, " (queue %u: NO_VECTOR)", q);
+	else if (r->off == VIRTIO_PCI_COMMON_Q_MSIX)
+		note_printf(n, " (queue %u signals MSI-X entry %llu)", q,
+			    (unsigned long long)val);
+	else if (r->off == VIRTIO_PCI_COMMON_MSIX)
+		note_printf(n, " (configuration changes signal %s)",
+			    val == VIRTIO_MSI_NO_VECTOR ? "no vector" :
+			    "that MSI-X entry");
 	else if (r->off >= VIRTIO_PCI_COMMON_Q_SIZE)
 		note_printf(n, " (queue %u)", q);
 }
