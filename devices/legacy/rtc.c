@@ -57,12 +57,43 @@ static u8 encode_hour(const struct rtc *rtc, unsigned int h)
 	return encode(rtc, h12) | (h >= 12 ? RTC_HOUR_PM : 0);
 }
 
+/*
+ * @t (seconds since 1970, UTC) as a calendar date and time, by arithmetic:
+ * glibc's gmtime_r() reads the time zone files the first time it runs,
+ * which a vCPU thread under seccomp may not do (and needs not: UTC).
+ * The date is the proleptic Gregorian calendar's, counted in 400-year
+ * eras of 146097 days from 0000-03-01 so that the leap day ends a year.
+ */
+void rtc_utc(time_t t, struct tm *tm)
+{
+	s64 days = t / 86400, secs = t % 86400, era, y;
+	u32 doe, yoe, doy, mp;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	tm->tm_hour = secs / 3600;
+	tm->tm_min = secs / 60 % 60;
+	tm->tm_sec = secs % 60;
+	tm->tm_wday = (int)(((days + 4) % 7 + 7) % 7);	/* 1970-01-01: Thu */
+	days += 719468;			/* from 0000-03-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = (u32)(days - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;	/* March = 0 */
+	tm->tm_mday = doy - (153 * mp + 2) / 5 + 1;
+	tm->tm_mon = mp < 10 ? mp + 2 : mp - 10;
+	y = yoe + era * 400 + (tm->tm_mon < 2);
+	tm->tm_year = (int)(y - 1900);
+}
+
 static u8 clock_reg(const struct rtc *rtc, u8 idx)
 {
-	time_t now = rtc->clock();
 	struct tm tm;
 
-	gmtime_r(&now, &tm);
+	rtc_utc(rtc->clock(), &tm);
 	switch (idx) {
 	case RTC_SECONDS: return encode(rtc, tm.tm_sec);
 	case RTC_MINUTES: return encode(rtc, tm.tm_min);

@@ -55,4 +55,7 @@ void rtc_write_index(struct rtc *rtc, u8 val);
 u8 rtc_read_data(struct rtc *rtc);
 void rtc_write_data(struct rtc *rtc, u8 val);
 
+/* @t in UTC, as gmtime_r() would say it, without touching any file. */
+void rtc_utc(time_t t, struct tm *tm);
+
 #endif

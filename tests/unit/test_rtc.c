@@ -132,3 +132,31 @@ Test(rtc, host_clock_by_default)
 	cr_assert_eq((y >> 4) * 10 + (y & 15), tm.tm_year % 100);
 	rtc_destroy(&real);
 }
+
+/* rtc_utc() agrees with libc's gmtime_r() across leap years and eras. */
+Test(rtc, utc_conversion_matches_gmtime)
+{
+	static const time_t fixed[] = {
+		0, 86399, 86400, 951782400 /* 2000-02-29 */,
+		951868800 /* 2000-03-01 */, 4107542400 /* 2100-03-01 */,
+		1796137449, -1, -86401, 253402300799 /* 9999-12-31 */,
+	};
+	struct tm a, b;
+	time_t t;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fixed) + 20000; i++) {
+		t = i < ARRAY_SIZE(fixed) ? fixed[i] :
+		    (time_t)(i - ARRAY_SIZE(fixed)) * 9999991 - 400000000;
+		rtc_utc(t, &a);
+		gmtime_r(&t, &b);
+		cr_assert(a.tm_year == b.tm_year && a.tm_mon == b.tm_mon &&
+			  a.tm_mday == b.tm_mday && a.tm_hour == b.tm_hour &&
+			  a.tm_min == b.tm_min && a.tm_sec == b.tm_sec &&
+			  a.tm_wday == b.tm_wday,
+			  "t=%lld: %d-%d-%d %d:%d:%d wday %d, libc %d-%d-%d %d:%d:%d wday %d",
+			  (long long)t, a.tm_year, a.tm_mon, a.tm_mday, a.tm_hour,
+			  a.tm_min, a.tm_sec, a.tm_wday, b.tm_year, b.tm_mon,
+			  b.tm_mday, b.tm_hour, b.tm_min, b.tm_sec, b.tm_wday);
+	}
+}
