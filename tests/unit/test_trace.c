@@ -177,10 +177,10 @@ Test(trace, json_file_tracks)
 	ssize_t n;
 
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(trace_init(&t, 0, 0), 0);
-	cr_assert_eq(trace_attach_file(&t, fd, 0), 0);
+	cr_assert_eq(trace_init(&t, 0, TRACE_ALL, 0), 0);
 	pthread_setname_np(pthread_self(), "vcpu3");
 	trace_event(&t, TRACE_PIO, "IO", "y.c", "tab\there");
+	trace_attach_file(&t, fd);	/* what came before is kept */
 	trace_span(&t, "exit", "IO serial0.THR", 1000, 3500, NULL);
 	pthread_create(&th, NULL, other_thread, &t);
 	pthread_join(th, NULL);

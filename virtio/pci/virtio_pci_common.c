@@ -386,10 +386,12 @@ void vp_common_describe(struct virtio_pci *vp, u64 off, bool write, u64 val,
 	else if (r->off == VIRTIO_PCI_COMMON_Q_MSIX)
 		note_printf(n, " (queue %u signals MSI-X entry %llu)", q,
 			    (unsigned long long)val);
+	else if (r->off == VIRTIO_PCI_COMMON_MSIX &&
+		 val == VIRTIO_MSI_NO_VECTOR)
+		note_printf(n, " (configuration changes: NO_VECTOR)");
 	else if (r->off == VIRTIO_PCI_COMMON_MSIX)
-		note_printf(n, " (configuration changes signal %s)",
-			    val == VIRTIO_MSI_NO_VECTOR ? "no vector" :
-			    "that MSI-X entry");
+		note_printf(n, " (configuration changes signal MSI-X entry %llu)",
+			    (unsigned long long)val);
 	else if (r->off >= VIRTIO_PCI_COMMON_Q_SIZE)
 		note_printf(n, " (queue %u)", q);
 }

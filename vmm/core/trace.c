@@ -113,7 +113,7 @@ const struct reg_name *reg_name_find(const struct reg_name *t, size_t n,
 	return NULL;
 }
 
-int trace_init(struct trace *t, u32 classes, u64 t0)
+int trace_init(struct trace *t, u32 classes, u32 file_classes, u64 t0)
 {
 	int ret;
 
@@ -130,7 +130,10 @@ int trace_init(struct trace *t, u32 classes, u64 t0)
 		return -ret;
 	}
 	t->have_key = true;
-	return 0;
+	ret = file_classes ? trace_json_start(t, file_classes) : 0;
+	if (ret)
+		trace_close(t);
+	return ret;
 }
 
 u64 trace_ns(const struct trace *t, u64 clock)

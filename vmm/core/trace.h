@@ -65,6 +65,7 @@ struct trace {
 	size_t len;
 	bool first;		/* no event in the file yet */
 	bool failed;		/* a write to the file failed (said once) */
+	bool dropped;		/* the buffer filled before the file came */
 };
 
 /* Is anything of class @cls wanted? The test every hook makes. */
@@ -73,10 +74,13 @@ static inline bool trace_on(const struct trace *t, u32 cls)
 	return t && ((t->classes | t->file_classes) & cls);
 }
 
-/* Is there a file (spans are recorded then, whatever the classes)? */
+/*
+ * Is there a file (spans are recorded then, whatever the classes)? Events
+ * before it is open are kept in its buffer.
+ */
 static inline bool trace_file_on(const struct trace *t)
 {
-	return t && t->fd >= 0;
+	return t && t->buf;
 }
 
 /*
@@ -120,16 +124,18 @@ int trace_parse_classes(const char *s, u32 *mask, const char **bad);
 const char *trace_class_name(u32 cls);
 
 /*
- * Tracing with @classes on stderr (0: no lines), time 0 at @t0 (squeeze's
- * start, so that lines and the --stats timeline agree).
+ * Tracing with @classes on stderr (0: no lines) and @file_classes into the
+ * file (0: no file), time 0 at @t0 (squeeze's start, so that lines and the
+ * --stats timeline agree). The file's events are kept in memory until
+ * trace_attach_file(). 0 or -errno.
  */
-int trace_init(struct trace *t, u32 classes, u64 t0);
+int trace_init(struct trace *t, u32 classes, u32 file_classes, u64 t0);
 
 /*
- * Write the events of @classes (every class when 0) to @fd too, as Chrome
- * trace-event JSON; the trace owns @fd then (on success). -ENOMEM.
+ * The file, as Chrome trace-event JSON: what was kept so far is written to
+ * @fd, and the rest as it comes; the trace owns @fd then.
  */
-int trace_attach_file(struct trace *t, int fd, u32 classes);
+void trace_attach_file(struct trace *t, int fd);
 
 /* End the file's JSON and close it; safe after a failed init. */
 void trace_close(struct trace *t);

@@ -15,6 +15,9 @@ struct trace_track {
 	struct trace_track *next;
 };
 
+/* The file's buffer and its first events (trace_init()). 0 or -ENOMEM. */
+int trace_json_start(struct trace *t, u32 classes);
+
 /* A new track: its thread_name metadata. Called with t->lock held. */
 void trace_json_track(struct trace *t, const struct trace_track *k);
 

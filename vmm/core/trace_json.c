@@ -25,12 +25,17 @@
 #define BUF_SIZE	(256 * 1024)
 #define EVENT_MAX	(3 * TRACE_NOTE_LEN + 256)
 
-/* Write out what the buffer holds. t->lock held. */
+/*
+ * Write out what the buffer holds. t->lock held. Before the file is there
+ * the buffer keeps what it can: a set-up that fills it loses the rest.
+ */
 static void flush(struct trace *t)
 {
 	size_t done = 0;
 	ssize_t n;
 
+	if (t->fd < 0)
+		return;
 	while (done < t->len) {
 		n = write(t->fd, t->buf + done, t->len - done);
 		if (n < 0 && errno == EINTR)
@@ -52,8 +57,10 @@ static void append_locked(struct trace *t, const char *ev, size_t len)
 {
 	if (t->len + len + 2 > BUF_SIZE)
 		flush(t);
-	if (len + 2 > BUF_SIZE)
+	if (t->len + len + 2 > BUF_SIZE) {
+		t->dropped = true;
 		return;
+	}
 	if (!t->first) {
 		memcpy(t->buf + t->len, ",\n", 2);
 		t->len += 2;
@@ -68,7 +75,7 @@ static void append(struct trace *t, const char *ev, int len)
 	if (len <= 0 || len >= EVENT_MAX)
 		return;
 	pthread_mutex_lock(&t->lock);
-	if (t->fd >= 0)
+	if (t->buf)
 		append_locked(t, ev, len);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -105,7 +112,7 @@ void trace_json_track(struct trace *t, const struct trace_track *k)
 	char ev[256], name[64];
 	int len;
 
-	if (t->fd < 0)
+	if (!t->buf)
 		return;
 	json_str(name, sizeof(name), k->name);
 	len = snprintf(ev, sizeof(ev),
@@ -137,72 +144,80 @@ void trace_json_instant(struct trace *t, unsigned int tid, const char *kind,
 			       tid, text, file));
 }
 
-void trace_span(struct trace *t, const char *cat, const char *name, u64 start,
-		u64 end, const char *detail)
-{
-	char ev[EVENT_MAX], nm[96], text[2 * TRACE_NOTE_LEN], ts[32], dur[32];
-	const char *who;
-	unsigned int tid;
-
-	if (!trace_file_on(t))
-		return;
-	tid = trace_track_id(t, &who);
-	json_str(nm, sizeof(nm), name);
-	json_str(text, sizeof(text), detail);
-	json_us(ts, sizeof(ts), trace_ns(t, start));
-	json_us(dur, sizeof(dur), end > start ? end - start : 0);
-	append(t, ev, snprintf(ev, sizeof(ev),
-			       "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\","
-			       "\"ts\":%s,\"dur\":%s,\"pid\":%d,\"tid\":%u,"
-			       "\"args\":{\"detail\":\"%s\"}}",
-			       nm, cat, ts, dur, getpid(), tid, text));
-}
-
-void trace_async(struct trace *t, const char *cat, const char *name, u64 id,
-		 u64 when, bool begin, const char *detail)
+/*
+ * A span event of phase @ph ("X", "b", "e") on the calling thread's
+ * track: @extra holds its phase-specific fields (",\"dur\":..." or
+ * ",\"id\":...").
+ */
+static void span_event(struct trace *t, const char *ph, const char *cat,
+		       const char *name, u64 when, const char *extra,
+		       const char *detail)
 {
 	char ev[EVENT_MAX], nm[96], text[2 * TRACE_NOTE_LEN], ts[32];
 	const char *who;
-	unsigned int tid;
+	unsigned int tid = trace_track_id(t, &who);
 
-	if (!trace_file_on(t))
-		return;
-	tid = trace_track_id(t, &who);
 	json_str(nm, sizeof(nm), name);
 	json_str(text, sizeof(text), detail);
 	json_us(ts, sizeof(ts), trace_ns(t, when));
 	append(t, ev, snprintf(ev, sizeof(ev),
 			       "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"%s\","
-			       "\"id\":\"0x%llx\",\"ts\":%s,\"pid\":%d,\"tid\":%u,"
+			       "\"ts\":%s%s,\"pid\":%d,\"tid\":%u,"
 			       "\"args\":{\"detail\":\"%s\"}}",
-			       nm, cat, begin ? "b" : "e",
-			       (unsigned long long)id, ts, getpid(), tid, text));
+			       nm, cat, ph, ts, extra, getpid(), tid, text));
 }
 
-int trace_attach_file(struct trace *t, int fd, u32 classes)
+void trace_span(struct trace *t, const char *cat, const char *name, u64 start,
+		u64 end, const char *detail)
+{
+	char dur[48], us[32];
+
+	if (!trace_file_on(t))
+		return;
+	json_us(us, sizeof(us), end > start ? end - start : 0);
+	snprintf(dur, sizeof(dur), ",\"dur\":%s", us);
+	span_event(t, "X", cat, name, start, dur, detail);
+}
+
+void trace_async(struct trace *t, const char *cat, const char *name, u64 id,
+		 u64 when, bool begin, const char *detail)
+{
+	char extra[48];
+
+	if (!trace_file_on(t))
+		return;
+	snprintf(extra, sizeof(extra), ",\"id\":\"0x%llx\"",
+		 (unsigned long long)id);
+	span_event(t, begin ? "b" : "e", cat, name, when, extra, detail);
+}
+
+int trace_json_start(struct trace *t, u32 classes)
 {
 	static const char head[] = "{\"traceEvents\":[\n";
-	const struct trace_track *k;
 	char ev[256];
 	int len;
 
 	t->buf = malloc(BUF_SIZE);
 	if (!t->buf)
 		return -ENOMEM;
-	t->fd = fd;
-	t->file_classes = classes ? classes : TRACE_ALL;
+	t->file_classes = classes;
 	memcpy(t->buf, head, sizeof(head) - 1);
 	t->len = sizeof(head) - 1;
 	len = snprintf(ev, sizeof(ev),
 		       "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,"
 		       "\"args\":{\"name\":\"squeeze\"}}", getpid());
-	pthread_mutex_lock(&t->lock);
-	append_locked(t, ev, len);
-	/* The threads that had events before the file was there. */
-	for (k = t->tracks; k; k = k->next)
-		trace_json_track(t, k);
-	pthread_mutex_unlock(&t->lock);
+	append(t, ev, len);
 	return 0;
+}
+
+void trace_attach_file(struct trace *t, int fd)
+{
+	pthread_mutex_lock(&t->lock);
+	t->fd = fd;
+	if (t->dropped)
+		pr_warn("--trace-file: set-up events were lost (the buffer filled)");
+	flush(t);
+	pthread_mutex_unlock(&t->lock);
 }
 
 void trace_close(struct trace *t)
@@ -212,7 +227,7 @@ void trace_close(struct trace *t)
 
 	if (!t->have_key)
 		return;		/* never initialised */
-	if (t->fd >= 0) {
+	if (t->buf && t->fd >= 0) {
 		pthread_mutex_lock(&t->lock);
 		if (t->len + sizeof(tail) > BUF_SIZE)
 			flush(t);

@@ -391,7 +391,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg,
 	vm->trace_fd = -1;
 	vm->timed = cfg->stats || cfg->verbose || cfg->trace || cfg->trace_file;
 	if (cfg->trace || cfg->trace_file) {
-		ret = trace_init(&vm->trace, cfg->trace, stats->start_ns);
+		ret = trace_init(&vm->trace, cfg->trace, !cfg->trace_file ? 0 :
+				 cfg->trace ? cfg->trace : TRACE_ALL,
+				 stats->start_ns);
 		if (ret) {
 			free(vm);
 			return err_host(err, ret, "--trace: %s", strerror(-ret));
