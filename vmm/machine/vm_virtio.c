@@ -161,7 +161,11 @@ static int add_console(struct vm *vm, struct vm_virtio *v,
 
 	o.vm_name = cfg->name;
 	v->con = virtio_console_create(&vm->mem, &o, 0, err);
-	return v->con ? 0 : -EINVAL;
+	if (!v->con)
+		return -EINVAL;
+	virtio_dev_observe(virtio_console_vdev(v->con), "virtio-console", 0,
+			   vm->tr, vm->timed);
+	return 0;
 }
 
 struct virtio_console *vm_virtio_console(struct vm *vm)
@@ -410,4 +414,6 @@ void vm_virtio_stats(struct vm *vm, struct vm_stats *s)
 	}
 	for (i = 0; i < v->nr_fs; i++)
 		irq_stats(s, virtio_fs_vdev(v->fs[i]));
+	if (v->con)
+		irq_stats(s, virtio_console_vdev(v->con));
 }
