@@ -55,9 +55,17 @@ static void usage(FILE *f)
 "  --on-reboot ACTION   what a guest reset does: destroy (default) or restart\n"
 "  --on-crash ACTION    what a vCPU failure does: destroy (default) or restart\n"
 "  --domain FILE        a libvirt domain XML file: its options come first\n"
-"  --verbose            say why the VM stopped, and unhandled accesses;\n"
-"                       the seccomp filter sizes at the start\n"
-"  --stats              print the start-up timeline and exit counts at the end\n"
+"  --verbose            say why the VM stopped, unhandled accesses, the\n"
+"                       seccomp filter sizes at the start, and the --stats\n"
+"                       tables\n"
+"  --stats              print at the end: the start-up timeline, exits by\n"
+"                       reason and by device, time in the guest and in\n"
+"                       squeeze per vCPU, requests with latency p50/p99,\n"
+"                       interrupts per vector\n"
+"  --trace[=CLASSES]    one decoded line per VM exit and device event on\n"
+"                       stderr; CLASSES: pio,mmio,pci,virtio,irq,io,vm (all)\n"
+"  --trace-file PATH    the same events as Chrome trace-event JSON (open it in\n"
+"                       Perfetto or chrome://tracing), one track per thread\n"
 "  --seccomp=on|off     seccomp filters on every thread (default on;\n"
 "                       off is for debugging)\n"
 "  --control PATH       serve the control protocol on a unix socket at PATH\n"
@@ -155,7 +163,7 @@ static int cmd_run(int argc, char **argv, struct vm_stats *stats)
 	ret = vm_run(vm);
 	vm_destroy(vm);
 	stats_lap(stats, STEP_EXIT);
-	if (cfg.stats)
+	if (cfg.stats || cfg.verbose)
 		stats_print(stats, stderr);
 	config_free(&cfg);
 	return ret;

@@ -158,8 +158,56 @@ void i8042_restore(struct i8042 *k, const struct i8042_state *in)
 	pthread_mutex_unlock(&k->lock);
 }
 
-static const struct io_ops data_ops = { data_io_read, data_io_write };
-static const struct io_ops cmd_ops = { cmd_io_read, cmd_io_write };
+/* The controller's commands by name (i8042.h has their codes). */
+static const struct reg_name cmd_names[] = {
+	{ I8042_CMD_READ_CTR, 1, "read command byte" },
+	{ I8042_CMD_WRITE_CTR, 1, "write command byte" },
+	{ I8042_CMD_AUX_DISABLE, 1, "disable aux port" },
+	{ I8042_CMD_AUX_ENABLE, 1, "enable aux port" },
+	{ I8042_CMD_AUX_TEST, 1, "test aux port" },
+	{ I8042_CMD_SELF_TEST, 1, "self-test" },
+	{ I8042_CMD_KBD_TEST, 1, "test keyboard port" },
+	{ I8042_CMD_KBD_DISABLE, 1, "disable keyboard" },
+	{ I8042_CMD_KBD_ENABLE, 1, "enable keyboard" },
+	{ I8042_CMD_READ_OUTPUT, 1, "read output port" },
+	{ I8042_CMD_WRITE_OUTPUT, 1, "write output port" },
+	{ I8042_CMD_PULSE_RESET, 1, "pulse reset line: the machine resets" },
+};
+
+static void data_describe(void *opaque, const struct io_access *a,
+			  struct trace_note *n)
+{
+	(void)opaque;
+	note_printf(n, "i8042.data %s 0x%02x", a->write ? "<-" : "->",
+		    (u8)a->val);
+}
+
+static void cmd_describe(void *opaque, const struct io_access *a,
+			 struct trace_note *n)
+{
+	const struct reg_name *r = reg_name_find(cmd_names,
+						 ARRAY_SIZE(cmd_names),
+						 (u8)a->val);
+
+	(void)opaque;
+	if (!a->write)
+		note_printf(n, "i8042.status -> 0x%02x", (u8)a->val);
+	else
+		note_printf(n, "i8042.command <- 0x%02x (%s)", (u8)a->val,
+			    r ? r->name : "?");
+}
+
+static const struct io_desc data_desc = {
+	.file = __FILE__, .trace_class = TRACE_PIO, .name = "i8042",
+	.describe = data_describe,
+};
+static const struct io_desc cmd_desc = {
+	.file = __FILE__, .trace_class = TRACE_PIO, .name = "i8042",
+	.describe = cmd_describe,
+};
+static const struct io_ops data_ops = { data_io_read, data_io_write,
+					&data_desc };
+static const struct io_ops cmd_ops = { cmd_io_read, cmd_io_write, &cmd_desc };
 
 int i8042_register(struct i8042 *k, struct bus *pio)
 {

@@ -123,9 +123,20 @@ static void update_route(struct ioapic *io, u32 pin)
 	pin_connect(io, pin);
 }
 
+void ioapic_name_pin(struct ioapic *io, u32 pin, const char *name)
+{
+	if (pin < IOAPIC_PINS)
+		io->pin_name[pin] = name;
+}
+
+static const char *pin_name(const struct ioapic *io, u32 pin)
+{
+	return io->pin_name[pin] ? io->pin_name[pin] : "?";
+}
+
 static void send(struct ioapic *io, u32 pin)
 {
-	u64 one = 1;
+	u64 one = 1, e = io->s.redtbl[pin];
 
 	if (io->irqfd[pin] < 0 ||
 	    write(io->irqfd[pin], &one, sizeof(one)) != sizeof(one)) {
@@ -135,6 +146,14 @@ static void send(struct ioapic *io, u32 pin)
 		return;
 	}
 	io->delivered++;
+	io->sent[pin]++;
+	io->sent_vector[pin] = e & IOAPIC_VECTOR_MASK;
+	trace_event(io->trace, TRACE_IRQ, "msi", __FILE__,
+		    "ioapic pin %u (%s) sends vector 0x%02llx to APIC %llu, "
+		    "%s: its irqfd (GSI %u), KVM injects it", pin,
+		    pin_name(io, pin), (unsigned long long)(e & IOAPIC_VECTOR_MASK),
+		    (unsigned long long)(e >> IOAPIC_DEST_SHIFT),
+		    e & IOAPIC_TRIGGER_LEVEL ? "level" : "edge", pin);
 }
 
 /* A level pin sends while asserted, unmasked and not awaiting its EOI. */
@@ -160,6 +179,11 @@ int ioapic_set_line(struct ioapic *io, u32 pin, int level)
 		return -EINVAL;
 	pthread_mutex_lock(&io->lock);
 	rising = level && !(io->s.lines & bit);
+	if (trace_on(io->trace, TRACE_IRQ) && !!level != !!(io->s.lines & bit))
+		trace_event(io->trace, TRACE_IRQ, "line", __FILE__,
+			    "ioapic pin %u (%s) %s%s", pin, pin_name(io, pin),
+			    level ? "raised" : "lowered",
+			    io->s.redtbl[pin] & IOAPIC_MASKED ? " (masked)" : "");
 	if (level)
 		io->s.lines |= bit;
 	else
@@ -311,9 +335,63 @@ static void ioapic_mmio_write(void *opaque, u64 off, const void *data,
 	pthread_mutex_unlock(&io->lock);
 }
 
+static const char *const delmode_name[8] = {
+	"fixed", "lowest priority", "SMI", "?", "NMI", "INIT", "?", "ExtINT",
+};
+
+/* A redirection entry half in words: "vector 0x30 fixed edge unmasked". */
+static void describe_redtbl(struct trace_note *n, u32 pin, bool high, u32 v)
+{
+	note_printf(n, " (REDTBL[%u] %s", pin, high ? "high" : "low");
+	if (high)
+		note_printf(n, ": destination APIC %u)", v >> 24);
+	else
+		note_printf(n, ": vector 0x%02x, %s, %s, %s)", v & 0xff,
+			    delmode_name[(v >> IOAPIC_DELMODE_SHIFT) & 7],
+			    v & IOAPIC_TRIGGER_LEVEL ? "level" : "edge",
+			    v & IOAPIC_MASKED ? "masked" : "unmasked");
+}
+
+static void ioapic_describe(void *opaque, const struct io_access *a,
+			    struct trace_note *n)
+{
+	struct ioapic *io = opaque;
+	u32 reg = a->off == IOAPIC_IOREGSEL ? (u32)a->val & 0xff :
+		  __atomic_load_n(&io->s.regsel, __ATOMIC_RELAXED);
+	bool redtbl = reg >= IOAPIC_REG_REDTBL &&
+		      reg < IOAPIC_REG_REDTBL + 2 * IOAPIC_PINS;
+
+	n->cls = TRACE_IRQ;
+	note_printf(n, "ioapic.%s %s 0x%llx",
+		    a->off == IOAPIC_IOREGSEL ? "IOREGSEL" :
+		    a->off == IOAPIC_IOWIN ? "IOWIN" : "reserved",
+		    a->write ? "<-" : "->", (unsigned long long)a->val);
+	if (a->off != IOAPIC_IOREGSEL && a->off != IOAPIC_IOWIN)
+		return;
+	if (redtbl && a->off == IOAPIC_IOWIN)
+		describe_redtbl(n, (reg - IOAPIC_REG_REDTBL) / 2, reg & 1,
+				a->val);
+	else if (redtbl)
+		note_printf(n, " (selects REDTBL[%u] %s)",
+			    (reg - IOAPIC_REG_REDTBL) / 2,
+			    reg & 1 ? "high" : "low");
+	else
+		note_printf(n, " (%s)", reg == IOAPIC_REG_ID ? "IOAPICID" :
+			    reg == IOAPIC_REG_VER ? "IOAPICVER" :
+			    reg == IOAPIC_REG_ARB ? "IOAPICARB" : "unused");
+}
+
+static const struct io_desc ioapic_desc = {
+	.file = __FILE__,
+	.trace_class = TRACE_IRQ,
+	.name = "ioapic",
+	.describe = ioapic_describe,
+};
+
 static const struct io_ops ioapic_ops = {
 	.read = ioapic_mmio_read,
 	.write = ioapic_mmio_write,
+	.desc = &ioapic_desc,
 };
 
 int ioapic_register(struct ioapic *io, struct bus *mmio, u64 base)

@@ -7,6 +7,7 @@
 #include "vmm/core/bus.h"
 #include "vmm/core/irq.h"
 #include "vmm/core/layout.h"
+#include "vmm/core/trace.h"
 #include "vmm/base/err.h"
 #include "vmm/base/types.h"
 
@@ -92,11 +93,17 @@ struct ioapic {
 	u64 route_addr[IOAPIC_PINS];	/* the route installed for the pin */
 	u32 route_data[IOAPIC_PINS];
 	u64 delivered;			/* messages sent (for --stats) */
+	u64 sent[IOAPIC_PINS];		/* ... by pin */
+	u8 sent_vector[IOAPIC_PINS];	/* the vector of the last one */
 	u32 warned;			/* warn_once() mask */
+	struct trace *trace;		/* --trace, or NULL */
+	const char *pin_name[IOAPIC_PINS];	/* who drives it, or NULL */
 };
 
 /* Reset state: every pin masked, edge, vector 0; the ID register @id. */
 void ioapic_init(struct ioapic *io, u8 id, const struct irq_ctl *out);
+/* For --trace and --stats: @name ("serial0") drives pin @pin. */
+void ioapic_name_pin(struct ioapic *io, u32 pin, const char *name);
 /* Closes the irqfds' eventfds (after the VM is gone or its vCPUs stopped). */
 void ioapic_destroy(struct ioapic *io);
 int ioapic_register(struct ioapic *io, struct bus *mmio, u64 base);

@@ -183,14 +183,63 @@ void pm_restore(struct pm *pm, const struct pm_state *in)
 	pm->tmr_offset_ns = want - pm->clock_ns();
 	pthread_mutex_unlock(&pm->lock);
 }
+/* The block's registers, beside the offsets above (the FADT's names). */
+static const struct reg_name pm_names[] = {
+	{ OFF_STS, 2, "PM1a_STS" }, { OFF_EN, 2, "PM1a_EN" },
+	{ OFF_CNT, 2, "PM1a_CNT" }, { OFF_TMR, 4, "PM_TMR" },
+	{ OFF_RESET, 1, "RESET_REG" },
+};
+
+static void pm_describe(void *opaque, const struct io_access *a,
+			struct trace_note *n)
+{
+	const struct reg_name *r = reg_name_find(pm_names, ARRAY_SIZE(pm_names),
+						 a->off);
+	u64 typ = (a->val & PM1_CNT_SLP_TYP) >> PM1_CNT_SLP_TYP_SHIFT;
+
+	(void)opaque;
+	note_printf(n, "acpi.%s %s 0x%llx", r ? r->name : "reserved",
+		    a->write ? "<-" : "->", (unsigned long long)a->val);
+	if (!r || !a->write)
+		return;
+	if (r->off == OFF_CNT && (a->val & PM1_CNT_SLP_EN))
+		note_printf(n, " (SLP_TYP %u, SLP_EN: %s)", (unsigned int)typ,
+			    typ == ACPI_S5_SLP_TYP ? "S5, power off" :
+			    "not offered, ignored");
+	else if (r->off == OFF_RESET)
+		note_printf(n, " (%s)", a->val == ACPI_RESET_VALUE ?
+			    "the reset value: the machine resets" :
+			    "not the reset value");
+}
+
+static void debug_exit_describe(void *opaque, const struct io_access *a,
+				struct trace_note *n)
+{
+	(void)opaque;
+	note_printf(n, "debug-exit <- 0x%llx (exit status %llu)",
+		    (unsigned long long)a->val,
+		    (unsigned long long)((a->val << 1) | 1));
+}
+
+static const struct io_desc pm_desc = {
+	.file = __FILE__, .trace_class = TRACE_PIO, .name = "acpi-pm",
+	.describe = pm_describe,
+};
+
+static const struct io_desc debug_exit_desc = {
+	.file = __FILE__, .trace_class = TRACE_PIO, .name = "debug-exit",
+	.describe = debug_exit_describe,
+};
 
 static const struct io_ops pm_ops = {
 	.read = pm_read,
 	.write = pm_write,
+	.desc = &pm_desc,
 };
 
 static const struct io_ops debug_exit_ops = {
 	.write = debug_exit_write,
+	.desc = &debug_exit_desc,
 };
 
 int pm_register(struct pm *pm, struct bus *pio)

@@ -184,9 +184,43 @@ static void rtc_io_write(void *opaque, u64 off, const void *data, u32 len)
 		rtc_write_data(opaque, v);
 }
 
+/* CMOS register names, beside the map in rtc.h; the rest is RAM. */
+static const struct reg_name cmos_names[] = {
+	{ RTC_SECONDS, 1, "seconds" }, { 0x01, 1, "seconds alarm" },
+	{ RTC_MINUTES, 1, "minutes" }, { 0x03, 1, "minutes alarm" },
+	{ RTC_HOURS, 1, "hours" }, { 0x05, 1, "hours alarm" },
+	{ RTC_WEEKDAY, 1, "weekday" }, { RTC_DAY, 1, "day of month" },
+	{ RTC_MONTH, 1, "month" }, { RTC_YEAR, 1, "year" },
+	{ RTC_REG_A, 1, "register A" }, { RTC_REG_B, 1, "register B" },
+	{ RTC_REG_C, 1, "register C" }, { RTC_REG_D, 1, "register D" },
+	{ RTC_CENTURY, 1, "century" },
+};
+
+static void rtc_describe(void *opaque, const struct io_access *a,
+			 struct trace_note *n)
+{
+	struct rtc *rtc = opaque;
+	u8 idx = a->off ? __atomic_load_n(&rtc->index, __ATOMIC_RELAXED) :
+		 a->val & 0x7f;
+	const struct reg_name *r = reg_name_find(cmos_names,
+						 ARRAY_SIZE(cmos_names), idx);
+
+	note_printf(n, "rtc.%s %s 0x%02x (CMOS 0x%02x: %s)",
+		    a->off ? "data" : "index", a->write ? "<-" : "->",
+		    (u8)a->val, idx, r ? r->name : "RAM");
+}
+
+static const struct io_desc rtc_desc = {
+	.file = __FILE__,
+	.trace_class = TRACE_PIO,
+	.name = "rtc",
+	.describe = rtc_describe,
+};
+
 static const struct io_ops rtc_ops = {
 	.read = rtc_io_read,
 	.write = rtc_io_write,
+	.desc = &rtc_desc,
 };
 
 int rtc_register(struct rtc *rtc, struct bus *pio)

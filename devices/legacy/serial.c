@@ -316,9 +316,54 @@ static void serial_io_write(void *opaque, u64 off, const void *data, u32 len)
 		serial_reg_write(opaque, off, *(const u8 *)data);
 }
 
+/*
+ * The register names, beside the map in serial.h: by offset, for reads and
+ * writes, with the divisor latch (LCR.DLAB) on or off.
+ */
+static const char *const reg_read[8] = {
+	"RBR", "IER", "IIR", "LCR", "MCR", "LSR", "MSR", "SCR",
+};
+static const char *const reg_write[8] = {
+	"THR", "IER", "FCR", "LCR", "MCR", "LSR", "MSR", "SCR",
+};
+static const char *const reg_dlab[2] = { "DLL", "DLM" };
+static const char *const lsr_bits[8] = {
+	"DR", "OE", "PE", "FE", "BI", "THRE", "TEMT", "FIFOERR",
+};
+static const char *const ier_bits[4] = { "RDI", "THRI", "RLSI", "MSI" };
+
+static void serial_describe(void *opaque, const struct io_access *a,
+			    struct trace_note *n)
+{
+	struct serial *s = opaque;
+	unsigned int off = a->off & 7;
+	bool dlab = __atomic_load_n(&s->lcr, __ATOMIC_RELAXED) & UART_LCR_DLAB;
+	const char *reg = dlab && off < 2 ? reg_dlab[off] :
+			  a->write ? reg_write[off] : reg_read[off];
+	u8 v = a->val;
+
+	note_printf(n, "serial0.%s %s 0x%02x", reg, a->write ? "<-" : "->", v);
+	if (off == UART_THR && !dlab)		/* THR or RBR */
+		note_char(n, v);
+	else if (off == UART_LSR && !a->write)
+		note_flags(n, v, lsr_bits, 8);
+	else if (off == UART_IER && !dlab)
+		note_flags(n, v, ier_bits, 4);
+	else if (off == UART_LCR && (v & UART_LCR_DLAB))
+		note_printf(n, " (DLAB: divisor latch)");
+}
+
+static const struct io_desc serial_desc = {
+	.file = __FILE__,
+	.trace_class = TRACE_PIO,
+	.name = "serial0",
+	.describe = serial_describe,
+};
+
 static const struct io_ops serial_io_ops = {
 	.read = serial_io_read,
 	.write = serial_io_write,
+	.desc = &serial_desc,
 };
 
 int serial_register(struct serial *s, struct bus *pio, u16 base)

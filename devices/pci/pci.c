@@ -134,9 +134,81 @@ static void ecam_write(void *opaque, u64 off, const void *data, u32 len)
 		pci_host_cfg_write(opaque, slot, fn, reg, data, len);
 }
 
-static const struct io_ops addr_ops = { addr_read, addr_write };
-static const struct io_ops data_ops = { data_read, data_write };
-static const struct io_ops ecam_ops = { ecam_read, ecam_write };
+/* --- For --trace: the latch, and a function's registers by name. --- */
+
+static void describe_addr(void *opaque, const struct io_access *a,
+			  struct trace_note *n)
+{
+	u32 v = a->val;
+
+	(void)opaque;
+	note_printf(n, "pci.CONFIG_ADDRESS %s 0x%08x", a->write ? "<-" : "->",
+		    v);
+	if (!(v & CFG_ADDR_ENABLE))
+		note_printf(n, " (config cycles off)");
+	else
+		note_printf(n, " (selects %02x:%02x.%u register 0x%02x)",
+			    (v >> 16) & 0xff, (v >> 11) & 0x1f, (v >> 8) & 7,
+			    v & 0xfc);
+}
+
+/* "pci 00:01.0 cfg BAR0 <- 0xffffffff (size probe)" */
+static void describe_cfg(struct pci_host *h, u32 slot, u32 fn, u32 reg,
+			 const struct io_access *a, struct trace_note *n)
+{
+	struct pci_dev *pd;
+
+	note_printf(n, "pci 00:%02x.%u cfg ", slot, fn);
+	pthread_mutex_lock(&h->lock);
+	pd = lookup(h, slot, fn);
+	if (pd)
+		pci_cfg_describe(pd, reg, a->len, a->write, a->val, n);
+	pthread_mutex_unlock(&h->lock);
+	if (!pd)
+		note_printf(n, "0x%02x %s 0x%llx (no device: all-ones)", reg,
+			    a->write ? "<-" : "->", (unsigned long long)a->val);
+}
+
+static void describe_data(void *opaque, const struct io_access *a,
+			  struct trace_note *n)
+{
+	u32 slot, fn, reg;
+
+	if (!type1_target(opaque, a->off, &slot, &fn, &reg))
+		note_printf(n, "pci.CONFIG_DATA %s 0x%llx (no config cycle)",
+			    a->write ? "<-" : "->", (unsigned long long)a->val);
+	else
+		describe_cfg(opaque, slot, fn, reg, a, n);
+}
+
+static void describe_ecam(void *opaque, const struct io_access *a,
+			  struct trace_note *n)
+{
+	u32 slot, fn, reg;
+
+	if (!ecam_target(a->off, a->len, &slot, &fn, &reg))
+		note_printf(n, "pci.ECAM+0x%llx (crosses a function)",
+			    (unsigned long long)a->off);
+	else
+		describe_cfg(opaque, slot, fn, reg, a, n);
+}
+
+static const struct io_desc addr_desc = {
+	.file = __FILE__, .trace_class = TRACE_PCI, .name = "pci",
+	.describe = describe_addr,
+};
+static const struct io_desc data_desc = {
+	.file = "devices/pci/pci_dev.c", .trace_class = TRACE_PCI,
+	.name = "pci", .describe = describe_data,
+};
+static const struct io_desc ecam_desc = {
+	.file = "devices/pci/pci_dev.c", .trace_class = TRACE_PCI,
+	.name = "pci", .describe = describe_ecam,
+};
+
+static const struct io_ops addr_ops = { addr_read, addr_write, &addr_desc };
+static const struct io_ops data_ops = { data_read, data_write, &data_desc };
+static const struct io_ops ecam_ops = { ecam_read, ecam_write, &ecam_desc };
 
 static void unregister_mechanisms(struct pci_host *h)
 {

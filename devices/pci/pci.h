@@ -6,6 +6,7 @@
 
 #include "vmm/base/err.h"
 #include "vmm/core/bus.h"
+#include "vmm/core/trace.h"
 #include "vmm/base/types.h"
 
 /*
@@ -126,6 +127,7 @@ struct pci_host {
 	u64 mmio_next;			/* firmware-style BAR allocator */
 	u64 mmio_end;
 	bool registered;
+	struct trace *trace;		/* --trace, or NULL */
 };
 
 /* Fill the header of @pd from @id; no BARs, no capabilities yet. */
@@ -200,6 +202,14 @@ void pci_host_remove(struct pci_host *h, struct pci_dev *pd);
  */
 void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
 		       void *data, u32 len);
+
+/*
+ * For --trace: configuration register @reg of @pd in words ("BAR0 <-
+ * 0xffffffff (size probe)", "command <- 0x6 (MEMORY MASTER)"), appended
+ * to @n (devices/pci/pci_names.c).
+ */
+void pci_cfg_describe(const struct pci_dev *pd, u32 reg, u32 len, bool write,
+		      u32 val, struct trace_note *n);
 void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn, u32 off,
 			const void *data, u32 len);
 

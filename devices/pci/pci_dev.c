@@ -120,6 +120,9 @@ static void bar_unmap(struct pci_dev *pd, int bar)
 		pd->ops->bar_mapped(pd, bar, b->mapped_addr, false);
 	bus_unregister(pd->host->mmio, b->mapped_addr, b->opaque);
 	b->mapped = false;
+	trace_event(pd->host->trace, TRACE_PCI, "bar", __FILE__,
+		    "pci 00:%02x.0 BAR%d unmapped from 0x%llx", pd->slot, bar,
+		    (unsigned long long)b->mapped_addr);
 }
 
 /*
@@ -150,6 +153,10 @@ static void bar_update(struct pci_dev *pd, int bar)
 	}
 	b->mapped = true;
 	b->mapped_addr = addr;
+	trace_event(pd->host->trace, TRACE_PCI, "bar", __FILE__,
+		    "pci 00:%02x.0 BAR%d mapped at 0x%llx, %llu KiB: its "
+		    "registers are on the MMIO bus", pd->slot, bar,
+		    (unsigned long long)addr, (unsigned long long)b->size / 1024);
 	if (pd->ops && pd->ops->bar_mapped)
 		pd->ops->bar_mapped(pd, bar, addr, true);
 }

@@ -11,3 +11,10 @@ bench-boot: squeeze $(BUILD)/guests/hello.elf $(BUILD)/bench/boottime
 bench: bench-boot
 
 .PHONY: bench-boot
+
+# `make bench-cost BASE=DIR`: this tree's bench-boot and bench-blk against
+# those of tree DIR (built), in one run. See tests/bench/bench_cost.sh.
+bench-cost: squeeze $(BUILD)/guests/hello.elf $(BUILD)/bench/boottime $(BLK_BENCH)
+	tests/bench/bench_cost.sh $(BASE)
+
+.PHONY: bench-cost

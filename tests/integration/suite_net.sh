@@ -70,7 +70,8 @@ s.sendto(d, a)' "$1" &
 
 # With "--domain", the guest, its interface and its console file come
 # from domain XML (tests/integration/domxml/net.xml): same checks, and the
-# tap is named after the domain, dxnet-0.
+# tap is named after the domain, dxnet-0. With "--trace", the same run
+# traced and counted (trace_checks).
 guest_udp_echo() {
 	local con=$tmp/udp.con st how=${1:-} label=""
 	local args=(--kernel "$GUESTS/net.elf" --net bridge=br0,mac=$GUEST_MAC
@@ -92,6 +93,9 @@ guest_udp_echo() {
 			"$ROOT/tests/integration/domxml/net.xml" >"$tmp/net.xml"
 		args=(--domain "$tmp/net.xml")
 		label=" (domain XML)"
+	elif [ "$how" = --trace ]; then
+		args+=(--trace=io,virtio,irq --stats)
+		label=" (traced)"
 	fi
 	nsx timeout 60 "$SQUEEZE" run "${args[@]}" </dev/null 2>"$tmp/udp.err"
 	st=$?
@@ -108,10 +112,28 @@ guest_udp_echo() {
 	else
 		pass "guest sends UDP to the host and gets the reply (status 97)$label"
 	fi
+	[ "$how" = --trace ] && trace_checks "$tmp/udp.err"
 	if [ -n "$(links sqz)$(links dxnet)" ]; then
 		fail "tap left after guest exit: $({ links sqz; links dxnet; } | tr '\n' ' ')"
 	else
 		pass "tap gone after the guest exited$label"
+	fi
+}
+
+# --trace and --stats on the UDP echo: every frame sent and received is a
+# trace line, as many as --stats counts, with their bytes and latency.
+trace_checks() {
+	local err=$1 tx rx stx srx
+	tx=$(grep -cE '^\[[^]]*\] net0 +tx +virtio-net0 queue 1: head [0-9]+, a [0-9]+-byte frame written to tap ' "$err")
+	rx=$(grep -cE '^\[[^]]*\] net0 +rx +virtio-net0 queue 0: a [0-9]+-byte frame from tap .* into [0-9]+ receive buffers?, pushed' "$err")
+	stx=$(sed -n 's/^  virtio-net0 tx  *\([0-9]*\) .*/\1/p' "$err")
+	srx=$(sed -n 's/^  virtio-net0 rx  *\([0-9]*\) .*/\1/p' "$err")
+	if [ "$tx" -lt 2 ] || [ "$rx" -lt 1 ] || [ "$tx" != "$stx" ] || [ "$rx" != "$srx" ]; then
+		fail "traced UDP echo: $tx tx and $rx rx lines, --stats: '$stx' and '$srx' frames"
+	elif ! grep -qE '^  virtio-net0 tx +[0-9]+ +0\.0 +[0-9]+\.[0-9] +0 +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' "$err"; then
+		fail "traced UDP echo: --stats rows: $(grep -E '^  virtio-net0' "$err" | tr -s ' ' | tr '\n' '|')"
+	else
+		pass "traced UDP echo: $tx frames sent and $rx received, each a trace line, as --stats counts them"
 	fi
 }
 
@@ -314,6 +336,7 @@ s.sendto(d, a)' "$tmp/ovs.ready" &
 
 guest_udp_echo
 guest_udp_echo --domain
+guest_udp_echo --trace
 signal_exit TERM 143
 signal_exit INT 130
 thread_names

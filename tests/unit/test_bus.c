@@ -32,7 +32,7 @@ static void reg_write(void *opaque, u64 off, const void *data, u32 len)
 	memcpy(&r->value, data, len < 4 ? len : 4);
 }
 
-static const struct io_ops reg_ops = { reg_read, reg_write };
+static const struct io_ops reg_ops = { .read = reg_read, .write = reg_write };
 
 Test(bus, dispatch_relative_offset)
 {

@@ -150,7 +150,7 @@ static void reg_write(void *opaque, u64 off, const void *data, u32 len)
 	memcpy(&r->last_write, data, MIN(len, 4u));
 }
 
-static const struct io_ops reg_ops = { reg_read, reg_write };
+static const struct io_ops reg_ops = { .read = reg_read, .write = reg_write };
 
 Test(pci, bar_32bit_sizing_and_decode)
 {

@@ -300,7 +300,7 @@ static const struct virtio_dev_ops nr_ops = { .device_id = 99,
 
 Test(vq, broken_ring_marks_device_needs_reset)
 {
-	struct counting_transport ct = { { count_config_changed }, 0 };
+	struct counting_transport ct = { { .config_changed = count_config_changed }, 0 };
 	struct virtio_dev *vd = calloc(1, sizeof(*vd));
 
 	virtio_dev_init(vd, &nr_ops, &T->mem);

@@ -60,6 +60,35 @@ static void blk_read_config(struct virtio_dev *vd, u32 off, void *data,
 		       MIN(len, sizeof(blk->config) - off));
 }
 
+/* Feature bits (blk.h) and configuration fields (struct blk_config) by name. */
+static const char *const blk_feature_names[24] = {
+	[0] = "BARRIER", [VIRTIO_BLK_F_SIZE_MAX] = "SIZE_MAX",
+	[VIRTIO_BLK_F_SEG_MAX] = "SEG_MAX", [VIRTIO_BLK_F_GEOMETRY] = "GEOMETRY",
+	[VIRTIO_BLK_F_RO] = "RO", [VIRTIO_BLK_F_BLK_SIZE] = "BLK_SIZE",
+	[7] = "SCSI", [VIRTIO_BLK_F_FLUSH] = "FLUSH",
+	[VIRTIO_BLK_F_TOPOLOGY] = "TOPOLOGY", [11] = "CONFIG_WCE", [12] = "MQ",
+	[VIRTIO_BLK_F_DISCARD] = "DISCARD",
+	[VIRTIO_BLK_F_WRITE_ZEROES] = "WRITE_ZEROES", [15] = "LIFETIME",
+	[16] = "SECURE_ERASE",
+};
+
+#define CFG(field, name)						\
+	{ offsetof(struct blk_config, field),				\
+	  sizeof(((struct blk_config *)0)->field), name }
+static const struct reg_name blk_config_names[] = {
+	CFG(capacity, "capacity"), CFG(size_max, "size_max"),
+	CFG(seg_max, "seg_max"), CFG(geometry, "geometry"),
+	CFG(blk_size, "blk_size"), CFG(topology, "topology"),
+	CFG(writeback, "writeback"), CFG(num_queues, "num_queues"),
+	CFG(max_discard_sectors, "max_discard_sectors"),
+	CFG(max_discard_seg, "max_discard_seg"),
+	CFG(discard_sector_alignment, "discard_sector_alignment"),
+	CFG(max_write_zeroes_sectors, "max_write_zeroes_sectors"),
+	CFG(max_write_zeroes_seg, "max_write_zeroes_seg"),
+	CFG(write_zeroes_may_unmap, "write_zeroes_may_unmap"),
+};
+#undef CFG
+
 static const struct virtio_dev_ops blk_ops_template = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.nr_queues = 1,
@@ -73,6 +102,9 @@ static const struct virtio_dev_ops blk_ops_template = {
 	.activate = blk_activate,
 	.reset = blk_reset,
 	.quiesce = blk_quiesce,
+	.feature_names = blk_feature_names,
+	.config_names = blk_config_names,
+	.nr_config_names = ARRAY_SIZE(blk_config_names),
 };
 
 static u64 blk_features(const struct disk *d)

@@ -5,6 +5,7 @@
 #include "devices/block/disk.h"
 #include "virtio/core/virtio.h"
 #include "vmm/base/err.h"
+#include "vmm/base/hist.h"
 
 struct iothread;
 
@@ -49,13 +50,19 @@ const struct disk *virtio_blk_disk(const struct virtio_blk *blk);
 /* Its I/O thread (to run a function on it, see iothread_call()). */
 struct iothread *virtio_blk_iothread(struct virtio_blk *blk);
 
-/* Requests since create, by kind, and what they moved. */
+/*
+ * Requests since create, by kind, and what they moved; with the device's
+ * vdev.timed, the time from taking each request off the ring to its
+ * completion. All u64, copied counter by counter.
+ */
 struct virtio_blk_stats {
 	u64 reads, writes, flushes, other;	/* other: discard, zeroes, id */
 	u64 read_bytes, write_bytes;
 	u64 errors;			/* answered with an error status */
+	struct hist latency;		/* ns */
 };
 void virtio_blk_stats(struct virtio_blk *blk, struct virtio_blk_stats *s);
+
 /* Stops the I/O thread, closes the disk, frees. NULL is fine. */
 void virtio_blk_destroy(struct virtio_blk *blk);
 

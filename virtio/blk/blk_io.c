@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 
 #include "virtio/blk/blk_priv.h"
+#include "vmm/base/clock.h"
 #include "vmm/base/log.h"
 
 static void stat_add(u64 *counter, u64 v)
@@ -23,8 +24,8 @@ static void stat_add(u64 *counter, u64 v)
 	__atomic_store_n(counter, *counter + v, __ATOMIC_RELAXED);
 }
 
-/* One finished request in the counters. */
-static void blk_count(struct virtio_blk *blk, enum disk_op op, u64 len,
+/* One finished request in the counters (--stats, the control socket). */
+static void blk_count(struct virtio_blk *blk, const struct blk_io *io,
 		      u8 status)
 {
 	struct virtio_blk_stats *s = &blk->stats;
@@ -33,16 +34,16 @@ static void blk_count(struct virtio_blk *blk, enum disk_op op, u64 len,
 		stat_add(&s->errors, 1);
 		return;
 	}
-	switch (op) {
-	case DISK_OP_READ:
+	switch (io->type) {
+	case VIRTIO_BLK_T_IN:
 		stat_add(&s->reads, 1);
-		stat_add(&s->read_bytes, len);
+		stat_add(&s->read_bytes, io->len);
 		break;
-	case DISK_OP_WRITE:
+	case VIRTIO_BLK_T_OUT:
 		stat_add(&s->writes, 1);
-		stat_add(&s->write_bytes, len);
+		stat_add(&s->write_bytes, io->len);
 		break;
-	case DISK_OP_FLUSH:
+	case VIRTIO_BLK_T_FLUSH:
 		stat_add(&s->flushes, 1);
 		break;
 	default:
@@ -51,19 +52,23 @@ static void blk_count(struct virtio_blk *blk, enum disk_op op, u64 len,
 	}
 }
 
-/* A request the device answered itself (GET_ID, a bad request). */
-static void blk_count_other(struct virtio_blk *blk, u8 status)
+/*
+ * Request @io is done: counted, timed, traced, then its status byte and
+ * its used entry (used.len counts the status byte too, section 5.2.6).
+ */
+static void blk_finish(struct blk_queue *q, struct blk_io *io, u8 status,
+		       u32 written)
 {
-	stat_add(status == VIRTIO_BLK_S_OK ? &blk->stats.other :
-		 &blk->stats.errors, 1);
-}
+	struct virtio_blk *blk = q->blk;
+	u64 ns = io->start_ns ? clock_ns() - io->start_ns : 0;
 
-static void blk_push(struct blk_queue *q, u16 head, u8 *status_ptr,
-		     u8 status, u32 written)
-{
-	*status_ptr = status;
-	/* used.len counts the status byte too (section 5.2.6). */
-	vq_push(q->vq, head, written + 1);
+	blk_count(blk, io, status);
+	if (io->start_ns)
+		hist_add(&blk->stats.latency, ns);
+	if (blk->vdev.trace)
+		blk_trace_done(blk, io, status, written + 1, ns, true);
+	*io->status_ptr = status;
+	vq_push(q->vq, io->head, written + 1);
 	q->pushed = true;
 }
 
@@ -75,16 +80,18 @@ static void blk_disk_done(struct disk_req *req, int ret)
 
 	io->busy = false;
 	q->inflight--;
-	if (q->blk->stopping)
-		return;			/* reset: the rings are forgotten */
+	if (q->blk->stopping) {
+		/* reset: the rings are forgotten */
+		if (q->blk->vdev.trace)
+			blk_trace_done(q->blk, io, VIRTIO_BLK_S_IOERR, 0, 0,
+				       false);
+		return;
+	}
 	if (ret && warn_once(&q->blk->vdev.warned, VIRTIO_WARN_BACKEND_IO))
 		pr_warn("virtio-blk: disk request failed: %s", strerror(-ret));
 	if (!ret && req->op == DISK_OP_READ)
 		written = req->len;
-	blk_count(q->blk, req->op, req->len,
-		  ret ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
-	blk_push(q, io->head, io->status_ptr,
-		 ret ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK, written);
+	blk_finish(q, io, ret ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK, written);
 }
 
 static int blk_io_iov(struct blk_io *io, const struct vq_chain *c,
@@ -120,9 +127,10 @@ static int blk_submit(struct blk_queue *q, struct blk_io *io,
 		.iov = n ? io->iov : NULL, .iovcnt = n, .unmap = r->unmap,
 		.done = blk_disk_done,
 	};
-	io->status_ptr = r->status_ptr;
 	io->busy = true;
 	q->inflight++;
+	if (q->blk->vdev.trace)
+		blk_trace_submit(q->blk, io);
 	if (d->ops->submit(d, &io->dreq) == 0)
 		return VIRTIO_BLK_S_OK;	/* done() reports */
 	io->busy = false;
@@ -150,22 +158,25 @@ static bool blk_handle(struct blk_queue *q, const struct vq_chain *c)
 	}
 	io = &q->io[c->head];
 	io->head = c->head;
+	io->status_ptr = r.status_ptr;
+	io->type = r.type;
+	io->offset = r.offset;
+	io->len = r.len;
+	io->start_ns = blk->vdev.timed ? clock_ns() : 0;
+	if (blk->vdev.trace)
+		blk_trace_pop(blk, c, io);
 	switch (r.action) {
 	case BLK_ACT_GET_ID:
 		vq_copy_to_in(c, 0, blk->serial, r.len);
-		blk_count_other(blk, VIRTIO_BLK_S_OK);
-		blk_push(q, c->head, r.status_ptr, VIRTIO_BLK_S_OK, r.len);
+		blk_finish(q, io, VIRTIO_BLK_S_OK, r.len);
 		break;
 	case BLK_ACT_DISK:
 		status = blk_submit(q, io, c, &r);
-		if (status != VIRTIO_BLK_S_OK) {
-			blk_count(blk, r.op, 0, status);
-			blk_push(q, c->head, r.status_ptr, status, 0);
-		}
+		if (status != VIRTIO_BLK_S_OK)
+			blk_finish(q, io, status, 0);
 		break;
 	case BLK_ACT_STATUS:
-		blk_count_other(blk, r.status);
-		blk_push(q, c->head, r.status_ptr, r.status, 0);
+		blk_finish(q, io, r.status, 0);
 		break;
 	}
 	return true;
@@ -260,6 +271,7 @@ static void blk_io_events(void *opaque, const struct epoll_event *ev, int n)
 {
 	struct virtio_blk *blk = opaque;
 	struct disk *d = &blk->disk;
+	u64 wake = trace_file_on(blk->vdev.trace) ? clock_ns() : 0;
 	int i;
 
 	/*
@@ -275,11 +287,16 @@ static void blk_io_events(void *opaque, const struct epoll_event *ev, int n)
 			break;
 		case BLK_EV_QUEUE:
 			virtio_eventfd_drain(&blk->vdev, blk->q.vq->kick_fd);
+			if (blk->vdev.trace)
+				blk_trace_doorbell(blk);
 			blk_drain_queue(&blk->q);
 			break;
 		}
 	}
 	blk_flush_batch(blk);		/* the whole batch in one syscall */
+	if (wake)
+		trace_span(blk->vdev.trace, "iothread", "wakeup", wake,
+			   clock_ns(), NULL);
 }
 
 const struct iothread_ops blk_io_ops = { .events = blk_io_events };

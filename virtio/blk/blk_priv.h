@@ -45,6 +45,10 @@ struct blk_io {
 	bool busy;
 	struct iovec *iov;
 	int iov_cap;
+	u32 type;			/* VIRTIO_BLK_T_*, for stats and trace */
+	u64 offset, len;		/* bytes */
+	u64 start_ns;			/* popped (vdev.timed) */
+	u64 trace_id;			/* its span in --trace-file */
 };
 
 struct blk_queue {
@@ -70,8 +74,17 @@ struct virtio_blk {
 	bool stopping;			/* draining: push nothing more */
 	bool frozen;			/* quiesced for a snapshot */
 	struct virtio_blk_stats stats;	/* written by the thread only */
+	u64 seq;			/* requests popped, for trace ids */
 	struct vq_chain chain;		/* scratch for vq_pop() */
 };
+
+/* blk_trace.c: a request's life in --trace, at each step. */
+void blk_trace_doorbell(struct virtio_blk *blk);
+void blk_trace_pop(struct virtio_blk *blk, const struct vq_chain *c,
+		   struct blk_io *io);
+void blk_trace_submit(struct virtio_blk *blk, const struct blk_io *io);
+void blk_trace_done(struct virtio_blk *blk, const struct blk_io *io,
+		    u8 status, u32 used_len, u64 ns, bool pushed);
 
 extern const struct iothread_ops blk_io_ops;
 

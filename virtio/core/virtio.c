@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Transport-independent virtio device state (virtio 1.2 sections 2, 3). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +14,71 @@
 	 (1ULL << VIRTIO_F_RING_INDIRECT_DESC) |		\
 	 (1ULL << VIRTIO_F_RING_EVENT_IDX))
 
+/* Feature bits every device type shares (virtio 1.2, section 6), by name. */
+static const char *const transport_features[64] = {
+	[24] = "NOTIFY_ON_EMPTY", [27] = "ANY_LAYOUT",
+	[VIRTIO_F_RING_INDIRECT_DESC] = "RING_INDIRECT_DESC",
+	[VIRTIO_F_RING_EVENT_IDX] = "RING_EVENT_IDX",
+	[VIRTIO_F_VERSION_1] = "VERSION_1",
+	[VIRTIO_F_ACCESS_PLATFORM] = "ACCESS_PLATFORM",
+	[34] = "RING_PACKED", [35] = "IN_ORDER", [36] = "ORDER_PLATFORM",
+	[37] = "SR_IOV", [38] = "NOTIFICATION_DATA", [39] = "NOTIF_CONFIG_DATA",
+	[40] = "RING_RESET",
+};
+
+/* The device status bits (section 2.1), by name. */
+static const char *const status_names[8] = {
+	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK", "FEATURES_OK", NULL, NULL,
+	"NEEDS_RESET", "FAILED",
+};
+
+void virtio_note_features(const struct virtio_dev *vd, u32 word, u32 bits,
+			  struct trace_note *n)
+{
+	const char *const *dev = vd->ops->feature_names;
+	const char *names[32];
+	char unknown[32][8];
+	unsigned int i, bit;
+
+	if (word > 1)
+		return;
+	for (i = 0; i < 32; i++) {
+		bit = 32 * word + i;
+		names[i] = bit < 24 && dev ? dev[bit] : transport_features[bit];
+		if (!names[i] && (bits & (1u << i))) {
+			snprintf(unknown[i], sizeof(unknown[i]), "bit%u", bit);
+			names[i] = unknown[i];
+		}
+	}
+	note_flags(n, bits, names, 32);
+}
+
+void virtio_note_status(u8 status, struct trace_note *n)
+{
+	note_flags(n, status, status_names, 8);
+	if (!status)
+		note_printf(n, " (reset)");
+}
+
+void virtio_irq_route(struct virtio_dev *vd, u16 q, char *buf, size_t len)
+{
+	u16 vector = vd->vq[q].msix_vector;
+
+	if (vd->tops && vd->tops->irq_route)
+		vd->tops->irq_route(vd, vector, buf, len);
+	else
+		snprintf(buf, len, "vector %u", vector);
+}
+
+void virtio_dev_observe(struct virtio_dev *vd, const char *type,
+			unsigned int index, struct trace *trace, bool timed)
+{
+	snprintf(vd->name, sizeof(vd->name), "%s%u", type, index);
+	vd->index = index;
+	vd->trace = trace;
+	vd->timed = timed;
+}
+
 void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,
 		     const struct guest_mem *mem)
 {
@@ -22,6 +88,7 @@ void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,
 	vd->ops = ops;
 	vd->mem = mem;
 	pthread_mutex_init(&vd->lock, NULL);
+	snprintf(vd->name, sizeof(vd->name), "virtio-%u", ops->device_id);
 	/* ACCESS_PLATFORM is never offered: we have no IOMMU. */
 	vd->device_features = (ops->features | VIRTIO_TRANSPORT_FEATURES) &
 			      ~(1ULL << VIRTIO_F_ACCESS_PLATFORM);
@@ -76,15 +143,45 @@ void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
 		pr_warn("%s", what);
 }
 
+/* --trace: the interrupt a queue's completions raised, or why none. */
+static void trace_notify(struct virtio_dev *vd, struct virtqueue *vq,
+			 bool sent, int fd)
+{
+	unsigned int q = vq - vd->vq;
+	char route[64];
+
+	if (!sent) {
+		trace_event(vd->trace, TRACE_IRQ, "irq", __FILE__,
+			    "%s queue %u: no interrupt, the driver asked for "
+			    "none yet (%s)", vd->name, q,
+			    vq->event_idx ? "used_event" : "NO_INTERRUPT");
+		return;
+	}
+	if (fd < 0) {
+		trace_event(vd->trace, TRACE_IRQ, "irq", __FILE__,
+			    "%s queue %u: no MSI-X vector set, so only the ISR "
+			    "bit tells (the driver polls)", vd->name, q);
+		return;
+	}
+	virtio_irq_route(vd, q, route, sizeof(route));
+	trace_event(vd->trace, TRACE_IRQ, "irq", __FILE__,
+		    "%s queue %u: interrupt, %s: the irqfd write makes KVM "
+		    "inject it, no exit", vd->name, q, route);
+}
+
 void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)
 {
+	bool notify = vq_should_notify(vq);
 	int fd;
 
-	if (!vq_should_notify(vq))
-		return;
-	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_QUEUE, __ATOMIC_RELAXED);
 	/* The transport may re-point call_fd when the driver moves vectors. */
 	fd = __atomic_load_n(&vq->call_fd, __ATOMIC_ACQUIRE);
+	if (vd->trace)
+		trace_notify(vd, vq, notify, fd);
+	if (!notify)
+		return;
+	__atomic_or_fetch(&vd->isr, VIRTIO_ISR_QUEUE, __ATOMIC_RELAXED);
+	__atomic_store_n(&vq->interrupts, vq->interrupts + 1, __ATOMIC_RELAXED);
 	virtio_eventfd_signal(vd, fd, VIRTIO_WARN_CALL_WRITE,
 			      "virtio: interrupt eventfd write failed");
 }

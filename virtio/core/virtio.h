@@ -6,6 +6,7 @@
 
 #include "virtio/core/virtqueue.h"
 #include "vmm/core/guest_mem.h"
+#include "vmm/core/trace.h"
 #include "vmm/base/types.h"
 
 /* Device status bits, virtio 1.2 section 2.1. */
@@ -58,12 +59,26 @@ struct virtio_dev_ops {
 	 * flush failed. NULL: the device cannot be snapshotted.
 	 */
 	int (*quiesce)(struct virtio_dev *vd, bool on);
+	/*
+	 * For --trace: the names of its feature bits 0..23 (the spec's,
+	 * without the VIRTIO_<DEV>_F_ prefix) and of its configuration
+	 * structure's fields.
+	 */
+	const char *const *feature_names;
+	const struct reg_name *config_names;
+	unsigned int nr_config_names;
 };
 
 /* What the transport gives the device (PCI today, MMIO possibly later). */
 struct virtio_transport_ops {
 	/* The device's configuration changed, or it needs a reset. */
 	void (*config_changed)(struct virtio_dev *vd);
+	/*
+	 * For --trace and --stats: how the queue's interrupt reaches the
+	 * guest, "MSI-X 1 -> vector 0x31", into @buf. May be NULL.
+	 */
+	void (*irq_route)(struct virtio_dev *vd, u16 vector, char *buf,
+			  size_t len);
 };
 
 /*
@@ -84,6 +99,10 @@ struct virtio_dev {
 	u8 isr;					/* ISR status bits, atomic */
 	u32 warned;				/* enum virtio_warn, atomic */
 	struct virtqueue vq[VIRTIO_MAX_QUEUES];
+	char name[24];				/* "virtio-blk0" */
+	unsigned int index;			/* 0 in "virtio-blk0" */
+	struct trace *trace;			/* --trace, or NULL */
+	bool timed;				/* time requests (--stats) */
 };
 
 /*
@@ -106,6 +125,25 @@ enum virtio_warn {
 /* Fill in the common part; vq[i].kick_fd/call_fd are set by the transport. */
 void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,
 		     const struct guest_mem *mem);
+
+/*
+ * What the VM tells a device it made: its name in the trace and the
+ * tables ("virtio-blk0" for @type "virtio-blk", @index 0), the trace, and
+ * whether to time requests (--stats).
+ */
+void virtio_dev_observe(struct virtio_dev *vd, const char *type,
+			unsigned int index, struct trace *trace, bool timed);
+
+/*
+ * For --trace: the feature bits of @bits (bit 0 is bit 32 * @word of the
+ * whole set) by name, " (SEG_MAX BLK_SIZE FLUSH VERSION_1)", and the
+ * device status " (ACKNOWLEDGE DRIVER)".
+ */
+void virtio_note_features(const struct virtio_dev *vd, u32 word, u32 bits,
+			  struct trace_note *n);
+void virtio_note_status(u8 status, struct trace_note *n);
+/* How queue @q's interrupts reach the guest, from the transport. */
+void virtio_irq_route(struct virtio_dev *vd, u16 q, char *buf, size_t len);
 
 static inline bool virtio_has_feature(const struct virtio_dev *vd,
 				      unsigned int bit)

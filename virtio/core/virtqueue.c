@@ -44,11 +44,13 @@ void vq_reset(struct virtqueue *vq)
 {
 	const struct guest_mem *mem = vq->mem;
 	int kick_fd = vq->kick_fd, call_fd = vq->call_fd;
+	u64 interrupts = vq->interrupts;	/* counted over resets */
 
 	memset(vq, 0, sizeof(*vq));
 	vq->mem = mem;
 	vq->kick_fd = kick_fd;
 	vq->call_fd = call_fd;
+	vq->interrupts = interrupts;
 }
 
 int vq_enable(struct virtqueue *vq, bool event_idx)

@@ -64,6 +64,8 @@ struct virtqueue {
 	/* eventfds owned by the transport: guest doorbell and interrupt. */
 	int kick_fd;
 	int call_fd;
+	/* Interrupts signalled, for --stats (the I/O thread's, atomic). */
+	u64 interrupts;
 };
 
 /*

@@ -76,6 +76,26 @@ static int net_quiesce(struct virtio_dev *vd, bool on)
 {
 	return net_io_quiesce(to_net(vd), on);
 }
+/* Feature bits (net_hdr.h) and configuration fields by name. */
+static const char *const net_feature_names[24] = {
+	[VIRTIO_NET_F_CSUM] = "CSUM", [VIRTIO_NET_F_GUEST_CSUM] = "GUEST_CSUM",
+	[2] = "CTRL_GUEST_OFFLOADS", [3] = "MTU", [VIRTIO_NET_F_MAC] = "MAC",
+	[VIRTIO_NET_F_GUEST_TSO4] = "GUEST_TSO4",
+	[VIRTIO_NET_F_GUEST_TSO6] = "GUEST_TSO6",
+	[VIRTIO_NET_F_GUEST_ECN] = "GUEST_ECN",
+	[VIRTIO_NET_F_GUEST_UFO] = "GUEST_UFO",
+	[VIRTIO_NET_F_HOST_TSO4] = "HOST_TSO4",
+	[VIRTIO_NET_F_HOST_TSO6] = "HOST_TSO6",
+	[VIRTIO_NET_F_HOST_ECN] = "HOST_ECN", [VIRTIO_NET_F_HOST_UFO] = "HOST_UFO",
+	[VIRTIO_NET_F_MRG_RXBUF] = "MRG_RXBUF", [VIRTIO_NET_F_STATUS] = "STATUS",
+	[17] = "CTRL_VQ", [18] = "CTRL_RX", [19] = "CTRL_VLAN",
+	[20] = "CTRL_RX_EXTRA", [21] = "GUEST_ANNOUNCE", [22] = "MQ",
+	[23] = "CTRL_MAC_ADDR",
+};
+
+static const struct reg_name net_config_names[] = {
+	{ 0, 6, "mac" }, { 6, 2, "status" }, { 8, 2, "max_virtqueue_pairs" },
+};
 
 static const struct virtio_dev_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
@@ -91,6 +111,9 @@ static const struct virtio_dev_ops net_ops = {
 	.activate = net_activate,
 	.reset = net_reset,
 	.quiesce = net_quiesce,
+	.feature_names = net_feature_names,
+	.config_names = net_config_names,
+	.nr_config_names = ARRAY_SIZE(net_config_names),
 };
 
 void virtio_net_default_mac(const struct virtio_net_options *c, unsigned int index,

@@ -6,6 +6,7 @@
 
 #include "virtio/core/virtio.h"
 #include "vmm/base/err.h"
+#include "vmm/base/hist.h"
 
 struct iothread;
 struct net_backend;
@@ -38,10 +39,16 @@ struct iothread *virtio_net_iothread(struct virtio_net *net);
 /* Stops the I/O thread, removes what it created on the host, frees. */
 void virtio_net_destroy(struct virtio_net *net);
 
-/* Frame counters since create; every frame not delivered is a drop. */
+/*
+ * Frame counters since create; every frame not delivered is a drop. With
+ * the device's vdev.timed, each frame's time in squeeze: transmit, from
+ * its pop to its write to the tap; receive, from the wakeup that found it
+ * on the tap to its push. All u64, copied counter by counter.
+ */
 struct virtio_net_stats {
 	u64 tx_frames, tx_bytes, tx_dropped;
 	u64 rx_frames, rx_bytes, rx_dropped;
+	struct hist tx_latency, rx_latency;	/* ns */
 };
 void virtio_net_stats(struct virtio_net *net, struct virtio_net_stats *s);
 

@@ -67,6 +67,7 @@ struct virtio_net {
 	struct vq_chain *tx_chain;
 	struct iovec *tx_iov;		/* header + chain segments */
 	struct virtio_net_stats stats;	/* written by the thread only */
+	u64 wake_ns;			/* this wakeup began (vdev.timed) */
 };
 
 /* net_io.c */

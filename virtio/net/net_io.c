@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 
 #include "virtio/net/net_int.h"
+#include "vmm/base/clock.h"
 #include "vmm/base/log.h"
 
 enum { EV_RX_KICK, EV_TX_KICK, EV_BACKEND };
@@ -105,6 +106,11 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 	}
 	net_stat_add(&net->stats.tx_frames, 1);
 	net_stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_SIZE);
+	trace_event(net->vdev.trace, TRACE_IO, "tx", __FILE__,
+		    "%s queue 1: head %u, a %llu-byte frame written to tap %s",
+		    net->vdev.name, c->head,
+		    (unsigned long long)(c->out_len - NET_HDR_SIZE),
+		    net->nb.ifname);
 	return true;
 }
 
@@ -113,6 +119,7 @@ static void tx_process(struct virtio_net *net)
 	struct virtqueue *vq = &net->vdev.vq[NET_TXQ];
 	unsigned int budget = TX_BUDGET;
 	u16 used = vq->used_idx;
+	u64 start;
 	int r;
 
 	net->tx_more = false;
@@ -131,9 +138,12 @@ static void tx_process(struct virtio_net *net)
 			net_break(net, "malformed transmit descriptor chain");
 			break;
 		}
+		start = net->vdev.timed ? clock_ns() : 0;
 		if (!tx_one(net, net->tx_chain))
 			net_stat_add(&net->stats.tx_dropped, 1);
 		vq_push(vq, net->tx_chain->head, 0);
+		if (start)
+			hist_add(&net->stats.tx_latency, clock_ns() - start);
 		if (!--budget) {
 			/* Kicks stay off: we come back. */
 			net->tx_more = true;
@@ -142,6 +152,22 @@ static void tx_process(struct virtio_net *net)
 	}
 	if (vq->used_idx != used)
 		virtio_vq_notify(&net->vdev, vq);
+}
+
+/* --trace: why the thread woke. */
+static void net_trace_wakeup(struct virtio_net *net, u64 ev)
+{
+	static const char *const why[] = {
+		[EV_RX_KICK] = "queue 0 (receive) doorbell: the driver "
+			       "posted buffers",
+		[EV_TX_KICK] = "queue 1 (transmit) doorbell: frames to send",
+		[EV_BACKEND] = "the tap has a frame for the guest",
+	};
+
+	trace_event(net->vdev.trace, ev == EV_BACKEND ? TRACE_IO :
+		    TRACE_VIRTIO, ev == EV_BACKEND ? "tap" : "doorbell",
+		    __FILE__, "%s: %s (%s wakes)", net->vdev.name,
+		    ev < ARRAY_SIZE(why) ? why[ev] : "?", net->io.name);
 }
 
 /* A batch of ready events; n == 0: the tx budget's zero timeout passed. */
@@ -155,12 +181,15 @@ static void net_io_events(void *opaque, const struct epoll_event *ev, int n)
 
 	if (!net->running || net->frozen)
 		return;
+	net->wake_ns = net->vdev.timed ? clock_ns() : 0;
 	/*
 	 * A refill doorbell and a readable backend often come in the same
 	 * wakeup: one pass over each ring serves both.
 	 */
 	tx = n == 0 && net->tx_more;
 	for (i = 0; i < n; i++) {
+		if (net->vdev.trace)
+			net_trace_wakeup(net, ev[i].data.u64);
 		switch (ev[i].data.u64) {
 		case EV_RX_KICK:
 			virtio_eventfd_drain(&net->vdev, rx_kick);
@@ -180,6 +209,10 @@ static void net_io_events(void *opaque, const struct epoll_event *ev, int n)
 		tx_process(net);
 	if (net->broken)
 		net_backend_poll(net, false);
+	if (trace_file_on(net->vdev.trace))
+		trace_span(net->vdev.trace, "iothread", "wakeup", net->wake_ns,
+			   clock_ns(), NULL);
+	net->wake_ns = 0;
 }
 
 /* Poll again at once while the tx budget left frames on the ring. */
@@ -220,6 +253,7 @@ static void net_start(void *arg)
 
 	if (net->running)
 		return;
+	net->wake_ns = 0;
 	net->broken = false;
 	net->tx_more = false;
 	net->tap_polled = false;

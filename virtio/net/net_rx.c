@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "virtio/net/net_int.h"
+#include "vmm/base/clock.h"
 #include "vmm/base/log.h"
 
 #define RX_BUDGET 64		/* frames per wakeup before notifying */
@@ -202,6 +203,12 @@ static void rx_complete(struct virtio_net *net)
 	rx->want = MAX(rx->len, (size_t)RX_MIN_WANT);
 	net_stat_add(&net->stats.rx_frames, 1);
 	net_stat_add(&net->stats.rx_bytes, rx->len - NET_HDR_SIZE);
+	if (net->wake_ns)
+		hist_add(&net->stats.rx_latency, clock_ns() - net->wake_ns);
+	trace_event(net->vdev.trace, TRACE_IO, "rx", "virtio/net/net_rx.c",
+		    "%s queue 0: a %zu-byte frame from tap %s into %u receive "
+		    "buffer%s, pushed", net->vdev.name, rx->len - NET_HDR_SIZE,
+		    net->nb.ifname, rx->nused, rx->nused == 1 ? "" : "s");
 	rx->len = 0;
 }
 

@@ -31,7 +31,8 @@ struct vp_cap {
 
 static void bar_read(void *opaque, u64 off, void *data, u32 len);
 static void bar_write(void *opaque, u64 off, const void *data, u32 len);
-static const struct io_ops vp_bar_ops = { bar_read, bar_write };
+static const struct io_ops vp_bar_ops = { bar_read, bar_write,
+					  &vp_bar_desc };
 static void notify_write(struct virtio_pci *vp, u64 off);
 
 static void isr_read(struct virtio_pci *vp, u64 off, void *data, u32 len)
@@ -239,6 +240,7 @@ static const struct pci_dev_ops vp_pci_ops = {
 
 static const struct virtio_transport_ops vp_tops = {
 	.config_changed = vp_config_changed,
+	.irq_route = vp_irq_route,
 };
 
 static int add_vendor_cap(struct virtio_pci *vp, u8 type, u32 offset,

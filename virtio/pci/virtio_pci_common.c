@@ -11,6 +11,29 @@
 #include "virtio/pci/virtio_pci_int.h"
 #include "vmm/base/log.h"
 
+/* struct virtio_pci_common_cfg's fields (virtio_pci.h), by the spec's names. */
+static const struct reg_name common_names[] = {
+	{ VIRTIO_PCI_COMMON_DFSELECT, 4, "device_feature_select" },
+	{ VIRTIO_PCI_COMMON_DF, 4, "device_feature" },
+	{ VIRTIO_PCI_COMMON_GFSELECT, 4, "driver_feature_select" },
+	{ VIRTIO_PCI_COMMON_GF, 4, "driver_feature" },
+	{ VIRTIO_PCI_COMMON_MSIX, 2, "config_msix_vector" },
+	{ VIRTIO_PCI_COMMON_NUMQ, 2, "num_queues" },
+	{ VIRTIO_PCI_COMMON_STATUS, 1, "device_status" },
+	{ VIRTIO_PCI_COMMON_CFGGENERATION, 1, "config_generation" },
+	{ VIRTIO_PCI_COMMON_Q_SELECT, 2, "queue_select" },
+	{ VIRTIO_PCI_COMMON_Q_SIZE, 2, "queue_size" },
+	{ VIRTIO_PCI_COMMON_Q_MSIX, 2, "queue_msix_vector" },
+	{ VIRTIO_PCI_COMMON_Q_ENABLE, 2, "queue_enable" },
+	{ VIRTIO_PCI_COMMON_Q_NOFF, 2, "queue_notify_off" },
+	{ VIRTIO_PCI_COMMON_Q_DESCLO, 4, "queue_desc_lo" },
+	{ VIRTIO_PCI_COMMON_Q_DESCHI, 4, "queue_desc_hi" },
+	{ VIRTIO_PCI_COMMON_Q_AVAILLO, 4, "queue_driver_lo" },
+	{ VIRTIO_PCI_COMMON_Q_AVAILHI, 4, "queue_driver_hi" },
+	{ VIRTIO_PCI_COMMON_Q_USEDLO, 4, "queue_device_lo" },
+	{ VIRTIO_PCI_COMMON_Q_USEDHI, 4, "queue_device_hi" },
+};
+
 static struct virtqueue *selected_vq(struct virtio_pci *vp)
 {
 	if (vp->queue_select >= vp->nr_queues)
@@ -72,6 +95,9 @@ static void set_status(struct virtio_pci *vp, u8 val)
 	u8 old, new;
 
 	if (val == 0) {
+		trace_event(vd->trace, TRACE_VIRTIO, "reset", __FILE__,
+			    "%s: the driver wrote status 0: queues, features and "
+			    "status back to their reset values", vd->name);
 		vp_reset(vp);
 		return;
 	}
@@ -88,8 +114,17 @@ static void set_status(struct virtio_pci *vp, u8 val)
 	vd->status = new;
 	pthread_mutex_unlock(&vd->lock);
 
+	if ((val & VIRTIO_STATUS_FEATURES_OK) &&
+	    !(new & VIRTIO_STATUS_FEATURES_OK))
+		trace_event(vd->trace, TRACE_VIRTIO, "negotiate", __FILE__,
+			    "%s: FEATURES_OK refused (no VERSION_1): the driver "
+			    "must not go on", vd->name);
 	if ((new & VIRTIO_STATUS_DRIVER_OK) &&
 	    !(old & VIRTIO_STATUS_DRIVER_OK)) {
+		trace_event(vd->trace, TRACE_VIRTIO, "activate", __FILE__,
+			    "%s: DRIVER_OK with features 0x%llx: the device "
+			    "goes live, its I/O thread takes the queues",
+			    vd->name, (unsigned long long)vd->driver_features);
 		vp->activated = true;
 		if (vd->ops->activate && vd->ops->activate(vd))
 			virtio_dev_needs_reset(vd, "device failed to start");
@@ -315,4 +350,48 @@ void vp_common_write(struct virtio_pci *vp, u64 off, const void *data,
 	if (len == 8)
 		write_field(vp, off + 4, hi);
 	pthread_mutex_unlock(&vp->lock);
+}
+
+/* "virtio-blk0.common.queue_enable <- 1 (queue 0)", for --trace. */
+void vp_common_describe(struct virtio_pci *vp, u64 off, bool write, u64 val,
+			struct trace_note *n)
+{
+	const struct reg_name *r = reg_name_find(common_names,
+						 ARRAY_SIZE(common_names), off);
+	struct virtio_dev *vd = vp->vd;
+	u32 dfselect, gfselect;
+	u16 q;
+
+	pthread_mutex_lock(&vp->lock);
+	dfselect = vp->dfselect;
+	gfselect = vp->gfselect;
+	q = vp->queue_select;
+	pthread_mutex_unlock(&vp->lock);
+	note_printf(n, "%s.common.%s", vd->name, r ? r->name : "reserved");
+	if (r && off != r->off)
+		note_printf(n, "+%llu", (unsigned long long)(off - r->off));
+	note_printf(n, " %s 0x%llx", write ? "<-" : "->",
+		    (unsigned long long)val);
+	if (!r || off != r->off)
+		return;
+	if (r->off == VIRTIO_PCI_COMMON_DF)
+		virtio_note_features(vd, dfselect, val, n);
+	else if (r->off == VIRTIO_PCI_COMMON_GF)
+		virtio_note_features(vd, gfselect, val, n);
+	else if (r->off == VIRTIO_PCI_COMMON_STATUS)
+		virtio_note_status(val, n);
+	else if (r->off == VIRTIO_PCI_COMMON_Q_MSIX &&
+		 val == VIRTIO_MSI_NO_VECTOR)
+		note_printf(n, " (queue %u: NO_VECTOR)", q);
+	else if (r->off == VIRTIO_PCI_COMMON_Q_MSIX)
+		note_printf(n, " (queue %u signals MSI-X entry %llu)", q,
+			    (unsigned long long)val);
+	else if (r->off == VIRTIO_PCI_COMMON_MSIX &&
+		 val == VIRTIO_MSI_NO_VECTOR)
+		note_printf(n, " (configuration changes: NO_VECTOR)");
+	else if (r->off == VIRTIO_PCI_COMMON_MSIX)
+		note_printf(n, " (configuration changes signal MSI-X entry %llu)",
+			    (unsigned long long)val);
+	else if (r->off >= VIRTIO_PCI_COMMON_Q_SIZE)
+		note_printf(n, " (queue %u)", q);
 }

@@ -18,7 +18,7 @@ struct vp_vector {
 	int gsi;			/* from irq_ops->msi_alloc */
 	bool active;			/* routed, irqfd attached */
 	u64 routed_addr;		/* what msi_route was last given */
-	u32 routed_data;
+	u32 routed_data;		/* atomic: the I/O thread's trace reads it */
 	bool routed;
 };
 
@@ -59,6 +59,9 @@ struct virtio_pci {
 	bool ioev_on[VIRTIO_MAX_QUEUES];
 };
 
+/* virtio_pci_trace.c: BAR 0's names, for --trace and --stats. */
+extern const struct io_desc vp_bar_desc;
+
 /* virtio_pci_common.c */
 void vp_common_read(struct virtio_pci *vp, u64 off, void *data, u32 len);
 void vp_common_write(struct virtio_pci *vp, u64 off, const void *data,
@@ -82,5 +85,13 @@ void vp_msix_control_changed(struct virtio_pci *vp);
 int vp_vector_fd(struct virtio_pci *vp, u16 vector);
 /* Device -> driver configuration-change interrupt. */
 void vp_config_changed(struct virtio_dev *vd);
+/* The route of MSI-X entry @vector, in words (virtio_transport_ops). */
+void vp_irq_route(struct virtio_dev *vd, u16 vector, char *buf, size_t len);
+
+/* For --trace: one access to the common configuration, the MSI-X table/PBA. */
+void vp_common_describe(struct virtio_pci *vp, u64 off, bool write, u64 val,
+			struct trace_note *n);
+void vp_msix_describe(struct virtio_pci *vp, u64 off, bool pba, bool write,
+		      u64 val, struct trace_note *n);
 
 #endif

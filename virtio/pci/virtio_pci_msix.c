@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -21,6 +22,14 @@
 #include "virtio/pci/virtio_pci_int.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
+
+/* A table entry's fields (PCI 3.0, 6.8.2.6), by name. */
+static const struct reg_name entry_names[] = {
+	{ PCI_MSIX_ENTRY_LOWER_ADDR, 4, "addr_lo" },
+	{ PCI_MSIX_ENTRY_UPPER_ADDR, 4, "addr_hi" },
+	{ PCI_MSIX_ENTRY_DATA, 4, "data" },
+	{ PCI_MSIX_ENTRY_VECTOR_CTRL, 4, "vector_ctrl" },
+};
 
 static u32 entry_get(struct virtio_pci *vp, u32 vec, u32 field)
 {
@@ -120,6 +129,11 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 	u32 data = entry_get(vp, i, PCI_MSIX_ENTRY_DATA);
 
 	if (!on) {
+		if (v->active)
+			trace_event(vp->vd->trace, TRACE_IRQ, "msi", __FILE__,
+				    "%s MSI-X %u masked: its irqfd is detached, "
+				    "interrupts wait in the eventfd (PBA)",
+				    vp->vd->name, i);
 		deactivate(vp, v);
 		return;
 	}
@@ -133,7 +147,11 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 		}
 		v->routed = true;
 		v->routed_addr = addr;
-		v->routed_data = data;
+		__atomic_store_n(&v->routed_data, data, __ATOMIC_RELAXED);
+		trace_event(vp->vd->trace, TRACE_IRQ, "msi", __FILE__,
+			    "%s MSI-X %u -> vector 0x%02x on APIC %llu: KVM "
+			    "routes GSI %d there", vp->vd->name, i, data & 0xff,
+			    (unsigned long long)(addr >> 12) & 0xff, v->gsi);
 	}
 	if (!v->active) {
 		if (irq->ops->irqfd(irq->opaque, v->efd, v->gsi, true)) {
@@ -143,6 +161,9 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 			return;
 		}
 		v->active = true;
+		trace_event(vp->vd->trace, TRACE_IRQ, "msi", __FILE__,
+			    "%s MSI-X %u unmasked: eventfd attached as irqfd "
+			    "for GSI %d", vp->vd->name, i, v->gsi);
 	}
 }
 
@@ -226,4 +247,51 @@ void vp_config_changed(struct virtio_dev *vd)
 	virtio_eventfd_signal(vd, vp_vector_fd(vp, vector),
 			      VIRTIO_WARN_CONFIG_IRQ,
 			      "virtio-pci: config interrupt write failed");
+}
+
+/* "virtio-blk0.msix.table[0].data <- 0x31 (vector 0x31)", for --trace. */
+void vp_msix_describe(struct virtio_pci *vp, u64 off, bool pba, bool write,
+		      u64 val, struct trace_note *n)
+{
+	const struct reg_name *r;
+
+	n->cls = TRACE_IRQ;
+	n->file = __FILE__;
+	if (pba) {
+		note_printf(n, "%s.msix.pba %s 0x%llx (pending bits)",
+			    vp->vd->name, write ? "<-" : "->",
+			    (unsigned long long)val);
+		return;
+	}
+	r = reg_name_find(entry_names, ARRAY_SIZE(entry_names),
+			  off % PCI_MSIX_ENTRY_SIZE);
+	note_printf(n, "%s.msix.table[%llu].%s %s 0x%llx", vp->vd->name,
+		    (unsigned long long)(off / PCI_MSIX_ENTRY_SIZE),
+		    r ? r->name : "?", write ? "<-" : "->",
+		    (unsigned long long)val);
+	if (!r || off / PCI_MSIX_ENTRY_SIZE >= vp->nr_vectors)
+		note_printf(n, " (beyond the table)");
+	else if (r->off == PCI_MSIX_ENTRY_DATA)
+		note_printf(n, " (vector 0x%02llx)",
+			    (unsigned long long)val & 0xff);
+	else if (r->off == PCI_MSIX_ENTRY_LOWER_ADDR)
+		note_printf(n, " (APIC %llu)",
+			    (unsigned long long)(val >> 12) & 0xff);
+	else if (r->off == PCI_MSIX_ENTRY_VECTOR_CTRL)
+		note_printf(n, " (%s)", val & PCI_MSIX_ENTRY_CTRL_MASKBIT ?
+			    "masked" : "unmasked");
+}
+
+/* How MSI-X entry @vector reaches the guest: "MSI-X 1 -> vector 0x31". */
+void vp_irq_route(struct virtio_dev *vd, u16 vector, char *buf, size_t len)
+{
+	struct virtio_pci *vp = vd->transport;
+	u32 data;
+
+	if (vector >= vp->nr_vectors) {
+		snprintf(buf, len, "no MSI-X vector");
+		return;
+	}
+	data = __atomic_load_n(&vp->vec[vector].routed_data, __ATOMIC_RELAXED);
+	snprintf(buf, len, "MSI-X %u -> vector 0x%02x", vector, data & 0xff);
 }

@@ -10,6 +10,7 @@
 #include "vmm/base/log.h"
 #include "vmm/base/size.h"
 #include "vmm/core/layout.h"
+#include "vmm/core/trace.h"
 
 void config_defaults(struct vm_config *cfg)
 {
@@ -164,6 +165,18 @@ static int add_fs(struct vm_config *cfg, char *v, struct err *err)
 	return 0;
 }
 
+/* --trace or --trace=pio,mmio,...: which events to print. */
+static int parse_trace(struct vm_config *cfg, const char *v, struct err *err)
+{
+	const char *bad = v;
+
+	if (trace_parse_classes(v, &cfg->trace, &bad))
+		return err_input(err, -EINVAL,
+				 "--trace=%s: unknown class '%.*s' (pio, mmio, pci, virtio, irq, io, vm or all)",
+				 v, (int)strcspn(bad, ","), bad);
+	return 0;
+}
+
 static int set_string(const char **dst, const char *opt, const char *v,
 		      struct err *err)
 {
@@ -221,6 +234,8 @@ int config_apply_option(struct vm_config *cfg, const char *opt, char *v,
 	}
 	if (!strcmp(opt, "--control"))
 		return set_string(&cfg->control, opt, v, err);
+	if (!strcmp(opt, "--trace-file"))
+		return set_string(&cfg->trace_file, opt, v, err);
 	return err_input(err, -EINVAL, "unknown option '%s'", opt);
 }
 
@@ -231,6 +246,7 @@ static bool takes_value(const char *opt)
 		"--console", "--disk", "--net", "--name", "--on-poweroff",
 		"--on-reboot", "--on-crash", "--domain", "--fs", "--seccomp",
 		"--control",
+		"--trace-file",
 	};
 	size_t i;
 
@@ -257,6 +273,8 @@ static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i,
 		cfg->stats = true;
 		return 0;
 	}
+	if (!strcmp(arg, "--trace") || !strncmp(arg, "--trace=", 8))
+		return parse_trace(cfg, arg[7] ? arg + 8 : "all", err);
 	if (strncmp(arg, "--", 2) || n >= sizeof(opt))
 		return err_input(err, -EINVAL,
 				 "unexpected argument '%s'", arg);

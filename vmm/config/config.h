@@ -67,6 +67,8 @@ struct vm_config {
 	bool verbose;			/* --verbose: why it stopped */
 	bool stats;			/* --stats: timeline and counters */
 	struct vcon_options vcon;	/* virtio-console ports (exec) */
+	u32 trace;			/* --trace[=CLASSES]: enum trace_class */
+	const char *trace_file;		/* --trace-file PATH.json, or NULL */
 	/* --domain FILE: the options it stood for; owns their strings. */
 	struct domxml *domain;
 	bool no_seccomp;		/* --seccomp=off: for debugging */

@@ -102,27 +102,54 @@ static bool bus_find(struct bus *bus, u64 addr, u32 len, struct bus_range *out)
 	return found;
 }
 
-bool bus_read(struct bus *bus, u64 addr, void *data, u32 len)
+bool bus_access(struct bus *bus, u64 addr, void *data, u32 len, bool write,
+		struct bus_range *hit)
 {
 	struct bus_range r;
 
-	if (!bus_find(bus, addr, len, &r) || !r.ops->read) {
-		memset(data, 0xff, len);
+	if (!bus_find(bus, addr, len, &r) || (write && !r.ops->write) ||
+	    (!write && !r.ops->read)) {
+		if (!write)
+			memset(data, 0xff, len);
 		__atomic_add_fetch(&bus->unhandled, 1, __ATOMIC_RELAXED);
+		hit->ops = NULL;
 		return false;
 	}
-	r.ops->read(r.opaque, addr - r.base, data, len);
+	if (write)
+		r.ops->write(r.opaque, addr - r.base, data, len);
+	else
+		r.ops->read(r.opaque, addr - r.base, data, len);
+	*hit = r;
 	return true;
+}
+
+bool bus_lookup(struct bus *bus, u64 addr, u32 len, struct bus_range *hit)
+{
+	if (bus_find(bus, addr, len, hit))
+		return true;
+	hit->ops = NULL;
+	return false;
+}
+
+bool bus_read(struct bus *bus, u64 addr, void *data, u32 len)
+{
+	struct bus_range hit;
+
+	return bus_access(bus, addr, data, len, false, &hit);
 }
 
 bool bus_write(struct bus *bus, u64 addr, const void *data, u32 len)
 {
-	struct bus_range r;
+	struct bus_range hit;
 
-	if (!bus_find(bus, addr, len, &r) || !r.ops->write) {
-		__atomic_add_fetch(&bus->unhandled, 1, __ATOMIC_RELAXED);
-		return false;
-	}
-	r.ops->write(r.opaque, addr - r.base, data, len);
-	return true;
+	return bus_access(bus, addr, (void *)data, len, true, &hit);
+}
+
+const char *io_ops_name(const struct io_ops *ops, void *opaque)
+{
+	if (!ops || !ops->desc)
+		return "?";
+	if (ops->desc->name_of)
+		return ops->desc->name_of(opaque);
+	return ops->desc->name ? ops->desc->name : "?";
 }

@@ -16,6 +16,7 @@
 #include "vmm/core/iothread.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/vcpu_state.h"
+#include "vmm/kvm/vcpu_int.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -227,8 +228,7 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct boot_entry *e, struct err *e
 	return ret;
 }
 
-/* Record why the vCPU failed, with its registers, and stop the VM. */
-static void vcpu_fail(struct vcpu *v, const char *why)
+void vcpu_fail(struct vcpu *v, const char *why)
 {
 	struct kvm_regs r = { 0 };
 	struct kvm_sregs s = { 0 };
@@ -241,133 +241,23 @@ static void vcpu_fail(struct vcpu *v, const char *why)
 	exit_sink_stop(v->env->exit, VM_STOP_FAILURE, 1);
 }
 
-static void handle_io(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	u64 size = run->io.size, count = run->io.count;
-	u8 *data = (u8 *)run + run->io.data_offset;
-
-	/* String I/O (rep ins/outs) hands us @count items at once. */
-	if (run->io.data_offset + size * count > (u64)v->run_size)
-		return;
-	for (u64 i = 0; i < count; i++, data += size) {
-		if (run->io.direction == KVM_EXIT_IO_OUT)
-			bus_write(v->env->pio, run->io.port, data, size);
-		else
-			bus_read(v->env->pio, run->io.port, data, size);
-	}
-}
-
-static void handle_mmio(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	u32 len = MIN(run->mmio.len, (u32)sizeof(run->mmio.data));
-
-	if (run->mmio.is_write)
-		bus_write(v->env->mmio, run->mmio.phys_addr, run->mmio.data,
-			  len);
-	else
-		bus_read(v->env->mmio, run->mmio.phys_addr, run->mmio.data,
-			 len);
-}
-
-static void handle_system_event(struct vcpu *v)
-{
-	switch (v->run->system_event.type) {
-	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		exit_sink_stop(v->env->exit, VM_STOP_POWEROFF, 0);
-		break;
-	case KVM_SYSTEM_EVENT_RESET:
-		exit_sink_stop(v->env->exit, VM_STOP_RESET, 0);
-		break;
-	default:
-		vcpu_fail(v, "guest crashed (KVM_EXIT_SYSTEM_EVENT)");
-		break;
-	}
-}
-
-static enum vcpu_exit_kind exit_kind(u32 reason)
-{
-	switch (reason) {
-	case KVM_EXIT_IO:
-		return VCPU_EXIT_IO;
-	case KVM_EXIT_MMIO:
-		return VCPU_EXIT_MMIO;
-	case KVM_EXIT_IOAPIC_EOI:
-		return VCPU_EXIT_IOAPIC_EOI;
-	case KVM_EXIT_INTR:
-		return VCPU_EXIT_INTR;
-	default:
-		return VCPU_EXIT_OTHER;
-	}
-}
-
-/* Handle one exit; returns false when the loop must end. */
-static bool handle_exit(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	u64 *count = &v->stats.exits[exit_kind(run->exit_reason)];
-	char why[128];
-
-	/* Read by the control socket's stats while the vCPU runs. */
-	__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		handle_io(v);
-		return true;
-	case KVM_EXIT_MMIO:
-		handle_mmio(v);
-		return true;
-	case KVM_EXIT_IOAPIC_EOI:
-		/* The guest ended a level-triggered IOAPIC interrupt. */
-		v->env->eoi->eoi(v->env->eoi->opaque, run->eoi.vector);
-		return true;
-	case KVM_EXIT_INTR:
-		return true;
-	case KVM_EXIT_SYSTEM_EVENT:
-		handle_system_event(v);
-		return false;
-	case KVM_EXIT_SHUTDOWN:
-		vcpu_fail(v, "triple fault (KVM_EXIT_SHUTDOWN)");
-		return false;
-	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(why, sizeof(why),
-			 "VM entry failed (KVM_EXIT_FAIL_ENTRY, reason %#llx)",
-			 (unsigned long long)
-			 run->fail_entry.hardware_entry_failure_reason);
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(why, sizeof(why),
-			 "KVM internal error (KVM_EXIT_INTERNAL_ERROR, suberror %u)",
-			 run->internal.suberror);
-		break;
-	case KVM_EXIT_HLT:
-		/* The in-kernel LAPIC handles HLT: nothing would wake us. */
-		snprintf(why, sizeof(why), "halted (KVM_EXIT_HLT)");
-		break;
-	default:
-		snprintf(why, sizeof(why), "unexpected exit reason %u",
-			 run->exit_reason);
-		break;
-	}
-	vcpu_fail(v, why);
-	return false;
-}
-
 static bool stopping(const struct vcpu *v)
 {
 	return __atomic_load_n(v->env->stopping, __ATOMIC_ACQUIRE);
 }
 
-/* The first KVM_RUN, timed for --stats: KVM finishes setting up here. */
-static int first_run(struct vcpu *v)
+/*
+ * Time in the guest (inside KVM_RUN) and in squeeze (between two), for
+ * --stats; with --trace-file, KVM_RUN as a span.
+ */
+static void account_run(struct vcpu *v, u64 enter, u64 exit, u64 *last_exit)
 {
-	int ret;
-
-	v->stats.first_run_ns = clock_ns();
-	ret = ioctl(v->fd, KVM_RUN, 0);
-	v->stats.first_exit_ns = clock_ns();
-	return ret;
+	v->stats.guest_ns += exit - enter;
+	if (*last_exit)
+		v->stats.vmm_ns += enter - *last_exit;
+	*last_exit = exit;
+	if (trace_file_on(v->env->trace))
+		vcpu_trace_run(v, enter, exit);
 }
 
 void vcpu_kick(struct vcpu *v)
@@ -383,7 +273,8 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	char what[16], name[IOTHREAD_NAME_LEN], why[128];
-	bool first = true;
+	bool first = true, timed = v->env->timed;
+	u64 enter = 0, exit = 0, last_exit = 0;
 
 	/* What top -H and /proc/PID/task/TID/comm show. */
 	snprintf(what, sizeof(what), "vcpu%u", v->id);
@@ -396,9 +287,25 @@ static void *vcpu_thread(void *arg)
 	}
 
 	while (!stopping(v)) {
-		int ret = first ? first_run(v) : ioctl(v->fd, KVM_RUN, 0);
+		int ret;
 
-		first = false;
+		/* The first KVM_RUN is always timed: KVM finishes set-up there. */
+		if (first && v->env->trace)
+			trace_event(v->env->trace, TRACE_VM, "run", __FILE__,
+				    "vcpu%u: first KVM_RUN: the guest runs from "
+				    "its entry point until it needs squeeze", v->id);
+		if (first || timed)
+			enter = clock_ns();
+		ret = ioctl(v->fd, KVM_RUN, 0);
+		if (first || timed)
+			exit = clock_ns();
+		if (first) {
+			v->stats.first_run_ns = enter;
+			v->stats.first_exit_ns = exit;
+			first = false;
+		}
+		if (timed)
+			account_run(v, enter, exit, &last_exit);
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu_park(v);
@@ -409,9 +316,11 @@ static void *vcpu_thread(void *arg)
 			vcpu_fail(v, why);
 			break;
 		}
-		if (!handle_exit(v))
+		if (!vcpu_handle_exit(v, exit))
 			break;
 	}
+	if (timed && last_exit)
+		v->stats.vmm_ns += clock_ns() - last_exit;
 	return NULL;
 }
 

@@ -15,6 +15,7 @@
 #include "firmware/boot/boot.h"
 #include "vmm/core/bus.h"
 #include "vmm/core/irq.h"
+#include "vmm/core/trace.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu_dump.h"
 
@@ -53,6 +54,8 @@ struct vcpu_env {
 	int (*enter)(void *opaque);
 	void *opaque;
 	struct vcpu_gate *gate;
+	struct trace *trace;		/* --trace, --trace-file; or NULL */
+	bool timed;			/* time guest and VMM (--stats) */
 };
 
 /* Exits counted per kind, for --stats. */
@@ -65,10 +68,27 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_NR
 };
 
+/*
+ * Port and MMIO exits counted by the device that took them (the bus range's
+ * handler; ops NULL: no device claimed the address). The last slot takes
+ * every device once the others are used.
+ */
+#define VCPU_DEV_SLOTS 24
+struct vcpu_dev_exits {
+	const struct io_ops *ops;
+	void *opaque;
+	bool used;
+	bool mmio;
+	u64 reads, writes;
+};
+
 struct vcpu_stats {
 	u64 exits[VCPU_EXIT_NR];
 	u64 first_run_ns;		/* clock_ns() entering the first KVM_RUN */
 	u64 first_exit_ns;		/* ... and when it returned */
+	u64 guest_ns;			/* inside KVM_RUN (env->timed only) */
+	u64 vmm_ns;			/* out of it, between two KVM_RUNs */
+	struct vcpu_dev_exits dev[VCPU_DEV_SLOTS];
 };
 
 struct vcpu {

@@ -6,7 +6,7 @@
 #include "vmm/base/clock.h"
 #include "vmm/machine/stats.h"
 
-#define NAME_WIDTH	36
+#define NAME_WIDTH	40
 #define VALUE_WIDTH	12
 
 static const char *const step_name[STEP_NR] = {
@@ -47,6 +47,7 @@ void stats_start(struct vm_stats *s)
 
 	*s = (struct vm_stats){ 0 };
 	s->lap_ns = clock_ns();
+	s->start_ns = s->lap_ns;
 	if (!clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
 		s->step_ns[STEP_EXEC] = (u64)ts.tv_sec * 1000000000ULL +
 					(u64)ts.tv_nsec;
@@ -57,6 +58,9 @@ void stats_span(struct vm_stats *s, enum vm_step step, u64 from_ns, u64 to_ns)
 	if (to_ns > from_ns)
 		s->step_ns[step] += to_ns - from_ns;
 	s->lap_ns = to_ns;
+	if (trace_file_on(s->trace) && to_ns > from_ns)
+		trace_span(s->trace, "setup", step_name[step], from_ns, to_ns,
+			   NULL);
 }
 
 void stats_lap(struct vm_stats *s, enum vm_step step)
@@ -81,6 +85,28 @@ void stats_row(FILE *f, const char *name, const char *fmt, ...)
 	fprintf(f, "  %-*s %*s\n", NAME_WIDTH, name, VALUE_WIDTH, value);
 }
 
+void stats_header(FILE *f, const char *title, unsigned int n,
+		  const char *const *cols)
+{
+	unsigned int i;
+
+	fprintf(f, "squeeze stats: %-*s", NAME_WIDTH - 13, title);
+	for (i = 0; i < n; i++)
+		fprintf(f, " %*s", VALUE_WIDTH, cols[i]);
+	fputc('\n', f);
+}
+
+void stats_cells(FILE *f, const char *name, unsigned int n,
+		 const char *const *vals, const char *tail)
+{
+	unsigned int i;
+
+	fprintf(f, "  %-*s", NAME_WIDTH, name);
+	for (i = 0; i < n; i++)
+		fprintf(f, " %*s", VALUE_WIDTH, vals[i]);
+	fprintf(f, "%s%s\n", tail ? "  " : "", tail ? tail : "");
+}
+
 void stats_print(const struct vm_stats *s, FILE *f)
 {
 	u64 total = 0;
@@ -97,11 +123,12 @@ void stats_print(const struct vm_stats *s, FILE *f)
 	}
 	stats_row(f, "total", "%.3f", total / 1e6);
 	stats_table(f, "vCPU exits", "count");
-	for (i = 0; i < VCPU_EXIT_NR; i++)
+	for (i = 0, total = 0; i < VCPU_EXIT_NR; i++) {
 		stats_row(f, exit_name[i], "%llu",
 			  (unsigned long long)s->exits[i]);
-	stats_table(f, "interrupts", "count");
-	stats_row(f, "IOAPIC messages sent", "%llu",
-		  (unsigned long long)s->ioapic_messages);
+		total += s->exits[i];
+	}
+	stats_row(f, "total", "%llu", (unsigned long long)total);
+	stats_print_tables(s, f);
 	fflush(f);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "vmm/base/types.h"
+#include "vmm/core/trace.h"
 #include "vmm/kvm/vcpu.h"
 
 /*
@@ -39,11 +40,61 @@ enum vm_step {
 	STEP_NR
 };
 
+#define STATS_NAME	64
+#define STATS_MAX_DEVS	32
+#define STATS_MAX_VCPUS	256
+#define STATS_MAX_IO	32
+#define STATS_MAX_IRQS	64
+
+/* Port and MMIO exits by the device that took them (all vCPUs, all boots). */
+struct stats_dev {
+	char name[STATS_NAME];
+	const char *file;		/* the handlers' source file, or NULL */
+	u64 reads, writes;
+};
+
+/* Where one vCPU's time went (summed over boots). */
+struct stats_vcpu {
+	u64 guest_ns;			/* inside KVM_RUN */
+	u64 vmm_ns;			/* in squeeze, between two KVM_RUNs */
+	u64 exits;
+};
+
+/*
+ * One device's requests (blk) or one direction's frames (net rx, tx). Read
+ * and written as the guest sees it: a disk read or a received frame is
+ * read, a disk write or a sent frame written. Errors: error statuses,
+ * dropped frames.
+ */
+struct stats_io {
+	char name[STATS_NAME];
+	u64 requests, read_bytes, write_bytes, errors;
+	u64 p50_ns, p99_ns;		/* 0: not timed */
+};
+
+/* Interrupts signalled through one vector. */
+struct stats_irq {
+	char name[STATS_NAME];
+	u64 count;
+};
+
 struct vm_stats {
 	u64 step_ns[STEP_NR];
+	u64 start_ns;			/* clock_ns() at the top of main() */
 	u64 lap_ns;			/* when the last lap ended */
+	struct trace *trace;		/* steps as spans in --trace-file */
 	u64 exits[VCPU_EXIT_NR];	/* all vCPUs' exits, by kind */
 	u64 ioapic_messages;		/* interrupts the IOAPIC sent */
+	/* The tables after those (stats_dev.c), filled as the VM ends. */
+	struct stats_dev dev[STATS_MAX_DEVS];
+	unsigned int nr_dev;
+	struct stats_vcpu vcpu[STATS_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	bool timed;			/* guest/VMM times were measured */
+	struct stats_io io[STATS_MAX_IO];
+	unsigned int nr_io;
+	struct stats_irq irq[STATS_MAX_IRQS];
+	unsigned int nr_irq;
 };
 
 /* At the top of main(): the clock starts, exec-to-main is read. */
@@ -56,6 +107,25 @@ void stats_lap(struct vm_stats *s, enum vm_step step);
 void stats_span(struct vm_stats *s, enum vm_step step, u64 from_ns, u64 to_ns);
 
 void stats_print(const struct vm_stats *s, FILE *f);
+
+/*
+ * stats_dev.c: the tables by device, vCPU and vector. Rows are found by
+ * name (a restarted guest adds to its first boot's) and the tables keep
+ * their first STATS_MAX_* rows.
+ */
+void stats_add_dev(struct vm_stats *s, const char *name, const char *file,
+		   u64 reads, u64 writes);
+void stats_add_vcpu(struct vm_stats *s, u32 id, u64 guest_ns, u64 vmm_ns,
+		    u64 exits);
+struct stats_io *stats_io_row(struct vm_stats *s, const char *name);
+void stats_add_irq(struct vm_stats *s, const char *name, u64 count);
+void stats_print_tables(const struct vm_stats *s, FILE *f);
+
+/* Tables with several value columns: a header, then rows of strings. */
+void stats_header(FILE *f, const char *title, unsigned int n,
+		  const char *const *cols);
+void stats_cells(FILE *f, const char *name, unsigned int n,
+		 const char *const *vals, const char *tail);
 
 /* The table helpers every table uses. */
 void stats_table(FILE *f, const char *title, const char *unit);

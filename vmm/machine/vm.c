@@ -33,6 +33,9 @@ static void vm_stop_request(void *opaque, enum vm_stop_reason why, int status)
 	vm->stop_ns = clock_ns();
 	vm->stop_reason = why;
 	vm->stop_status = status;
+	trace_event(vm->tr, TRACE_STOP, "stop", __FILE__,
+		    "%s, exit status %d: the main loop stops the vCPUs",
+		    vm_stop_reason_text(why), status);
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
 	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
 		pr_warn("cannot wake the main loop: %s", strerror(errno));
@@ -94,6 +97,9 @@ static int add_devices(struct vm *vm, struct err *err)
 	ioapic_init(&vm->ioapic, vm->cfg->cpus, &vm->irq);
 	vm->lines = (struct irq_ctl){ &ioapic_irq_ops, &vm->ioapic };
 	vm->eoi = (struct irq_eoi_sink){ ioapic_eoi_sink, &vm->ioapic };
+	vm->ioapic.trace = vm->tr;
+	ioapic_name_pin(&vm->ioapic, IRQ_COM1, "serial0");
+	ioapic_name_pin(&vm->ioapic, IRQ_SCI, "acpi-sci");
 	serial_init(&vm->serial, &vm->lines, IRQ_COM1, &console_serial_ops,
 		    &vm->con);
 	rtc_init(&vm->rtc);
@@ -117,7 +123,8 @@ static int add_devices(struct vm *vm, struct err *err)
 }
 
 /* ACPI tables, then kernel, initrd, command line and boot page tables. */
-static int load_guest(struct vm *vm, struct boot_entry *entry, struct err *err)
+static int load_guest(struct vm *vm, struct boot_entry *entry, u64 *rsdp,
+		      struct err *err)
 {
 	struct acpi_config ac = { .nr_cpus = vm->cfg->cpus, .pci = true };
 	struct boot_config bc = { .ki = &vm->ki, .nr_cpus = vm->cfg->cpus };
@@ -132,6 +139,7 @@ static int load_guest(struct vm *vm, struct boot_entry *entry, struct err *err)
 		goto free_cmdline;
 	bc.cmdline = cmdline;
 	bc.rsdp_addr = acpi_build(&vm->mem, &ac, err);
+	*rsdp = bc.rsdp_addr;
 	if (!bc.rsdp_addr) {
 		ret = -EINVAL;
 		goto free_cmdline;
@@ -227,6 +235,7 @@ static int vm_check_inputs(struct vm *vm, const struct vm_snapshot_in *in,
 	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (ret)
 		return ret;
+	vm_trace_kvm(vm);
 	ret = in ? vm_map_snapshot_memory(vm, in, err) :
 	     alloc_memory(vm, err);
 	stats_lap(vm->stats, STEP_VM_MEMORY);
@@ -264,6 +273,7 @@ static int vm_boot(struct vm *vm, const struct vm_snapshot_in *in,
 		   struct err *err)
 {
 	struct boot_entry entry;
+	u64 rsdp = 0;
 	int ret;
 
 	ret = add_devices(vm, err);
@@ -272,6 +282,8 @@ static int vm_boot(struct vm *vm, const struct vm_snapshot_in *in,
 	stats_lap(vm->stats, STEP_DEVICES);
 	if (!ret)
 		ret = kvm_create_vm(&vm->kvm, &vm->mem, err);
+	if (!ret)
+		vm_trace_vm(vm);
 	stats_lap(vm->stats, STEP_VM_MEMORY);
 	if (!ret)
 		ret = vm_virtio_attach(vm, err);
@@ -286,6 +298,8 @@ static int vm_boot(struct vm *vm, const struct vm_snapshot_in *in,
 		.enter = vm_vcpu_enter,
 		.opaque = vm,
 		.gate = &vm->pause,
+		.trace = vm->tr,
+		.timed = vm->timed,
 	};
 	if (ret)
 		return ret;
@@ -298,7 +312,10 @@ static int vm_boot(struct vm *vm, const struct vm_snapshot_in *in,
 			ret = vm_restore_state(vm, in, err);
 		return ret;
 	}
-	ret = load_guest(vm, &entry, err);
+	vm_trace_devices(vm);
+	ret = load_guest(vm, &entry, &rsdp, err);
+	if (!ret)
+		vm_trace_boot(vm, &entry, rsdp);
 	/* The image is in guest RAM now: keep no second copy while it runs. */
 	if (!vm_may_restart(vm->cfg)) {
 		kernel_image_close(&vm->ki);
@@ -309,6 +326,8 @@ static int vm_boot(struct vm *vm, const struct vm_snapshot_in *in,
 		ret = vcpu_signal_setup(err);
 	if (!ret)
 		ret = create_vcpus(vm, &entry, err);
+	if (!ret)
+		vm_trace_vcpus(vm, &entry);
 	stats_lap(vm->stats, STEP_VCPUS);
 	return ret;
 }
@@ -353,8 +372,13 @@ static int vm_build(struct vm *vm, const struct vm_snapshot_in *in,
 	 * console file behind, and an existing one is truncated only if it
 	 * is none of the files the VM reads.
 	 */
+	ret = vm_trace_open(vm, vm_reads_file, err);
+	if (ret)
+		return ret;
 	vm->have_con = true;	/* console_close() undoes a failed open */
 	ret = console_open(&vm->con, vm->cfg, vm_reads_file, vm, err);
+	if (!ret)
+		ret = vm_trace_start(vm, err);
 	/* Last: the socket exists only for a VM that can run. */
 	if (!ret && vm->cfg->control)
 		ret = control_open(&vm->ctl, vm->cfg->control, vm->cfg->name,
@@ -389,6 +413,8 @@ int vm_restart(struct vm *vm, struct err *err)
 	ret = kvm_open(&vm->kvm, err);
 	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (!ret)
+		vm_trace_kvm(vm);
+	if (!ret)
 		ret = vm_boot(vm, NULL, err);
 	return ret;
 }
@@ -406,6 +432,20 @@ static int vm_create_from(struct vm **out, const struct vm_config *cfg,
 	vm->cfg = cfg;
 	vm->stats = stats;
 	vm->keeper.fd = -1;
+	vm->trace_fd = -1;
+	vm->timed = cfg->stats || cfg->verbose || cfg->trace || cfg->trace_file;
+	if (cfg->trace || cfg->trace_file) {
+		ret = trace_init(&vm->trace, cfg->trace, !cfg->trace_file ? 0 :
+				 cfg->trace ? cfg->trace : TRACE_ALL,
+				 stats->start_ns);
+		if (ret) {
+			free(vm);
+			return err_host(err, ret, "--trace: %s", strerror(-ret));
+		}
+		vm->have_trace = true;
+		vm->tr = &vm->trace;
+		stats->trace = vm->tr;
+	}
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	vm->irq = (struct irq_ctl){ &kvm_irq_ops, &vm->kvm };
@@ -427,6 +467,7 @@ static int vm_create_from(struct vm **out, const struct vm_config *cfg,
 	*out = vm;
 	return 0;
 destroy:
+	vm_trace_discard(vm);	/* a file it created for nothing */
 	vm_destroy(vm);
 	return ret;
 }
@@ -473,6 +514,10 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->pio);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
+	if (vm->have_trace) {
+		vm->stats->trace = NULL;
+		trace_close(&vm->trace);
+	}
 	sandbox_filters_free(&vm->filters);
 	if (vm->have_gate) {
 		pthread_mutex_destroy(&vm->gate_lock);

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "vmm/base/err.h"
 #include "vmm/core/exit.h"
@@ -23,6 +24,7 @@
 #include "vmm/machine/console.h"
 #include "vmm/core/guest_mem.h"
 #include "vmm/core/irq.h"
+#include "vmm/core/trace.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/machine/stats.h"
@@ -45,6 +47,9 @@ struct control;
 struct vm {
 	const struct vm_config *cfg;
 	struct vm_stats *stats;		/* main's; lapped as the VM is built */
+	struct trace trace;		/* --trace, --trace-file */
+	struct trace *tr;		/* &trace when tracing, else NULL */
+	bool timed;			/* time exits and requests (--stats) */
 	struct kernel_image ki;
 	struct guest_mem mem;
 	struct bus pio, mmio;
@@ -90,6 +95,9 @@ struct vm {
 
 	/* What vm_destroy() must undo. */
 	bool have_ki, have_kvm, have_con, have_devices, have_virtio;
+	bool have_trace;
+	int trace_fd;			/* between vm_trace_open and _start */
+	bool trace_created;		/* ... and it did not exist before */
 };
 
 /* What a restore starts from: a checked state file and its machine. */
@@ -98,6 +106,30 @@ struct vm_snapshot_in {
 	const struct snap_reader *snap;
 	const struct snap_machine *machine;
 };
+/* "power-off", "debug-exit port", ... (vm_run.c). */
+const char *vm_stop_reason_text(enum vm_stop_reason why);
+
+/*
+ * --trace's account of the set-up, one event per step (vm_trace.c): KVM,
+ * the VM with its irqchip and memory slots, the legacy devices, the kernel
+ * and boot protocol, ACPI, the vCPUs.
+ */
+void vm_trace_kvm(struct vm *vm);
+void vm_trace_vm(struct vm *vm);
+void vm_trace_devices(struct vm *vm);
+void vm_trace_boot(struct vm *vm, const struct boot_entry *e, u64 rsdp);
+void vm_trace_vcpus(struct vm *vm, const struct boot_entry *e);
+/*
+ * --trace-file's file: opened (created if need be) and checked to be none
+ * of the files the VM reads (@in_use), then, once every other input was
+ * checked, truncated and handed to the trace (vm_trace_start()). If the
+ * VM is not made after all, vm_trace_discard() removes a file it created.
+ */
+int vm_trace_open(struct vm *vm,
+		  bool (*in_use)(void *opaque, const struct stat *st),
+		  struct err *err);
+int vm_trace_start(struct vm *vm, struct err *err);
+void vm_trace_discard(struct vm *vm);
 
 /*
  * Block the signals vm_run() turns into an orderly shutdown (SIGINT,

@@ -99,7 +99,7 @@ static json_t *stats(struct vm *vm)
 				&vm->serial.tx_bytes, __ATOMIC_RELAXED),
 			"rx_bytes", (json_int_t)__atomic_load_n(
 				&vm->serial.rx_bytes, __ATOMIC_RELAXED)));
-	if (devices && vm_virtio_stats(vm, devices)) {
+	if (devices && vm_virtio_stats_json(vm, devices)) {
 		json_decref(devices);
 		devices = NULL;
 	}

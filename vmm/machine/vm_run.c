@@ -13,6 +13,7 @@
 #include "vmm/base/log.h"
 #include "vmm/control/control.h"
 #include "vmm/machine/vm.h"
+#include "vmm/machine/vm_virtio.h"
 
 enum { POLL_STOP, POLL_SIGNAL, POLL_WAKE, POLL_CONTROL, POLL_INPUT, POLL_NR };
 
@@ -118,7 +119,7 @@ static int main_loop(struct vm *vm, int sfd, const struct vm_watch *w,
 	return vm->stop_status;
 }
 
-static const char *stop_reason_name(const struct vm *vm)
+const char *vm_stop_reason_text(enum vm_stop_reason why)
 {
 	static const char *const names[] = {
 		[VM_STOP_POWEROFF] = "power-off",
@@ -132,9 +133,48 @@ static const char *stop_reason_name(const struct vm *vm)
 		[VM_STOP_CONTROL] = "squeeze ctl poweroff",
 	};
 
+	return why < ARRAY_SIZE(names) && names[why] ? names[why] : "?";
+}
+
+static const char *stop_reason_name(const struct vm *vm)
+{
 	if (!__atomic_load_n(&vm->stop_claimed, __ATOMIC_ACQUIRE))
 		return "an error";
-	return names[vm->stop_reason];
+	return vm_stop_reason_text(vm->stop_reason);
+}
+
+/* One vCPU's exits by device, named as the devices name themselves. */
+static void add_dev_stats(struct vm_stats *s, const struct vcpu_stats *v)
+{
+	const struct vcpu_dev_exits *d;
+	unsigned int i;
+
+	for (i = 0; i < VCPU_DEV_SLOTS && v->dev[i].used; i++) {
+		d = &v->dev[i];
+		stats_add_dev(s, d->ops ? io_ops_name(d->ops, d->opaque) :
+			      d->mmio ? "no device (MMIO)" :
+			      "no device (port I/O)",
+			      d->ops && d->ops->desc ? d->ops->desc->file : NULL,
+			      d->reads, d->writes);
+	}
+}
+
+/* What the IOAPIC sent, by pin and the vector it sent last. */
+static void add_ioapic_stats(struct vm *vm)
+{
+	const struct ioapic *io = &vm->ioapic;
+	char name[STATS_NAME];
+	unsigned int pin;
+
+	vm->stats->ioapic_messages += io->delivered;
+	for (pin = 0; pin < IOAPIC_PINS; pin++) {
+		if (!io->sent[pin])
+			continue;
+		snprintf(name, sizeof(name), "ioapic pin %u (%s) -> vector 0x%02x",
+			 pin, io->pin_name[pin] ? io->pin_name[pin] : "?",
+			 io->sent_vector[pin]);
+		stats_add_irq(vm->stats, name, io->sent[pin]);
+	}
 }
 
 /* A boot's part of --stats: vCPU 0's timeline, everyone's exits. */
@@ -142,12 +182,21 @@ static void add_stats(struct vm *vm)
 {
 	const struct vcpu_stats *v0;
 	struct vm_stats *s = vm->stats;
+	u64 exits;
 	u32 i, k;
 
-	for (i = 0; i < vm->nr_vcpus; i++)
-		for (k = 0; k < VCPU_EXIT_NR; k++)
-			s->exits[k] += vm->vcpus[i].stats.exits[k];
-	s->ioapic_messages += vm->ioapic.delivered;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu_stats *v = &vm->vcpus[i].stats;
+
+		for (k = 0, exits = 0; k < VCPU_EXIT_NR; k++) {
+			s->exits[k] += v->exits[k];
+			exits += v->exits[k];
+		}
+		stats_add_vcpu(s, i, v->guest_ns, v->vmm_ns, exits);
+		add_dev_stats(s, v);
+	}
+	s->timed = vm->timed;
+	add_ioapic_stats(vm);
 	if (!vm->nr_vcpus || !vm->stop_ns)
 		return;
 	v0 = &vm->vcpus[0].stats;
@@ -266,6 +315,7 @@ int vm_run_watch(struct vm *vm, const struct vm_watch *w, unsigned int nw)
 	}
 	vm->run_ns = clock_ns();
 	status = run_boots(vm, sfd, w, nw);
+	vm_virtio_stats(vm, vm->stats);
 	/* The terminal first, so that the report is readable. */
 	console_close(&vm->con);
 	report(vm, status);

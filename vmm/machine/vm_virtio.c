@@ -26,6 +26,7 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 #include "vmm/machine/vm.h"
+#include "vmm/machine/stats.h"
 #include "vmm/machine/vm_virtio.h"
 #include "vmm/machine/vm_virtio_int.h"
 
@@ -33,11 +34,25 @@ static int plug(struct vm *vm, struct vm_virtio *v, struct virtio_dev *vd,
 		struct err *err)
 {
 	struct virtio_pci *vp = virtio_pci_create(&v->pci, vd, &vm->irq, err);
+	struct pci_dev *pd;
 
 	if (!vp)
 		return -EIO;
 	v->vp[v->nr_vp++] = vp;
+	pd = virtio_pci_dev(vp);
+	trace_event(vm->tr, TRACE_VM, "setup", "virtio/pci/virtio_pci.c",
+		    "%s: virtio-pci function 00:%02x.0 (%04x:%04x), BAR0 at "
+		    "0x%llx: common, ISR, device config, notify, MSI-X",
+		    vd->name, pd->slot, pci_cfg_get(pd, PCI_VENDOR_ID, 2),
+		    pci_cfg_get(pd, PCI_DEVICE_ID, 2),
+		    (unsigned long long)pci_bar_addr(pd, VIRTIO_PCI_BAR));
 	return 0;
+}
+
+static struct virtio_dev *disk_vdev(struct vm_virtio *v, unsigned int i)
+{
+	return v->blk[i] ? virtio_blk_vdev(v->blk[i]) :
+	       vhost_blk_vdev(v->vblk[i]);
 }
 
 static int add_disks(struct vm *vm, struct vm_virtio *v,
@@ -55,15 +70,12 @@ static int add_disks(struct vm *vm, struct vm_virtio *v,
 			v->blk[i] = virtio_blk_create(&vm->mem, &o, i, err);
 		if (!v->blk[i] && !v->vblk[i])
 			return -EINVAL;	/* the file, its options, the back-end */
+		virtio_dev_observe(disk_vdev(v, i), o.vhost_user ?
+				   "vhost-user-blk" : "virtio-blk", i, vm->tr,
+				   vm->timed);
 		v->nr_blk++;
 	}
 	return 0;
-}
-
-static struct virtio_dev *disk_vdev(struct vm_virtio *v, unsigned int i)
-{
-	return v->blk[i] ? virtio_blk_vdev(v->blk[i]) :
-	       vhost_blk_vdev(v->vblk[i]);
 }
 
 /*
@@ -97,6 +109,8 @@ static int add_nets(struct vm *vm, struct vm_virtio *v,
 		v->net[i] = virtio_net_create(&vm->mem, &o, i, err);
 		if (!v->net[i])
 			return -EINVAL;	/* the tap or bridge named */
+		virtio_dev_observe(virtio_net_vdev(v->net[i]), "virtio-net", i,
+				   vm->tr, vm->timed);
 		v->nr_net++;
 	}
 	return 0;
@@ -116,6 +130,8 @@ static int add_fs(struct vm *vm, struct vm_virtio *v,
 		v->fs[i] = virtio_fs_create(&vm->mem, &o, i, err);
 		if (!v->fs[i])
 			return -EINVAL;
+		virtio_dev_observe(virtio_fs_vdev(v->fs[i]), "virtio-fs", i,
+				   vm->tr, vm->timed);
 		v->nr_fs++;
 	}
 	return 0;
@@ -128,7 +144,11 @@ static int add_console(struct vm *vm, struct vm_virtio *v,
 
 	o.vm_name = cfg->name;
 	v->con = virtio_console_create(&vm->mem, &o, 0, err);
-	return v->con ? 0 : -EINVAL;
+	if (!v->con)
+		return -EINVAL;
+	virtio_dev_observe(virtio_console_vdev(v->con), "virtio-console", 0,
+			   vm->tr, vm->timed);
+	return 0;
 }
 
 struct virtio_console *vm_virtio_console(struct vm *vm)
@@ -166,6 +186,7 @@ int vm_virtio_plug(struct vm *vm, struct err *err)
 	ret = pci_host_init(&v->pci, &vm->pio, &vm->mmio, err);
 	if (ret)
 		return -EIO;
+	v->pci.trace = vm->tr;
 	v->have_pci = true;
 	for (i = 0; i < v->nr_blk && !ret; i++)
 		ret = plug(vm, v, disk_vdev(v, i), err);
@@ -294,4 +315,88 @@ void vm_virtio_teardown(struct vm *vm)
 	virtio_console_destroy(v->con);
 	free(v);
 	vm->virtio = NULL;
+}
+
+static void blk_stats(struct vm_stats *s, struct virtio_blk *blk)
+{
+	struct virtio_blk_stats b;
+	struct stats_io *r = stats_io_row(s, virtio_blk_vdev(blk)->name);
+
+	if (!r)
+		return;
+	virtio_blk_stats(blk, &b);
+	r->requests = b.reads + b.writes + b.flushes + b.other + b.errors;
+	r->read_bytes = b.read_bytes;
+	r->write_bytes = b.write_bytes;
+	r->errors = b.errors;
+	r->p50_ns = hist_percentile(&b.latency, 50);
+	r->p99_ns = hist_percentile(&b.latency, 99);
+}
+
+static void net_stats(struct vm_stats *s, struct virtio_net *net)
+{
+	struct virtio_net_stats n;
+	struct stats_io *rx, *tx;
+	char name[STATS_NAME];
+
+	virtio_net_stats(net, &n);
+	snprintf(name, sizeof(name), "%s rx", virtio_net_vdev(net)->name);
+	rx = stats_io_row(s, name);
+	snprintf(name, sizeof(name), "%s tx", virtio_net_vdev(net)->name);
+	tx = stats_io_row(s, name);
+	if (!rx || !tx)
+		return;
+	*rx = (struct stats_io){ .requests = n.rx_frames,
+				 .read_bytes = n.rx_bytes,
+				 .errors = n.rx_dropped,
+				 .p50_ns = hist_percentile(&n.rx_latency, 50),
+				 .p99_ns = hist_percentile(&n.rx_latency, 99) };
+	*tx = (struct stats_io){ .requests = n.tx_frames,
+				 .write_bytes = n.tx_bytes,
+				 .errors = n.tx_dropped,
+				 .p50_ns = hist_percentile(&n.tx_latency, 50),
+				 .p99_ns = hist_percentile(&n.tx_latency, 99) };
+	snprintf(rx->name, sizeof(rx->name), "%s rx", virtio_net_vdev(net)->name);
+	snprintf(tx->name, sizeof(tx->name), "%s tx", virtio_net_vdev(net)->name);
+}
+
+/* Each queue's interrupts, under the vector it had last. */
+static void irq_stats(struct vm_stats *s, struct virtio_dev *vd)
+{
+	char name[160], route[48];
+	u64 n;
+	u32 q;
+
+	if (!vd->transport)
+		return;		/* not plugged: no vectors */
+	for (q = 0; q < vd->ops->nr_queues && q < VIRTIO_MAX_QUEUES; q++) {
+		n = __atomic_load_n(&vd->vq[q].interrupts, __ATOMIC_RELAXED);
+		if (!n)
+			continue;
+		virtio_irq_route(vd, q, route, sizeof(route));
+		snprintf(name, sizeof(name), "%s q%u %s", vd->name, q, route);
+		stats_add_irq(s, name, n);
+	}
+}
+
+void vm_virtio_stats(struct vm *vm, struct vm_stats *s)
+{
+	struct vm_virtio *v = vm->virtio;
+	unsigned int i;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->nr_blk; i++) {
+		if (v->blk[i])
+			blk_stats(s, v->blk[i]);
+		irq_stats(s, disk_vdev(v, i));
+	}
+	for (i = 0; i < v->nr_net; i++) {
+		net_stats(s, v->net[i]);
+		irq_stats(s, virtio_net_vdev(v->net[i]));
+	}
+	for (i = 0; i < v->nr_fs; i++)
+		irq_stats(s, virtio_fs_vdev(v->fs[i]));
+	if (v->con)
+		irq_stats(s, virtio_console_vdev(v->con));
 }

@@ -65,6 +65,14 @@ unsigned int vm_virtio_hand_over(struct vm *vm, struct port_undo *u,
 /* Is @st a disk image of the VM or a file of a disk's backing chain? */
 bool vm_virtio_uses_file(struct vm *vm, const struct stat *st);
 
+/*
+ * --stats: each device's requests or frames with their latency, and the
+ * interrupts each queue signalled, into @s (at the end of the run, while
+ * the transports still exist).
+ */
+struct vm_stats;
+void vm_virtio_stats(struct vm *vm, struct vm_stats *s);
+
 /* Unplug, close the devices and free vm->virtio; safe when setup failed or
  * was never called. */
 void vm_virtio_teardown(struct vm *vm);
@@ -95,6 +103,6 @@ int vm_virtio_describe(struct vm *vm, struct snap_machine *m, struct err *err);
 int vm_virtio_check_disks(struct vm *vm, const struct snap_machine *m,
 			  struct err *err);
 /* Each device's counters appended to the JSON array @devices. */
-int vm_virtio_stats(struct vm *vm, json_t *devices);
+int vm_virtio_stats_json(struct vm *vm, json_t *devices);
 
 #endif

@@ -246,7 +246,7 @@ static json_t *net_stats(unsigned int i, struct virtio_net *net)
 			 "rx_dropped", (json_int_t)s.rx_dropped);
 }
 
-int vm_virtio_stats(struct vm *vm, json_t *devices)
+int vm_virtio_stats_json(struct vm *vm, json_t *devices)
 {
 	struct vm_virtio *v = vm->virtio;
 	unsigned int i;
