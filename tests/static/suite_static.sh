@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Checks on the source itself: the layering rule (check-layers.sh) holds
+# on the tree and fails on deliberately wrong includes in a copy of it.
+set -u
+. "$(dirname "$0")/../integration/lib.sh"
+t_begin static
+
+tmp=$(mktemp -d /tmp/suite-static.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+LAYERS=$ROOT/tests/static/check-layers.sh
+
+if out=$("$LAYERS" "$ROOT" 2>&1); then
+	pass "layering holds: $out"
+else
+	fail "layering: $out"
+fi
+
+# wrong_include NAME FILE LINE PATTERN: with LINE added to FILE in a fresh
+# copy of the sources, the check must fail and name the file and PATTERN.
+wrong_include() {
+	local name=$1 file=$2 line=$3 pat=$4 copy=$tmp/copy out
+	rm -rf "$copy"
+	mkdir -p "$copy"
+	(cd "$ROOT" && cp -r --parents vmm devices virtio firmware "$copy")
+	mkdir -p "$(dirname "$copy/$file")"
+	printf '%s\n' "$line" >>"$copy/$file"
+	if out=$("$LAYERS" "$copy" 2>&1); then
+		fail "$name: the check passed: $out"
+	elif ! grep -q "^layering: $file.*$pat" <<<"$out"; then
+		fail "$name: no line naming $file and '$pat': $out"
+	else
+		pass "$name: $(grep -m1 "^layering: $file" <<<"$out")"
+	fi
+}
+
+wrong_include "a backend includes the command line" devices/block/raw.c \
+	'#include "vmm/config/config.h"' "may not include vmm/config"
+wrong_include "the core includes a device" vmm/core/bus.h \
+	'#include "virtio/core/virtio.h"' "may not include virtio/core"
+wrong_include "firmware includes KVM" firmware/acpi/acpi.c \
+	'#include "vmm/kvm/kvm.h"' "may not include vmm/kvm"
+wrong_include "virtio-blk includes the net backend" virtio/blk/blk.c \
+	'#include "devices/net/net_backend.h"' "may not include devices/net"
+wrong_include "a relative include" devices/net/tap.c \
+	'#include "net_backend.h"' "path from the root"
+wrong_include "a folder missing from the table" virtio/frob/frob.c \
+	'/* nothing */' "not in the layer table"
+
+t_end
