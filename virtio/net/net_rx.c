@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "virtio/net/net_int.h"
+#include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
 #define RX_BUDGET 64		/* frames per wakeup before notifying */
@@ -116,7 +117,7 @@ static int rx_read(struct virtio_net *net)
 		return 0;
 	if (n < 0)
 		return (int)n;
-	vq_iov_read(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
+	iov_to_buf(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
 	net_hdr_load(&h, wire);
 	/* Dropped frames leave the held chains held, their bytes unused. */
 	if (n < NET_HDR_SIZE + 14 ||
@@ -187,7 +188,7 @@ static void rx_complete(struct virtio_net *net)
 
 	rx->hdr.num_buffers = (u16)(mrg(net) ? rx->nused : 1);
 	net_hdr_store(&rx->hdr, wire);
-	vq_iov_write(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
+	iov_from_buf(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
 	for (i = 0; i < rx->nused; i++)
 		vq_push(vq, rx->used_head[i], rx->used_len[i]);
 	for (i = 0; i < rx->nfilled; i++) {
