@@ -254,9 +254,10 @@ int pci_host_add(struct pci_host *h, struct pci_dev *pd, struct err *err)
 		if (pd->bar[i].size && !pd->bar[i].mapped) {
 			pci_dev_unmap_bars(pd);
 			h->dev[slot] = NULL;
-			ret = err_input(err, -EEXIST,
-					"pci: BAR %u of slot %u overlaps", i,
-					slot);
+			/* Our own address map is wrong: not input. */
+			ret = err_host(err, -EEXIST,
+				       "pci: BAR %u of slot %u overlaps", i,
+				       slot);
 			goto unlock;
 		}
 	}

@@ -92,6 +92,8 @@ run_err "net long interface name" "at most 15 characters" --kernel "$guest" \
 run_err "net neither bridge nor tap" "needs bridge=BR or tap=NAME" --kernel "$guest" \
 	--net "mac=52:54:00:00:00:01"
 run_err "net unknown key" "unknown option 'vlan'" --kernel "$guest" --net "tap=t0,vlan=2"
+expect_err "img create in a missing directory" "cannot create $tmp/nodir/x.raw" \
+	img create -f raw "$tmp/nodir/x.raw" 1M
 
 # expect_host NAME PATTERN COMMAND...: status 1, one line with PATTERN.
 expect_host() {

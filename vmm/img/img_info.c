@@ -344,7 +344,7 @@ int img_info(int argc, char **argv)
 	}
 	if (probe(file, false, &in, &err)) {
 		fprintf(stderr, "squeeze img: %s: %s\n", file, err.msg);
-		return 2;
+		return err_exit_status(&err);
 	}
 	chain = calloc(1, sizeof(*chain));
 	if (!chain) {
