@@ -33,7 +33,7 @@ void pm_destroy(struct pm *pm)
 	pthread_mutex_destroy(&pm->lock);
 }
 
-u32 pm_timer(const struct pm *pm)
+static u32 pm_timer(const struct pm *pm)
 {
 	unsigned __int128 t = (unsigned __int128)pm->clock_ns() * PM_TMR_HZ;
 

@@ -45,7 +45,4 @@ void pm_destroy(struct pm *pm);
 /* Claim PORT_PM1A_EVT..PORT_ACPI_RESET and PORT_DEBUG_EXIT on @pio. */
 int pm_register(struct pm *pm, struct bus *pio);
 
-/* The PM timer's current 24-bit value. */
-u32 pm_timer(const struct pm *pm);
-
 #endif

@@ -193,14 +193,4 @@ int pci_host_add(struct pci_host *h, struct pci_dev *pd, struct err *err);
 /* Unmap @pd's BARs and free its slot. */
 void pci_host_remove(struct pci_host *h, struct pci_dev *pd);
 
-/*
- * Configuration access to bus 0, slot @slot, function @fn, as both
- * mechanisms see it: a missing function reads all-ones, writes to it are
- * dropped. Exposed for unit tests; takes the host lock.
- */
-void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
-		       void *data, u32 len);
-void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn, u32 off,
-			const void *data, u32 len);
-
 #endif

@@ -67,6 +67,8 @@ run_err "bad initrd path" "$tmp/no-initrd" --kernel "$guest" --initrd "$tmp/no-i
 truncate -s 40M "$tmp/big.initrd"
 run_err "initrd does not fit" "initrd" --kernel "$guest" --initrd "$tmp/big.initrd" --memory 16M
 
+run_err "cmdline longer than the kernel takes" "kernel takes at most 2047" \
+	--kernel "$guest" --cmdline "$(printf 'a%.0s' {1..3000})"
 run_err "memory too small" "less than the minimum of 16M" --kernel "$guest" --memory 8M
 run_err "memory too large" "more than the maximum of 1T" --kernel "$guest" --memory 2T
 run_err "memory not a size" "'lots' is not a size" --kernel "$guest" --memory lots

@@ -30,8 +30,8 @@ declare -A MAY=(
 	[virtio/net]="vmm/base vmm/core virtio/core devices/net"
 	[vmm/kvm]="vmm/base vmm/core firmware/boot"
 	[vmm/img]="vmm/base vmm/core devices/block devices/block/qcow2"
-	[vmm/config]="vmm/base vmm/core devices/block devices/net virtio/blk
-		      virtio/net"
+	[vmm/config]="vmm/base vmm/core firmware/acpi devices/block devices/net
+		      virtio/blk virtio/net"
 	[vmm/machine]="vmm/base vmm/core vmm/kvm vmm/config firmware/boot
 		       firmware/acpi devices/legacy devices/pci devices/block
 		       devices/net virtio/core virtio/pci virtio/blk virtio/net"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks on the source itself: the layering rule (check-layers.sh) holds
-# on the tree and fails on deliberately wrong includes in a copy of it.
+# on the tree and fails on deliberately wrong includes in a copy of it;
+# every source file says what it is.
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
 t_begin static
@@ -45,5 +46,17 @@ wrong_include "a relative include" devices/net/tap.c \
 	'#include "net_backend.h"' "path from the root"
 wrong_include "a folder missing from the table" virtio/frob/frob.c \
 	'/* nothing */' "not in the layer table"
+
+# Every C and assembly file opens with its licence line and a comment
+# saying what it is.
+missing=$(cd "$ROOT" && for f in $(git ls-files '*.c' '*.S' 2>/dev/null ||
+		find vmm devices virtio firmware tests guests -name '*.[cS]'); do
+	sed -n 2p "$f" | grep -q '^/\*' || echo "$f"
+done)
+if [ -z "$missing" ]; then
+	pass "every .c and .S file has an opening comment"
+else
+	fail "no opening comment: $(tr '\n' ' ' <<<"$missing")"
+fi
 
 t_end

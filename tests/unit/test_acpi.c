@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The tables are read back the way an OS does: from the RSDP, with the
+ * field offsets of the ACPI specification, checking every checksum.
+ */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,11 +10,6 @@
 #include "firmware/acpi/acpi.h"
 #include "vmm/core/layout.h"
 #include "tests/unit/synth_kernel.h"
-
-/*
- * The tables are read back the way an OS does: from the RSDP, with the
- * field offsets of the ACPI specification, checking every checksum.
- */
 
 #define RAM_SIZE (1ULL << 20)
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* ELF vmlinux and PVH images: validation in kernel_image_open(). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -7,8 +8,6 @@
 #include "firmware/boot/boot.h"
 #include "vmm/core/layout.h"
 #include "tests/unit/synth_kernel.h"
-
-/* ELF vmlinux and PVH images: validation in kernel_image_open(). */
 
 #define MEM_256M (256ULL << 20)
 

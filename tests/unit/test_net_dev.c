@@ -9,11 +9,11 @@
 /* A tx chain: 12-byte header then @len frame bytes, in one buffer. */
 static u16 post_tx(struct env *e, u32 len, u8 seed)
 {
-	u64 gpa = galloc(e, NET_HDR_SIZE + len);
-	u32 l = NET_HDR_SIZE + len;
+	u64 gpa = galloc(e, NET_HDR_LEN + len);
+	u32 l = NET_HDR_LEN + len;
 
-	memset(gptr(e, gpa), 0, NET_HDR_SIZE);
-	frame_fill(gptr(e, gpa + NET_HDR_SIZE), len, seed);
+	memset(gptr(e, gpa), 0, NET_HDR_LEN);
+	frame_fill(gptr(e, gpa + NET_HDR_LEN), len, seed);
 	return post(e, 1, &gpa, &l, 1, false);
 }
 
@@ -81,7 +81,7 @@ Test(net_dev, tx_longer_than_64k_is_rejected)
 {
 	struct env e;
 	struct virtio_net_stats s;
-	static u8 got[NET_HDR_SIZE + NET_MAX_FRAME + 100];
+	static u8 got[NET_HDR_LEN + NET_MAX_FRAME + 100];
 	u64 gpa[2];
 	u32 lens[2];
 	u16 head;
@@ -89,7 +89,7 @@ Test(net_dev, tx_longer_than_64k_is_rejected)
 
 	setup(&e, F(VIRTIO_NET_F_CSUM));
 	/* Two segments, one byte over the limit, then one exactly at it. */
-	lens[0] = NET_HDR_SIZE + 32768;
+	lens[0] = NET_HDR_LEN + 32768;
 	lens[1] = NET_MAX_FRAME - 32768 + 1;
 	gpa[0] = galloc(&e, lens[0]);
 	gpa[1] = galloc(&e, lens[1]);
@@ -109,7 +109,7 @@ Test(net_dev, tx_longer_than_64k_is_rejected)
 	wait_call(&e, 1);
 	cr_assert(wait_fd(e.fake.peer, 1000));
 	cr_assert_eq(recv(e.fake.peer, got, sizeof(got), 0),
-		     NET_HDR_SIZE + NET_MAX_FRAME);
+		     NET_HDR_LEN + NET_MAX_FRAME);
 	teardown(&e);
 }
 
@@ -122,7 +122,7 @@ Test(net_dev, tx_unnegotiated_tso_is_dropped)
 			     .gso_size = 1448, .csum_start = 34,
 			     .csum_offset = 16 };
 	u64 gpa;
-	u32 l = NET_HDR_SIZE + 3000;
+	u32 l = NET_HDR_LEN + 3000;
 
 	setup(&e, F(VIRTIO_NET_F_CSUM));	/* no HOST_TSO4 */
 	gpa = galloc(&e, l);

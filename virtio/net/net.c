@@ -128,7 +128,7 @@ struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 
 	if (!net)
 		goto close_backend;
-	net->rx.bounce = malloc(NET_HDR_SIZE + NET_MAX_FRAME);
+	net->rx.bounce = malloc(NET_HDR_LEN + NET_MAX_FRAME);
 	net->rx.iov = calloc(IOV_MAX, sizeof(*net->rx.iov));
 	net->rx.chain = malloc(sizeof(*net->rx.chain));
 	net->tx_chain = malloc(sizeof(*net->tx_chain));

@@ -69,23 +69,23 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 {
 	struct iovec *iov = net->tx_iov;
 	struct net_hdr g, t;
-	u8 wire[NET_HDR_SIZE];
+	u8 wire[NET_HDR_LEN];
 	ssize_t r;
 	int n;
 
-	if (c->out_len < NET_HDR_SIZE ||
-	    c->out_len > NET_HDR_SIZE + NET_MAX_FRAME)
+	if (c->out_len < NET_HDR_LEN ||
+	    c->out_len > NET_HDR_LEN + NET_MAX_FRAME)
 		return false;
 	vq_copy_from_out(c, 0, wire, sizeof(wire));
 	net_hdr_load(&g, wire);
-	if (net_hdr_tx(&g, net->features, c->out_len - NET_HDR_SIZE, &t))
+	if (net_hdr_tx(&g, net->features, c->out_len - NET_HDR_LEN, &t))
 		return false;
 	net_hdr_store(&t, wire);
 	/* Our header, then the frame straight from the guest's buffers. */
 	iov[0].iov_base = wire;
 	iov[0].iov_len = sizeof(wire);
-	n = iov_slice(c->iov, c->nr_out, NET_HDR_SIZE,
-		      c->out_len - NET_HDR_SIZE, iov + 1, IOV_MAX - 1);
+	n = iov_slice(c->iov, c->nr_out, NET_HDR_LEN,
+		      c->out_len - NET_HDR_LEN, iov + 1, IOV_MAX - 1);
 	if (n < 0 || net->backend_gone)
 		return false;
 	r = net->nb.ops->send(&net->nb, iov, n + 1);
@@ -94,7 +94,7 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 		return false;
 	}
 	net_stat_add(&net->stats.tx_frames, 1);
-	net_stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_SIZE);
+	net_stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_LEN);
 	return true;
 }
 

@@ -20,7 +20,7 @@
 #include "vmm/base/log.h"
 
 #define RX_BUDGET 64		/* frames per wakeup before notifying */
-#define RX_MIN_WANT (NET_HDR_SIZE + 1514)
+#define RX_MIN_WANT (NET_HDR_LEN + 1514)
 
 static bool mrg(struct virtio_net *net)
 {
@@ -56,7 +56,7 @@ static int rx_pop(struct virtio_net *net, struct vq_chain *c)
 		return r;
 	}
 	/* Every buffer must hold a header (5.1.6.3.1), and be writable. */
-	if (r && (c->nr_out || c->in_len < NET_HDR_SIZE)) {
+	if (r && (c->nr_out || c->in_len < NET_HDR_LEN)) {
 		net_break(net, "receive buffer not writable or too short");
 		return -EIO;
 	}
@@ -104,14 +104,14 @@ static int rx_hold(struct virtio_net *net)
 static int rx_read(struct virtio_net *net)
 {
 	struct net_rx *rx = &net->rx;
-	u8 wire[NET_HDR_SIZE];
+	u8 wire[NET_HDR_LEN];
 	struct net_hdr h;
 	size_t rem;
 	ssize_t n;
 	unsigned int k;
 
 	rx->iov[rx->niov].iov_base = rx->bounce;
-	rx->iov[rx->niov].iov_len = NET_HDR_SIZE + NET_MAX_FRAME;
+	rx->iov[rx->niov].iov_len = NET_HDR_LEN + NET_MAX_FRAME;
 	n = net->nb.ops->recv(&net->nb, rx->iov, (int)rx->niov + 1);
 	if (n == -EAGAIN || n == -EINTR)
 		return 0;
@@ -120,7 +120,7 @@ static int rx_read(struct virtio_net *net)
 	iov_to_buf(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
 	net_hdr_load(&h, wire);
 	/* Dropped frames leave the held chains held, their bytes unused. */
-	if (n < NET_HDR_SIZE + 14 ||
+	if (n < NET_HDR_LEN + 14 ||
 	    net_hdr_rx(&h, net->features, 1, &rx->hdr) ||
 	    (!mrg(net) && (u64)n > rx->held[0].cap)) {
 		net_stat_add(&net->stats.rx_dropped, 1);
@@ -184,7 +184,7 @@ static void rx_complete(struct virtio_net *net)
 	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
 	struct net_rx *rx = &net->rx;
 	unsigned int i, iovs = 0;
-	u8 wire[NET_HDR_SIZE];
+	u8 wire[NET_HDR_LEN];
 
 	rx->hdr.num_buffers = (u16)(mrg(net) ? rx->nused : 1);
 	net_hdr_store(&rx->hdr, wire);
@@ -202,7 +202,7 @@ static void rx_complete(struct virtio_net *net)
 	memmove(rx->iov, rx->iov + iovs, rx->niov * sizeof(*rx->iov));
 	rx->want = MAX(rx->len, (size_t)RX_MIN_WANT);
 	net_stat_add(&net->stats.rx_frames, 1);
-	net_stat_add(&net->stats.rx_bytes, rx->len - NET_HDR_SIZE);
+	net_stat_add(&net->stats.rx_bytes, rx->len - NET_HDR_LEN);
 	rx->len = 0;
 }
 

@@ -256,7 +256,6 @@ int qcow2_rb_get(struct qcow2 *q, u64 off, struct qcow2_cache_entry **e);
 int qcow2_l2_new(struct qcow2 *q, u64 off, struct qcow2_cache_entry **e);
 int qcow2_rb_new(struct qcow2 *q, u64 off, struct qcow2_cache_entry **e);
 int qcow2_cache_write_dirty(struct qcow2 *q, struct qcow2_cache *c);
-void qcow2_cache_drop(struct qcow2_cache *c, u64 off);
 bool qcow2_cache_has_dirty(const struct qcow2_cache *c);
 
 /* refcounts (refcount.c) */
