@@ -35,6 +35,10 @@ LIB_SAN	:= $(BUILD)/libsqueeze-san.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_SAN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit-san/%)
+# The unit tests' fixtures (tests/unit/lib), plain and sanitized.
+UNIT_LIB_SRC := $(wildcard tests/unit/lib/*.c)
+UNIT_LIB := $(BUILD)/libunit.a
+UNIT_LIB_SAN := $(BUILD)/libunit-san.a
 
 # The in-process virtio driver (tests/driver/lib) and the scenarios on it.
 DRV_LIB_SRC := $(wildcard tests/driver/lib/*.c)
@@ -101,11 +105,19 @@ $(DRV_LIB_A): $(DRV_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+$(UNIT_LIB): $(UNIT_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(UNIT_LIB_SAN): $(UNIT_LIB_SRC:%.c=$(BUILD)/san/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
 
-$(BUILD)/tests/unit-san/%: $(BUILD)/san/tests/unit/%.o $(LIB_SAN)
+$(BUILD)/tests/unit-san/%: $(BUILD)/san/tests/unit/%.o $(UNIT_LIB_SAN) $(LIB_SAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
 
@@ -117,7 +129,8 @@ unit: $(UNIT_BIN) $(UNIT_SAN)
 driver: $(DRV_BIN)
 
 # Fragments owned by their folders: guests, integration tests, benchmarks.
--include $(wildcard guests/*.mk tests/integration/*.mk tests/bench/*.mk tests/fuzz/*.mk)
+-include $(wildcard guests/*.mk tests/fuzz/*.mk tests/integration/*.mk \
+	tests/bench/*.mk)
 
 # Install what is missing (as root), or print the exact command.
 define need_pkgs

@@ -9,7 +9,7 @@
 
 #include "firmware/acpi/acpi.h"
 #include "vmm/core/layout.h"
-#include "tests/unit/synth_kernel.h"
+#include "tests/unit/lib/synth_kernel.h"
 
 #define RAM_SIZE (1ULL << 20)
 

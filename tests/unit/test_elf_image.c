@@ -7,7 +7,7 @@
 
 #include "firmware/boot/boot.h"
 #include "vmm/core/layout.h"
-#include "tests/unit/synth_kernel.h"
+#include "tests/unit/lib/synth_open.h"
 
 #define MEM_256M (256ULL << 20)
 

@@ -7,7 +7,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "tests/unit/net_dev_fixture.h"
+#include "tests/unit/lib/net_dev_fixture.h"
 
 Test(net_dev_rx, rx_without_buffers_leaves_frame_queued)
 {
@@ -20,7 +20,7 @@ Test(net_dev_rx, rx_without_buffers_leaves_frame_queued)
 	u32 len = sizeof(got);
 	u64 gpa;
 
-	setup(&e, 0);
+	net_fixture_setup(&e, 0);
 	frame_fill(frame + NET_HDR_LEN, 100, 3);
 	cr_assert_eq(send(e.fake.peer, frame, sizeof(frame), 0),
 		     (ssize_t)sizeof(frame));
@@ -50,7 +50,7 @@ Test(net_dev_rx, rx_without_buffers_leaves_frame_queued)
 	net_hdr_load(&h, got);
 	cr_assert_eq(h.num_buffers, 1);
 	cr_assert_arr_eq(got + NET_HDR_LEN, frame + NET_HDR_LEN, 100);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev_rx, rx_mergeable_buffers)
@@ -61,7 +61,7 @@ Test(net_dev_rx, rx_mergeable_buffers)
 	u32 len = 1000, off = 0;
 	struct net_hdr h;
 
-	setup(&e, F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX));
 	for (int i = 0; i < 4; i++) {
 		gpa[i] = galloc(&e, len);
 		post(&e, 0, &gpa[i], &len, 1, true);
@@ -81,7 +81,7 @@ Test(net_dev_rx, rx_mergeable_buffers)
 	net_hdr_load(&h, got);
 	cr_assert_eq(h.num_buffers, 3);
 	cr_assert_arr_eq(got + NET_HDR_LEN, frame + NET_HDR_LEN, 2500);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev_rx, rx_too_big_without_mrg_is_dropped)
@@ -92,7 +92,7 @@ Test(net_dev_rx, rx_too_big_without_mrg_is_dropped)
 	u32 len = 1526;
 	u64 gpa;
 
-	setup(&e, 0);
+	net_fixture_setup(&e, 0);
 	gpa = galloc(&e, len);
 	post(&e, 0, &gpa, &len, 1, true);
 	kick(&e, 0);
@@ -108,7 +108,7 @@ Test(net_dev_rx, rx_too_big_without_mrg_is_dropped)
 	virtio_net_stats(e.net, &s);
 	cr_assert_eq(s.rx_dropped, 1);
 	cr_assert_eq(s.rx_frames, 1);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev_rx, rx_held_buffers_carry_over_between_frames)
@@ -121,7 +121,7 @@ Test(net_dev_rx, rx_held_buffers_carry_over_between_frames)
 	struct vring_used_elem u;
 	struct net_hdr h;
 
-	setup(&e, F(VIRTIO_NET_F_MRG_RXBUF));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_MRG_RXBUF));
 	for (int i = 0; i < 6; i++) {
 		gpa[i] = galloc(&e, len);
 		head[i] = post(&e, 0, &gpa[i], &len, 1, true);
@@ -149,5 +149,5 @@ Test(net_dev_rx, rx_held_buffers_carry_over_between_frames)
 	net_hdr_load(&h, gptr(&e, gpa[0]));
 	cr_assert_eq(h.num_buffers, 3);
 	cr_assert_arr_eq((u8 *)gptr(&e, gpa[2]), big + 2000, 512);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
