@@ -93,12 +93,16 @@ static void assert_untouched(enum disk_format fmt)
 
 static enum disk_format formats[] = { DISK_FMT_RAW, DISK_FMT_QCOW2 };
 
-ParameterizedTestParameters(front, length_must_equal_iov_total)
-{
-	return cr_make_param_array(enum disk_format, formats, 2);
-}
+/* Test @name once per format, with the same expectations: *fmt. */
+#define FOR_EACH_FORMAT(name)                                             \
+	ParameterizedTestParameters(front, name)                          \
+	{                                                                 \
+		return cr_make_param_array(enum disk_format, formats,     \
+					   ARRAY_SIZE(formats));          \
+	}                                                                 \
+	ParameterizedTest(enum disk_format *fmt, front, name)
 
-ParameterizedTest(enum disk_format *fmt, front, length_must_equal_iov_total)
+FOR_EACH_FORMAT(length_must_equal_iov_total)
 {
 	static u8 a[4096], b[4096];
 	struct iovec two[2] = { { a, 4096 }, { b, 4096 } };
@@ -131,12 +135,7 @@ ParameterizedTest(enum disk_format *fmt, front, length_must_equal_iov_total)
 	unlink(path);
 }
 
-ParameterizedTestParameters(front, range_and_op)
-{
-	return cr_make_param_array(enum disk_format, formats, 2);
-}
-
-ParameterizedTest(enum disk_format *fmt, front, range_and_op)
+FOR_EACH_FORMAT(range_and_op)
 {
 	static u8 a[4096];
 	struct iovec one = { a, sizeof(a) };
@@ -158,12 +157,7 @@ ParameterizedTest(enum disk_format *fmt, front, range_and_op)
 	unlink(path);
 }
 
-ParameterizedTestParameters(front, readonly)
-{
-	return cr_make_param_array(enum disk_format, formats, 2);
-}
-
-ParameterizedTest(enum disk_format *fmt, front, readonly)
+FOR_EACH_FORMAT(readonly)
 {
 	static u8 a[4096];
 	struct iovec one = { a, sizeof(a) };
