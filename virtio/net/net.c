@@ -214,6 +214,7 @@ void virtio_net_destroy(struct virtio_net *net)
 	if (!net)
 		return;
 	net_io_stop(net);
+	iothread_destroy(&net->io);	/* before its backend goes */
 	virtio_net_stats(net, &s);
 	if (s.tx_dropped || s.rx_dropped)
 		pr_info("virtio-net %s: dropped %llu transmitted and %llu received frames",
