@@ -135,17 +135,6 @@ static void raw_bounce_done(void *opaque, s64 res)
 	req->done(req, ret);
 }
 
-static bool raw_iov_aligned(const struct disk_req *req)
-{
-	int i;
-
-	for (i = 0; i < req->iovcnt; i++)
-		if (((uintptr_t)req->iov[i].iov_base | req->iov[i].iov_len) &
-		    (RAW_DIO_MEM_ALIGN - 1))
-			return false;
-	return true;
-}
-
 /* O_DIRECT wants aligned memory: copy through an aligned buffer. */
 static int raw_submit_bounce(struct disk *d, struct raw *r,
 			     struct disk_req *req)
@@ -182,7 +171,7 @@ static int raw_submit_rw(struct disk *d, struct raw *r, struct disk_req *req)
 	if (d->direct && (!IS_ALIGNED(req->offset, d->block_size) ||
 			  !IS_ALIGNED(req->len, d->block_size)))
 		return -EINVAL;
-	if (d->direct && !raw_iov_aligned(req))
+	if (d->direct && !iov_aligned(req->iov, req->iovcnt, RAW_DIO_MEM_ALIGN))
 		return raw_submit_bounce(d, r, req);
 	if (req->op == DISK_OP_WRITE)
 		return aio_writev(r->aio, d->fd, req->offset, req->iov,

@@ -69,3 +69,17 @@ Test(iov, copies_and_zeroes)
 	cr_assert_eq(mem[21], 0);
 	cr_assert_eq(mem[22], 0x45);
 }
+
+Test(iov, aligned)
+{
+	static u8 buf[4096] __attribute__((aligned(512)));
+	struct iovec v[2] = { { buf, 512 }, { buf + 1024, 1024 } };
+
+	cr_assert(iov_aligned(v, 2, 512));
+	v[1].iov_len = 1000;
+	cr_assert_not(iov_aligned(v, 2, 512), "a length off the boundary");
+	v[1].iov_len = 1024;
+	v[0].iov_base = buf + 8;
+	cr_assert_not(iov_aligned(v, 2, 512), "a start off the boundary");
+	cr_assert(iov_aligned(v, 2, 8));
+}

@@ -85,3 +85,13 @@ size_t iov_zero(const struct iovec *iov, int cnt, u64 skip, size_t len)
 {
 	return xfer(iov, cnt, skip, NULL, len, ZERO);
 }
+
+bool iov_aligned(const struct iovec *iov, int cnt, size_t align)
+{
+	int i;
+
+	for (i = 0; i < cnt; i++)
+		if (((uintptr_t)iov[i].iov_base | iov[i].iov_len) & (align - 1))
+			return false;
+	return true;
+}

@@ -35,4 +35,7 @@ size_t iov_from_buf(const struct iovec *iov, int cnt, u64 skip,
 /* Zero up to @len bytes of @iov from @skip on; returns the bytes. */
 size_t iov_zero(const struct iovec *iov, int cnt, u64 skip, size_t len);
 
+/* Does every segment start and end on a multiple of @align (a power of 2)? */
+bool iov_aligned(const struct iovec *iov, int cnt, size_t align);
+
 #endif
