@@ -24,22 +24,28 @@ declare -A MAY=(
 	[devices/block]="vmm/base vmm/core"
 	[devices/block/qcow2]="vmm/base vmm/core devices/block"
 	[devices/net]="vmm/base vmm/core"
+	[devices/fs]="vmm/base vmm/core"
 	[virtio/core]="vmm/base vmm/core"
 	[virtio/pci]="vmm/base vmm/core devices/pci virtio/core"
-	[virtio/blk]="vmm/base vmm/core virtio/core devices/block"
+	[virtio/vhost_user]="vmm/base vmm/core virtio/core"
+	[virtio/blk]="vmm/base vmm/core virtio/core virtio/vhost_user
+		      devices/block"
 	[virtio/net]="vmm/base vmm/core virtio/core devices/net"
+	[virtio/fs]="vmm/base vmm/core virtio/core virtio/vhost_user devices/fs"
 	[vmm/kvm]="vmm/base vmm/core firmware/boot"
 	[vmm/img]="vmm/base vmm/core devices/block devices/block/qcow2"
 	[vmm/config]="vmm/base vmm/core firmware/acpi devices/block devices/net
-		      virtio/blk virtio/net"
+		      devices/fs virtio/blk virtio/net virtio/fs"
 	[vmm/machine]="vmm/base vmm/core vmm/kvm vmm/config firmware/boot
 		       firmware/acpi devices/legacy devices/pci devices/block
-		       devices/net virtio/core virtio/pci virtio/blk virtio/net"
+		       devices/net devices/fs virtio/core virtio/pci
+		       virtio/vhost_user virtio/blk virtio/net virtio/fs"
 	# The composition root (vmm/main.c) may include everything.
 	[vmm]="vmm/base vmm/core vmm/kvm vmm/config vmm/machine vmm/img
 	       firmware/boot firmware/acpi devices/legacy devices/pci
-	       devices/block devices/block/qcow2 devices/net virtio/core
-	       virtio/pci virtio/blk virtio/net"
+	       devices/block devices/block/qcow2 devices/net devices/fs
+	       virtio/core virtio/pci virtio/vhost_user virtio/blk virtio/net
+	       virtio/fs"
 )
 
 bad=0
