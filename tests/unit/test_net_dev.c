@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-net device model, the configuration and transmit side, against
- * a fake backend (tests/unit/net_dev_fixture.h): offered features and
+ * a fake backend (tests/unit/lib/net_dev_fixture.h): offered features and
  * config space, tx batching, limits, and a malformed chain.
  */
 #include "tests/unit/lib/net_dev_fixture.h"

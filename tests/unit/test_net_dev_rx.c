@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-net device model, the receive side, against a fake backend
- * (tests/unit/net_dev_fixture.h): no buffers posted, mergeable buffers,
+ * (tests/unit/lib/net_dev_fixture.h): no buffers posted, mergeable buffers,
  * frames too big for a buffer, and buffers held across frames.
  */
 #include <sys/ioctl.h>
