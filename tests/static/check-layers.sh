@@ -33,20 +33,24 @@ declare -A MAY=(
 		      devices/block"
 	[virtio/net]="vmm/base vmm/core virtio/core devices/net"
 	[virtio/fs]="vmm/base vmm/core virtio/core virtio/vhost_user devices/fs"
+	[virtio/console]="vmm/base vmm/core virtio/core"
 	[vmm/kvm]="vmm/base vmm/core firmware/boot"
 	[vmm/img]="vmm/base vmm/core devices/block devices/block/qcow2"
 	[vmm/config]="vmm/base vmm/core firmware/acpi devices/block devices/net
-		      devices/fs virtio/blk virtio/net virtio/fs"
+		      devices/fs virtio/blk virtio/net virtio/fs virtio/console"
 	[vmm/machine]="vmm/base vmm/core vmm/sandbox vmm/kvm vmm/config firmware/boot
 		       firmware/acpi devices/legacy devices/pci devices/block
 		       devices/net devices/fs virtio/core virtio/pci
-		       virtio/vhost_user virtio/blk virtio/net virtio/fs"
+		       virtio/vhost_user virtio/blk virtio/net virtio/fs
+		       virtio/console"
+	# squeeze exec: a VM for one command, on top of vmm/machine.
+	[vmm/exec]="vmm/base vmm/core vmm/config vmm/machine virtio/console"
 	# The composition root (vmm/main.c) may include everything.
 	[vmm]="vmm/base vmm/core vmm/sandbox vmm/kvm vmm/config vmm/machine vmm/img
 	       firmware/boot firmware/acpi devices/legacy devices/pci
 	       devices/block devices/block/qcow2 devices/net devices/fs
 	       virtio/core virtio/pci virtio/vhost_user virtio/blk virtio/net
-	       virtio/fs"
+	       virtio/fs virtio/console vmm/exec"
 )
 
 # Headers the Makefile generates into build/gen (not a folder of ours).
