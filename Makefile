@@ -4,6 +4,8 @@
 #   make test     install missing Debian packages (as root), run every test
 #   make demo     build the default guest and boot it
 #   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs, bench-exec)
+#   make format   format the C files as .clang-format says (format-check:
+#                 only check; make test runs it)
 
 CC	:= gcc
 BUILD	:= build
@@ -20,7 +22,7 @@ LDLIBS	:= -luring -lz -lseccomp -lpthread
 BUILD_PKGS := gcc make pkg-config liburing-dev zlib1g-dev libxml2-dev \
 	      libseccomp-dev
 TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
-	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
+	      cpio xz-utils lz4 iproute2 clang clang-format fio iperf3 \
 	      hyperfine e2fsprogs tmux python3 openvswitch-switch \
 	      virtinst libvirt-clients strace kmod
 
@@ -50,7 +52,8 @@ DRV_SRC	:= $(wildcard tests/driver/test_*.c)
 DRV_BIN	:= $(DRV_SRC:tests/driver/%.c=$(BUILD)/tests/driver/%)
 
 .SECONDARY:
-.PHONY: all deps build-deps test demo bench unit driver guests clean
+.PHONY: all deps build-deps test demo bench unit driver guests clean format \
+	format-check
 all: squeeze
 
 # squeeze itself is linked statically, as a position-independent executable
@@ -164,6 +167,15 @@ BENCH_BINS := $(BUILD)/bench/boottime $(BUILD)/bench/blk_bench \
 test: deps
 	$(MAKE) all unit driver guests $(BENCH_BINS) $(BUILD)/squeeze-hooks
 	tests/run-all.sh
+
+# Rewrite every C file as .clang-format says; format-check only checks
+# (tests/static/suite_static.sh runs it in make test).
+format:
+	find vmm devices virtio firmware tests guests -name '*.[ch]' | \
+		xargs clang-format --style=file -i
+
+format-check:
+	tests/static/check-format.sh
 
 clean:
 	rm -rf $(BUILD) squeeze

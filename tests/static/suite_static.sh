@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks on the source itself: the layering rule (check-layers.sh) holds
 # on the tree and fails on deliberately wrong includes in a copy of it;
-# every source file says what it is.
+# the C files are formatted as .clang-format says; every source file says
+# what it is.
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
 t_begin static
@@ -46,6 +47,33 @@ wrong_include "a relative include" devices/net/tap.c \
 	'#include "net_backend.h"' "path from the root"
 wrong_include "a folder missing from the table" virtio/frob/frob.c \
 	'/* nothing */' "not in the layer table"
+
+# The format check: the tree is as .clang-format says, and a file that is
+# not is named.
+FORMAT=$ROOT/tests/static/check-format.sh
+out=$("$FORMAT" "$ROOT" 2>&1)
+case $? in
+0) pass "$out" ;;
+3) skip "format: clang-format is not installed (Debian: clang-format)" ;;
+*) fail "$(tail -n 3 <<<"$out" | tr '\n' ' ')" ;;
+esac
+if command -v clang-format >/dev/null; then
+	rm -rf "$tmp/fmt" && mkdir -p "$tmp/fmt/vmm/base"
+	cp "$ROOT/.clang-format" "$tmp/fmt/"
+	cp "$ROOT/vmm/base/size.c" "$ROOT/vmm/base/err.c" "$tmp/fmt/vmm/base/"
+	(cd "$tmp/fmt" && clang-format --style=file -i vmm/base/*.c)
+	# Spaces for a tab, and none around the operators.
+	sed -i 's/^\tif (!s || \*s < .0. || \*s > .9.)$/    if(!s||*s<\x270\x27||*s>\x279\x27)/' \
+		"$tmp/fmt/vmm/base/size.c"
+	if out=$("$FORMAT" "$tmp/fmt" 2>&1); then
+		fail "format: a misformatted file passed: $out"
+	elif ! grep -q "^format: vmm/base/size.c differs" <<<"$out" ||
+	     grep -q "err.c" <<<"$out"; then
+		fail "format: wrong files named: $out"
+	else
+		pass "format: a misformatted file is named: $(head -n 1 <<<"$out")"
+	fi
+fi
 
 # Every C and assembly file opens with its licence line and a comment
 # saying what it is.
