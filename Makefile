@@ -4,7 +4,9 @@
 #   make test     install missing Debian packages (as root), run every test
 #   make demo     build the default guest and boot it
 #   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs,
-#                 bench-exec, bench-linux)
+#                 bench-exec, bench-linux, ...)
+#   make format   format the C files as .clang-format says (format-check:
+#                 only check; make test runs it)
 
 CC	:= gcc
 BUILD	:= build
@@ -21,7 +23,7 @@ LDLIBS	:= -luring -lz -lseccomp -ljansson -lpthread
 BUILD_PKGS := gcc make pkg-config liburing-dev zlib1g-dev libxml2-dev \
 	      libseccomp-dev libjansson-dev
 TEST_PKGS  := libcriterion-dev qemu-system-x86 qemu-utils busybox-static \
-	      cpio xz-utils lz4 iproute2 clang fio iperf3 \
+	      cpio xz-utils lz4 iproute2 clang clang-format fio iperf3 \
 	      hyperfine e2fsprogs tmux python3 openvswitch-switch \
 	      virtinst libvirt-clients strace kmod libnbd-bin fuse3
 
@@ -36,6 +38,10 @@ LIB_SAN	:= $(BUILD)/libsqueeze-san.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_SAN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit-san/%)
+# The unit tests' fixtures (tests/unit/lib), plain and sanitized.
+UNIT_LIB_SRC := $(wildcard tests/unit/lib/*.c)
+UNIT_LIB := $(BUILD)/libunit.a
+UNIT_LIB_SAN := $(BUILD)/libunit-san.a
 
 # The in-process virtio driver (tests/driver/lib) and the scenarios on it.
 DRV_LIB_SRC := $(wildcard tests/driver/lib/*.c)
@@ -47,7 +53,8 @@ DRV_SRC	:= $(wildcard tests/driver/test_*.c)
 DRV_BIN	:= $(DRV_SRC:tests/driver/%.c=$(BUILD)/tests/driver/%)
 
 .SECONDARY:
-.PHONY: all deps build-deps test demo bench unit driver guests clean
+.PHONY: all deps build-deps test demo bench unit driver guests clean format \
+	format-check
 all: squeeze
 
 # squeeze itself is linked statically, as a position-independent executable
@@ -102,11 +109,19 @@ $(DRV_LIB_A): $(DRV_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+$(UNIT_LIB): $(UNIT_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(UNIT_LIB_SAN): $(UNIT_LIB_SRC:%.c=$(BUILD)/san/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
 
-$(BUILD)/tests/unit-san/%: $(BUILD)/san/tests/unit/%.o $(LIB_SAN)
+$(BUILD)/tests/unit-san/%: $(BUILD)/san/tests/unit/%.o $(UNIT_LIB_SAN) $(LIB_SAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
 
@@ -117,10 +132,10 @@ $(BUILD)/tests/driver/%: $(BUILD)/obj/tests/driver/%.o $(DRV_LIB_OBJ) $(LIB)
 unit: $(UNIT_BIN) $(UNIT_SAN)
 driver: $(DRV_BIN)
 
-# Fragments owned by their folders: guests, integration tests, the
-# full-Linux tier, benchmarks, fuzz targets.
--include $(wildcard guests/*.mk tests/integration/*.mk tests/linux/*.mk \
-	  tests/bench/*.mk tests/fuzz/*.mk)
+#   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs,
+#                 bench-exec, bench-linux, ...)
+#   make format   format the C files as .clang-format says (format-check:
+#                 only check; make test runs it)
 
 # Install what is missing (as root), or print the exact command.
 define need_pkgs
@@ -155,6 +170,15 @@ test: deps
 	$(MAKE) all unit driver guests linux-tier $(BENCH_BINS) \
 		$(BUILD)/squeeze-hooks
 	tests/run-all.sh
+
+# Rewrite every C file as .clang-format says; format-check only checks
+# (tests/static/suite_static.sh runs it in make test).
+format:
+	find vmm devices virtio firmware tests guests -name '*.[ch]' | \
+		xargs clang-format --style=file -i
+
+format-check:
+	tests/static/check-format.sh
 
 clean:
 	rm -rf $(BUILD) squeeze

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/block/aio.h"
+#include "vmm/base/iov.h"
 
 #define AIO_NO_SLOT UINT32_MAX
 
@@ -219,38 +220,27 @@ static void aio_queue_done(struct aio *a, u32 i, s64 res)
 static s64 aio_sync_rw(int fd, u64 off, const struct iovec *iov, int iovcnt,
 		       bool write)
 {
-	struct iovec local[IOV_MAX];
-	s64 total = 0;
-	int first = 0;
+	struct iovec rest[IOV_MAX];
+	u64 want, done = 0;
+	ssize_t n;
+	int cnt;
 
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	memcpy(local, iov, sizeof(*iov) * iovcnt);
-	while (first < iovcnt) {
-		ssize_t n = write ?
-			pwritev(fd, local + first, iovcnt - first, off) :
-			preadv(fd, local + first, iovcnt - first, off);
-
+	want = iov_total(iov, iovcnt);
+	while (done < want) {
+		cnt = iov_slice(iov, iovcnt, done, want - done, rest, IOV_MAX);
+		n = write ? pwritev(fd, rest, cnt, off + done) :
+			    preadv(fd, rest, cnt, off + done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			break;		/* end of file: a short read */
-		total += n;
-		off += n;
-		while (first < iovcnt && (size_t)n >= local[first].iov_len) {
-			n -= local[first].iov_len;
-			first++;
-		}
-		if (first < iovcnt) {
-			char *base = local[first].iov_base;
-
-			local[first].iov_base = base + n;
-			local[first].iov_len -= n;
-		}
+		done += n;
 	}
-	return total;
+	return done;
 }
 
 static int aio_rw(struct aio *a, int fd, u64 off, const struct iovec *iov,

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * What every disk format shares: opening and locking the image file,
- * refusing to guess a format, dispatching to the format's ops, and the
- * synchronous helpers built on the asynchronous interface.
+ * refusing to guess a format, the front door every request comes in
+ * through (checked once for all formats), and the synchronous helpers
+ * built on the asynchronous interface.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "devices/block/disk.h"
 #include "vmm/base/err.h"
 #include "vmm/base/file.h"
+#include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
 #define QCOW2_MAGIC "QFI\xfb"
@@ -157,10 +160,13 @@ int disk_open(struct disk *d, const struct disk_options *c, struct err *err)
 	const struct disk_ops *ops;
 	int ret;
 
+	const char *aio = getenv(DISK_AIO_ENV);
+
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	d->event_fd = -1;
 	d->readonly = c->readonly;
+	d->aio_sync = aio && !strcmp(aio, "sync");
 	ret = disk_open_fd(d, c, err);
 	if (ret)
 		return ret;
@@ -218,6 +224,47 @@ int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run,
 	return d->ops->block_status(d, off, len, run, flags);
 }
 
+static int disk_check(const struct disk *d, const struct disk_req *req)
+{
+	switch (req->op) {
+	case DISK_OP_FLUSH:
+		return 0;
+	case DISK_OP_READ:
+	case DISK_OP_WRITE:
+		if (req->iovcnt <= 0 || req->iovcnt > IOV_MAX || !req->iov ||
+		    iov_total(req->iov, req->iovcnt) != req->len)
+			return -EINVAL;
+		break;
+	case DISK_OP_DISCARD:
+	case DISK_OP_WRITE_ZEROES:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (req->offset > d->size || req->len > d->size - req->offset)
+		return -EINVAL;
+	if (req->op != DISK_OP_READ && d->readonly)
+		return -EROFS;
+	return 0;
+}
+
+int disk_submit(struct disk *d, struct disk_req *req)
+{
+	int ret = disk_check(d, req);
+
+	return ret ? ret : d->ops->submit(d, req);
+}
+
+void disk_kick(struct disk *d)
+{
+	d->ops->kick(d);
+}
+
+void disk_complete(struct disk *d)
+{
+	d->ops->complete(d);
+}
+
 struct disk_wait {
 	bool done;
 	int ret;
@@ -239,14 +286,14 @@ static int disk_submit_wait(struct disk *d, struct disk_req *req)
 
 	req->done = disk_wait_done;
 	req->opaque = &w;
-	ret = d->ops->submit(d, req);
+	ret = disk_submit(d, req);
 	if (ret)
 		return ret;
-	d->ops->kick(d);
+	disk_kick(d);
 	while (!w.done) {
 		if (p.fd >= 0 && poll(&p, 1, -1) < 0 && errno != EINTR)
 			return -errno;
-		d->ops->complete(d);
+		disk_complete(d);
 	}
 	return w.ret;
 }

@@ -12,7 +12,9 @@
  * A disk image as virtio-blk sees it: a byte array of d->size bytes with
  * asynchronous requests. The format (raw, qcow2) is hidden behind
  * struct disk_ops; virtio/blk/blk.c never knows which one it talks to.
- * All calls on one disk come from one thread (the device's I/O thread).
+ * Every request comes in through one front door, disk_submit(), which
+ * checks it once for all formats. All calls on one disk come from one
+ * thread (the device's I/O thread).
  */
 
 enum disk_op {
@@ -62,8 +64,9 @@ struct disk_ops {
 	const char *name;		/* "raw", "qcow2" */
 	int (*open)(struct disk *d, const struct disk_options *c, struct err *err);
 	/*
-	 * Queue @req. 0: done() will be called (possibly before submit
-	 * returns). -errno: refused at once, done() is not called.
+	 * Queue @req, which disk_submit() has checked. 0: done() will be
+	 * called (possibly before submit returns). -errno: refused at once,
+	 * done() is not called.
 	 */
 	int (*submit)(struct disk *d, struct disk_req *req);
 	/* Hand queued requests to the kernel (one syscall per batch). */
@@ -95,6 +98,7 @@ struct disk {
 	int fd;
 	bool direct;			/* fd has O_DIRECT */
 	bool blockdev;			/* fd is a host block device */
+	bool aio_sync;			/* SQUEEZE_AIO=sync: no io_uring */
 	void *priv;			/* the format's state */
 };
 
@@ -145,10 +149,29 @@ int disk_lock_fd(int fd, bool readonly);
 void disk_lock_holder(int fd, char *buf, size_t len);
 
 /*
- * Every format's submit() may call done() before it returns; done() may
- * submit again. A READ/WRITE req->len must equal the iovec total.
- * The environment variable SQUEEZE_AIO=sync makes formats use the
- * synchronous aio fallback (tests and kernels without io_uring).
+ * The front door: hand @req to the format, after the checks every format
+ * relies on, made here once for all of them, in this order:
+ *   - a known op; a READ or WRITE carries 1..IOV_MAX iovecs whose total
+ *     is exactly req->len (-EINVAL);
+ *   - [offset, offset + len) lies inside the disk (-EINVAL; FLUSH has no
+ *     range);
+ *   - a read-only disk takes only READ and FLUSH (-EROFS).
+ * 0: done() will be called, possibly before disk_submit() returns, and
+ * done() may submit again; -errno: refused, done() is not called.
+ */
+int disk_submit(struct disk *d, struct disk_req *req);
+
+/* Hand what was submitted to the kernel (one syscall per batch). */
+void disk_kick(struct disk *d);
+
+/* Call done() for every finished request; never blocks. */
+void disk_complete(struct disk *d);
+
+/*
+ * SQUEEZE_AIO=sync in the environment, read by disk_open(), makes every
+ * format use aio's synchronous preadv/pwritev fallback instead of
+ * io_uring (for tests; aio also falls back by itself where io_uring
+ * cannot be set up).
  */
 #define DISK_AIO_ENV "SQUEEZE_AIO"
 

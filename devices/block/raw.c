@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Raw images: guest sector N is file byte N * 512. Reads, writes and
- * flushes go through devices/aio (io_uring); discard and write-zeroes are
+ * flushes go through devices/block/aio.h (io_uring); discard and write-zeroes are
  * single fallocate()/ioctl() calls done in place on the I/O thread.
  */
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include "devices/block/aio.h"
 #include "devices/block/disk.h"
 #include "vmm/base/err.h"
+#include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
 /*
@@ -64,7 +65,6 @@ static int raw_size(struct disk *d, const struct disk_options *c, struct err *er
 
 static int raw_open(struct disk *d, const struct disk_options *c, struct err *err)
 {
-	const char *env = getenv(DISK_AIO_ENV);
 	struct raw *r;
 	int ret;
 
@@ -75,7 +75,7 @@ static int raw_open(struct disk *d, const struct disk_options *c, struct err *er
 	if (!r)
 		return err_host(err, -ENOMEM, "disk %s: out of memory",
 				c->path);
-	r->aio = aio_create(RAW_DEPTH, env && !strcmp(env, "sync"));
+	r->aio = aio_create(RAW_DEPTH, d->aio_sync);
 	if (!r->aio) {
 		free(r);
 		return err_host(err, -ENOMEM,
@@ -138,30 +138,12 @@ static void raw_bounce_done(void *opaque, s64 res)
 	struct raw_bounce *b = opaque;
 	struct disk_req *req = b->req;
 	int ret = raw_status(req, res);
-	u64 off = 0;
-	int i;
 
-	if (!ret && req->op == DISK_OP_READ) {
-		for (i = 0; i < req->iovcnt; i++) {
-			memcpy(req->iov[i].iov_base, (u8 *)b->buf + off,
-			       req->iov[i].iov_len);
-			off += req->iov[i].iov_len;
-		}
-	}
+	if (!ret && req->op == DISK_OP_READ)
+		iov_from_buf(req->iov, req->iovcnt, 0, b->buf, req->len);
 	free(b->buf);
 	free(b);
 	req->done(req, ret);
-}
-
-static bool raw_iov_aligned(const struct disk_req *req)
-{
-	int i;
-
-	for (i = 0; i < req->iovcnt; i++)
-		if (((uintptr_t)req->iov[i].iov_base | req->iov[i].iov_len) &
-		    (RAW_DIO_MEM_ALIGN - 1))
-			return false;
-	return true;
 }
 
 /* O_DIRECT wants aligned memory: copy through an aligned buffer. */
@@ -169,8 +151,7 @@ static int raw_submit_bounce(struct disk *d, struct raw *r,
 			     struct disk_req *req)
 {
 	struct raw_bounce *b = malloc(sizeof(*b));
-	u64 off = 0;
-	int i, ret;
+	int ret;
 
 	if (!b)
 		return -ENOMEM;
@@ -181,11 +162,7 @@ static int raw_submit_bounce(struct disk *d, struct raw *r,
 	b->req = req;
 	b->iov = (struct iovec){ .iov_base = b->buf, .iov_len = req->len };
 	if (req->op == DISK_OP_WRITE) {
-		for (i = 0; i < req->iovcnt; i++) {
-			memcpy((u8 *)b->buf + off, req->iov[i].iov_base,
-			       req->iov[i].iov_len);
-			off += req->iov[i].iov_len;
-		}
+		iov_to_buf(req->iov, req->iovcnt, 0, b->buf, req->len);
 		ret = aio_writev(r->aio, d->fd, req->offset, &b->iov, 1,
 				 raw_bounce_done, b);
 	} else {
@@ -199,24 +176,13 @@ static int raw_submit_bounce(struct disk *d, struct raw *r,
 	return ret;
 }
 
+/* Checked by disk_submit(): the iovecs, the range, read-only. */
 static int raw_submit_rw(struct disk *d, struct raw *r, struct disk_req *req)
 {
-	u64 total = 0;
-	int i;
-
-	if (req->iovcnt <= 0 || !req->iov)
-		return -EINVAL;
-	for (i = 0; i < req->iovcnt; i++)
-		total += req->iov[i].iov_len;
-	if (total != req->len || req->offset > d->size ||
-	    req->len > d->size - req->offset)
-		return -EINVAL;
-	if (req->op == DISK_OP_WRITE && d->readonly)
-		return -EROFS;
 	if (d->direct && (!IS_ALIGNED(req->offset, d->block_size) ||
 			  !IS_ALIGNED(req->len, d->block_size)))
 		return -EINVAL;
-	if (d->direct && !raw_iov_aligned(req))
+	if (d->direct && !iov_aligned(req->iov, req->iovcnt, RAW_DIO_MEM_ALIGN))
 		return raw_submit_bounce(d, r, req);
 	if (req->op == DISK_OP_WRITE)
 		return aio_writev(r->aio, d->fd, req->offset, req->iov,
@@ -297,10 +263,6 @@ static int raw_submit(struct disk *d, struct disk_req *req)
 	default:
 		return -EINVAL;
 	}
-	if (d->readonly)
-		return -EROFS;
-	if (req->offset > d->size || req->len > d->size - req->offset)
-		return -EINVAL;
 	if (req->op == DISK_OP_DISCARD)
 		ret = raw_discard(d, req);
 	else

@@ -80,7 +80,7 @@ static bool data_write(struct i8042 *k, u8 val)
 	return false;
 }
 
-void i8042_write(struct i8042 *k, u16 port, u8 val)
+static void i8042_write(struct i8042 *k, u16 port, u8 val)
 {
 	bool reset;
 
@@ -98,7 +98,7 @@ void i8042_write(struct i8042 *k, u16 port, u8 val)
 		exit_sink_stop(k->exit, VM_STOP_RESET, 0);
 }
 
-u8 i8042_read(struct i8042 *k, u16 port)
+static u8 i8042_read(struct i8042 *k, u16 port)
 {
 	u8 v;
 

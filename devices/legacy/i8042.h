@@ -53,9 +53,6 @@ void i8042_destroy(struct i8042 *k);
 /* Claim PORT_I8042_DATA and PORT_I8042_CMD on @pio. */
 int i8042_register(struct i8042 *k, struct bus *pio);
 
-u8 i8042_read(struct i8042 *k, u16 port);
-void i8042_write(struct i8042 *k, u16 port, u8 val);
-
 void i8042_save(struct i8042 *k, struct i8042_state *out);
 void i8042_restore(struct i8042 *k, const struct i8042_state *in);
 

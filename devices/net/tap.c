@@ -145,9 +145,10 @@ static int tap_open(struct net_backend *nb, const struct net_options *o,
 	}
 	nb->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (nb->fd < 0) {
-		ret = err_host(err, -errno,
-			       "cannot open /dev/net/tun: %s%s",
-			       strerror(errno), netif_cap_hint(-errno));
+		/* No permission is the user's to fix, as for the tap itself. */
+		ret = err_set(err, *netif_cap_hint(-errno) ? ERR_INPUT :
+			      ERR_HOST, -errno, "cannot open /dev/net/tun: %s%s",
+			      strerror(errno), netif_cap_hint(-errno));
 		goto free_tap;
 	}
 	nb->priv = t;

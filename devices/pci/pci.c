@@ -22,8 +22,13 @@ static struct pci_dev *lookup(struct pci_host *h, u32 slot, u32 fn)
 	return h->dev[slot];
 }
 
-void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
-		       void *data, u32 len)
+/*
+ * Configuration access to bus 0, slot @slot, function @fn, as both
+ * mechanisms see it: a missing function reads all-ones, writes to it are
+ * dropped.
+ */
+static void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
+			      void *data, u32 len)
 {
 	struct pci_dev *pd;
 
@@ -36,8 +41,8 @@ void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
 	pthread_mutex_unlock(&h->lock);
 }
 
-void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn, u32 off,
-			const void *data, u32 len)
+static void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn,
+			       u32 off, const void *data, u32 len)
 {
 	struct pci_dev *pd;
 
@@ -326,9 +331,10 @@ int pci_host_add(struct pci_host *h, struct pci_dev *pd, struct err *err)
 		if (pd->bar[i].size && !pd->bar[i].mapped) {
 			pci_dev_unmap_bars(pd);
 			h->dev[slot] = NULL;
-			ret = err_input(err, -EEXIST,
-					"pci: BAR %u of slot %u overlaps", i,
-					slot);
+			/* Our own address map is wrong: not input. */
+			ret = err_host(err, -EEXIST,
+				       "pci: BAR %u of slot %u overlaps", i,
+				       slot);
 			goto unlock;
 		}
 	}

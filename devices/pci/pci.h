@@ -196,22 +196,12 @@ int pci_host_add(struct pci_host *h, struct pci_dev *pd, struct err *err);
 void pci_host_remove(struct pci_host *h, struct pci_dev *pd);
 
 /*
- * Configuration access to bus 0, slot @slot, function @fn, as both
- * mechanisms see it: a missing function reads all-ones, writes to it are
- * dropped. Exposed for unit tests; takes the host lock.
- */
-void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
-		       void *data, u32 len);
-
-/*
  * For --trace: configuration register @reg of @pd in words ("BAR0 <-
  * 0xffffffff (size probe)", "command <- 0x6 (MEMORY MASTER)"), appended
  * to @n (devices/pci/pci_names.c).
  */
 void pci_cfg_describe(const struct pci_dev *pd, u32 reg, u32 len, bool write,
 		      u32 val, struct trace_note *n);
-void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn, u32 off,
-			const void *data, u32 len);
 
 /* --- Snapshots (pci_state.c) --- */
 

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * RSDP -> XSDT -> FADT (-> DSDT, FACS), MADT, MCFG. The RSDP comes first
+ * at LAYOUT_ACPI_START so that a kernel scanning 0xe0000..0xfffff on a
+ * 16-byte boundary finds it even without the boot_params or PVH pointer.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -7,12 +12,6 @@
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/*
- * RSDP -> XSDT -> FADT (-> DSDT, FACS), MADT, MCFG. The RSDP comes first
- * at LAYOUT_ACPI_START so that a kernel scanning 0xe0000..0xfffff on a
- * 16-byte boundary finds it even without the boot_params or PVH pointer.
- */
 
 #define ACPI_OEM_ID		"SQUEEZ"
 #define ACPI_OEM_TABLE_ID	"SQUEEZE "
@@ -24,7 +23,7 @@ _Static_assert(LAYOUT_ACPI_START >= 0xe0000 &&
 	       LAYOUT_ACPI_START % 16 == 0,
 	       "the RSDP must be in the BIOS area Linux scans");
 
-u8 acpi_checksum(const void *p, u64 len)
+static u8 acpi_checksum(const void *p, u64 len)
 {
 	const u8 *b = p;
 	u8 sum = 0;

@@ -29,7 +29,4 @@ struct acpi_config {
 u64 acpi_build(const struct guest_mem *mem, const struct acpi_config *c,
 	       struct err *err);
 
-/* Sum of @len bytes modulo 256; a valid table sums to 0. */
-u8 acpi_checksum(const void *p, u64 len);
-
 #endif

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include <string.h>
-
-#include "firmware/acpi/acpi_tables.h"
-#include "vmm/core/layout.h"
-
 /*
  * FADT and FACS: a full (not hardware-reduced) ACPI platform, so that
  * Linux uses the PM1a blocks for S5 power-off, the PM timer, the SCI and
  * the reset register. SMI_CMD is 0: there is no SMM, ACPI is always on.
  */
+#include <string.h>
+
+#include "firmware/acpi/acpi_tables.h"
+#include "vmm/core/layout.h"
 
 #define FADT_REVISION 6
 #define FADT_MINOR_VERSION 0

@@ -1,9 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <string.h>
-
-#include "firmware/acpi/acpi_tables.h"
-#include "vmm/core/layout.h"
-
 /*
  * MADT: one enabled local APIC per vCPU (ACPI processor UID = APIC id =
  * vCPU index), the VMM's IOAPIC with GSIs from 0, and LINT1 as NMI on every
@@ -12,6 +7,10 @@
  * Linux needs: the SCI is level-triggered, active high. MCFG: the ECAM
  * window for bus 0.
  */
+#include <string.h>
+
+#include "firmware/acpi/acpi_tables.h"
+#include "vmm/core/layout.h"
 
 #define MADT_REVISION 5
 #define MCFG_REVISION 1

@@ -52,7 +52,7 @@ bool aml_ok(const struct aml *a)
 	return !a->error;
 }
 
-void aml_bytes(struct aml *a, const void *p, size_t n)
+static void aml_bytes(struct aml *a, const void *p, size_t n)
 {
 	if (a->error || n > a->cap - a->len) {
 		a->error = true;
@@ -62,7 +62,7 @@ void aml_bytes(struct aml *a, const void *p, size_t n)
 	a->len += n;
 }
 
-void aml_byte(struct aml *a, u8 b)
+static void aml_byte(struct aml *a, u8 b)
 {
 	aml_bytes(a, &b, 1);
 }
@@ -296,14 +296,14 @@ size_t aml_package(struct aml *a, u8 nr_elements)
 	return mark;
 }
 
-size_t aml_buffer(struct aml *a)
+static size_t aml_buffer(struct aml *a)
 {
 	aml_byte(a, AML_BUFFER_OP);
 	return a->len;
 }
 
 /* BufferOp PkgLength BufferSize ByteList: the size goes in first. */
-void aml_buffer_end(struct aml *a, size_t mark)
+static void aml_buffer_end(struct aml *a, size_t mark)
 {
 	struct aml size;
 	u8 enc[9];

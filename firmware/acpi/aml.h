@@ -25,8 +25,6 @@ struct aml {
 void aml_init(struct aml *a, void *buf, size_t cap);
 bool aml_ok(const struct aml *a);
 
-void aml_byte(struct aml *a, u8 b);
-void aml_bytes(struct aml *a, const void *p, size_t n);
 
 /* "\\_SB.PCI0", "_S5", "^PCI0": segments of up to 4 chars, '_' padded. */
 void aml_name_string(struct aml *a, const char *path);
@@ -47,9 +45,6 @@ size_t aml_method(struct aml *a, const char *name, u8 nargs,
 		  bool serialized);
 size_t aml_package(struct aml *a, u8 nr_elements);
 void aml_end(struct aml *a, size_t mark);
-
-size_t aml_buffer(struct aml *a);
-void aml_buffer_end(struct aml *a, size_t mark);
 
 /* ResourceTemplate(): a Buffer of descriptors closed by an End Tag. */
 size_t aml_restemplate(struct aml *a);

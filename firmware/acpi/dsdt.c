@@ -1,10 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <string.h>
-
-#include "firmware/acpi/acpi_tables.h"
-#include "firmware/acpi/aml.h"
-#include "vmm/core/layout.h"
-
 /*
  * The DSDT, in the AML an ASL compiler would produce for:
  *
@@ -20,6 +14,11 @@
  * PCI0 has no _PRT: squeeze's PCI devices interrupt through MSI-X only,
  * so there is no INTx routing to describe.
  */
+#include <string.h>
+
+#include "firmware/acpi/acpi_tables.h"
+#include "firmware/acpi/aml.h"
+#include "vmm/core/layout.h"
 
 #define DSDT_REVISION 2			/* 64-bit integers */
 #define DSDT_AML_MAX 4096

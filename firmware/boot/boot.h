@@ -113,7 +113,7 @@ struct boot_entry {
 
 struct boot_config {
 	const struct kernel_image *ki;
-	const char *cmdline;		/* final, with squeeze's additions */
+	const char *cmdline;		/* the kernel command line */
 	u32 nr_cpus;
 	u64 rsdp_addr;			/* acpi_build()'s result; 0: none */
 };
@@ -129,5 +129,13 @@ struct boot_config {
  */
 int boot_setup(const struct guest_mem *mem, const struct boot_config *bc,
 	       struct boot_entry *entry, struct err *err);
+
+/*
+ * Does @ki take @cmdline (NULL: empty)? 0, or -E2BIG with @err saying
+ * how long each is. boot_setup() checks it too; callers that want to
+ * refuse bad input before creating anything call it first.
+ */
+int boot_check_cmdline(const struct kernel_image *ki, const char *cmdline,
+		       struct err *err);
 
 #endif

@@ -1,4 +1,11 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The processor state the boot protocols ask for that lives in memory:
+ * the GDT (both entries) and, for the 64-bit entry, an identity map of
+ * the first 4 GiB. Linux's 64-bit boot protocol needs the kernel, its
+ * init_size, the zero page and the command line identity-mapped; mapping
+ * all of the low 4 GiB covers every placement squeeze makes.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -7,14 +14,6 @@
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/*
- * The processor state the boot protocols ask for that lives in memory:
- * the GDT (both entries) and, for the 64-bit entry, an identity map of
- * the first 4 GiB. Linux's 64-bit boot protocol needs the kernel, its
- * init_size, the zero page and the command line identity-mapped; mapping
- * all of the low 4 GiB covers every placement squeeze makes.
- */
 
 #define PAGE_SIZE 4096ULL
 #define PT_ENTRIES 512

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Writes what kernel_image_open() validated into guest memory and works
+ * out the boot vCPU's entry state. Every write still goes through
+ * guest_mem_ptr(): the image was checked against a RAM size, this checks
+ * it against the RAM actually mapped.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -8,13 +14,6 @@
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/*
- * Writes what kernel_image_open() validated into guest memory and works
- * out the boot vCPU's entry state. Every write still goes through
- * guest_mem_ptr(): the image was checked against a RAM size, this checks
- * it against the RAM actually mapped.
- */
 
 static int write_kernel(const struct guest_mem *mem,
 			const struct kernel_image *ki, struct err *err)
@@ -49,16 +48,27 @@ static int write_initrd(const struct guest_mem *mem,
 	return 0;
 }
 
+int boot_check_cmdline(const struct kernel_image *ki, const char *cmdline,
+		       struct err *err)
+{
+	size_t len = cmdline ? strlen(cmdline) : 0;
+
+	if (len > ki->cmdline_max)
+		return err_input(err, -E2BIG,
+				 "kernel command line is %zu bytes, the kernel takes at most %llu",
+				 len, (unsigned long long)ki->cmdline_max);
+	return 0;
+}
+
 static int write_cmdline(const struct guest_mem *mem,
 			 const struct boot_config *bc, struct err *err)
 {
 	const char *cmdline = bc->cmdline ? bc->cmdline : "";
 	size_t len = strlen(cmdline);
+	int ret = boot_check_cmdline(bc->ki, cmdline, err);
 
-	if (len > bc->ki->cmdline_max)
-		return err_input(err, -E2BIG,
-				 "kernel command line is %zu bytes, the kernel takes at most %llu",
-				 len, (unsigned long long)bc->ki->cmdline_max);
+	if (ret)
+		return ret;
 	if (guest_mem_write(mem, LAYOUT_CMDLINE, cmdline, len + 1))
 		return err_input(err, -EFAULT,
 				 "guest RAM does not cover the command line at 0x%llx",

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * bzImage validation (boot.rst). squeeze enters the kernel at its 64-bit
+ * entry, 0x200 past the start of the protected-mode code, so the real-mode
+ * setup code is never run and only the header is used.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -9,12 +14,6 @@
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/*
- * bzImage validation (boot.rst). squeeze enters the kernel at its 64-bit
- * entry, 0x200 past the start of the protected-mode code, so the real-mode
- * setup code is never run and only the header is used.
- */
 
 #define SECTOR 512ULL
 #define DIV_ROUND_UP_MIB(x) ((x) / MiB + !!((x) % MiB))

@@ -1,9 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <errno.h>
-
-#include "firmware/boot/e820.h"
-#include "vmm/core/layout.h"
-
 /*
  * The e820 map is derived from the guest_mem regions, so it cannot claim
  * RAM that is not mapped. RAM is cut around the windows below, which are
@@ -11,6 +6,10 @@
  * (the RSDP is scanned for there), and Linux only uses the MCFG ECAM
  * window when the e820 map marks it reserved.
  */
+#include <errno.h>
+
+#include "firmware/boot/e820.h"
+#include "vmm/core/layout.h"
 
 struct e820_window {
 	u64 start, end;

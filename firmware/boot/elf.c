@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+/*
+ * ELF kernels: a Linux vmlinux (ELF64, entered at its 64-bit startup_64
+ * like a bzImage) or any ELF32/ELF64 image carrying the PVH entry note,
+ * which is preferred when present. Every header field is checked against
+ * the file and the VM's RAM before boot_setup() trusts it.
+ */
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
@@ -8,13 +14,6 @@
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/*
- * ELF kernels: a Linux vmlinux (ELF64, entered at its 64-bit startup_64
- * like a bzImage) or any ELF32/ELF64 image carrying the PVH entry note,
- * which is preferred when present. Every header field is checked against
- * the file and the VM's RAM before boot_setup() trusts it.
- */
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define ELF_CMDLINE_MAX 2047

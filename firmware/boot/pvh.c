@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The PVH start of day page at LAYOUT_PVH_START_INFO: struct
+ * hvm_start_info, then the module list (the initrd) and the memory map it
+ * points to, all in the same page.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -8,12 +13,6 @@
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/*
- * The PVH start of day page at LAYOUT_PVH_START_INFO: struct
- * hvm_start_info, then the module list (the initrd) and the memory map it
- * points to, all in the same page.
- */
 
 #define PVH_PAGE 0x1000ULL
 #define PVH_MODLIST_OFF 0x40ULL

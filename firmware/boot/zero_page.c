@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The zero page (struct boot_params) for the 64-bit entry of a bzImage or
+ * an ELF vmlinux. boot.rst: the loader copies the kernel's setup header
+ * into it and then fills in the fields a loader owns.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -8,12 +13,6 @@
 #include "vmm/core/layout.h"
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
-
-/*
- * The zero page (struct boot_params) for the 64-bit entry of a bzImage or
- * an ELF vmlinux. boot.rst: the loader copies the kernel's setup header
- * into it and then fills in the fields a loader owns.
- */
 
 /* boot.rst: heap end as an offset from the real-mode code, minus 0x200. */
 #define HEAP_END_PTR 0xfe00

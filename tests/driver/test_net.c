@@ -216,7 +216,7 @@ Test(net, host_frames_and_merged_gso_reach_driver)
 	cr_assert_eq(rh.gso_size, MSS);
 	cr_assert_gt(rh.num_buffers, 1, "MRG_RXBUF merged buffers");
 	cr_assert_eq(rh.num_buffers,
-		     (len + NET_HDR_SIZE + t.d[0].rx_buf_len - 1) /
+		     (len + NET_HDR_LEN + t.d[0].rx_buf_len - 1) /
 		     t.d[0].rx_buf_len);
 	cr_assert_arr_eq(got + 54, payload, sizeof(payload));
 	cr_assert_eq(rh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
@@ -415,7 +415,7 @@ Test(net, gso_without_mrg_fills_one_big_buffer)
 	int pk, n;
 
 	tnet_up(&t, 1, MRG_TSO & ~F(VIRTIO_NET_F_MRG_RXBUF));
-	cr_assert_eq(t.d[0].rx_buf_len, NET_HDR_SIZE + NET_MAX_FRAME);
+	cr_assert_eq(t.d[0].rx_buf_len, NET_HDR_LEN + NET_MAX_FRAME);
 	pk = nh_packet_open("br0", true, NULL);
 	cr_assert_geq(pk, 0);
 	fill(payload, sizeof(payload), 21);

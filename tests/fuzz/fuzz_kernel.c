@@ -14,16 +14,9 @@
 #include "firmware/boot/boot.h"
 #include "tests/fuzz/fuzz_seed.h"
 
-/*
- * The unit tests' kernel builders, without Criterion: their checks become
- * aborts (only the seed writer calls them).
- */
-#include <criterion/criterion.h>
-#undef cr_assert
-#undef cr_assert_not_null
-#define cr_assert(c, ...) do { if (!(c)) abort(); } while (0)
-#define cr_assert_not_null(p, ...) cr_assert((p) != NULL)
-#include "tests/unit/synth_kernel.h"
+#include "tests/fuzz/fuzz_file.h"
+/* The unit tests' kernel builders, for the seeds. */
+#include "tests/unit/lib/synth_kernel.h"
 
 #define MEM (64 * MiB)
 #define MAX_INPUT (4 * MiB)
@@ -47,14 +40,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (ram == MAP_FAILED || guest_mem_add(&mem, 0, MEM, ram))
 			abort();
 	}
-	fd = memfd_create("fuzz-kernel", 0);
+	fd = fuzz_memfd("fuzz-kernel", data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (!kernel_image_open(&ki, path, NULL, MEM, &err)) {
 		bc = (struct boot_config){ .ki = &ki, .nr_cpus = 2,
 					   .cmdline = "console=ttyS0" };

@@ -11,11 +11,11 @@
 #include "tests/fuzz/fuzz_seed.h"
 #include "virtio/net/net_hdr.h"
 
-#define IN_LEN (8 + 4 + 2 * NET_HDR_SIZE)
+#define IN_LEN (8 + 4 + 2 * NET_HDR_LEN)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	u8 in[IN_LEN] = { 0 }, wire[NET_HDR_SIZE];
+	u8 in[IN_LEN] = { 0 }, wire[NET_HDR_LEN];
 	struct net_hdr g, t, out;
 	u64 features;
 	u32 len;
@@ -25,11 +25,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memcpy(&len, in + 8, 4);
 	net_hdr_load(&g, in + 12);
 	net_hdr_store(&g, wire);
-	if (memcmp(wire, in + 12, NET_HDR_SIZE))
+	if (memcmp(wire, in + 12, NET_HDR_LEN))
 		abort();		/* load/store must round-trip */
 	if (!net_hdr_tx(&g, features, len, &out))
 		net_hdr_store(&out, wire);
-	net_hdr_load(&t, in + 12 + NET_HDR_SIZE);
+	net_hdr_load(&t, in + 12 + NET_HDR_LEN);
 	if (!net_hdr_rx(&t, features, (u16)len, &out))
 		net_hdr_store(&out, wire);
 	return 0;
@@ -44,7 +44,7 @@ static void one(const char *name, u64 features, u32 len,
 	memcpy(in, &features, 8);
 	memcpy(in + 8, &len, 4);
 	net_hdr_store(h, in + 12);
-	net_hdr_store(h, in + 12 + NET_HDR_SIZE);
+	net_hdr_store(h, in + 12 + NET_HDR_LEN);
 	fuzz_seed(name, in, sizeof(in));
 }
 

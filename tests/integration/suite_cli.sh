@@ -67,6 +67,8 @@ run_err "bad initrd path" "$tmp/no-initrd" --kernel "$guest" --initrd "$tmp/no-i
 truncate -s 40M "$tmp/big.initrd"
 run_err "initrd does not fit" "initrd" --kernel "$guest" --initrd "$tmp/big.initrd" --memory 16M
 
+run_err "cmdline longer than the kernel takes" "kernel takes at most 2047" \
+	--kernel "$guest" --cmdline "$(printf 'a%.0s' {1..3000})"
 run_err "memory too small" "less than the minimum of 16M" --kernel "$guest" --memory 8M
 run_err "memory too large" "more than the maximum of 1T" --kernel "$guest" --memory 2T
 run_err "memory not a size" "'lots' is not a size" --kernel "$guest" --memory lots
@@ -92,6 +94,8 @@ run_err "net long interface name" "at most 15 characters" --kernel "$guest" \
 run_err "net neither bridge nor tap" "needs bridge=BR or tap=NAME" --kernel "$guest" \
 	--net "mac=52:54:00:00:00:01"
 run_err "net unknown key" "unknown option 'vlan'" --kernel "$guest" --net "tap=t0,vlan=2"
+expect_err "img create in a missing directory" "cannot create $tmp/nodir/x.raw" \
+	img create -f raw "$tmp/nodir/x.raw" 1M
 
 # expect_host NAME PATTERN COMMAND...: status 1, one line with PATTERN.
 expect_host() {

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The tables are read back the way an OS does: from the RSDP, with the
+ * field offsets of the ACPI specification, checking every checksum.
+ */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "firmware/acpi/acpi.h"
 #include "vmm/core/layout.h"
-#include "tests/unit/synth_kernel.h"
-
-/*
- * The tables are read back the way an OS does: from the RSDP, with the
- * field offsets of the ACPI specification, checking every checksum.
- */
+#include "tests/unit/lib/synth_kernel.h"
 
 #define RAM_SIZE (1ULL << 20)
 

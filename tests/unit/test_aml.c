@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "firmware/acpi/aml.h"
-#include "tests/unit/synth_kernel.h"
+#include "tests/unit/lib/synth_kernel.h"
 
 static u8 buf[8192];
 static struct aml a;

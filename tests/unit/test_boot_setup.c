@@ -12,7 +12,7 @@
 #include "firmware/boot/boot.h"
 #include "firmware/boot/e820.h"
 #include "vmm/core/layout.h"
-#include "tests/unit/synth_kernel.h"
+#include "tests/unit/lib/synth_open.h"
 
 #define MEM (256ULL << 20)
 #define CMDLINE "console=ttyS0 earlyprintk=serial nokaslr"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* config_parse(): every option, both spellings, and every bad input. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
@@ -49,7 +50,7 @@ Test(config, defaults)
 	cr_assert_eq(PARSE("--kernel", "k"), 0);
 	cr_assert_str_eq(cfg.kernel, "k");
 	cr_assert_null(cfg.initrd);
-	cr_assert_null(cfg.cmdline);
+	cr_assert_str_eq(cfg.cmdline, DEFAULT_CMDLINE);
 	cr_assert_eq(cfg.mem_size, DEFAULT_MEM_SIZE);
 	cr_assert_eq(cfg.cpus, 1);
 	cr_assert_eq(cfg.console, CONSOLE_STDIO);

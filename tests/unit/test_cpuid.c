@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* The CPUID table a vCPU gets from KVM's supported one (vmm/kvm/cpuid.c). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 

@@ -217,11 +217,11 @@ static int zeroes(struct disk *d, u64 off, u64 len, bool unmap)
 				.len = len, .unmap = unmap,
 				.done = zeroes_done, .opaque = &ret };
 
-	cr_assert_eq(d->ops->submit(d, &req), 0);
-	d->ops->kick(d);
+	cr_assert_eq(disk_submit(d, &req), 0);
+	disk_kick(d);
 	while (ret == 1) {
 		cr_assert_lt(++rounds, 100000);
-		d->ops->complete(d);
+		disk_complete(d);
 	}
 	return ret;
 }

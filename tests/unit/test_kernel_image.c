@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* kernel_image_open(): bzImages, files of no known kind, initrds. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -6,9 +7,7 @@
 
 #include "firmware/boot/boot.h"
 #include "vmm/core/layout.h"
-#include "tests/unit/synth_kernel.h"
-
-/* kernel_image_open(): bzImages, files of no known kind, initrds. */
+#include "tests/unit/lib/synth_open.h"
 
 #define MEM_256M (256ULL << 20)
 

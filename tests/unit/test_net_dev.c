@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-net device model, the configuration and transmit side, against
- * a fake backend (tests/unit/net_dev_fixture.h): offered features and
+ * a fake backend (tests/unit/lib/net_dev_fixture.h): offered features and
  * config space, tx batching, limits, and a malformed chain.
  */
-#include "tests/unit/net_dev_fixture.h"
+#include "tests/unit/lib/net_dev_fixture.h"
 
 /* A tx chain: 12-byte header then @len frame bytes, in one buffer. */
 static u16 post_tx(struct env *e, u32 len, u8 seed)
 {
-	u64 gpa = galloc(e, NET_HDR_SIZE + len);
-	u32 l = NET_HDR_SIZE + len;
+	u64 gpa = galloc(e, NET_HDR_LEN + len);
+	u32 l = NET_HDR_LEN + len;
 
-	memset(gptr(e, gpa), 0, NET_HDR_SIZE);
-	frame_fill(gptr(e, gpa + NET_HDR_SIZE), len, seed);
+	memset(gptr(e, gpa), 0, NET_HDR_LEN);
+	frame_fill(gptr(e, gpa + NET_HDR_LEN), len, seed);
 	return post(e, 1, &gpa, &l, 1, false);
 }
 
@@ -23,7 +23,7 @@ Test(net_dev, offered_features_and_config)
 	u64 f;
 	u8 cfg[10];
 
-	setup(&e, F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4));
 	f = e.vd->device_features;
 	u64 want = (F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
 			  F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) |
@@ -48,7 +48,7 @@ Test(net_dev, offered_features_and_config)
 	cr_assert_arr_eq(cfg, ((u8[]){ 2, 1, 2, 3, 4, 5, 1, 0, 1, 0 }), 10);
 	e.vd->ops->read_config(e.vd, 6, cfg, 2);
 	cr_assert_eq(cfg[0], VIRTIO_NET_S_LINK_UP);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev, tx_batch_one_interrupt)
@@ -57,7 +57,7 @@ Test(net_dev, tx_batch_one_interrupt)
 	u8 got[2000], want[1000];
 	struct virtio_net_stats s;
 
-	setup(&e, F(VIRTIO_NET_F_CSUM));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_CSUM));
 	post_tx(&e, 60, 1);
 	post_tx(&e, 1000, 2);
 	post_tx(&e, 1500, 3);
@@ -74,22 +74,22 @@ Test(net_dev, tx_batch_one_interrupt)
 	virtio_net_stats(e.net, &s);
 	cr_assert_eq(s.tx_frames, 3);
 	cr_assert_eq(s.tx_dropped, 0);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev, tx_longer_than_64k_is_rejected)
 {
 	struct env e;
 	struct virtio_net_stats s;
-	static u8 got[NET_HDR_SIZE + NET_MAX_FRAME + 100];
+	static u8 got[NET_HDR_LEN + NET_MAX_FRAME + 100];
 	u64 gpa[2];
 	u32 lens[2];
 	u16 head;
 	struct vring_used_elem u;
 
-	setup(&e, F(VIRTIO_NET_F_CSUM));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_CSUM));
 	/* Two segments, one byte over the limit, then one exactly at it. */
-	lens[0] = NET_HDR_SIZE + 32768;
+	lens[0] = NET_HDR_LEN + 32768;
 	lens[1] = NET_MAX_FRAME - 32768 + 1;
 	gpa[0] = galloc(&e, lens[0]);
 	gpa[1] = galloc(&e, lens[1]);
@@ -109,8 +109,8 @@ Test(net_dev, tx_longer_than_64k_is_rejected)
 	wait_call(&e, 1);
 	cr_assert(wait_fd(e.fake.peer, 1000));
 	cr_assert_eq(recv(e.fake.peer, got, sizeof(got), 0),
-		     NET_HDR_SIZE + NET_MAX_FRAME);
-	teardown(&e);
+		     NET_HDR_LEN + NET_MAX_FRAME);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev, tx_unnegotiated_tso_is_dropped)
@@ -122,9 +122,9 @@ Test(net_dev, tx_unnegotiated_tso_is_dropped)
 			     .gso_size = 1448, .csum_start = 34,
 			     .csum_offset = 16 };
 	u64 gpa;
-	u32 l = NET_HDR_SIZE + 3000;
+	u32 l = NET_HDR_LEN + 3000;
 
-	setup(&e, F(VIRTIO_NET_F_CSUM));	/* no HOST_TSO4 */
+	net_fixture_setup(&e, F(VIRTIO_NET_F_CSUM));	/* no HOST_TSO4 */
 	gpa = galloc(&e, l);
 	net_hdr_store(&h, gptr(&e, gpa));
 	post(&e, 1, &gpa, &l, 1, false);
@@ -134,7 +134,7 @@ Test(net_dev, tx_unnegotiated_tso_is_dropped)
 	virtio_net_stats(e.net, &s);
 	cr_assert_eq(s.tx_dropped, 1);
 	cr_assert_not(wait_fd(e.fake.peer, 0), "a frame left");
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev, malformed_chain_needs_reset)
@@ -143,7 +143,7 @@ Test(net_dev, malformed_chain_needs_reset)
 	u64 gpa = RAM_GPA + RAM_SIZE - 8;	/* runs off the end of RAM */
 	u32 len = 100;
 
-	setup(&e, 0);
+	net_fixture_setup(&e, 0);
 	post(&e, 1, &gpa, &len, 1, false);
 	kick(&e, 1);
 	for (int i = 0; i < 200 && !(__atomic_load_n(&e.vd->status,
@@ -151,5 +151,5 @@ Test(net_dev, malformed_chain_needs_reset)
 		usleep(10000);
 	cr_assert(e.vd->status & VIRTIO_STATUS_NEEDS_RESET);
 	cr_assert_eq(e.q[1].used->idx, 0, "nothing completed");
-	teardown(&e);
+	net_fixture_teardown(&e);
 }

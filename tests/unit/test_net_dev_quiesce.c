@@ -22,7 +22,7 @@ static bool wait_last_avail(struct env *e, u16 want)
 Test(net_dev_quiesce, held_receive_buffers_go_back_unseen)
 {
 	struct env e;
-	static u8 frame[NET_HDR_SIZE + 100];
+	static u8 frame[NET_HDR_LEN + 100];
 	u32 len = 2048;
 	u64 gpa[2];
 	int queued = 0;
@@ -41,7 +41,7 @@ Test(net_dev_quiesce, held_receive_buffers_go_back_unseen)
 	cr_assert_eq(e.q[0].used->flags & VRING_USED_F_NO_NOTIFY, 0,
 		     "kicks are left on");
 	/* Frozen: a frame and a kick move nothing. */
-	frame_fill(frame + NET_HDR_SIZE, 100, 9);
+	frame_fill(frame + NET_HDR_LEN, 100, 9);
 	cr_assert_eq(send(e.fake.peer, frame, sizeof(frame), 0),
 		     (ssize_t)sizeof(frame));
 	kick(&e, 0);
@@ -54,29 +54,29 @@ Test(net_dev_quiesce, held_receive_buffers_go_back_unseen)
 	struct vring_used_elem u = used(&e, 0);
 	cr_assert_eq(u.id, 0);
 	cr_assert_eq(u.len, sizeof(frame));
-	cr_assert_arr_eq((u8 *)gptr(&e, gpa[0]) + NET_HDR_SIZE,
-			 frame + NET_HDR_SIZE, 100);
+	cr_assert_arr_eq((u8 *)gptr(&e, gpa[0]) + NET_HDR_LEN,
+			 frame + NET_HDR_LEN, 100);
 	teardown(&e);
 }
 
 Test(net_dev_quiesce, transmit_goes_on_after_the_thaw)
 {
 	struct env e;
-	static u8 got[NET_HDR_SIZE + 60];
+	static u8 got[NET_HDR_LEN + 60];
 	u32 len = sizeof(got);
 	u64 gpa;
 
 	setup(&e, 0);
 	cr_assert_eq(e.vd->ops->quiesce(e.vd, true), 0);
 	gpa = galloc(&e, len);
-	memset(gptr(&e, gpa), 0, NET_HDR_SIZE);
-	frame_fill((u8 *)gptr(&e, gpa) + NET_HDR_SIZE, 60, 4);
+	memset(gptr(&e, gpa), 0, NET_HDR_LEN);
+	frame_fill((u8 *)gptr(&e, gpa) + NET_HDR_LEN, 60, 4);
 	post(&e, 1, &gpa, &len, 1, false);
 	kick(&e, 1);
 	cr_assert_not(wait_fd(e.fake.peer, 200), "frozen: nothing is sent");
 	cr_assert_eq(e.vd->ops->quiesce(e.vd, false), 0);
 	cr_assert(wait_fd(e.fake.peer, 2000), "sent after the thaw");
 	cr_assert_eq(recv(e.fake.peer, got, sizeof(got), 0), (ssize_t)sizeof(got));
-	cr_assert_arr_eq(got + NET_HDR_SIZE, (u8 *)gptr(&e, gpa) + NET_HDR_SIZE, 60);
+	cr_assert_arr_eq(got + NET_HDR_LEN, (u8 *)gptr(&e, gpa) + NET_HDR_LEN, 60);
 	teardown(&e);
 }

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-net device model, the receive side, against a fake backend
- * (tests/unit/net_dev_fixture.h): no buffers posted, mergeable buffers,
+ * (tests/unit/lib/net_dev_fixture.h): no buffers posted, mergeable buffers,
  * frames too big for a buffer, and buffers held across frames.
  */
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "tests/unit/net_dev_fixture.h"
+#include "tests/unit/lib/net_dev_fixture.h"
 
 Test(net_dev_rx, rx_without_buffers_leaves_frame_queued)
 {
 	struct env e;
-	u8 frame[NET_HDR_SIZE + 100] = { 0 }, got[sizeof(frame)];
+	u8 frame[NET_HDR_LEN + 100] = { 0 }, got[sizeof(frame)];
 	struct timespec t0, t1;
 	struct virtio_net_stats s;
 	struct net_hdr h;
@@ -20,8 +20,8 @@ Test(net_dev_rx, rx_without_buffers_leaves_frame_queued)
 	u32 len = sizeof(got);
 	u64 gpa;
 
-	setup(&e, 0);
-	frame_fill(frame + NET_HDR_SIZE, 100, 3);
+	net_fixture_setup(&e, 0);
+	frame_fill(frame + NET_HDR_LEN, 100, 3);
 	cr_assert_eq(send(e.fake.peer, frame, sizeof(frame), 0),
 		     (ssize_t)sizeof(frame));
 	/*
@@ -49,25 +49,25 @@ Test(net_dev_rx, rx_without_buffers_leaves_frame_queued)
 	memcpy(got, gptr(&e, gpa), sizeof(got));
 	net_hdr_load(&h, got);
 	cr_assert_eq(h.num_buffers, 1);
-	cr_assert_arr_eq(got + NET_HDR_SIZE, frame + NET_HDR_SIZE, 100);
-	teardown(&e);
+	cr_assert_arr_eq(got + NET_HDR_LEN, frame + NET_HDR_LEN, 100);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev_rx, rx_mergeable_buffers)
 {
 	struct env e;
-	static u8 frame[NET_HDR_SIZE + 2500], got[sizeof(frame)];
+	static u8 frame[NET_HDR_LEN + 2500], got[sizeof(frame)];
 	u64 gpa[4];
 	u32 len = 1000, off = 0;
 	struct net_hdr h;
 
-	setup(&e, F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX));
 	for (int i = 0; i < 4; i++) {
 		gpa[i] = galloc(&e, len);
 		post(&e, 0, &gpa[i], &len, 1, true);
 	}
 	kick(&e, 0);
-	frame_fill(frame + NET_HDR_SIZE, 2500, 9);
+	frame_fill(frame + NET_HDR_LEN, 2500, 9);
 	cr_assert_eq(send(e.fake.peer, frame, sizeof(frame), 0),
 		     (ssize_t)sizeof(frame));
 	wait_call(&e, 0);
@@ -80,55 +80,55 @@ Test(net_dev_rx, rx_mergeable_buffers)
 	}
 	net_hdr_load(&h, got);
 	cr_assert_eq(h.num_buffers, 3);
-	cr_assert_arr_eq(got + NET_HDR_SIZE, frame + NET_HDR_SIZE, 2500);
-	teardown(&e);
+	cr_assert_arr_eq(got + NET_HDR_LEN, frame + NET_HDR_LEN, 2500);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev_rx, rx_too_big_without_mrg_is_dropped)
 {
 	struct env e;
-	u8 big[NET_HDR_SIZE + 2000] = { 0 }, small[NET_HDR_SIZE + 100] = { 0 };
+	u8 big[NET_HDR_LEN + 2000] = { 0 }, small[NET_HDR_LEN + 100] = { 0 };
 	struct virtio_net_stats s;
 	u32 len = 1526;
 	u64 gpa;
 
-	setup(&e, 0);
+	net_fixture_setup(&e, 0);
 	gpa = galloc(&e, len);
 	post(&e, 0, &gpa, &len, 1, true);
 	kick(&e, 0);
 	cr_assert_eq(send(e.fake.peer, big, sizeof(big), 0),
 		     (ssize_t)sizeof(big));
-	frame_fill(small + NET_HDR_SIZE, 100, 5);
+	frame_fill(small + NET_HDR_LEN, 100, 5);
 	cr_assert_eq(send(e.fake.peer, small, sizeof(small), 0),
 		     (ssize_t)sizeof(small));
 	wait_call(&e, 0);
 	cr_assert_eq(used(&e, 0).len, sizeof(small), "buffer reused");
-	cr_assert_arr_eq((u8 *)gptr(&e, gpa) + NET_HDR_SIZE,
-			 small + NET_HDR_SIZE, 100);
+	cr_assert_arr_eq((u8 *)gptr(&e, gpa) + NET_HDR_LEN,
+			 small + NET_HDR_LEN, 100);
 	virtio_net_stats(e.net, &s);
 	cr_assert_eq(s.rx_dropped, 1);
 	cr_assert_eq(s.rx_frames, 1);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev_rx, rx_held_buffers_carry_over_between_frames)
 {
 	struct env e;
-	static u8 big[NET_HDR_SIZE + 2500], small[NET_HDR_SIZE + 100];
+	static u8 big[NET_HDR_LEN + 2500], small[NET_HDR_LEN + 100];
 	u64 gpa[6];
 	u16 head[6];
 	u32 len = 1000;
 	struct vring_used_elem u;
 	struct net_hdr h;
 
-	setup(&e, F(VIRTIO_NET_F_MRG_RXBUF));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_MRG_RXBUF));
 	for (int i = 0; i < 6; i++) {
 		gpa[i] = galloc(&e, len);
 		head[i] = post(&e, 0, &gpa[i], &len, 1, true);
 	}
 	kick(&e, 0);
-	frame_fill(big + NET_HDR_SIZE, 2500, 1);
-	frame_fill(small + NET_HDR_SIZE, 100, 2);
+	frame_fill(big + NET_HDR_LEN, 2500, 1);
+	frame_fill(small + NET_HDR_LEN, 100, 2);
 	cr_assert_eq(send(e.fake.peer, big, sizeof(big), 0),
 		     (ssize_t)sizeof(big));
 	cr_assert_eq(send(e.fake.peer, small, sizeof(small), 0),
@@ -144,10 +144,10 @@ Test(net_dev_rx, rx_held_buffers_carry_over_between_frames)
 	cr_assert_eq(u.len, sizeof(small));
 	net_hdr_load(&h, gptr(&e, gpa[3]));
 	cr_assert_eq(h.num_buffers, 1);
-	cr_assert_arr_eq((u8 *)gptr(&e, gpa[3]) + NET_HDR_SIZE,
-			 small + NET_HDR_SIZE, 100);
+	cr_assert_arr_eq((u8 *)gptr(&e, gpa[3]) + NET_HDR_LEN,
+			 small + NET_HDR_LEN, 100);
 	net_hdr_load(&h, gptr(&e, gpa[0]));
 	cr_assert_eq(h.num_buffers, 3);
 	cr_assert_arr_eq((u8 *)gptr(&e, gpa[2]), big + 2000, 512);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }

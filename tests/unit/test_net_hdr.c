@@ -28,8 +28,8 @@ static struct net_hdr tso4(void)
 Test(net_hdr, wire_layout_is_little_endian)
 {
 	struct net_hdr h = tso4(), back;
-	u8 w[NET_HDR_SIZE];
-	const u8 want[NET_HDR_SIZE] = { 1, 1, 54, 0, 0xa8, 0x05, 34, 0, 16, 0,
+	u8 w[NET_HDR_LEN];
+	const u8 want[NET_HDR_LEN] = { 1, 1, 54, 0, 0xa8, 0x05, 34, 0, 16, 0,
 					7, 0 };
 
 	net_hdr_store(&h, w);

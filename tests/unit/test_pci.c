@@ -4,9 +4,9 @@
  * registry, BAR sizing / moving / decoding for 64- and 32-bit BARs, and a
  * well-formed capability chain on a virtio-pci function.
  */
-#include "tests/unit/vpci_fixture.h"
+#include "tests/unit/lib/vpci_fixture.h"
 
-TestSuite(pci, .init = setup, .fini = teardown);
+TestSuite(pci, .init = vpci_setup, .fini = vpci_teardown);
 
 Test(pci, host_bridge_and_device_identity)
 {
@@ -28,32 +28,32 @@ Test(pci, ecam_sees_the_same_space)
 
 	for (off = 0; off < PCI_CFG_SIZE; off += 4) {
 		a = cfg_read(1, 0, off, 4);
-		cr_assert(bus_read(&T->mmio, LAYOUT_PCI_ECAM_START + (1 << 15) +
+		cr_assert(bus_read(&VP->mmio, LAYOUT_PCI_ECAM_START + (1 << 15) +
 				   off, &b, 4));
 		cr_assert_eq(a, b, "offset 0x%x", off);
 	}
-	cr_assert(bus_read(&T->mmio, LAYOUT_PCI_ECAM_START + (1 << 15) + 0x100,
+	cr_assert(bus_read(&VP->mmio, LAYOUT_PCI_ECAM_START + (1 << 15) + 0x100,
 			   &b, 4));
 	cr_assert_eq(b, 0, "no extended capabilities");
 }
 
 Test(pci, bar_is_assigned_in_window_and_mapped)
 {
-	cr_assert_geq(T->bar, LAYOUT_PCI_MMIO_START);
-	cr_assert_leq(T->bar + VIRTIO_PCI_BAR_SIZE,
+	cr_assert_geq(VP->bar, LAYOUT_PCI_MMIO_START);
+	cr_assert_leq(VP->bar + VIRTIO_PCI_BAR_SIZE,
 		      LAYOUT_PCI_MMIO_START + LAYOUT_PCI_MMIO_SIZE);
-	cr_assert_eq(T->bar % VIRTIO_PCI_BAR_SIZE, 0);
+	cr_assert_eq(VP->bar % VIRTIO_PCI_BAR_SIZE, 0);
 	cr_assert(cfg_read(1, 0, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_NUMQ, 2), NQ);
 }
 
 Test(pci, bar_sizing_and_moving)
 {
-	u64 old = T->bar, new_addr = 0xd0000000ULL;
+	u64 old = VP->bar, new_addr = 0xd0000000ULL;
 	u32 v;
 
 	cfg_write(1, PCI_COMMAND, 0, 2);
-	cr_assert_not(bus_read(&T->mmio, old, &v, 4), "decode off");
+	cr_assert_not(bus_read(&VP->mmio, old, &v, 4), "decode off");
 	cfg_write(1, PCI_BAR0, 0xffffffff, 4);
 	cfg_write(1, PCI_BAR0 + 4, 0xffffffff, 4);
 	cr_assert_eq(cfg_read(1, 0, PCI_BAR0, 4),
@@ -66,19 +66,19 @@ Test(pci, bar_sizing_and_moving)
 	cfg_write(1, PCI_BAR0, (u32)new_addr, 4);
 	cfg_write(1, PCI_BAR0 + 4, 0, 4);
 	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
-	T->bar = new_addr;
+	VP->bar = new_addr;
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_NUMQ, 2), NQ);
-	cr_assert_not(bus_read(&T->mmio, old, &v, 4), "old address gone");
+	cr_assert_not(bus_read(&VP->mmio, old, &v, 4), "old address gone");
 	/* The doorbell ioeventfds moved with the BAR. */
-	cr_assert_eq(T->rec.nr_ioev, NQ);
-	cr_assert_eq(T->rec.ioev_addr[0] & ~0xfffULL,
+	cr_assert_eq(VP->rec.nr_ioev, NQ);
+	cr_assert_eq(VP->rec.ioev_addr[0] & ~0xfffULL,
 		     new_addr + VIRTIO_PCI_NOTIFY_OFF);
 
 	/* Moving while decoding is on remaps at once, too. */
 	cfg_write(1, PCI_BAR0, (u32)(new_addr + 0x100000), 4);
-	T->bar = new_addr + 0x100000;
+	VP->bar = new_addr + 0x100000;
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_NUMQ, 2), NQ);
-	cr_assert_not(bus_read(&T->mmio, new_addr, &v, 4));
+	cr_assert_not(bus_read(&VP->mmio, new_addr, &v, 4));
 }
 
 Test(pci, capability_chain_is_well_formed)
@@ -120,7 +120,7 @@ Test(pci, capability_chain_is_well_formed)
 
 Test(pci, pci_cfg_capability_window)
 {
-	u32 pos = T->vp->pcicfg_cap;
+	u32 pos = VP->vp->pcicfg_cap;
 
 	cfg_write(1, pos + 4, 0, 1);			/* BAR 0 */
 	cfg_write(1, pos + 8, VIRTIO_PCI_COMMON_OFF + VIRTIO_PCI_COMMON_NUMQ,
@@ -170,7 +170,7 @@ Test(pci, bar_32bit_sizing_and_decode)
 		     -EINVAL, "not a power of two");
 	cr_assert_eq(pci_dev_add_bar(pd, 5, 4096, true, &reg_ops, &r),
 		     -EINVAL, "a 64-bit BAR needs two slots");
-	ret = pci_host_add(&T->host, pd, &err);
+	ret = pci_host_add(&VP->host, pd, &err);
 	cr_assert_eq(ret, 2, "%s", err.msg);
 	slot = ret;
 	cr_assert_eq(cfg_read(slot, 0, PCI_BAR0 + 8, 4) & 0xf, 0, "32-bit mem");
@@ -178,17 +178,17 @@ Test(pci, bar_32bit_sizing_and_decode)
 	cfg_write(slot, PCI_BAR0 + 8, 0xffffffff, 4);
 	cr_assert_eq(cfg_read(slot, 0, PCI_BAR0 + 8, 4), 0xfffff000);
 	cfg_write(slot, PCI_BAR0 + 8, 0xd8000000, 4);
-	cr_assert_not(bus_read(&T->mmio, 0xd8000010, &v, 4), "decode off");
+	cr_assert_not(bus_read(&VP->mmio, 0xd8000010, &v, 4), "decode off");
 	cfg_write(slot, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
-	cr_assert(bus_read(&T->mmio, 0xd8000010, &v, 4));
+	cr_assert(bus_read(&VP->mmio, 0xd8000010, &v, 4));
 	cr_assert_eq(v, 0xabc00010);
 	v = 77;
-	cr_assert(bus_write(&T->mmio, 0xd8000ffc, &v, 4));
+	cr_assert(bus_write(&VP->mmio, 0xd8000ffc, &v, 4));
 	cr_assert_eq(r.last_write, 77);
 	/* A BAR moved onto another device's range stays unmapped. */
-	cfg_write(slot, PCI_BAR0 + 8, (u32)T->bar, 4);
+	cfg_write(slot, PCI_BAR0 + 8, (u32)VP->bar, 4);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_NUMQ, 2), NQ);
-	pci_host_remove(&T->host, pd);
+	pci_host_remove(&VP->host, pd);
 	cr_assert_eq(cfg_read(slot, 0, 0, 4), 0xffffffff);
 	free(pd);
 }
@@ -203,15 +203,15 @@ Test(pci, thirty_one_slots_then_full)
 	/* Slot 0 is the bridge, slot 1 the fixture's device. */
 	for (i = 0; i < 30; i++) {
 		pci_dev_init(&pd[i], &id, NULL, NULL);
-		cr_assert_eq(pci_host_add(&T->host, &pd[i], &err),
+		cr_assert_eq(pci_host_add(&VP->host, &pd[i], &err),
 			     i + 2);
 	}
 	pci_dev_init(&pd[30], &id, NULL, NULL);
-	cr_assert_eq(pci_host_add(&T->host, &pd[30], &err),
+	cr_assert_eq(pci_host_add(&VP->host, &pd[30], &err),
 		     -ENOSPC);
 	cr_assert_eq(cfg_read(31, 0, PCI_VENDOR_ID, 2), 0x1234);
 	for (i = 0; i < 30; i++)
-		pci_host_remove(&T->host, &pd[i]);
+		pci_host_remove(&VP->host, &pd[i]);
 	free(pd);
 }
 
@@ -220,18 +220,18 @@ Test(pci, config_latch_ignores_partial_writes)
 	u32 a = 0x80000800u, v = 0;
 	u8 b = 0;
 
-	bus_write(&T->pio, PORT_PCI_CONFIG_ADDR, &a, 4);
-	bus_write(&T->pio, PORT_PCI_CONFIG_ADDR + 1, &b, 1);
-	bus_read(&T->pio, PORT_PCI_CONFIG_ADDR, &v, 4);
+	bus_write(&VP->pio, PORT_PCI_CONFIG_ADDR, &a, 4);
+	bus_write(&VP->pio, PORT_PCI_CONFIG_ADDR + 1, &b, 1);
+	bus_read(&VP->pio, PORT_PCI_CONFIG_ADDR, &v, 4);
 	cr_assert_eq(v, a);
 	/* With the enable bit clear, data reads float high. */
 	a = 0x00000800u;
-	bus_write(&T->pio, PORT_PCI_CONFIG_ADDR, &a, 4);
-	bus_read(&T->pio, PORT_PCI_CONFIG_DATA, &v, 4);
+	bus_write(&VP->pio, PORT_PCI_CONFIG_ADDR, &a, 4);
+	bus_read(&VP->pio, PORT_PCI_CONFIG_DATA, &v, 4);
 	cr_assert_eq(v, 0xffffffff);
 	/* Bus 1 does not exist. */
 	a = 0x80010000u;
-	bus_write(&T->pio, PORT_PCI_CONFIG_ADDR, &a, 4);
-	bus_read(&T->pio, PORT_PCI_CONFIG_DATA, &v, 4);
+	bus_write(&VP->pio, PORT_PCI_CONFIG_ADDR, &a, 4);
+	bus_read(&VP->pio, PORT_PCI_CONFIG_DATA, &v, 4);
 	cr_assert_eq(v, 0xffffffff);
 }

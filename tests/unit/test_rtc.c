@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* The CMOS RTC: time in BCD and binary, 12/24 h, registers and ports. */
 #include <criterion/criterion.h>
 
 #include "devices/legacy/rtc.h"

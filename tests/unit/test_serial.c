@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* The 16550A UART: FIFOs, line status, interrupts, loopback, the ports. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>

@@ -4,9 +4,9 @@
  * (features, status, queues, reset), MSI-X routing and masking, doorbells
  * (ioeventfd and bus path), ISR, device configuration.
  */
-#include "tests/unit/vpci_fixture.h"
+#include "tests/unit/lib/vpci_fixture.h"
 
-TestSuite(pci, .init = setup, .fini = teardown);
+TestSuite(pci, .init = vpci_setup, .fini = vpci_teardown);
 
 Test(pci, features_drop_unoffered_bits)
 {
@@ -26,7 +26,7 @@ Test(pci, features_drop_unoffered_bits)
 	common_wr(VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
 	common_wr(VIRTIO_PCI_COMMON_GF, 0xffffffff, 4);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_GF, 4), offered >> 32);
-	cr_assert_eq(T->dev.vd.driver_features, offered);
+	cr_assert_eq(VP->dev.vd.driver_features, offered);
 }
 
 Test(pci, features_ok_needs_version_1)
@@ -90,15 +90,15 @@ static void bring_up_queue0(void)
 Test(pci, driver_ok_activates_and_status_0_resets)
 {
 	bring_up_queue0();
-	cr_assert_eq(T->dev.activated, 1);
-	cr_assert(T->dev.vd.vq[0].ready);
-	cr_assert_geq(T->dev.vd.vq[0].call_fd, 0);
+	cr_assert_eq(VP->dev.activated, 1);
+	cr_assert(VP->dev.vd.vq[0].ready);
+	cr_assert_geq(VP->dev.vd.vq[0].call_fd, 0);
 	/* A live queue's rings cannot be moved. */
 	common_wr(VIRTIO_PCI_COMMON_Q_DESCLO, 0x5000, 4);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_DESCLO, 4), 0x1000);
 
 	common_wr(VIRTIO_PCI_COMMON_STATUS, 0, 1);
-	cr_assert_eq(T->dev.resets, 1);
+	cr_assert_eq(VP->dev.resets, 1);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_STATUS, 1), 0);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_SELECT, 2), 0);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
@@ -107,11 +107,11 @@ Test(pci, driver_ok_activates_and_status_0_resets)
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_MSIX, 2),
 		     VIRTIO_MSI_NO_VECTOR);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_GF, 4), 0);
-	cr_assert_not(T->dev.vd.vq[0].ready);
-	cr_assert_eq(T->dev.vd.vq[0].call_fd, -1);
+	cr_assert_not(VP->dev.vd.vq[0].ready);
+	cr_assert_eq(VP->dev.vd.vq[0].call_fd, -1);
 	/* A reset of a device never started does not call ops->reset. */
 	common_wr(VIRTIO_PCI_COMMON_STATUS, 0, 1);
-	cr_assert_eq(T->dev.resets, 1);
+	cr_assert_eq(VP->dev.resets, 1);
 }
 
 /*
@@ -128,7 +128,7 @@ Test(pci, no_queue_enabled_after_driver_ok)
 	common_wr(VIRTIO_PCI_COMMON_Q_USEDLO, 0x6000, 4);
 	common_wr(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
-	cr_assert_not(T->dev.vd.vq[1].ready);
+	cr_assert_not(VP->dev.vd.vq[1].ready);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_DESCLO, 4), 0);
 	/* The MSI-X vector may still move. */
 	common_wr(VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
@@ -149,7 +149,7 @@ Test(pci, bad_vector_reads_back_no_vector)
 
 Test(pci, msix_route_mask_and_pending)
 {
-	struct virtio_pci *vp = T->vp;
+	struct virtio_pci *vp = VP->vp;
 	u32 e = VIRTIO_PCI_MSIX_OFF + PCI_MSIX_ENTRY_SIZE;	/* vector 1 */
 	u32 ctrl_off = vp->msix_cap + PCI_MSIX_FLAGS;
 	int gsi = vp->vec[1].gsi, efd = vp->vec[1].efd;
@@ -159,50 +159,50 @@ Test(pci, msix_route_mask_and_pending)
 	bar_wr(e + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee00000, 4);
 	bar_wr(e + PCI_MSIX_ENTRY_DATA, 0x41, 4);
 	bar_wr(e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
-	cr_assert_eq(T->rec.irqfd[gsi - 24], -1, "MSI-X not enabled yet");
+	cr_assert_eq(VP->rec.irqfd[gsi - 24], -1, "MSI-X not enabled yet");
 	cfg_write(1, ctrl_off, PCI_MSIX_FLAGS_ENABLE, 2);
-	cr_assert_eq(T->rec.irqfd[gsi - 24], efd);
-	cr_assert_eq(T->rec.addr[gsi - 24], 0xfee00000);
-	cr_assert_eq(T->rec.data[gsi - 24], 0x41);
+	cr_assert_eq(VP->rec.irqfd[gsi - 24], efd);
+	cr_assert_eq(VP->rec.addr[gsi - 24], 0xfee00000);
+	cr_assert_eq(VP->rec.data[gsi - 24], 0x41);
 
 	/* Masked: the irqfd is detached and a signal shows up in the PBA. */
 	bar_wr(e + PCI_MSIX_ENTRY_VECTOR_CTRL, 1, 4);
-	cr_assert_eq(T->rec.irqfd[gsi - 24], -1);
+	cr_assert_eq(VP->rec.irqfd[gsi - 24], -1);
 	cr_assert_eq(bar_rd(VIRTIO_PCI_PBA_OFF, 4) & 2, 0);
 	cr_assert_eq(write(efd, &one, 8), 8);
 	cr_assert_eq(bar_rd(VIRTIO_PCI_PBA_OFF, 4) & 2, 2);
 	/* Unmasked: attached again, the message still pending in the fd. */
 	bar_wr(e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
-	cr_assert_eq(T->rec.irqfd[gsi - 24], efd);
+	cr_assert_eq(VP->rec.irqfd[gsi - 24], efd);
 	cr_assert(readable(efd));
 	/* Function mask detaches every vector. */
 	cfg_write(1, ctrl_off, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL,
 		  2);
-	cr_assert_eq(T->rec.irqfd[gsi - 24], -1);
+	cr_assert_eq(VP->rec.irqfd[gsi - 24], -1);
 }
 
 Test(pci, doorbells_ioeventfd_and_bus_path)
 {
-	int fd1 = T->dev.vd.vq[1].kick_fd;
+	int fd1 = VP->dev.vd.vq[1].kick_fd;
 	unsigned int i;
 	bool found = false;
 
-	for (i = 0; i < T->rec.nr_ioev; i++)
-		if (T->rec.ioev_addr[i] == T->bar + VIRTIO_PCI_NOTIFY_OFF + 4)
-			found = T->rec.ioev_fd[i] == fd1;
+	for (i = 0; i < VP->rec.nr_ioev; i++)
+		if (VP->rec.ioev_addr[i] == VP->bar + VIRTIO_PCI_NOTIFY_OFF + 4)
+			found = VP->rec.ioev_fd[i] == fd1;
 	cr_assert(found, "queue 1's doorbell has an ioeventfd");
 	cr_assert_not(readable(fd1));
 	bar_wr(VIRTIO_PCI_NOTIFY_OFF + 4, 1, 2);
 	cr_assert(readable(fd1), "a doorbell that exits is forwarded");
-	cr_assert_not(readable(T->dev.vd.vq[0].kick_fd));
+	cr_assert_not(readable(VP->dev.vd.vq[0].kick_fd));
 }
 
 Test(pci, needs_reset_signals_config_vector)
 {
-	int efd = T->vp->vec[0].efd;
+	int efd = VP->vp->vec[0].efd;
 
 	common_wr(VIRTIO_PCI_COMMON_MSIX, 0, 2);
-	virtio_dev_needs_reset(&T->dev.vd, "unit test");
+	virtio_dev_needs_reset(&VP->dev.vd, "unit test");
 	cr_assert(common_rd(VIRTIO_PCI_COMMON_STATUS, 1) &
 		  VIRTIO_STATUS_NEEDS_RESET);
 	cr_assert(readable(efd));
@@ -224,8 +224,8 @@ static struct virtio_pci *create_detached(struct dummy *d, u64 *bar)
 	struct err err;
 	struct virtio_pci *vp;
 
-	virtio_dev_init(&d->vd, &dummy_ops, &T->mem);
-	vp = virtio_pci_create(&T->host, &d->vd, &T->irq, &err);
+	virtio_dev_init(&d->vd, &dummy_ops, &VP->mem);
+	vp = virtio_pci_create(&VP->host, &d->vd, &VP->irq, &err);
 	cr_assert_not_null(vp, "%s", err.msg);
 	*bar = pci_bar_addr(virtio_pci_dev(vp), 0);
 	cr_assert_neq(*bar, 0, "the BAR is mapped before the VM exists");
@@ -236,37 +236,37 @@ static bool has_ioev(u64 addr, int fd)
 {
 	unsigned int i;
 
-	for (i = 0; i < T->rec.nr_ioev; i++)
-		if (T->rec.ioev_addr[i] == addr)
-			return T->rec.ioev_fd[i] == fd;
+	for (i = 0; i < VP->rec.nr_ioev; i++)
+		if (VP->rec.ioev_addr[i] == addr)
+			return VP->rec.ioev_fd[i] == fd;
 	return false;
 }
 
 Test(pci, ioeventfds_wait_for_attach)
 {
 	struct dummy d = { 0 };
-	unsigned int calls = T->rec.ioev_calls, nr = T->rec.nr_ioev;
+	unsigned int calls = VP->rec.ioev_calls, nr = VP->rec.nr_ioev;
 	struct virtio_pci *vp;
 	struct err err;
 	u64 bar, one = 1;
 	u16 q = 1;
 
 	vp = create_detached(&d, &bar);
-	cr_assert_eq(T->rec.ioev_calls, calls, "no ioeventfd before attach");
-	cr_assert_eq(T->rec.nr_ioev, nr);
+	cr_assert_eq(VP->rec.ioev_calls, calls, "no ioeventfd before attach");
+	cr_assert_eq(VP->rec.nr_ioev, nr);
 	/* Unattached, a doorbell still reaches the queue through the bus. */
-	cr_assert(bus_write(&T->mmio, bar + VIRTIO_PCI_NOTIFY_OFF + 4, &q, 2));
+	cr_assert(bus_write(&VP->mmio, bar + VIRTIO_PCI_NOTIFY_OFF + 4, &q, 2));
 	cr_assert(readable(d.vd.vq[1].kick_fd));
 	cr_assert_eq(read(d.vd.vq[1].kick_fd, &one, 8), 8);
 
 	cr_assert_eq(virtio_pci_attach(vp, &err), 0, "%s", err.msg);
-	cr_assert_eq(T->rec.ioev_calls, calls + NQ, "one call per queue");
-	cr_assert_eq(T->rec.nr_ioev, nr + NQ);
+	cr_assert_eq(VP->rec.ioev_calls, calls + NQ, "one call per queue");
+	cr_assert_eq(VP->rec.nr_ioev, nr + NQ);
 	cr_assert(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF, d.vd.vq[0].kick_fd));
 	cr_assert(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF + 4,
 			   d.vd.vq[1].kick_fd));
 	virtio_pci_destroy(vp);
-	cr_assert_eq(T->rec.nr_ioev, nr, "destroy drops them");
+	cr_assert_eq(VP->rec.nr_ioev, nr, "destroy drops them");
 }
 
 Test(pci, failed_attach_is_reported_and_bus_doorbells_work)
@@ -278,33 +278,33 @@ Test(pci, failed_attach_is_reported_and_bus_doorbells_work)
 	u16 q = 0;
 
 	vp = create_detached(&d, &bar);
-	T->rec.fail_ioev = true;
+	VP->rec.fail_ioev = true;
 	cr_assert_eq(virtio_pci_attach(vp, &err), -ENOTTY);
 	cr_assert(strstr(err.msg, "ioeventfd"), "err names it: '%s'", err.msg);
 	cr_assert_not(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF,
 			       d.vd.vq[0].kick_fd));
-	cr_assert(bus_write(&T->mmio, bar + VIRTIO_PCI_NOTIFY_OFF, &q, 2));
+	cr_assert(bus_write(&VP->mmio, bar + VIRTIO_PCI_NOTIFY_OFF, &q, 2));
 	cr_assert(readable(d.vd.vq[0].kick_fd), "forwarded although refused");
 	virtio_pci_destroy(vp);
 }
 
 Test(pci, refused_ioeventfd_on_remap_falls_back_to_bus)
 {
-	int fd0 = T->dev.vd.vq[0].kick_fd;
+	int fd0 = VP->dev.vd.vq[0].kick_fd;
 
 	/* Remap the BAR while registration fails. */
-	T->rec.fail_ioev = true;
+	VP->rec.fail_ioev = true;
 	cfg_write(1, PCI_COMMAND, 0, 2);
 	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
-	cr_assert_eq(T->rec.nr_ioev, 0);
+	cr_assert_eq(VP->rec.nr_ioev, 0);
 	bar_wr(VIRTIO_PCI_NOTIFY_OFF, 0, 2);
 	cr_assert(readable(fd0), "forwarded although KVM refused");
 	/* The next remap KVM accepts registers every queue again. */
-	T->rec.fail_ioev = false;
+	VP->rec.fail_ioev = false;
 	cfg_write(1, PCI_COMMAND, 0, 2);
 	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
-	cr_assert_eq(T->rec.nr_ioev, NQ);
-	cr_assert(has_ioev(T->bar + VIRTIO_PCI_NOTIFY_OFF, fd0));
-	cr_assert(has_ioev(T->bar + VIRTIO_PCI_NOTIFY_OFF + 4,
-			   T->dev.vd.vq[1].kick_fd));
+	cr_assert_eq(VP->rec.nr_ioev, NQ);
+	cr_assert(has_ioev(VP->bar + VIRTIO_PCI_NOTIFY_OFF, fd0));
+	cr_assert(has_ioev(VP->bar + VIRTIO_PCI_NOTIFY_OFF + 4,
+			   VP->dev.vd.vq[1].kick_fd));
 }

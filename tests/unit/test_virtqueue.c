@@ -6,9 +6,9 @@
  */
 #include <sys/mman.h>
 
-#include "tests/unit/vq_fixture.h"
+#include "tests/unit/lib/vq_fixture.h"
 
-TestSuite(vq, .init = setup16, .fini = teardown);
+TestSuite(vq, .init = setup16, .fini = vq_fixture_teardown);
 
 Test(vq, empty_ring_pops_nothing)
 {

@@ -4,9 +4,9 @@
  * used_event with u16 wraparound), kick suppression (NO_NOTIFY,
  * avail_event) and feature acking, on fake guest memory.
  */
-#include "tests/unit/vq_fixture.h"
+#include "tests/unit/lib/vq_fixture.h"
 
-TestSuite(vq, .init = setup16, .fini = teardown);
+TestSuite(vq, .init = setup16, .fini = vq_fixture_teardown);
 
 /* --- Queue setup validation --- */
 

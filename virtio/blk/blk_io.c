@@ -131,7 +131,7 @@ static int blk_submit(struct blk_queue *q, struct blk_io *io,
 	q->inflight++;
 	if (q->blk->vdev.trace)
 		blk_trace_submit(q->blk, io);
-	if (d->ops->submit(d, &io->dreq) == 0)
+	if (disk_submit(d, &io->dreq) == 0)
 		return VIRTIO_BLK_S_OK;	/* done() reports */
 	io->busy = false;
 	q->inflight--;
@@ -202,7 +202,7 @@ static bool blk_pop_all(struct blk_queue *q)
 		 * one kick per batch, which costs fewer syscalls there.
 		 */
 		if (d->direct)
-			d->ops->kick(d);
+			disk_kick(d);
 	}
 	return r == 0;
 }
@@ -238,9 +238,9 @@ static void blk_flush_batch(struct virtio_blk *blk)
 {
 	struct disk *d = &blk->disk;
 
-	d->ops->kick(d);
+	disk_kick(d);
 	if (d->event_fd < 0)
-		d->ops->complete(d);
+		disk_complete(d);
 	if (blk->q.pushed) {
 		blk->q.pushed = false;
 		virtio_vq_notify(&blk->vdev, blk->q.vq);
@@ -254,11 +254,11 @@ static void blk_quiesce(struct virtio_blk *blk)
 	struct pollfd p = { .fd = d->event_fd, .events = POLLIN };
 
 	blk->stopping = true;
-	d->ops->kick(d);
+	disk_kick(d);
 	while (blk->q.inflight) {
 		if (p.fd >= 0 && poll(&p, 1, 1000) < 0 && errno != EINTR)
 			break;
-		d->ops->complete(d);
+		disk_complete(d);
 	}
 }
 
@@ -279,11 +279,11 @@ static void blk_io_events(void *opaque, const struct epoll_event *ev, int n)
 	 * posts our completions: reap them now, not after one more wait.
 	 */
 	if (!n)
-		d->ops->complete(d);
+		disk_complete(d);
 	for (i = 0; i < n; i++) {
 		switch (ev[i].data.u64) {
 		case BLK_EV_DISK:
-			d->ops->complete(d);
+			disk_complete(d);
 			break;
 		case BLK_EV_QUEUE:
 			virtio_eventfd_drain(&blk->vdev, blk->q.vq->kick_fd);

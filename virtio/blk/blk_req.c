@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "virtio/blk/blk_req.h"
+#include "vmm/base/iov.h"
 
 struct blk_outhdr {
 	u32 type;
@@ -171,26 +172,11 @@ int blk_req_data_iov(const struct vq_chain *c, const struct blk_req *r,
 		     struct iovec *dst, int max)
 {
 	const struct iovec *v = c->iov + (r->data_in ? c->nr_out : 0);
-	unsigned int n = r->data_in ? c->nr_in : c->nr_out;
-	u64 skip = r->data_skip, left = r->len;
-	unsigned int i;
-	int cnt = 0;
+	int n = r->data_in ? c->nr_in : c->nr_out, cnt, i;
 
-	for (i = 0; i < n && left; i++) {
-		u64 len = v[i].iov_len;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		len = MIN(len - skip, left);
-		if (cnt == max || len > BLK_SIZE_MAX)
+	cnt = iov_slice(v, n, r->data_skip, r->len, dst, max);
+	for (i = 0; i < cnt; i++)
+		if (dst[i].iov_len > BLK_SIZE_MAX)
 			return -EINVAL;
-		dst[cnt].iov_base = (u8 *)v[i].iov_base + skip;
-		dst[cnt].iov_len = len;
-		cnt++;
-		left -= len;
-		skip = 0;
-	}
-	return left ? -EINVAL : cnt;
+	return cnt;
 }

@@ -183,5 +183,4 @@ void virtio_eventfd_drain(struct virtio_dev *vd, int fd);
 void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
 			   const char *what);
 
-
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "virtio/core/virtqueue.h"
+#include "vmm/base/iov.h"
 
 /* Keeps the compiler from re-reading guest memory we copied (TOCTOU). */
 #define compiler_barrier() __asm__ __volatile__("" ::: "memory")
@@ -337,52 +338,14 @@ void vq_set_kick(struct virtqueue *vq, bool enable)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static size_t copy_iov(const struct iovec *iov, unsigned int n, u64 off,
-		       void *buf, size_t len, bool to_iov)
-{
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		size_t chunk;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		chunk = MIN(iov[i].iov_len - off, len - done);
-		if (to_iov)
-			memcpy((char *)iov[i].iov_base + off,
-			       (const char *)buf + done, chunk);
-		else
-			memcpy((char *)buf + done,
-			       (char *)iov[i].iov_base + off, chunk);
-		done += chunk;
-		off = 0;
-	}
-	return done;
-}
-
-size_t vq_iov_read(const struct iovec *iov, unsigned int n, u64 off,
-		   void *dst, size_t len)
-{
-	return copy_iov(iov, n, off, dst, len, false);
-}
-
-size_t vq_iov_write(const struct iovec *iov, unsigned int n, u64 off,
-		    const void *src, size_t len)
-{
-	return copy_iov(iov, n, off, (void *)src, len, true);
-}
-
 size_t vq_copy_from_out(const struct vq_chain *c, u64 off, void *dst,
 			size_t len)
 {
-	return vq_iov_read(c->iov, c->nr_out, off, dst, len);
+	return iov_to_buf(c->iov, c->nr_out, off, dst, len);
 }
 
 size_t vq_copy_to_in(const struct vq_chain *c, u64 off, const void *src,
 		     size_t len)
 {
-	return vq_iov_write(c->iov + c->nr_out, c->nr_in, off, src, len);
+	return iov_from_buf(c->iov + c->nr_out, c->nr_in, off, src, len);
 }

@@ -163,19 +163,13 @@ bool vq_should_notify(struct virtqueue *vq);
  */
 void vq_set_kick(struct virtqueue *vq, bool enable);
 
-/* Bytes copied between a chain's segments and a flat buffer. */
+/*
+ * Bytes copied between a chain's segments and a flat buffer; any other
+ * walk over segments uses vmm/base/iov.h.
+ */
 size_t vq_copy_from_out(const struct vq_chain *c, u64 off, void *dst,
 			size_t len);
 size_t vq_copy_to_in(const struct vq_chain *c, u64 off, const void *src,
 		     size_t len);
-
-/*
- * The same for any segment array that came from a chain (e.g. segments a
- * device holds after the chain itself is gone).
- */
-size_t vq_iov_read(const struct iovec *iov, unsigned int n, u64 off,
-		   void *dst, size_t len);
-size_t vq_iov_write(const struct iovec *iov, unsigned int n, u64 off,
-		    const void *src, size_t len);
 
 #endif

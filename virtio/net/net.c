@@ -157,7 +157,7 @@ struct virtio_net *virtio_net_create_backend(const struct guest_mem *mem,
 
 	if (!net)
 		goto close_backend;
-	net->rx.bounce = malloc(NET_HDR_SIZE + NET_MAX_FRAME);
+	net->rx.bounce = malloc(NET_HDR_LEN + NET_MAX_FRAME);
 	net->rx.iov = calloc(IOV_MAX, sizeof(*net->rx.iov));
 	net->rx.chain = malloc(sizeof(*net->rx.chain));
 	net->tx_chain = malloc(sizeof(*net->tx_chain));
@@ -248,6 +248,7 @@ void virtio_net_destroy(struct virtio_net *net)
 	if (!net)
 		return;
 	net_io_stop(net);
+	iothread_destroy(&net->io);	/* before its backend goes */
 	virtio_net_stats(net, &s);
 	if (s.tx_dropped || s.rx_dropped)
 		pr_info("virtio-net %s: dropped %llu transmitted and %llu received frames",

@@ -7,10 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "devices/net/net_backend.h"
 #include "virtio/net/net_hdr.h"
-
-_Static_assert(NET_HDR_SIZE == NET_HDR_LEN, "tap and virtio header sizes");
 
 static bool has(u64 features, unsigned int bit)
 {

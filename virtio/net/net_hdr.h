@@ -2,13 +2,14 @@
 #ifndef SQUEEZE_VIRTIO_NET_HDR_H
 #define SQUEEZE_VIRTIO_NET_HDR_H
 
+#include "devices/net/net_backend.h"
 #include "vmm/base/types.h"
 
 /*
  * The per-frame header, virtio 1.2 section 5.1.6 (struct virtio_net_hdr
- * with num_buffers: always 12 bytes since we require VERSION_1), and the
- * rules for passing it between the guest and the tap, whose vnet header
- * has the same layout. Parsing only; no I/O here.
+ * with num_buffers: always NET_HDR_LEN, 12 bytes, since we require
+ * VERSION_1), and the rules for passing it between the guest and the tap,
+ * whose vnet header has the same layout. Parsing only; no I/O here.
  */
 
 /* Feature bits, section 5.1.3. */
@@ -52,8 +53,6 @@ struct net_hdr {
 	u16 csum_offset;
 	u16 num_buffers;
 };
-
-#define NET_HDR_SIZE 12
 
 void net_hdr_load(struct net_hdr *h, const void *wire);
 void net_hdr_store(const struct net_hdr *h, void *wire);

@@ -37,7 +37,7 @@ struct net_rx {
 	size_t want;			/* space to hold before a read */
 	bool kick_on;			/* we asked for rx kicks */
 	struct vq_chain *chain;		/* scratch for vq_pop */
-	u8 *bounce;			/* NET_HDR_SIZE + NET_MAX_FRAME */
+	u8 *bounce;			/* NET_HDR_LEN + NET_MAX_FRAME */
 	/* The frame in progress; len 0: none. */
 	size_t len;			/* with its header */
 	size_t placed;			/* bytes in guest buffers */

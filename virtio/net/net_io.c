@@ -19,6 +19,7 @@
 
 #include "virtio/net/net_int.h"
 #include "vmm/base/clock.h"
+#include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
 enum { EV_RX_KICK, EV_TX_KICK, EV_BACKEND };
@@ -69,47 +70,36 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 {
 	struct iovec *iov = net->tx_iov;
 	struct net_hdr g, t;
-	u8 wire[NET_HDR_SIZE];
-	u64 skip = NET_HDR_SIZE;
-	unsigned int i;
+	u8 wire[NET_HDR_LEN];
 	ssize_t r;
-	int n = 1;
+	int n;
 
-	if (c->out_len < NET_HDR_SIZE ||
-	    c->out_len > NET_HDR_SIZE + NET_MAX_FRAME)
+	if (c->out_len < NET_HDR_LEN ||
+	    c->out_len > NET_HDR_LEN + NET_MAX_FRAME)
 		return false;
 	vq_copy_from_out(c, 0, wire, sizeof(wire));
 	net_hdr_load(&g, wire);
-	if (net_hdr_tx(&g, net->features, c->out_len - NET_HDR_SIZE, &t))
+	if (net_hdr_tx(&g, net->features, c->out_len - NET_HDR_LEN, &t))
 		return false;
 	net_hdr_store(&t, wire);
+	/* Our header, then the frame straight from the guest's buffers. */
 	iov[0].iov_base = wire;
 	iov[0].iov_len = sizeof(wire);
-	for (i = 0; i < c->nr_out; i++) {
-		u64 len = c->iov[i].iov_len;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		iov[n].iov_base = (u8 *)c->iov[i].iov_base + skip;
-		iov[n].iov_len = len - skip;
-		skip = 0;
-		n++;
-	}
-	if (n > IOV_MAX || net->backend_gone)
+	n = iov_slice(c->iov, c->nr_out, NET_HDR_LEN,
+		      c->out_len - NET_HDR_LEN, iov + 1, IOV_MAX - 1);
+	if (n < 0 || net->backend_gone)
 		return false;
-	r = net->nb.ops->send(&net->nb, iov, n);
+	r = net->nb.ops->send(&net->nb, iov, n + 1);
 	if (r < 0) {
 		net_backend_failed(net, (int)r);
 		return false;
 	}
 	net_stat_add(&net->stats.tx_frames, 1);
-	net_stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_SIZE);
+	net_stat_add(&net->stats.tx_bytes, c->out_len - NET_HDR_LEN);
 	trace_event(net->vdev.trace, TRACE_IO, "tx", __FILE__,
 		    "%s queue 1: head %u, a %llu-byte frame written to tap %s",
 		    net->vdev.name, c->head,
-		    (unsigned long long)(c->out_len - NET_HDR_SIZE),
+		    (unsigned long long)(c->out_len - NET_HDR_LEN),
 		    net->nb.ifname);
 	return true;
 }

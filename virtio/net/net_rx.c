@@ -17,10 +17,11 @@
 
 #include "virtio/net/net_int.h"
 #include "vmm/base/clock.h"
+#include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
 #define RX_BUDGET 64		/* frames per wakeup before notifying */
-#define RX_MIN_WANT (NET_HDR_SIZE + 1514)
+#define RX_MIN_WANT (NET_HDR_LEN + 1514)
 
 static bool mrg(struct virtio_net *net)
 {
@@ -56,7 +57,7 @@ static int rx_pop(struct virtio_net *net, struct vq_chain *c)
 		return r;
 	}
 	/* Every buffer must hold a header (5.1.6.3.1), and be writable. */
-	if (r && (c->nr_out || c->in_len < NET_HDR_SIZE)) {
+	if (r && (c->nr_out || c->in_len < NET_HDR_LEN)) {
 		net_break(net, "receive buffer not writable or too short");
 		return -EIO;
 	}
@@ -104,23 +105,23 @@ static int rx_hold(struct virtio_net *net)
 static int rx_read(struct virtio_net *net)
 {
 	struct net_rx *rx = &net->rx;
-	u8 wire[NET_HDR_SIZE];
+	u8 wire[NET_HDR_LEN];
 	struct net_hdr h;
 	size_t rem;
 	ssize_t n;
 	unsigned int k;
 
 	rx->iov[rx->niov].iov_base = rx->bounce;
-	rx->iov[rx->niov].iov_len = NET_HDR_SIZE + NET_MAX_FRAME;
+	rx->iov[rx->niov].iov_len = NET_HDR_LEN + NET_MAX_FRAME;
 	n = net->nb.ops->recv(&net->nb, rx->iov, (int)rx->niov + 1);
 	if (n == -EAGAIN || n == -EINTR)
 		return 0;
 	if (n < 0)
 		return (int)n;
-	vq_iov_read(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
+	iov_to_buf(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
 	net_hdr_load(&h, wire);
 	/* Dropped frames leave the held chains held, their bytes unused. */
-	if (n < NET_HDR_SIZE + 14 ||
+	if (n < NET_HDR_LEN + 14 ||
 	    net_hdr_rx(&h, net->features, 1, &rx->hdr) ||
 	    (!mrg(net) && (u64)n > rx->held[0].cap)) {
 		net_stat_add(&net->stats.rx_dropped, 1);
@@ -184,11 +185,11 @@ static void rx_complete(struct virtio_net *net)
 	struct virtqueue *vq = &net->vdev.vq[NET_RXQ];
 	struct net_rx *rx = &net->rx;
 	unsigned int i, iovs = 0;
-	u8 wire[NET_HDR_SIZE];
+	u8 wire[NET_HDR_LEN];
 
 	rx->hdr.num_buffers = (u16)(mrg(net) ? rx->nused : 1);
 	net_hdr_store(&rx->hdr, wire);
-	vq_iov_write(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
+	iov_from_buf(rx->iov, rx->held[0].niov, 0, wire, sizeof(wire));
 	for (i = 0; i < rx->nused; i++)
 		vq_push(vq, rx->used_head[i], rx->used_len[i]);
 	for (i = 0; i < rx->nfilled; i++) {
@@ -202,12 +203,12 @@ static void rx_complete(struct virtio_net *net)
 	memmove(rx->iov, rx->iov + iovs, rx->niov * sizeof(*rx->iov));
 	rx->want = MAX(rx->len, (size_t)RX_MIN_WANT);
 	net_stat_add(&net->stats.rx_frames, 1);
-	net_stat_add(&net->stats.rx_bytes, rx->len - NET_HDR_SIZE);
+	net_stat_add(&net->stats.rx_bytes, rx->len - NET_HDR_LEN);
 	if (net->wake_ns)
 		hist_add(&net->stats.rx_latency, clock_ns() - net->wake_ns);
 	trace_event(net->vdev.trace, TRACE_IO, "rx", "virtio/net/net_rx.c",
 		    "%s queue 0: a %zu-byte frame from tap %s into %u receive "
-		    "buffer%s, pushed", net->vdev.name, rx->len - NET_HDR_SIZE,
+		    "buffer%s, pushed", net->vdev.name, rx->len - NET_HDR_LEN,
 		    net->nb.ifname, rx->nused, rx->nused == 1 ? "" : "s");
 	rx->len = 0;
 }

@@ -353,8 +353,9 @@ struct virtio_pci *virtio_pci_create(struct pci_host *host,
 	int ret;
 
 	if (!vd->ops->nr_queues || vd->ops->nr_queues > VIRTIO_MAX_QUEUES) {
-		err_input(err, -EINVAL, "virtio-pci: %u queues",
-			  vd->ops->nr_queues);
+		/* A defect of the device model, not the user's input. */
+		err_host(err, -EINVAL, "virtio-pci: a device with %u queues",
+			 vd->ops->nr_queues);
 		return NULL;
 	}
 	vp = calloc(1, sizeof(*vp));

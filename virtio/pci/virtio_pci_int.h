@@ -26,8 +26,8 @@ struct vp_vector {
  * Locking: lock serialises the common configuration and the MSI-X table
  * (vCPU threads). It is never taken on a device I/O thread: the I/O thread
  * reads vq->call_fd and msix_config with atomic loads only, so the device's
- * reset (which may join its I/O thread) can run with it held. Order: the
- * PCI host lock, then this one.
+ * reset (which waits for its I/O thread, iothread_call()) can run with it
+ * held. Order: the PCI host lock, then this one (docs/architecture.md).
  */
 struct virtio_pci {
 	struct pci_dev pci;

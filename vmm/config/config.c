@@ -18,6 +18,7 @@ void config_defaults(struct vm_config *cfg)
 	cfg->mem_size = DEFAULT_MEM_SIZE;
 	cfg->cpus = 1;
 	cfg->console = CONSOLE_STDIO;
+	cfg->cmdline = DEFAULT_CMDLINE;
 }
 
 static int parse_memory(struct vm_config *cfg, const char *v, struct err *err)
@@ -59,10 +60,10 @@ static int parse_cpus(struct vm_config *cfg, const char *v, struct err *err)
 	if (n == 0)
 		return err_input(err, -EINVAL,
 				 "--cpus 0: a VM needs at least one vCPU");
-	if (n > CONFIG_MAX_CPUS)
+	if (n > ACPI_MAX_CPUS)
 		return err_input(err, -EINVAL,
 				 "--cpus %s is more than the maximum of %d", v,
-				 CONFIG_MAX_CPUS);
+				 ACPI_MAX_CPUS);
 	cfg->cpus = n;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef SQUEEZE_CONFIG_H
 #define SQUEEZE_CONFIG_H
 
+#include "firmware/acpi/acpi.h"
 #include "virtio/blk/blk.h"
 #include "virtio/console/console.h"
 #include "virtio/fs/fs.h"
@@ -22,8 +23,7 @@
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define CONFIG_MIN_MEM (16ULL << 20)
 #define CONFIG_MAX_MEM (1ULL << 40)	/* 1 TiB */
-/* MADT xAPIC ids 0..253; 0xff is broadcast */
-#define CONFIG_MAX_CPUS 254
+/* --cpus: at most ACPI_MAX_CPUS, what the MADT can describe. */
 
 /*
  * CONSOLE_LOG (squeeze exec): no input; output to stderr with --verbose,
@@ -49,7 +49,7 @@ struct vm_config {
 	/* Or an initrd made in memory (squeeze exec); not owned. */
 	const u8 *initrd_data;
 	u64 initrd_size;
-	const char *cmdline;		/* user part; devices append theirs */
+	const char *cmdline;		/* DEFAULT_CMDLINE unless given */
 	u64 mem_size;
 	u32 cpus;
 	enum console_kind console;

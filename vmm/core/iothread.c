@@ -223,6 +223,10 @@ int iothread_mod(struct iothread *t, int fd, u32 events, u64 tag)
 
 void iothread_del(struct iothread *t, int fd)
 {
-	if (ctl(t, EPOLL_CTL_DEL, fd, 0, 0) && fd >= 0)
-		pr_warn("%s: cannot stop watching fd %d", t->name, fd);
+	int ret = ctl(t, EPOLL_CTL_DEL, fd, 0, 0);
+
+	/* Not watched (a start that failed half-way) is fine. */
+	if (ret && ret != -ENOENT)
+		pr_warn("%s: cannot stop watching fd %d: %s", t->name, fd,
+			strerror(-ret));
 }

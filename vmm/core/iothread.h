@@ -84,6 +84,7 @@ void iothread_destroy(struct iothread *t);
  */
 int iothread_add(struct iothread *t, int fd, u32 events, u64 tag);
 int iothread_mod(struct iothread *t, int fd, u32 events, u64 tag);
+/* Stop watching @fd; one that is not watched is fine. */
 void iothread_del(struct iothread *t, int fd);
 
 #define IOTHREAD_TAG_CALL UINT64_MAX

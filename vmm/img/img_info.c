@@ -346,7 +346,7 @@ int img_info(int argc, char **argv)
 		return img_info_vmdk(file, json);
 	if (probe(file, false, &in, &err)) {
 		fprintf(stderr, "squeeze img: %s: %s\n", file, err.msg);
-		return 2;
+		return err_exit_status(&err);
 	}
 	chain = calloc(1, sizeof(*chain));
 	if (!chain) {

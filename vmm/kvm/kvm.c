@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+/*
+ * /dev/kvm and the VM fd: opening KVM and checking its API, guest memory
+ * slots, the in-kernel interrupt controller, and the interrupt interface
+ * (vmm/core/irq.h) the devices use: lines, MSI routes, irqfds and
+ * ioeventfds. Only this file and vcpu.c issue KVM ioctls.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -10,7 +10,6 @@
 #include "firmware/acpi/acpi.h"
 #include "vmm/base/clock.h"
 #include "vmm/core/layout.h"
-#include "vmm/machine/cmdline.h"
 #include "vmm/base/err.h"
 #include "vmm/base/file.h"
 #include "vmm/base/log.h"
@@ -19,9 +18,6 @@
 #include "vmm/kvm/vcpu_state.h"
 #include "vmm/machine/vm.h"
 #include "vmm/machine/vm_virtio.h"
-
-/* Extra kernel parameters squeeze's devices need: none, ACPI says it all. */
-static const char *const cmdline_extra[] = { NULL };
 
 static void vm_stop_request(void *opaque, enum vm_stop_reason why, int status)
 {
@@ -52,7 +48,7 @@ static int check_cpus(struct vm *vm, struct err *err)
 	ret = kvm_open(&vm->kvm, err);
 	if (ret)
 		return ret;
-	max = MIN(vm->kvm.max_vcpus, (u32)CONFIG_MAX_CPUS);
+	max = MIN(vm->kvm.max_vcpus, (u32)ACPI_MAX_CPUS);
 	if (vm->cfg->cpus > max)
 		return err_input(err, -EINVAL,
 				 "--cpus %u is more than this host's maximum of %u",
@@ -127,27 +123,14 @@ static int load_guest(struct vm *vm, struct boot_entry *entry, u64 *rsdp,
 		      struct err *err)
 {
 	struct acpi_config ac = { .nr_cpus = vm->cfg->cpus, .pci = true };
-	struct boot_config bc = { .ki = &vm->ki, .nr_cpus = vm->cfg->cpus };
-	char *cmdline = malloc(LAYOUT_CMDLINE_MAX);
-	int ret;
+	struct boot_config bc = { .ki = &vm->ki, .nr_cpus = vm->cfg->cpus,
+				  .cmdline = vm->cfg->cmdline };
 
-	if (!cmdline)
-		return err_host(err, -ENOMEM, "out of memory");
-	ret = cmdline_build(cmdline, LAYOUT_CMDLINE_MAX, vm->cfg->cmdline,
-			    cmdline_extra, err);
-	if (ret)
-		goto free_cmdline;
-	bc.cmdline = cmdline;
 	bc.rsdp_addr = acpi_build(&vm->mem, &ac, err);
 	*rsdp = bc.rsdp_addr;
-	if (!bc.rsdp_addr) {
-		ret = -EINVAL;
-		goto free_cmdline;
-	}
-	ret = boot_setup(&vm->mem, &bc, entry, err);
-free_cmdline:
-	free(cmdline);
-	return ret;
+	if (!bc.rsdp_addr)
+		return -EINVAL;
+	return boot_setup(&vm->mem, &bc, entry, err);
 }
 
 /* A restore's vCPUs: bare, their state comes from the snapshot. */
@@ -208,7 +191,6 @@ static int vm_check_inputs(struct vm *vm, const struct vm_snapshot_in *in,
 			   struct err *err)
 {
 	const struct vm_config *cfg = vm->cfg;
-	size_t len;
 	int ret;
 
 	if (!in) {
@@ -219,11 +201,9 @@ static int vm_check_inputs(struct vm *vm, const struct vm_snapshot_in *in,
 			return ret;
 		vm->have_ki = true;
 		/* As soon as the kernel says its limit, before anything is made. */
-		len = strlen(cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE);
-		if (len > vm->ki.cmdline_max)
-			return err_input(err, -E2BIG,
-					 "--cmdline is %zu bytes, this kernel takes at most %llu",
-					 len, (unsigned long long)vm->ki.cmdline_max);
+		ret = boot_check_cmdline(&vm->ki, cfg->cmdline, err);
+		if (ret)
+			return err_prefix(err, "--cmdline");
 	}
 	if (!in && cfg->initrd_data) {
 		ret = kernel_image_set_initrd(&vm->ki, cfg->initrd_data,

@@ -35,9 +35,8 @@
 
 struct control;
 
-/* vm_create() failures, as process exit statuses. */
-#define VM_EXIT_FAILED	1		/* the host could not run the VM */
-#define VM_EXIT_USAGE	2		/* bad input: nothing was created */
+/* vm_run()'s status when the VM could not run (vm_create()'s: err.h). */
+#define VM_EXIT_FAILED	1
 
 /*
  * One VM and everything it owns. Each resource has one owner (this

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/acpi/acpi.h"
 #include "vmm/snapshot/snap_machine.h"
 
 static const char *const fmt_name[] = {
@@ -199,7 +200,7 @@ int snap_machine_parse(struct snap_machine *m, const char *json, size_t len,
 		goto decref;
 	}
 	if (mem < (json_int_t)CONFIG_MIN_MEM || mem > (json_int_t)CONFIG_MAX_MEM ||
-	    cpus < 1 || cpus > CONFIG_MAX_CPUS ||
+	    cpus < 1 || cpus > ACPI_MAX_CPUS ||
 	    !copy_str(m->name, sizeof(m->name), name)) {
 		bad(err, "memory, CPUs or name out of range");
 		goto decref;

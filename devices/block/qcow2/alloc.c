@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "devices/block/qcow2/qcow2_disk.h"
+#include "vmm/base/iov.h"
 
 #define ALLOC_MAX_RUN (1 * MiB)
 
@@ -87,9 +88,11 @@ int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff,
 	}
 	*a = (struct qalloc){ .r = r, .q = q, .voff = voff, .host = host,
 			      .len = *n };
-	a->iovcnt = qcow2_iov_slice(req->iov, req->iovcnt, pos, *n, a->iov);
+	a->iovcnt = iov_slice(req->iov, req->iovcnt, pos, *n, a->iov,
+			      req->iovcnt);
 	r->pending++;
-	ret = qcow2_disk_rw(qd, host, a->iov, a->iovcnt, true, alloc_done, a);
+	ret = a->iovcnt < 0 ? -EINVAL :
+	      qcow2_disk_rw(qd, host, a->iov, a->iovcnt, true, alloc_done, a);
 	if (ret) {
 		for (k = 0; k < *n; k += q->cluster_size)
 			qcow2_unalloc_cluster(q, host + k);

@@ -177,15 +177,3 @@ bool qcow2_cache_has_dirty(const struct qcow2_cache *c)
 			return true;
 	return false;
 }
-
-void qcow2_cache_drop(struct qcow2_cache *c, u64 off)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->nr; i++) {
-		if (c->e[i].off == off) {
-			c->e[i].off = 0;
-			c->e[i].dirty = false;
-		}
-	}
-}

@@ -3,7 +3,7 @@
  * qcow2 behind struct disk_ops. Guest data in private allocated clusters
  * goes through the same io_uring loop as raw (devices/block/aio.h), with runs of
  * host-contiguous clusters merged into one request, and so do writes of
- * whole clusters that need new ones (disk_qcow2_alloc.c). What needs
+ * whole clusters that need new ones (alloc.c). What needs
  * synthesized content (partial writes with copy-on-write, zeroes,
  * compressed or backing clusters) is done synchronously in submit(). A
  * flush drains the ring first, so no write is in flight while metadata is
@@ -16,6 +16,7 @@
 
 #include "devices/block/qcow2/qcow2_disk.h"
 #include "vmm/base/err.h"
+#include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
 #define QCOW2_AIO_DEPTH 128
@@ -50,7 +51,7 @@ static int io_status(const struct iovec *iov, int cnt, u64 len, bool write,
 	if ((u64)res < len && write)
 		return -EIO;
 	if ((u64)res < len)
-		qcow2_iov_zero(iov, cnt, res, len - res);
+		iov_zero(iov, cnt, res, len - res);
 	return 0;
 }
 
@@ -98,7 +99,12 @@ static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host,
 	op->r = r;
 	op->len = len;
 	op->write = write;
-	op->iovcnt = qcow2_iov_slice(req->iov, req->iovcnt, pos, len, op->iov);
+	op->iovcnt = iov_slice(req->iov, req->iovcnt, pos, len, op->iov,
+			       req->iovcnt);
+	if (op->iovcnt < 0) {
+		free(op);
+		return -EINVAL;
+	}
 	r->pending++;
 	ret = qcow2_disk_rw(qd, host, op->iov, op->iovcnt, write, op_done, op);
 	if (ret) {
@@ -196,8 +202,7 @@ static int read_special(struct qcow2_disk *qd, struct qreq *r,
 	*n = MIN(req->len - pos, q->cluster_size - in);
 	ret = qcow2_read_special(q, m, voff, q->bounce, *n);
 	if (!ret)
-		qcow2_iov_copy(req->iov, req->iovcnt, pos, q->bounce, *n,
-			       true);
+		iov_from_buf(req->iov, req->iovcnt, pos, q->bounce, *n);
 	return ret;
 }
 
@@ -214,7 +219,7 @@ static int write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 pos,
 		return qcow2_write_alloc(qd, r, voff, pos,
 					 ALIGN_DOWN(req->len - pos, cs), n);
 	*n = MIN(req->len - pos, cs - in);
-	qcow2_iov_copy(req->iov, req->iovcnt, pos, q->wbuf, *n, false);
+	iov_to_buf(req->iov, req->iovcnt, pos, q->wbuf, *n);
 	return qcow2_write_cluster(q, voff, q->wbuf, *n);
 }
 
@@ -254,43 +259,13 @@ static int do_flush(struct qcow2_disk *qd)
 	return qcow2_flush(qd->q);
 }
 
-static u64 iov_total(const struct iovec *iov, int cnt)
-{
-	u64 t = 0;
-	int i;
-
-	for (i = 0; i < cnt; i++)
-		t += iov[i].iov_len;
-	return t;
-}
-
-static int check_req(struct disk *d, struct disk_req *req)
-{
-	bool rw = req->op == DISK_OP_READ || req->op == DISK_OP_WRITE;
-
-	if (req->op == DISK_OP_FLUSH)
-		return 0;
-	if (rw && (req->iovcnt < 0 || (req->iovcnt && !req->iov)))
-		return -EINVAL;
-	if (rw)
-		req->len = iov_total(req->iov, req->iovcnt);
-	if (req->offset > d->size || req->len > d->size - req->offset)
-		return -EINVAL;
-	if (req->op != DISK_OP_READ && d->readonly)
-		return -EROFS;
-	if (req->op > DISK_OP_WRITE_ZEROES)
-		return -EINVAL;
-	return 0;
-}
-
+/* Checked by disk_submit(): the iovecs, the range, read-only. */
 static int qcow2_submit(struct disk *d, struct disk_req *req)
 {
 	struct qcow2_disk *qd = d->priv;
 	struct qreq *r;
-	int ret = check_req(d, req);
+	int ret = 0;
 
-	if (ret)
-		return ret;
 	if (req->op == DISK_OP_READ || req->op == DISK_OP_WRITE) {
 		ret = try_fast(qd, req);
 		if (ret <= 0)
@@ -352,7 +327,7 @@ static int qcow2_disk_open(struct disk *d, const struct disk_options *c,
 		free(qd);
 		return ret;
 	}
-	qd->aio = aio_create(QCOW2_AIO_DEPTH, false);
+	qd->aio = aio_create(QCOW2_AIO_DEPTH, d->aio_sync);
 	if (!qd->aio) {
 		qcow2_close_image(qd->q);
 		free(qd);

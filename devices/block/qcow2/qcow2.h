@@ -10,21 +10,22 @@
 #include "vmm/base/types.h"
 
 /*
- * The qcow2 engine (QEMU's docs/interop/qcow2.txt), split by concern:
- *   disk_qcow2_header.c   header and extension parsing, validation
- *   disk_qcow2_cache.c    the L2 and refcount-block table caches
- *   disk_qcow2_refcount.c refcounts, cluster allocation, deferred frees
- *   disk_qcow2_map.c      guest -> host mapping through L1/L2
- *   disk_qcow2_backing.c  backing chains (qcow2 or raw, read-only)
- *   disk_qcow2_read.c     synchronous reads, compressed clusters
- *   disk_qcow2_write.c    allocation, copy-on-write, discard, zeroes
- *   disk_qcow2_flush.c    ordered metadata write-back
- *   disk_qcow2_open.c     opening and closing an image
- *   disk_qcow2.c          struct disk_ops glue and the async data path
- *   disk_qcow2_alloc.c    allocating writes of whole clusters, async
- *   disk_qcow2_iov.c      iovec slicing and copying
- *   disk_qcow2_create.c   writing a new empty image (squeeze img create)
- *   meta.c                the metadata map: no guest data on a table
+ * The qcow2 engine (QEMU's docs/interop/qcow2.txt), split by concern, in
+ * devices/block/qcow2/:
+ *   header.c    header and extension parsing, validation
+ *   cache.c     the L2 and refcount-block table caches
+ *   refcount.c  refcounts, cluster allocation, deferred frees
+ *   map.c       guest -> host mapping through L1/L2
+ *   backing.c   backing chains (qcow2 or raw, read-only)
+ *   read.c      synchronous reads, compressed clusters
+ *   write.c     allocation, copy-on-write, discard, zeroes
+ *   flush.c     ordered metadata write-back
+ *   open.c      opening and closing an image
+ *   disk.c      struct disk_ops glue and the async data path
+ *   alloc.c     allocating writes of whole clusters, async
+ *   create.c    writing a new empty image (squeeze img create)
+ *   meta.c      the metadata map: no guest data on a table
+ * Walks over a request's iovecs are vmm/base/iov.h's.
  *
  * Crash safety comes from write ordering, not from a journal. Metadata is
  * cached dirty and written back by qcow2_flush() as: refcount blocks, the
@@ -213,7 +214,7 @@ struct qcow2_policy {
 	const char *backing_dir;
 };
 
-/* open/close (disk_qcow2_open.c); @pol NULL is the default policy. */
+/* open/close (open.c); @pol NULL is the default policy. */
 int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 		     const struct qcow2_policy *pol, unsigned int depth,
 		     const struct stat *chain, unsigned int nchain,
@@ -250,7 +251,7 @@ void qcow2_meta_name(const struct qcow2 *q, u64 off, char *buf, size_t len);
 int qcow2_meta_overlap(struct qcow2 *q, u64 off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* caches (disk_qcow2_cache.c) */
+/* caches (cache.c) */
 int qcow2_cache_init(struct qcow2_cache *c, unsigned int nr, u64 csize);
 void qcow2_cache_free(struct qcow2_cache *c);
 int qcow2_l2_get(struct qcow2 *q, u64 off, struct qcow2_cache_entry **e);
@@ -259,10 +260,9 @@ int qcow2_rb_get(struct qcow2 *q, u64 off, struct qcow2_cache_entry **e);
 int qcow2_l2_new(struct qcow2 *q, u64 off, struct qcow2_cache_entry **e);
 int qcow2_rb_new(struct qcow2 *q, u64 off, struct qcow2_cache_entry **e);
 int qcow2_cache_write_dirty(struct qcow2 *q, struct qcow2_cache *c);
-void qcow2_cache_drop(struct qcow2_cache *c, u64 off);
 bool qcow2_cache_has_dirty(const struct qcow2_cache *c);
 
-/* refcounts (disk_qcow2_refcount.c) */
+/* refcounts (refcount.c) */
 u64 qcow2_rc_read(const u8 *block, u32 order, u64 idx);
 void qcow2_rc_write(u8 *block, u32 order, u64 idx, u64 val);
 int qcow2_refcount_get(struct qcow2 *q, u64 cluster, u64 *rc);
@@ -279,7 +279,7 @@ int qcow2_unalloc_cluster(struct qcow2 *q, u64 off);
 int qcow2_free_later(struct qcow2 *q, u64 off, u64 bytes);
 int qcow2_apply_frees(struct qcow2 *q);
 
-/* mapping (disk_qcow2_map.c) */
+/* mapping (map.c) */
 int qcow2_map(struct qcow2 *q, u64 voff, struct qcow2_map *m);
 /* Classify (and validate) L2 entry @l2i of the table at L1 index @l1i. */
 int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
@@ -291,7 +291,7 @@ int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len);
 /* A compressed L2 entry's host byte offset and length (unchecked). */
 void qcow2_compressed_parse(u32 cluster_bits, u64 l2e, u64 *off, u64 *len);
 
-/* backing (disk_qcow2_backing.c) */
+/* backing (backing.c) */
 /*
  * @name as stored in @image, relative to @image's directory unless it is
  * absolute, in @out: 0, or -ENAMETOOLONG (@out then holds a truncation).
@@ -329,7 +329,7 @@ int qcow2_backing_status(struct qcow2_backing *b, u64 off, u64 len, u64 *run,
 			 u32 *flags);
 void qcow2_backing_close(struct qcow2_backing *b);
 
-/* reads (disk_qcow2_read.c) */
+/* reads (read.c) */
 int qcow2_read_sync(struct qcow2 *q, u64 off, void *buf, u64 len);
 /* Fill @buf with guest cluster content that is not a NORMAL cluster. */
 int qcow2_read_special(struct qcow2 *q, const struct qcow2_map *m,
@@ -337,7 +337,7 @@ int qcow2_read_special(struct qcow2 *q, const struct qcow2_map *m,
 int qcow2_pread_full(int fd, void *buf, u64 len, u64 off);
 int qcow2_pwrite_full(int fd, const void *buf, u64 len, u64 off);
 
-/* writes (disk_qcow2_write.c); @buf NULL means zeros. */
+/* writes (write.c); @buf NULL means zeros. */
 int qcow2_write_cluster(struct qcow2 *q, u64 voff, const void *buf, u64 len);
 int qcow2_zero_range(struct qcow2 *q, u64 voff, u64 len);
 /* Point guest cluster @voff at @host (written already), drop the old. */
@@ -377,7 +377,7 @@ int qcow2_write_compressed(struct qcow2_packer *p, u64 voff,
  */
 int qcow2_resize(struct qcow2 *q, u64 size, struct err *err);
 
-/* flush (disk_qcow2_flush.c): ordered write-back, then fdatasync. */
+/* flush (flush.c): ordered write-back, then fdatasync. */
 int qcow2_flush(struct qcow2 *q);
 /* Refcount blocks, table and header durable (with all data before). */
 int qcow2_flush_refcounts(struct qcow2 *q);
@@ -385,7 +385,7 @@ int qcow2_write_header(struct qcow2 *q);
 /* Table @t of @n entries (host order) to the file at @off, big-endian. */
 int qcow2_write_table(struct qcow2 *q, const u64 *t, u64 n, u64 off);
 
-/* create (disk_qcow2_create.c) */
+/* create (create.c) */
 struct qcow2_create_opts {
 	u64 size;
 	u32 cluster_bits;

@@ -8,7 +8,7 @@
 #include "devices/block/disk.h"
 #include "devices/block/qcow2/qcow2.h"
 
-/* The async side of the qcow2 disk (disk_qcow2.c, disk_qcow2_alloc.c). */
+/* The async side of the qcow2 disk (disk.c, alloc.c). */
 
 struct qcow2_disk {
 	struct qcow2 *q;
@@ -41,12 +41,5 @@ int qcow2_disk_rw(struct qcow2_disk *qd, u64 host, const struct iovec *iov,
  */
 int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff,
 		      u64 pos, u64 len, u64 *n);
-
-/* iovec helpers (disk_qcow2_iov.c); @skip and @len are in bytes. */
-int qcow2_iov_slice(const struct iovec *iov, int cnt, u64 skip, u64 len,
-		    struct iovec *out);
-void qcow2_iov_copy(const struct iovec *iov, int cnt, u64 skip, void *buf,
-		    u64 len, bool to_iov);
-void qcow2_iov_zero(const struct iovec *iov, int cnt, u64 skip, u64 len);
 
 #endif

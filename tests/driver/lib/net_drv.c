@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The in-process virtio-net driver (net_drv.h): receive buffers posted the
+ * way Linux's virtio_net posts them, frames sent from per-slot areas, and
+ * used entries taken back from the real device and its I/O thread.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -58,7 +63,7 @@ int net_drv_open(struct net_drv *n, struct drv_env *env, unsigned int index,
 				 (1ULL << VIRTIO_NET_F_GUEST_TSO6));
 	/* Without MRG_RXBUF each buffer must hold the largest frame. */
 	n->rx_buf_len = n->mrg ? RX_SMALL_BUF :
-			NET_HDR_SIZE + (tso ? NET_MAX_FRAME : 1518);
+			NET_HDR_LEN + (tso ? NET_MAX_FRAME : 1518);
 	ret = drv_config_read(&n->dev, 0, cfg, sizeof(cfg));
 	if (ret)
 		return ret;
@@ -125,11 +130,11 @@ int net_drv_send(struct net_drv *n, const struct net_hdr *h,
 	}
 	s = n->tx_free[--n->nr_tx_free];
 	b.gpa = n->tx_area + (u64)s * NET_DRV_TX_SLOT;
-	b.len = NET_HDR_SIZE + len;
+	b.len = NET_HDR_LEN + len;
 	b.writable = false;
 	slot = drv_ptr(n->env, b.gpa, b.len);
 	net_hdr_store(h ? h : &none, slot);
-	memcpy(slot + NET_HDR_SIZE, frame, len);
+	memcpy(slot + NET_HDR_LEN, frame, len);
 	head = drv_vq_add(n->txq, &b, 1, false);
 	if (head < 0) {
 		n->nr_tx_free++;
@@ -173,14 +178,14 @@ int net_drv_recv(struct net_drv *n, struct net_hdr *h, void *buf, u32 cap,
 			return ret;
 		p = drv_ptr(n->env, gpa, n->rx_buf_len);
 		if (i == 0) {
-			if (len < NET_HDR_SIZE)
+			if (len < NET_HDR_LEN)
 				return -EIO;
 			net_hdr_load(h, p);
 			nbufs = n->mrg ? h->num_buffers : 1;
 			if (!nbufs || h->num_buffers != (n->mrg ? nbufs : 1))
 				return -EIO;
-			p += NET_HDR_SIZE;
-			len -= NET_HDR_SIZE;
+			p += NET_HDR_LEN;
+			len -= NET_HDR_LEN;
 		}
 		if (off + len <= cap)
 			memcpy((u8 *)buf + off, p, len);

@@ -23,7 +23,7 @@
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |				\
 	 (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_F_RING_EVENT_IDX))
 
-#define NET_DRV_TX_SLOT (NET_HDR_SIZE + NET_MAX_FRAME)
+#define NET_DRV_TX_SLOT (NET_HDR_LEN + NET_MAX_FRAME)
 
 struct net_drv {
 	struct drv_env *env;

@@ -246,7 +246,7 @@ int nh_tcp4_check(const u8 *f, size_t len, u32 *seq, size_t *plen)
 
 void nh_vnet10(const struct net_hdr *h, u8 out[10])
 {
-	u8 w[NET_HDR_SIZE];
+	u8 w[NET_HDR_LEN];
 
 	net_hdr_store(h, w);
 	memcpy(out, w, 10);

@@ -1,42 +1,8 @@
-/* SPDX-License-Identifier: MIT */
-#ifndef SQUEEZE_TEST_NET_DEV_FIXTURE_H
-#define SQUEEZE_TEST_NET_DEV_FIXTURE_H
+// SPDX-License-Identifier: MIT
+/* virtio-net against a fake backend, rings built by hand. See net_dev_fixture.h. */
+#include "tests/unit/lib/net_dev_fixture.h"
 
-/*
- * The fixture of tests/unit/test_net_dev*.c: the virtio-net device model
- * and I/O thread against a fake backend (a SOCK_SEQPACKET socketpair
- * keeps frame boundaries), with rings built by hand in malloc'ed guest
- * RAM: no transport, no KVM, no tap. Unit tests link no shared test
- * objects, so the helpers live here, static inline so that a file may
- * use only some of them.
- */
-#include <criterion/criterion.h>
-#include <errno.h>
-#include <poll.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include "devices/net/net_backend.h"
-#include "virtio/net/net.h"
-#include "virtio/net/net_hdr.h"
-
-#define F(b) (1ULL << (b))
-#define RAM_GPA 0x100000ULL
-#define RAM_SIZE (4 * MiB)
-#define QSZ 16
-#define DATA_GPA (RAM_GPA + 64 * 1024)
-
-struct fake {
-	int peer;			/* the "host" end */
-	int dev;			/* the device's end */
-	unsigned int offloads;
-	int nr_set_offload;
-};
-
-static inline ssize_t fake_send(struct net_backend *nb,
+ssize_t fake_send(struct net_backend *nb,
 				const struct iovec *iov, int n)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
@@ -45,7 +11,7 @@ static inline ssize_t fake_send(struct net_backend *nb,
 	return r < 0 ? -errno : r;
 }
 
-static inline ssize_t fake_recv(struct net_backend *nb,
+ssize_t fake_recv(struct net_backend *nb,
 				const struct iovec *iov, int n)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
@@ -54,7 +20,7 @@ static inline ssize_t fake_recv(struct net_backend *nb,
 	return r < 0 ? -errno : r;
 }
 
-static inline int fake_set_offload(struct net_backend *nb, unsigned int o)
+int fake_set_offload(struct net_backend *nb, unsigned int o)
 {
 	struct fake *f = nb->priv;
 
@@ -63,42 +29,22 @@ static inline int fake_set_offload(struct net_backend *nb, unsigned int o)
 	return 0;
 }
 
-static inline void fake_close(struct net_backend *nb)
+void fake_close(struct net_backend *nb)
 {
 	close(nb->fd);
 }
 
-static const struct net_backend_ops fake_ops = {
+const struct net_backend_ops fake_ops = {
 	.name = "fake", .send = fake_send, .recv = fake_recv,
 	.set_offload = fake_set_offload, .close = fake_close,
 };
 
-/* A hand-made split ring in guest RAM. */
-struct ring {
-	struct virtqueue *vq;
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	u16 next_desc, avail_idx, last_used;
-};
-
-struct env {
-	struct guest_mem mem;
-	u8 *ram;
-	struct fake fake;
-	struct virtio_net *net;
-	struct virtio_dev *vd;
-	struct ring q[2];
-	u64 data_next;
-};
-
-static inline void *gptr(struct env *e, u64 gpa)
+void *gptr(struct env *e, u64 gpa)
 {
 	return guest_mem_ptr(&e->mem, gpa, 1);
 }
 
-/* Guest buffer of @len bytes; returns its gpa. */
-static inline u64 galloc(struct env *e, u32 len)
+u64 galloc(struct env *e, u32 len)
 {
 	u64 gpa = e->data_next;
 
@@ -107,7 +53,7 @@ static inline u64 galloc(struct env *e, u32 len)
 	return gpa;
 }
 
-static inline void ring_init(struct env *e, unsigned int i)
+void ring_init(struct env *e, unsigned int i)
 {
 	struct ring *r = &e->q[i];
 	struct virtqueue *vq = &e->vd->vq[i];
@@ -127,7 +73,7 @@ static inline void ring_init(struct env *e, unsigned int i)
 	r->used = gptr(e, vq->used_gpa);
 }
 
-static inline void setup(struct env *e, u64 features)
+void net_fixture_setup(struct env *e, u64 features)
 {
 	static const u8 mac[6] = { 2, 1, 2, 3, 4, 5 };
 	struct net_backend nb = { .ops = &fake_ops };
@@ -154,7 +100,7 @@ static inline void setup(struct env *e, u64 features)
 	cr_assert_eq(e->vd->ops->activate(e->vd), 0);
 }
 
-static inline void teardown(struct env *e)
+void net_fixture_teardown(struct env *e)
 {
 	e->vd->ops->reset(e->vd);
 	for (int i = 0; i < 2; i++) {
@@ -166,8 +112,7 @@ static inline void teardown(struct env *e)
 	free(e->ram);
 }
 
-/* Post a chain of @n buffers (@lens) on queue @qi, writable for rx. */
-static inline u16 post(struct env *e, unsigned int qi, const u64 *gpa,
+u16 post(struct env *e, unsigned int qi, const u64 *gpa,
 		       const u32 *lens, unsigned int n, bool writable)
 {
 	struct ring *r = &e->q[qi];
@@ -188,22 +133,21 @@ static inline u16 post(struct env *e, unsigned int qi, const u64 *gpa,
 	return head % QSZ;
 }
 
-static inline void kick(struct env *e, unsigned int qi)
+void kick(struct env *e, unsigned int qi)
 {
 	u64 one = 1;
 
 	cr_assert_eq(write(e->q[qi].vq->kick_fd, &one, 8), 8);
 }
 
-static inline bool wait_fd(int fd, int ms)
+bool wait_fd(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	return poll(&p, 1, ms) == 1;
 }
 
-/* Wait for the interrupt, return how many were coalesced into it. */
-static inline u64 wait_call(struct env *e, unsigned int qi)
+u64 wait_call(struct env *e, unsigned int qi)
 {
 	u64 v = 0;
 
@@ -212,7 +156,7 @@ static inline u64 wait_call(struct env *e, unsigned int qi)
 	return v;
 }
 
-static inline struct vring_used_elem used(struct env *e,
+struct vring_used_elem used(struct env *e,
 					  unsigned int qi)
 {
 	struct ring *r = &e->q[qi];
@@ -222,10 +166,8 @@ static inline struct vring_used_elem used(struct env *e,
 	return r->used->ring[r->last_used++ % QSZ];
 }
 
-static inline void frame_fill(u8 *f, size_t len, u8 seed)
+void frame_fill(u8 *f, size_t len, u8 seed)
 {
 	for (size_t i = 0; i < len; i++)
 		f[i] = (u8)(seed + i * 7);
 }
-
-#endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "devices/block/qcow2/qcow2.h"
+#include "tests/fuzz/fuzz_file.h"
 
 #define MAX_INPUT (4 * MiB)
 
@@ -49,20 +50,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static const struct qcow2_policy no_backing = { .backing_off = true };
 	char path[64];
-	struct err err;
+	struct err err = { 0 };
 	struct qcow2 *q;
 	int fd;
 
 	if (size > MAX_INPUT)
 		return 0;
-	fd = memfd_create("fuzz-qcow2", 0);
+	fd = fuzz_memfd("fuzz-qcow2", data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (!qcow2_open_image(&q, path, true, &no_backing, 0, NULL, 0, &err)) {
 		exercise(q);
 		qcow2_close_image(q);
