@@ -24,16 +24,16 @@
 struct aio_slot {
 	aio_cb cb;
 	void *opaque;
-	s64 res;			/* fallback: the result to report */
-	u32 next;			/* free list, or fallback done list */
+	s64 res;  /* fallback: the result to report */
+	u32 next; /* free list, or fallback done list */
 };
 
 struct aio {
 	bool uring;
 	struct io_uring ring;
 	unsigned int depth;
-	unsigned int inflight;		/* queued, not yet called back */
-	unsigned int unsubmitted;	/* SQEs not yet given to the kernel */
+	unsigned int inflight;	  /* queued, not yet called back */
+	unsigned int unsubmitted; /* SQEs not yet given to the kernel */
 	int efd;
 	struct aio_slot *slot;
 	u32 free_head;
@@ -55,7 +55,7 @@ static void aio_clear_signal(struct aio *a)
 	u64 v;
 
 	if (read(a->efd, &v, sizeof(v)) < 0)
-		return;			/* EAGAIN: nothing was pending */
+		return; /* EAGAIN: nothing was pending */
 }
 
 /*
@@ -237,7 +237,7 @@ static s64 aio_sync_rw(int fd, u64 off, const struct iovec *iov, int iovcnt,
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			break;		/* end of file: a short read */
+			break; /* end of file: a short read */
 		done += n;
 	}
 	return done;
@@ -337,7 +337,7 @@ static void aio_complete_uring(struct aio *a)
 		io_uring_cqe_seen(&a->ring, cqe);
 		i = (u32)data;
 		if (data >= a->depth || !a->slot[i].cb)
-			continue;	/* not ours: cannot happen */
+			continue; /* not ours: cannot happen */
 		aio_finish(a, i, res);
 	}
 }

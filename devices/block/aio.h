@@ -13,7 +13,7 @@
  * format so that raw and qcow2 data clusters use the same loop.
  */
 
-typedef void (*aio_cb)(void *opaque, s64 res);	/* bytes or -errno */
+typedef void (*aio_cb)(void *opaque, s64 res); /* bytes or -errno */
 
 struct aio;
 

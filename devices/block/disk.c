@@ -20,34 +20,34 @@
 #include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
-#define QCOW2_MAGIC "QFI\xfb"
+#define QCOW2_MAGIC	  "QFI\xfb"
 #define VMDK_SPARSE_MAGIC "KDMV"
-#define VMDK_DESC_MAGIC "# Disk DescriptorFile"
-#define DISK_PROBE_LEN 4096		/* aligned for O_DIRECT too */
+#define VMDK_DESC_MAGIC	  "# Disk DescriptorFile"
+#define DISK_PROBE_LEN	  4096 /* aligned for O_DIRECT too */
 
 static int disk_open_err(const struct disk_options *c, int e, struct err *err)
 {
 	switch (e) {
 	case ENOENT:
-		return err_input(err, -e, "disk %s: no such file",
-				 c->path);
+		return err_input(err, -e, "disk %s: no such file", c->path);
 	case EACCES:
 	case EPERM:
-		return err_input(err, -e, "disk %s: permission denied%s",
-				 c->path, c->readonly ? "" :
-				 " (readonly=on opens it read-only)");
+		return err_input(
+			err, -e, "disk %s: permission denied%s", c->path,
+			c->readonly ? "" : " (readonly=on opens it read-only)");
 	case EISDIR:
-		return err_input(err, -e, "disk %s: is a directory",
-				 c->path);
+		return err_input(err, -e, "disk %s: is a directory", c->path);
 	case EROFS:
-		return err_input(err, -e,
-				 "disk %s: read-only file system (use readonly=on)",
-				 c->path);
+		return err_input(
+			err, -e,
+			"disk %s: read-only file system (use readonly=on)",
+			c->path);
 	case EINVAL:
 		if (c->cache == DISK_CACHE_NONE)
-			return err_input(err, -e,
-					 "disk %s: cache=none: the file system does not support O_DIRECT",
-					 c->path);
+			return err_input(
+				err, -e,
+				"disk %s: cache=none: the file system does not support O_DIRECT",
+				c->path);
 		break;
 	}
 	return err_input(err, -e, "disk %s: %s", c->path, strerror(e));
@@ -67,9 +67,10 @@ static int disk_open_fd(struct disk *d, const struct disk_options *c,
 	/* Never follows into a FIFO or a tty and blocks. */
 	fd = file_open(c->path, flags, FILE_REG | FILE_BLK, &st);
 	if (fd == -FILE_EKIND)
-		return err_input(err, -EINVAL,
-				 "disk %s: is %s, not a regular file or block device",
-				 c->path, file_kind_name(st.st_mode));
+		return err_input(
+			err, -EINVAL,
+			"disk %s: is %s, not a regular file or block device",
+			c->path, file_kind_name(st.st_mode));
 	if (fd < 0)
 		return disk_open_err(c, -fd, err);
 	d->fd = fd;
@@ -78,20 +79,20 @@ static int disk_open_fd(struct disk *d, const struct disk_options *c,
 	return 0;
 }
 
-static int disk_lock(struct disk *d, const struct disk_options *c, struct err *err)
+static int disk_lock(struct disk *d, const struct disk_options *c,
+		     struct err *err)
 {
 	char who[DISK_HOLDER_LEN];
 	int ret = disk_lock_fd(d->fd, c->readonly);
 
 	if (ret == -EBUSY) {
 		disk_lock_holder(d->fd, who, sizeof(who));
-		return err_input(err, ret, "disk %s: in use%s by %s",
-				 c->path, c->readonly ? " read-write" : "",
-				 who);
+		return err_input(err, ret, "disk %s: in use%s by %s", c->path,
+				 c->readonly ? " read-write" : "", who);
 	}
 	if (ret)
-		return err_input(err, ret, "disk %s: cannot lock: %s",
-				 c->path, strerror(-ret));
+		return err_input(err, ret, "disk %s: cannot lock: %s", c->path,
+				 strerror(-ret));
 	return 0;
 }
 
@@ -147,9 +148,10 @@ static const struct disk_ops *disk_format_ops(struct disk *d,
 	if (ret)
 		return NULL;
 	if (magic) {
-		err_input(err, -EINVAL,
-			  "disk %s: starts with the %s magic but no format was given; pass format=%s or format=raw",
-			  c->path, magic, magic);
+		err_input(
+			err, -EINVAL,
+			"disk %s: starts with the %s magic but no format was given; pass format=%s or format=raw",
+			c->path, magic, magic);
 		return NULL;
 	}
 	return &disk_raw_ops;
@@ -185,7 +187,7 @@ int disk_open(struct disk *d, const struct disk_options *c, struct err *err)
 	return 0;
 
 close_fd:
-	close(d->fd);			/* drops the OFD lock too */
+	close(d->fd); /* drops the OFD lock too */
 	d->fd = -1;
 	return ret;
 }
@@ -210,8 +212,7 @@ bool disk_uses_file(const struct disk *d, const struct stat *st)
 	return d->ops && d->ops->uses_file && d->ops->uses_file(d, st);
 }
 
-int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run,
-		      u32 *flags)
+int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run, u32 *flags)
 {
 	if (off >= d->size || !len)
 		return -EINVAL;
@@ -303,8 +304,11 @@ int disk_rw_sync(struct disk *d, enum disk_op op, u64 offset, void *buf,
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct disk_req req = {
-		.op = op, .offset = offset, .len = len,
-		.iov = &iov, .iovcnt = 1,
+		.op = op,
+		.offset = offset,
+		.len = len,
+		.iov = &iov,
+		.iovcnt = 1,
 	};
 
 	if (op != DISK_OP_READ && op != DISK_OP_WRITE) {

@@ -20,30 +20,30 @@
 enum disk_op {
 	DISK_OP_READ,
 	DISK_OP_WRITE,
-	DISK_OP_FLUSH,			/* all completed before: durable */
+	DISK_OP_FLUSH, /* all completed before: durable */
 	DISK_OP_DISCARD,
 	DISK_OP_WRITE_ZEROES,
 };
 
 struct disk_req {
 	enum disk_op op;
-	u64 offset;			/* bytes; a multiple of 512 */
+	u64 offset; /* bytes; a multiple of 512 */
 	/* DISCARD/WRITE_ZEROES: the range; READ/WRITE: the iov total. */
 	u64 len;
 	/* READ/WRITE only; valid until done(). */
 	const struct iovec *iov;
 	int iovcnt;
-	bool unmap;			/* WRITE_ZEROES may deallocate */
+	bool unmap; /* WRITE_ZEROES may deallocate */
 	/* Called once on the I/O thread: @ret is 0 or -errno. */
 	void (*done)(struct disk_req *req, int ret);
-	void *opaque;			/* the caller's */
+	void *opaque; /* the caller's */
 };
 
 enum disk_format {
 	DISK_FMT_UNSPECIFIED,
 	DISK_FMT_RAW,
 	DISK_FMT_QCOW2,
-	DISK_FMT_VMDK,			/* read-only */
+	DISK_FMT_VMDK, /* read-only */
 };
 enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
 
@@ -52,7 +52,7 @@ struct disk_options {
 	const char *path;
 	enum disk_format format;
 	bool readonly;
-	bool backing_off;		/* qcow2: refuse a backing file */
+	bool backing_off; /* qcow2: refuse a backing file */
 	/* qcow2: absolute or ".." backing names allowed inside it */
 	const char *backing_dir;
 	enum disk_cache cache;
@@ -61,8 +61,9 @@ struct disk_options {
 struct disk;
 
 struct disk_ops {
-	const char *name;		/* "raw", "qcow2" */
-	int (*open)(struct disk *d, const struct disk_options *c, struct err *err);
+	const char *name; /* "raw", "qcow2" */
+	int (*open)(struct disk *d, const struct disk_options *c,
+		    struct err *err);
 	/*
 	 * Queue @req, which disk_submit() has checked. 0: done() will be
 	 * called (possibly before submit returns). -errno: refused at once,
@@ -83,8 +84,8 @@ struct disk_ops {
 
 struct disk {
 	const struct disk_ops *ops;
-	u64 size;			/* virtual size in bytes */
-	u32 block_size;			/* logical block size, >= 512 */
+	u64 size;	/* virtual size in bytes */
+	u32 block_size; /* logical block size, >= 512 */
 	bool readonly;
 	bool can_discard;
 	bool can_write_zeroes;
@@ -96,10 +97,10 @@ struct disk {
 	 * after ops->close(). Formats use it, never close it.
 	 */
 	int fd;
-	bool direct;			/* fd has O_DIRECT */
-	bool blockdev;			/* fd is a host block device */
-	bool aio_sync;			/* SQUEEZE_AIO=sync: no io_uring */
-	void *priv;			/* the format's state */
+	bool direct;   /* fd has O_DIRECT */
+	bool blockdev; /* fd is a host block device */
+	bool aio_sync; /* SQUEEZE_AIO=sync: no io_uring */
+	void *priv;    /* the format's state */
 };
 
 /*
@@ -176,8 +177,8 @@ void disk_complete(struct disk *d);
 #define DISK_AIO_ENV "SQUEEZE_AIO"
 
 /* What a range of the disk is (disk_block_status()). */
-#define DISK_ST_HOLE	(1U << 0)	/* no layer of the image allocates it */
-#define DISK_ST_ZERO	(1U << 1)	/* it reads as zeros */
+#define DISK_ST_HOLE (1U << 0) /* no layer of the image allocates it */
+#define DISK_ST_ZERO (1U << 1) /* it reads as zeros */
 
 /*
  * How [@off, @off + @len) of the disk reads, from @off on: *@flags holds
@@ -187,16 +188,14 @@ void disk_complete(struct disk *d);
  * status. Synchronous, on the disk's thread. 0, or -errno (an image
  * table that cannot be read).
  */
-int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run,
-		      u32 *flags);
+int disk_block_status(struct disk *d, u64 off, u64 len, u64 *run, u32 *flags);
 
 /*
  * The same for the bytes [@off, @off + @len) of a plain file of @size
  * bytes (raw images, raw backing files, flat extents): its holes, found
  * with SEEK_DATA and SEEK_HOLE; data where the file system cannot tell.
  */
-int disk_file_status(int fd, u64 size, u64 off, u64 len, u64 *run,
-		     u32 *flags);
+int disk_file_status(int fd, u64 size, u64 off, u64 len, u64 *run, u32 *flags);
 
 /* Helpers for synchronous callers (tools, tests): submit, then wait. */
 int disk_rw_sync(struct disk *d, enum disk_op op, u64 offset, void *buf,

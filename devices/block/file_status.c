@@ -10,8 +10,7 @@
 
 #include "devices/block/disk.h"
 
-int disk_file_status(int fd, u64 size, u64 off, u64 len, u64 *run,
-		     u32 *flags)
+int disk_file_status(int fd, u64 size, u64 off, u64 len, u64 *run, u32 *flags)
 {
 	off_t next;
 
@@ -23,9 +22,9 @@ int disk_file_status(int fd, u64 size, u64 off, u64 len, u64 *run,
 	}
 	next = lseek(fd, off, SEEK_DATA);
 	if (next < 0 && errno == ENXIO)
-		next = size;		/* a hole to the end of the file */
+		next = size; /* a hole to the end of the file */
 	if (next < 0)
-		return 0;		/* no hole information: data */
+		return 0; /* no hole information: data */
 	if ((u64)next > off) {
 		*flags = DISK_ST_HOLE | DISK_ST_ZERO;
 		*run = MIN(len, (u64)next - off);

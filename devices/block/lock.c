@@ -67,7 +67,8 @@ static bool pid_holds(const char *pid, const char *key)
 	if (!d)
 		return false;
 	while (!found && (e = readdir(d)))
-		found = e->d_name[0] != '.' && fdinfo_locks(pid, e->d_name, key);
+		found = e->d_name[0] != '.' &&
+			fdinfo_locks(pid, e->d_name, key);
 	closedir(d);
 	return found;
 }
@@ -79,8 +80,9 @@ static void describe(const char *pid, char *buf, size_t len)
 	int f;
 
 	if (atoi(pid) == getpid()) {
-		snprintf(buf, len,
-			 "this squeeze (another --disk, or a backing file of one)");
+		snprintf(
+			buf, len,
+			"this squeeze (another --disk, or a backing file of one)");
 		return;
 	}
 	snprintf(path, sizeof(path), "/proc/%s/comm", pid);

@@ -39,11 +39,13 @@ int disk_name_allowed(const char *who, const char *what, const char *name,
 		return 0;
 	}
 	if (!dir)
-		return err_input(err, -EPERM,
-				 "%s: %s name '%s' %s; follow it with --disk ...,backing-dir=DIR naming a directory that holds it",
-				 who, what, name, name[0] == '/' ?
-				 "is an absolute path" :
-				 "climbs out of the image's directory with '..'");
+		return err_input(
+			err, -EPERM,
+			"%s: %s name '%s' %s; follow it with --disk ...,backing-dir=DIR naming a directory that holds it",
+			who, what, name,
+			name[0] == '/' ?
+				"is an absolute path" :
+				"climbs out of the image's directory with '..'");
 	if (!realpath(dir, real_dir))
 		return err_input(err, -errno, "backing-dir=%s: %s", dir,
 				 strerror(errno));
@@ -54,6 +56,7 @@ int disk_name_allowed(const char *who, const char *what, const char *name,
 	if (!strncmp(out, real_dir, n) &&
 	    (out[n] == '/' || (n == 1 && real_dir[0] == '/')))
 		return 0;
-	return err_input(err, -EPERM, "%s: %s '%s' (%s) is outside backing-dir=%s",
-			 who, what, name, out, dir);
+	return err_input(err, -EPERM,
+			 "%s: %s '%s' (%s) is outside backing-dir=%s", who,
+			 what, name, out, dir);
 }

@@ -39,7 +39,8 @@ struct raw_bounce {
 	struct iovec iov;
 };
 
-static int raw_size(struct disk *d, const struct disk_options *c, struct err *err)
+static int raw_size(struct disk *d, const struct disk_options *c,
+		    struct err *err)
 {
 	struct stat st;
 	int bs = 512;
@@ -63,7 +64,8 @@ static int raw_size(struct disk *d, const struct disk_options *c, struct err *er
 	return 0;
 }
 
-static int raw_open(struct disk *d, const struct disk_options *c, struct err *err)
+static int raw_open(struct disk *d, const struct disk_options *c,
+		    struct err *err)
 {
 	struct raw *r;
 	int ret;
@@ -106,7 +108,7 @@ static void raw_close(struct disk *d)
 
 	if (!r)
 		return;
-	aio_destroy(r->aio);		/* drains what is in flight */
+	aio_destroy(r->aio); /* drains what is in flight */
 	free(r);
 	d->priv = NULL;
 	d->event_fd = -1;
@@ -116,7 +118,7 @@ static int raw_status(const struct disk_req *req, s64 res)
 {
 	if (res < 0)
 		return (int)res;
-	return (u64)res == req->len ? 0 : -EIO;	/* short: file shrank */
+	return (u64)res == req->len ? 0 : -EIO; /* short: file shrank */
 }
 
 static void raw_rw_done(void *opaque, s64 res)

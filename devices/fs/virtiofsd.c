@@ -27,8 +27,8 @@
 extern char **environ;
 
 const char *const virtiofsd_paths[] = {
-	"/usr/libexec/virtiofsd",	/* Debian 13: package virtiofsd */
-	"/usr/lib/qemu/virtiofsd",	/* Debian 12: qemu-system-common */
+	"/usr/libexec/virtiofsd",  /* Debian 13: package virtiofsd */
+	"/usr/lib/qemu/virtiofsd", /* Debian 12: qemu-system-common */
 	NULL,
 };
 
@@ -36,7 +36,7 @@ const char *const virtiofsd_paths[] = {
  * RUST_LOG and would refuse that option). */
 #define C_VIRTIOFSD "/usr/lib/qemu/virtiofsd"
 
-#define CHILD_FD 3			/* --fd=3 */
+#define CHILD_FD     3 /* --fd=3 */
 #define STOP_WAIT_MS 2000
 
 /* A regular file we may execute (for root, access() passes directories). */
@@ -54,9 +54,10 @@ int virtiofsd_find(const char *binary, const char *const *paths,
 
 	if (binary && *binary) {
 		if (!executable(binary))
-			return err_input(err, -ENOENT,
-					 "%s: SQUEEZE_VIRTIOFSD=%s is not an executable file",
-					 what, binary);
+			return err_input(
+				err, -ENOENT,
+				"%s: SQUEEZE_VIRTIOFSD=%s is not an executable file",
+				what, binary);
 		*path = binary;
 		return 0;
 	}
@@ -66,9 +67,10 @@ int virtiofsd_find(const char *binary, const char *const *paths,
 			return 0;
 		}
 	}
-	return err_input(err, -ENOENT,
-			 "%s: virtiofsd not found (Debian 12: apt-get install qemu-system-common; Debian 13: apt-get install virtiofsd; or set SQUEEZE_VIRTIOFSD)",
-			 what);
+	return err_input(
+		err, -ENOENT,
+		"%s: virtiofsd not found (Debian 12: apt-get install qemu-system-common; Debian 13: apt-get install virtiofsd; or set SQUEEZE_VIRTIOFSD)",
+		what);
 }
 
 /*
@@ -84,7 +86,7 @@ static int check_dir(const struct virtiofsd_options *o, char *real,
 	if (stat(o->dir, &st) || !realpath(o->dir, real))
 		return err_input(err, -errno, "%s: %s", o->what,
 				 errno == ENOENT ? "no such directory" :
-				 strerror(errno));
+						   strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return err_input(err, -ENOTDIR, "%s: not a directory", o->what);
 	return 0;
@@ -94,8 +96,7 @@ static int check_dir(const struct virtiofsd_options *o, char *real,
  * A listening socket and our connection to it, with no name left on disk:
  * bound in a fresh 0700 directory, connected, then both removed.
  */
-static int private_socket(int *lfd, int *cfd, const char *what,
-			  struct err *err)
+static int private_socket(int *lfd, int *cfd, const char *what, struct err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *tmp = getenv("TMPDIR");
@@ -106,14 +107,13 @@ static int private_socket(int *lfd, int *cfd, const char *what,
 		tmp = "/tmp";
 	snprintf(dir, sizeof(dir), "%s/squeeze-fs.XXXXXX", tmp);
 	if (!mkdtemp(dir))
-		return err_host(err, -errno, "%s: mkdtemp in %s: %s", what,
-				tmp, strerror(errno));
+		return err_host(err, -errno, "%s: mkdtemp in %s: %s", what, tmp,
+				strerror(errno));
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", dir);
 	*lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	*cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (*lfd < 0 || *cfd < 0 ||
-	    bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(*lfd, 1) ||
+	    bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(*lfd, 1) ||
 	    connect(*cfd, (struct sockaddr *)&sa, sizeof(sa)))
 		ret = err_host(err, -errno, "%s: private socket: %s", what,
 			       strerror(errno));
@@ -130,7 +130,7 @@ static int private_socket(int *lfd, int *cfd, const char *what,
 
 /* What a child that could not exec tells its parent. */
 struct child_failure {
-	int step;			/* 0: read-only mount, 1: exec */
+	int step; /* 0: read-only mount, 1: exec */
 	int err;
 };
 
@@ -141,14 +141,16 @@ struct spawn {
 	const char *dir;
 	bool readonly;
 	int lfd;
-	int report_fd;			/* CLOEXEC pipe: silent on exec */
+	int report_fd; /* CLOEXEC pipe: silent on exec */
 	pid_t parent;
 };
 
 /* DIR read-only, recursively, in a mount namespace of the child's own. */
 static int child_readonly(const char *dir)
 {
-	struct { u64 set, clr, prop, userns; } attr = { .set = 0x1 };
+	struct {
+		u64 set, clr, prop, userns;
+	} attr = { .set = 0x1 };
 
 	if (unshare(CLONE_NEWNS) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
@@ -285,9 +287,10 @@ static int spawn_child(struct virtiofsd *v, struct spawn *s, const char *what,
 		return 0;
 	virtiofsd_stop(v, -1);
 	if (f.step == 0)
-		return err_host(err, -f.err,
-				"%s: readonly=on: cannot make a read-only mount of the directory: %s",
-				what, strerror(f.err));
+		return err_host(
+			err, -f.err,
+			"%s: readonly=on: cannot make a read-only mount of the directory: %s",
+			what, strerror(f.err));
 	return err_host(err, -f.err, "%s: cannot run %s: %s", what, s->path,
 			strerror(f.err));
 }

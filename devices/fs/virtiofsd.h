@@ -33,13 +33,13 @@
 struct virtiofsd_options {
 	const char *dir;
 	bool readonly;
-	const char *binary;		/* SQUEEZE_VIRTIOFSD, or NULL */
-	const char *what;		/* "--fs /srv/x": prefixes errors */
+	const char *binary; /* SQUEEZE_VIRTIOFSD, or NULL */
+	const char *what;   /* "--fs /srv/x": prefixes errors */
 };
 
 struct virtiofsd {
-	pid_t pid;			/* 0: none running */
-	int status;			/* wait status, once reaped */
+	pid_t pid;  /* 0: none running */
+	int status; /* wait status, once reaped */
 	bool reaped;
 };
 

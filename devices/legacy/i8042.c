@@ -9,8 +9,8 @@
 #include "vmm/core/layout.h"
 
 /* bit 0 of the output port: CPU reset, active low */
-#define OUTPORT_RESET	0x01
-#define CTR_DEFAULT	0x30	/* both ports' clocks disabled, no IRQs */
+#define OUTPORT_RESET 0x01
+#define CTR_DEFAULT   0x30 /* both ports' clocks disabled, no IRQs */
 
 void i8042_init(struct i8042 *k, const struct exit_sink *exit)
 {
@@ -50,7 +50,7 @@ static bool controller_cmd(struct i8042 *k, u8 cmd)
 		break;
 	case I8042_CMD_KBD_TEST:
 	case I8042_CMD_AUX_TEST:
-		put_output(k, 0x00);	/* interface test passed */
+		put_output(k, 0x00); /* interface test passed */
 		break;
 	case I8042_CMD_READ_OUTPUT:
 		put_output(k, k->outport);
@@ -59,7 +59,7 @@ static bool controller_cmd(struct i8042 *k, u8 cmd)
 		/* 0xf0-0xff pulse output lines low for bits clear in cmd. */
 		if (cmd >= 0xf0 && !(cmd & OUTPORT_RESET))
 			return true;
-		break;		/* enable/disable etc.: accepted, no effect */
+		break; /* enable/disable etc.: accepted, no effect */
 	}
 	return false;
 }
@@ -185,9 +185,8 @@ static void data_describe(void *opaque, const struct io_access *a,
 static void cmd_describe(void *opaque, const struct io_access *a,
 			 struct trace_note *n)
 {
-	const struct reg_name *r = reg_name_find(cmd_names,
-						 ARRAY_SIZE(cmd_names),
-						 (u8)a->val);
+	const struct reg_name *r =
+		reg_name_find(cmd_names, ARRAY_SIZE(cmd_names), (u8)a->val);
 
 	(void)opaque;
 	if (!a->write)
@@ -198,11 +197,15 @@ static void cmd_describe(void *opaque, const struct io_access *a,
 }
 
 static const struct io_desc data_desc = {
-	.file = __FILE__, .trace_class = TRACE_PIO, .name = "i8042",
+	.file = __FILE__,
+	.trace_class = TRACE_PIO,
+	.name = "i8042",
 	.describe = data_describe,
 };
 static const struct io_desc cmd_desc = {
-	.file = __FILE__, .trace_class = TRACE_PIO, .name = "i8042",
+	.file = __FILE__,
+	.trace_class = TRACE_PIO,
+	.name = "i8042",
 	.describe = cmd_describe,
 };
 static const struct io_ops data_ops = { data_io_read, data_io_write,

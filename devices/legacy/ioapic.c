@@ -12,18 +12,19 @@
 #include "devices/legacy/ioapic.h"
 #include "vmm/base/log.h"
 
-#define ID_MASK			0x0f000000u
-#define DEST_MASK		(0xffULL << IOAPIC_DEST_SHIFT)
+#define ID_MASK	  0x0f000000u
+#define DEST_MASK (0xffULL << IOAPIC_DEST_SHIFT)
 /* What a guest write changes; delivery status and remote IRR are read-only. */
-#define REDTBL_WRITABLE		(IOAPIC_VECTOR_MASK | IOAPIC_DELMODE_MASK | \
-				 IOAPIC_DESTMODE_LOGICAL | IOAPIC_POLARITY_LOW | \
-				 IOAPIC_TRIGGER_LEVEL | IOAPIC_MASKED | DEST_MASK)
+#define REDTBL_WRITABLE                                                       \
+	(IOAPIC_VECTOR_MASK | IOAPIC_DELMODE_MASK | IOAPIC_DESTMODE_LOGICAL | \
+	 IOAPIC_POLARITY_LOW | IOAPIC_TRIGGER_LEVEL | IOAPIC_MASKED |         \
+	 DEST_MASK)
 
 /* warn_once() bits */
-#define WARN_ROUTE		(1u << 0)
-#define WARN_IRQFD		(1u << 1)
-#define WARN_SEND		(1u << 2)
-#define WARN_ACCESS		(1u << 3)
+#define WARN_ROUTE  (1u << 0)
+#define WARN_IRQFD  (1u << 1)
+#define WARN_SEND   (1u << 2)
+#define WARN_ACCESS (1u << 3)
 
 void ioapic_init(struct ioapic *io, u8 id, const struct irq_ctl *out)
 {
@@ -150,8 +151,9 @@ static void send(struct ioapic *io, u32 pin)
 	io->sent_vector[pin] = e & IOAPIC_VECTOR_MASK;
 	trace_event(io->trace, TRACE_IRQ, "msi", __FILE__,
 		    "ioapic pin %u (%s) sends vector 0x%02llx to APIC %llu, "
-		    "%s: its irqfd (GSI %u), KVM injects it", pin,
-		    pin_name(io, pin), (unsigned long long)(e & IOAPIC_VECTOR_MASK),
+		    "%s: its irqfd (GSI %u), KVM injects it",
+		    pin, pin_name(io, pin),
+		    (unsigned long long)(e & IOAPIC_VECTOR_MASK),
 		    (unsigned long long)(e >> IOAPIC_DEST_SHIFT),
 		    e & IOAPIC_TRIGGER_LEVEL ? "level" : "edge", pin);
 }
@@ -183,7 +185,8 @@ int ioapic_set_line(struct ioapic *io, u32 pin, int level)
 		trace_event(io->trace, TRACE_IRQ, "line", __FILE__,
 			    "ioapic pin %u (%s) %s%s", pin, pin_name(io, pin),
 			    level ? "raised" : "lowered",
-			    io->s.redtbl[pin] & IOAPIC_MASKED ? " (masked)" : "");
+			    io->s.redtbl[pin] & IOAPIC_MASKED ? " (masked)" :
+								"");
 	if (level)
 		io->s.lines |= bit;
 	else
@@ -283,7 +286,8 @@ static u32 read_reg(const struct ioapic *io, u32 reg)
 	case IOAPIC_REG_VER:
 		return IOAPIC_VERSION | (IOAPIC_PINS - 1) << 16;
 	}
-	if (reg < IOAPIC_REG_REDTBL || reg >= IOAPIC_REG_REDTBL + 2 * IOAPIC_PINS)
+	if (reg < IOAPIC_REG_REDTBL ||
+	    reg >= IOAPIC_REG_REDTBL + 2 * IOAPIC_PINS)
 		return 0;
 	e = io->s.redtbl[(reg - IOAPIC_REG_REDTBL) / 2];
 	return reg & 1 ? (u32)(e >> 32) : (u32)e;
@@ -316,8 +320,7 @@ static void ioapic_mmio_read(void *opaque, u64 off, void *data, u32 len)
 	memcpy(data, &val, MIN(len, (u32)sizeof(val)));
 }
 
-static void ioapic_mmio_write(void *opaque, u64 off, const void *data,
-			      u32 len)
+static void ioapic_mmio_write(void *opaque, u64 off, const void *data, u32 len)
 {
 	struct ioapic *io = opaque;
 	u32 val = 0;
@@ -329,8 +332,8 @@ static void ioapic_mmio_write(void *opaque, u64 off, const void *data,
 	} else if (off == IOAPIC_IOWIN && len >= 4) {
 		write_reg(io, io->s.regsel, val);
 	} else if (warn_once(&io->warned, WARN_ACCESS)) {
-		pr_warn("ioapic: ignored a %u-byte write at offset %#llx",
-			len, (unsigned long long)off);
+		pr_warn("ioapic: ignored a %u-byte write at offset %#llx", len,
+			(unsigned long long)off);
 	}
 	pthread_mutex_unlock(&io->lock);
 }
@@ -356,15 +359,17 @@ static void ioapic_describe(void *opaque, const struct io_access *a,
 			    struct trace_note *n)
 {
 	struct ioapic *io = opaque;
-	u32 reg = a->off == IOAPIC_IOREGSEL ? (u32)a->val & 0xff :
-		  __atomic_load_n(&io->s.regsel, __ATOMIC_RELAXED);
+	u32 reg = a->off == IOAPIC_IOREGSEL ?
+			  (u32)a->val & 0xff :
+			  __atomic_load_n(&io->s.regsel, __ATOMIC_RELAXED);
 	bool redtbl = reg >= IOAPIC_REG_REDTBL &&
 		      reg < IOAPIC_REG_REDTBL + 2 * IOAPIC_PINS;
 
 	n->cls = TRACE_IRQ;
 	note_printf(n, "ioapic.%s %s 0x%llx",
 		    a->off == IOAPIC_IOREGSEL ? "IOREGSEL" :
-		    a->off == IOAPIC_IOWIN ? "IOWIN" : "reserved",
+		    a->off == IOAPIC_IOWIN    ? "IOWIN" :
+						"reserved",
 		    a->write ? "<-" : "->", (unsigned long long)a->val);
 	if (a->off != IOAPIC_IOREGSEL && a->off != IOAPIC_IOWIN)
 		return;
@@ -376,9 +381,11 @@ static void ioapic_describe(void *opaque, const struct io_access *a,
 			    (reg - IOAPIC_REG_REDTBL) / 2,
 			    reg & 1 ? "high" : "low");
 	else
-		note_printf(n, " (%s)", reg == IOAPIC_REG_ID ? "IOAPICID" :
+		note_printf(n, " (%s)",
+			    reg == IOAPIC_REG_ID  ? "IOAPICID" :
 			    reg == IOAPIC_REG_VER ? "IOAPICVER" :
-			    reg == IOAPIC_REG_ARB ? "IOAPICARB" : "unused");
+			    reg == IOAPIC_REG_ARB ? "IOAPICARB" :
+						    "unused");
 }
 
 static const struct io_desc ioapic_desc = {

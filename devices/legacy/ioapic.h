@@ -38,66 +38,66 @@
  * ioapic_set_line(); the IOAPIC never calls back into a device.
  */
 
-#define IOAPIC_PINS		IRQ_IOAPIC_PINS	/* 24 */
-#define IOAPIC_VERSION		0x11		/* 82093AA */
-#define IOAPIC_MMIO_SIZE	0x1000
+#define IOAPIC_PINS	 IRQ_IOAPIC_PINS /* 24 */
+#define IOAPIC_VERSION	 0x11		 /* 82093AA */
+#define IOAPIC_MMIO_SIZE 0x1000
 
 /* MMIO offsets. */
-#define IOAPIC_IOREGSEL		0x00
-#define IOAPIC_IOWIN		0x10
+#define IOAPIC_IOREGSEL 0x00
+#define IOAPIC_IOWIN	0x10
 
 /* Registers behind IOREGSEL. */
-#define IOAPIC_REG_ID		0x00
-#define IOAPIC_REG_VER		0x01
-#define IOAPIC_REG_ARB		0x02
-#define IOAPIC_REG_REDTBL	0x10		/* + 2 * pin (+ 1: high half) */
+#define IOAPIC_REG_ID	  0x00
+#define IOAPIC_REG_VER	  0x01
+#define IOAPIC_REG_ARB	  0x02
+#define IOAPIC_REG_REDTBL 0x10 /* + 2 * pin (+ 1: high half) */
 
 /* Redirection entry fields. */
 #define IOAPIC_VECTOR_MASK	0xffULL
 #define IOAPIC_DELMODE_SHIFT	8
 #define IOAPIC_DELMODE_MASK	(7ULL << IOAPIC_DELMODE_SHIFT)
-#define  IOAPIC_DELMODE_FIXED	0
-#define  IOAPIC_DELMODE_LOWEST	1
-#define IOAPIC_DESTMODE_LOGICAL	(1ULL << 11)
-#define IOAPIC_DELIVS		(1ULL << 12)	/* read-only */
+#define IOAPIC_DELMODE_FIXED	0
+#define IOAPIC_DELMODE_LOWEST	1
+#define IOAPIC_DESTMODE_LOGICAL (1ULL << 11)
+#define IOAPIC_DELIVS		(1ULL << 12) /* read-only */
 #define IOAPIC_POLARITY_LOW	(1ULL << 13)
-#define IOAPIC_REMOTE_IRR	(1ULL << 14)	/* read-only */
+#define IOAPIC_REMOTE_IRR	(1ULL << 14) /* read-only */
 #define IOAPIC_TRIGGER_LEVEL	(1ULL << 15)
 #define IOAPIC_MASKED		(1ULL << 16)
 #define IOAPIC_DEST_SHIFT	56
 
 /* The MSI format (Intel SDM vol. 3, 11.11). */
-#define MSI_ADDR_BASE		0xfee00000ULL
-#define MSI_ADDR_DEST_SHIFT	12
-#define MSI_ADDR_REDIR_HINT	(1u << 3)
-#define MSI_ADDR_DEST_LOGICAL	(1u << 2)
-#define MSI_DATA_LEVEL_ASSERT	(1u << 14)
-#define MSI_DATA_TRIGGER_LEVEL	(1u << 15)
+#define MSI_ADDR_BASE	       0xfee00000ULL
+#define MSI_ADDR_DEST_SHIFT    12
+#define MSI_ADDR_REDIR_HINT    (1u << 3)
+#define MSI_ADDR_DEST_LOGICAL  (1u << 2)
+#define MSI_DATA_LEVEL_ASSERT  (1u << 14)
+#define MSI_DATA_TRIGGER_LEVEL (1u << 15)
 
 /*
  * Everything the guest can observe, in one struct so that a snapshot can
  * save and restore it as is.
  */
 struct ioapic_state {
-	u32 id;				/* IOAPICID register, bits 24-27 */
-	u32 regsel;			/* IOREGSEL */
-	u64 redtbl[IOAPIC_PINS];	/* remote IRR lives in here */
-	u32 lines;			/* bit n: pin n's line asserted */
+	u32 id;			 /* IOAPICID register, bits 24-27 */
+	u32 regsel;		 /* IOREGSEL */
+	u64 redtbl[IOAPIC_PINS]; /* remote IRR lives in here */
+	u32 lines;		 /* bit n: pin n's line asserted */
 };
 
 struct ioapic {
 	pthread_mutex_t lock;
 	struct ioapic_state s;
-	const struct irq_ctl *out;	/* KVM: MSI routes and irqfds */
-	int irqfd[IOAPIC_PINS];		/* -1 until the pin has a route */
-	u64 route_addr[IOAPIC_PINS];	/* the route installed for the pin */
+	const struct irq_ctl *out;   /* KVM: MSI routes and irqfds */
+	int irqfd[IOAPIC_PINS];	     /* -1 until the pin has a route */
+	u64 route_addr[IOAPIC_PINS]; /* the route installed for the pin */
 	u32 route_data[IOAPIC_PINS];
-	u64 delivered;			/* messages sent (for --stats) */
-	u64 sent[IOAPIC_PINS];		/* ... by pin */
-	u8 sent_vector[IOAPIC_PINS];	/* the vector of the last one */
-	u32 warned;			/* warn_once() mask */
-	struct trace *trace;		/* --trace, or NULL */
-	const char *pin_name[IOAPIC_PINS];	/* who drives it, or NULL */
+	u64 delivered;			   /* messages sent (for --stats) */
+	u64 sent[IOAPIC_PINS];		   /* ... by pin */
+	u8 sent_vector[IOAPIC_PINS];	   /* the vector of the last one */
+	u32 warned;			   /* warn_once() mask */
+	struct trace *trace;		   /* --trace, or NULL */
+	const char *pin_name[IOAPIC_PINS]; /* who drives it, or NULL */
 };
 
 /* Reset state: every pin masked, edge, vector 0; the ID register @id. */

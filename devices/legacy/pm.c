@@ -10,12 +10,12 @@
 #include "vmm/core/layout.h"
 
 /* Offsets inside the block that starts at PORT_PM1A_EVT. */
-#define OFF_STS		(PORT_PM1A_EVT - PORT_PM1A_EVT)
-#define OFF_EN		(OFF_STS + 2)
-#define OFF_CNT		(PORT_PM1A_CNT - PORT_PM1A_EVT)
-#define OFF_TMR		(PORT_PM_TMR - PORT_PM1A_EVT)
-#define OFF_RESET	(PORT_ACPI_RESET - PORT_PM1A_EVT)
-#define PM_BLOCK_LEN	(OFF_RESET + 1)
+#define OFF_STS	     (PORT_PM1A_EVT - PORT_PM1A_EVT)
+#define OFF_EN	     (OFF_STS + 2)
+#define OFF_CNT	     (PORT_PM1A_CNT - PORT_PM1A_EVT)
+#define OFF_TMR	     (PORT_PM_TMR - PORT_PM1A_EVT)
+#define OFF_RESET    (PORT_ACPI_RESET - PORT_PM1A_EVT)
+#define PM_BLOCK_LEN (OFF_RESET + 1)
 
 void pm_init(struct pm *pm, const struct exit_sink *exit,
 	     const struct irq_ctl *irq)
@@ -35,8 +35,9 @@ void pm_destroy(struct pm *pm)
 
 u32 pm_timer(const struct pm *pm)
 {
-	unsigned __int128 t = (unsigned __int128)(pm->clock_ns() +
-						  pm->tmr_offset_ns) * PM_TMR_HZ;
+	unsigned __int128 t =
+		(unsigned __int128)(pm->clock_ns() + pm->tmr_offset_ns) *
+		PM_TMR_HZ;
 
 	return (u32)(t / 1000000000ULL) & PM_TMR_MASK;
 }
@@ -55,14 +56,20 @@ static void update_sci(struct pm *pm)
 static u8 block_byte(const struct pm *pm, u64 off, u32 tmr)
 {
 	switch (off) {
-	case OFF_STS: case OFF_STS + 1:
+	case OFF_STS:
+	case OFF_STS + 1:
 		return pm->sts >> (8 * (off - OFF_STS));
-	case OFF_EN: case OFF_EN + 1:
+	case OFF_EN:
+	case OFF_EN + 1:
 		return pm->en >> (8 * (off - OFF_EN));
-	case OFF_CNT: case OFF_CNT + 1:
+	case OFF_CNT:
+	case OFF_CNT + 1:
 		/* SLP_EN is write-only and reads as zero. */
 		return (pm->cnt & ~PM1_CNT_SLP_EN) >> (8 * (off - OFF_CNT));
-	case OFF_TMR: case OFF_TMR + 1: case OFF_TMR + 2: case OFF_TMR + 3:
+	case OFF_TMR:
+	case OFF_TMR + 1:
+	case OFF_TMR + 2:
+	case OFF_TMR + 3:
 		return tmr >> (8 * (off - OFF_TMR));
 	default:
 		/* reserved bytes and the write-only reset reg */
@@ -73,7 +80,7 @@ static u8 block_byte(const struct pm *pm, u64 off, u32 tmr)
 static void pm_read(void *opaque, u64 off, void *data, u32 len)
 {
 	struct pm *pm = opaque;
-	u32 tmr = pm_timer(pm);		/* one sample for the whole access */
+	u32 tmr = pm_timer(pm); /* one sample for the whole access */
 	u8 *p = data;
 
 	pthread_mutex_lock(&pm->lock);
@@ -91,14 +98,17 @@ static void set_byte(u16 *reg, unsigned int byte, u8 v)
 static void write_byte(struct pm *pm, u64 off, u8 v)
 {
 	switch (off) {
-	case OFF_STS: case OFF_STS + 1:
+	case OFF_STS:
+	case OFF_STS + 1:
 		/* write 1 to clear */
 		pm->sts &= ~(v << (8 * (off - OFF_STS)));
 		break;
-	case OFF_EN: case OFF_EN + 1:
+	case OFF_EN:
+	case OFF_EN + 1:
 		set_byte(&pm->en, off - OFF_EN, v);
 		break;
-	case OFF_CNT: case OFF_CNT + 1:
+	case OFF_CNT:
+	case OFF_CNT + 1:
 		set_byte(&pm->cnt, off - OFF_CNT, v);
 		/* no SMI_CMD: always ACPI mode */
 		pm->cnt |= PM1_CNT_SCI_EN;
@@ -162,8 +172,10 @@ void pm_save(struct pm *pm, struct pm_state *out)
 	u32 tmr = pm_timer(pm);
 
 	pthread_mutex_lock(&pm->lock);
-	*out = (struct pm_state){ .sts = pm->sts, .en = pm->en,
-				  .cnt = pm->cnt, .sci_level = pm->sci_level,
+	*out = (struct pm_state){ .sts = pm->sts,
+				  .en = pm->en,
+				  .cnt = pm->cnt,
+				  .sci_level = pm->sci_level,
 				  .tmr = tmr };
 	pthread_mutex_unlock(&pm->lock);
 }
@@ -171,8 +183,9 @@ void pm_save(struct pm *pm, struct pm_state *out)
 void pm_restore(struct pm *pm, const struct pm_state *in)
 {
 	/* Rounded up: the first read after the restore is the saved value. */
-	u64 want = ((u64)(in->tmr & PM_TMR_MASK) * 1000000000ULL +
-		    PM_TMR_HZ - 1) / PM_TMR_HZ;
+	u64 want =
+		((u64)(in->tmr & PM_TMR_MASK) * 1000000000ULL + PM_TMR_HZ - 1) /
+		PM_TMR_HZ;
 
 	pthread_mutex_lock(&pm->lock);
 	pm->sts = in->sts;
@@ -185,16 +198,16 @@ void pm_restore(struct pm *pm, const struct pm_state *in)
 }
 /* The block's registers, beside the offsets above (the FADT's names). */
 static const struct reg_name pm_names[] = {
-	{ OFF_STS, 2, "PM1a_STS" }, { OFF_EN, 2, "PM1a_EN" },
-	{ OFF_CNT, 2, "PM1a_CNT" }, { OFF_TMR, 4, "PM_TMR" },
+	{ OFF_STS, 2, "PM1a_STS" },    { OFF_EN, 2, "PM1a_EN" },
+	{ OFF_CNT, 2, "PM1a_CNT" },    { OFF_TMR, 4, "PM_TMR" },
 	{ OFF_RESET, 1, "RESET_REG" },
 };
 
 static void pm_describe(void *opaque, const struct io_access *a,
 			struct trace_note *n)
 {
-	const struct reg_name *r = reg_name_find(pm_names, ARRAY_SIZE(pm_names),
-						 a->off);
+	const struct reg_name *r =
+		reg_name_find(pm_names, ARRAY_SIZE(pm_names), a->off);
 	u64 typ = (a->val & PM1_CNT_SLP_TYP) >> PM1_CNT_SLP_TYP_SHIFT;
 
 	(void)opaque;
@@ -205,11 +218,12 @@ static void pm_describe(void *opaque, const struct io_access *a,
 	if (r->off == OFF_CNT && (a->val & PM1_CNT_SLP_EN))
 		note_printf(n, " (SLP_TYP %u, SLP_EN: %s)", (unsigned int)typ,
 			    typ == ACPI_S5_SLP_TYP ? "S5, power off" :
-			    "not offered, ignored");
+						     "not offered, ignored");
 	else if (r->off == OFF_RESET)
-		note_printf(n, " (%s)", a->val == ACPI_RESET_VALUE ?
-			    "the reset value: the machine resets" :
-			    "not the reset value");
+		note_printf(n, " (%s)",
+			    a->val == ACPI_RESET_VALUE ?
+				    "the reset value: the machine resets" :
+				    "not the reset value");
 }
 
 static void debug_exit_describe(void *opaque, const struct io_access *a,
@@ -222,12 +236,16 @@ static void debug_exit_describe(void *opaque, const struct io_access *a,
 }
 
 static const struct io_desc pm_desc = {
-	.file = __FILE__, .trace_class = TRACE_PIO, .name = "acpi-pm",
+	.file = __FILE__,
+	.trace_class = TRACE_PIO,
+	.name = "acpi-pm",
 	.describe = pm_describe,
 };
 
 static const struct io_desc debug_exit_desc = {
-	.file = __FILE__, .trace_class = TRACE_PIO, .name = "debug-exit",
+	.file = __FILE__,
+	.trace_class = TRACE_PIO,
+	.name = "debug-exit",
 	.describe = debug_exit_describe,
 };
 

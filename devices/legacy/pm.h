@@ -18,26 +18,26 @@
  * isa-debug-exit port 0xf4 (a write of V exits with status (V << 1) | 1).
  */
 
-#define PM_TMR_HZ	3579545ULL
-#define PM_TMR_MASK	0xffffffu
+#define PM_TMR_HZ   3579545ULL
+#define PM_TMR_MASK 0xffffffu
 
-#define PM1_STS_TMR	0x0001
-#define PM1_STS_PWRBTN	0x0100
-#define PM1_EN_PWRBTN	0x0100
-#define PM1_STS_WAK	0x8000
-#define PM1_CNT_SCI_EN	0x0001
+#define PM1_STS_TMR	      0x0001
+#define PM1_STS_PWRBTN	      0x0100
+#define PM1_EN_PWRBTN	      0x0100
+#define PM1_STS_WAK	      0x8000
+#define PM1_CNT_SCI_EN	      0x0001
 #define PM1_CNT_SLP_TYP_SHIFT 10
-#define PM1_CNT_SLP_TYP	(7u << PM1_CNT_SLP_TYP_SHIFT)
-#define PM1_CNT_SLP_EN	0x2000
+#define PM1_CNT_SLP_TYP	      (7u << PM1_CNT_SLP_TYP_SHIFT)
+#define PM1_CNT_SLP_EN	      0x2000
 
 struct pm {
 	pthread_mutex_t lock;
 	const struct exit_sink *exit;
-	const struct irq_ctl *irq;	/* SCI */
+	const struct irq_ctl *irq; /* SCI */
 	u16 sts, en, cnt;
 	int sci_level;
-	u64 (*clock_ns)(void);		/* CLOCK_MONOTONIC; tests swap it */
-	u64 tmr_offset_ns;		/* added to it: a restored timer goes on */
+	u64 (*clock_ns)(void); /* CLOCK_MONOTONIC; tests swap it */
+	u64 tmr_offset_ns;     /* added to it: a restored timer goes on */
 };
 
 /* The registers and the timer's value, for a snapshot. */

@@ -18,7 +18,7 @@ void rtc_init(struct rtc *rtc)
 	memset(rtc, 0, sizeof(*rtc));
 	pthread_mutex_init(&rtc->lock, NULL);
 	rtc->clock = host_time;
-	rtc->ram[RTC_REG_A] = 0x26;	/* 32.768 kHz time base, 1024 Hz rate */
+	rtc->ram[RTC_REG_A] = 0x26; /* 32.768 kHz time base, 1024 Hz rate */
 	rtc->ram[RTC_REG_B] = RTC_B_24H;
 	rtc->ram[RTC_REG_D] = RTC_D_VRT;
 }
@@ -32,8 +32,14 @@ void rtc_destroy(struct rtc *rtc)
 static bool is_clock_reg(u8 idx)
 {
 	switch (idx) {
-	case RTC_SECONDS: case RTC_MINUTES: case RTC_HOURS: case RTC_WEEKDAY:
-	case RTC_DAY: case RTC_MONTH: case RTC_YEAR: case RTC_CENTURY:
+	case RTC_SECONDS:
+	case RTC_MINUTES:
+	case RTC_HOURS:
+	case RTC_WEEKDAY:
+	case RTC_DAY:
+	case RTC_MONTH:
+	case RTC_YEAR:
+	case RTC_CENTURY:
 		return true;
 	default:
 		return false;
@@ -76,13 +82,13 @@ void rtc_utc(time_t t, struct tm *tm)
 	tm->tm_hour = secs / 3600;
 	tm->tm_min = secs / 60 % 60;
 	tm->tm_sec = secs % 60;
-	tm->tm_wday = (int)(((days + 4) % 7 + 7) % 7);	/* 1970-01-01: Thu */
-	days += 719468;			/* from 0000-03-01 */
+	tm->tm_wday = (int)(((days + 4) % 7 + 7) % 7); /* 1970-01-01: Thu */
+	days += 719468;				       /* from 0000-03-01 */
 	era = (days >= 0 ? days : days - 146096) / 146097;
 	doe = (u32)(days - era * 146097);
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;	/* March = 0 */
+	mp = (5 * doy + 2) / 153; /* March = 0 */
 	tm->tm_mday = doy - (153 * mp + 2) / 5 + 1;
 	tm->tm_mon = mp < 10 ? mp + 2 : mp - 10;
 	y = yoe + era * 400 + (tm->tm_mon < 2);
@@ -95,21 +101,29 @@ static u8 clock_reg(const struct rtc *rtc, u8 idx)
 
 	rtc_utc(rtc->clock(), &tm);
 	switch (idx) {
-	case RTC_SECONDS: return encode(rtc, tm.tm_sec);
-	case RTC_MINUTES: return encode(rtc, tm.tm_min);
-	case RTC_HOURS: return encode_hour(rtc, tm.tm_hour);
-	case RTC_WEEKDAY: return encode(rtc, tm.tm_wday + 1);
-	case RTC_DAY: return encode(rtc, tm.tm_mday);
-	case RTC_MONTH: return encode(rtc, tm.tm_mon + 1);
-	case RTC_YEAR: return encode(rtc, tm.tm_year % 100);
-	default: return encode(rtc, (tm.tm_year + 1900) / 100); /* century */
+	case RTC_SECONDS:
+		return encode(rtc, tm.tm_sec);
+	case RTC_MINUTES:
+		return encode(rtc, tm.tm_min);
+	case RTC_HOURS:
+		return encode_hour(rtc, tm.tm_hour);
+	case RTC_WEEKDAY:
+		return encode(rtc, tm.tm_wday + 1);
+	case RTC_DAY:
+		return encode(rtc, tm.tm_mday);
+	case RTC_MONTH:
+		return encode(rtc, tm.tm_mon + 1);
+	case RTC_YEAR:
+		return encode(rtc, tm.tm_year % 100);
+	default:
+		return encode(rtc, (tm.tm_year + 1900) / 100); /* century */
 	}
 }
 
 void rtc_write_index(struct rtc *rtc, u8 val)
 {
 	pthread_mutex_lock(&rtc->lock);
-	rtc->index = val & 0x7f;	/* bit 7 masks NMIs: not emulated */
+	rtc->index = val & 0x7f; /* bit 7 masks NMIs: not emulated */
 	pthread_mutex_unlock(&rtc->lock);
 }
 
@@ -135,11 +149,11 @@ void rtc_write_data(struct rtc *rtc, u8 val)
 	idx = rtc->index;
 	switch (idx) {
 	case RTC_REG_A:
-		rtc->ram[idx] = val & ~RTC_A_UIP;	/* UIP is read-only */
+		rtc->ram[idx] = val & ~RTC_A_UIP; /* UIP is read-only */
 		break;
 	case RTC_REG_C:
 	case RTC_REG_D:
-		break;		/* read-only */
+		break; /* read-only */
 	default:
 		/* Alarm bytes are plain RAM; the time itself is the host's. */
 		if (!is_clock_reg(idx))
@@ -186,11 +200,11 @@ static void rtc_io_write(void *opaque, u64 off, const void *data, u32 len)
 
 /* CMOS register names, beside the map in rtc.h; the rest is RAM. */
 static const struct reg_name cmos_names[] = {
-	{ RTC_SECONDS, 1, "seconds" }, { 0x01, 1, "seconds alarm" },
-	{ RTC_MINUTES, 1, "minutes" }, { 0x03, 1, "minutes alarm" },
-	{ RTC_HOURS, 1, "hours" }, { 0x05, 1, "hours alarm" },
-	{ RTC_WEEKDAY, 1, "weekday" }, { RTC_DAY, 1, "day of month" },
-	{ RTC_MONTH, 1, "month" }, { RTC_YEAR, 1, "year" },
+	{ RTC_SECONDS, 1, "seconds" },	{ 0x01, 1, "seconds alarm" },
+	{ RTC_MINUTES, 1, "minutes" },	{ 0x03, 1, "minutes alarm" },
+	{ RTC_HOURS, 1, "hours" },	{ 0x05, 1, "hours alarm" },
+	{ RTC_WEEKDAY, 1, "weekday" },	{ RTC_DAY, 1, "day of month" },
+	{ RTC_MONTH, 1, "month" },	{ RTC_YEAR, 1, "year" },
 	{ RTC_REG_A, 1, "register A" }, { RTC_REG_B, 1, "register B" },
 	{ RTC_REG_C, 1, "register C" }, { RTC_REG_D, 1, "register D" },
 	{ RTC_CENTURY, 1, "century" },
@@ -201,9 +215,9 @@ static void rtc_describe(void *opaque, const struct io_access *a,
 {
 	struct rtc *rtc = opaque;
 	u8 idx = a->off ? __atomic_load_n(&rtc->index, __ATOMIC_RELAXED) :
-		 a->val & 0x7f;
-	const struct reg_name *r = reg_name_find(cmos_names,
-						 ARRAY_SIZE(cmos_names), idx);
+			  a->val & 0x7f;
+	const struct reg_name *r =
+		reg_name_find(cmos_names, ARRAY_SIZE(cmos_names), idx);
 
 	note_printf(n, "rtc.%s %s 0x%02x (CMOS 0x%02x: %s)",
 		    a->off ? "data" : "index", a->write ? "<-" : "->",

@@ -17,33 +17,33 @@
  * of the 128-byte CMOS RAM hold whatever the guest stores.
  */
 
-#define RTC_SECONDS	0x00
-#define RTC_MINUTES	0x02
-#define RTC_HOURS	0x04
-#define RTC_WEEKDAY	0x06
-#define RTC_DAY		0x07
-#define RTC_MONTH	0x08
-#define RTC_YEAR	0x09
-#define RTC_REG_A	0x0a
-#define RTC_REG_B	0x0b
-#define RTC_REG_C	0x0c
-#define RTC_REG_D	0x0d
+#define RTC_SECONDS 0x00
+#define RTC_MINUTES 0x02
+#define RTC_HOURS   0x04
+#define RTC_WEEKDAY 0x06
+#define RTC_DAY	    0x07
+#define RTC_MONTH   0x08
+#define RTC_YEAR    0x09
+#define RTC_REG_A   0x0a
+#define RTC_REG_B   0x0b
+#define RTC_REG_C   0x0c
+#define RTC_REG_D   0x0d
 /* the ACPI FADT CENTURY field's usual index */
-#define RTC_CENTURY	0x32
+#define RTC_CENTURY 0x32
 
 #define RTC_A_UIP	0x80
 #define RTC_B_SET	0x80
-#define RTC_B_DM_BINARY	0x04
+#define RTC_B_DM_BINARY 0x04
 #define RTC_B_24H	0x02
 #define RTC_D_VRT	0x80
 
-#define RTC_HOUR_PM	0x80		/* 12-hour mode */
+#define RTC_HOUR_PM 0x80 /* 12-hour mode */
 
 struct rtc {
 	pthread_mutex_t lock;
 	u8 index;
 	u8 ram[128];
-	time_t (*clock)(void);		/* host time; tests swap it */
+	time_t (*clock)(void); /* host time; tests swap it */
 };
 
 /* CMOS RAM and the index register, for a snapshot. */

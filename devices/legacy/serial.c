@@ -67,7 +67,7 @@ static void rx_clear(struct serial *s)
 static void rx_push(struct serial *s, u8 c)
 {
 	if (s->rx_count == SERIAL_RX_SIZE)
-		return;		/* overrun: the byte is lost, as on hardware */
+		return; /* overrun: the byte is lost, as on hardware */
 	s->rx[(s->rx_head + s->rx_count) % SERIAL_RX_SIZE] = c;
 	s->rx_count++;
 }
@@ -96,10 +96,10 @@ static void update_msr(struct serial *s)
 		      (m & UART_MCR_OUT1 ? UART_MSR_RI : 0) |
 		      (m & UART_MCR_OUT2 ? UART_MSR_DCD : 0);
 	}
-	delta = (old ^ now) & 0xb0;	/* DCTS, DDSR, DDCD */
+	delta = (old ^ now) & 0xb0; /* DCTS, DDSR, DDCD */
 	s->msr = now | (old & 0x0f) | (delta >> 4);
 	if ((old & UART_MSR_RI) && !(now & UART_MSR_RI))
-		s->msr |= 0x04;		/* TERI: trailing edge of RI */
+		s->msr |= 0x04; /* TERI: trailing edge of RI */
 }
 
 static void transmit(struct serial *s, u8 c)
@@ -163,7 +163,7 @@ void serial_reg_write(struct serial *s, unsigned int off, u8 val)
 	case UART_SCR:
 		s->scr = val;
 		break;
-	default:		/* LSR and MSR are read-only */
+	default: /* LSR and MSR are read-only */
 		break;
 	}
 	update_irq(s);
@@ -193,7 +193,7 @@ static u8 read_msr(struct serial *s)
 {
 	u8 v = s->msr;
 
-	s->msr &= 0xf0;		/* reading clears the delta bits */
+	s->msr &= 0xf0; /* reading clears the delta bits */
 	return v;
 }
 
@@ -270,10 +270,18 @@ void serial_save(struct serial *s, struct serial_state *out)
 {
 	pthread_mutex_lock(&s->lock);
 	*out = (struct serial_state){
-		.ier = s->ier, .lcr = s->lcr, .mcr = s->mcr, .msr = s->msr,
-		.scr = s->scr, .fcr = s->fcr, .dll = s->dll, .dlm = s->dlm,
-		.thr_ipending = s->thr_ipending, .irq_level = s->irq_level,
-		.rx_head = s->rx_head, .rx_count = s->rx_count,
+		.ier = s->ier,
+		.lcr = s->lcr,
+		.mcr = s->mcr,
+		.msr = s->msr,
+		.scr = s->scr,
+		.fcr = s->fcr,
+		.dll = s->dll,
+		.dlm = s->dlm,
+		.thr_ipending = s->thr_ipending,
+		.irq_level = s->irq_level,
+		.rx_head = s->rx_head,
+		.rx_count = s->rx_count,
 	};
 	memcpy(out->rx, s->rx, sizeof(out->rx));
 	pthread_mutex_unlock(&s->lock);
@@ -339,11 +347,12 @@ static void serial_describe(void *opaque, const struct io_access *a,
 	unsigned int off = a->off & 7;
 	bool dlab = __atomic_load_n(&s->lcr, __ATOMIC_RELAXED) & UART_LCR_DLAB;
 	const char *reg = dlab && off < 2 ? reg_dlab[off] :
-			  a->write ? reg_write[off] : reg_read[off];
+			  a->write	  ? reg_write[off] :
+					    reg_read[off];
 	u8 v = a->val;
 
 	note_printf(n, "serial0.%s %s 0x%02x", reg, a->write ? "<-" : "->", v);
-	if (off == UART_THR && !dlab)		/* THR or RBR */
+	if (off == UART_THR && !dlab) /* THR or RBR */
 		note_char(n, v);
 	else if (off == UART_LSR && !a->write)
 		note_flags(n, v, lsr_bits, 8);

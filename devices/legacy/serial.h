@@ -15,55 +15,55 @@
  * while any enabled interrupt is pending.
  */
 
-#define SERIAL_RX_SIZE	64		/* deeper than the 16550A's 16 */
+#define SERIAL_RX_SIZE 64 /* deeper than the 16550A's 16 */
 
 /* Register offsets from the base port. */
-#define UART_RBR	0		/* read, DLAB=0 */
-#define UART_THR	0		/* write, DLAB=0 */
-#define UART_DLL	0		/* DLAB=1 */
-#define UART_IER	1		/* DLAB=0 */
-#define UART_DLM	1		/* DLAB=1 */
-#define UART_IIR	2		/* read */
-#define UART_FCR	2		/* write */
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_LSR	5
-#define UART_MSR	6
-#define UART_SCR	7
+#define UART_RBR 0 /* read, DLAB=0 */
+#define UART_THR 0 /* write, DLAB=0 */
+#define UART_DLL 0 /* DLAB=1 */
+#define UART_IER 1 /* DLAB=0 */
+#define UART_DLM 1 /* DLAB=1 */
+#define UART_IIR 2 /* read */
+#define UART_FCR 2 /* write */
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_MSR 6
+#define UART_SCR 7
 
-#define UART_IER_RDI	0x01
-#define UART_IER_THRI	0x02
-#define UART_IER_RLSI	0x04
-#define UART_IER_MSI	0x08
+#define UART_IER_RDI  0x01
+#define UART_IER_THRI 0x02
+#define UART_IER_RLSI 0x04
+#define UART_IER_MSI  0x08
 
-#define UART_IIR_NO_INT	0x01
-#define UART_IIR_MSI	0x00
-#define UART_IIR_THRI	0x02
-#define UART_IIR_RDI	0x04
-#define UART_IIR_RLSI	0x06
+#define UART_IIR_NO_INT	 0x01
+#define UART_IIR_MSI	 0x00
+#define UART_IIR_THRI	 0x02
+#define UART_IIR_RDI	 0x04
+#define UART_IIR_RLSI	 0x06
 #define UART_IIR_TIMEOUT 0x0c
-#define UART_IIR_FIFO	0xc0		/* FIFOs enabled */
+#define UART_IIR_FIFO	 0xc0 /* FIFOs enabled */
 
-#define UART_FCR_ENABLE	0x01
-#define UART_FCR_CLR_RX	0x02
-#define UART_FCR_CLR_TX	0x04
+#define UART_FCR_ENABLE 0x01
+#define UART_FCR_CLR_RX 0x02
+#define UART_FCR_CLR_TX 0x04
 
-#define UART_LCR_DLAB	0x80
+#define UART_LCR_DLAB 0x80
 
-#define UART_MCR_DTR	0x01
-#define UART_MCR_RTS	0x02
-#define UART_MCR_OUT1	0x04
-#define UART_MCR_OUT2	0x08
-#define UART_MCR_LOOP	0x10
+#define UART_MCR_DTR  0x01
+#define UART_MCR_RTS  0x02
+#define UART_MCR_OUT1 0x04
+#define UART_MCR_OUT2 0x08
+#define UART_MCR_LOOP 0x10
 
-#define UART_LSR_DR	0x01
-#define UART_LSR_THRE	0x20
-#define UART_LSR_TEMT	0x40
+#define UART_LSR_DR   0x01
+#define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40
 
-#define UART_MSR_CTS	0x10
-#define UART_MSR_DSR	0x20
-#define UART_MSR_RI	0x40
-#define UART_MSR_DCD	0x80
+#define UART_MSR_CTS 0x10
+#define UART_MSR_DSR 0x20
+#define UART_MSR_RI  0x40
+#define UART_MSR_DCD 0x80
 
 /* Where output goes, and who wants to hear that the FIFO has room again. */
 struct serial_sink_ops {
@@ -73,18 +73,18 @@ struct serial_sink_ops {
 };
 
 struct serial {
-	pthread_mutex_t lock;		/* vCPU register access vs. input */
+	pthread_mutex_t lock; /* vCPU register access vs. input */
 	const struct irq_ctl *irq;
 	u32 gsi;
 	const struct serial_sink_ops *sink;
 	void *sink_opaque;
 
 	u8 ier, lcr, mcr, msr, scr, fcr, dll, dlm;
-	bool thr_ipending;		/* THRE interrupt latched, see IIR */
-	int irq_level;			/* last level driven on @gsi */
+	bool thr_ipending; /* THRE interrupt latched, see IIR */
+	int irq_level;	   /* last level driven on @gsi */
 	u8 rx[SERIAL_RX_SIZE];
 	unsigned int rx_head, rx_count;
-	u64 tx_bytes, rx_bytes;		/* counters, read atomically */
+	u64 tx_bytes, rx_bytes; /* counters, read atomically */
 };
 
 /* The registers and the receive FIFO, for a snapshot. */

@@ -80,11 +80,10 @@ int bridge_check(const char *bridge, enum bridge_kind *kind, struct err *err)
 	char drv[32];
 
 	if (strlen(bridge) >= IFNAMSIZ)
-		return err_input(err, -EINVAL,
-				 "bridge name '%s' is too long", bridge);
-	if (!if_nametoindex(bridge))
-		return err_input(err, -ENODEV, "no such bridge: %s",
+		return err_input(err, -EINVAL, "bridge name '%s' is too long",
 				 bridge);
+	if (!if_nametoindex(bridge))
+		return err_input(err, -ENODEV, "no such bridge: %s", bridge);
 	netif_driver(bridge, drv, sizeof(drv));
 	if (!strcmp(drv, "bridge")) {
 		*kind = BRIDGE_LINUX;
@@ -99,13 +98,13 @@ int bridge_check(const char *bridge, enum bridge_kind *kind, struct err *err)
 		*kind = BRIDGE_OVS;
 		return 0;
 	}
-	return err_input(err, -ENOTTY,
-			 "%s is not a bridge (neither a Linux bridge nor an Open vSwitch bridge)",
-			 bridge);
+	return err_input(
+		err, -ENOTTY,
+		"%s is not a bridge (neither a Linux bridge nor an Open vSwitch bridge)",
+		bridge);
 }
 
-static int bridge_ioctl(unsigned long req, const char *bridge,
-			const char *port)
+static int bridge_ioctl(unsigned long req, const char *bridge, const char *port)
 {
 	struct ifreq ifr;
 	int fd, ret = 0;
@@ -125,11 +124,11 @@ static int bridge_ioctl(unsigned long req, const char *bridge,
 	return ret;
 }
 
-int bridge_add_port(const char *bridge, enum bridge_kind kind,
-		    const char *port, struct err *err)
+int bridge_add_port(const char *bridge, enum bridge_kind kind, const char *port,
+		    struct err *err)
 {
-	char *args[] = { "ovs-vsctl", "--timeout=5", "add-port",
-			 (char *)bridge, (char *)port, NULL };
+	char *args[] = { "ovs-vsctl",	 "--timeout=5", "add-port",
+			 (char *)bridge, (char *)port,	NULL };
 	int ret;
 
 	if (kind == BRIDGE_OVS) {
@@ -142,17 +141,17 @@ int bridge_add_port(const char *bridge, enum bridge_kind kind,
 	}
 	ret = bridge_ioctl(SIOCBRADDIF, bridge, port);
 	if (ret)
-		return err_input(err, ret,
-				 "cannot add %s to bridge %s: %s%s", port, bridge,
-				 strerror(-ret), netif_cap_hint(ret));
+		return err_input(err, ret, "cannot add %s to bridge %s: %s%s",
+				 port, bridge, strerror(-ret),
+				 netif_cap_hint(ret));
 	return 0;
 }
 
-int bridge_del_port(const char *bridge, enum bridge_kind kind,
-		    const char *port)
+int bridge_del_port(const char *bridge, enum bridge_kind kind, const char *port)
 {
-	char *args[] = { "ovs-vsctl", "--timeout=5", "--if-exists",
-			 "del-port", (char *)bridge, (char *)port, NULL };
+	char *args[] = { "ovs-vsctl", "--timeout=5",  "--if-exists",
+			 "del-port",  (char *)bridge, (char *)port,
+			 NULL };
 	int ret;
 
 	if (kind == BRIDGE_OVS) {
@@ -169,8 +168,7 @@ int netif_set_up(const char *ifname, struct err *err)
 
 	fd = socket(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_host(err, -errno, "socket: %s",
-				strerror(errno));
+		return err_host(err, -errno, "socket: %s", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
@@ -182,13 +180,13 @@ int netif_set_up(const char *ifname, struct err *err)
 	}
 	close(fd);
 	if (ret)
-		return err_input(err, ret, "cannot bring %s up: %s%s",
-				 ifname, strerror(-ret), netif_cap_hint(ret));
+		return err_input(err, ret, "cannot bring %s up: %s%s", ifname,
+				 strerror(-ret), netif_cap_hint(ret));
 	return 0;
 }
 
 const char *netif_cap_hint(int ret)
 {
-	return ret == -EPERM || ret == -EACCES ?
-	       " (CAP_NET_ADMIN is needed)" : "";
+	return ret == -EPERM || ret == -EACCES ? " (CAP_NET_ADMIN is needed)" :
+						 "";
 }

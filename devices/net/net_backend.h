@@ -22,13 +22,13 @@
 #define NET_HDR_LEN 12
 
 /* Offloads the receiver (our guest) accepts; TUN_F_* values. */
-#define NET_OFFLOAD_CSUM	0x01
-#define NET_OFFLOAD_TSO4	0x02
-#define NET_OFFLOAD_TSO6	0x04
+#define NET_OFFLOAD_CSUM 0x01
+#define NET_OFFLOAD_TSO4 0x02
+#define NET_OFFLOAD_TSO6 0x04
 
 struct net_options {
-	const char *tap;		/* "" or NULL: the kernel picks sqz%d */
-	const char *bridge;		/* "" or NULL: no bridging */
+	const char *tap;    /* "" or NULL: the kernel picks sqz%d */
+	const char *bridge; /* "" or NULL: no bridging */
 };
 
 struct net_backend;
@@ -39,11 +39,9 @@ struct net_backend_ops {
 	int (*open)(struct net_backend *nb, const struct net_options *o,
 		    struct err *err);
 	/* One frame (header first); bytes written or -errno. */
-	ssize_t (*send)(struct net_backend *nb, const struct iovec *iov,
-			int n);
+	ssize_t (*send)(struct net_backend *nb, const struct iovec *iov, int n);
 	/* One frame (header first); bytes read, -EAGAIN when none waits. */
-	ssize_t (*recv)(struct net_backend *nb, const struct iovec *iov,
-			int n);
+	ssize_t (*recv)(struct net_backend *nb, const struct iovec *iov, int n);
 	/* Which NET_OFFLOAD_* frames the backend may hand us. */
 	int (*set_offload)(struct net_backend *nb, unsigned int offloads);
 	/* Undo everything open did on the host. */
@@ -52,8 +50,8 @@ struct net_backend_ops {
 
 struct net_backend {
 	const struct net_backend_ops *ops;
-	int fd;				/* non-blocking, pollable */
-	char ifname[IFNAMSIZ];		/* the tap's name, once open */
+	int fd;		       /* non-blocking, pollable */
+	char ifname[IFNAMSIZ]; /* the tap's name, once open */
 	void *priv;
 };
 
@@ -67,8 +65,8 @@ extern const struct net_backend_ops tap_backend_ops;
 enum bridge_kind { BRIDGE_LINUX, BRIDGE_OVS };
 
 int bridge_check(const char *bridge, enum bridge_kind *kind, struct err *err);
-int bridge_add_port(const char *bridge, enum bridge_kind kind,
-		    const char *port, struct err *err);
+int bridge_add_port(const char *bridge, enum bridge_kind kind, const char *port,
+		    struct err *err);
 int bridge_del_port(const char *bridge, enum bridge_kind kind,
 		    const char *port);
 /* Bring @ifname up (SIOCSIFFLAGS). */

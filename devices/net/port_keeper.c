@@ -12,8 +12,8 @@
 #include "vmm/base/log.h"
 
 /* The child: wait for the pipe to close, then remove the ports. */
-static void __attribute__((noreturn)) keep(int fd, const struct port_undo *u,
-					  unsigned int n)
+static void __attribute__((noreturn))
+keep(int fd, const struct port_undo *u, unsigned int n)
 {
 	unsigned int i;
 	char c;

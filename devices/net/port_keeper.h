@@ -28,8 +28,8 @@ struct port_undo {
 };
 
 struct port_keeper {
-	pid_t pid;			/* 0: none running */
-	int fd;				/* write end of the pipe, or -1 */
+	pid_t pid; /* 0: none running */
+	int fd;	   /* write end of the pipe, or -1 */
 };
 
 /* Fork the keeper for @n ports (n > 0). 0 or -errno with @err. */

@@ -25,9 +25,9 @@
 #define TAP_DEFAULT_NAME "sqz%d"
 
 struct tap {
-	bool created;			/* ours: it must go on close */
-	bool enslaved;			/* we added it to bridge[] */
-	bool handed_over;		/* close() only closes the fd */
+	bool created;	  /* ours: it must go on close */
+	bool enslaved;	  /* we added it to bridge[] */
+	bool handed_over; /* close() only closes the fd */
 	enum bridge_kind kind;
 	char bridge[IFNAMSIZ];
 };
@@ -62,8 +62,8 @@ static int tap_attach_err(int ret, const char *name, struct err *err)
 				 "tap %s is busy (another process has it open)",
 				 name);
 	if (ret == -EINVAL)
-		return err_input(err, ret,
-				 "%s exists and is not a usable tap", name);
+		return err_input(err, ret, "%s exists and is not a usable tap",
+				 name);
 	return err_input(err, ret, "cannot create tap%s%s: %s%s",
 			 pattern ? "" : " ", pattern ? "" : name,
 			 strerror(-ret), netif_cap_hint(ret));
@@ -89,9 +89,8 @@ static int tap_setup(struct net_backend *nb, struct err *err)
 	int hdr = NET_HDR_LEN;
 
 	if (ioctl(nb->fd, TUNSETVNETHDRSZ, &hdr) < 0)
-		return err_host(err, -errno,
-				"%s: TUNSETVNETHDRSZ: %s", nb->ifname,
-				strerror(errno));
+		return err_host(err, -errno, "%s: TUNSETVNETHDRSZ: %s",
+				nb->ifname, strerror(errno));
 	/* No offloads until the driver says what it accepts. */
 	if (ioctl(nb->fd, TUNSETOFFLOAD, 0UL) < 0)
 		return err_host(err, -errno, "%s: TUNSETOFFLOAD: %s",
@@ -146,8 +145,9 @@ static int tap_open(struct net_backend *nb, const struct net_options *o,
 	nb->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (nb->fd < 0) {
 		/* No permission is the user's to fix, as for the tap itself. */
-		ret = err_set(err, *netif_cap_hint(-errno) ? ERR_INPUT :
-			      ERR_HOST, -errno, "cannot open /dev/net/tun: %s%s",
+		ret = err_set(err,
+			      *netif_cap_hint(-errno) ? ERR_INPUT : ERR_HOST,
+			      -errno, "cannot open /dev/net/tun: %s%s",
 			      strerror(errno), netif_cap_hint(-errno));
 		goto free_tap;
 	}
@@ -173,16 +173,14 @@ free_tap:
 	return ret;
 }
 
-static ssize_t tap_send(struct net_backend *nb, const struct iovec *iov,
-			int n)
+static ssize_t tap_send(struct net_backend *nb, const struct iovec *iov, int n)
 {
 	ssize_t r = writev(nb->fd, iov, n);
 
 	return r < 0 ? -errno : r;
 }
 
-static ssize_t tap_recv(struct net_backend *nb, const struct iovec *iov,
-			int n)
+static ssize_t tap_recv(struct net_backend *nb, const struct iovec *iov, int n)
 {
 	ssize_t r = readv(nb->fd, iov, n);
 

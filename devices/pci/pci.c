@@ -12,8 +12,8 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define CFG_ADDR_ENABLE	0x80000000u
-#define CFG_ADDR_MASK	0x80fffffcu	/* enable, bus, slot, fn, dword */
+#define CFG_ADDR_ENABLE 0x80000000u
+#define CFG_ADDR_MASK	0x80fffffcu /* enable, bus, slot, fn, dword */
 
 static struct pci_dev *lookup(struct pci_host *h, u32 slot, u32 fn)
 {
@@ -37,12 +37,12 @@ static void pci_host_cfg_read(struct pci_host *h, u32 slot, u32 fn, u32 off,
 	if (pd)
 		pci_dev_cfg_read(pd, off, data, len);
 	else
-		memset(data, 0xff, len);	/* no device answers */
+		memset(data, 0xff, len); /* no device answers */
 	pthread_mutex_unlock(&h->lock);
 }
 
-static void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn,
-			       u32 off, const void *data, u32 len)
+static void pci_host_cfg_write(struct pci_host *h, u32 slot, u32 fn, u32 off,
+			       const void *data, u32 len)
 {
 	struct pci_dev *pd;
 
@@ -199,16 +199,22 @@ static void describe_ecam(void *opaque, const struct io_access *a,
 }
 
 static const struct io_desc addr_desc = {
-	.file = __FILE__, .trace_class = TRACE_PCI, .name = "pci",
+	.file = __FILE__,
+	.trace_class = TRACE_PCI,
+	.name = "pci",
 	.describe = describe_addr,
 };
 static const struct io_desc data_desc = {
-	.file = "devices/pci/pci_dev.c", .trace_class = TRACE_PCI,
-	.name = "pci", .describe = describe_data,
+	.file = "devices/pci/pci_dev.c",
+	.trace_class = TRACE_PCI,
+	.name = "pci",
+	.describe = describe_data,
 };
 static const struct io_desc ecam_desc = {
-	.file = "devices/pci/pci_dev.c", .trace_class = TRACE_PCI,
-	.name = "pci", .describe = describe_ecam,
+	.file = "devices/pci/pci_dev.c",
+	.trace_class = TRACE_PCI,
+	.name = "pci",
+	.describe = describe_ecam,
 };
 
 static const struct io_ops addr_ops = { addr_read, addr_write, &addr_desc };
@@ -227,9 +233,8 @@ int pci_host_init(struct pci_host *h, struct bus *pio, struct bus *mmio,
 {
 	static const struct pci_id bridge_id = {
 		/* A Q35-like DRAM controller. */
-		.vendor = 0x8086, .device = 0x29c0,
-		.subsys_vendor = 0x8086, .subsys = 0x29c0,
-		.class = 0x060000,			/* host bridge */
+		.vendor = 0x8086, .device = 0x29c0,  .subsys_vendor = 0x8086,
+		.subsys = 0x29c0, .class = 0x060000, /* host bridge */
 	};
 	int ret;
 
@@ -324,8 +329,8 @@ int pci_host_add(struct pci_host *h, struct pci_dev *pd, struct err *err)
 	pd->host = h;
 	pd->slot = slot;
 	h->dev[slot] = pd;
-	pci_cfg_set(pd, PCI_COMMAND, pci_cfg_get(pd, PCI_COMMAND, 2) |
-		    PCI_COMMAND_MEMORY, 2);
+	pci_cfg_set(pd, PCI_COMMAND,
+		    pci_cfg_get(pd, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY, 2);
 	pci_dev_update_bars(pd);
 	for (i = 0; i < PCI_NR_BARS; i++) {
 		if (pd->bar[i].size && !pd->bar[i].mapped) {

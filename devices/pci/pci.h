@@ -20,34 +20,34 @@
  * may use them as they are; the guest may also size and move them.
  */
 
-#define PCI_CFG_SIZE		256	/* ECAM reads 0 above it */
-#define PCI_NR_BARS		6
-#define PCI_MAX_SLOTS		32	/* slot 0: host bridge */
+#define PCI_CFG_SIZE  256 /* ECAM reads 0 above it */
+#define PCI_NR_BARS   6
+#define PCI_MAX_SLOTS 32 /* slot 0: host bridge */
 
 /* Configuration header offsets and bits used here. */
-#define PCI_VENDOR_ID		0x00
-#define PCI_DEVICE_ID		0x02
-#define PCI_COMMAND		0x04
-#define  PCI_COMMAND_MEMORY	0x0002
-#define  PCI_COMMAND_MASTER	0x0004
-#define  PCI_COMMAND_INTX_DISABLE 0x0400
-#define PCI_STATUS		0x06
-#define  PCI_STATUS_CAP_LIST	0x0010
-#define PCI_REVISION_ID		0x08
-#define PCI_CLASS_PROG		0x09
-#define PCI_HEADER_TYPE		0x0e
-#define PCI_BAR0		0x10
-#define  PCI_BAR_MEM_64		0x04
-#define  PCI_BAR_PREFETCH	0x08
-#define PCI_SUBSYSTEM_VENDOR_ID	0x2c
-#define PCI_SUBSYSTEM_ID	0x2e
-#define PCI_CAPABILITY_LIST	0x34
-#define PCI_INTERRUPT_LINE	0x3c
-#define PCI_INTERRUPT_PIN	0x3d
-#define PCI_CAP_START		0x40
+#define PCI_VENDOR_ID		 0x00
+#define PCI_DEVICE_ID		 0x02
+#define PCI_COMMAND		 0x04
+#define PCI_COMMAND_MEMORY	 0x0002
+#define PCI_COMMAND_MASTER	 0x0004
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS		 0x06
+#define PCI_STATUS_CAP_LIST	 0x0010
+#define PCI_REVISION_ID		 0x08
+#define PCI_CLASS_PROG		 0x09
+#define PCI_HEADER_TYPE		 0x0e
+#define PCI_BAR0		 0x10
+#define PCI_BAR_MEM_64		 0x04
+#define PCI_BAR_PREFETCH	 0x08
+#define PCI_SUBSYSTEM_VENDOR_ID	 0x2c
+#define PCI_SUBSYSTEM_ID	 0x2e
+#define PCI_CAPABILITY_LIST	 0x34
+#define PCI_INTERRUPT_LINE	 0x3c
+#define PCI_INTERRUPT_PIN	 0x3d
+#define PCI_CAP_START		 0x40
 
-#define PCI_CAP_ID_VNDR		0x09
-#define PCI_CAP_ID_MSIX		0x11
+#define PCI_CAP_ID_VNDR 0x09
+#define PCI_CAP_ID_MSIX 0x11
 
 struct pci_dev;
 struct pci_host;
@@ -58,7 +58,7 @@ struct pci_id {
 	u16 device;
 	u16 subsys_vendor;
 	u16 subsys;
-	u32 class;		/* class << 16 | subclass << 8 | prog-if */
+	u32 class; /* class << 16 | subclass << 8 | prog-if */
 	u8 revision;
 };
 
@@ -85,17 +85,17 @@ struct pci_dev_ops {
 
 /* Problems a function reports once in its lifetime (warn_once()). */
 enum pci_warn {
-	PCI_WARN_BAR_MAP	= 1u << 0,
-	PCI_WARN_MSI_ROUTE	= 1u << 1,
-	PCI_WARN_IRQFD		= 1u << 2,
+	PCI_WARN_BAR_MAP = 1u << 0,
+	PCI_WARN_MSI_ROUTE = 1u << 1,
+	PCI_WARN_IRQFD = 1u << 2,
 };
 
 struct pci_bar {
-	u64 size;			/* power of two >= 16; 0: BAR unused */
-	bool is64;			/* takes this slot and the next */
-	const struct io_ops *ops;	/* MMIO handlers, off from BAR base */
+	u64 size;		  /* power of two >= 16; 0: BAR unused */
+	bool is64;		  /* takes this slot and the next */
+	const struct io_ops *ops; /* MMIO handlers, off from BAR base */
 	void *opaque;
-	u64 mapped_addr;		/* where it is on the MMIO bus */
+	u64 mapped_addr; /* where it is on the MMIO bus */
 	bool mapped;
 };
 
@@ -108,26 +108,26 @@ struct pci_dev {
 	u8 cfg[PCI_CFG_SIZE];
 	u8 wmask[PCI_CFG_SIZE];
 	struct pci_bar bar[PCI_NR_BARS];
-	u8 cap_next;			/* where the next capability goes */
-	u8 cap_last;			/* offset of the last cap, or 0 */
+	u8 cap_next; /* where the next capability goes */
+	u8 cap_last; /* offset of the last cap, or 0 */
 	const struct pci_dev_ops *ops;
-	void *priv;			/* for the model's container */
-	struct pci_host *host;		/* set by pci_host_add() */
+	void *priv;	       /* for the model's container */
+	struct pci_host *host; /* set by pci_host_add() */
 	u8 slot;
-	u32 warned;			/* enum pci_warn, atomic */
+	u32 warned; /* enum pci_warn, atomic */
 };
 
 struct pci_host {
 	struct bus *pio;
 	struct bus *mmio;
-	pthread_mutex_t lock;		/* config accesses, BAR (un)mapping */
-	u32 config_addr;		/* the 0xcf8 latch */
-	struct pci_dev bridge;		/* 00:00.0 */
+	pthread_mutex_t lock;  /* config accesses, BAR (un)mapping */
+	u32 config_addr;       /* the 0xcf8 latch */
+	struct pci_dev bridge; /* 00:00.0 */
 	struct pci_dev *dev[PCI_MAX_SLOTS];
-	u64 mmio_next;			/* firmware-style BAR allocator */
+	u64 mmio_next; /* firmware-style BAR allocator */
 	u64 mmio_end;
 	bool registered;
-	struct trace *trace;		/* --trace, or NULL */
+	struct trace *trace; /* --trace, or NULL */
 };
 
 /* Fill the header of @pd from @id; no BARs, no capabilities yet. */
@@ -170,8 +170,7 @@ u64 pci_bar_addr(const struct pci_dev *pd, int bar);
  * command register and BAR values.
  */
 void pci_dev_cfg_read(struct pci_dev *pd, u32 off, void *data, u32 len);
-void pci_dev_cfg_write(struct pci_dev *pd, u32 off, const void *data,
-		       u32 len);
+void pci_dev_cfg_write(struct pci_dev *pd, u32 off, const void *data, u32 len);
 void pci_dev_update_bars(struct pci_dev *pd);
 void pci_dev_unmap_bars(struct pci_dev *pd);
 

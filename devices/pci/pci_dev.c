@@ -47,9 +47,11 @@ void pci_dev_init(struct pci_dev *pd, const struct pci_id *id,
 	pci_cfg_set(pd, PCI_SUBSYSTEM_VENDOR_ID, id->subsys_vendor, 2);
 	pci_cfg_set(pd, PCI_SUBSYSTEM_ID, id->subsys, 2);
 	/* Memory space, bus master, INTx disable; no I/O BARs. */
-	wmask_set(pd, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-		  PCI_COMMAND_INTX_DISABLE, 2);
-	wmask_set(pd, 0x0c, 0xff, 1);		/* cache line size */
+	wmask_set(pd, PCI_COMMAND,
+		  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+			  PCI_COMMAND_INTX_DISABLE,
+		  2);
+	wmask_set(pd, 0x0c, 0xff, 1); /* cache line size */
 	wmask_set(pd, PCI_INTERRUPT_LINE, 0xff, 1);
 	pd->cap_next = PCI_CAP_START;
 }
@@ -66,8 +68,9 @@ int pci_dev_add_bar(struct pci_dev *pd, int bar, u64 size, bool is64,
 	if (pd->bar[bar].size || (bar && pd->bar[bar - 1].is64) ||
 	    (is64 && pd->bar[bar + 1].size))
 		return -EINVAL;
-	pd->bar[bar] = (struct pci_bar){ .size = size, .is64 = is64,
-					 .ops = ops, .opaque = opaque };
+	pd->bar[bar] = (struct pci_bar){
+		.size = size, .is64 = is64, .ops = ops, .opaque = opaque
+	};
 	/* Address bits above the size are writable; the flags are not. */
 	pci_cfg_set(pd, off, is64 ? PCI_BAR_MEM_64 : 0, 4);
 	wmask_set(pd, off, (u32)mask & ~0xfu, 4);
@@ -93,8 +96,8 @@ int pci_dev_add_cap(struct pci_dev *pd, const void *data, u32 len,
 		pd->cfg[pd->cap_last + 1] = off;
 	else
 		pd->cfg[PCI_CAPABILITY_LIST] = off;
-	pci_cfg_set(pd, PCI_STATUS, pci_cfg_get(pd, PCI_STATUS, 2) |
-		    PCI_STATUS_CAP_LIST, 2);
+	pci_cfg_set(pd, PCI_STATUS,
+		    pci_cfg_get(pd, PCI_STATUS, 2) | PCI_STATUS_CAP_LIST, 2);
 	pd->cap_last = off;
 	pd->cap_next = off + len;
 	return off;
@@ -155,8 +158,9 @@ static void bar_update(struct pci_dev *pd, int bar)
 	b->mapped_addr = addr;
 	trace_event(pd->host->trace, TRACE_PCI, "bar", __FILE__,
 		    "pci 00:%02x.0 BAR%d mapped at 0x%llx, %llu KiB: its "
-		    "registers are on the MMIO bus", pd->slot, bar,
-		    (unsigned long long)addr, (unsigned long long)b->size / 1024);
+		    "registers are on the MMIO bus",
+		    pd->slot, bar, (unsigned long long)addr,
+		    (unsigned long long)b->size / 1024);
 	if (pd->ops && pd->ops->bar_mapped)
 		pd->ops->bar_mapped(pd, bar, addr, true);
 }
@@ -191,14 +195,13 @@ void pci_dev_cfg_read(struct pci_dev *pd, u32 off, void *data, u32 len)
 		out[i] = off + i < PCI_CFG_SIZE ? pd->cfg[off + i] : 0;
 }
 
-void pci_dev_cfg_write(struct pci_dev *pd, u32 off, const void *data,
-		       u32 len)
+void pci_dev_cfg_write(struct pci_dev *pd, u32 off, const void *data, u32 len)
 {
 	const u8 *in = data;
 	u32 i;
 
 	if (off >= PCI_CFG_SIZE)
-		return;			/* no extended capabilities */
+		return; /* no extended capabilities */
 	len = MIN(len, PCI_CFG_SIZE - off);
 	for (i = 0; i < len; i++) {
 		u8 m = pd->wmask[off + i];

@@ -13,14 +13,14 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define ACPI_OEM_ID		"SQUEEZ"
-#define ACPI_OEM_TABLE_ID	"SQUEEZE "
-#define ACPI_CREATOR_ID		"SQZE"
-#define XSDT_MAX_ENTRIES	4
+#define ACPI_OEM_ID	  "SQUEEZ"
+#define ACPI_OEM_TABLE_ID "SQUEEZE "
+#define ACPI_CREATOR_ID	  "SQZE"
+#define XSDT_MAX_ENTRIES  4
 
 _Static_assert(LAYOUT_ACPI_START >= 0xe0000 &&
-	       LAYOUT_ACPI_START + LAYOUT_ACPI_SIZE <= 0x100000 &&
-	       LAYOUT_ACPI_START % 16 == 0,
+		       LAYOUT_ACPI_START + LAYOUT_ACPI_SIZE <= 0x100000 &&
+		       LAYOUT_ACPI_START % 16 == 0,
 	       "the RSDP must be in the BIOS area Linux scans");
 
 static u8 acpi_checksum(const void *p, u64 len)
@@ -49,8 +49,7 @@ void *acpi_alloc(struct acpi_area *area, u64 len, u64 align, u64 *gpa)
 	return p;
 }
 
-void acpi_header_init(struct acpi_header *h, const char *sig, u32 len,
-		      u8 rev)
+void acpi_header_init(struct acpi_header *h, const char *sig, u32 len, u8 rev)
 {
 	memcpy(h->signature, sig, sizeof(h->signature));
 	h->length = len;
@@ -68,8 +67,7 @@ void acpi_header_finish(struct acpi_header *h)
 	h->checksum = -acpi_checksum(h, h->length);
 }
 
-static u64 build_xsdt(struct acpi_area *area, const u64 *tables,
-		      unsigned int n)
+static u64 build_xsdt(struct acpi_area *area, const u64 *tables, unsigned int n)
 {
 	u32 len = sizeof(struct acpi_header) + n * sizeof(u64);
 	struct acpi_header *h;

@@ -21,8 +21,8 @@
 #define ACPI_MAX_CPUS 254
 
 struct acpi_config {
-	u32 nr_cpus;			/* 1..ACPI_MAX_CPUS */
-	bool pci;			/* describe PCI0 and MCFG */
+	u32 nr_cpus; /* 1..ACPI_MAX_CPUS */
+	bool pci;    /* describe PCI0 and MCFG */
 };
 
 /* Returns the RSDP's guest-physical address, or 0 with @err set. */

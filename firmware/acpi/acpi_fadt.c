@@ -9,11 +9,11 @@
 #include "firmware/acpi/acpi_tables.h"
 #include "vmm/core/layout.h"
 
-#define FADT_REVISION 6
-#define FADT_MINOR_VERSION 0
-#define FACS_VERSION 2
-#define FACS_ALIGN 64			/* the spec's alignment for the FACS */
-#define P_LVL2_NOT_SUPPORTED 101	/* latencies above these: no C2/C3 */
+#define FADT_REVISION	     6
+#define FADT_MINOR_VERSION   0
+#define FACS_VERSION	     2
+#define FACS_ALIGN	     64	 /* the spec's alignment for the FACS */
+#define P_LVL2_NOT_SUPPORTED 101 /* latencies above these: no C2/C3 */
 #define P_LVL3_NOT_SUPPORTED 1001
 
 u64 acpi_build_facs(struct acpi_area *area)

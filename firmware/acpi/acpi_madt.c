@@ -12,10 +12,10 @@
 #include "firmware/acpi/acpi_tables.h"
 #include "vmm/core/layout.h"
 
-#define MADT_REVISION 5
-#define MCFG_REVISION 1
+#define MADT_REVISION	   5
+#define MCFG_REVISION	   1
 #define NMI_ALL_PROCESSORS 0xff
-#define NMI_LINT 1
+#define NMI_LINT	   1
 
 static u32 madt_length(u32 nr_cpus)
 {
@@ -34,7 +34,8 @@ static u8 *put(u8 *p, const void *entry, size_t len)
 static u8 *put_iso(u8 *p, u8 irq, u32 gsi, u16 flags)
 {
 	struct madt_iso iso = {
-		MADT_TYPE_ISO, sizeof(iso), 0, irq, gsi, flags };
+		MADT_TYPE_ISO, sizeof(iso), 0, irq, gsi, flags
+	};
 
 	return put(p, &iso, sizeof(iso));
 }
@@ -44,11 +45,12 @@ u64 acpi_build_madt(struct acpi_area *area, const struct acpi_config *c)
 	u32 len = madt_length(c->nr_cpus);
 	struct madt_ioapic ioapic = {
 		MADT_TYPE_IOAPIC, sizeof(ioapic),
-		.id = c->nr_cpus,	/* after the last local APIC id */
-		.address = LAYOUT_IOAPIC, .gsi_base = 0 };
-	struct madt_lapic_nmi nmi = {
-		MADT_TYPE_LAPIC_NMI, sizeof(nmi), NMI_ALL_PROCESSORS,
-		MPS_ACTIVE_HIGH | MPS_EDGE, NMI_LINT };
+		.id = c->nr_cpus, /* after the last local APIC id */
+		.address = LAYOUT_IOAPIC, .gsi_base = 0
+	};
+	struct madt_lapic_nmi nmi = { MADT_TYPE_LAPIC_NMI, sizeof(nmi),
+				      NMI_ALL_PROCESSORS,
+				      MPS_ACTIVE_HIGH | MPS_EDGE, NMI_LINT };
 	struct acpi_madt *m;
 	u8 *p;
 	u32 i;
@@ -62,8 +64,8 @@ u64 acpi_build_madt(struct acpi_area *area, const struct acpi_config *c)
 	m->flags = 0;
 	p = (u8 *)(m + 1);
 	for (i = 0; i < c->nr_cpus; i++) {
-		struct madt_lapic l = {
-			MADT_TYPE_LAPIC, sizeof(l), i, i, MADT_LAPIC_ENABLED };
+		struct madt_lapic l = { MADT_TYPE_LAPIC, sizeof(l), i, i,
+					MADT_LAPIC_ENABLED };
 
 		p = put(p, &l, sizeof(l));
 	}

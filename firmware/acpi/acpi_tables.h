@@ -24,14 +24,14 @@ struct acpi_header {
 } __packed;
 
 struct acpi_rsdp {
-	char signature[8];		/* "RSD PTR " */
-	u8 checksum;			/* over the first 20 bytes */
+	char signature[8]; /* "RSD PTR " */
+	u8 checksum;	   /* over the first 20 bytes */
 	char oem_id[6];
-	u8 revision;			/* 2: ACPI 2.0+, has the XSDT */
+	u8 revision; /* 2: ACPI 2.0+, has the XSDT */
 	u32 rsdt_address;
 	u32 length;
 	u64 xsdt_address;
-	u8 ext_checksum;		/* over all 36 bytes */
+	u8 ext_checksum; /* over all 36 bytes */
 	u8 reserved[3];
 } __packed;
 
@@ -44,32 +44,32 @@ struct acpi_gas {
 	u64 address;
 } __packed;
 
-#define ACPI_GAS_SYSTEM_IO	1
-#define ACPI_ACCESS_BYTE	1
-#define ACPI_ACCESS_WORD	2
-#define ACPI_ACCESS_DWORD	3
+#define ACPI_GAS_SYSTEM_IO 1
+#define ACPI_ACCESS_BYTE   1
+#define ACPI_ACCESS_WORD   2
+#define ACPI_ACCESS_DWORD  3
 
 struct acpi_fadt {
 	struct acpi_header hdr;
-	u32 firmware_ctrl;		/* 36 */
-	u32 dsdt;			/* 40 */
+	u32 firmware_ctrl; /* 36 */
+	u32 dsdt;	   /* 40 */
 	u8 reserved0;
 	u8 preferred_pm_profile;
-	u16 sci_int;			/* 46 */
-	u32 smi_cmd;			/* 48 */
+	u16 sci_int; /* 46 */
+	u32 smi_cmd; /* 48 */
 	u8 acpi_enable;
 	u8 acpi_disable;
 	u8 s4bios_req;
 	u8 pstate_cnt;
-	u32 pm1a_evt_blk;		/* 56 */
+	u32 pm1a_evt_blk; /* 56 */
 	u32 pm1b_evt_blk;
-	u32 pm1a_cnt_blk;		/* 64 */
+	u32 pm1a_cnt_blk; /* 64 */
 	u32 pm1b_cnt_blk;
 	u32 pm2_cnt_blk;
-	u32 pm_tmr_blk;			/* 76 */
+	u32 pm_tmr_blk; /* 76 */
 	u32 gpe0_blk;
 	u32 gpe1_blk;
-	u8 pm1_evt_len;			/* 88 */
+	u8 pm1_evt_len; /* 88 */
 	u8 pm1_cnt_len;
 	u8 pm2_cnt_len;
 	u8 pm_tmr_len;
@@ -77,50 +77,50 @@ struct acpi_fadt {
 	u8 gpe1_blk_len;
 	u8 gpe1_base;
 	u8 cst_cnt;
-	u16 p_lvl2_lat;			/* 96 */
+	u16 p_lvl2_lat; /* 96 */
 	u16 p_lvl3_lat;
 	u16 flush_size;
 	u16 flush_stride;
-	u8 duty_offset;			/* 104 */
+	u8 duty_offset; /* 104 */
 	u8 duty_width;
 	u8 day_alrm;
 	u8 mon_alrm;
 	u8 century;
-	u16 iapc_boot_arch;		/* 109 */
+	u16 iapc_boot_arch; /* 109 */
 	u8 reserved1;
-	u32 flags;			/* 112 */
-	struct acpi_gas reset_reg;	/* 116 */
-	u8 reset_value;			/* 128 */
+	u32 flags;		   /* 112 */
+	struct acpi_gas reset_reg; /* 116 */
+	u8 reset_value;		   /* 128 */
 	u16 arm_boot_arch;
 	u8 minor_version;
 	u64 x_firmware_ctrl;		/* 132 */
 	u64 x_dsdt;			/* 140 */
-	struct acpi_gas x_pm1a_evt_blk;	/* 148 */
+	struct acpi_gas x_pm1a_evt_blk; /* 148 */
 	struct acpi_gas x_pm1b_evt_blk;
-	struct acpi_gas x_pm1a_cnt_blk;	/* 172 */
+	struct acpi_gas x_pm1a_cnt_blk; /* 172 */
 	struct acpi_gas x_pm1b_cnt_blk;
 	struct acpi_gas x_pm2_cnt_blk;
-	struct acpi_gas x_pm_tmr_blk;	/* 208 */
+	struct acpi_gas x_pm_tmr_blk; /* 208 */
 	struct acpi_gas x_gpe0_blk;
 	struct acpi_gas x_gpe1_blk;
-	struct acpi_gas sleep_control_reg;	/* 244 */
+	struct acpi_gas sleep_control_reg; /* 244 */
 	struct acpi_gas sleep_status_reg;
-	u64 hypervisor_vendor_id;	/* 268 */
+	u64 hypervisor_vendor_id; /* 268 */
 } __packed;
 
 /* FADT flags */
-#define FADT_WBINVD		(1u << 0)
-#define FADT_PROC_C1		(1u << 2)
-#define FADT_PWR_BUTTON		(1u << 4)	/* no fixed power button */
-						/* (squeeze has one: clear) */
-#define FADT_SLP_BUTTON		(1u << 5)	/* no fixed sleep button */
-#define FADT_RESET_REG_SUP	(1u << 10)
-#define FADT_HW_REDUCED_ACPI	(1u << 20)	/* never set by squeeze */
+#define FADT_WBINVD	(1u << 0)
+#define FADT_PROC_C1	(1u << 2)
+#define FADT_PWR_BUTTON (1u << 4)      /* no fixed power button */
+				       /* (squeeze has one: clear) */
+#define FADT_SLP_BUTTON	     (1u << 5) /* no fixed sleep button */
+#define FADT_RESET_REG_SUP   (1u << 10)
+#define FADT_HW_REDUCED_ACPI (1u << 20) /* never set by squeeze */
 
 /* IAPC_BOOT_ARCH */
-#define FADT_LEGACY_DEVICES	(1u << 0)
-#define FADT_8042		(1u << 1)
-#define FADT_NO_VGA		(1u << 2)
+#define FADT_LEGACY_DEVICES (1u << 0)
+#define FADT_8042	    (1u << 1)
+#define FADT_NO_VGA	    (1u << 2)
 
 struct acpi_facs {
 	char signature[4];
@@ -142,15 +142,15 @@ struct acpi_madt {
 	u32 flags;
 } __packed;
 
-#define MADT_TYPE_LAPIC		0
-#define MADT_TYPE_IOAPIC	1
-#define MADT_TYPE_ISO		2
-#define MADT_TYPE_LAPIC_NMI	4
-#define MADT_LAPIC_ENABLED	1u
+#define MADT_TYPE_LAPIC	    0
+#define MADT_TYPE_IOAPIC    1
+#define MADT_TYPE_ISO	    2
+#define MADT_TYPE_LAPIC_NMI 4
+#define MADT_LAPIC_ENABLED  1u
 /* MPS INTI flags: polarity in bits 0-1, trigger mode in bits 2-3. */
-#define MPS_ACTIVE_HIGH		0x1
-#define MPS_EDGE		(0x1 << 2)
-#define MPS_LEVEL		(0x3 << 2)
+#define MPS_ACTIVE_HIGH 0x1
+#define MPS_EDGE	(0x1 << 2)
+#define MPS_LEVEL	(0x3 << 2)
 
 struct madt_lapic {
 	u8 type, length;
@@ -169,7 +169,7 @@ struct madt_ioapic {
 
 struct madt_iso {
 	u8 type, length;
-	u8 bus;				/* 0: ISA */
+	u8 bus; /* 0: ISA */
 	u8 source;
 	u32 gsi;
 	u16 flags;
@@ -177,7 +177,7 @@ struct madt_iso {
 
 struct madt_lapic_nmi {
 	u8 type, length;
-	u8 processor_uid;		/* 0xff: all processors */
+	u8 processor_uid; /* 0xff: all processors */
 	u16 flags;
 	u8 lint;
 } __packed;
@@ -223,8 +223,7 @@ struct acpi_area {
 
 /* Zeroed room for @len bytes at a multiple of @align; NULL if full. */
 void *acpi_alloc(struct acpi_area *area, u64 len, u64 align, u64 *gpa);
-void acpi_header_init(struct acpi_header *h, const char *sig, u32 len,
-		      u8 rev);
+void acpi_header_init(struct acpi_header *h, const char *sig, u32 len, u8 rev);
 /* Set the checksum over h->length bytes; call after the last write. */
 void acpi_header_finish(struct acpi_header *h);
 

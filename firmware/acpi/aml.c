@@ -8,37 +8,37 @@
 #include "firmware/acpi/aml.h"
 
 /* AML opcodes and prefixes (ACPI 6.x, 20.3). */
-#define AML_ZERO		0x00
-#define AML_ONE			0x01
-#define AML_NAME_OP		0x08
-#define AML_BYTE_PREFIX		0x0a
-#define AML_WORD_PREFIX		0x0b
-#define AML_DWORD_PREFIX	0x0c
-#define AML_QWORD_PREFIX	0x0e
-#define AML_SCOPE_OP		0x10
-#define AML_BUFFER_OP		0x11
-#define AML_PACKAGE_OP		0x12
-#define AML_METHOD_OP		0x14
-#define AML_DUAL_NAME_PREFIX	0x2e
-#define AML_MULTI_NAME_PREFIX	0x2f
-#define AML_EXT_PREFIX		0x5b
-#define AML_DEVICE_OP		0x82	/* after AML_EXT_PREFIX */
-#define AML_ROOT_CHAR		0x5c
-#define AML_PARENT_CHAR		0x5e
-#define AML_RETURN_OP		0xa4
+#define AML_ZERO	      0x00
+#define AML_ONE		      0x01
+#define AML_NAME_OP	      0x08
+#define AML_BYTE_PREFIX	      0x0a
+#define AML_WORD_PREFIX	      0x0b
+#define AML_DWORD_PREFIX      0x0c
+#define AML_QWORD_PREFIX      0x0e
+#define AML_SCOPE_OP	      0x10
+#define AML_BUFFER_OP	      0x11
+#define AML_PACKAGE_OP	      0x12
+#define AML_METHOD_OP	      0x14
+#define AML_DUAL_NAME_PREFIX  0x2e
+#define AML_MULTI_NAME_PREFIX 0x2f
+#define AML_EXT_PREFIX	      0x5b
+#define AML_DEVICE_OP	      0x82 /* after AML_EXT_PREFIX */
+#define AML_ROOT_CHAR	      0x5c
+#define AML_PARENT_CHAR	      0x5e
+#define AML_RETURN_OP	      0xa4
 
 /* Resource descriptors (ACPI 6.x, 6.4). */
-#define RES_IRQ_NOFLAGS		0x22	/* small, IRQ, 2 bytes */
-#define RES_IO			0x47	/* small, I/O port, 7 bytes */
-#define RES_END_TAG		0x79	/* small, end tag, 1 byte */
-#define RES_DWORD_ADDR		0x87
-#define RES_WORD_ADDR		0x88
-#define RES_TYPE_MEM		0
-#define RES_TYPE_IO		1
-#define RES_TYPE_BUS		2
-#define RES_FLAGS_PRODUCER	0x0c	/* _MAF | _MIF, positive decode */
-#define RES_IO_ENTIRE_RANGE	0x03
-#define RES_MEM_RW		0x01	/* read-write, non-cacheable */
+#define RES_IRQ_NOFLAGS	    0x22 /* small, IRQ, 2 bytes */
+#define RES_IO		    0x47 /* small, I/O port, 7 bytes */
+#define RES_END_TAG	    0x79 /* small, end tag, 1 byte */
+#define RES_DWORD_ADDR	    0x87
+#define RES_WORD_ADDR	    0x88
+#define RES_TYPE_MEM	    0
+#define RES_TYPE_IO	    1
+#define RES_TYPE_BUS	    2
+#define RES_FLAGS_PRODUCER  0x0c /* _MAF | _MIF, positive decode */
+#define RES_IO_ENTIRE_RANGE 0x03
+#define RES_MEM_RW	    0x01 /* read-write, non-cacheable */
 
 #define NAME_SEG_MAX 4
 
@@ -134,7 +134,7 @@ void aml_name_string(struct aml *a, const char *path)
 		path += n + (path[n] == '.');
 	}
 	if (nr == 0)
-		aml_byte(a, AML_ZERO);		/* NullName */
+		aml_byte(a, AML_ZERO); /* NullName */
 	else if (nr == 2)
 		aml_byte(a, AML_DUAL_NAME_PREFIX);
 	else if (nr > 2) {
@@ -272,8 +272,7 @@ size_t aml_device(struct aml *a, const char *name)
 	return mark;
 }
 
-size_t aml_method(struct aml *a, const char *name, u8 nargs,
-		  bool serialized)
+size_t aml_method(struct aml *a, const char *name, u8 nargs, bool serialized)
 {
 	size_t mark;
 
@@ -326,17 +325,17 @@ size_t aml_restemplate(struct aml *a)
 void aml_restemplate_end(struct aml *a, size_t mark)
 {
 	aml_byte(a, RES_END_TAG);
-	aml_byte(a, 0);		/* checksum 0: treated as valid */
+	aml_byte(a, 0); /* checksum 0: treated as valid */
 	aml_buffer_end(a, mark);
 }
 
 void aml_res_io(struct aml *a, u16 base, u8 len)
 {
 	aml_byte(a, RES_IO);
-	aml_byte(a, 0x01);	/* decodes 16 address bits */
-	aml_le(a, base, 2);	/* minimum */
-	aml_le(a, base, 2);	/* maximum */
-	aml_byte(a, 1);		/* alignment */
+	aml_byte(a, 0x01);  /* decodes 16 address bits */
+	aml_le(a, base, 2); /* minimum */
+	aml_le(a, base, 2); /* maximum */
+	aml_byte(a, 1);	    /* alignment */
 	aml_byte(a, len);
 }
 
@@ -358,14 +357,14 @@ static void addr_space(struct aml *a, u8 tag, unsigned int width, u8 type,
 	if (max < min)
 		a->error = true;
 	aml_byte(a, tag);
-	aml_le(a, 3 + 5 * width, 2);	/* length of what follows */
+	aml_le(a, 3 + 5 * width, 2); /* length of what follows */
 	aml_byte(a, type);
 	aml_byte(a, RES_FLAGS_PRODUCER);
 	aml_byte(a, type_flags);
-	aml_le(a, 0, width);		/* granularity */
+	aml_le(a, 0, width); /* granularity */
 	aml_le(a, min, width);
 	aml_le(a, max, width);
-	aml_le(a, 0, width);		/* translation offset */
+	aml_le(a, 0, width); /* translation offset */
 	aml_le(a, (u64)max - min + 1, width);
 }
 

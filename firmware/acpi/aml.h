@@ -25,7 +25,6 @@ struct aml {
 void aml_init(struct aml *a, void *buf, size_t cap);
 bool aml_ok(const struct aml *a);
 
-
 /* "\\_SB.PCI0", "_S5", "^PCI0": segments of up to 4 chars, '_' padded. */
 void aml_name_string(struct aml *a, const char *path);
 /* The shortest encoding: ZeroOp, OneOp, Byte/Word/DWord/QWordPrefix. */
@@ -41,15 +40,14 @@ void aml_return(struct aml *a);
 
 size_t aml_scope(struct aml *a, const char *path);
 size_t aml_device(struct aml *a, const char *name);
-size_t aml_method(struct aml *a, const char *name, u8 nargs,
-		  bool serialized);
+size_t aml_method(struct aml *a, const char *name, u8 nargs, bool serialized);
 size_t aml_package(struct aml *a, u8 nr_elements);
 void aml_end(struct aml *a, size_t mark);
 
 /* ResourceTemplate(): a Buffer of descriptors closed by an End Tag. */
 size_t aml_restemplate(struct aml *a);
 void aml_restemplate_end(struct aml *a, size_t mark);
-void aml_res_io(struct aml *a, u16 base, u8 len);	/* IO(Decode16) */
+void aml_res_io(struct aml *a, u16 base, u8 len); /* IO(Decode16) */
 void aml_res_irq_noflags(struct aml *a, u8 irq);
 /* Address space windows a bridge produces: MinFixed, MaxFixed, PosDecode. */
 void aml_res_word_bus(struct aml *a, u16 min, u16 max);

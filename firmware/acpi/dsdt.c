@@ -20,10 +20,10 @@
 #include "firmware/acpi/aml.h"
 #include "vmm/core/layout.h"
 
-#define DSDT_REVISION 2			/* 64-bit integers */
-#define DSDT_AML_MAX 4096
-#define PCI_IO_WINDOW_START 0x1000
-#define PCI_IO_WINDOW_END 0xffff
+#define DSDT_REVISION		     2 /* 64-bit integers */
+#define DSDT_AML_MAX		     4096
+#define PCI_IO_WINDOW_START	     0x1000
+#define PCI_IO_WINDOW_END	     0xffff
 #define STA_PRESENT_ENABLED_SHOWN_OK 0x0f
 
 static void build_s5(struct aml *a)
@@ -66,9 +66,9 @@ static void build_pci0(struct aml *a)
 
 	dev = aml_device(a, "PCI0");
 	aml_name(a, "_HID");
-	aml_eisaid(a, "PNP0A08");		/* PCI Express root bridge */
+	aml_eisaid(a, "PNP0A08"); /* PCI Express root bridge */
 	aml_name(a, "_CID");
-	aml_eisaid(a, "PNP0A03");		/* PCI root bridge */
+	aml_eisaid(a, "PNP0A03"); /* PCI root bridge */
 	aml_name(a, "_SEG");
 	aml_integer(a, 0);
 	aml_name(a, "_BBN");

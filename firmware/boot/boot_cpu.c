@@ -15,12 +15,12 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define PAGE_SIZE 4096ULL
+#define PAGE_SIZE  4096ULL
 #define PT_ENTRIES 512
 #define PT_PRESENT (1ULL << 0)
-#define PT_WRITE (1ULL << 1)
-#define PT_HUGE (1ULL << 7)		/* in a PD entry: a 2 MiB page */
-#define PD_PAGES 4			/* 4 x 512 x 2 MiB = 4 GiB */
+#define PT_WRITE   (1ULL << 1)
+#define PT_HUGE	   (1ULL << 7) /* in a PD entry: a 2 MiB page */
+#define PD_PAGES   4	       /* 4 x 512 x 2 MiB = 4 GiB */
 
 _Static_assert(LAYOUT_PD + PD_PAGES * PAGE_SIZE <= LAYOUT_CMDLINE,
 	       "page directories run into the command line");
@@ -34,9 +34,10 @@ int boot_gdt_write(const struct guest_mem *mem, struct err *err)
 	};
 
 	if (guest_mem_write(mem, LAYOUT_GDT, gdt, sizeof(gdt)))
-		return err_input(err, -EFAULT,
-				 "guest RAM does not cover the boot GDT at 0x%llx",
-				 LAYOUT_GDT);
+		return err_input(
+			err, -EFAULT,
+			"guest RAM does not cover the boot GDT at 0x%llx",
+			LAYOUT_GDT);
 	return 0;
 }
 
@@ -57,8 +58,9 @@ int boot_pagetables_write(const struct guest_mem *mem, struct err *err)
 	unsigned int i;
 
 	if (!pml4 || !pdpt || !pd)
-		return err_input(err, -EFAULT,
-				 "guest RAM does not cover the boot page tables");
+		return err_input(
+			err, -EFAULT,
+			"guest RAM does not cover the boot page tables");
 	pml4[0] = LAYOUT_PDPT | PT_PRESENT | PT_WRITE;
 	for (i = 0; i < PD_PAGES; i++)
 		pdpt[i] = (LAYOUT_PD + i * PAGE_SIZE) | PT_PRESENT | PT_WRITE;

@@ -25,10 +25,11 @@ static int write_kernel(const struct guest_mem *mem,
 		u8 *dst = guest_mem_ptr(mem, s->paddr, s->memsz);
 
 		if (!dst)
-			return err_input(err, -EFAULT,
-					 "kernel segment at 0x%llx size 0x%llx is not in guest RAM",
-					 (unsigned long long)s->paddr,
-					 (unsigned long long)s->memsz);
+			return err_input(
+				err, -EFAULT,
+				"kernel segment at 0x%llx size 0x%llx is not in guest RAM",
+				(unsigned long long)s->paddr,
+				(unsigned long long)s->memsz);
 		memcpy(dst, ki->data + s->file_off, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
@@ -41,10 +42,11 @@ static int write_initrd(const struct guest_mem *mem,
 	if (!ki->initrd)
 		return 0;
 	if (guest_mem_write(mem, ki->initrd_addr, ki->initrd, ki->initrd_size))
-		return err_input(err, -EFAULT,
-				 "initrd at 0x%llx size 0x%llx is not in guest RAM",
-				 (unsigned long long)ki->initrd_addr,
-				 (unsigned long long)ki->initrd_size);
+		return err_input(
+			err, -EFAULT,
+			"initrd at 0x%llx size 0x%llx is not in guest RAM",
+			(unsigned long long)ki->initrd_addr,
+			(unsigned long long)ki->initrd_size);
 	return 0;
 }
 
@@ -54,9 +56,10 @@ int boot_check_cmdline(const struct kernel_image *ki, const char *cmdline,
 	size_t len = cmdline ? strlen(cmdline) : 0;
 
 	if (len > ki->cmdline_max)
-		return err_input(err, -E2BIG,
-				 "kernel command line is %zu bytes, the kernel takes at most %llu",
-				 len, (unsigned long long)ki->cmdline_max);
+		return err_input(
+			err, -E2BIG,
+			"kernel command line is %zu bytes, the kernel takes at most %llu",
+			len, (unsigned long long)ki->cmdline_max);
 	return 0;
 }
 
@@ -70,9 +73,10 @@ static int write_cmdline(const struct guest_mem *mem,
 	if (ret)
 		return ret;
 	if (guest_mem_write(mem, LAYOUT_CMDLINE, cmdline, len + 1))
-		return err_input(err, -EFAULT,
-				 "guest RAM does not cover the command line at 0x%llx",
-				 LAYOUT_CMDLINE);
+		return err_input(
+			err, -EFAULT,
+			"guest RAM does not cover the command line at 0x%llx",
+			LAYOUT_CMDLINE);
 	return 0;
 }
 

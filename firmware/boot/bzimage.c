@@ -15,10 +15,10 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define SECTOR 512ULL
+#define SECTOR		    512ULL
 #define DIV_ROUND_UP_MIB(x) ((x) / MiB + !!((x) % MiB))
-#define ENTRY64_OFFSET 0x200
-#define HDR_END(field) \
+#define ENTRY64_OFFSET	    0x200
+#define HDR_END(field)                          \
 	(offsetof(struct setup_header, field) + \
 	 sizeof(((struct setup_header *)0)->field))
 
@@ -39,31 +39,35 @@ static int check_protocol(const struct setup_header *h, u64 hdr_len,
 	unsigned int major = h->version >> 8, minor = h->version & 0xff;
 
 	if (h->version < 0x0206)
-		return err_input(err, -ENOEXEC,
-				 "kernel %s: boot protocol %u.%02u is older than 2.06",
-				 path, major, minor);
+		return err_input(
+			err, -ENOEXEC,
+			"kernel %s: boot protocol %u.%02u is older than 2.06",
+			path, major, minor);
 	if (h->version < 0x020c)
-		return err_input(err, -ENOEXEC,
-				 "kernel %s: boot protocol %u.%02u has no 64-bit entry point (2.12 or newer needed)",
-				 path, major, minor);
+		return err_input(
+			err, -ENOEXEC,
+			"kernel %s: boot protocol %u.%02u has no 64-bit entry point (2.12 or newer needed)",
+			path, major, minor);
 	if (hdr_len < HDR_END(init_size))
-		return err_input(err, -ENOEXEC,
-				 "kernel %s: truncated setup header (%llu bytes)",
-				 path, (unsigned long long)hdr_len);
+		return err_input(
+			err, -ENOEXEC,
+			"kernel %s: truncated setup header (%llu bytes)", path,
+			(unsigned long long)hdr_len);
 	if (!(h->xloadflags & XLF_KERNEL_64))
-		return err_input(err, -ENOEXEC,
-				 "kernel %s: no 64-bit entry point (XLF_KERNEL_64 not set)",
-				 path);
+		return err_input(
+			err, -ENOEXEC,
+			"kernel %s: no 64-bit entry point (XLF_KERNEL_64 not set)",
+			path);
 	if (!(h->loadflags & LOADED_HIGH))
-		return err_input(err, -ENOEXEC,
-				 "kernel %s: a zImage (not loaded high); only bzImage is supported",
-				 path);
+		return err_input(
+			err, -ENOEXEC,
+			"kernel %s: a zImage (not loaded high); only bzImage is supported",
+			path);
 	return 0;
 }
 
 /* Where the protected-mode code goes: its preferred address if it may. */
-static u64 load_address(const struct setup_header *h, u64 low_top,
-			u64 payload)
+static u64 load_address(const struct setup_header *h, u64 low_top, u64 payload)
 {
 	u64 pref = h->pref_address;
 
@@ -90,13 +94,14 @@ static int check_fit(struct kernel_image *ki, const struct setup_header *h,
 
 	/* pref_address is the file's: saturate instead of wrapping. */
 	need = run > ~0ULL - init ? ~0ULL : run + init;
-	need = MAX(need, load + payload);	/* both below 2^32 */
+	need = MAX(need, load + payload); /* both below 2^32 */
 	if (need > low_top)
-		return err_input(err, -ENOMEM,
-				 "kernel %s: needs RAM up to 0x%llx (%llu MiB) to start, the VM has %llu MiB of low RAM",
-				 path, (unsigned long long)need,
-				 (unsigned long long)DIV_ROUND_UP_MIB(need),
-				 (unsigned long long)(low_top / MiB));
+		return err_input(
+			err, -ENOMEM,
+			"kernel %s: needs RAM up to 0x%llx (%llu MiB) to start, the VM has %llu MiB of low RAM",
+			path, (unsigned long long)need,
+			(unsigned long long)DIV_ROUND_UP_MIB(need),
+			(unsigned long long)(low_top / MiB));
 	ki->kernel_end = need;
 	return 0;
 }
@@ -117,16 +122,18 @@ int bzimage_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
 		return ret;
 	setup = ((h.setup_sects ? h.setup_sects : 4) + 1) * SECTOR;
 	if (setup >= ki->size)
-		return err_input(err, -ENOEXEC,
-				 "kernel %s: truncated: the setup code ends at 0x%llx, past the end of the file",
-				 path, (unsigned long long)setup);
+		return err_input(
+			err, -ENOEXEC,
+			"kernel %s: truncated: the setup code ends at 0x%llx, past the end of the file",
+			path, (unsigned long long)setup);
 	payload = ki->size - setup;
 	if (h.syssize) {
 		if ((u64)h.syssize * 16 > payload)
-			return err_input(err, -ENOEXEC,
-					 "kernel %s: truncated: the header announces %llu bytes of kernel, the file has %llu",
-					 path, (unsigned long long)h.syssize * 16,
-					 (unsigned long long)payload);
+			return err_input(
+				err, -ENOEXEC,
+				"kernel %s: truncated: the header announces %llu bytes of kernel, the file has %llu",
+				path, (unsigned long long)h.syssize * 16,
+				(unsigned long long)payload);
 		payload = (u64)h.syssize * 16;
 	}
 	low_top = guest_mem_low_size(ki->mem_size);

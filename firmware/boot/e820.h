@@ -7,9 +7,9 @@
 #include "vmm/core/guest_mem.h"
 #include "vmm/base/types.h"
 
-#define E820_RAM	1
-#define E820_RESERVED	2
-#define E820_ACPI	3
+#define E820_RAM      1
+#define E820_RESERVED 2
+#define E820_ACPI     3
 
 #define E820_MAX_ENTRIES 16
 

@@ -16,7 +16,7 @@
 #include "vmm/base/log.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
-#define ELF_CMDLINE_MAX 2047
+#define ELF_CMDLINE_MAX		 2047
 
 struct elf_info {
 	bool is64;
@@ -91,21 +91,19 @@ static int read_ehdr(const struct kernel_image *ki, const char *path,
 	if (machine != EM_X86_64 && !(machine == EM_386 && !ei->is64))
 		return bad(path, err, "ELF is not for x86");
 	if (type != ET_EXEC)
-		return bad(path, err,
-			   "ELF is not an executable (ET_EXEC)");
+		return bad(path, err, "ELF is not an executable (ET_EXEC)");
 	if (ei->phnum == 0)
 		return bad(path, err, "ELF has no program headers");
-	if (!file_range_ok(ki->size, ei->phoff,
-			   (u64)ei->phnum * ei->phentsize))
-		return bad(path, err,
-			   "truncated: program headers past the end of the file");
+	if (!file_range_ok(ki->size, ei->phoff, (u64)ei->phnum * ei->phentsize))
+		return bad(
+			path, err,
+			"truncated: program headers past the end of the file");
 	return 0;
 }
 
 /* Program header @i as ELF64, whatever the class. */
-static void read_phdr(const struct kernel_image *ki,
-		      const struct elf_info *ei, unsigned int i,
-		      Elf64_Phdr *ph)
+static void read_phdr(const struct kernel_image *ki, const struct elf_info *ei,
+		      unsigned int i, Elf64_Phdr *ph)
 {
 	const u8 *p = ki->data + ei->phoff + (u64)i * ei->phentsize;
 	Elf32_Phdr p32;
@@ -116,9 +114,12 @@ static void read_phdr(const struct kernel_image *ki,
 	}
 	memcpy(&p32, p, sizeof(p32));
 	*ph = (Elf64_Phdr){
-		.p_type = p32.p_type, .p_offset = p32.p_offset,
-		.p_vaddr = p32.p_vaddr, .p_paddr = p32.p_paddr,
-		.p_filesz = p32.p_filesz, .p_memsz = p32.p_memsz,
+		.p_type = p32.p_type,
+		.p_offset = p32.p_offset,
+		.p_vaddr = p32.p_vaddr,
+		.p_paddr = p32.p_paddr,
+		.p_filesz = p32.p_filesz,
+		.p_memsz = p32.p_memsz,
 	};
 }
 
@@ -151,8 +152,7 @@ static int scan_notes(const struct kernel_image *ki, const Elf64_Phdr *ph,
 					   "bad PVH entry note size");
 			memcpy(&v, n + 16, descsz);
 			if (v >> 32)
-				return bad(path, err,
-					   "PVH entry above 4 GiB");
+				return bad(path, err, "PVH entry above 4 GiB");
 			ld->has_pvh = true;
 			ld->pvh_entry = v;
 		}
@@ -168,18 +168,18 @@ static int add_segment(struct kernel_image *ki, const Elf64_Phdr *ph,
 	unsigned int i;
 
 	if (ph->p_filesz > ph->p_memsz)
-		return bad(path, err,
-			   "segment with p_filesz > p_memsz");
+		return bad(path, err, "segment with p_filesz > p_memsz");
 	if (!file_range_ok(ki->size, ph->p_offset, ph->p_filesz))
 		return bad(path, err,
 			   "truncated: segment past the end of the file");
 	if (ph->p_paddr < LAYOUT_HIMEM_START ||
 	    !kernel_ram_contains(ki->mem_size, ph->p_paddr, ph->p_memsz))
-		return err_input(err, -ENOMEM,
-				 "kernel %s: segment at 0x%llx size 0x%llx is outside guest RAM (1 MiB .. %llu MiB)",
-				 path, (unsigned long long)ph->p_paddr,
-				 (unsigned long long)ph->p_memsz,
-				 (unsigned long long)(ki->mem_size / MiB));
+		return err_input(
+			err, -ENOMEM,
+			"kernel %s: segment at 0x%llx size 0x%llx is outside guest RAM (1 MiB .. %llu MiB)",
+			path, (unsigned long long)ph->p_paddr,
+			(unsigned long long)ph->p_memsz,
+			(unsigned long long)(ki->mem_size / MiB));
 	for (i = 0; i < ki->nr_segs; i++) {
 		const struct kernel_segment *s = &ki->seg[i];
 
@@ -190,8 +190,9 @@ static int add_segment(struct kernel_image *ki, const Elf64_Phdr *ph,
 	if (ki->nr_segs == KERNEL_MAX_SEGMENTS)
 		return bad(path, err, "too many loadable segments");
 	ld->vaddr[ki->nr_segs] = ph->p_vaddr;
-	ki->seg[ki->nr_segs++] = (struct kernel_segment){
-		ph->p_offset, ph->p_filesz, ph->p_paddr, ph->p_memsz };
+	ki->seg[ki->nr_segs++] =
+		(struct kernel_segment){ ph->p_offset, ph->p_filesz,
+					 ph->p_paddr, ph->p_memsz };
 	/* The initrd goes in low RAM: only low segments can be in its way. */
 	if (ph->p_paddr < LAYOUT_PCI_HOLE_START)
 		ki->kernel_end = MAX(ki->kernel_end, ph->p_paddr + ph->p_memsz);
@@ -260,13 +261,15 @@ int elf_parse(struct kernel_image *ki, const char *path, u64 *initrd_end,
 			return bad(path, err,
 				   "PVH entry is not inside a loaded segment");
 	} else if (!ei.is64) {
-		return bad(path, err,
-			   "32-bit ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)");
+		return bad(
+			path, err,
+			"32-bit ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)");
 	} else {
 		ki->kind = KERNEL_ELF;
 		if (!resolve_entry(ki, &ld, ei.entry, true, &ki->entry))
-			return bad(path, err,
-				   "entry point is not inside a loaded segment");
+			return bad(
+				path, err,
+				"entry point is not inside a loaded segment");
 	}
 	/* Linux (vmlinux, or PVH) keeps COMMAND_LINE_SIZE = 2048 bytes. */
 	ki->cmdline_max = ELF_CMDLINE_MAX;

@@ -21,7 +21,7 @@
 
 /* No kernel or initrd we can boot is this big; it bounds the malloc. */
 #define KERNEL_FILE_MAX (2ULL * GiB)
-#define PAGE_SIZE 4096ULL
+#define PAGE_SIZE	4096ULL
 
 bool kernel_ram_contains(u64 mem_size, u64 addr, u64 len)
 {
@@ -48,15 +48,15 @@ static int read_fd(int fd, u8 *buf, u64 size)
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO;	/* the file shrank under us */
+			return -EIO; /* the file shrank under us */
 		done += n;
 	}
 	return 0;
 }
 
 /* Read all of @path into a malloc'd buffer; @what names it in errors. */
-static int read_file(const char *path, const char *what, u8 **data,
-		     u64 *size, struct err *err)
+static int read_file(const char *path, const char *what, u8 **data, u64 *size,
+		     struct err *err)
 {
 	struct stat st;
 	u8 *buf;
@@ -65,25 +65,26 @@ static int read_file(const char *path, const char *what, u8 **data,
 	/* Never blocks: a FIFO or a tty named here is refused at once. */
 	fd = file_open(path, O_RDONLY, FILE_REG, &st);
 	if (fd == -FILE_EKIND || fd == -EISDIR)
-		return err_input(err, -EINVAL, "%s %s: is %s, not a regular file",
-				 what, path, file_kind_name(st.st_mode));
+		return err_input(err, -EINVAL,
+				 "%s %s: is %s, not a regular file", what, path,
+				 file_kind_name(st.st_mode));
 	if (fd < 0)
 		return err_input(err, fd, "%s %s: %s", what, path,
 				 strerror(-fd));
 	if (st.st_size == 0) {
-		ret = err_input(err, -EINVAL, "%s %s: file is empty",
-				what, path);
+		ret = err_input(err, -EINVAL, "%s %s: file is empty", what,
+				path);
 		goto close_fd;
 	}
 	if ((u64)st.st_size > KERNEL_FILE_MAX) {
-		ret = err_input(err, -EFBIG, "%s %s: file is too large",
-				what, path);
+		ret = err_input(err, -EFBIG, "%s %s: file is too large", what,
+				path);
 		goto close_fd;
 	}
 	buf = malloc(st.st_size);
 	if (!buf) {
-		ret = err_host(err, -ENOMEM, "%s %s: out of memory",
-			       what, path);
+		ret = err_host(err, -ENOMEM, "%s %s: out of memory", what,
+			       path);
 		goto close_fd;
 	}
 	ret = read_fd(fd, buf, st.st_size);
@@ -118,12 +119,13 @@ static int place_initrd(struct kernel_image *ki, const char *path,
 	ki->initrd_addr = addr;
 	return 0;
 no_fit:
-	return err_input(err, -ENOSPC,
-			 "initrd %s: %llu bytes do not fit between the kernel end 0x%llx and the initrd limit 0x%llx (%llu MiB of RAM)",
-			 path, (unsigned long long)ki->initrd_size,
-			 (unsigned long long)ki->kernel_end,
-			 (unsigned long long)initrd_end,
-			 (unsigned long long)(ki->mem_size / MiB));
+	return err_input(
+		err, -ENOSPC,
+		"initrd %s: %llu bytes do not fit between the kernel end 0x%llx and the initrd limit 0x%llx (%llu MiB of RAM)",
+		path, (unsigned long long)ki->initrd_size,
+		(unsigned long long)ki->kernel_end,
+		(unsigned long long)initrd_end,
+		(unsigned long long)(ki->mem_size / MiB));
 }
 
 static int parse_kernel(struct kernel_image *ki, const char *path,
@@ -131,8 +133,7 @@ static int parse_kernel(struct kernel_image *ki, const char *path,
 {
 	if (elf_is_elf(ki->data, ki->size))
 		return elf_parse(ki, path, initrd_end, err);
-	if (ki->size >= 0x206 &&
-	    !memcmp(ki->data + 0x202, "HdrS", 4))
+	if (ki->size >= 0x206 && !memcmp(ki->data + 0x202, "HdrS", 4))
 		return bzimage_parse(ki, path, initrd_end, err);
 	return err_input(err, -ENOEXEC,
 			 "kernel %s: not a bzImage or ELF kernel", path);
@@ -168,8 +169,8 @@ close_image:
 	return ret;
 }
 
-int kernel_image_set_initrd(struct kernel_image *ki, const u8 *data,
-			    u64 size, struct err *err)
+int kernel_image_set_initrd(struct kernel_image *ki, const u8 *data, u64 size,
+			    struct err *err)
 {
 	free(ki->initrd);
 	ki->initrd = malloc(size);

@@ -14,15 +14,18 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define PVH_PAGE 0x1000ULL
+#define PVH_PAGE	0x1000ULL
 #define PVH_MODLIST_OFF 0x40ULL
-#define PVH_MEMMAP_OFF 0x80ULL
+#define PVH_MEMMAP_OFF	0x80ULL
 
 _Static_assert(sizeof(struct hvm_start_info) <= PVH_MODLIST_OFF, "modlist");
 _Static_assert(PVH_MODLIST_OFF + sizeof(struct hvm_modlist_entry) <=
-	       PVH_MEMMAP_OFF, "memmap");
+		       PVH_MEMMAP_OFF,
+	       "memmap");
 _Static_assert(PVH_MEMMAP_OFF + E820_MAX_ENTRIES *
-	       sizeof(struct hvm_memmap_table_entry) <= PVH_PAGE, "page");
+					sizeof(struct hvm_memmap_table_entry) <=
+		       PVH_PAGE,
+	       "page");
 _Static_assert(LAYOUT_PVH_START_INFO + PVH_PAGE <= LAYOUT_ZERO_PAGE,
 	       "start info runs into the zero page");
 
@@ -39,12 +42,14 @@ int pvh_start_info_write(const struct guest_mem *mem,
 	unsigned int i;
 
 	if (!page)
-		return err_input(err, -EFAULT,
-				 "guest RAM does not cover the PVH start info at 0x%llx",
-				 LAYOUT_PVH_START_INFO);
+		return err_input(
+			err, -EFAULT,
+			"guest RAM does not cover the PVH start info at 0x%llx",
+			LAYOUT_PVH_START_INFO);
 	if (nr_map > E820_MAX_ENTRIES)
 		return err_input(err, -ENOSPC,
-				 "memory map of %u entries does not fit", nr_map);
+				 "memory map of %u entries does not fit",
+				 nr_map);
 	memset(page, 0, PVH_PAGE);
 	si = (struct hvm_start_info *)page;
 	mod = (struct hvm_modlist_entry *)(page + PVH_MODLIST_OFF);
@@ -61,8 +66,9 @@ int pvh_start_info_write(const struct guest_mem *mem,
 		si->modlist_paddr = LAYOUT_PVH_START_INFO + PVH_MODLIST_OFF;
 	}
 	for (i = 0; i < nr_map; i++)
-		mm[i] = (struct hvm_memmap_table_entry){
-			map[i].addr, map[i].size, map[i].type, 0 };
+		mm[i] = (struct hvm_memmap_table_entry){ map[i].addr,
+							 map[i].size,
+							 map[i].type, 0 };
 	si->memmap_paddr = LAYOUT_PVH_START_INFO + PVH_MEMMAP_OFF;
 	si->memmap_entries = nr_map;
 	return 0;

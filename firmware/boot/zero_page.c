@@ -58,13 +58,15 @@ int zero_page_write(const struct guest_mem *mem, const struct boot_config *bc,
 
 	bp = guest_mem_ptr(mem, LAYOUT_ZERO_PAGE, sizeof(*bp));
 	if (!bp)
-		return err_input(err, -EFAULT,
-				 "guest RAM does not cover the zero page at 0x%llx",
-				 LAYOUT_ZERO_PAGE);
+		return err_input(
+			err, -EFAULT,
+			"guest RAM does not cover the zero page at 0x%llx",
+			LAYOUT_ZERO_PAGE);
 	if (nr_map > BOOT_E820_MAX)
-		return err_input(err, -ENOSPC,
-				 "e820 map of %u entries does not fit the zero page",
-				 nr_map);
+		return err_input(
+			err, -ENOSPC,
+			"e820 map of %u entries does not fit the zero page",
+			nr_map);
 	memset(bp, 0, sizeof(*bp));
 	if (bc->ki->kind == KERNEL_BZIMAGE)
 		bzimage_read_header(bc->ki, &bp->hdr);

@@ -16,25 +16,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define INIT_SPEC_MAGIC		"squeeze-exec 1"
-#define INIT_MAX_ARGS		4096
-#define INIT_MAX_MODULES	64
-#define INIT_MAX_MOUNTS		16
+#define INIT_SPEC_MAGIC	 "squeeze-exec 1"
+#define INIT_MAX_ARGS	 4096
+#define INIT_MAX_MODULES 64
+#define INIT_MAX_MOUNTS	 16
 
 struct init_mount {
-	const char *tag;		/* virtio-fs tag */
-	const char *path;		/* where in the guest */
+	const char *tag;  /* virtio-fs tag */
+	const char *path; /* where in the guest */
 	bool readonly;
 };
 
 struct init_spec {
-	char *buf;			/* the file; every string points in */
+	char *buf; /* the file; every string points in */
 	char *argv[INIT_MAX_ARGS + 1];
 	unsigned int argc;
 	char *envp[INIT_MAX_ARGS + 1];
 	unsigned int envc;
-	const char *cwd;		/* NULL: / */
-	const char *root_tag;		/* virtio-fs root, or NULL */
+	const char *cwd;      /* NULL: / */
+	const char *root_tag; /* virtio-fs root, or NULL */
 	const char *modules[INIT_MAX_MODULES];
 	unsigned int nr_modules;
 	struct init_mount mounts[INIT_MAX_MOUNTS];
@@ -43,8 +43,8 @@ struct init_spec {
 
 /* Where things are: the guest's paths, or a test's. */
 struct init_paths {
-	const char *sys;		/* holds class/virtio-ports */
-	const char *dev;		/* holds the port device nodes */
+	const char *sys; /* holds class/virtio-ports */
+	const char *dev; /* holds the port device nodes */
 	const char *spec;
 };
 
@@ -61,8 +61,7 @@ int port_wait(const struct init_paths *p, const char *name, int flags,
 	      unsigned int ms);
 
 /* run.c: run the command; write its status line into @line. */
-void run_command(const struct init_spec *s, int fds[3], char *line,
-		 size_t len);
+void run_command(const struct init_spec *s, int fds[3], char *line, size_t len);
 
 /* setup.c: the guest's own preparation; 0, or -1 with @line saying why. */
 int guest_setup(const struct init_spec *s, char *line, size_t len);

@@ -60,7 +60,8 @@ static int open_ports(const struct init_paths *p, bool test, int fds[4],
 		fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0)
 		return 0;
-	snprintf(line, len, "fail the squeeze.stdout/stderr ports are missing\n");
+	snprintf(line, len,
+		 "fail the squeeze.stdout/stderr ports are missing\n");
 	return -1;
 }
 
@@ -94,7 +95,8 @@ int main(int argc, char **argv)
 		;
 	else if (open_ports(&p, test, fds, line, sizeof(line)) == 0) {
 		if (!test)
-			fprintf(stderr, "squeeze-init: running %s\n", s.argv[0]);
+			fprintf(stderr, "squeeze-init: running %s\n",
+				s.argv[0]);
 		run_command(&s, fds, line, sizeof(line));
 	}
 	if (fds[3] < 0)
@@ -108,5 +110,5 @@ console:
 		fprintf(stderr, "squeeze-init: %s", line);
 	}
 	reboot(RB_POWER_OFF);
-	return 1;		/* PID 1 returning: the kernel panics */
+	return 1; /* PID 1 returning: the kernel panics */
 }

@@ -20,7 +20,7 @@ extern char **environ;
 
 /* What failed in the child before or at exec. */
 struct child_err {
-	int stage;			/* 1: chdir, 2: exec */
+	int stage; /* 1: chdir, 2: exec */
 	int err;
 };
 
@@ -67,8 +67,7 @@ static int wait_for(pid_t pid)
 	}
 }
 
-void run_command(const struct init_spec *s, int fds[3], char *line,
-		 size_t len)
+void run_command(const struct init_spec *s, int fds[3], char *line, size_t len)
 {
 	struct child_err ce;
 	int p[2], st;
@@ -95,8 +94,8 @@ void run_command(const struct init_spec *s, int fds[3], char *line,
 	close(p[0]);
 	st = wait_for(pid);
 	if (n == sizeof(ce) && ce.stage == 1)
-		snprintf(line, len, "fail cannot change to %s: %s\n",
-			 s->cwd, strerror(ce.err));
+		snprintf(line, len, "fail cannot change to %s: %s\n", s->cwd,
+			 strerror(ce.err));
 	else if (n == sizeof(ce))
 		snprintf(line, len, "exec %d %s\n", ce.err, s->argv[0]);
 	else if (st < 0)

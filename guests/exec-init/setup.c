@@ -70,14 +70,15 @@ static int overlay_root(const struct init_spec *s, char *line, size_t len)
 	char dst[4096];
 	unsigned int i;
 
-	if (mnt(s->root_tag, "/lower", "virtiofs", MS_RDONLY, NULL, line, len) ||
+	if (mnt(s->root_tag, "/lower", "virtiofs", MS_RDONLY, NULL, line,
+		len) ||
 	    mnt("rw", "/rw", "tmpfs", 0, "mode=0755", line, len))
 		return -1;
 	mkdir("/rw/upper", 0755);
 	mkdir("/rw/work", 0755);
 	if (mnt("overlay", NEWROOT, "overlay", 0,
-		"lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work",
-		line, len))
+		"lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work", line,
+		len))
 		return -1;
 	for (i = 0; i < 3; i++) {
 		snprintf(dst, sizeof(dst), NEWROOT "%s", moved[i]);

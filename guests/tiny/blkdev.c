@@ -8,8 +8,7 @@ enum blkdev_step blkdev_open(struct blkdev *b, struct pci_window *win,
 	u64 acked;
 	int err;
 
-	err = virtio_pci_probe(&b->vp, VIRTIO_PCI_DEVICE(VIRTIO_ID_BLOCK),
-			       win);
+	err = virtio_pci_probe(&b->vp, VIRTIO_PCI_DEVICE(VIRTIO_ID_BLOCK), win);
 	if (err == VIRTIO_ENODEV) {
 		*why = "no 1af4:1042 on bus 0";
 		return BLKDEV_NO_DEVICE;
@@ -42,7 +41,7 @@ int blkdev_request(struct blkdev *b, u32 type, u64 sector, void *data,
 	b->hdr.type = type;
 	b->hdr.reserved = 0;
 	b->hdr.sector = sector;
-	b->status = 0xff;		/* never written: the request fails */
+	b->status = 0xff; /* never written: the request fails */
 	bufs[n++] = (struct virtq_buf){ &b->hdr, sizeof(b->hdr), false };
 	if (data)
 		bufs[n++] = (struct virtq_buf){ data, SECTOR_SIZE,
@@ -58,7 +57,8 @@ int blkdev_request(struct blkdev *b, u32 type, u64 sector, void *data,
 		goto err;
 	if (b->status != VIRTIO_BLK_S_OK) {
 		*why = b->status == 1 ? "status IOERR" :
-		       b->status == 2 ? "status UNSUPP" : "bad status";
+		       b->status == 2 ? "status UNSUPP" :
+					"bad status";
 		return -1;
 	}
 	return 0;

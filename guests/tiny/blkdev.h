@@ -9,12 +9,12 @@
  */
 #include "virtio.h"
 
-#define VIRTIO_BLK_F_FLUSH	9
-#define VIRTIO_BLK_T_IN		0
-#define VIRTIO_BLK_T_OUT	1
-#define VIRTIO_BLK_T_FLUSH	4
-#define VIRTIO_BLK_S_OK		0
-#define SECTOR_SIZE		512
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_T_IN	   0
+#define VIRTIO_BLK_T_OUT   1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_S_OK	   0
+#define SECTOR_SIZE	   512
 
 struct blk_req_hdr {
 	u32 type;
@@ -28,7 +28,7 @@ struct blkdev {
 	struct virtq_mem mem;
 	struct blk_req_hdr hdr;
 	u8 status;
-	u64 capacity;			/* in sectors */
+	u64 capacity; /* in sectors */
 };
 
 /* Which step of blkdev_open() failed. */

@@ -8,9 +8,9 @@
  */
 #include "blkdev.h"
 
-#define REASSIGN_BASE		0xd0000000ULL	/* inside the MMIO window */
+#define REASSIGN_BASE 0xd0000000ULL /* inside the MMIO window */
 /* Sector 1 is this 16-byte string 32 times over. */
-#define PATTERN			"squeeze-blk-ok 1"
+#define PATTERN "squeeze-blk-ok 1"
 
 enum blk_exit {
 	BLK_OK = 0x10,
@@ -50,12 +50,16 @@ static void blk_reassign(struct pci_window *win)
 static int blk_setup(struct blkdev *b, bool reassign)
 {
 	static const int code[] = {
-		[BLKDEV_NO_DEVICE] = BLK_NO_DEVICE, [BLKDEV_PROBE] = BLK_PROBE,
-		[BLKDEV_FEATURES] = BLK_FEATURES, [BLKDEV_QUEUE] = BLK_QUEUE,
+		[BLKDEV_NO_DEVICE] = BLK_NO_DEVICE,
+		[BLKDEV_PROBE] = BLK_PROBE,
+		[BLKDEV_FEATURES] = BLK_FEATURES,
+		[BLKDEV_QUEUE] = BLK_QUEUE,
 	};
 	static const char *const step[] = {
-		[BLKDEV_NO_DEVICE] = "probe", [BLKDEV_PROBE] = "probe",
-		[BLKDEV_FEATURES] = "features", [BLKDEV_QUEUE] = "queue 0",
+		[BLKDEV_NO_DEVICE] = "probe",
+		[BLKDEV_PROBE] = "probe",
+		[BLKDEV_FEATURES] = "features",
+		[BLKDEV_QUEUE] = "queue 0",
 	};
 	struct pci_window win = PCI_WINDOW_INIT;
 	enum blkdev_step s;

@@ -8,14 +8,14 @@
  */
 #include "virtio.h"
 
-#define VIRTIO_BLK_T_IN		0
-#define SECTOR_SIZE		512
-#define CASE_TIMEOUT_TSC	2000000000ULL	/* ~0.8 s at 2.6 GHz */
-#define STATUS_POLL_EVERY	64	/* reading status is an exit */
-#define NOT_WRITTEN		0xff
+#define VIRTIO_BLK_T_IN	  0
+#define SECTOR_SIZE	  512
+#define CASE_TIMEOUT_TSC  2000000000ULL /* ~0.8 s at 2.6 GHz */
+#define STATUS_POLL_EVERY 64		/* reading status is an exit */
+#define NOT_WRITTEN	  0xff
 
 enum hostile_exit {
-	HOSTILE_OK = 0x20,		/* 0x21 + case: that case failed */
+	HOSTILE_OK = 0x20, /* 0x21 + case: that case failed */
 	HOSTILE_SETUP = 0x2e,
 	HOSTILE_FINAL = 0x2f,
 };
@@ -38,7 +38,10 @@ struct hostile {
 enum outcome { OUT_ERROR, OUT_NEEDS_RESET, OUT_SUCCESS, OUT_SILENCE };
 
 static const char *const outcome_name[] = {
-	"error status", "NEEDS_RESET", "success (wrong)", "no answer (wrong)",
+	"error status",
+	"NEEDS_RESET",
+	"success (wrong)",
+	"no answer (wrong)",
 };
 
 /* Reset and bring the device up with queue 0, as a normal driver would. */
@@ -93,7 +96,7 @@ static enum outcome wait_outcome(struct hostile *h)
 		if (*used_idx != h->vq.last_used) {
 			barrier();
 			return *(volatile u8 *)&h->status == 0 ? OUT_SUCCESS :
-			       OUT_ERROR;
+								 OUT_ERROR;
 		}
 		if (n % STATUS_POLL_EVERY == 0 &&
 		    (virtio_status(&h->vp) & VIRTIO_STATUS_NEEDS_RESET))
@@ -106,26 +109,26 @@ static enum outcome wait_outcome(struct hostile *h)
 /* The bad chains. Each edits the normal read chain and returns its head. */
 static u16 case_loop(struct hostile *h)
 {
-	h->mem.desc[1].next = 0;	/* 0 -> 1 -> 0 -> ... */
+	h->mem.desc[1].next = 0; /* 0 -> 1 -> 0 -> ... */
 	return 0;
 }
 
 static u16 case_outside_ram(struct hostile *h)
 {
-	h->mem.desc[1].addr = 0xfff00000000ULL;	/* 16 TiB */
+	h->mem.desc[1].addr = 0xfff00000000ULL; /* 16 TiB */
 	return 0;
 }
 
 static u16 case_oversized(struct hostile *h)
 {
-	h->mem.desc[1].len = 0xfffffe00;	/* runs past guest RAM */
+	h->mem.desc[1].len = 0xfffffe00; /* runs past guest RAM */
 	return 0;
 }
 
 static u16 case_bad_head(struct hostile *h)
 {
 	(void)h;
-	return 0x7fff;			/* far past the queue size */
+	return 0x7fff; /* far past the queue size */
 }
 
 static u16 case_next_out_of_range(struct hostile *h)

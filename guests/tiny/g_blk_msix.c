@@ -18,15 +18,15 @@
 #include "conwait.h"
 #include "virtio.h"
 
-#define VIRTIO_BLK_T_IN		0
-#define VIRTIO_BLK_S_OK		0
-#define SECTOR_SIZE		512
-#define MSIX_ENTRY		0
-#define VEC_QUEUE		0x31
-#define VEC_TIMER		0x32
-#define VEC_COM1		0x33
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_S_OK 0
+#define SECTOR_SIZE	512
+#define MSIX_ENTRY	0
+#define VEC_QUEUE	0x31
+#define VEC_TIMER	0x32
+#define VEC_COM1	0x33
 /* About 4 s at 2.6 GHz. */
-#define IRQ_TIMEOUT_TSC		10000000000ULL
+#define IRQ_TIMEOUT_TSC 10000000000ULL
 
 enum blk_msix_exit {
 	BLKM_OK = 0x48,
@@ -52,8 +52,8 @@ struct blk_msix {
 	struct blk_req_hdr hdr;
 	u8 status;
 	u8 sector[SECTOR_SIZE];
-	volatile u32 irqs;		/* queue interrupts taken */
-	volatile u32 ticks;		/* watchdog timer interrupts */
+	volatile u32 irqs;  /* queue interrupts taken */
+	volatile u32 ticks; /* watchdog timer interrupts */
 };
 
 static int fail(int code, const char *step, const char *why)
@@ -79,8 +79,8 @@ static int blk_msix_setup(struct blk_msix *b)
 		return fail(BLKM_FEATURES, "features", virtio_strerror(err));
 	err = virtio_msix_enable(&b->vp);
 	if (!err)
-		err = virtio_msix_set_entry(&b->vp, MSIX_ENTRY,
-					    (u8)lapic_id(), VEC_QUEUE);
+		err = virtio_msix_set_entry(&b->vp, MSIX_ENTRY, (u8)lapic_id(),
+					    VEC_QUEUE);
 	if (err)
 		return fail(BLKM_MSIX, "MSI-X", virtio_strerror(err));
 	err = virtio_queue_setup_msix(&b->vp, &b->vq, 0, &b->mem, MSIX_ENTRY);
@@ -88,8 +88,9 @@ static int blk_msix_setup(struct blk_msix *b)
 		return fail(BLKM_QUEUE, "queue 0", virtio_strerror(err));
 	virtio_driver_ok(&b->vp);
 	printf("blk_msix: virtio-blk at 00:%02x.%u, %u MSI-X entries, "
-	       "queue 0 on entry %u -> vector 0x%x\n", b->vp.pci.dev,
-	       b->vp.pci.fn, b->vp.msix_size, MSIX_ENTRY, VEC_QUEUE);
+	       "queue 0 on entry %u -> vector 0x%x\n",
+	       b->vp.pci.dev, b->vp.pci.fn, b->vp.msix_size, MSIX_ENTRY,
+	       VEC_QUEUE);
 	return 0;
 }
 
@@ -105,7 +106,7 @@ static int blk_msix_read0(struct blk_msix *b)
 	int head, used;
 
 	b->hdr = (struct blk_req_hdr){ .type = VIRTIO_BLK_T_IN, .sector = 0 };
-	b->status = 0xff;		/* never written: the request fails */
+	b->status = 0xff; /* never written: the request fails */
 	head = virtq_add(&b->vq, bufs, ARRAY_SIZE(bufs));
 	if (head < 0)
 		return fail(BLKM_USED, "read sector 0", virtio_strerror(head));

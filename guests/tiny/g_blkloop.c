@@ -23,8 +23,8 @@
 #include "blkdev.h"
 #include "conwait.h"
 
-#define VEC_COM1	0x30
-#define MAX_SECTORS	256
+#define VEC_COM1    0x30
+#define MAX_SECTORS 256
 
 enum blkloop_exit {
 	BL_OK = 0x70,
@@ -43,7 +43,7 @@ struct slot {
 struct blkloop {
 	struct blkdev b;
 	struct slot s[2];
-	u32 last_round[MAX_SECTORS];	/* 0: never written */
+	u32 last_round[MAX_SECTORS]; /* 0: never written */
 	u32 requests;
 };
 

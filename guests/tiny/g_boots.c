@@ -10,9 +10,9 @@
  */
 #include "blkdev.h"
 
-#define MAGIC		"squeeze-boots "
-#define RAM_MARKER	0x1000000ULL	/* 16 MiB: above the image */
-#define MARKER		0x5a5a5a5a5a5a5a5aULL
+#define MAGIC		  "squeeze-boots "
+#define RAM_MARKER	  0x1000000ULL /* 16 MiB: above the image */
+#define MARKER		  0x5a5a5a5a5a5a5a5aULL
 #define I8042_PULSE_RESET 0xfe
 
 enum boots_exit {

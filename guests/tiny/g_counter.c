@@ -22,20 +22,20 @@
 #include "conwait.h"
 #include "smp.h"
 
-#define VEC_TIMER	0x31
-#define VEC_COM1	0x30
-#define TRAMP_BASE	0x10000
-#define MAX_APS		15
-#define CODE_BASE	0x40
+#define VEC_TIMER  0x31
+#define VEC_COM1   0x30
+#define TRAMP_BASE 0x10000
+#define MAX_APS	   15
+#define CODE_BASE  0x40
 
 extern const u8 counter_tramp[], counter_tramp_next[], counter_tramp_counts[];
 extern const u8 counter_tramp_end[];
 
 struct counter {
 	volatile u32 ticks;
-	volatile u32 *ap;		/* the APs' counts, in the trampoline */
+	volatile u32 *ap; /* the APs' counts, in the trampoline */
 	u32 naps;
-	u32 seen[MAX_APS];		/* AP counts at tick limit/2 */
+	u32 seen[MAX_APS]; /* AP counts at tick limit/2 */
 };
 
 static void start_aps(struct counter *c, u32 cpus)
@@ -45,8 +45,8 @@ static void start_aps(struct counter *c, u32 cpus)
 	c->naps = MIN(cpus ? cpus - 1 : 0, (u32)MAX_APS);
 	memcpy((void *)TRAMP_BASE, counter_tramp,
 	       counter_tramp_end - counter_tramp);
-	c->ap = (volatile u32 *)(uintptr_t)(TRAMP_BASE +
-		(counter_tramp_counts - counter_tramp));
+	c->ap = (volatile u32 *)(uintptr_t)(TRAMP_BASE + (counter_tramp_counts -
+							  counter_tramp));
 	barrier();
 	for (i = 1; i <= c->naps; i++)
 		smp_wake_ap((u8)i, TRAMP_BASE);

@@ -57,8 +57,7 @@ static const char *cpio_find(const char *a, u64 size, const char *name,
 }
 
 /* The first two "arg" values of the spec. */
-static int spec_args(const char *s, u32 len, const char **a0,
-		     const char **a1)
+static int spec_args(const char *s, u32 len, const char **a0, const char **a1)
 {
 	u32 off = strlen(s) + 1;
 	int n = 0;

@@ -16,14 +16,14 @@
 #include "irq.h"
 #include "virtio.h"
 
-#define FS_MAX			4
-#define TAG_LEN			36
-#define MSIX_ENTRY		1
-#define VEC_BASE		0x31
-#define VEC_TIMER		0x3f
-#define IRQ_TIMEOUT_TSC		10000000000ULL	/* about 4 s */
-#define FUSE_INIT		26
-#define FUSE_UNIQUE		0x5157	/* ours: the reply must carry it */
+#define FS_MAX		4
+#define TAG_LEN		36
+#define MSIX_ENTRY	1
+#define VEC_BASE	0x31
+#define VEC_TIMER	0x3f
+#define IRQ_TIMEOUT_TSC 10000000000ULL /* about 4 s */
+#define FUSE_INIT	26
+#define FUSE_UNIQUE	0x5157 /* ours: the reply must carry it */
 
 enum fs_exit {
 	FS_OK = 0x50,
@@ -153,7 +153,8 @@ static int fs_init(struct fs_dev *d, unsigned int n)
 	d->in.h = (struct fuse_in_header){ .len = sizeof(d->in),
 					   .opcode = FUSE_INIT,
 					   .unique = FUSE_UNIQUE + n };
-	d->in.init = (struct fuse_init_in){ .major = 7, .minor = 31,
+	d->in.init = (struct fuse_init_in){ .major = 7,
+					    .minor = 31,
 					    .max_readahead = 65536 };
 	memset(&d->out, 0xff, sizeof(d->out));
 	head = virtq_add(&d->req, bufs, 2);

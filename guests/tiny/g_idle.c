@@ -16,13 +16,13 @@
 #include "irq.h"
 #include "virtio.h"
 
-#define VIRTIO_NET_F_MAC	5
-#define VIRTIO_NET_F_STATUS	16
-#define NET_S_LINK_UP		1
-#define NET_BUF_LEN		(12 + 1514)
-#define ISR_CONFIG		2
-#define VEC_TIMER		0x30
-#define IDLE_FAIL		0x41
+#define VIRTIO_NET_F_MAC    5
+#define VIRTIO_NET_F_STATUS 16
+#define NET_S_LINK_UP	    1
+#define NET_BUF_LEN	    (12 + 1514)
+#define ISR_CONFIG	    2
+#define VEC_TIMER	    0x30
+#define IDLE_FAIL	    0x41
 
 struct idle {
 	struct virtio_pci blk, net;
@@ -66,7 +66,8 @@ static int bring_up(struct idle *s)
 	if (!err)
 		err = up(&s->net, VIRTIO_ID_NET,
 			 VIRTIO_BIT(VIRTIO_NET_F_MAC) |
-			 VIRTIO_BIT(VIRTIO_NET_F_STATUS), &acked, &s->has_net);
+				 VIRTIO_BIT(VIRTIO_NET_F_STATUS),
+			 &acked, &s->has_net);
 	if (err || !s->has_net)
 		return err;
 	err = virtio_queue_setup(&s->net, &s->rx, 0, &s->rx_mem);

@@ -28,26 +28,26 @@
 #include "irq.h"
 #include "uart.h"
 
-#define VEC_COM1		0x30
-#define VEC_TIMER		0x31
-#define LEVEL_REPEATS		3
-#define LEVEL_MAX_LATE		1
-#define QUIET_TICKS		3	/* timer wake-ups with the line low */
+#define VEC_COM1       0x30
+#define VEC_TIMER      0x31
+#define LEVEL_REPEATS  3
+#define LEVEL_MAX_LATE 1
+#define QUIET_TICKS    3 /* timer wake-ups with the line low */
 /* About 4 s at 2.6 GHz. */
-#define LEVEL_TIMEOUT_TSC	10000000000ULL
+#define LEVEL_TIMEOUT_TSC 10000000000ULL
 
-#define LEVEL_OK		0x60
-#define LEVEL_TIMEOUT		0x61
-#define LEVEL_EXTRA		0x62
-#define LEVEL_NO_IRR		0x63
-#define LEVEL_IRR_STUCK		0x64
+#define LEVEL_OK	0x60
+#define LEVEL_TIMEOUT	0x61
+#define LEVEL_EXTRA	0x62
+#define LEVEL_NO_IRR	0x63
+#define LEVEL_IRR_STUCK 0x64
 
 struct level {
-	volatile u32 asserted;		/* COM1 interrupts with a byte waiting */
-	volatile u32 late;		/* ... with none (see above) */
-	volatile u32 irr_set;		/* asserted runs that saw remote IRR */
-	volatile u32 ticks;		/* timer interrupts taken */
-	volatile bool drained;		/* RBR read: the line is down */
+	volatile u32 asserted; /* COM1 interrupts with a byte waiting */
+	volatile u32 late;     /* ... with none (see above) */
+	volatile u32 irr_set;  /* asserted runs that saw remote IRR */
+	volatile u32 ticks;    /* timer interrupts taken */
+	volatile bool drained; /* RBR read: the line is down */
 };
 
 static void com1_interrupt(void *ctx, unsigned int vector)
@@ -90,7 +90,8 @@ static int verdict(const struct level *l, u64 entry)
 	}
 	if (l->irr_set != l->asserted) {
 		printf("ioapic_level: FAIL: remote IRR set in %u of %u "
-		       "handler runs\n", l->irr_set, l->asserted);
+		       "handler runs\n",
+		       l->irr_set, l->asserted);
 		return LEVEL_NO_IRR;
 	}
 	if (entry & IOAPIC_REMOTE_IRR) {
@@ -98,8 +99,8 @@ static int verdict(const struct level *l, u64 entry)
 		return LEVEL_IRR_STUCK;
 	}
 	printf("ioapic_level: OK: %u interrupts while asserted, remote IRR "
-	       "set in each, clear at the end; %u late\n", l->asserted,
-	       l->late);
+	       "set in each, clear at the end; %u late\n",
+	       l->asserted, l->late);
 	return LEVEL_OK;
 }
 
@@ -122,7 +123,8 @@ int guest_main(const struct hvm_start_info *si)
 	}
 	lapic_timer_start(VEC_TIMER, LAPIC_TIMER_50MS);
 	printf("ioapic_level: IRQ %u level-triggered -> vector 0x%x, "
-	       "waiting for input\n", COM1_IRQ, VEC_COM1);
+	       "waiting for input\n",
+	       COM1_IRQ, VEC_COM1);
 	outb(COM1_MCR, MCR_DTR_RTS_OUT2);
 	outb(COM1_IER, IER_RDI);
 
@@ -131,7 +133,8 @@ int guest_main(const struct hvm_start_info *si)
 		outb(COM1_IER, 0);
 		irq_fini();
 		printf("ioapic_level: FAIL: timed out after %u interrupts, "
-		       "%u timer ticks\n", l.asserted, l.ticks);
+		       "%u timer ticks\n",
+		       l.asserted, l.ticks);
 		return LEVEL_TIMEOUT;
 	}
 	/* The line is low now: only the timer may wake us. */

@@ -29,17 +29,17 @@
  */
 #include "virtio.h"
 
-#define VIRTIO_NET_F_MAC	5
-#define NET_HDR_LEN		12	/* with num_buffers */
-#define FRAME_MAX		1514
-#define RX_BUFS			3
-#define PAYLOAD			"squeeze-net-ping"
-#define UDP_SPORT		40000
-#define UDP_DPORT		7777
-#define MAX_FRAMES		64	/* frames looked at per wait */
-#define ROUND_TIMEOUT_TSC	3000000000ULL	/* about a second */
-#define ROUND_TRIES		5
-#define ROUND_GAP_TSC		130000000ULL	/* about 50 ms */
+#define VIRTIO_NET_F_MAC  5
+#define NET_HDR_LEN	  12 /* with num_buffers */
+#define FRAME_MAX	  1514
+#define RX_BUFS		  3
+#define PAYLOAD		  "squeeze-net-ping"
+#define UDP_SPORT	  40000
+#define UDP_DPORT	  7777
+#define MAX_FRAMES	  64		/* frames looked at per wait */
+#define ROUND_TIMEOUT_TSC 3000000000ULL /* about a second */
+#define ROUND_TRIES	  5
+#define ROUND_GAP_TSC	  130000000ULL /* about 50 ms */
 
 enum net_exit {
 	NET_OK = 0x30,
@@ -116,7 +116,7 @@ static int tx_frame(struct net *n, size_t len)
 	u32 used;
 	int ret;
 
-	memset(n->txbuf, 0, NET_HDR_LEN);	/* no offloads */
+	memset(n->txbuf, 0, NET_HDR_LEN); /* no offloads */
 	if (len < 60)
 		memset(n->txbuf + NET_HDR_LEN + len, 0, 60 - len);
 	ret = virtq_add(&n->tx, &b, 1);
@@ -141,8 +141,8 @@ static int send_arp(struct net *n, u16 op, const u8 *tha, const u8 *tpa)
 	u8 *f = n->txbuf + NET_HDR_LEN;
 	u8 *a = eth(f, op == 1 ? bcast : tha, n->mac, 0x0806);
 
-	put16(a, 1);			/* Ethernet */
-	put16(a + 2, 0x0800);		/* IPv4 */
+	put16(a, 1);	      /* Ethernet */
+	put16(a + 2, 0x0800); /* IPv4 */
 	a[4] = 6;
 	a[5] = 4;
 	put16(a + 6, op);
@@ -169,7 +169,7 @@ static int send_udp(struct net *n, const char *payload)
 	put16(ip + 10, ip_csum(ip, 20));
 	put16(udp, UDP_SPORT);
 	put16(udp + 2, UDP_DPORT);
-	put16(udp + 4, (u16)(8 + plen));	/* checksum 0: none (IPv4) */
+	put16(udp + 4, (u16)(8 + plen)); /* checksum 0: none (IPv4) */
 	memcpy(udp + 8, payload, plen);
 	return tx_frame(n, 14 + 28 + plen);
 }
@@ -226,7 +226,8 @@ static int wait_for(struct net *n, int want, char *reply, u64 timeout)
 			return head;
 		buf = n->rx_of_head[head];
 		r = len > NET_HDR_LEN ? rx_handle(n, buf + NET_HDR_LEN,
-						  len - NET_HDR_LEN, reply) : 0;
+						  len - NET_HDR_LEN, reply) :
+					0;
 		rx_post(n, buf);
 		virtq_kick(&n->rx);
 		if (r == want)
@@ -322,8 +323,8 @@ static int net_rounds(struct net *n, u32 rounds)
 		if (ret)
 			return fail(ret, "round", "no echo");
 		printf("net: round %u mac %02x:%02x:%02x:%02x:%02x:%02x ok\n",
-		       k, n->mac[0], n->mac[1], n->mac[2], n->mac[3],
-		       n->mac[4], n->mac[5]);
+		       k, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
+		       n->mac[5]);
 		next = rdtsc() + ROUND_GAP_TSC;
 		while (rdtsc() < next)
 			cpu_relax();

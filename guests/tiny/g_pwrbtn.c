@@ -17,14 +17,14 @@
  */
 #include "irq.h"
 
-#define PORT_PM1A_STS	0x0600
-#define PORT_PM1A_EN	0x0602
-#define PM1_PWRBTN	0x0100
-#define SCI_PIN		9
-#define VEC_SCI		0x34
-#define VEC_TIMER	0x35
-#define TIMEOUT_TICKS	400		/* of 50 ms */
-#define PWRBTN_TIMEOUT	0x7a
+#define PORT_PM1A_STS  0x0600
+#define PORT_PM1A_EN   0x0602
+#define PM1_PWRBTN     0x0100
+#define SCI_PIN	       9
+#define VEC_SCI	       0x34
+#define VEC_TIMER      0x35
+#define TIMEOUT_TICKS  400 /* of 50 ms */
+#define PWRBTN_TIMEOUT 0x7a
 
 struct pwrbtn {
 	volatile u32 scis;
@@ -40,7 +40,7 @@ static void sci_interrupt(void *ctx, unsigned int vector)
 	(void)vector;
 	p->scis++;
 	if (sts & PM1_PWRBTN) {
-		outw(PORT_PM1A_STS, PM1_PWRBTN);	/* write 1 to clear */
+		outw(PORT_PM1A_STS, PM1_PWRBTN); /* write 1 to clear */
 		p->pressed = true;
 	}
 	/* Level-triggered: the line is low again once the status is clear. */
@@ -58,7 +58,8 @@ int guest_main(const struct hvm_start_info *si)
 	irq_set_handler(&t, VEC_TIMER, irq_count_eoi, (void *)&p.ticks);
 	outw(PORT_PM1A_STS, 0xffff);
 	outw(PORT_PM1A_EN, PM1_PWRBTN);
-	if (ioapic_route_flags(SCI_PIN, VEC_SCI, (u8)lapic_id(), IOAPIC_LEVEL)) {
+	if (ioapic_route_flags(SCI_PIN, VEC_SCI, (u8)lapic_id(),
+			       IOAPIC_LEVEL)) {
 		puts("pwrbtn: FAIL: no IOAPIC pin 9");
 		return PWRBTN_TIMEOUT;
 	}

@@ -25,22 +25,22 @@
 #include "irq.h"
 #include "uart.h"
 
-#define VEC_COM1		0x30
-#define VEC_TIMER		0x31
-#define SER_MAX_BYTES		64
+#define VEC_COM1      0x30
+#define VEC_TIMER     0x31
+#define SER_MAX_BYTES 64
 /* IIR rounds per interrupt: more means the UART never goes quiet. */
-#define SER_MAX_ROUNDS		(4 * SER_MAX_BYTES)
+#define SER_MAX_ROUNDS (4 * SER_MAX_BYTES)
 /* About 4 s at 2.6 GHz. */
-#define SER_TIMEOUT_TSC		10000000000ULL
-#define SER_MAX_CODE		0x3f
-#define SER_TIMEOUT		0x40
+#define SER_TIMEOUT_TSC 10000000000ULL
+#define SER_MAX_CODE	0x3f
+#define SER_TIMEOUT	0x40
 
 struct serial_irq {
-	volatile u32 irqs;		/* COM1 interrupts taken */
-	volatile u32 ticks;		/* timer interrupts taken */
-	volatile u32 rx;		/* bytes received (queued) */
-	volatile u32 tx;		/* bytes echoed on THRE */
-	volatile bool eol;		/* '\n' or SER_MAX_BYTES received */
+	volatile u32 irqs;  /* COM1 interrupts taken */
+	volatile u32 ticks; /* timer interrupts taken */
+	volatile u32 rx;    /* bytes received (queued) */
+	volatile u32 tx;    /* bytes echoed on THRE */
+	volatile bool eol;  /* '\n' or SER_MAX_BYTES received */
 	u8 ier;
 	u8 buf[SER_MAX_BYTES];
 };
@@ -94,7 +94,7 @@ static void com1_interrupt(void *ctx, unsigned int vector)
 		case IIR_THRI:
 			transmit(s);
 			break;
-		default:		/* IIR_MSI: reading MSR clears it */
+		default: /* IIR_MSI: reading MSR clears it */
 			inb(COM1_MSR);
 			break;
 		}
@@ -138,8 +138,8 @@ int guest_main(const struct hvm_start_info *si)
 	irq_fini();
 	if (!done(&s)) {
 		printf("serial_irq: FAIL: timed out: %u interrupts, %u bytes "
-		       "in, %u out, %u timer ticks\n", s.irqs, s.rx, s.tx,
-		       s.ticks);
+		       "in, %u out, %u timer ticks\n",
+		       s.irqs, s.rx, s.tx, s.ticks);
 		return SER_TIMEOUT;
 	}
 	printf("serial_irq: OK: %u interrupts, %u bytes in, %u out on THRE\n",

@@ -14,20 +14,20 @@
  */
 #include "smp.h"
 
-#define TRAMP_BASE	0x10000		/* free low RAM in squeeze's layout */
+#define TRAMP_BASE 0x10000 /* free low RAM in squeeze's layout */
 
-#define COUNT_WAIT_US	500000
-#define TSC_PER_US	3000ULL		/* as smp.c counts */
+#define COUNT_WAIT_US 500000
+#define TSC_PER_US    3000ULL /* as smp.c counts */
 
-#define MAX_CPUS	127		/* (127 << 1) | 1 still fits a status */
-#define MADT_TYPE_LAPIC	0
+#define MAX_CPUS	   127 /* (127 << 1) | 1 still fits a status */
+#define MADT_TYPE_LAPIC	   0
 #define MADT_LAPIC_ENABLED 1
 
 struct acpi_rsdp {
-	char sig[8];			/* "RSD PTR " */
+	char sig[8]; /* "RSD PTR " */
 	u8 checksum;
 	char oem[6];
-	u8 revision;			/* >= 2: xsdt is valid */
+	u8 revision; /* >= 2: xsdt is valid */
 	u32 rsdt;
 	u32 length;
 	u64 xsdt;
@@ -47,7 +47,7 @@ struct acpi_hdr {
 	u32 creator_revision;
 } __packed;
 
-#define MADT_ENTRIES	44		/* header, LAPIC address, flags */
+#define MADT_ENTRIES 44 /* header, LAPIC address, flags */
 
 /* The trampoline and its counter, from smp_tramp.S. */
 extern const u8 smp_tramp[], smp_tramp_count[], smp_tramp_end[];
@@ -114,8 +114,9 @@ static u32 madt_apic_ids(const struct acpi_hdr *madt, u8 *ids, u32 max)
 
 int guest_main(const struct hvm_start_info *si)
 {
-	volatile u16 *count = (volatile u16 *)(uintptr_t)
-		(TRAMP_BASE + (smp_tramp_count - smp_tramp));
+	volatile u16 *count =
+		(volatile u16 *)(uintptr_t)(TRAMP_BASE +
+					    (smp_tramp_count - smp_tramp));
 	const struct acpi_hdr *madt = find_madt(si);
 	u32 nr, expect, self, i;
 	u8 ids[MAX_CPUS];
@@ -129,7 +130,7 @@ int guest_main(const struct hvm_start_info *si)
 	if (!cmdline_get_uint(cmdline(si), "cpus", &expect))
 		expect = nr;
 	memcpy((void *)TRAMP_BASE, smp_tramp, smp_tramp_end - smp_tramp);
-	*count = 1;			/* the BSP */
+	*count = 1; /* the BSP */
 	/* x86 keeps stores in order: the APs see the code and count. */
 	barrier();
 	smp_lapic_write(SMP_LAPIC_SVR, SMP_SVR_ENABLE | SMP_SVR_SPURIOUS);

@@ -5,29 +5,29 @@
  */
 #include "irq.h"
 
-#define SEL_CODE64		0x08	/* start.S's GDT */
+#define SEL_CODE64 0x08 /* start.S's GDT */
 /* Present, DPL 0, 64-bit interrupt gate (IF cleared on entry). */
-#define GATE_INTR_P		0x8e
+#define GATE_INTR_P 0x8e
 
-#define PIC1_DATA		0x21
-#define PIC2_DATA		0xa1
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xa1
 
-#define LAPIC_ID		0x020
-#define LAPIC_EOI		0x0b0
-#define LAPIC_SVR		0x0f0
-#define  LAPIC_SVR_ENABLE	(1u << 8)
-#define LAPIC_LVT_TIMER		0x320
-#define  LAPIC_TIMER_PERIODIC	(1u << 17)
-#define LAPIC_LVT_LINT0		0x350
-#define  LAPIC_LVT_MASKED	(1u << 16)
-#define LAPIC_TIMER_INIT	0x380
-#define LAPIC_TIMER_DIV		0x3e0
-#define  LAPIC_DIV_1		0x0b
+#define LAPIC_ID	     0x020
+#define LAPIC_EOI	     0x0b0
+#define LAPIC_SVR	     0x0f0
+#define LAPIC_SVR_ENABLE     (1u << 8)
+#define LAPIC_LVT_TIMER	     0x320
+#define LAPIC_TIMER_PERIODIC (1u << 17)
+#define LAPIC_LVT_LINT0	     0x350
+#define LAPIC_LVT_MASKED     (1u << 16)
+#define LAPIC_TIMER_INIT     0x380
+#define LAPIC_TIMER_DIV	     0x3e0
+#define LAPIC_DIV_1	     0x0b
 
-#define IOAPIC_REGSEL		0x00
-#define IOAPIC_WIN		0x10
-#define IOAPIC_VER		0x01
-#define IOAPIC_REDTBL(pin)	(0x10 + 2 * (pin))
+#define IOAPIC_REGSEL	   0x00
+#define IOAPIC_WIN	   0x10
+#define IOAPIC_VER	   0x01
+#define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
 
 extern const u64 irq_stub_table[IRQ_NR_VECTORS];
 
@@ -50,7 +50,7 @@ void irq_dispatch(struct irq_frame *f)
 	unsigned int v = (unsigned int)f->vector;
 
 	if (v == IRQ_VEC_SPURIOUS)
-		return;		/* a spurious interrupt takes no EOI */
+		return; /* a spurious interrupt takes no EOI */
 	if (v >= IRQ_NR_VECTORS || !t->fn[v]) {
 		printf("irq: unexpected vector %u at 0x%lx, error 0x%lx\n", v,
 		       f->rip, f->error);
@@ -80,8 +80,10 @@ void irq_init(struct irq_table *t)
 		u64 a = irq_stub_table[v];
 
 		t->idt[v] = (struct idt_gate){
-			.off_lo = (u16)a, .sel = SEL_CODE64,
-			.type = GATE_INTR_P, .off_mid = (u16)(a >> 16),
+			.off_lo = (u16)a,
+			.sel = SEL_CODE64,
+			.type = GATE_INTR_P,
+			.off_mid = (u16)(a >> 16),
 			.off_hi = (u32)(a >> 32),
 		};
 	}
@@ -90,8 +92,8 @@ void irq_init(struct irq_table *t)
 	/* We use the IOAPIC; the PIC must not inject on LINT0 as well. */
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
-	lapic_write(LAPIC_LVT_LINT0, lapic_read(LAPIC_LVT_LINT0) |
-		    LAPIC_LVT_MASKED);
+	lapic_write(LAPIC_LVT_LINT0,
+		    lapic_read(LAPIC_LVT_LINT0) | LAPIC_LVT_MASKED);
 	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | IRQ_VEC_SPURIOUS);
 }
 

@@ -27,15 +27,15 @@
  */
 #include "lib.h"
 
-#define IRQ_NR_VECTORS		64
+#define IRQ_NR_VECTORS 64
 /* Spurious vector: low nibble 0xf, as P6-family APICs need. */
-#define IRQ_VEC_SPURIOUS	0x3f
-#define EXIT_IRQ_UNEXPECTED	0x7e	/* status 253 */
+#define IRQ_VEC_SPURIOUS    0x3f
+#define EXIT_IRQ_UNEXPECTED 0x7e /* status 253 */
 
-#define LAPIC_BASE		0xfee00000ULL
-#define IOAPIC_BASE		0xfec00000ULL
+#define LAPIC_BASE  0xfee00000ULL
+#define IOAPIC_BASE 0xfec00000ULL
 /* KVM's APIC timer counts at 1 GHz (divide by 1). */
-#define LAPIC_TIMER_50MS	50000000u
+#define LAPIC_TIMER_50MS 50000000u
 
 typedef void (*irq_handler_fn)(void *ctx, unsigned int vector);
 
@@ -89,9 +89,9 @@ void lapic_timer_start(u8 vector, u32 count);
 void lapic_timer_stop(void);
 
 /* Redirection entry bits (82093AA data sheet). */
-#define IOAPIC_REMOTE_IRR	(1u << 14)
-#define IOAPIC_LEVEL		(1u << 15)
-#define IOAPIC_MASKED		(1u << 16)
+#define IOAPIC_REMOTE_IRR (1u << 14)
+#define IOAPIC_LEVEL	  (1u << 15)
+#define IOAPIC_MASKED	  (1u << 16)
 
 /* Number of IOAPIC pins (from the version register). */
 unsigned int ioapic_pins(void);

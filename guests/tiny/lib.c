@@ -8,7 +8,7 @@
 #include "lib.h"
 #include "uart.h"
 
-#define THRE_SPINS	100000		/* a dead UART cannot hang us */
+#define THRE_SPINS 100000 /* a dead UART cannot hang us */
 
 /* Entered from start.S in long mode. */
 void tiny_entry(const struct hvm_start_info *si) __noreturn;

@@ -23,32 +23,32 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define __noreturn __attribute__((noreturn))
-#define __aligned(n) __attribute__((aligned(n)))
-#define __packed __attribute__((packed))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define MIN(a, b)      ((a) < (b) ? (a) : (b))
+#define __noreturn     __attribute__((noreturn))
+#define __aligned(n)   __attribute__((aligned(n)))
+#define __packed       __attribute__((packed))
 
 /* Ports, as in firmware/layout.h (the guest cannot include VMM headers). */
-#define PORT_DEBUG_EXIT	0x00f4		/* status (v << 1) | 1 */
+#define PORT_DEBUG_EXIT 0x00f4 /* status (v << 1) | 1 */
 #define PORT_I8042_CMD	0x0064
 #define PORT_COM1	0x03f8
 #define PORT_PM1A_CNT	0x0604
-#define ACPI_S5_SLP_TYP	5
+#define ACPI_S5_SLP_TYP 5
 #define PM1_SLP_EN	(1 << 13)
 
 /* struct hvm_start_info, Xen public/arch-x86/hvm/start_info.h. */
-#define HVM_START_MAGIC	0x336ec578
+#define HVM_START_MAGIC 0x336ec578
 struct hvm_start_info {
 	u32 magic;
 	u32 version;
 	u32 flags;
 	u32 nr_modules;
 	u64 modlist_paddr;
-	u64 cmdline_paddr;		/* offset 0x18 */
+	u64 cmdline_paddr; /* offset 0x18 */
 	u64 rsdp_paddr;
-	u64 memmap_paddr;		/* version >= 1 */
+	u64 memmap_paddr; /* version >= 1 */
 	u32 memmap_entries;
 	u32 reserved;
 };

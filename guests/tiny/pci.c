@@ -2,19 +2,19 @@
 /* PCI configuration space, type 1 mechanism, bus 0. */
 #include "pci.h"
 
-#define PCI_CONFIG_ADDR		0xcf8
-#define PCI_CONFIG_DATA		0xcfc
-#define PCI_CONFIG_ENABLE	0x80000000u
-#define PCI_MAX_CAPS		48	/* (256 - 64) / 4: walk bound */
-#define PCI_BAR_IO		(1 << 0)
-#define PCI_BAR_TYPE_64		(2 << 1)
-#define PCI_BAR_TYPE_MASK	(3 << 1)
-#define PCI_BAR_MEM_MASK	(~0xfULL)
+#define PCI_CONFIG_ADDR	  0xcf8
+#define PCI_CONFIG_DATA	  0xcfc
+#define PCI_CONFIG_ENABLE 0x80000000u
+#define PCI_MAX_CAPS	  48 /* (256 - 64) / 4: walk bound */
+#define PCI_BAR_IO	  (1 << 0)
+#define PCI_BAR_TYPE_64	  (2 << 1)
+#define PCI_BAR_TYPE_MASK (3 << 1)
+#define PCI_BAR_MEM_MASK  (~0xfULL)
 
 static void pci_select(const struct pci_dev *d, u16 off)
 {
 	outl(PCI_CONFIG_ADDR, PCI_CONFIG_ENABLE | (u32)d->dev << 11 |
-	     (u32)d->fn << 8 | (off & 0xfc));
+				      (u32)d->fn << 8 | (off & 0xfc));
 }
 
 u32 pci_read32(const struct pci_dev *d, u16 off)
@@ -103,8 +103,7 @@ u8 pci_find_cap(const struct pci_dev *d, u8 id, u8 after)
 }
 
 /* Write all-ones, read back the mask, restore: the size of one BAR. */
-static u64 pci_bar_probe(const struct pci_dev *d, u16 off, bool is64,
-			 u64 *addr)
+static u64 pci_bar_probe(const struct pci_dev *d, u16 off, bool is64, u64 *addr)
 {
 	u32 lo = pci_read32(d, off), hi = 0, mlo, mhi = 0xffffffff;
 
@@ -119,7 +118,7 @@ static u64 pci_bar_probe(const struct pci_dev *d, u16 off, bool is64,
 	}
 	*addr = ((u64)hi << 32 | lo) & PCI_BAR_MEM_MASK;
 	if (!is64 && !(mlo & PCI_BAR_MEM_MASK))
-		return 0;		/* BAR not implemented */
+		return 0; /* BAR not implemented */
 	return ~(((u64)mhi << 32 | mlo) & PCI_BAR_MEM_MASK) + 1;
 }
 
@@ -180,7 +179,7 @@ int pci_bar_map(const struct pci_dev *d, unsigned int bar,
 			pci_write32(d, off + 4, (u32)(addr >> 32));
 		win->next = addr + sz;
 	} else if (addr + sz > (4ULL << 30) || addr + sz < addr) {
-		ret = -2;		/* outside our 4 GiB identity map */
+		ret = -2; /* outside our 4 GiB identity map */
 		goto restore_cmd;
 	}
 	*base = addr;

@@ -9,22 +9,22 @@
  */
 #include "lib.h"
 
-#define PCI_VENDOR_ID		0x00
-#define PCI_DEVICE_ID		0x02
-#define PCI_COMMAND		0x04
-#define PCI_STATUS		0x06
-#define PCI_HEADER_TYPE		0x0e
-#define PCI_BAR0		0x10
-#define PCI_CAP_PTR		0x34
+#define PCI_VENDOR_ID	0x00
+#define PCI_DEVICE_ID	0x02
+#define PCI_COMMAND	0x04
+#define PCI_STATUS	0x06
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_BAR0	0x10
+#define PCI_CAP_PTR	0x34
 
-#define PCI_COMMAND_MEMORY	(1 << 1)
-#define PCI_COMMAND_MASTER	(1 << 2)
-#define PCI_STATUS_CAP_LIST	(1 << 4)
-#define PCI_CAP_ID_VNDR		0x09
-#define PCI_NR_BARS		6
+#define PCI_COMMAND_MEMORY  (1 << 1)
+#define PCI_COMMAND_MASTER  (1 << 2)
+#define PCI_STATUS_CAP_LIST (1 << 4)
+#define PCI_CAP_ID_VNDR	    0x09
+#define PCI_NR_BARS	    6
 
 struct pci_dev {
-	u8 dev, fn;			/* bus 0 */
+	u8 dev, fn; /* bus 0 */
 	u16 vendor, device;
 };
 
@@ -33,7 +33,10 @@ struct pci_window {
 	u64 next, end;
 };
 
-#define PCI_WINDOW_INIT { 0xc0000000ULL, 0xe0000000ULL }
+#define PCI_WINDOW_INIT                      \
+	{                                    \
+		0xc0000000ULL, 0xe0000000ULL \
+	}
 
 u8 pci_read8(const struct pci_dev *d, u16 off);
 u16 pci_read16(const struct pci_dev *d, u16 off);

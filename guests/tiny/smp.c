@@ -7,17 +7,17 @@
  * which makes each delay at least what it says on a TSC up to 3 GHz
  * (this machine's runs at about 2.6 GHz).
  */
-#define TSC_PER_US	3000ULL
-#define INIT_DELAY_US	10000		/* MP spec: 10 ms after INIT */
-#define SIPI_DELAY_US	200		/* and 200 us after a STARTUP */
-#define ICR_WAIT_US	1000
+#define TSC_PER_US    3000ULL
+#define INIT_DELAY_US 10000 /* MP spec: 10 ms after INIT */
+#define SIPI_DELAY_US 200   /* and 200 us after a STARTUP */
+#define ICR_WAIT_US   1000
 
-#define LAPIC_ICR_LO	0x300
-#define LAPIC_ICR_HI	0x310
-#define  ICR_INIT	0x00000500
-#define  ICR_STARTUP	0x00000600
-#define  ICR_BUSY	(1 << 12)	/* delivery status: send pending */
-#define  ICR_ASSERT	(1 << 14)
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_INIT     0x00000500
+#define ICR_STARTUP  0x00000600
+#define ICR_BUSY     (1 << 12) /* delivery status: send pending */
+#define ICR_ASSERT   (1 << 14)
 
 u32 smp_lapic_read(u32 reg)
 {

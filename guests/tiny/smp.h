@@ -9,11 +9,11 @@
  */
 #include "lib.h"
 
-#define SMP_LAPIC_BASE	0xfee00000
-#define SMP_LAPIC_ID	0x020
-#define SMP_LAPIC_SVR	0x0f0
-#define  SMP_SVR_ENABLE	(1 << 8)
-#define  SMP_SVR_SPURIOUS 0xff
+#define SMP_LAPIC_BASE	 0xfee00000
+#define SMP_LAPIC_ID	 0x020
+#define SMP_LAPIC_SVR	 0x0f0
+#define SMP_SVR_ENABLE	 (1 << 8)
+#define SMP_SVR_SPURIOUS 0xff
 
 u32 smp_lapic_read(u32 reg);
 void smp_lapic_write(u32 reg, u32 v);

@@ -2,14 +2,14 @@
 /* The tiny guests' multiport virtio-console driver (vcon.h). */
 #include "vcon.h"
 
-#define VCON_F_MULTIPORT	1
-#define EV_DEVICE_READY		0
-#define EV_DEVICE_ADD		1
-#define EV_PORT_READY		3
-#define EV_PORT_OPEN		6
-#define EV_PORT_NAME		7
-#define CBUF_LEN		64
-#define NCBUF			4
+#define VCON_F_MULTIPORT 1
+#define EV_DEVICE_READY	 0
+#define EV_DEVICE_ADD	 1
+#define EV_PORT_READY	 3
+#define EV_PORT_OPEN	 6
+#define EV_PORT_NAME	 7
+#define CBUF_LEN	 64
+#define NCBUF		 4
 
 struct ctrl {
 	u32 id;
@@ -20,7 +20,7 @@ struct ctrl {
 static struct virtq_mem ctl_rx_mem, ctl_tx_mem, tx_mem[VCON_MAX_PORTS];
 static u8 cbuf[NCBUF][CBUF_LEN];
 static struct ctrl out_msg;
-static u8 *cbuf_of[VIRTQ_MAX];		/* control buffer by head */
+static u8 *cbuf_of[VIRTQ_MAX]; /* control buffer by head */
 
 static int post_cbuf(struct vcon *c, u8 *buf)
 {
@@ -92,8 +92,8 @@ static int setup_queues(struct vcon *c)
 	if (!ret)
 		ret = virtio_queue_setup(&c->vp, &c->ctl_tx, 3, &ctl_tx_mem);
 	for (i = 0; i < c->nr_ports && !ret; i++) {
-		ret = virtio_queue_setup(&c->vp, &c->tx[i],
-					 i ? 2 * i + 3 : 1, &tx_mem[i]);
+		ret = virtio_queue_setup(&c->vp, &c->tx[i], i ? 2 * i + 3 : 1,
+					 &tx_mem[i]);
 		c->tx_up[i] = !ret;
 	}
 	return ret;
@@ -117,8 +117,7 @@ int vcon_open(struct vcon *c, unsigned int nr, const char **why)
 	ret = virtio_negotiate(&c->vp, VIRTIO_BIT(VCON_F_MULTIPORT), &acked);
 	if (ret || !(acked & VIRTIO_BIT(VCON_F_MULTIPORT)))
 		return ret ? ret : VIRTIO_EFEATURES;
-	c->nr_ports = MIN(virtio_config_read32(&c->vp, 4),
-			  (u32)VCON_MAX_PORTS);
+	c->nr_ports = MIN(virtio_config_read32(&c->vp, 4), (u32)VCON_MAX_PORTS);
 	*why = "queues";
 	ret = setup_queues(c);
 	if (ret)

@@ -9,9 +9,9 @@
  */
 #include "virtio.h"
 
-#define VIRTIO_ID_CONSOLE	3
-#define VCON_MAX_PORTS		7
-#define VCON_NAME_LEN		32
+#define VIRTIO_ID_CONSOLE 3
+#define VCON_MAX_PORTS	  7
+#define VCON_NAME_LEN	  32
 
 struct vcon {
 	struct virtio_pci vp;

@@ -8,56 +8,63 @@
 #include "virtio.h"
 
 /* struct virtio_pci_cap (virtio 1.2, 4.1.4) field offsets. */
-#define CAP_CFG_TYPE		3
-#define CAP_BAR			4
-#define CAP_OFFSET		8
-#define CAP_LENGTH		12
-#define CAP_NOTIFY_MULT		16
+#define CAP_CFG_TYPE	3
+#define CAP_BAR		4
+#define CAP_OFFSET	8
+#define CAP_LENGTH	12
+#define CAP_NOTIFY_MULT 16
 
-#define CFG_TYPE_COMMON		1
-#define CFG_TYPE_NOTIFY		2
-#define CFG_TYPE_ISR		3
-#define CFG_TYPE_DEVICE		4
+#define CFG_TYPE_COMMON 1
+#define CFG_TYPE_NOTIFY 2
+#define CFG_TYPE_ISR	3
+#define CFG_TYPE_DEVICE 4
 
 /* struct virtio_pci_common_cfg field offsets (4.1.4.3). */
-#define COMMON_DFSELECT		0x00
-#define COMMON_DF		0x04
-#define COMMON_GFSELECT		0x08
-#define COMMON_GF		0x0c
-#define COMMON_STATUS		0x14
-#define COMMON_Q_SELECT		0x16
-#define COMMON_Q_SIZE		0x18
-#define COMMON_Q_MSIX		0x1a
-#define COMMON_Q_ENABLE		0x1c
-#define COMMON_Q_NOFF		0x1e
-#define COMMON_Q_DESC		0x20
-#define COMMON_Q_DRIVER		0x28
-#define COMMON_Q_DEVICE		0x30
-#define COMMON_MIN_LEN		0x38	/* through queue_device */
+#define COMMON_DFSELECT 0x00
+#define COMMON_DF	0x04
+#define COMMON_GFSELECT 0x08
+#define COMMON_GF	0x0c
+#define COMMON_STATUS	0x14
+#define COMMON_Q_SELECT 0x16
+#define COMMON_Q_SIZE	0x18
+#define COMMON_Q_MSIX	0x1a
+#define COMMON_Q_ENABLE 0x1c
+#define COMMON_Q_NOFF	0x1e
+#define COMMON_Q_DESC	0x20
+#define COMMON_Q_DRIVER 0x28
+#define COMMON_Q_DEVICE 0x30
+#define COMMON_MIN_LEN	0x38 /* through queue_device */
 
-#define RESET_SPINS		100000
+#define RESET_SPINS 100000
 
 /* MSI-X capability (PCI 3.0, 6.8.2) and table entry layout. */
-#define MSIX_CTRL		2
-#define  MSIX_CTRL_ENABLE	0x8000
-#define  MSIX_CTRL_MASKALL	0x4000
-#define  MSIX_CTRL_QSIZE	0x07ff
-#define MSIX_TABLE		4
-#define  MSIX_BIR		0x7
-#define MSIX_ENTRY_SIZE		16
-#define MSIX_ENTRY_ADDR_LO	0
-#define MSIX_ENTRY_ADDR_HI	4
-#define MSIX_ENTRY_DATA		8
-#define MSIX_ENTRY_CTRL		12
-#define  MSIX_ENTRY_MASKED	1
-#define MSI_ADDR_BASE		0xfee00000u
+#define MSIX_CTRL	   2
+#define MSIX_CTRL_ENABLE   0x8000
+#define MSIX_CTRL_MASKALL  0x4000
+#define MSIX_CTRL_QSIZE	   0x07ff
+#define MSIX_TABLE	   4
+#define MSIX_BIR	   0x7
+#define MSIX_ENTRY_SIZE	   16
+#define MSIX_ENTRY_ADDR_LO 0
+#define MSIX_ENTRY_ADDR_HI 4
+#define MSIX_ENTRY_DATA	   8
+#define MSIX_ENTRY_CTRL	   12
+#define MSIX_ENTRY_MASKED  1
+#define MSI_ADDR_BASE	   0xfee00000u
 
 const char *virtio_strerror(int err)
 {
 	static const char *const msg[] = {
-		"ok", "no device", "bad capabilities", "bad BAR",
-		"device did not reset", "features refused", "bad queue",
-		"ring full", "timed out", "bad used element",
+		"ok",
+		"no device",
+		"bad capabilities",
+		"bad BAR",
+		"device did not reset",
+		"features refused",
+		"bad queue",
+		"ring full",
+		"timed out",
+		"bad used element",
 		"MSI-X refused",
 	};
 
@@ -69,7 +76,7 @@ const char *virtio_strerror(int err)
 struct bar_map {
 	u64 base[PCI_NR_BARS];
 	u64 size[PCI_NR_BARS];
-	u8 mapped;			/* bit per BAR */
+	u8 mapped; /* bit per BAR */
 };
 
 /* The MMIO address of one capability's region, or 0 if it is bad. */
@@ -120,8 +127,8 @@ static int virtio_pci_caps(struct virtio_pci *vp, struct pci_window *win)
 		} else if (type == CFG_TYPE_NOTIFY && !vp->notify) {
 			vp->notify = addr;
 			vp->notify_len = len;
-			vp->notify_mult = pci_read32(&vp->pci,
-						     cap + CAP_NOTIFY_MULT);
+			vp->notify_mult =
+				pci_read32(&vp->pci, cap + CAP_NOTIFY_MULT);
 		} else if (type == CFG_TYPE_ISR && !vp->isr && len) {
 			vp->isr = addr;
 		} else if (type == CFG_TYPE_DEVICE && !vp->device) {
@@ -141,8 +148,8 @@ int virtio_pci_probe(struct virtio_pci *vp, u16 pci_device,
 	return virtio_pci_probe_nth(vp, pci_device, 0, win);
 }
 
-int virtio_pci_probe_nth(struct virtio_pci *vp, u16 pci_device,
-			 unsigned int n, struct pci_window *win)
+int virtio_pci_probe_nth(struct virtio_pci *vp, u16 pci_device, unsigned int n,
+			 struct pci_window *win)
 {
 	u16 cmd;
 	int err;
@@ -216,8 +223,8 @@ int virtio_queue_setup(struct virtio_pci *vp, struct virtq *vq, u16 index,
 				       VIRTIO_MSI_NO_VECTOR);
 }
 
-int virtio_queue_setup_msix(struct virtio_pci *vp, struct virtq *vq,
-			    u16 index, struct virtq_mem *mem, u16 vector)
+int virtio_queue_setup_msix(struct virtio_pci *vp, struct virtq *vq, u16 index,
+			    struct virtq_mem *mem, u16 vector)
 {
 	u16 max, size = VIRTQ_MAX, i;
 	u64 doorbell;
@@ -228,8 +235,8 @@ int virtio_queue_setup_msix(struct virtio_pci *vp, struct virtq *vq,
 		return VIRTIO_EQUEUE;
 	while (size > max)
 		size >>= 1;
-	doorbell = (u64)mmio_read16(vp->common + COMMON_Q_NOFF) *
-		   vp->notify_mult;
+	doorbell =
+		(u64)mmio_read16(vp->common + COMMON_Q_NOFF) * vp->notify_mult;
 	if (doorbell + 2 > vp->notify_len)
 		return VIRTIO_ECAPS;
 
@@ -274,7 +281,7 @@ int virtio_msix_enable(struct virtio_pci *vp)
 	/* Only a table in a BAR the virtio capabilities made us map. */
 	if (bir >= PCI_NR_BARS || !(vp->bars_mapped & (1 << bir)) ||
 	    (u64)table + (u64)vp->msix_size * MSIX_ENTRY_SIZE >
-	    vp->bar_size[bir])
+		    vp->bar_size[bir])
 		return VIRTIO_EMSIX;
 	vp->msix_table = vp->bar_base[bir] + table;
 	vp->msix_cap = cap;

@@ -26,35 +26,35 @@
 #include "lib.h"
 #include "pci.h"
 
-#define VIRTIO_PCI_VENDOR		0x1af4
-#define VIRTIO_PCI_DEVICE(id)		(0x1040 + (id))
-#define VIRTIO_ID_NET			1
-#define VIRTIO_ID_BLOCK			2
-#define VIRTIO_ID_FS			26
+#define VIRTIO_PCI_VENDOR     0x1af4
+#define VIRTIO_PCI_DEVICE(id) (0x1040 + (id))
+#define VIRTIO_ID_NET	      1
+#define VIRTIO_ID_BLOCK	      2
+#define VIRTIO_ID_FS	      26
 
-#define VIRTIO_STATUS_ACKNOWLEDGE	1
-#define VIRTIO_STATUS_DRIVER		2
-#define VIRTIO_STATUS_DRIVER_OK		4
-#define VIRTIO_STATUS_FEATURES_OK	8
-#define VIRTIO_STATUS_NEEDS_RESET	64
-#define VIRTIO_STATUS_FAILED		128
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER	  2
+#define VIRTIO_STATUS_DRIVER_OK	  4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED	  128
 
-#define VIRTIO_F_VERSION_1		32
-#define VIRTIO_MSI_NO_VECTOR		0xffff
-#define PCI_CAP_ID_MSIX			0x11
-#define VIRTIO_BIT(b)			(1ULL << (b))
+#define VIRTIO_F_VERSION_1   32
+#define VIRTIO_MSI_NO_VECTOR 0xffff
+#define PCI_CAP_ID_MSIX	     0x11
+#define VIRTIO_BIT(b)	     (1ULL << (b))
 
 /* Largest queue we set up: enough for a request and a few rx buffers. */
-#define VIRTQ_MAX			8
+#define VIRTQ_MAX 8
 /*
  * How long virtq_poll() waits, in TSC ticks (about 4 s at 2.6 GHz). Time,
  * not iterations: a poll loop runs a thousand times faster on hardware
  * KVM than under emulation, while a flush takes as long on both.
  */
-#define VIRTQ_TIMEOUT_TSC		10000000000ULL
+#define VIRTQ_TIMEOUT_TSC 10000000000ULL
 
-#define VIRTQ_DESC_F_NEXT		1
-#define VIRTQ_DESC_F_WRITE		2
+#define VIRTQ_DESC_F_NEXT  1
+#define VIRTQ_DESC_F_WRITE 2
 
 struct virtq_desc {
 	u64 addr;
@@ -87,31 +87,31 @@ struct virtq_mem {
 
 struct virtio_pci {
 	struct pci_dev pci;
-	u64 common;			/* MMIO addresses of the regions */
+	u64 common; /* MMIO addresses of the regions */
 	u64 notify;
 	u64 isr;
 	u64 device;
 	u32 notify_mult;
 	u32 notify_len;
 	u32 device_len;
-	u64 bar_base[PCI_NR_BARS];	/* the BARs the capabilities use */
+	u64 bar_base[PCI_NR_BARS]; /* the BARs the capabilities use */
 	u64 bar_size[PCI_NR_BARS];
-	u8 bars_mapped;			/* bit per BAR */
-	u8 msix_cap;			/* set by virtio_msix_enable() */
-	u16 msix_size;			/* table entries */
-	u64 msix_table;			/* MMIO address of entry 0 */
+	u8 bars_mapped; /* bit per BAR */
+	u8 msix_cap;	/* set by virtio_msix_enable() */
+	u16 msix_size;	/* table entries */
+	u64 msix_table; /* MMIO address of entry 0 */
 };
 
 struct virtq {
 	struct virtq_mem *mem;
-	u64 notify;			/* this queue's doorbell */
+	u64 notify; /* this queue's doorbell */
 	u16 index;
 	u16 size;
 	u16 free_head;
 	u16 nr_free;
-	u16 avail_idx;			/* next avail->idx we publish */
-	u16 last_used;			/* used->idx consumed up to */
-	u8 chain_len[VIRTQ_MAX];	/* per outstanding head, 0 if free */
+	u16 avail_idx;		 /* next avail->idx we publish */
+	u16 last_used;		 /* used->idx consumed up to */
+	u8 chain_len[VIRTQ_MAX]; /* per outstanding head, 0 if free */
 };
 
 /* One buffer of a chain; @write: the device writes it (device-writable). */
@@ -123,16 +123,16 @@ struct virtq_buf {
 
 enum virtio_err {
 	VIRTIO_OK = 0,
-	VIRTIO_ENODEV = -1,		/* no such device on bus 0 */
-	VIRTIO_ECAPS = -2,		/* capability missing or bad */
-	VIRTIO_EBAR = -3,		/* a BAR could not be sized/assigned */
-	VIRTIO_ERESET = -4,		/* device did not reset */
-	VIRTIO_EFEATURES = -5,		/* no VERSION_1 or FEATURES_OK */
-	VIRTIO_EQUEUE = -6,		/* no such queue, or enabled */
-	VIRTIO_EFULL = -7,		/* not enough free descriptors */
-	VIRTIO_ETIMEDOUT = -8,		/* nothing used in time */
-	VIRTIO_EBADUSED = -9,		/* device returned a bad head */
-	VIRTIO_EMSIX = -10,		/* no MSI-X, or a vector refused */
+	VIRTIO_ENODEV = -1,    /* no such device on bus 0 */
+	VIRTIO_ECAPS = -2,     /* capability missing or bad */
+	VIRTIO_EBAR = -3,      /* a BAR could not be sized/assigned */
+	VIRTIO_ERESET = -4,    /* device did not reset */
+	VIRTIO_EFEATURES = -5, /* no VERSION_1 or FEATURES_OK */
+	VIRTIO_EQUEUE = -6,    /* no such queue, or enabled */
+	VIRTIO_EFULL = -7,     /* not enough free descriptors */
+	VIRTIO_ETIMEDOUT = -8, /* nothing used in time */
+	VIRTIO_EBADUSED = -9,  /* device returned a bad head */
+	VIRTIO_EMSIX = -10,    /* no MSI-X, or a vector refused */
 };
 
 /* "no device", ...: a word for a console line. */
@@ -146,8 +146,8 @@ const char *virtio_strerror(int err);
 int virtio_pci_probe(struct virtio_pci *vp, u16 pci_device,
 		     struct pci_window *win);
 /* The same for the @n-th function with that device id (0: the first). */
-int virtio_pci_probe_nth(struct virtio_pci *vp, u16 pci_device,
-			 unsigned int n, struct pci_window *win);
+int virtio_pci_probe_nth(struct virtio_pci *vp, u16 pci_device, unsigned int n,
+			 struct pci_window *win);
 
 /*
  * Reset, ACKNOWLEDGE | DRIVER, accept @wanted & offered (VERSION_1 is
@@ -165,8 +165,8 @@ int virtio_queue_setup(struct virtio_pci *vp, struct virtq *vq, u16 index,
  * read back: VIRTIO_EMSIX if the device answers anything else).
  * VIRTIO_MSI_NO_VECTOR leaves the field alone, as virtio_queue_setup().
  */
-int virtio_queue_setup_msix(struct virtio_pci *vp, struct virtq *vq,
-			    u16 index, struct virtq_mem *mem, u16 vector);
+int virtio_queue_setup_msix(struct virtio_pci *vp, struct virtq *vq, u16 index,
+			    struct virtq_mem *mem, u16 vector);
 
 /*
  * MSI-X: find the capability, check that its table lies inside a BAR the
@@ -206,7 +206,6 @@ int virtq_poll(struct virtq *vq, u32 *len, u64 timeout);
  * other wake-ups (timer ticks) only bound the wait. True on success; the
  * element is left for virtq_poll().
  */
-bool virtq_sleep_until_used(struct virtq *vq, volatile u32 *irqs,
-			    u64 timeout);
+bool virtq_sleep_until_used(struct virtq *vq, volatile u32 *irqs, u64 timeout);
 
 #endif

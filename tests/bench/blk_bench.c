@@ -29,7 +29,7 @@
 #include "vmm/config/config.h"
 
 #define BENCH_MEM	(256 * MiB)
-#define BENCH_MAX_DEPTH	128
+#define BENCH_MAX_DEPTH 128
 
 struct bench {
 	struct drv_env env;
@@ -37,12 +37,12 @@ struct bench {
 	struct vhost_blk *vblk;
 	struct virtio_pci *vp;
 	struct blk_drv drv;
-	u64 buf[BENCH_MAX_DEPTH];	/* guest addresses, one per slot */
+	u64 buf[BENCH_MAX_DEPTH]; /* guest addresses, one per slot */
 	u32 type;
-	u64 block;			/* bytes */
+	u64 block; /* bytes */
 	unsigned int depth;
 	bool sequential;
-	u64 next;			/* next sequential sector */
+	u64 next; /* next sequential sector */
 	u64 rng;
 };
 
@@ -82,8 +82,7 @@ static int submit(struct bench *b, unsigned int slot)
 {
 	struct drv_buf d = { b->buf[slot], b->block,
 			     b->type == VIRTIO_BLK_T_IN };
-	int ret = blk_drv_submit(&b->drv, b->type, next_sector(b), &d, 1,
-				 slot);
+	int ret = blk_drv_submit(&b->drv, b->type, next_sector(b), &d, 1, slot);
 
 	return ret < 0 ? ret : 0;
 }
@@ -94,7 +93,8 @@ static int parse_args(struct bench *b, struct blk_options *c, int argc,
 	struct err err;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: blk_bench DISK_SPEC randread|seqread|seqwrite BLOCK_BYTES DEPTH SECONDS\n");
+		fprintf(stderr,
+			"usage: blk_bench DISK_SPEC randread|seqread|seqwrite BLOCK_BYTES DEPTH SECONDS\n");
 		return -EINVAL;
 	}
 	if (config_parse_disk(c, argv[1], &err)) {
@@ -102,7 +102,7 @@ static int parse_args(struct bench *b, struct blk_options *c, int argc,
 		return -EINVAL;
 	}
 	b->type = strcmp(argv[2], "seqwrite") ? VIRTIO_BLK_T_IN :
-		  VIRTIO_BLK_T_OUT;
+						VIRTIO_BLK_T_OUT;
 	b->sequential = strcmp(argv[2], "randread") != 0;
 	b->block = strtoull(argv[3], NULL, 0);
 	b->depth = strtoul(argv[4], NULL, 0);

@@ -35,9 +35,9 @@
 
 struct run_result {
 	long long wall_us;
-	long long line_us;		/* to the first line (-f), or 0 */
+	long long line_us; /* to the first line (-f), or 0 */
 	long maxrss_kib;
-	int status;			/* exit status, or 128 + signal */
+	int status; /* exit status, or 128 + signal */
 };
 
 static long long now_us(void)
@@ -49,8 +49,8 @@ static long long now_us(void)
 }
 
 /* In the child: quiet stdio, then exec. Only returns on failure. */
-static void __attribute__((noreturn)) child_exec(char **argv, int err_fd,
-						 int in_fd, int out_fd)
+static void __attribute__((noreturn))
+child_exec(char **argv, int err_fd, int in_fd, int out_fd)
 {
 	int fd = open("/dev/null", O_RDWR);
 
@@ -116,7 +116,7 @@ static int run_once(char **argv, int err_fd, bool feed, bool line,
 	r->wall_us = now_us() - start;
 	r->maxrss_kib = ru.ru_maxrss;
 	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-		    128 + WTERMSIG(wstatus);
+					 128 + WTERMSIG(wstatus);
 	return 0;
 }
 
@@ -158,8 +158,9 @@ int main(int argc, char **argv)
 		if (opt == 's' && !parse_int(optarg, "status", 0, &want))
 			continue;
 		if (opt == 'e' && err_fd < 0) {
-			err_fd = open(optarg, O_WRONLY | O_CREAT | O_APPEND |
-					      O_CLOEXEC, 0644);
+			err_fd = open(optarg,
+				      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				      0644);
 			if (err_fd >= 0)
 				continue;
 			fprintf(stderr, "boottime: %s: %s\n", optarg,

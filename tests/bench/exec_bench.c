@@ -22,7 +22,7 @@
 
 #define BYTES (512 * MiB)
 #define CHUNK (64 * 1024)
-#define RUNS 3
+#define RUNS  3
 
 static double now(void)
 {
@@ -52,7 +52,9 @@ static void bench_initramfs(const char *deb)
 	char rel[128] = "", dir[512], path[512], *argv[] = { "true" };
 	struct exec_initramfs in = {
 		.spec = { .argv = argv, .argc = 1 },
-		.modules = mods, .nr_modules = 4, .init = exec_init_blob,
+		.modules = mods,
+		.nr_modules = 4,
+		.init = exec_init_blob,
 		.init_len = exec_init_blob_end - exec_init_blob,
 	};
 	double t[50];
@@ -65,7 +67,8 @@ static void bench_initramfs(const char *deb)
 	snprintf(path, sizeof(path), "%s/version", deb);
 	f = fopen(path, "r");
 	if (!f || !fgets(rel, sizeof(rel), f)) {
-		printf("initramfs: skipped: %s not fetched (make debian)\n", deb);
+		printf("initramfs: skipped: %s not fetched (make debian)\n",
+		       deb);
 		if (f)
 			fclose(f);
 		return;
@@ -152,11 +155,12 @@ static double con_rate(bool out, u32 chunk)
 		return 0;
 	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
 	fcntl(out ? p[1] : p[0], F_SETFL, O_NONBLOCK);
-	o.port[0] = (struct vcon_port_options){ "bench",
-		out ? -1 : p[0], out ? p[1] : -1 };
+	o.port[0] = (struct vcon_port_options){ "bench", out ? -1 : p[0],
+						out ? p[1] : -1 };
 	vc = virtio_console_create(&env.mem, &o, 0, &err);
 	vp = vc ? virtio_pci_add(&env.pci, virtio_console_vdev(vc),
-				 &env.irq_ctl, &err) : NULL;
+				 &env.irq_ctl, &err) :
+		  NULL;
 	if (!vp || con_drv_open(&d, &env, 0, 256, false) ||
 	    con_drv_ports_up(&d, 1, 2000) ||
 	    con_drv_send(&d, 0, VIRTIO_CONSOLE_PORT_OPEN, 1))

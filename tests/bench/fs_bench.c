@@ -26,8 +26,8 @@
 #include "tests/driver/lib/fuse_drv.h"
 #include "virtio/fs/fs.h"
 
-#define BENCH_MEM	(512 * MiB)
-#define MAX_DEPTH	32
+#define BENCH_MEM (512 * MiB)
+#define MAX_DEPTH 32
 
 struct bench {
 	struct drv_env env;
@@ -65,8 +65,7 @@ static int setup(struct bench *b, const char *share)
 			       &b->env.irq_ctl, &err);
 	if (!b->vp)
 		goto fail;
-	if (fuse_drv_open(&b->drv, &b->env, 0, 128) ||
-	    fuse_drv_init(&b->drv)) {
+	if (fuse_drv_open(&b->drv, &b->env, 0, 128) || fuse_drv_init(&b->drv)) {
 		err_host(&err, -EIO, "driver set-up or FUSE_INIT failed");
 		goto fail;
 	}
@@ -105,8 +104,10 @@ static int read_bench(struct bench *b, const char *name, u32 block,
 	size = e.attr.size - e.attr.size % block;
 	for (i = 0; i < depth; i++) {
 		slot[i].r = (struct fuse_drv_req){
-			.opcode = FUSE_READ, .nodeid = e.nodeid,
-			.in = &slot[i].in, .in_len = sizeof(slot[i].in),
+			.opcode = FUSE_READ,
+			.nodeid = e.nodeid,
+			.in = &slot[i].in,
+			.in_len = sizeof(slot[i].in),
 			.data_out = { drv_alloc(&b->env, block, 4096), block,
 				      true },
 		};
@@ -116,7 +117,8 @@ static int read_bench(struct bench *b, const char *name, u32 block,
 	t0 = now_s();
 	end = t0 + seconds;
 	for (i = 0; i < depth; i++) {
-		slot[i].in = (struct fuse_read_in){ .fh = fh, .offset = off,
+		slot[i].in = (struct fuse_read_in){ .fh = fh,
+						    .offset = off,
 						    .size = block };
 		off = (off + block) % size;
 		if (fuse_drv_submit(&b->drv, &slot[i].r) < 0)
@@ -193,8 +195,8 @@ static int host_stat(const char *dir, unsigned int n)
 static int usage(void)
 {
 	fprintf(stderr, "usage: fs_bench read SHARE FILE BLOCK DEPTH SECONDS\n"
-		"       fs_bench stat SHARE SUBDIR N\n"
-		"       fs_bench hoststat DIR N\n");
+			"       fs_bench stat SHARE SUBDIR N\n"
+			"       fs_bench hoststat DIR N\n");
 	return 2;
 }
 

@@ -30,13 +30,14 @@
 #include "virtio/pci/virtio_pci.h"
 
 #define F(b) (1ULL << (b))
-#define FEATURES (NET_DRV_FEATURES & ~F(VIRTIO_NET_F_GUEST_TSO6) & \
-		  ~F(VIRTIO_NET_F_HOST_TSO6))
-#define MSS 1448
+#define FEATURES                                          \
+	(NET_DRV_FEATURES & ~F(VIRTIO_NET_F_GUEST_TSO6) & \
+	 ~F(VIRTIO_NET_F_HOST_TSO6))
+#define MSS	    1448
 #define TSO_PAYLOAD (44 * MSS)
-#define SMALL 1514
-#define KICK_BATCH 32
-#define REPEAT 3
+#define SMALL	    1514
+#define KICK_BATCH  32
+#define REPEAT	    3
 /*
  * Frames a sender may have in flight. Without a window the sender
  * overruns the receiver and the numbers measure drop storms, not
@@ -47,8 +48,8 @@
 enum kind { K_SMALL, K_TSO };
 
 struct frame {
-	u8 buf[10 + NET_MAX_FRAME];	/* 10-byte vnet header, then frame */
-	size_t len;			/* frame only */
+	u8 buf[10 + NET_MAX_FRAME]; /* 10-byte vnet header, then frame */
+	size_t len;		    /* frame only */
 	struct net_hdr h;
 };
 
@@ -58,9 +59,9 @@ struct result {
 };
 
 struct counter {
-	int fd;				/* AF_PACKET receiver */
+	int fd; /* AF_PACKET receiver */
 	volatile bool stop;
-	struct result r;		/* r.frames: atomic, senders read it */
+	struct result r; /* r.frames: atomic, senders read it */
 };
 
 static double now(void);
@@ -115,9 +116,9 @@ static void make_frame(struct frame *f, enum kind k, const u8 *dst,
 
 static bool ours(const u8 *fr, size_t len)
 {
-	return len >= 14 && ((fr[12] == 0x88 && fr[13] == 0xb5) ||
-			     (len >= 54 && fr[12] == 0x08 && fr[13] == 0 &&
-			      fr[23] == 6));
+	return len >= 14 &&
+	       ((fr[12] == 0x88 && fr[13] == 0xb5) ||
+		(len >= 54 && fr[12] == 0x08 && fr[13] == 0 && fr[23] == 6));
 }
 
 /* Count frames arriving on an AF_PACKET socket (vnet header first). */
@@ -145,7 +146,7 @@ struct sender {
 	const struct frame *f;
 	double secs;
 	volatile bool *stop;
-	const u64 *received;		/* the receiver's frame count */
+	const u64 *received; /* the receiver's frame count */
 };
 
 static void *send_socket(void *arg)
@@ -178,7 +179,7 @@ static struct result run_host(int tx, int rx, const struct frame *f,
 	pthread_create(&ct, NULL, count_socket, &c);
 	pthread_create(&st, NULL, send_socket, &s);
 	pthread_join(st, NULL);
-	usleep(100000);		/* what is in flight still counts */
+	usleep(100000); /* what is in flight still counts */
 	c.stop = true;
 	pthread_join(ct, NULL);
 	c.r.secs -= 0.1;
@@ -267,9 +268,8 @@ static void row(const char *what, struct result v, struct result s)
 {
 	double vg = v.bytes * 8 / v.secs / 1e9, sg = s.bytes * 8 / s.secs / 1e9;
 
-	printf("%-22s %9.0f %8.2f %9.0f %8.2f %6.2f\n", what,
-	       v.frames / v.secs, vg, s.frames / s.secs, sg,
-	       vg > 0 ? sg / vg : 0);
+	printf("%-22s %9.0f %8.2f %9.0f %8.2f %6.2f\n", what, v.frames / v.secs,
+	       vg, s.frames / s.secs, sg, vg > 0 ? sg / vg : 0);
 }
 
 struct dev {
@@ -313,7 +313,8 @@ int main(int argc, char **argv)
 	int k, rep;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s NS_A NS_B NS_DEV SECONDS\n", argv[0]);
+		fprintf(stderr, "usage: %s NS_A NS_B NS_DEV SECONDS\n",
+			argv[0]);
 		return 2;
 	}
 	secs = atof(argv[4]);
@@ -321,8 +322,7 @@ int main(int argc, char **argv)
 	    nh_ifmac("va", vamac) || enter_ns(argv[2]) ||
 	    (vb = nh_packet_open("vb", true, &err)) < 0 ||
 	    nh_ifmac("vb", vbmac) || enter_ns(argv[3]) ||
-	    (br = nh_packet_open("br0", true, &err)) < 0 ||
-	    dev_up(&x, &err)) {
+	    (br = nh_packet_open("br0", true, &err)) < 0 || dev_up(&x, &err)) {
 		fprintf(stderr, "net_bench: setup: %s\n", err.msg);
 		return 1;
 	}
@@ -341,8 +341,8 @@ int main(int argc, char **argv)
 			best(&s[2 * k + 1], run_drv_rx(&x.d, br, &fr, secs));
 		}
 	}
-	printf("%-22s %9s %8s %9s %8s %6s\n", "", "veth", "veth",
-	       "squeeze", "squeeze", "ratio");
+	printf("%-22s %9s %8s %9s %8s %6s\n", "", "veth", "veth", "squeeze",
+	       "squeeze", "ratio");
 	printf("%-22s %9s %8s %9s %8s %6s\n", "", "frames/s", "Gbit/s",
 	       "frames/s", "Gbit/s", "");
 	row("driver->host 1514 B", v[0], s[0]);

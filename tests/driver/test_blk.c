@@ -95,19 +95,20 @@ Test(blk, past_the_end_and_unsupported)
 	cr_assert_eq(drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
-#define MIX_DEPTH	64
-#define MIX_TOTAL	10000
-#define MIX_MAX_LEN	(128 * KiB)
+#define MIX_DEPTH   64
+#define MIX_TOTAL   10000
+#define MIX_MAX_LEN (128 * KiB)
 
-static void mix_submit(struct blk_drv *b, struct blk_fx_slot *s,
-		       unsigned int i, u8 *shadow)
+static void mix_submit(struct blk_drv *b, struct blk_fx_slot *s, unsigned int i,
+		       u8 *shadow)
 {
 	struct drv_buf d[4];
 	unsigned int n = 0, segs, k;
 	u32 r = rnd() % 100, off = 0;
 
-	s[i].type = r < 45 ? VIRTIO_BLK_T_IN : r < 90 ? VIRTIO_BLK_T_OUT :
-		    VIRTIO_BLK_T_FLUSH;
+	s[i].type = r < 45 ? VIRTIO_BLK_T_IN :
+		    r < 90 ? VIRTIO_BLK_T_OUT :
+			     VIRTIO_BLK_T_FLUSH;
 	do {
 		s[i].len = (1 + rnd() % (MIX_MAX_LEN / 512)) * 512;
 		s[i].sector = rnd() % (DISK_SIZE / 512 - s[i].len / 512 + 1);
@@ -118,10 +119,11 @@ static void mix_submit(struct blk_drv *b, struct blk_fx_slot *s,
 		for (k = 0; k < segs && off < s[i].len; k++) {
 			u32 want = (u32)(1 + rnd() % 16) * 512;
 			u32 l = k + 1 == segs ? s[i].len - off :
-				MIN(s[i].len - off, want);
+						MIN(s[i].len - off, want);
 
-			d[n++] = (struct drv_buf){ s[i].gpa + off, l,
-				   s[i].type == VIRTIO_BLK_T_IN };
+			d[n++] = (struct drv_buf){
+				s[i].gpa + off, l, s[i].type == VIRTIO_BLK_T_IN
+			};
 			off += l;
 		}
 	}
@@ -178,10 +180,16 @@ Test(blk, two_disks_at_once)
 	memset(gptr(ga, sizeof(check)), 0xa1, sizeof(check));
 	memset(gptr(gb, sizeof(check)), 0xb2, sizeof(check));
 	/* Both in flight together, then waited for. */
-	cr_assert_geq(blk_drv_submit(a, VIRTIO_BLK_T_OUT, 64,
-		      &(struct drv_buf){ ga, sizeof(check), false }, 1, 1), 0);
-	cr_assert_geq(blk_drv_submit(b, VIRTIO_BLK_T_OUT, 64,
-		      &(struct drv_buf){ gb, sizeof(check), false }, 1, 2), 0);
+	cr_assert_geq(
+		blk_drv_submit(a, VIRTIO_BLK_T_OUT, 64,
+			       &(struct drv_buf){ ga, sizeof(check), false }, 1,
+			       1),
+		0);
+	cr_assert_geq(
+		blk_drv_submit(b, VIRTIO_BLK_T_OUT, 64,
+			       &(struct drv_buf){ gb, sizeof(check), false }, 1,
+			       2),
+		0);
 	blk_drv_kick(a);
 	blk_drv_kick(b);
 	for (r = 0; r < 2; r++) {

@@ -60,9 +60,11 @@ Test(blk_admin, discard_frees_blocks)
 	cr_assert_eq(memcmp(p, (u8[64 * KiB]){ 0 }, 64 * KiB), 0);
 	/* Out of range and unmap-on-discard are refused. */
 	cr_assert_eq(blk_drv_range(b, VIRTIO_BLK_T_DISCARD, DISK_SIZE / 512 - 4,
-				   8, 0), VIRTIO_BLK_S_IOERR);
+				   8, 0),
+		     VIRTIO_BLK_S_IOERR);
 	cr_assert_eq(blk_drv_range(b, VIRTIO_BLK_T_DISCARD, 0, 8,
-				   VIRTIO_BLK_WZ_F_UNMAP), VIRTIO_BLK_S_UNSUPP);
+				   VIRTIO_BLK_WZ_F_UNMAP),
+		     VIRTIO_BLK_S_UNSUPP);
 }
 
 static void check_zeroes(struct blk_drv *b, u32 flags)
@@ -74,8 +76,9 @@ static void check_zeroes(struct blk_drv *b, u32 flags)
 	memset(p, 0x5c, 256 * KiB);
 	cr_assert_eq(blk_drv_write(b, 2048, gpa, 256 * KiB), VIRTIO_BLK_S_OK);
 	/* Zero the middle 128 KiB (sectors 2112 .. 2368). */
-	cr_assert_eq(blk_drv_range(b, VIRTIO_BLK_T_WRITE_ZEROES, 2112, 256,
-				   flags), VIRTIO_BLK_S_OK);
+	cr_assert_eq(
+		blk_drv_range(b, VIRTIO_BLK_T_WRITE_ZEROES, 2112, 256, flags),
+		VIRTIO_BLK_S_OK);
 	memset(p, 0xff, 256 * KiB);
 	cr_assert_eq(blk_drv_read(b, 2048, gpa, 256 * KiB), VIRTIO_BLK_S_OK);
 	file_read(0, 2048 * 512, file, sizeof(file));

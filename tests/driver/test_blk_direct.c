@@ -17,12 +17,12 @@
 TestSuite(blk_direct, .init = blk_fx_setup, .fini = blk_fx_teardown,
 	  .timeout = 60);
 
-#define DIO_DEPTH	32
-#define DIO_MAX_LEN	(64 * KiB)
-#define DIO_TOTAL	4000
+#define DIO_DEPTH   32
+#define DIO_MAX_LEN (64 * KiB)
+#define DIO_TOTAL   4000
 
-static void dio_submit(struct blk_drv *b, struct blk_fx_slot *s,
-		       unsigned int i, u8 *shadow)
+static void dio_submit(struct blk_drv *b, struct blk_fx_slot *s, unsigned int i,
+		       u8 *shadow)
 {
 	struct blk_fx_slot *r = &s[i];
 	struct drv_buf d;

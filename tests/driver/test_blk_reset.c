@@ -55,8 +55,8 @@ Test(blk_reset, chain_without_status_needs_reset)
 {
 	struct blk_drv *b = add_disk(plain(), BLK_DRV_ALL_FEATURES);
 	u64 gpa = galloc(4096, 4096);
-	struct drv_buf bufs[2] = { { gpa, 16, false }, { gpa + 512, 512,
-							  false } };
+	struct drv_buf bufs[2] = { { gpa, 16, false },
+				   { gpa + 512, 512, false } };
 
 	((u8 *)gptr(gpa, 16))[0] = VIRTIO_BLK_T_OUT;
 	cr_assert_geq(drv_vq_add(b->q, bufs, 2, false), 0);
@@ -82,15 +82,15 @@ Test(blk_reset, reset_mid_stream)
 			memset(gptr(d.gpa, d.len), 0x10 + i, d.len);
 			u32 type = i & 1 ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
 
-			cr_assert_geq(blk_drv_submit(b, type, i * 128, &d, 1,
-						     i), 0);
+			cr_assert_geq(
+				blk_drv_submit(b, type, i * 128, &d, 1, i), 0);
 		}
 		blk_drv_kick(b);
 		/* Reset without waiting: the device drains and forgets. */
 		cr_assert_eq(blk_drv_restart(b, BLK_DRV_ALL_FEATURES, 256), 0);
-		cr_assert_eq(__atomic_load_n(&b->q->used->idx,
-					     __ATOMIC_ACQUIRE), 0,
-			     "old requests completed into the new ring");
+		cr_assert_eq(
+			__atomic_load_n(&b->q->used->idx, __ATOMIC_ACQUIRE), 0,
+			"old requests completed into the new ring");
 	}
 	cr_assert_eq(drv_status(&b->dev) & VIRTIO_STATUS_NEEDS_RESET, 0);
 	check_gpa = galloc(64 * KiB, 4096);

@@ -14,7 +14,7 @@
 #include "tests/driver/lib/blk_fixture.h"
 
 #define NREQ	24
-#define REQ_LEN	(256 * KiB)
+#define REQ_LEN (256 * KiB)
 
 TestSuite(blk_snapshot, .init = blk_fx_setup, .fini = blk_fx_teardown);
 
@@ -30,7 +30,8 @@ static void submit_writes(struct blk_drv *b, u64 gpa[NREQ], unsigned int from,
 		fill_random(gptr(gpa[i], REQ_LEN), REQ_LEN);
 		d = (struct drv_buf){ gpa[i], REQ_LEN, false };
 		cr_assert_geq(blk_drv_submit(b, VIRTIO_BLK_T_OUT,
-					     i * (REQ_LEN / 512), &d, 1, i), 0);
+					     i * (REQ_LEN / 512), &d, 1, i),
+			      0);
 	}
 	blk_drv_kick(b);
 }
@@ -71,7 +72,7 @@ Test(blk_snapshot, each_request_completed_or_unseen)
 	u64 gpa[NREQ];
 	unsigned int i, n, taken;
 
-	o.disk.cache = DISK_CACHE_NONE;	/* slower: more caught in flight */
+	o.disk.cache = DISK_CACHE_NONE; /* slower: more caught in flight */
 	b = add_disk(o, BLK_DRV_ALL_FEATURES);
 	submit_writes(b, gpa, 0, NREQ / 2);
 	cr_assert_eq(virtio_pci_quiesce(blk_fx_vp(0), true), 0);
@@ -79,7 +80,8 @@ Test(blk_snapshot, each_request_completed_or_unseen)
 	submit_writes(b, gpa, NREQ / 2, NREQ);
 	virtio_pci_save(blk_fx_vp(0), st);
 	taken = st->q[0].dev.last_avail;
-	cr_assert_eq(taken, st->q[0].dev.used_idx, "the device holds no request");
+	cr_assert_eq(taken, st->q[0].dev.used_idx,
+		     "the device holds no request");
 	n = reap_now(b, done, 0);
 	cr_assert_eq(n, taken, "every request taken was completed");
 	cr_assert_leq(taken, NREQ / 2, "none of those kicked while frozen");

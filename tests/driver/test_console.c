@@ -18,7 +18,7 @@
 
 #include "tests/driver/lib/con_drv.h"
 
-#define BIG (1ULL << 30)
+#define BIG   (1ULL << 30)
 #define CHUNK (64 * 1024)
 
 struct tcon {
@@ -27,8 +27,8 @@ struct tcon {
 	struct virtio_pci *vp;
 	struct con_drv d;
 	/* Per port: [0] the test's end, [1] the device's end. */
-	int in[VCON_MAX_PORTS][2];	/* the test writes, the guest reads */
-	int out[VCON_MAX_PORTS][2];	/* the guest writes, the test reads */
+	int in[VCON_MAX_PORTS][2];  /* the test writes, the guest reads */
+	int out[VCON_MAX_PORTS][2]; /* the guest writes, the test reads */
 };
 
 static const char *const names[] = { "squeeze.stdin", "squeeze.stdout",
@@ -206,8 +206,13 @@ static void *host_writer(void *arg)
 Test(console, gib_each_way_with_crc, .timeout = 240)
 {
 	struct con_drv_stream s = {
-		.out_port = 1, .in_port = 0, .out_bytes = BIG, .in_bytes = BIG,
-		.chunk = CHUNK, .seed = 0x7654321, .verify = true,
+		.out_port = 1,
+		.in_port = 0,
+		.out_bytes = BIG,
+		.in_bytes = BIG,
+		.chunk = CHUNK,
+		.seed = 0x7654321,
+		.verify = true,
 	};
 	struct pump rd, wr;
 	pthread_t trd, twr;
@@ -221,7 +226,7 @@ Test(console, gib_each_way_with_crc, .timeout = 240)
 	cr_assert_eq(con_drv_send(&t.d, 0, VIRTIO_CONSOLE_PORT_OPEN, 1), 0);
 	rd = (struct pump){ .fd = t.out[1][0] };
 	wr = (struct pump){ .fd = t.in[0][0] };
-	t.in[0][0] = -1;		/* the writer closes it at the end */
+	t.in[0][0] = -1; /* the writer closes it at the end */
 	t0 = now();
 	pthread_create(&trd, NULL, host_reader, &rd);
 	pthread_create(&twr, NULL, host_writer, &wr);
@@ -271,7 +276,8 @@ Test(console, stalled_reader_makes_the_guest_wait)
 			p[w] = expect++;
 		cr_assert_geq(drv_vq_add(con_drv_txq(&t.d, 1),
 					 &(struct drv_buf){ gpa[i], STALL_CHUNK,
-							    false }, 1, false),
+							    false },
+					 1, false),
 			      0);
 	}
 	drv_vq_kick(con_drv_txq(&t.d, 1));
@@ -394,12 +400,13 @@ Test(console, a_reader_that_left_discards_and_tells_the_owner)
 			    &err);
 	cr_assert_eq(con_drv_open(&d, &env, 0, 64, false), 0);
 	cr_assert_eq(con_drv_ports_up(&d, 2, 2000), 0);
-	close(p[0]);			/* the reader goes away */
+	close(p[0]); /* the reader goes away */
 	gpa = drv_alloc(&env, 4096, 4096);
 	for (i = 0; i < 3; i++) {
 		cr_assert_geq(drv_vq_add(con_drv_txq(&d, 1),
 					 &(struct drv_buf){ gpa, 4096, false },
-					 1, false), 0);
+					 1, false),
+			      0);
 		drv_vq_kick(con_drv_txq(&d, 1));
 		/* Taken (and dropped), never left to fill the ring. */
 		cr_assert_eq(drv_vq_wait(con_drv_txq(&d, 1), 2000, &id, &len),

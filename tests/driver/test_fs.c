@@ -72,7 +72,8 @@ Test(fs, lookup_getattr_open_read_host_file)
 
 Test(fs, create_write_flush_reaches_host)
 {
-	static const char msg[] = "written by the in-process virtio-fs driver\n";
+	static const char msg[] =
+		"written by the in-process virtio-fs driver\n";
 	struct fuse_entry_out e;
 	struct fuse_drv *f = fsfx_add((struct fs_options){ 0 });
 	u64 fh, gpa = fsfx_galloc(4096, 4096);
@@ -82,7 +83,8 @@ Test(fs, create_write_flush_reaches_host)
 	memcpy(fsfx_gptr(gpa, sizeof(msg)), msg, sizeof(msg));
 	cr_assert_eq(fuse_drv_create(f, FUSE_ROOT_ID, "new.txt",
 				     O_WRONLY | O_CREAT | O_EXCL, 0100644, &e,
-				     &fh), 0);
+				     &fh),
+		     0);
 	cr_assert_eq(fuse_drv_write(f, e.nodeid, fh, 0, gpa, sizeof(msg) - 1),
 		     sizeof(msg) - 1);
 	cr_assert_eq(fuse_drv_flush(f, e.nodeid, fh), 0);
@@ -121,7 +123,8 @@ Test(fs, data_above_4g_both_ways)
 
 	/* And back out from there into a new host file. */
 	cr_assert_eq(fuse_drv_create(f, FUSE_ROOT_ID, "out.bin",
-				     O_WRONLY | O_CREAT, 0100644, &e, &fh), 0);
+				     O_WRONLY | O_CREAT, 0100644, &e, &fh),
+		     0);
 	cr_assert_eq(fuse_drv_write(f, e.nodeid, fh, 0, hi, sizeof(data)),
 		     sizeof(data));
 	cr_assert_eq(fuse_drv_flush(f, e.nodeid, fh), 0);

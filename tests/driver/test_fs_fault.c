@@ -48,8 +48,9 @@ static void add_disk_beside(struct disk_beside *d)
 	d->vp = virtio_pci_add(&fsfx_env()->pci, virtio_blk_vdev(d->blk),
 			       &fsfx_env()->irq_ctl, &err);
 	cr_assert_not_null(d->vp, "%s", err.msg);
-	cr_assert_eq(blk_drv_open(&d->drv, fsfx_env(), 0,
-				  BLK_DRV_ALL_FEATURES, 64), 0);
+	cr_assert_eq(
+		blk_drv_open(&d->drv, fsfx_env(), 0, BLK_DRV_ALL_FEATURES, 64),
+		0);
 }
 
 static void remove_disk_beside(struct disk_beside *d)
@@ -98,8 +99,10 @@ Test(fs_fault, virtiofsd_killed_with_requests_in_flight)
 					       .offset = i * 512 * KiB,
 					       .size = 512 * KiB };
 		reqs[i] = (struct fuse_drv_req){
-			.opcode = FUSE_READ, .nodeid = e.nodeid,
-			.in = &in[i], .in_len = sizeof(in[i]),
+			.opcode = FUSE_READ,
+			.nodeid = e.nodeid,
+			.in = &in[i],
+			.in_len = sizeof(in[i]),
 			.data_out = { gpa + i * 512 * KiB, 512 * KiB, true },
 		};
 		cr_assert_geq(fuse_drv_submit(f, &reqs[i]), 0);

@@ -41,8 +41,9 @@ Test(fs_guard, readonly_refuses_writes_with_erofs)
 	cr_assert_eq(fuse_drv_lookup(f, FUSE_ROOT_ID, "keep.txt", &e), 0);
 	cr_assert_eq(fuse_drv_open_node(f, e.nodeid, O_RDWR, false, &fh),
 		     -EROFS);
-	cr_assert_eq(fuse_drv_open_node(f, e.nodeid, O_WRONLY | O_TRUNC,
-					false, &fh), -EROFS);
+	cr_assert_eq(
+		fuse_drv_open_node(f, e.nodeid, O_WRONLY | O_TRUNC, false, &fh),
+		-EROFS);
 	/* Reading still works. */
 	cr_assert_eq(fuse_drv_open_node(f, e.nodeid, O_RDONLY, false, &fh), 0);
 	fsfx_path(path, sizeof(path), "new.txt");
@@ -82,8 +83,8 @@ static void symlink_in_share(const char *target, const char *name)
 }
 
 /* Whatever @node is, it is not the secret, and opening it gives nothing. */
-static void assert_not_secret(struct fuse_drv *f, const struct fuse_entry_out *e,
-			      ino_t secret)
+static void assert_not_secret(struct fuse_drv *f,
+			      const struct fuse_entry_out *e, ino_t secret)
 {
 	u64 fh, gpa = fsfx_galloc(4096, 4096);
 
@@ -109,7 +110,8 @@ Test(fs_guard, dotdot_and_slashes_stay_inside)
 	/* ".." of the root is the root itself, or refused. */
 	ret = fuse_drv_lookup(f, FUSE_ROOT_ID, "..", &up);
 	if (ret == 0) {
-		cr_assert_eq(up.attr.ino, share.st_ino, "\"..\" left the share");
+		cr_assert_eq(up.attr.ino, share.st_ino,
+			     "\"..\" left the share");
 		cr_assert_eq(fuse_drv_lookup(f, up.nodeid, "secret.txt", &e),
 			     -ENOENT);
 		ret = fuse_drv_lookup(f, up.nodeid, "..", &e);
@@ -198,7 +200,8 @@ Test(fs_guard, readdir_returns_all_of_1000_names)
 	cr_assert_eq(fuse_drv_open_node(f, FUSE_ROOT_ID, O_RDONLY, true, &fh),
 		     0);
 	/* 8 KiB at a time: the listing takes many calls. */
-	while ((n = fuse_drv_readdir(f, FUSE_ROOT_ID, fh, off, gpa, 8192)) > 0) {
+	while ((n = fuse_drv_readdir(f, FUSE_ROOT_ID, fh, off, gpa, 8192)) >
+	       0) {
 		found += parse_dirents(fsfx_gptr(gpa, n), n, seen, NR, &off);
 		cr_assert_lt(++calls, 1000, "READDIR does not end");
 	}

@@ -23,15 +23,16 @@
 #include "virtio/pci/virtio_pci.h"
 
 #define F(b) (1ULL << (b))
-#define MRG_TSO (F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |       \
-		 F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) | \
-		 F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX) |  \
-		 F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS))
+#define MRG_TSO                                                    \
+	(F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |        \
+	 F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) | \
+	 F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX) |  \
+	 F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS))
 #define MSS 1448
 /* 63712 bytes: the IP total length stays below 64 KiB. */
-#define TSO_PAYLOAD (44 * MSS)
+#define TSO_PAYLOAD  (44 * MSS)
 #define STREAM_BYTES (64 * MiB)
-#define WINDOW 128		/* frames in flight, below tap queue */
+#define WINDOW	     128 /* frames in flight, below tap queue */
 
 struct tnet {
 	struct drv_env env;
@@ -54,8 +55,7 @@ static void tnet_up(struct tnet *t, unsigned int nr, u64 want)
 		     &err))
 		cr_skip_test("%s (needs root / CAP_NET_ADMIN)", err);
 	cr_assert_eq(nh_ifmac("br0", t->br_mac), 0);
-	cr_assert_eq(drv_env_init(&t->env, 256 * MiB, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(drv_env_init(&t->env, 256 * MiB, &err), 0, "%s", err.msg);
 	t->nr = nr;
 	for (i = 0; i < nr; i++) {
 		struct virtio_net_options c = { .bridge = "br0" };
@@ -65,9 +65,9 @@ static void tnet_up(struct tnet *t, unsigned int nr, u64 want)
 		cr_assert_not_null(t->vn[i], "%s", err.msg);
 		snprintf(t->tap[i], IFNAMSIZ, "%s",
 			 virtio_net_ifname(t->vn[i]));
-		t->vp[i] = virtio_pci_add(&t->env.pci,
-					  virtio_net_vdev(t->vn[i]),
-					  &t->env.irq_ctl, &err);
+		t->vp[i] =
+			virtio_pci_add(&t->env.pci, virtio_net_vdev(t->vn[i]),
+				       &t->env.irq_ctl, &err);
 		cr_assert_not_null(t->vp[i], "%s", err.msg);
 		cr_assert_eq(net_drv_open(&t->d[i], &t->env, i, want, 256), 0);
 	}
@@ -163,7 +163,7 @@ Test(net, tso_send_arrives_segmented)
 		cr_assert_gt(n, 0, "segment missing after %zu bytes", total);
 		off = nh_tcp4_check(got, (size_t)n, &seq, &plen);
 		if (off < 0)
-			continue;	/* not ours */
+			continue; /* not ours */
 		cr_assert_leq(n, 1514, "segments fit the MTU");
 		cr_assert_eq(seq, 1000 + total, "segments in order");
 		cr_assert_leq(plen, MSS);
@@ -203,8 +203,8 @@ Test(net, host_frames_and_merged_gso_reach_driver)
 	cr_assert_eq(rh.num_buffers, 1);
 	/* A 64 KiB GSO frame: kept whole (GUEST_TSO4) and merged. */
 	fill(payload, sizeof(payload), 9);
-	len = nh_tcp4(f + 10, t.d[0].mac, t.br_mac, 5, payload,
-		      sizeof(payload), MSS, &h);
+	len = nh_tcp4(f + 10, t.d[0].mac, t.br_mac, 5, payload, sizeof(payload),
+		      MSS, &h);
 	nh_vnet10(&h, f);
 	cr_assert_eq(send(pk, f, 10 + len, 0), (ssize_t)(10 + len));
 	do {
@@ -215,9 +215,8 @@ Test(net, host_frames_and_merged_gso_reach_driver)
 	cr_assert_eq(rh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
 	cr_assert_eq(rh.gso_size, MSS);
 	cr_assert_gt(rh.num_buffers, 1, "MRG_RXBUF merged buffers");
-	cr_assert_eq(rh.num_buffers,
-		     (len + NET_HDR_LEN + t.d[0].rx_buf_len - 1) /
-		     t.d[0].rx_buf_len);
+	cr_assert_eq(rh.num_buffers, (len + NET_HDR_LEN + t.d[0].rx_buf_len -
+				      1) / t.d[0].rx_buf_len);
 	cr_assert_arr_eq(got + 54, payload, sizeof(payload));
 	cr_assert_eq(rh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
 		     VIRTIO_NET_HDR_F_NEEDS_CSUM, "checksum left to the guest");
@@ -233,7 +232,7 @@ struct stream {
 	const u8 *dmac, *smac;
 	u64 bytes;
 	u32 crc;
-	volatile u64 sent, done;	/* frames; atomics */
+	volatile u64 sent, done; /* frames; atomics */
 	int err;
 };
 
@@ -256,11 +255,10 @@ static void *host_rx(void *arg)
 			s->err = n ? (int)n : -EIO;
 			return NULL;
 		}
-		if (n < 10 + 54 || fr[12] != 0x08 || fr[13] != 0 ||
-		    fr[23] != 6)
-			continue;	/* not ours */
+		if (n < 10 + 54 || fr[12] != 0x08 || fr[13] != 0 || fr[23] != 6)
+			continue; /* not ours */
 		if (get32(fr + 38) != (u32)s->bytes) {
-			s->err = -EPROTO;	/* lost or reordered */
+			s->err = -EPROTO; /* lost or reordered */
 			return NULL;
 		}
 		s->crc = crc32(s->crc, fr + 54, (uInt)(n - 10 - 54));
@@ -286,8 +284,8 @@ static void *host_tx(void *arg)
 		       WINDOW)
 			usleep(20);
 		fill(payload, plen, (u32)(off / TSO_PAYLOAD));
-		len = nh_tcp4(f + 10, s->dmac, s->smac, (u32)off, payload,
-			      plen, MSS, &h);
+		len = nh_tcp4(f + 10, s->dmac, s->smac, (u32)off, payload, plen,
+			      MSS, &h);
 		nh_vnet10(&h, f);
 		if (send(s->pk, f, 10 + len, 0) != (ssize_t)(10 + len)) {
 			s->err = -errno;
@@ -321,7 +319,8 @@ Test(net, stream_64mib_each_way, .timeout = 120)
 		size_t plen = MIN((u64)TSO_PAYLOAD, STREAM_BYTES - off);
 		/* Stay within what the packet socket can queue. */
 		while (sent - __atomic_load_n(&s.done, __ATOMIC_ACQUIRE) >=
-		       WINDOW && !s.err)
+			       WINDOW &&
+		       !s.err)
 			usleep(20);
 		fill(payload, plen, (u32)(off / TSO_PAYLOAD));
 		len = nh_tcp4(f, t.br_mac, t.d[0].mac, (u32)off, payload, plen,
@@ -346,13 +345,14 @@ Test(net, stream_64mib_each_way, .timeout = 120)
 	cr_assert_eq(pthread_create(&th, NULL, host_tx, &s), 0);
 	while (rbytes < STREAM_BYTES) {
 		n = net_drv_recv(&t.d[0], &rh, got, sizeof(got), 3000);
-		cr_assert_gt(n, 0, "driver receive: %d after %llu bytes "
+		cr_assert_gt(n, 0,
+			     "driver receive: %d after %llu bytes "
 			     "(host sent %llu frames, error %d, %llu dropped)",
 			     n, (unsigned long long)rbytes,
 			     (unsigned long long)s.sent, s.err,
 			     (unsigned long long)stats(&t, 0).rx_dropped);
 		if (n < 54 || got[12] != 0x08 || got[13] != 0 || got[23] != 6)
-			continue;	/* IGMP from br0 and the like */
+			continue; /* IGMP from br0 and the like */
 		rcrc = crc32(rcrc, got + 54, (uInt)(n - 54));
 		rbytes += (u64)n - 54;
 		__atomic_add_fetch(&s.done, 1, __ATOMIC_RELEASE);
@@ -434,8 +434,7 @@ Test(net, gso_without_mrg_fills_one_big_buffer)
 
 Test(net, gso_to_guest_without_tso_arrives_segmented)
 {
-	static u8 got[NET_MAX_FRAME], payload[TSO_PAYLOAD],
-		back[TSO_PAYLOAD];
+	static u8 got[NET_MAX_FRAME], payload[TSO_PAYLOAD], back[TSO_PAYLOAD];
 	size_t total = 0, plen;
 	struct net_hdr rh;
 	struct tnet t;
@@ -453,7 +452,7 @@ Test(net, gso_to_guest_without_tso_arrives_segmented)
 		cr_assert_gt(n, 0, "segment missing after %zu bytes", total);
 		off = nh_tcp4_check(got, (size_t)n, &seq, &plen);
 		if (off < 0)
-			continue;	/* not ours */
+			continue; /* not ours */
 		cr_assert_eq(rh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 		cr_assert_eq(rh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM, 0);
 		cr_assert_leq(n, 1514);

@@ -22,29 +22,35 @@
 
 #include "tests/driver/lib/qcow2_fixture.h"
 
-#define ENV_MEM		(128 * MiB)
-#define DISK_SIZE	(32 * MiB)
+#define ENV_MEM	  (128 * MiB)
+#define DISK_SIZE (32 * MiB)
 /*
  * The requests of one batch lie in distinct slots of one window: no
  * overlap. By default slots are 1 MiB anywhere on the disk; a test may
  * shrink both so that requests in flight share clusters.
  */
-#define SLOT		(1 * MiB)
-#define BATCH		QCOW2_FX_BATCH
-#define MAX_REQ		(128 * KiB)
-#define LONG_RUN	10000		/* requests */
-#define MAX_SEGS	4
-#define SEG_GAP		64
+#define SLOT	 (1 * MiB)
+#define BATCH	 QCOW2_FX_BATCH
+#define MAX_REQ	 (128 * KiB)
+#define LONG_RUN 10000 /* requests */
+#define MAX_SEGS 4
+#define SEG_GAP	 64
 
-enum op_kind { OP_READ, OP_WRITE, OP_DISCARD, OP_WRITE_ZEROES, OP_FLUSH,
-	       NR_OP_KINDS };
+enum op_kind {
+	OP_READ,
+	OP_WRITE,
+	OP_DISCARD,
+	OP_WRITE_ZEROES,
+	OP_FLUSH,
+	NR_OP_KINDS
+};
 
 struct fixture {
 	struct qcow2_fx q;
 	char img[96], base[96], model_path[96];
 	u8 *model;
-	u64 slot, window;		/* SLOT and DISK_SIZE unless shrunk */
-	unsigned long nr_ops[NR_OP_KINDS];	/* requests completed */
+	u64 slot, window; /* SLOT and DISK_SIZE unless shrunk */
+	unsigned long nr_ops[NR_OP_KINDS]; /* requests completed */
 };
 
 static struct fixture *fx;
@@ -150,8 +156,8 @@ static void copy_segs(const struct op *o, bool to_guest)
 		if (to_guest)
 			memcpy(p, fx->model + pos, o->seg[k].len);
 		else
-			cr_assert_eq(memcmp(p, fx->model + pos,
-					    o->seg[k].len), 0,
+			cr_assert_eq(memcmp(p, fx->model + pos, o->seg[k].len),
+				     0,
 				     "read %llu+%llu differs from the model "
 				     "in segment %u",
 				     (unsigned long long)o->off,
@@ -191,10 +197,12 @@ static void batch(void)
 		}
 		/* Direct and indirect chains mixed in one batch. */
 		fx->q.drv.indirect = rnd() % 2;
-		cr_assert_geq(blk_drv_submit(&fx->q.drv, op[i].write ?
-					     VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+		cr_assert_geq(blk_drv_submit(&fx->q.drv,
+					     op[i].write ? VIRTIO_BLK_T_OUT :
+							   VIRTIO_BLK_T_IN,
 					     op[i].off / 512, op[i].seg,
-					     op[i].nr_segs, i), 0);
+					     op[i].nr_segs, i),
+			      0);
 	}
 	fx->q.drv.indirect = false;
 	blk_drv_kick(&fx->q.drv);
@@ -217,13 +225,14 @@ static void zero_range(u32 type)
 	u64 sectors = 1 + rnd() % 512;
 	u64 sector = rnd() % (DISK_SIZE / 512 - sectors);
 	u32 flags = type == VIRTIO_BLK_T_WRITE_ZEROES && rnd() % 2 ?
-		    VIRTIO_BLK_WZ_F_UNMAP : 0;
+			    VIRTIO_BLK_WZ_F_UNMAP :
+			    0;
 
 	cr_assert_eq(blk_drv_range(&fx->q.drv, type, sector, sectors, flags),
 		     VIRTIO_BLK_S_OK);
 	memset(fx->model + sector * 512, 0, sectors * 512);
 	fx->nr_ops[type == VIRTIO_BLK_T_DISCARD ? OP_DISCARD :
-		   OP_WRITE_ZEROES]++;
+						  OP_WRITE_ZEROES]++;
 }
 
 static void flush(void)
@@ -259,8 +268,8 @@ static void run_random(unsigned long nr_ops)
 	flush();
 	close_disk();
 	cr_log_info("%lu requests: %lu reads, %lu writes, %lu discards, "
-		    "%lu write zeroes, %lu flushes", total_ops(),
-		    fx->nr_ops[OP_READ], fx->nr_ops[OP_WRITE],
+		    "%lu write zeroes, %lu flushes",
+		    total_ops(), fx->nr_ops[OP_READ], fx->nr_ops[OP_WRITE],
 		    fx->nr_ops[OP_DISCARD], fx->nr_ops[OP_WRITE_ZEROES],
 		    fx->nr_ops[OP_FLUSH]);
 }
@@ -275,7 +284,8 @@ static void reread(void)
 	for (off = 0; off < DISK_SIZE; off += MAX_REQ) {
 		memset(p, 0xa5, MAX_REQ);
 		cr_assert_eq(blk_drv_read(&fx->q.drv, off / 512, fx->q.buf[0],
-					  MAX_REQ), VIRTIO_BLK_S_OK);
+					  MAX_REQ),
+			     VIRTIO_BLK_S_OK);
 		cr_assert_eq(memcmp(p, fx->model + off, MAX_REQ), 0,
 			     "reopened: %llu+%llu differs from the model",
 			     (unsigned long long)off,
@@ -295,15 +305,17 @@ static void judge(void)
 	cr_assert_eq(sh("qemu-img check -q %s", fx->img), 0,
 		     "qemu-img check finds errors");
 	cr_assert_eq(sh("qemu-img compare -q -f qcow2 -F raw %s %s", fx->img,
-			fx->model_path), 0, "image differs from the model");
+			fx->model_path),
+		     0, "image differs from the model");
 	reread();
 }
 
 Test(qcow2_drv, random_io_fresh_image)
 {
 	fx->q.rng ^= 0x1111;
-	cr_assert_eq(sh("qemu-img create -q -f qcow2 -o compat=1.1 %s 32M",
-			fx->img), 0);
+	cr_assert_eq(
+		sh("qemu-img create -q -f qcow2 -o compat=1.1 %s 32M", fx->img),
+		0);
 	open_disk();
 	run_random(LONG_RUN);
 	judge();
@@ -313,16 +325,20 @@ Test(qcow2_drv, random_io_over_backing_file)
 {
 	cr_assert_eq(sh("qemu-img create -q -f raw %s 32M && "
 			"qemu-io -f raw -c 'write -P 0x5a 0 32M' %s >/dev/null",
-			fx->base, fx->base), 0);
+			fx->base, fx->base),
+		     0);
 	cr_assert_eq(sh("qemu-img create -q -f qcow2 -o cluster_size=4k "
-			"-b base.raw -F raw %s", fx->img), 0);
+			"-b base.raw -F raw %s",
+			fx->img),
+		     0);
 	load_model(fx->base);
 	open_disk();
 	run_random(LONG_RUN);
 	judge();
 	cr_assert_eq(sh("qemu-io -f raw -c 'read -q -P 0x5a 0 32M' %s | "
-			"grep -q 'Pattern verification failed'", fx->base), 256,
-		     "the backing file changed");
+			"grep -q 'Pattern verification failed'",
+			fx->base),
+		     256, "the backing file changed");
 }
 
 Test(qcow2_drv, reads_compressed_image)
@@ -332,8 +348,10 @@ Test(qcow2_drv, reads_compressed_image)
 			"-c 'write -P 0x17 20M 3M' "
 			"%s/src.qcow2 >/dev/null && "
 			"qemu-img convert -c -O qcow2 %s/src.qcow2 %s && "
-			"qemu-img convert -O raw %s %s", fx->q.dir, fx->q.dir,
-			fx->q.dir, fx->img, fx->img, fx->model_path), 0);
+			"qemu-img convert -O raw %s %s",
+			fx->q.dir, fx->q.dir, fx->q.dir, fx->img, fx->img,
+			fx->model_path),
+		     0);
 	load_model(fx->model_path);
 	open_disk();
 	run_random(1500);
@@ -350,7 +368,8 @@ static void make_qcow2_base(const char *compat)
 			"-c 'write -P 0x7c 27M 5M' "
 			"base.qcow2 >/dev/null && "
 			"qemu-img convert -O raw base.qcow2 base.raw",
-			fx->q.dir, compat), 0);
+			fx->q.dir, compat),
+		     0);
 	load_model(fx->base);
 }
 
@@ -358,13 +377,16 @@ static void over_qcow2_base(const char *compat, const char *cluster)
 {
 	cr_assert_eq(sh("cd %s && qemu-img create -q -f qcow2 -o "
 			"compat=%s,cluster_size=%s -b base.qcow2 -F qcow2 "
-			"img.qcow2", fx->q.dir, compat, cluster), 0);
+			"img.qcow2",
+			fx->q.dir, compat, cluster),
+		     0);
 }
 
 static void assert_base_unchanged(void)
 {
 	cr_assert_eq(sh("qemu-img compare -q -f qcow2 -F raw %s/base.qcow2 %s",
-			fx->q.dir, fx->base), 0, "the backing file changed");
+			fx->q.dir, fx->base),
+		     0, "the backing file changed");
 }
 
 /*
@@ -380,8 +402,9 @@ Test(qcow2_drv, random_io_v2_over_qcow2_backing)
 	open_disk();
 	run_random(LONG_RUN);
 	judge();
-	cr_assert_eq(sh("qemu-img info %s | grep -qx '    compat: 0.10'",
-			fx->img), 0, "the image is no longer version 2");
+	cr_assert_eq(
+		sh("qemu-img info %s | grep -qx '    compat: 0.10'", fx->img),
+		0, "the image is no longer version 2");
 	assert_base_unchanged();
 }
 

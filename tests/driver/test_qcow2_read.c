@@ -21,13 +21,13 @@
 
 #include "tests/driver/lib/qcow2_fixture.h"
 
-#define ENV_MEM		(64 * MiB)
+#define ENV_MEM (64 * MiB)
 /* Not a whole number of clusters of any size: the last one is partial. */
 #define DISK_SIZE	(16 * MiB + 3584)
-#define BOTTOM_SIZE	(12 * MiB)	/* the chain's bottom is shorter */
+#define BOTTOM_SIZE	(12 * MiB) /* the chain's bottom is shorter */
 #define BATCH		QCOW2_FX_BATCH
 #define MAX_REQ		(128 * KiB)
-#define NR_RANDOM_READS	400
+#define NR_RANDOM_READS 400
 
 /*
  * Scattered, mostly unaligned writes, so clusters are partly written
@@ -35,16 +35,16 @@
  * `write -z 10M 2M` is cluster-aligned for every size: in a v3 image
  * it is a zero cluster over data of the bottom layer.
  */
-#define BOTTOM_CMDS							\
-	"-c 'write -P 0x11 0 3M' -c 'write -P 0x12 5255168 2M' "	\
+#define BOTTOM_CMDS                                              \
+	"-c 'write -P 0x11 0 3M' -c 'write -P 0x12 5255168 2M' " \
 	"-c 'write -P 0x13 10M 2M'"
-#define MIDDLE_CMDS							\
-	"-c 'write -P 0x21 1049088 70656' -c 'write -P 0x22 6M 1M' "	\
+#define MIDDLE_CMDS                                                  \
+	"-c 'write -P 0x21 1049088 70656' -c 'write -P 0x22 6M 1M' " \
 	"-c 'write -P 0x23 9M 2621440' -c 'write -z 2M 512K'"
-#define TOP_CMDS							\
-	"-c 'write -P 0x31 4193280 8K' -c 'write -P 0x32 6815744 64K' "	\
-	"-c 'write -z 10M 2M' -c 'write -P 0x34 14681088 3K' "		\
-	"-c 'write -P 0x33 15732224 512' -c 'write -z 1M 4K' "		\
+#define TOP_CMDS                                                        \
+	"-c 'write -P 0x31 4193280 8K' -c 'write -P 0x32 6815744 64K' " \
+	"-c 'write -z 10M 2M' -c 'write -P 0x34 14681088 3K' "          \
+	"-c 'write -P 0x33 15732224 512' -c 'write -z 1M 4K' "          \
 	"-c 'write -P 0x35 16778240 2K'"
 
 /* What the three layers leave, independent of qemu-img. */
@@ -53,19 +53,19 @@ static const struct spot {
 	u8 byte;
 } spots[] = {
 	{ 0, 1 * MiB, 0x11 },
-	{ 1 * MiB, 4 * KiB, 0 },		/* top zeroes middle */
+	{ 1 * MiB, 4 * KiB, 0 }, /* top zeroes middle */
 	{ 1 * MiB + 4 * KiB, 65536, 0x21 },
-	{ 2 * MiB, 512 * KiB, 0 },		/* middle zeroes bottom */
+	{ 2 * MiB, 512 * KiB, 0 }, /* middle zeroes bottom */
 	{ 4193280, 8 * KiB, 0x31 },
 	{ 6 * MiB, 512 * KiB, 0x22 },
 	{ 6815744, 64 * KiB, 0x32 },
 	{ 9 * MiB, 1 * MiB, 0x23 },
-	{ 10 * MiB, 2 * MiB, 0 },		/* top zeroes both below */
-	{ 12 * MiB, 1 * KiB, 0 },		/* past the chain's bottom */
+	{ 10 * MiB, 2 * MiB, 0 }, /* top zeroes both below */
+	{ 12 * MiB, 1 * KiB, 0 }, /* past the chain's bottom */
 	{ 14681088, 3 * KiB, 0x34 },
 	{ 15732224, 512, 0x33 },
 	{ 16 * MiB, 1 * KiB, 0 },
-	{ 16778240, 2 * KiB, 0x35 },		/* in the partial cluster */
+	{ 16778240, 2 * KiB, 0x35 }, /* in the partial cluster */
 };
 
 /* Request lengths cycled through: odd sizes straddle clusters. */
@@ -79,8 +79,8 @@ struct geom {
 
 struct fixture {
 	struct qcow2_fx q;
-	u8 *expect;			/* the oracle's raw image */
-	u8 *got;			/* what the driver read */
+	u8 *expect; /* the oracle's raw image */
+	u8 *got;    /* what the driver read */
 };
 
 static struct fixture *fx;
@@ -129,15 +129,17 @@ static void create(const char *name, const struct geom *g, u64 size,
 	if (backing)
 		snprintf(b, sizeof(b), "-b %s -F qcow2", backing);
 	cr_assert_eq(sh("cd %s && qemu-img create -q -f qcow2 -o "
-			"compat=%s,cluster_size=%u %s %s %llu", fx->q.dir,
-			g->compat, g->cluster, b, name,
-			(unsigned long long)size), 0, "create %s", name);
+			"compat=%s,cluster_size=%u %s %s %llu",
+			fx->q.dir, g->compat, g->cluster, b, name,
+			(unsigned long long)size),
+		     0, "create %s", name);
 }
 
 static void fill(const char *name, const char *cmds)
 {
-	cr_assert_eq(sh("cd %s && qemu-io -f qcow2 %s %s >/dev/null",
-			fx->q.dir, cmds, name), 0, "qemu-io on %s", name);
+	cr_assert_eq(sh("cd %s && qemu-io -f qcow2 %s %s >/dev/null", fx->q.dir,
+			cmds, name),
+		     0, "qemu-io on %s", name);
 }
 
 /* A v3 image must hold a zero cluster where the top wrote zeroes. */
@@ -148,8 +150,9 @@ static void assert_zero_cluster(const char *name, const struct geom *g)
 	cr_assert_eq(sh("cd %s && qemu-img map --output=json %s | grep -Eq "
 			"'\"start\": 10485760, \"length\": [0-9]+, "
 			"\"depth\": 0, \"present\": true, \"zero\": true, "
-			"\"data\": false'", fx->q.dir, name), 0,
-		     "%s has no zero cluster at 10M", name);
+			"\"data\": false'",
+			fx->q.dir, name),
+		     0, "%s has no zero cluster at 10M", name);
 }
 
 static void load_oracle(const char *name)
@@ -157,7 +160,8 @@ static void load_oracle(const char *name)
 	char raw[128];
 
 	cr_assert_eq(sh("cd %s && qemu-img convert -O raw %s oracle.raw",
-			fx->q.dir, name), 0);
+			fx->q.dir, name),
+		     0);
 	snprintf(raw, sizeof(raw), "%s/oracle.raw", fx->q.dir);
 	qcow2_fx_load(raw, fx->expect, DISK_SIZE);
 }
@@ -187,12 +191,13 @@ static void read_batch(const u64 *off, const u32 *len, unsigned int n,
 
 		memset(drv_ptr(&fx->q.env, fx->q.buf[i], len[i]), 0xa5, len[i]);
 		cr_assert_geq(blk_drv_submit(&fx->q.drv, VIRTIO_BLK_T_IN,
-					     off[i] / 512, &d, 1, i), 0);
+					     off[i] / 512, &d, 1, i),
+			      0);
 	}
 	blk_drv_kick(&fx->q.drv);
 	for (i = 0; i < n; i++) {
-		cr_assert_eq(blk_drv_reap(&fx->q.drv, 5000, &cookie, &st,
-					  &used), 0);
+		cr_assert_eq(
+			blk_drv_reap(&fx->q.drv, 5000, &cookie, &st, &used), 0);
 		cr_assert_lt(cookie, n);
 		cr_assert_eq(st, VIRTIO_BLK_S_OK, "read %llu+%u failed",
 			     (unsigned long long)off[cookie], len[cookie]);
@@ -201,8 +206,8 @@ static void read_batch(const u64 *off, const u32 *len, unsigned int n,
 			memcpy(fx->got + off[cookie], p, len[cookie]);
 		else
 			cr_assert_eq(memcmp(p, fx->expect + off[cookie],
-					    len[cookie]), 0,
-				     "read %llu+%u differs from qemu-img's",
+					    len[cookie]),
+				     0, "read %llu+%u differs from qemu-img's",
 				     (unsigned long long)off[cookie],
 				     len[cookie]);
 	}
@@ -286,14 +291,14 @@ static void check_image(const char *name)
 
 static struct geom geoms[] = {
 	{ "0.10", 4 * KiB }, { "0.10", 64 * KiB }, { "0.10", 2 * MiB },
-	{ "1.1", 4 * KiB }, { "1.1", 64 * KiB }, { "1.1", 2 * MiB },
+	{ "1.1", 4 * KiB },  { "1.1", 64 * KiB },  { "1.1", 2 * MiB },
 };
 
-#define GEOM_PARAMS(test)						\
-	ParameterizedTestParameters(qcow2_read, test)			\
-	{								\
-		return cr_make_param_array(struct geom, geoms,		\
-					   ARRAY_SIZE(geoms));		\
+#define GEOM_PARAMS(test)                                      \
+	ParameterizedTestParameters(qcow2_read, test)          \
+	{                                                      \
+		return cr_make_param_array(struct geom, geoms, \
+					   ARRAY_SIZE(geoms)); \
 	}
 
 GEOM_PARAMS(one_image);
@@ -307,8 +312,8 @@ ParameterizedTest(struct geom *g, qcow2_read, one_image, .init = setup,
 }
 
 GEOM_PARAMS(over_qcow2_backing);
-ParameterizedTest(struct geom *g, qcow2_read, over_qcow2_backing,
-		  .init = setup, .fini = teardown, .timeout = 60)
+ParameterizedTest(struct geom *g, qcow2_read, over_qcow2_backing, .init = setup,
+		  .fini = teardown, .timeout = 60)
 {
 	create("base.qcow2", g, DISK_SIZE, NULL);
 	fill("base.qcow2", BOTTOM_CMDS);
@@ -345,8 +350,8 @@ ParameterizedTest(struct geom *g, qcow2_read, compressed, .init = setup,
 	cr_assert_eq(sh("cd %s && qemu-img convert -c -O qcow2 -o "
 			"compat=%s,cluster_size=%u src.qcow2 img.qcow2 && "
 			"qemu-img check --output=json img.qcow2 | grep -Eq "
-			"'\"compressed-clusters\": [1-9]'", fx->q.dir,
-			g->compat, g->cluster), 0,
-		     "no compressed image made");
+			"'\"compressed-clusters\": [1-9]'",
+			fx->q.dir, g->compat, g->cluster),
+		     0, "no compressed image made");
 	check_image("img.qcow2");
 }

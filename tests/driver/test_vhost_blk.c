@@ -77,8 +77,7 @@ static void start(bool writable, bool readonly)
 	cr_assert_not_null(vb, "%s", err.msg);
 	vp = virtio_pci_add(&env.pci, vhost_blk_vdev(vb), &env.irq_ctl, &err);
 	cr_assert_not_null(vp, "%s", err.msg);
-	cr_assert_eq(blk_drv_open(&drv, &env, 0, BLK_DRV_ALL_FEATURES, 128),
-		     0);
+	cr_assert_eq(blk_drv_open(&drv, &env, 0, BLK_DRV_ALL_FEATURES, 128), 0);
 }
 
 static void file_read(u64 off, void *buf, size_t len)
@@ -116,8 +115,7 @@ Test(vhost_blk, write_then_read_back_and_bytes_are_in_the_file)
 	cr_assert_eq(blk_drv_flush(&drv), VIRTIO_BLK_S_OK);
 	cr_assert_eq(blk_drv_read(&drv, 1000, rgpa, sizeof(want)),
 		     VIRTIO_BLK_S_OK);
-	cr_assert_arr_eq(drv_ptr(&env, rgpa, sizeof(want)), want,
-			 sizeof(want));
+	cr_assert_arr_eq(drv_ptr(&env, rgpa, sizeof(want)), want, sizeof(want));
 	file_read(1000 * 512, got, sizeof(got));
 	cr_assert_arr_eq(got, want, sizeof(want), "not in the file");
 	/* And a read of what the file held before: sector 2048 = 1 MiB. */
@@ -172,10 +170,12 @@ Test(vhost_blk, backend_killed_needs_reset)
 	start(true, false);
 	gpa = drv_alloc(&env, 16 * 64 * KiB, 4096);
 	for (i = 0; i < 16; i++)
-		cr_assert_geq(blk_drv_submit(&drv, VIRTIO_BLK_T_IN, i * 128,
-					     &(struct drv_buf){
-						     gpa + i * 64 * KiB,
-						     64 * KiB, true }, 1, i), 0);
+		cr_assert_geq(
+			blk_drv_submit(&drv, VIRTIO_BLK_T_IN, i * 128,
+				       &(struct drv_buf){ gpa + i * 64 * KiB,
+							  64 * KiB, true },
+				       1, i),
+			0);
 	blk_drv_kick(&drv);
 	cr_assert_eq(kill(qsd.pid, SIGKILL), 0);
 	waitpid(qsd.pid, NULL, 0);

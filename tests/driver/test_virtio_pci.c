@@ -19,19 +19,19 @@
 #include "tests/driver/lib/driver.h"
 #include "vmm/core/iothread.h"
 
-#define ECHO_ID		43
-#define ECHO_F_UPPER	0
-#define QSIZE		64
-#define TIMEOUT_MS	2000
+#define ECHO_ID	     43
+#define ECHO_F_UPPER 0
+#define QSIZE	     64
+#define TIMEOUT_MS   2000
 
 struct echo {
 	struct virtio_dev vd;
 	struct iothread io;
 	bool running;
-	bool ok;			/* the driver has not broken the ring */
+	bool ok; /* the driver has not broken the ring */
 	u64 requests;
 	int activations, resets;
-	struct vq_chain chain;		/* I/O thread only */
+	struct vq_chain chain; /* I/O thread only */
 	u8 buf[65536];
 };
 
@@ -127,10 +127,14 @@ static void echo_read_config(struct virtio_dev *vd, u32 off, void *data,
 }
 
 static const struct virtio_dev_ops echo_ops = {
-	.device_id = ECHO_ID, .nr_queues = 1, .queue_size = QSIZE,
-	.features = 1ULL << ECHO_F_UPPER, .config_size = 4,
+	.device_id = ECHO_ID,
+	.nr_queues = 1,
+	.queue_size = QSIZE,
+	.features = 1ULL << ECHO_F_UPPER,
+	.config_size = 4,
 	.read_config = echo_read_config,
-	.activate = echo_activate, .reset = echo_reset,
+	.activate = echo_activate,
+	.reset = echo_reset,
 };
 
 struct t {
@@ -148,11 +152,11 @@ static void setup(void)
 	struct err err;
 
 	T = calloc(1, sizeof(*T));
-	cr_assert_eq(drv_env_init(&T->env, 64 * MiB, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(drv_env_init(&T->env, 64 * MiB, &err), 0, "%s", err.msg);
 	virtio_dev_init(&T->echo.vd, &echo_ops, &T->env.mem);
 	cr_assert_eq(iothread_create(&T->echo.io, "echo0", &echo_io_ops,
-				     &T->echo, &err), 0, "%s", err.msg);
+				     &T->echo, &err),
+		     0, "%s", err.msg);
 	T->vp = virtio_pci_add(&T->env.pci, &T->echo.vd, &T->env.irq_ctl, &err);
 	cr_assert_not_null(T->vp, "%s", err.msg);
 	cr_assert_eq(drv_probe(&T->env, ECHO_ID, 0, &T->d), 0);
@@ -359,7 +363,7 @@ Test(vpci, reset_mid_stream_and_reinit)
 	unsigned int i;
 
 	cr_assert_eq(drv_start(&T->d, EV, 1, 0), 0);
-	for (i = 0; i < QSIZE / 2; i++)		/* 2 descriptors each */
+	for (i = 0; i < QSIZE / 2; i++) /* 2 descriptors each */
 		cr_assert_geq(submit(q, i, "in flight", false), 0);
 	drv_vq_kick(q);
 	cr_assert_eq(drv_reset(&T->d), 0);
@@ -431,7 +435,8 @@ Test(vpci, measure_batched_rate)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	cr_assert_eq(T->echo.requests, n);
 	cr_log_info("echo batched: %.0f requests/s, %.3f kicks and %.3f irqs "
-		    "per request (%llu kicks suppressed)", n / secs(&a, &b),
-		    (double)q->nr_kicks / n, (double)q->nr_irqs / n,
+		    "per request (%llu kicks suppressed)",
+		    n / secs(&a, &b), (double)q->nr_kicks / n,
+		    (double)q->nr_irqs / n,
 		    (unsigned long long)q->nr_kicks_suppressed);
 }

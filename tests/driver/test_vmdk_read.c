@@ -16,16 +16,16 @@
 
 #include "tests/driver/lib/qcow2_fixture.h"
 
-#define ENV_MEM		(64 * MiB)
-#define DISK_SIZE	(24 * MiB)
-#define MAX_REQ		(128 * KiB)
-#define CMDS								\
-	"-c 'write -P 0x11 0 1M' -c 'write -P 0x22 3000k 77k' "		\
+#define ENV_MEM	  (64 * MiB)
+#define DISK_SIZE (24 * MiB)
+#define MAX_REQ	  (128 * KiB)
+#define CMDS                                                    \
+	"-c 'write -P 0x11 0 1M' -c 'write -P 0x22 3000k 77k' " \
 	"-c 'write -P 0x33 12M 2M' -c 'write -P 0x44 24574k 2k'"
 
 struct sub {
 	char name[24];
-	bool qemu_io;			/* qemu writes it in place too */
+	bool qemu_io; /* qemu writes it in place too */
 };
 
 static struct qcow2_fx q;
@@ -60,9 +60,11 @@ static void read_all(void)
 		len = MIN((u64)lens[k++ % ARRAY_SIZE(lens)], DISK_SIZE - pos);
 		d = (struct drv_buf){ q.buf[0], len, true };
 		cr_assert_geq(blk_drv_submit(&q.drv, VIRTIO_BLK_T_IN, pos / 512,
-					     &d, 1, 0), 0);
+					     &d, 1, 0),
+			      0);
 		blk_drv_kick(&q.drv);
-		cr_assert_eq(blk_drv_reap(&q.drv, 5000, &cookie, &st, &used), 0);
+		cr_assert_eq(blk_drv_reap(&q.drv, 5000, &cookie, &st, &used),
+			     0);
 		cr_assert_eq(st, VIRTIO_BLK_S_OK, "read at %llu failed",
 			     (unsigned long long)pos);
 		memcpy(got + pos, drv_ptr(&q.env, q.buf[0], len), len);
@@ -75,8 +77,10 @@ static void check_vmdk(const char *name)
 	char path[160];
 	u64 i;
 
-	cr_assert_eq(sh("cd %s && qemu-img convert -f vmdk -O raw %s oracle.raw",
-			q.dir, name), 0);
+	cr_assert_eq(
+		sh("cd %s && qemu-img convert -f vmdk -O raw %s oracle.raw",
+		   q.dir, name),
+		0);
 	snprintf(path, sizeof(path), "%s/oracle.raw", q.dir);
 	qcow2_fx_load(path, expect, DISK_SIZE);
 	snprintf(path, sizeof(path), "%s/%s", q.dir, name);
@@ -91,7 +95,7 @@ static void check_vmdk(const char *name)
 }
 
 static struct sub subs[] = {
-	{ "monolithicSparse", true }, { "monolithicFlat", true },
+	{ "monolithicSparse", true },	  { "monolithicFlat", true },
 	{ "twoGbMaxExtentSparse", true }, { "twoGbMaxExtentFlat", true },
 	{ "streamOptimized", false },
 };
@@ -110,15 +114,17 @@ ParameterizedTest(struct sub *s, vmdk_read, subformat, .init = setup,
 	cr_assert_eq(sh("cd %s && qemu-img create -q -f raw src.raw %llu && "
 			"qemu-io -f raw %s src.raw >/dev/null && "
 			"qemu-img convert -f raw -O vmdk -o subformat=%s "
-			"src.raw conv.vmdk", q.dir,
-			(unsigned long long)DISK_SIZE, CMDS, s->name), 0);
+			"src.raw conv.vmdk",
+			q.dir, (unsigned long long)DISK_SIZE, CMDS, s->name),
+		     0);
 	check_vmdk("conv.vmdk");
 	if (s->qemu_io) {
 		cr_assert_eq(sh("cd %s && qemu-img create -q -f vmdk -o "
 				"subformat=%s made.vmdk %llu && "
 				"qemu-io -f vmdk %s made.vmdk >/dev/null",
 				q.dir, s->name, (unsigned long long)DISK_SIZE,
-				CMDS), 0);
+				CMDS),
+			     0);
 		check_vmdk("made.vmdk");
 	}
 	snprintf(path, sizeof(path), "%s/conv.vmdk", q.dir);

@@ -69,7 +69,7 @@ static void one(const char *name, u32 type, u64 sector, u32 len, bool in,
 
 	memset(buf, 0, sizeof(buf));
 	buf[0] = 4;
-	buf[1 + BUF_OFF] = 2 | 4;		/* discard, write-zeroes */
+	buf[1 + BUF_OFF] = 2 | 4; /* discard, write-zeroes */
 	memcpy(hdr, &type, 4);
 	memcpy(hdr + 8, &sector, 8);
 	seed_bytes(buf, BUF_GPA, hdr, sizeof(hdr));

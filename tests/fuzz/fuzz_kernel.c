@@ -18,7 +18,7 @@
 /* The unit tests' kernel builders, for the seeds. */
 #include "tests/unit/lib/synth_kernel.h"
 
-#define MEM (64 * MiB)
+#define MEM	  (64 * MiB)
 #define MAX_INPUT (4 * MiB)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (fd < 0)
 		return 0;
 	if (!kernel_image_open(&ki, path, NULL, MEM, &err)) {
-		bc = (struct boot_config){ .ki = &ki, .nr_cpus = 2,
+		bc = (struct boot_config){ .ki = &ki,
+					   .nr_cpus = 2,
 					   .cmdline = "console=ttyS0" };
 		boot_setup(&mem, &bc, &entry, &err);
 		kernel_image_close(&ki);

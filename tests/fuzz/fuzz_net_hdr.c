@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	net_hdr_load(&g, in + 12);
 	net_hdr_store(&g, wire);
 	if (memcmp(wire, in + 12, NET_HDR_LEN))
-		abort();		/* load/store must round-trip */
+		abort(); /* load/store must round-trip */
 	if (!net_hdr_tx(&g, features, len, &out))
 		net_hdr_store(&out, wire);
 	net_hdr_load(&t, in + 12 + NET_HDR_LEN);

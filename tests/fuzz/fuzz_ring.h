@@ -13,13 +13,13 @@
 
 #include "virtio/core/virtqueue.h"
 
-#define RAM_GPA		0x10000ULL
-#define RAM_SIZE	(64 * KiB)
-#define DESC_OFF	0
-#define AVAIL_OFF	(16 * KiB)
-#define USED_OFF	(24 * KiB)
-#define BUF_OFF		(32 * KiB)
-#define BUF_GPA		(RAM_GPA + BUF_OFF)
+#define RAM_GPA	  0x10000ULL
+#define RAM_SIZE  (64 * KiB)
+#define DESC_OFF  0
+#define AVAIL_OFF (16 * KiB)
+#define USED_OFF  (24 * KiB)
+#define BUF_OFF	  (32 * KiB)
+#define BUF_GPA	  (RAM_GPA + BUF_OFF)
 
 struct fuzz_ring {
 	u8 *ram;

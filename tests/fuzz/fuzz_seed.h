@@ -29,16 +29,16 @@ static inline void fuzz_seed(const char *name, const void *data, size_t len)
 }
 
 /* In LLVMFuzzerInitialize(): write the seeds and exit if asked to. */
-#define FUZZ_SEEDS(writer)						\
-	int LLVMFuzzerInitialize(int *argc, char ***argv)		\
-	{								\
-		(void)argc;						\
-		(void)argv;						\
-		if (getenv("FUZZ_SEED_DIR")) {				\
-			writer();					\
-			exit(0);					\
-		}							\
-		return 0;						\
+#define FUZZ_SEEDS(writer)                                \
+	int LLVMFuzzerInitialize(int *argc, char ***argv) \
+	{                                                 \
+		(void)argc;                               \
+		(void)argv;                               \
+		if (getenv("FUZZ_SEED_DIR")) {            \
+			writer();                         \
+			exit(0);                          \
+		}                                         \
+		return 0;                                 \
 	}
 
 #endif

@@ -60,7 +60,8 @@ static void read_config(struct virtio_dev *vd, u32 off, void *data, u32 len)
 	(void)vd;
 	memset(data, 0, len);
 	if (off < sizeof(dev_config))
-		memcpy(data, dev_config + off, MIN(len, sizeof(dev_config) - off));
+		memcpy(data, dev_config + off,
+		       MIN(len, sizeof(dev_config) - off));
 }
 
 static int activate(struct virtio_dev *vd)
@@ -70,9 +71,13 @@ static int activate(struct virtio_dev *vd)
 }
 
 static const struct virtio_dev_ops dev_ops = {
-	.device_id = 42, .nr_queues = 2, .queue_size = 64,
-	.features = 1ULL << 3, .config_size = sizeof(dev_config),
-	.read_config = read_config, .activate = activate,
+	.device_id = 42,
+	.nr_queues = 2,
+	.queue_size = 64,
+	.features = 1ULL << 3,
+	.config_size = sizeof(dev_config),
+	.read_config = read_config,
+	.activate = activate,
 };
 
 static void access(struct bus *pio, struct bus *mmio, u64 bar, const u8 *op)
@@ -102,7 +107,8 @@ static void access(struct bus *pio, struct bus *mmio, u64 bar, const u8 *op)
 			bus_write(pio, PORT_PCI_CONFIG_DATA + (off & 3), op + 4,
 				  len);
 		else
-			bus_read(pio, PORT_PCI_CONFIG_DATA + (off & 3), &v, len);
+			bus_read(pio, PORT_PCI_CONFIG_DATA + (off & 3), &v,
+				 len);
 		break;
 	}
 }
@@ -156,33 +162,33 @@ static void seeds(void)
 	u8 buf[64 * OP_LEN], *p = buf;
 	u16 q;
 
-	p = put(p, 3, 1, 0x04, 0x6);		/* command: memory, master */
-	p = put(p, 2, 2, 0x34, 0);		/* capabilities pointer */
-	p = put(p, 1, 0, 0x14, 1);		/* ACKNOWLEDGE */
-	p = put(p, 1, 0, 0x14, 3);		/* DRIVER */
-	p = put(p, 1, 2, 0x00, 1);		/* device_feature_select 1 */
+	p = put(p, 3, 1, 0x04, 0x6); /* command: memory, master */
+	p = put(p, 2, 2, 0x34, 0);   /* capabilities pointer */
+	p = put(p, 1, 0, 0x14, 1);   /* ACKNOWLEDGE */
+	p = put(p, 1, 0, 0x14, 3);   /* DRIVER */
+	p = put(p, 1, 2, 0x00, 1);   /* device_feature_select 1 */
 	p = put(p, 0, 2, 0x04, 0);
-	p = put(p, 1, 2, 0x08, 1);		/* driver_feature_select 1 */
-	p = put(p, 1, 2, 0x0c, 1);		/* VERSION_1 */
-	p = put(p, 1, 0, 0x14, 11);		/* FEATURES_OK */
+	p = put(p, 1, 2, 0x08, 1);  /* driver_feature_select 1 */
+	p = put(p, 1, 2, 0x0c, 1);  /* VERSION_1 */
+	p = put(p, 1, 0, 0x14, 11); /* FEATURES_OK */
 	for (q = 0; q < 2; q++) {
-		p = put(p, 1, 1, 0x16, q);	/* queue_select */
-		p = put(p, 0, 1, 0x18, 0);	/* queue_size */
-		p = put(p, 1, 1, 0x1a, q);	/* queue_msix_vector */
+		p = put(p, 1, 1, 0x16, q); /* queue_select */
+		p = put(p, 0, 1, 0x18, 0); /* queue_size */
+		p = put(p, 1, 1, 0x1a, q); /* queue_msix_vector */
 		p = put(p, 1, 2, 0x20, 0x1000 + q * 0x4000);
 		p = put(p, 1, 2, 0x28, 0x2000 + q * 0x4000);
 		p = put(p, 1, 2, 0x30, 0x3000 + q * 0x4000);
-		p = put(p, 1, 1, 0x1c, 1);	/* queue_enable */
+		p = put(p, 1, 1, 0x1c, 1); /* queue_enable */
 	}
-	p = put(p, 1, 2, 0x4000, 0xfee00000);	/* MSI-X entry 0 */
+	p = put(p, 1, 2, 0x4000, 0xfee00000); /* MSI-X entry 0 */
 	p = put(p, 1, 2, 0x4008, 0x41);
-	p = put(p, 1, 2, 0x400c, 0);		/* unmask */
-	p = put(p, 1, 0, 0x14, 15);		/* DRIVER_OK */
-	p = put(p, 1, 1, 0x3000, 0);		/* doorbell */
-	p = put(p, 0, 0, 0x1000, 0);		/* ISR */
-	p = put(p, 0, 2, 0x2000, 0);		/* device config */
-	p = put(p, 0, 3, 0x5000, 0);		/* PBA */
-	p = put(p, 1, 0, 0x14, 0);		/* reset */
+	p = put(p, 1, 2, 0x400c, 0); /* unmask */
+	p = put(p, 1, 0, 0x14, 15);  /* DRIVER_OK */
+	p = put(p, 1, 1, 0x3000, 0); /* doorbell */
+	p = put(p, 0, 0, 0x1000, 0); /* ISR */
+	p = put(p, 0, 2, 0x2000, 0); /* device config */
+	p = put(p, 0, 3, 0x5000, 0); /* PBA */
+	p = put(p, 1, 0, 0x14, 0);   /* reset */
 	fuzz_seed("driver", buf, p - buf);
 }
 

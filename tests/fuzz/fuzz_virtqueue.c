@@ -48,7 +48,7 @@ static void seeds(void)
 		{ BUF_GPA + 300, 1, VRING_DESC_F_WRITE, 0 },
 	};
 
-	in[0] = 4;				/* 16 entries */
+	in[0] = 4; /* 16 entries */
 	seed_desc(in, 0, BUF_GPA, 16, VRING_DESC_F_NEXT, 1);
 	seed_desc(in, 1, BUF_GPA + 16, 256, VRING_DESC_F_NEXT, 2);
 	seed_desc(in, 2, BUF_GPA + 272, 1, VRING_DESC_F_WRITE, 0);
@@ -59,7 +59,7 @@ static void seeds(void)
 	fuzz_seed("loop", in, sizeof(in));
 	memset(in, 0, sizeof(in));
 	in[0] = 4;
-	in[1] = 1;				/* EVENT_IDX */
+	in[1] = 1; /* EVENT_IDX */
 	seed_desc(in, 0, BUF_GPA, sizeof(ind), VRING_DESC_F_INDIRECT, 0);
 	seed_bytes(in, BUF_GPA, ind, sizeof(ind));
 	seed_publish(in, 1, h0);

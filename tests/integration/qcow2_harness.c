@@ -44,9 +44,11 @@ static u64 rnd(u64 *s)
 static int open_img_opts(struct disk *d, const char *path, bool ro,
 			 bool no_backing)
 {
-	struct disk_options c = { .path = path, .format = DISK_FMT_QCOW2,
-				 .readonly = ro, .backing_off = no_backing,
-				 .backing_dir = getenv("BACKING_DIR") };
+	struct disk_options c = { .path = path,
+				  .format = DISK_FMT_QCOW2,
+				  .readonly = ro,
+				  .backing_off = no_backing,
+				  .backing_dir = getenv("BACKING_DIR") };
 	struct err err;
 	int ret;
 
@@ -220,8 +222,8 @@ static int cmd_crash(const char *img, const char *log, u64 seed)
 			log_line(lfd, 'F', seq, 0);
 		} else if (seq % 7 == 0) {
 			log_line(lfd, 'D', seq, blk);
-			ret = disk_rw_sync(&d, DISK_OP_DISCARD, blk * BLK,
-					   NULL, BLK);
+			ret = disk_rw_sync(&d, DISK_OP_DISCARD, blk * BLK, NULL,
+					   BLK);
 		} else {
 			log_line(lfd, 'W', seq, blk);
 			block_pattern(buf, seq, blk);
@@ -235,7 +237,7 @@ static int cmd_crash(const char *img, const char *log, u64 seed)
 
 /* Per block: the value durable at the last flush, and any later ones. */
 struct expect {
-	u64 flushed;		/* seq; 0: initial content; ~0: discard */
+	u64 flushed; /* seq; 0: initial content; ~0: discard */
 	u64 *later;
 	unsigned int nr_later;
 };
@@ -266,7 +268,8 @@ static int check_blocks(const u8 *raw, const u8 *base, u64 blocks,
 		for (i = 0; i < e[b].nr_later && !ok; i++)
 			ok = block_is(raw + b * BLK, e[b].later[i], b, base);
 		if (!ok) {
-			fprintf(stderr, "block %llu: not the flushed value (seq %llu) nor a later one\n",
+			fprintf(stderr,
+				"block %llu: not the flushed value (seq %llu) nor a later one\n",
 				(unsigned long long)b,
 				(unsigned long long)e[b].flushed);
 			return 1;

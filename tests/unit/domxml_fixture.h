@@ -18,12 +18,11 @@
 
 #include "vmm/config/domxml.h"
 
-#define DOM(body)							\
-	"<domain type='kvm'>\n"						\
-	"<name>t</name>\n"						\
-	"<memory unit='MiB'>64</memory>\n"				\
-	"<os><type arch='x86_64'>hvm</type><kernel>/k</kernel></os>\n"	\
-	body								\
+#define DOM(body)                                                           \
+	"<domain type='kvm'>\n"                                             \
+	"<name>t</name>\n"                                                  \
+	"<memory unit='MiB'>64</memory>\n"                                  \
+	"<os><type arch='x86_64'>hvm</type><kernel>/k</kernel></os>\n" body \
 	"</domain>\n"
 /* DEV's devices start on line 6. */
 #define DEV(devices) DOM("<devices>\n" devices "</devices>\n")
@@ -53,27 +52,29 @@ static inline int load(const char *xml)
 		return i;
 	for (i = 0; i < dx.argc; i++) {
 		if (i)
-			strncat(joined, " ", sizeof(joined) - strlen(joined) - 1);
-		strncat(joined, dx.argv[i], sizeof(joined) - strlen(joined) - 1);
+			strncat(joined, " ",
+				sizeof(joined) - strlen(joined) - 1);
+		strncat(joined, dx.argv[i],
+			sizeof(joined) - strlen(joined) - 1);
 	}
 	return 0;
 }
 
 /* @xml maps to exactly the options @args. */
-#define expect_args(xml, args)						\
-	do {								\
-		cr_assert_eq(load(xml), 0, "refused: %s", err.msg);	\
-		cr_assert_str_eq(joined, args);				\
+#define expect_args(xml, args)                                      \
+	do {                                                        \
+		cr_assert_eq(load(xml), 0, "refused: %s", err.msg); \
+		cr_assert_str_eq(joined, args);                     \
 	} while (0)
 
 /* @xml is refused, exit class input, with a line containing @needle. */
-#define expect_refused(xml, needle)					\
-	do {								\
-		cr_assert_neq(load(xml), 0, "not refused: %s", joined);	\
-		cr_assert_eq(err.class, ERR_INPUT, "%s", err.msg);	\
-		cr_assert(strstr(err.msg, needle),			\
-			  "'%s' lacks '%s'", err.msg, needle);		\
-		cr_assert_null(strchr(err.msg, '\n'), "%s", err.msg);	\
+#define expect_refused(xml, needle)                                            \
+	do {                                                                   \
+		cr_assert_neq(load(xml), 0, "not refused: %s", joined);        \
+		cr_assert_eq(err.class, ERR_INPUT, "%s", err.msg);             \
+		cr_assert(strstr(err.msg, needle), "'%s' lacks '%s'", err.msg, \
+			  needle);                                             \
+		cr_assert_null(strchr(err.msg, '\n'), "%s", err.msg);          \
 	} while (0)
 
 /* Among the warnings, how many contain @needle. */
@@ -86,9 +87,11 @@ static inline unsigned int warned(const char *needle)
 	return n;
 }
 
-#define expect_warned(needle)						\
-	cr_assert_eq(warned(needle), 1, "warning '%s' given %u times "	\
-		     "(%u warnings, first '%s')", needle, warned(needle),	\
-		     dx.nr_warn, dx.nr_warn ? dx.warn[0] : "")
+#define expect_warned(needle)                            \
+	cr_assert_eq(warned(needle), 1,                  \
+		     "warning '%s' given %u times "      \
+		     "(%u warnings, first '%s')",        \
+		     needle, warned(needle), dx.nr_warn, \
+		     dx.nr_warn ? dx.warn[0] : "")
 
 #endif

@@ -24,7 +24,8 @@ struct img_fx {
 static inline void img_fx_create(struct img_fx *f, u64 size, u32 bits,
 				 u32 version)
 {
-	struct qcow2_create_opts o = { .size = size, .cluster_bits = bits,
+	struct qcow2_create_opts o = { .size = size,
+				       .cluster_bits = bits,
 				       .version = version };
 	struct err err = { 0 };
 
@@ -42,8 +43,9 @@ static inline struct qcow2 *img_fx_open(struct img_fx *f)
 
 	struct qcow2_policy pol = { .backing_off = true };
 
-	cr_assert_eq(qcow2_open_image(&q, f->path, true, &pol, 0, NULL, 0,
-				      &err), 0, "%s", err.msg);
+	cr_assert_eq(
+		qcow2_open_image(&q, f->path, true, &pol, 0, NULL, 0, &err), 0,
+		"%s", err.msg);
 	return q;
 }
 
@@ -56,8 +58,9 @@ static inline void img_fx_fill(struct img_fx *f, u64 first, u64 n, u8 val)
 
 	memset(buf, val, f->cs);
 	for (i = 0; i < n; i++)
-		cr_assert_eq(qcow2_write_cluster(q, (first + i) * f->cs, buf,
-						 f->cs), 0);
+		cr_assert_eq(
+			qcow2_write_cluster(q, (first + i) * f->cs, buf, f->cs),
+			0);
 	qcow2_close_image(q);
 }
 
@@ -87,8 +90,7 @@ static inline void img_fx_put16(struct img_fx *f, u64 off, u16 v)
 /* The L2 table of L1 index @i, and the entry of guest cluster @c. */
 static inline u64 img_fx_l2(struct img_fx *f, u64 i)
 {
-	return img_fx_get64(f, img_fx_get64(f, 40) + 8 * i) &
-	       QCOW2_OFFSET_MASK;
+	return img_fx_get64(f, img_fx_get64(f, 40) + 8 * i) & QCOW2_OFFSET_MASK;
 }
 
 static inline u64 img_fx_l2e_off(struct img_fx *f, u64 c)

@@ -93,7 +93,8 @@ static void walk(u64 rsdp, struct tables *t)
 		const u8 *tab = table_at(gpa, NULL);
 		const u8 **slot = !memcmp(tab, "FACP", 4) ? &t->fadt :
 				  !memcmp(tab, "APIC", 4) ? &t->madt :
-				  !memcmp(tab, "MCFG", 4) ? &t->mcfg : NULL;
+				  !memcmp(tab, "MCFG", 4) ? &t->mcfg :
+							    NULL;
 
 		cr_assert_not_null(slot, "unexpected %.4s", (const char *)tab);
 		cr_assert_null(*slot, "%.4s listed twice", (const char *)tab);

@@ -75,7 +75,8 @@ ParameterizedTest(bool *no_uring, aio, write_read_sync)
 	struct aio *a = aio_create(TEST_DEPTH, *no_uring);
 	u8 out[8192], in[8192], check[8192];
 	struct iovec wiov[2] = { { out, 4096 }, { out + 4096, 4096 } };
-	struct iovec riov[3] = { { in, 512 }, { in + 512, 3584 },
+	struct iovec riov[3] = { { in, 512 },
+				 { in + 512, 3584 },
 				 { in + 4096, 4096 } };
 	struct result w = { 0 }, s = { 0 }, r = { 0 };
 	int fd = tmpfile_fd();
@@ -131,7 +132,8 @@ ParameterizedTest(bool *no_uring, aio, depth_and_batch)
 		memset(buf[i], 0x40 + i, 512);
 		iov[i] = (struct iovec){ buf[i], 512 };
 		cr_assert_eq(aio_writev(a, fd, i * 512ULL, &iov[i], 1, record,
-					&res[i]), 0);
+					&res[i]),
+			     0);
 	}
 	cr_assert_eq(aio_writev(a, fd, 0, &iov[0], 1, record, &extra), -EBUSY);
 	aio_kick(a);
@@ -149,7 +151,8 @@ ParameterizedTest(bool *no_uring, aio, depth_and_batch)
 	/* Slots came back: a full batch fits again. */
 	for (i = 0; i < TEST_DEPTH; i++)
 		cr_assert_eq(aio_readv(a, fd, i * 512ULL, &iov[i], 1, record,
-				       &res[i]), 0);
+				       &res[i]),
+			     0);
 	aio_kick(a);
 	aio_drain(a);
 	cr_assert_eq(res[TEST_DEPTH - 1].calls, 2);
@@ -208,8 +211,9 @@ static void chain_next(void *opaque, s64 res)
 
 	cr_assert_eq(res, 512);
 	if (--c->left > 0) {
-		cr_assert_eq(aio_readv(c->a, c->fd, 0, &c->iov, 1, chain_next,
-				       c), 0);
+		cr_assert_eq(
+			aio_readv(c->a, c->fd, 0, &c->iov, 1, chain_next, c),
+			0);
 		aio_kick(c->a);
 	}
 }
@@ -223,7 +227,8 @@ Test(aio, callback_queues_more)
 	for (p = 0; p < ARRAY_SIZE(paths); p++) {
 		struct chain c = { .a = aio_create(2, paths[p]),
 				   .fd = tmpfile_fd(),
-				   .iov = { buf, sizeof(buf) }, .left = 5 };
+				   .iov = { buf, sizeof(buf) },
+				   .left = 5 };
 
 		cr_assert_not_null(c.a);
 		memset(buf, 1, sizeof(buf));

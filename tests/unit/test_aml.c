@@ -49,8 +49,8 @@ static size_t decode_pkglength(const u8 *p, size_t *nbytes)
 
 Test(aml, pkglength_boundaries)
 {
-	static const size_t content[] = { 0, 62, 63, 4093, 4094, 1048572,
-					  1048573 };
+	static const size_t content[] = { 0,	62,	 63,	 4093,
+					  4094, 1048572, 1048573 };
 	static const size_t bytes[] = { 1, 1, 2, 2, 3, 3, 4 };
 	unsigned int i;
 	u8 out[4];
@@ -88,8 +88,8 @@ Test(aml, integers)
 {
 	static const u8 want[] = {
 		0x00, 0x01, 0x0a, 0x05, 0x0b, 0x34, 0x12,
-		0x0c, 0x78, 0x56, 0x34, 0x12,
-		0x0e, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+		0x0c, 0x78, 0x56, 0x34, 0x12, 0x0e, 0x08,
+		0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
 	};
 
 	aml_integer(&a, 0);
@@ -104,12 +104,10 @@ Test(aml, integers)
 Test(aml, name_strings)
 {
 	static const u8 want[] = {
-		'_', 'S', '5', '_',
-		0x5c, 0x2e, '_', 'S', 'B', '_', 'P', 'C', 'I', '0',
-		0x2f, 0x03, 'A', '_', '_', '_', 'B', 'C', '_', '_',
-		'D', 'E', 'F', 'G',
-		0x5e, 'C', 'O', 'M', '1',
-		0x5c, 0x00,
+		'_', 'S',  '5', '_', 0x5c, 0x2e, '_',  'S',  'B',
+		'_', 'P',  'C', 'I', '0',  0x2f, 0x03, 'A',  '_',
+		'_', '_',  'B', 'C', '_',  '_',	 'D',  'E',  'F',
+		'G', 0x5e, 'C', 'O', 'M',  '1',	 0x5c, 0x00,
 	};
 
 	aml_name_string(&a, "_S5");
@@ -137,8 +135,8 @@ Test(aml, name_package)
 {
 	/* Name (_S5, Package (4) { 5, 0, 0, 0 }) */
 	static const u8 want[] = {
-		0x08, '_', 'S', '5', '_',
-		0x12, 0x07, 0x04, 0x0a, 0x05, 0x00, 0x00, 0x00,
+		0x08, '_',  'S',  '5',	'_',  0x12, 0x07,
+		0x04, 0x0a, 0x05, 0x00, 0x00, 0x00,
 	};
 	size_t pkg;
 
@@ -174,10 +172,8 @@ Test(aml, resource_template)
 	 * }
 	 */
 	static const u8 want[] = {
-		0x11, 0x10, 0x0a, 0x0d,
-		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,
-		0x22, 0x10, 0x00,
-		0x79, 0x00,
+		0x11, 0x10, 0x0a, 0x0d, 0x47, 0x01, 0xf8, 0x03, 0xf8,
+		0x03, 0x01, 0x08, 0x22, 0x10, 0x00, 0x79, 0x00,
 	};
 	size_t r = aml_restemplate(&a);
 
@@ -231,7 +227,7 @@ Test(aml, nested_device_long_pkglength)
 	dev = aml_device(&a, "DEV0");
 	for (i = 0; i < 40; i++) {
 		aml_name(&a, "_UID");
-		aml_integer(&a, 0x1234);	/* 8 bytes each: 320 in all */
+		aml_integer(&a, 0x1234); /* 8 bytes each: 320 in all */
 	}
 	aml_end(&a, dev);
 	aml_end(&a, scope);
@@ -240,7 +236,7 @@ Test(aml, nested_device_long_pkglength)
 	len = decode_pkglength(buf + 1, &nb);
 	cr_assert_eq(nb, 2);
 	cr_assert_eq(1 + len, a.len, "scope covers the rest");
-	p = buf + 1 + nb + 5;		/* past ScopeOp, PkgLength, "\_SB_" */
+	p = buf + 1 + nb + 5; /* past ScopeOp, PkgLength, "\_SB_" */
 	cr_assert_eq(p[0], 0x5b);
 	cr_assert_eq(p[1], 0x82);
 	len = decode_pkglength(p + 2, &nb);
@@ -256,7 +252,7 @@ Test(aml, overflow_is_an_error_not_a_write)
 	memset(buf, 0xee, sizeof(buf));
 	aml_init(&a, small, sizeof(small));
 	aml_name(&a, "_HID");
-	aml_eisaid(&a, "PNP0501");	/* 5 + 5 bytes > 8 */
+	aml_eisaid(&a, "PNP0501"); /* 5 + 5 bytes > 8 */
 	cr_assert_not(aml_ok(&a));
 	cr_assert_leq(a.len, sizeof(small));
 }

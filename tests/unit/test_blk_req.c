@@ -22,7 +22,9 @@ struct builder {
 
 static struct builder *b;
 static const struct blk_limits lim = {
-	.capacity = 100, .discard = true, .write_zeroes = true,
+	.capacity = 100,
+	.discard = true,
+	.write_zeroes = true,
 };
 
 static void setup(void)
@@ -183,7 +185,7 @@ Test(blk_req, no_status_byte_needs_reset)
 	struct blk_req r;
 
 	hdr(VIRTIO_BLK_T_IN, 0);
-	seg(1, false);			/* the "status" is device-readable */
+	seg(1, false); /* the "status" is device-readable */
 	cr_assert_eq(blk_req_parse(&b->c, &lim, &r), -EIO);
 }
 
@@ -199,7 +201,7 @@ Test(blk_req, only_empty_writable_segments_need_reset)
 Test(blk_req, read_into_readonly_buffer_is_ioerr)
 {
 	hdr(VIRTIO_BLK_T_IN, 0);
-	seg(512, false);		/* device must write here: refused */
+	seg(512, false); /* device must write here: refused */
 	seg(1, true);
 	expect_status(&lim, VIRTIO_BLK_S_IOERR);
 }
@@ -287,7 +289,7 @@ Test(blk_req, readonly_allows_read)
 
 Test(blk_req, unsupported_type)
 {
-	hdr(10, 0);			/* GET_LIFETIME: not offered */
+	hdr(10, 0); /* GET_LIFETIME: not offered */
 	seg(1, true);
 	expect_status(&lim, VIRTIO_BLK_S_UNSUPP);
 }
@@ -415,7 +417,7 @@ Test(blk_req, discard_readonly_is_ioerr)
 	struct blk_limits l = lim;
 
 	l.readonly = true;
-	l.discard = false;		/* not even offered: still IOERR */
+	l.discard = false; /* not even offered: still IOERR */
 	hdr(VIRTIO_BLK_T_DISCARD, 0);
 	range(0, 1, 0);
 	seg(1, true);

@@ -14,7 +14,7 @@
 #include "vmm/core/layout.h"
 #include "tests/unit/lib/synth_open.h"
 
-#define MEM (256ULL << 20)
+#define MEM	(256ULL << 20)
 #define CMDLINE "console=ttyS0 earlyprintk=serial nokaslr"
 /* All of RAM but the EBDA..1 MiB window e820.h keeps reserved. */
 #define E820_RAM_TOTAL (MEM - (LAYOUT_HIMEM_START - LAYOUT_EBDA_START))
@@ -67,8 +67,9 @@ static void open_bz(const struct synth_bz *p)
 	size_t len;
 	u8 *b = synth_bzimage(p, &len);
 
-	cr_assert_eq(synth_open(&ki, b, len, initrd, sizeof(initrd), MEM, &f,
-				&err), 0, "%s", err.msg);
+	cr_assert_eq(
+		synth_open(&ki, b, len, initrd, sizeof(initrd), MEM, &f, &err),
+		0, "%s", err.msg);
 	free(b);
 }
 
@@ -102,7 +103,7 @@ static void check_e820_in_zero_page(const u8 *zp)
 			ram += get64(e, 8);
 	}
 	cr_assert_eq(ram, E820_RAM_TOTAL);
-	cr_assert_eq(get64(zp + 0x2d0, 0), 0);	/* first entry: RAM at 0 */
+	cr_assert_eq(get64(zp + 0x2d0, 0), 0); /* first entry: RAM at 0 */
 	cr_assert_eq(get32(zp + 0x2d0, 16), 1);
 }
 
@@ -168,8 +169,8 @@ Test(boot, bzimage_payload_and_entry)
 Test(boot, identity_map_4g)
 {
 	static const u64 va[] = {
-		0, 0x1fffff, 0x200000, 0x1000000, 0x7fffffff, 0xbfe00000,
-		0xfee00000, 0xffffffff,
+		0,	    0x1fffff,	0x200000,   0x1000000,
+		0x7fffffff, 0xbfe00000, 0xfee00000, 0xffffffff,
 	};
 	struct synth_bz p = synth_bz_default();
 	unsigned int i;
@@ -235,10 +236,11 @@ Test(boot, elf_vmlinux_zero_page_and_bss)
 			  &len);
 	u8 *zp, *bss;
 
-	cr_assert_eq(synth_open(&ki, b, len, NULL, 0, MEM, &f, &err), 0, "%s", err.msg);
+	cr_assert_eq(synth_open(&ki, b, len, NULL, 0, MEM, &f, &err), 0, "%s",
+		     err.msg);
 	free(b);
 	bss = gp(0x1200000, 0x5000);
-	memset(bss, 0xcc, 0x5000);	/* stale data the loader must clear */
+	memset(bss, 0xcc, 0x5000); /* stale data the loader must clear */
 	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	for (i = 0; i < 0x100; i++)
 		cr_assert_eq(bss[i], synth_payload_byte(i));
@@ -271,8 +273,9 @@ Test(boot, pvh_start_info)
 	u64 ram = 0, rsdp;
 	u32 i, n;
 
-	cr_assert_eq(synth_open(&ki, b, len, initrd, sizeof(initrd), MEM, &f,
-				&err), 0, "%s", err.msg);
+	cr_assert_eq(
+		synth_open(&ki, b, len, initrd, sizeof(initrd), MEM, &f, &err),
+		0, "%s", err.msg);
 	free(b);
 	cr_assert_eq(setup_with(CMDLINE), 0, "%s", err.msg);
 	cr_assert_eq(entry.mode, BOOT_MODE_PVH);
@@ -292,7 +295,8 @@ Test(boot, pvh_start_info)
 	cr_assert_eq(get64(mod, 8), sizeof(initrd));
 	cr_assert_eq(get64(mod, 0) % 4096, 0);
 	cr_assert_eq(memcmp(gp(get64(mod, 0), sizeof(initrd)), initrd,
-			    sizeof(initrd)), 0);
+			    sizeof(initrd)),
+		     0);
 
 	n = get32(si, 48);
 	cr_assert_geq(n, 3);
@@ -308,7 +312,8 @@ Test(boot, pvh_start_info)
 		if (get32(mm + i * 24, 16) == 1)
 			cr_assert(get64(mm + i * 24, 0) > rsdp ||
 				  get64(mm + i * 24, 0) +
-				  get64(mm + i * 24, 8) <= rsdp);
+						  get64(mm + i * 24, 8) <=
+					  rsdp);
 }
 
 Test(boot, ram_smaller_than_checked)
@@ -320,8 +325,7 @@ Test(boot, ram_smaller_than_checked)
 	open_bz(&p);
 	/* Validated for 256 MiB, but only 8 MiB are mapped. */
 	cr_assert_eq(guest_mem_alloc(&small, 8ULL << 20), 0);
-	cr_assert_eq(boot_setup(&small, &bc, &entry, &err),
-		     -EFAULT);
+	cr_assert_eq(boot_setup(&small, &bc, &entry, &err), -EFAULT);
 	cr_assert_not_null(strstr(err.msg, "not in guest RAM"), "%s", err.msg);
 	guest_mem_free(&small);
 }

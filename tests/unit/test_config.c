@@ -42,7 +42,8 @@ static int parse(const char *const *words)
 static void expect_error(int ret, const char *needle)
 {
 	cr_assert_eq(ret, -EINVAL, "expected an error containing '%s'", needle);
-	cr_assert(strstr(err.msg, needle), "error '%s' lacks '%s'", err.msg, needle);
+	cr_assert(strstr(err.msg, needle), "error '%s' lacks '%s'", err.msg,
+		  needle);
 }
 
 Test(config, defaults)
@@ -61,8 +62,8 @@ Test(config, defaults)
 Test(config, all_options_both_spellings)
 {
 	cr_assert_eq(PARSE("--kernel=/k", "--initrd", "/i", "--cmdline=a b",
-			   "--memory", "1G", "--cpus=4",
-			   "--console", "file=/tmp/x", "--verbose", "--stats"),
+			   "--memory", "1G", "--cpus=4", "--console",
+			   "file=/tmp/x", "--verbose", "--stats"),
 		     0, "%s", err.msg);
 	cr_assert_str_eq(cfg.kernel, "/k");
 	cr_assert_str_eq(cfg.initrd, "/i");
@@ -131,15 +132,14 @@ Test(config, cpus_limits)
 		     "more than the maximum of 254");
 	expect_error(PARSE("--kernel", "k", "--cpus", "-1"), "not a number");
 	expect_error(PARSE("--kernel", "k", "--cpus", "2x"), "not a number");
-	expect_error(PARSE("--kernel", "k", "--cpus",
-			   "99999999999999999999999"),
-		     "not a number");
+	expect_error(
+		PARSE("--kernel", "k", "--cpus", "99999999999999999999999"),
+		"not a number");
 }
 
 Test(config, disk_spec)
 {
-	cr_assert_eq(PARSE("--kernel", "k", "--disk", "/a.img",
-			   "--disk",
+	cr_assert_eq(PARSE("--kernel", "k", "--disk", "/a.img", "--disk",
 			   "/b.qcow2,format=qcow2,readonly=on,"
 			   "serial=ABCDEFGHIJKLMNOPQRST,cache=none,"
 			   "backing=off"),
@@ -157,7 +157,8 @@ Test(config, disk_spec)
 	cr_assert_eq(cfg.disk[1].disk.cache, DISK_CACHE_NONE);
 	cr_assert(cfg.disk[1].disk.backing_off);
 	cr_assert_eq(PARSE("--kernel", "k", "--disk",
-			   "x,format=raw,readonly=off,backing=on"), 0);
+			   "x,format=raw,readonly=off,backing=on"),
+		     0);
 	cr_assert_eq(cfg.disk[0].disk.format, DISK_FMT_RAW);
 }
 
@@ -208,9 +209,9 @@ Test(config, too_many_disks_and_nets)
 
 Test(config, net_spec)
 {
-	cr_assert_eq(PARSE("--kernel", "k", "--net", "bridge=br0",
-			   "--net", "tap=tap7,mac=52:54:00:Ab:cD:ef",
-			   "--net", "bridge=br1,mac=02:00:00:00:00:01,tap=t1"),
+	cr_assert_eq(PARSE("--kernel", "k", "--net", "bridge=br0", "--net",
+			   "tap=tap7,mac=52:54:00:Ab:cD:ef", "--net",
+			   "bridge=br1,mac=02:00:00:00:00:01,tap=t1"),
 		     0, "%s", err.msg);
 	cr_assert_eq(cfg.nr_nets, 3);
 	cr_assert_str_eq(cfg.net[0].bridge, "br0");
@@ -239,21 +240,21 @@ Test(config, net_errors)
 		     "needs an interface name");
 	expect_error(PARSE("--kernel", "k", "--net", "tap=a/b"),
 		     "invalid name");
-	expect_error(PARSE("--kernel", "k", "--net",
-			   "tap=t,mac=01:00:5e:00:00:01"),
-		     "multicast");
-	expect_error(PARSE("--kernel", "k", "--net",
-			   "tap=t,mac=00:00:00:00:00:00"),
-		     "all zero");
-	expect_error(PARSE("--kernel", "k", "--net",
-			   "tap=t,mac=52:54:00:12:34"),
-		     "expected a MAC");
-	expect_error(PARSE("--kernel", "k", "--net",
-			   "tap=t,mac=52-54-00-12-34-56"),
-		     "expected a MAC");
-	expect_error(PARSE("--kernel", "k", "--net",
-			   "tap=t,mac=52:54:00:12:34:5g"),
-		     "expected a MAC");
+	expect_error(
+		PARSE("--kernel", "k", "--net", "tap=t,mac=01:00:5e:00:00:01"),
+		"multicast");
+	expect_error(
+		PARSE("--kernel", "k", "--net", "tap=t,mac=00:00:00:00:00:00"),
+		"all zero");
+	expect_error(
+		PARSE("--kernel", "k", "--net", "tap=t,mac=52:54:00:12:34"),
+		"expected a MAC");
+	expect_error(
+		PARSE("--kernel", "k", "--net", "tap=t,mac=52-54-00-12-34-56"),
+		"expected a MAC");
+	expect_error(
+		PARSE("--kernel", "k", "--net", "tap=t,mac=52:54:00:12:34:5g"),
+		"expected a MAC");
 	expect_error(PARSE("--kernel", "k", "--net", "tap"), "needs a value");
 }
 
@@ -272,9 +273,9 @@ Test(config, disk_and_net_counts)
 
 Test(config, fs_spec)
 {
-	cr_assert_eq(PARSE("--kernel", "k", "--fs", "/srv/data/",
-			   "--fs", "/x,tag=other,readonly=on",
-			   "--fs", "socket=/run/fs.sock,tag=ext"),
+	cr_assert_eq(PARSE("--kernel", "k", "--fs", "/srv/data/", "--fs",
+			   "/x,tag=other,readonly=on", "--fs",
+			   "socket=/run/fs.sock,tag=ext"),
 		     0, "%s", err.msg);
 	cr_assert_eq(cfg.nr_fs, 3);
 	cr_assert_str_eq(cfg.fs[0].dir, "/srv/data/");
@@ -292,21 +293,20 @@ Test(config, fs_spec)
 			   "d,tag=abcdefghijklmnopqrstuvwxyz0123456789x"),
 		     "longer than 36 bytes");
 	cr_assert_eq(PARSE("--kernel", "k", "--fs",
-			   "d,tag=abcdefghijklmnopqrstuvwxyz0123456789"), 0,
-		     "%s", err.msg);
+			   "d,tag=abcdefghijklmnopqrstuvwxyz0123456789"),
+		     0, "%s", err.msg);
 	cr_assert_eq(strlen(cfg.fs[0].tag), FS_TAG_MAX);
 }
 
 Test(config, fs_errors)
 {
 	expect_error(PARSE("--kernel", "k", "--fs", ""), "expected DIR");
-	expect_error(PARSE("--kernel", "k", "--fs", "socket="),
-		     "expected DIR");
+	expect_error(PARSE("--kernel", "k", "--fs", "socket="), "expected DIR");
 	expect_error(PARSE("--kernel", "k", "--fs", "socket=/s"),
 		     "needs tag=NAME");
-	expect_error(PARSE("--kernel", "k", "--fs",
-			   "socket=/s,tag=a,readonly=on"),
-		     "only applies to a DIR");
+	expect_error(
+		PARSE("--kernel", "k", "--fs", "socket=/s,tag=a,readonly=on"),
+		"only applies to a DIR");
 	expect_error(PARSE("--kernel", "k", "--fs", "/"), "add tag=NAME");
 	expect_error(PARSE("--kernel", "k", "--fs", "a/.."), "add tag=NAME");
 	expect_error(PARSE("--kernel", "k", "--fs",
@@ -325,8 +325,8 @@ Test(config, fs_errors)
 Test(config, vhost_user_disk)
 {
 	cr_assert_eq(PARSE("--kernel", "k", "--disk", "a.img", "--disk",
-			   "vhost-user=/run/b.sock,readonly=on"), 0, "%s",
-		     err.msg);
+			   "vhost-user=/run/b.sock,readonly=on"),
+		     0, "%s", err.msg);
 	cr_assert_null(cfg.disk[0].vhost_user);
 	cr_assert_str_eq(cfg.disk[1].vhost_user, "/run/b.sock");
 	cr_assert_null(cfg.disk[1].disk.path);
@@ -336,9 +336,9 @@ Test(config, vhost_user_disk)
 	cr_assert_not(config_has_vhost_user(&cfg));
 	expect_error(PARSE("--kernel", "k", "--disk", "vhost-user="),
 		     "needs the back-end's socket PATH");
-	expect_error(PARSE("--kernel", "k", "--disk",
-			   "vhost-user=/s,format=qcow2"),
-		     "does not apply");
+	expect_error(
+		PARSE("--kernel", "k", "--disk", "vhost-user=/s,format=qcow2"),
+		"does not apply");
 	expect_error(PARSE("--kernel", "k", "--disk", "vhost-user=/s,serial=x"),
 		     "does not apply");
 }
@@ -364,8 +364,8 @@ Test(config, disk_doubled_commas)
 Test(config, ifname_invalid_characters)
 {
 	static const char *const bad[] = {
-		"tap=a\rb", "tap=a\vb", "tap=a\fb", "tap=tap%d", "bridge=b%r",
-		"tap=a\x7f",
+		"tap=a\rb",  "tap=a\vb",   "tap=a\fb",
+		"tap=tap%d", "bridge=b%r", "tap=a\x7f",
 	};
 	unsigned int i;
 

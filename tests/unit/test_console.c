@@ -62,14 +62,15 @@ Test(console, file_console_truncates_and_is_0644)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, "old contents", 12), 12);
 	close(fd);
-	unlink(path);		/* must be created, with our mode */
+	unlink(path); /* must be created, with our mode */
 	umask(022);
 	cfg.console_path = path;
-	cr_assert_eq(console_open(&con, &cfg, NULL, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(console_open(&con, &cfg, NULL, NULL, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(con.in_fd, -1, "a file console takes no input");
 	console_serial_ops.write(&con, (const u8 *)"hi\n", 3);
 	console_close(&con);
-	console_close(&con);	/* twice is fine */
+	console_close(&con); /* twice is fine */
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0644);
 	fd = open(path, O_RDONLY);

@@ -11,17 +11,22 @@ static struct kvm_cpuid2 *table(bool amd)
 	static const struct kvm_cpuid_entry2 e[] = {
 		{ .function = 0, .eax = 0x1f },
 		{ .function = 1, .ebx = 0x00000800, .ecx = 0x1, .edx = 0x1 },
-		{ .function = 4, .index = 0, .eax = 0x121 },	/* L1 data */
-		{ .function = 4, .index = 1, .eax = 0x163 },	/* L3 unified */
+		{ .function = 4, .index = 0, .eax = 0x121 }, /* L1 data */
+		{ .function = 4, .index = 1, .eax = 0x163 }, /* L3 unified */
 		{ .function = 4, .index = 2, .eax = 0 },
-		{ .function = 0xb, .index = 0,
+		{ .function = 0xb,
+		  .index = 0,
 		  .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
-		{ .function = 0xb, .index = 1,
+		{ .function = 0xb,
+		  .index = 1,
 		  .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
-		{ .function = 0xb, .index = 2,
+		{ .function = 0xb,
+		  .index = 2,
 		  .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
 		{ .function = 0x80000008, .eax = 0x3030, .ecx = 0x7007 },
-		{ .function = 0x8000001e, .eax = 9, .ebx = 0x105,
+		{ .function = 0x8000001e,
+		  .eax = 9,
+		  .ebx = 0x105,
 		  .ecx = 0x302 },
 	};
 	struct kvm_cpuid2 *c = malloc(sizeof(*c) + sizeof(e));

@@ -25,8 +25,10 @@ Test(ctl_proto, commands_and_their_fields)
 	cr_assert_eq(r.cmd, CTL_PAUSE);
 	cr_assert_eq(json_integer_value(id), 3);
 	json_decref(id);
-	cr_assert_eq(req("{\"cmd\":\"snapshot\",\"dir\":\"/s/1\",\"resume\":true}",
-			 &r, &id, &e), 0, "%s", e.msg);
+	cr_assert_eq(
+		req("{\"cmd\":\"snapshot\",\"dir\":\"/s/1\",\"resume\":true}",
+		    &r, &id, &e),
+		0, "%s", e.msg);
 	cr_assert_eq(r.cmd, CTL_SNAPSHOT);
 	cr_assert_str_eq(r.dir, "/s/1");
 	cr_assert(r.resume);
@@ -37,8 +39,12 @@ Test(ctl_proto, commands_and_their_fields)
 Test(ctl_proto, bad_requests_are_input_errors_with_the_id_kept)
 {
 	const char *bad[] = {
-		"{not json", "[1]", "{\"id\": 1}", "{\"id\": 1, \"cmd\": 5}",
-		"{\"id\": 1, \"cmd\": \"fly\"}", "{\"id\": 1, \"cmd\": \"status\", \"x\": 0}",
+		"{not json",
+		"[1]",
+		"{\"id\": 1}",
+		"{\"id\": 1, \"cmd\": 5}",
+		"{\"id\": 1, \"cmd\": \"fly\"}",
+		"{\"id\": 1, \"cmd\": \"status\", \"x\": 0}",
 		"{\"id\": 1, \"cmd\": \"snapshot\"}",
 		"{\"id\": 1, \"cmd\": \"snapshot\", \"dir\": \"/d\", \"resume\": 1}",
 		"{\"id\": [1], \"cmd\": \"status\"}",
@@ -52,7 +58,7 @@ Test(ctl_proto, bad_requests_are_input_errors_with_the_id_kept)
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		cr_assert_eq(req(bad[i], &r, &id, &e), -EINVAL, "%s", bad[i]);
 		cr_assert_eq(e.class, ERR_INPUT, "%s", bad[i]);
-		if (i >= 2 && i < 8)	/* unparsable: no id */
+		if (i >= 2 && i < 8) /* unparsable: no id */
 			cr_assert_eq(json_integer_value(id), 1, "%s", bad[i]);
 		json_decref(id);
 	}
@@ -61,18 +67,24 @@ Test(ctl_proto, bad_requests_are_input_errors_with_the_id_kept)
 Test(ctl_proto, replies_are_one_json_line)
 {
 	struct err e = { 0 };
-	json_t *id = json_string("a"), *res = json_pack("{s:s}", "state", "paused");
+	json_t *id = json_string("a"),
+	       *res = json_pack("{s:s}", "state", "paused");
 	char *line;
 
 	line = ctl_format_reply(id, res, &e, NULL);
-	cr_assert_str_eq(line, "{\"id\":\"a\",\"result\":{\"state\":\"paused\"}}\n");
+	cr_assert_str_eq(line,
+			 "{\"id\":\"a\",\"result\":{\"state\":\"paused\"}}\n");
 	free(line);
 	err_input(&e, -EINVAL, "unknown command \"x\"");
 	line = ctl_format_reply(id, NULL, &e, NULL);
-	cr_assert_str_eq(line, "{\"id\":\"a\",\"error\":{\"class\":\"input\",\"desc\":\"unknown command \\\"x\\\"\"}}\n");
+	cr_assert_str_eq(
+		line,
+		"{\"id\":\"a\",\"error\":{\"class\":\"input\",\"desc\":\"unknown command \\\"x\\\"\"}}\n");
 	free(line);
 	line = ctl_format_reply(NULL, NULL, &e, "busy");
-	cr_assert(strstr(line, "\"class\":\"busy\"") && strstr(line, "\"id\":null"), "%s", line);
+	cr_assert(strstr(line, "\"class\":\"busy\"") &&
+			  strstr(line, "\"id\":null"),
+		  "%s", line);
 	free(line);
 	json_decref(id);
 	json_decref(res);
@@ -100,18 +112,25 @@ Test(ctl_proto, restore_options)
 	struct err e;
 
 	cr_assert_eq(restore_args(&cfg, &e, 5, "/s", "--paused", "--control",
-				  "/run/c", "--disk=/o.qcow2,format=qcow2"), 0, "%s", e.msg);
+				  "/run/c", "--disk=/o.qcow2,format=qcow2"),
+		     0, "%s", e.msg);
 	cr_assert(cfg.paused);
 	cr_assert_str_eq(cfg.control, "/run/c");
 	cr_assert_str_eq(cfg.disk[0].disk.path, "/o.qcow2");
 	cr_assert_eq(cfg.disk[0].disk.format, DISK_FMT_QCOW2);
-	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--disk", "/d,readonly=on"), -EINVAL);
+	cr_assert_eq(
+		restore_args(&cfg, &e, 3, "/s", "--disk", "/d,readonly=on"),
+		-EINVAL);
 	cr_assert(strstr(e.msg, "only PATH"), "%s", e.msg);
-	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--disk", "/d,cache=none"), -EINVAL);
+	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--disk", "/d,cache=none"),
+		     -EINVAL);
 	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--disk",
-				  "/o,format=qcow2,backing-dir=/srv"), 0, "%s", e.msg);
+				  "/o,format=qcow2,backing-dir=/srv"),
+		     0, "%s", e.msg);
 	cr_assert_str_eq(cfg.disk[0].disk.backing_dir, "/srv");
-	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--memory", "1G"), -EINVAL);
-	cr_assert_eq(restore_args(&cfg, &e, 1, "--paused"), -EINVAL, "DIR first");
+	cr_assert_eq(restore_args(&cfg, &e, 3, "/s", "--memory", "1G"),
+		     -EINVAL);
+	cr_assert_eq(restore_args(&cfg, &e, 1, "--paused"), -EINVAL,
+		     "DIR first");
 	cr_assert_eq(restore_args(&cfg, &e, 2, "/s", "--help"), CONFIG_HELP);
 }

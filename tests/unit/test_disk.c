@@ -19,7 +19,7 @@
 
 static char path[64];
 static struct err err;
-static char loopdev[64];		/* attached by block_device, or "" */
+static char loopdev[64]; /* attached by block_device, or "" */
 
 static void make_image(void)
 {
@@ -49,8 +49,9 @@ TestSuite(disk, .init = make_image, .fini = remove_image);
 
 static struct disk_options cfg(bool readonly, enum disk_cache cache)
 {
-	return (struct disk_options){ .path = path, .readonly = readonly,
-				     .cache = cache };
+	return (struct disk_options){ .path = path,
+				      .readonly = readonly,
+				      .cache = cache };
 }
 
 static void file_read(u64 off, void *buf, size_t len)
@@ -93,8 +94,8 @@ static void round_trip(enum disk_cache cache, const char *aio)
 	cr_assert_eq(d.size, IMG_SIZE);
 	cr_assert_eq(d.block_size, 512);
 	pattern(out, sizeof(out), 0x5a);
-	cr_assert_eq(disk_rw_sync(&d, DISK_OP_WRITE, 3 * MiB, out,
-				  sizeof(out)), 0);
+	cr_assert_eq(disk_rw_sync(&d, DISK_OP_WRITE, 3 * MiB, out, sizeof(out)),
+		     0);
 	cr_assert_eq(disk_flush_sync(&d), 0);
 	file_read(3 * MiB, check, sizeof(check));
 	cr_assert_arr_eq(check, out, sizeof(out));
@@ -154,9 +155,11 @@ Test(disk, past_the_end_is_refused)
 
 	cr_assert_eq(disk_open(&d, &c, &err), 0, "%s", err.msg);
 	cr_assert_eq(disk_rw_sync(&d, DISK_OP_READ, IMG_SIZE - 512, buf,
-				  sizeof(buf)), -EINVAL);
+				  sizeof(buf)),
+		     -EINVAL);
 	cr_assert_eq(disk_rw_sync(&d, DISK_OP_READ, IMG_SIZE - 1024, buf,
-				  sizeof(buf)), 0);
+				  sizeof(buf)),
+		     0);
 	disk_close(&d);
 }
 
@@ -213,9 +216,12 @@ static void zeroes_done(struct disk_req *req, int ret)
 static int zeroes(struct disk *d, u64 off, u64 len, bool unmap)
 {
 	int ret = 1, rounds = 0;
-	struct disk_req req = { .op = DISK_OP_WRITE_ZEROES, .offset = off,
-				.len = len, .unmap = unmap,
-				.done = zeroes_done, .opaque = &ret };
+	struct disk_req req = { .op = DISK_OP_WRITE_ZEROES,
+				.offset = off,
+				.len = len,
+				.unmap = unmap,
+				.done = zeroes_done,
+				.opaque = &ret };
 
 	cr_assert_eq(disk_submit(d, &req), 0);
 	disk_kick(d);
@@ -264,9 +270,9 @@ static void expect_open_error(const struct disk_options *c, int ret,
 {
 	struct disk d;
 
-	cr_assert_eq(disk_open(&d, c, &err), ret, "ret for %s",
-		     msg);
-	cr_assert_not_null(strstr(err.msg, msg), "'%s' lacks '%s'", err.msg, msg);
+	cr_assert_eq(disk_open(&d, c, &err), ret, "ret for %s", msg);
+	cr_assert_not_null(strstr(err.msg, msg), "'%s' lacks '%s'", err.msg,
+			   msg);
 	cr_assert_eq(strchr(err.msg, '\n'), NULL);
 }
 
@@ -390,19 +396,18 @@ Test(disk, block_device)
 	cr_assert_eq(d.size, IMG_SIZE);
 	cr_assert_geq(d.block_size, 512);
 	pattern(buf, sizeof(buf), 0x3c);
-	cr_assert_eq(disk_rw_sync(&d, DISK_OP_WRITE, MiB, buf, sizeof(buf)),
-		     0);
+	cr_assert_eq(disk_rw_sync(&d, DISK_OP_WRITE, MiB, buf, sizeof(buf)), 0);
 	cr_assert_eq(disk_flush_sync(&d), 0);
-	file_read(MiB, check, sizeof(check));	/* the backing file */
+	file_read(MiB, check, sizeof(check)); /* the backing file */
 	cr_assert_arr_eq(check, buf, sizeof(buf));
 	before = file_blocks();
-	cr_assert_eq(disk_rw_sync(&d, DISK_OP_DISCARD, MiB, NULL,
-				  128 * KiB), 0);
+	cr_assert_eq(disk_rw_sync(&d, DISK_OP_DISCARD, MiB, NULL, 128 * KiB),
+		     0);
 	cr_assert_eq(zeroes(&d, MiB + 128 * KiB, 64 * KiB, false), 0);
 	cr_assert_eq(disk_flush_sync(&d), 0);
 	cr_assert_lt(file_blocks(), before, "discard freed nothing");
-	cr_assert_eq(disk_rw_sync(&d, DISK_OP_READ, MiB, check,
-				  sizeof(check)), 0);
+	cr_assert_eq(disk_rw_sync(&d, DISK_OP_READ, MiB, check, sizeof(check)),
+		     0);
 	for (i = 0; i < sizeof(check); i++)
 		cr_assert_eq(check[i], i < 192 * KiB ? 0 : buf[i], "byte %zu",
 			     i);

@@ -25,7 +25,8 @@ static int done_calls;
 
 static void make_image(enum disk_format fmt)
 {
-	struct qcow2_create_opts o = { .size = IMG_SIZE, .cluster_bits = 16,
+	struct qcow2_create_opts o = { .size = IMG_SIZE,
+				       .cluster_bits = 16,
 				       .version = 3 };
 	struct err err = { 0 };
 	int fd;
@@ -43,7 +44,8 @@ static void make_image(enum disk_format fmt)
 
 static void open_disk(struct disk *d, enum disk_format fmt, bool readonly)
 {
-	struct disk_options o = { .path = path, .format = fmt,
+	struct disk_options o = { .path = path,
+				  .format = fmt,
 				  .readonly = readonly };
 	struct err err = { 0 };
 
@@ -62,8 +64,11 @@ static void count_done(struct disk_req *req, int ret)
 static int submit(struct disk *d, enum disk_op op, u64 off, u64 len,
 		  const struct iovec *iov, int iovcnt)
 {
-	struct disk_req req = { .op = op, .offset = off, .len = len,
-				.iov = iov, .iovcnt = iovcnt,
+	struct disk_req req = { .op = op,
+				.offset = off,
+				.len = len,
+				.iov = iov,
+				.iovcnt = iovcnt,
 				.done = count_done };
 	int ret = disk_submit(d, &req);
 
@@ -94,12 +99,12 @@ static void assert_untouched(enum disk_format fmt)
 static enum disk_format formats[] = { DISK_FMT_RAW, DISK_FMT_QCOW2 };
 
 /* Test @name once per format, with the same expectations: *fmt. */
-#define FOR_EACH_FORMAT(name)                                             \
-	ParameterizedTestParameters(front, name)                          \
-	{                                                                 \
-		return cr_make_param_array(enum disk_format, formats,     \
-					   ARRAY_SIZE(formats));          \
-	}                                                                 \
+#define FOR_EACH_FORMAT(name)                                         \
+	ParameterizedTestParameters(front, name)                      \
+	{                                                             \
+		return cr_make_param_array(enum disk_format, formats, \
+					   ARRAY_SIZE(formats));      \
+	}                                                             \
 	ParameterizedTest(enum disk_format *fmt, front, name)
 
 FOR_EACH_FORMAT(length_must_equal_iov_total)
@@ -147,10 +152,11 @@ FOR_EACH_FORMAT(range_and_op)
 		     -EINVAL);
 	cr_assert_eq(submit(&d, DISK_OP_READ, IMG_SIZE, 4096, &one, 1),
 		     -EINVAL);
-	cr_assert_eq(submit(&d, DISK_OP_DISCARD, IMG_SIZE - 512, 1024, NULL,
-			    0), -EINVAL);
-	cr_assert_eq(submit(&d, DISK_OP_WRITE_ZEROES, ~0ULL - 511, 1024,
-			    NULL, 0), -EINVAL);
+	cr_assert_eq(submit(&d, DISK_OP_DISCARD, IMG_SIZE - 512, 1024, NULL, 0),
+		     -EINVAL);
+	cr_assert_eq(
+		submit(&d, DISK_OP_WRITE_ZEROES, ~0ULL - 511, 1024, NULL, 0),
+		-EINVAL);
 	cr_assert_eq(submit(&d, (enum disk_op)99, 0, 512, &one, 1), -EINVAL);
 	disk_close(&d);
 	assert_untouched(*fmt);

@@ -18,9 +18,11 @@ Test(domxml_input, doctype_and_entities_refused)
 		/* billion laughs, cut short: it never gets past its DOCTYPE */
 		{ "<?xml version='1.0'?>\n<!DOCTYPE lolz [\n<!ENTITY lol 'lol'>\n"
 		  "<!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>\n]>\n"
-		  "<domain type='kvm'><name>&lol2;</name></domain>", "t.xml:2: <!DOCTYPE>: refused" },
+		  "<domain type='kvm'><name>&lol2;</name></domain>",
+		  "t.xml:2: <!DOCTYPE>: refused" },
 		{ "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
-		  "<domain type='kvm'><name>&x;</name></domain>", "t.xml:1: <!DOCTYPE>: refused" },
+		  "<domain type='kvm'><name>&x;</name></domain>",
+		  "t.xml:1: <!DOCTYPE>: refused" },
 		{ "<?xml version='1.0'?>\n\n<!DOCTYPE domain SYSTEM '/etc/passwd'>\n<domain/>",
 		  "t.xml:3: <!DOCTYPE>: refused" },
 		{ "<!DOCTYPE domain PUBLIC '-//x//y' 'http://127.0.0.1/d.dtd'><domain/>",
@@ -35,17 +37,21 @@ Test(domxml_input, doctype_and_entities_refused)
 
 Test(domxml_input, malformed)
 {
-	expect_refused("<domain type='kvm'>\n<name>t</nam></domain>",
-		       "t.xml:2: not well-formed XML: Opening and ending tag mismatch");
+	expect_refused(
+		"<domain type='kvm'>\n<name>t</nam></domain>",
+		"t.xml:2: not well-formed XML: Opening and ending tag mismatch");
 	expect_refused("<domain type='kvm'>\n<name>&x;</name></domain>",
 		       "t.xml:2: not well-formed XML: Entity 'x' not defined");
 	expect_refused("", "not well-formed XML");
 	expect_refused("<domain", "not well-formed XML");
 	expect_refused("\x01\x02garbage", "not well-formed XML");
-	expect_refused("<domain/><domain/>", "not well-formed XML: Extra content");
-	expect_refused("<network><name>n</name></network>",
-		       "t.xml:1: <network>: not a libvirt domain: the root element must be <domain>");
-	expect_refused("<d:domain xmlns:d='urn:x'/>", "<d:domain>: not a libvirt domain");
+	expect_refused("<domain/><domain/>",
+		       "not well-formed XML: Extra content");
+	expect_refused(
+		"<network><name>n</name></network>",
+		"t.xml:1: <network>: not a libvirt domain: the root element must be <domain>");
+	expect_refused("<d:domain xmlns:d='urn:x'/>",
+		       "<d:domain>: not a libvirt domain");
 }
 
 Test(domxml_input, too_big)
@@ -59,7 +65,8 @@ Test(domxml_input, too_big)
 	err = (struct err){ 0 };
 	cr_assert_eq(domxml_load_mem(&dx, big, len, "t.xml", &err), -EFBIG);
 	cr_assert_eq(err.class, ERR_INPUT);
-	cr_assert(strstr(err.msg, "t.xml: more than the 1024 KiB"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "t.xml: more than the 1024 KiB"), "%s",
+		  err.msg);
 	free(big);
 }
 
@@ -114,8 +121,8 @@ static void cfg_fini(void)
 Test(domxml_input, run_domain_with_overrides, .fini = cfg_fini)
 {
 	char disk[] = "/extra.img,readonly=on";
-	char *argv[] = { "--memory", "2G", "--domain", path, "--disk", disk,
-			 "--cpus=3" };
+	char *argv[] = { "--memory", "2G", "--domain", path,
+			 "--disk",   disk, "--cpus=3" };
 
 	write_domain(DEV("<disk><source file='/a'/><target dev='vda'/></disk>\n"
 			 "<interface type='bridge'><source bridge='br0'/>"
@@ -139,15 +146,17 @@ Test(domxml_input, run_domain_with_overrides, .fini = cfg_fini)
 Test(domxml_input, run_domain_needs_a_kernel, .fini = cfg_fini)
 {
 	char *argv[] = { "--domain", path };
-	char *with[] = { "--domain", path, "--kernel", "/boot/vmlinuz",
-			 "--on-reboot", "destroy" };
+	char *with[] = { "--domain",	  path,		 "--kernel",
+			 "/boot/vmlinuz", "--on-reboot", "destroy" };
 
 	write_domain("<domain type='kvm'><name>t</name><memory>65536</memory>\n"
 		     "<os><type>hvm</type><boot dev='hd'/></os></domain>\n");
 	cr_assert_eq(parse_run(argv, 2), -EINVAL);
 	cr_assert_eq(err.class, ERR_INPUT);
-	cr_assert(strstr(err.msg, ":2: <os> boots from hd: squeeze boots kernels directly"),
-		  "%s", err.msg);
+	cr_assert(
+		strstr(err.msg,
+		       ":2: <os> boots from hd: squeeze boots kernels directly"),
+		"%s", err.msg);
 	config_free(&cfg);
 	cr_assert_eq(parse_run(with, ARRAY_SIZE(with)), 0, "%s", err.msg);
 	cr_assert_str_eq(cfg.kernel, "/boot/vmlinuz");
@@ -163,8 +172,9 @@ Test(domxml_input, run_domain_errors, .fini = cfg_fini)
 	cr_assert_eq(parse_run(twice, 3), -EINVAL);
 	cr_assert(strstr(err.msg, "only one domain XML file"), "%s", err.msg);
 	cr_assert_neq(parse_run(missing, 2), 0);
-	cr_assert_str_eq(err.msg,
-			 "--domain /nonexistent/d.xml: No such file or directory");
+	cr_assert_str_eq(
+		err.msg,
+		"--domain /nonexistent/d.xml: No such file or directory");
 	cr_assert_eq(err.class, ERR_INPUT);
 	config_free(&cfg);
 	/* "--domain" as the value of --cmdline is no --domain. */
@@ -176,8 +186,15 @@ Test(domxml_input, run_domain_errors, .fini = cfg_fini)
 /* The new run options the mapping relies on. */
 Test(domxml_input, run_options, .fini = cfg_fini)
 {
-	char *argv[] = { "--kernel", "/k", "--name", "web 1", "--on-poweroff",
-			 "restart", "--on-crash=restart", "--console", "pty" };
+	char *argv[] = { "--kernel",
+			 "/k",
+			 "--name",
+			 "web 1",
+			 "--on-poweroff",
+			 "restart",
+			 "--on-crash=restart",
+			 "--console",
+			 "pty" };
 	char *bad[] = { "--kernel", "/k", "--on-reboot", "preserve" };
 
 	cr_assert_eq(parse_run(argv, ARRAY_SIZE(argv)), 0, "%s", err.msg);

@@ -56,7 +56,8 @@ static void check_map(int n, u64 size)
 				       LAYOUT_HIGH_RAM_START),
 			      "RAM in the PCI hole");
 		cr_assert_not(overlaps(&map[i], LAYOUT_EBDA_START,
-				       LAYOUT_HIMEM_START), "RAM in the EBDA");
+				       LAYOUT_HIMEM_START),
+			      "RAM in the EBDA");
 	}
 	cr_assert_eq(ram, size - LOW_HOLE, "RAM %llx", (unsigned long long)ram);
 	cr_assert_not_null(find(n, 0, E820_RAM));

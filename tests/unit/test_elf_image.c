@@ -38,9 +38,9 @@ Test(elf, vmlinux_virtual_entry_made_physical)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	cr_assert_eq(open_elf(1, 62, 0xffffffff81000040ULL,
-			      synth_vmlinux_segs, 2, MEM_256M, NULL, 0, &ki,
-			      &f), 0, "%s", err.msg);
+	cr_assert_eq(open_elf(1, 62, 0xffffffff81000040ULL, synth_vmlinux_segs,
+			      2, MEM_256M, NULL, 0, &ki, &f),
+		     0, "%s", err.msg);
 	cr_assert_eq(ki.kind, KERNEL_ELF);
 	cr_assert_eq(ki.entry, 0x1000040);
 	cr_assert_eq(ki.nr_segs, 2);
@@ -57,7 +57,8 @@ Test(elf, vmlinux_physical_entry)
 	struct kernel_image ki;
 
 	cr_assert_eq(open_elf(1, 62, 0x1000000, synth_vmlinux_segs, 2, MEM_256M,
-			      NULL, 0, &ki, &f), 0, "%s", err.msg);
+			      NULL, 0, &ki, &f),
+		     0, "%s", err.msg);
 	cr_assert_eq(ki.entry, 0x1000000);
 	kernel_image_close(&ki);
 }
@@ -68,8 +69,8 @@ Test(elf, entry_outside_segments)
 	struct kernel_image ki;
 
 	assert_refused(open_elf(1, 62, 0x5000000, synth_vmlinux_segs, 2,
-				MEM_256M, NULL, 0, &ki, &f), &ki, &f,
-		       "entry point");
+				MEM_256M, NULL, 0, &ki, &f),
+		       &ki, &f, "entry point");
 }
 
 Test(elf, segment_beyond_ram)
@@ -79,8 +80,8 @@ Test(elf, segment_beyond_ram)
 
 	/* The bss ends at 0x1205000, above a 18 MiB VM. */
 	assert_refused(open_elf(1, 62, 0x1000000, synth_vmlinux_segs, 2,
-				18 << 20, NULL, 0, &ki, &f), &ki, &f,
-		       "outside guest RAM");
+				18 << 20, NULL, 0, &ki, &f),
+		       &ki, &f, "outside guest RAM");
 }
 
 Test(elf, segment_in_pci_hole)
@@ -90,7 +91,8 @@ Test(elf, segment_in_pci_hole)
 	struct kernel_image ki;
 
 	assert_refused(open_elf(1, 62, 0xd0000000ULL, &s, 1, 5ULL << 30, NULL,
-				0, &ki, &f), &ki, &f, "outside guest RAM");
+				0, &ki, &f),
+		       &ki, &f, "outside guest RAM");
 }
 
 Test(elf, segment_in_high_ram_accepted)
@@ -102,9 +104,10 @@ Test(elf, segment_in_high_ram_accepted)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	cr_assert_eq(open_elf(1, 62, 0x1000000, s, 2, 5ULL << 30, NULL, 0,
-			      &ki, &f), 0, "%s", err.msg);
-	cr_assert_eq(ki.kernel_end, 0x1000100);	/* low RAM part only */
+	cr_assert_eq(
+		open_elf(1, 62, 0x1000000, s, 2, 5ULL << 30, NULL, 0, &ki, &f),
+		0, "%s", err.msg);
+	cr_assert_eq(ki.kernel_end, 0x1000100); /* low RAM part only */
 	kernel_image_close(&ki);
 }
 
@@ -114,8 +117,9 @@ Test(elf, segment_below_1m)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(open_elf(1, 62, 0x8000, &s, 1, MEM_256M, NULL, 0, &ki,
-				&f), &ki, &f, "outside guest RAM");
+	assert_refused(
+		open_elf(1, 62, 0x8000, &s, 1, MEM_256M, NULL, 0, &ki, &f), &ki,
+		&f, "outside guest RAM");
 }
 
 Test(elf, filesz_above_memsz)
@@ -124,20 +128,23 @@ Test(elf, filesz_above_memsz)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(open_elf(1, 62, 0x1000000, &s, 1, MEM_256M, NULL, 0,
-				&ki, &f), &ki, &f, "p_filesz > p_memsz");
+	assert_refused(
+		open_elf(1, 62, 0x1000000, &s, 1, MEM_256M, NULL, 0, &ki, &f),
+		&ki, &f, "p_filesz > p_memsz");
 }
 
 Test(elf, segment_past_end_of_file)
 {
 	/* The offset is near 2^64: an unchecked sum would wrap. */
-	struct synth_seg s = { 1, 0, 0x1000000, 0x100, 0x100, NULL,
-			       ~0ULL - 0x10 };
+	struct synth_seg s = {
+		1, 0, 0x1000000, 0x100, 0x100, NULL, ~0ULL - 0x10
+	};
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(open_elf(1, 62, 0x1000000, &s, 1, MEM_256M, NULL, 0,
-				&ki, &f), &ki, &f, "truncated");
+	assert_refused(
+		open_elf(1, 62, 0x1000000, &s, 1, MEM_256M, NULL, 0, &ki, &f),
+		&ki, &f, "truncated");
 }
 
 Test(elf, truncated_program_headers)
@@ -147,7 +154,8 @@ Test(elf, truncated_program_headers)
 	size_t len;
 	u8 *b = synth_elf(1, 62, 0x1000000, synth_vmlinux_segs, 2, &len);
 
-	assert_refused(synth_open(&ki, b, 100, NULL, 0, MEM_256M, &f, &err), &ki, &f, "truncated");
+	assert_refused(synth_open(&ki, b, 100, NULL, 0, MEM_256M, &f, &err),
+		       &ki, &f, "truncated");
 	free(b);
 }
 
@@ -157,8 +165,9 @@ Test(elf, elf32_without_pvh_note)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(open_elf(0, 3, 0x100000, &s, 1, MEM_256M, NULL, 0, &ki,
-				&f), &ki, &f, "PVH");
+	assert_refused(
+		open_elf(0, 3, 0x100000, &s, 1, MEM_256M, NULL, 0, &ki, &f),
+		&ki, &f, "PVH");
 }
 
 Test(elf, initrd_must_not_overlap_kernel)
@@ -169,8 +178,8 @@ Test(elf, initrd_must_not_overlap_kernel)
 	static u8 initrd[4 << 20];
 
 	assert_refused(open_elf(1, 62, 0x100000, &s, 1, 32 << 20, initrd,
-				sizeof(initrd), &ki, &f), &ki, &f,
-		       "do not fit");
+				sizeof(initrd), &ki, &f),
+		       &ki, &f, "do not fit");
 }
 
 static void check_pvh(int class64, u16 machine, u32 descsz)
@@ -185,7 +194,8 @@ static void check_pvh(int class64, u16 machine, u32 descsz)
 	struct kernel_image ki;
 
 	cr_assert_eq(open_elf(class64, machine, 0x100000, s, 2, MEM_256M, NULL,
-			      0, &ki, &f), 0, "%s", err.msg);
+			      0, &ki, &f),
+		     0, "%s", err.msg);
 	cr_assert_eq(ki.kind, KERNEL_PVH);
 	cr_assert_eq(ki.entry, 0x100010, "entry %llx",
 		     (unsigned long long)ki.entry);
@@ -214,8 +224,9 @@ Test(pvh, truncated_note)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(open_elf(0, 3, 0x100000, s, 2, MEM_256M, NULL, 0, &ki,
-				&f), &ki, &f, "truncated ELF note");
+	assert_refused(
+		open_elf(0, 3, 0x100000, s, 2, MEM_256M, NULL, 0, &ki, &f), &ki,
+		&f, "truncated ELF note");
 }
 
 #define DEBIAN_VMLINUX "build/debian/vmlinux"

@@ -18,10 +18,13 @@ static int parse(struct exec_config *c, struct err *err, char **argv)
 
 Test(exec_config, options_and_command)
 {
-	char *argv[] = { "--kernel", "k", "--memory=512M", "--timeout", "2.5",
-			 "--env", "A=b c", "--env", "E=", "--cwd", "/srv",
-			 "--modules", "m", "--verbose", "--", "sh", "-c",
-			 "--timeout 3", "", NULL };
+	char *argv[] = { "--kernel",  "k",	   "--memory=512M",
+			 "--timeout", "2.5",	   "--env",
+			 "A=b c",     "--env",	   "E=",
+			 "--cwd",     "/srv",	   "--modules",
+			 "m",	      "--verbose", "--",
+			 "sh",	      "-c",	   "--timeout 3",
+			 "",	      NULL };
 	struct exec_config c;
 	struct err err;
 

@@ -27,9 +27,9 @@ static const char *const ports[] = { "squeeze.stdin", "squeeze.stdout",
 
 struct run {
 	char dir[64];
-	char *out, *err, *status;	/* what the ports got */
+	char *out, *err, *status; /* what the ports got */
 	size_t out_len, err_len;
-	int exit;			/* the status line, mapped */
+	int exit; /* the status line, mapped */
 	char why[256];
 };
 
@@ -111,7 +111,7 @@ static void run_init(struct run *r, const struct exec_spec *s,
 	mkdir(path, 0755);
 	for (i = 0; i < 4; i++) {
 		if (i == 0 && !input)
-			continue;	/* no stdin port: /dev/null */
+			continue; /* no stdin port: /dev/null */
 		snprintf(path, sizeof(path), "%s/class/virtio-ports/vport0p%u",
 			 sys, i);
 		mkdir(path, 0755);
@@ -127,8 +127,8 @@ static void run_init(struct run *r, const struct exec_spec *s,
 		in_namespaces((char *[]){ INIT, "--sys", sys, "--dev", dev,
 					  "--spec", spec, NULL });
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		  "init run failed: %#x", st);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "init run failed: %#x",
+		  st);
 	snprintf(path, sizeof(path), "%s/vport0p1", dev);
 	r->out = get(path, &r->out_len);
 	snprintf(path, sizeof(path), "%s/vport0p2", dev);
@@ -157,8 +157,9 @@ static int sh(struct run *r, const char *script, char *const *args,
 	      unsigned int nargs)
 {
 	char *argv[16] = { "/bin/sh", "-c", (char *)script, "sh" };
-	struct exec_spec s = { .argv = argv, .argc = 4, .env = base_env,
-			       .nr_env = 1 };
+	struct exec_spec s = {
+		.argv = argv, .argc = 4, .env = base_env, .nr_env = 1
+	};
 	unsigned int i;
 
 	for (i = 0; i < nargs; i++)
@@ -179,15 +180,18 @@ Test(exec_init, argv_keeps_spaces_quotes_and_empty_strings)
 
 Test(exec_init, environment_and_directory)
 {
-	const char *env[] = { "PATH=/usr/bin:/bin", "FOO=bar baz",
-			      "EMPTY=" };
+	const char *env[] = { "PATH=/usr/bin:/bin", "FOO=bar baz", "EMPTY=" };
 	char *argv[] = { "sh", "-c", "echo \"$FOO|${EMPTY-unset}|$(pwd)\"" };
 	/* Shares are parsed here too (the test mode mounts none). */
 	struct exec_mount m[] = { { "squeeze-cwd", "/a b/c", false },
 				  { "data", "/srv/data", true } };
-	struct exec_spec s = { .argv = argv, .argc = 3, .env = env,
-			       .nr_env = 3, .cwd = "/usr/share",
-			       .root_tag = "squeeze-root", .mounts = m,
+	struct exec_spec s = { .argv = argv,
+			       .argc = 3,
+			       .env = env,
+			       .nr_env = 3,
+			       .cwd = "/usr/share",
+			       .root_tag = "squeeze-root",
+			       .mounts = m,
 			       .nr_mounts = 2 };
 	struct run r;
 
@@ -251,8 +255,9 @@ Test(exec_init, not_found_127_not_executable_126)
 Test(exec_init, stdout_and_stderr_stay_apart_stdin_arrives)
 {
 	char *argv[] = { "sh", "-c", "echo out; echo err >&2; cat; exit 3" };
-	struct exec_spec s = { .argv = argv, .argc = 3, .env = base_env,
-			       .nr_env = 1 };
+	struct exec_spec s = {
+		.argv = argv, .argc = 3, .env = base_env, .nr_env = 1
+	};
 	struct run r;
 
 	run_init(&r, &s, "from stdin\n");
@@ -276,7 +281,7 @@ Test(exec_init, hundred_megabytes_in_order, .timeout = 120)
 	for (i = 1; i <= 13000000; i++) {
 		n = snprintf(expect, sizeof(expect), "%lu\n", i);
 		cr_assert(off + n <= r.out_len &&
-			  !memcmp(r.out + off, expect, n),
+				  !memcmp(r.out + off, expect, n),
 			  "line %lu differs", i);
 		off += n;
 	}

@@ -96,10 +96,10 @@ static void check_order(const char *dir, char **mods, int n)
 		for (tok = strtok(colon + 1, " \n"); tok;
 		     tok = strtok(NULL, " \n")) {
 			exec_module_name(tok, dep, sizeof(dep));
-			cr_assert_geq(pos(mods, n, dep), 0, "%s needs %s",
-				      name, dep);
-			cr_assert_lt(pos(mods, n, dep), me, "%s before %s",
-				     dep, name);
+			cr_assert_geq(pos(mods, n, dep), 0, "%s needs %s", name,
+				      dep);
+			cr_assert_lt(pos(mods, n, dep), me, "%s before %s", dep,
+				     name);
 		}
 	}
 	fclose(f);
@@ -112,7 +112,8 @@ Test(exec_initramfs, unpacked_with_cpio)
 	char *spec, *mods[64], *s;
 	struct exec_initramfs in = {
 		.spec = { .argv = argv, .argc = 2, .cwd = "/srv" },
-		.modules = needed, .nr_modules = 4,
+		.modules = needed,
+		.nr_modules = 4,
 		.init = exec_init_blob,
 		.init_len = exec_init_blob_end - exec_init_blob,
 	};
@@ -173,8 +174,9 @@ Test(exec_initramfs, unpacked_with_cpio)
 
 		snprintf(path, sizeof(path), "%s%s", tmp, mods[i]);
 		cr_assert_eq(access(path, R_OK), 0, "%s missing", mods[i]);
-		snprintf(src, sizeof(src), "find %s -name %s | head -n 1 > %s.src",
-			 dir, strrchr(mods[i], '/') + 1, tmp);
+		snprintf(src, sizeof(src),
+			 "find %s -name %s | head -n 1 > %s.src", dir,
+			 strrchr(mods[i], '/') + 1, tmp);
 		cr_assert_eq(system(src), 0);
 		snprintf(src, sizeof(src), "%s.src", tmp);
 		x = test_slurp(src, &a);
@@ -198,7 +200,8 @@ Test(exec_initramfs, no_modules_for_the_release_is_one_clear_line)
 	struct exec_initramfs in = {
 		.spec = { .argv = argv, .argc = 1 },
 		.release = "9.9.9-no-such-release",
-		.modules = needed, .nr_modules = 4,
+		.modules = needed,
+		.nr_modules = 4,
 		.init = exec_init_blob,
 		.init_len = exec_init_blob_end - exec_init_blob,
 	};
@@ -207,7 +210,8 @@ Test(exec_initramfs, no_modules_for_the_release_is_one_clear_line)
 
 	cr_assert_neq(exec_initramfs_build(&out, &in, &err), 0);
 	cr_assert_eq(err.class, ERR_INPUT);
-	cr_assert(strstr(err.msg, "/lib/modules/9.9.9-no-such-release/modules.dep"),
+	cr_assert(strstr(err.msg,
+			 "/lib/modules/9.9.9-no-such-release/modules.dep"),
 		  "%s", err.msg);
 	cr_assert(strstr(err.msg, "--modules"), "%s", err.msg);
 	cr_assert_null(strchr(err.msg, '\n'));

@@ -94,9 +94,12 @@ Test(guest_mem_alloc, splits_around_pci_hole)
 Test(guest_mem_alloc, clear_zeroes_every_region)
 {
 	struct guest_mem m;
-	u64 v = 0x5a5a5a5a5a5a5a5aULL, r = 1, gpa[] = {
-		0x1000, LAYOUT_PCI_HOLE_START - 8, LAYOUT_HIGH_RAM_START + 4096,
-	};
+	u64 v = 0x5a5a5a5a5a5a5a5aULL, r = 1,
+	    gpa[] = {
+		    0x1000,
+		    LAYOUT_PCI_HOLE_START - 8,
+		    LAYOUT_HIGH_RAM_START + 4096,
+	    };
 	size_t i;
 
 	cr_assert_eq(guest_mem_alloc(&m, 5 * GiB), 0);
@@ -105,7 +108,8 @@ Test(guest_mem_alloc, clear_zeroes_every_region)
 	guest_mem_clear(&m);
 	for (i = 0; i < ARRAY_SIZE(gpa); i++) {
 		cr_assert_eq(guest_mem_read(&m, gpa[i], &r, 8), 0);
-		cr_assert_eq(r, 0, "0x%llx kept its value", (unsigned long long)gpa[i]);
+		cr_assert_eq(r, 0, "0x%llx kept its value",
+			     (unsigned long long)gpa[i]);
 	}
 	guest_mem_free(&m);
 }

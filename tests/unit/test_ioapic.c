@@ -12,18 +12,18 @@
 
 #include "devices/legacy/ioapic.h"
 
-#define BASE		LAYOUT_IOAPIC
-#define APIC_ID		2
-#define PIN		4
-#define VEC		0x41
-#define LO(pin)		(IOAPIC_REG_REDTBL + 2 * (pin))
-#define HI(pin)		(LO(pin) + 1)
+#define BASE	LAYOUT_IOAPIC
+#define APIC_ID 2
+#define PIN	4
+#define VEC	0x41
+#define LO(pin) (IOAPIC_REG_REDTBL + 2 * (pin))
+#define HI(pin) (LO(pin) + 1)
 
 struct fake_kvm {
 	u64 addr[IOAPIC_PINS];
 	u32 data[IOAPIC_PINS];
 	int irqfd[IOAPIC_PINS];
-	unsigned int routes;		/* msi_route() calls */
+	unsigned int routes; /* msi_route() calls */
 };
 
 static int fake_msi_route(void *opaque, u32 gsi, u64 addr, u32 data)
@@ -118,7 +118,7 @@ static u64 delivered_on(const struct fake_kvm *k, u32 pin)
 	if (k->irqfd[pin] < 0)
 		return 0;
 	if (read(k->irqfd[pin], &n, sizeof(n)) != sizeof(n))
-		return 0;	/* EAGAIN: nothing */
+		return 0; /* EAGAIN: nothing */
 	return n;
 }
 
@@ -160,12 +160,11 @@ Test(ioapic, redirection_table_through_iowin)
 		   IOAPIC_TRIGGER_LEVEL | IOAPIC_POLARITY_LOW |
 		   IOAPIC_DESTMODE_LOGICAL | 1 << IOAPIC_DELMODE_SHIFT | VEC;
 
-	reg_write(HI(9), 0xa5ffffff);	/* reserved bits 32-55 */
+	reg_write(HI(9), 0xa5ffffff); /* reserved bits 32-55 */
 	/* Delivery status and remote IRR are read-only. */
-	reg_write(LO(9), (u32)want | IOAPIC_DELIVS | IOAPIC_REMOTE_IRR |
-			 0xfffe0000);
-	cr_assert_eq(entry(9), want, "got %#llx",
-		     (unsigned long long)entry(9));
+	reg_write(LO(9),
+		  (u32)want | IOAPIC_DELIVS | IOAPIC_REMOTE_IRR | 0xfffe0000);
+	cr_assert_eq(entry(9), want, "got %#llx", (unsigned long long)entry(9));
 	cr_assert_eq(entry(8), IOAPIC_MASKED, "neighbours untouched");
 	cr_assert_eq(entry(10), IOAPIC_MASKED);
 }
@@ -178,8 +177,10 @@ Test(ioapic, msi_route_encodes_destination_and_vector)
 	cr_assert_eq(kvm.data[PIN], VEC, "fixed, edge");
 	cr_assert_geq(kvm.irqfd[PIN], 0, "an irqfd on GSI = pin");
 
-	route(5, VEC | IOAPIC_TRIGGER_LEVEL | IOAPIC_DESTMODE_LOGICAL |
-		 IOAPIC_DELMODE_LOWEST << IOAPIC_DELMODE_SHIFT, 0x0f);
+	route(5,
+	      VEC | IOAPIC_TRIGGER_LEVEL | IOAPIC_DESTMODE_LOGICAL |
+		      IOAPIC_DELMODE_LOWEST << IOAPIC_DELMODE_SHIFT,
+	      0x0f);
 	cr_assert_eq(kvm.addr[5], 0xfee0f00c,
 		     "logical 0x0f, redirection hint: %#llx",
 		     (unsigned long long)kvm.addr[5]);
@@ -333,8 +334,8 @@ Test(ioapic, save_and_restore)
 	reg_write(IOAPIC_REG_ID, 7 << 24);
 	route(PIN, VEC | IOAPIC_TRIGGER_LEVEL, 3);
 	route(PIN + 1, (VEC + 1) | IOAPIC_TRIGGER_LEVEL | IOAPIC_MASKED, 0);
-	ioapic_set_line(&io, PIN, 1);		/* in service */
-	ioapic_set_line(&io, PIN + 1, 1);	/* masked, waiting */
+	ioapic_set_line(&io, PIN, 1);	  /* in service */
+	ioapic_set_line(&io, PIN + 1, 1); /* masked, waiting */
 	cr_assert_eq(delivered(PIN), 1);
 	ioapic_save(&io, &st);
 
@@ -357,7 +358,8 @@ Test(ioapic, save_and_restore)
 	fake_kvm_init(&kvm2);
 	ioapic_init(&io2, 0, &out2);
 	ioapic_restore(&io2, &st);
-	cr_assert_eq(delivered_on(&kvm2, PIN), 0, "not before the routes are in");
+	cr_assert_eq(delivered_on(&kvm2, PIN), 0,
+		     "not before the routes are in");
 	ioapic_resend(&io2);
 	cr_assert_eq(delivered_on(&kvm2, PIN), 1);
 	cr_assert(io2.s.redtbl[PIN] & IOAPIC_REMOTE_IRR);
@@ -370,7 +372,8 @@ Test(ioapic, masked_pins_get_no_route_until_unmasked)
 	route(PIN, VEC | IOAPIC_MASKED, 0);
 	cr_assert_eq(kvm.data[PIN], 0, "masked: no route yet");
 	route(PIN, VEC, 0);
-	cr_assert_eq(kvm.data[PIN] & IOAPIC_VECTOR_MASK, VEC, "routed on unmask");
+	cr_assert_eq(kvm.data[PIN] & IOAPIC_VECTOR_MASK, VEC,
+		     "routed on unmask");
 	ioapic_set_line(&io, PIN, 1);
 	cr_assert_eq(delivered(PIN), 1);
 }

@@ -11,8 +11,8 @@
 
 struct probe {
 	int efd;
-	int events;			/* batches with our tag seen */
-	int empty;			/* n == 0 wakeups */
+	int events; /* batches with our tag seen */
+	int empty;  /* n == 0 wakeups */
 	u64 tag;
 	int timeout;
 	pthread_t ran_on;
@@ -92,8 +92,8 @@ Test(iothread, named_thread_runs_calls_and_events)
 
 	p.efd = eventfd(0, EFD_NONBLOCK);
 	cr_assert_geq(p.efd, 0);
-	cr_assert_eq(iothread_create(&t, "iot7", &probe_ops, &p, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(iothread_create(&t, "iot7", &probe_ops, &p, &err), 0, "%s",
+		     err.msg);
 	iothread_call(&t, where, &p);
 	cr_assert(pthread_equal(p.ran_on, t.thread), "call ran elsewhere");
 	cr_assert(has_thread_named("iot7"), "no thread named iot7");
@@ -103,7 +103,7 @@ Test(iothread, named_thread_runs_calls_and_events)
 	for (i = 0; i < 1000 && !__atomic_load_n(&p.events, __ATOMIC_ACQUIRE);
 	     i++)
 		usleep(1000);
-	iothread_call(&t, snapshot, NULL);	/* orders what it wrote */
+	iothread_call(&t, snapshot, NULL); /* orders what it wrote */
 	cr_assert_eq(p.events, 1);
 	cr_assert_eq(p.tag, 42);
 

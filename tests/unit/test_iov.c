@@ -10,7 +10,10 @@ static u8 mem[64];
 
 /* Segments of 3, 0, 5 and 8 bytes at mem[0], mem[10], mem[20], mem[40]. */
 static const struct iovec segs[4] = {
-	{ mem, 3 }, { mem + 10, 0 }, { mem + 20, 5 }, { mem + 40, 8 },
+	{ mem, 3 },
+	{ mem + 10, 0 },
+	{ mem + 20, 5 },
+	{ mem + 40, 8 },
 };
 
 Test(iov, total)

@@ -38,7 +38,8 @@ Test(bzimage, good_relocatable_loads_at_pref_address)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err.msg);
+	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s",
+		     err.msg);
 	cr_assert_eq(ki.kind, KERNEL_BZIMAGE);
 	cr_assert_eq(ki.protocol, 0x020f);
 	cr_assert_eq(ki.nr_segs, 1);
@@ -58,7 +59,8 @@ Test(bzimage, not_relocatable_loads_at_1m)
 	struct kernel_image ki;
 
 	p.relocatable = 0;
-	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err.msg);
+	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s",
+		     err.msg);
 	cr_assert_eq(ki.seg[0].paddr, LAYOUT_HIMEM_START);
 	cr_assert_eq(ki.entry, LAYOUT_HIMEM_START + 0x200);
 	/* It moves itself to pref_address and needs init_size from there. */
@@ -73,7 +75,8 @@ Test(bzimage, setup_sects_zero_means_four)
 	struct kernel_image ki;
 
 	p.setup_sects = 0;
-	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s", err.msg);
+	cr_assert_eq(open_bz(&p, 0, NULL, 0, MEM_256M, &ki, &f), 0, "%s",
+		     err.msg);
 	cr_assert_eq(ki.seg[0].file_off, 5 * 512);
 	kernel_image_close(&ki);
 }
@@ -94,8 +97,9 @@ Test(bzimage, truncated_in_setup)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(open_bz(&p, p.payload_size + 1024, NULL, 0, MEM_256M,
-			       &ki, &f), &ki, &f, "truncated");
+	assert_refused(
+		open_bz(&p, p.payload_size + 1024, NULL, 0, MEM_256M, &ki, &f),
+		&ki, &f, "truncated");
 }
 
 Test(bzimage, protocol_below_2_06)
@@ -191,7 +195,7 @@ Test(bzimage, initrd_respects_initrd_addr_max)
 	struct kernel_image ki;
 	static u8 initrd[4 << 20];
 
-	p.initrd_addr_max = 0x1ffffff;		/* last byte at 32 MiB - 1 */
+	p.initrd_addr_max = 0x1ffffff; /* last byte at 32 MiB - 1 */
 	cr_assert_eq(open_bz(&p, 0, initrd, sizeof(initrd), MEM_256M, &ki, &f),
 		     0, "%s", err.msg);
 	cr_assert_eq(ki.initrd_addr, 0x2000000 - sizeof(initrd));
@@ -207,8 +211,9 @@ Test(bzimage, initrd_does_not_fit)
 
 	/* Between the kernel's 24 MiB and the 32 MiB limit there are 8. */
 	p.initrd_addr_max = 0x1ffffff;
-	assert_refused(open_bz(&p, 0, initrd, sizeof(initrd), MEM_256M, &ki,
-			       &f), &ki, &f, "do not fit");
+	assert_refused(
+		open_bz(&p, 0, initrd, sizeof(initrd), MEM_256M, &ki, &f), &ki,
+		&f, "do not fit");
 }
 
 Test(kernel_image, empty_file)
@@ -216,7 +221,8 @@ Test(kernel_image, empty_file)
 	struct synth_files f;
 	struct kernel_image ki;
 
-	assert_refused(synth_open(&ki, "", 0, NULL, 0, MEM_256M, &f, &err), &ki, &f, "empty");
+	assert_refused(synth_open(&ki, "", 0, NULL, 0, MEM_256M, &f, &err), &ki,
+		       &f, "empty");
 }
 
 Test(kernel_image, wrong_magic)
@@ -227,8 +233,8 @@ Test(kernel_image, wrong_magic)
 
 	memset(junk, 'x', sizeof(junk));
 	assert_refused(synth_open(&ki, junk, sizeof(junk), NULL, 0, MEM_256M,
-				  &f, &err), &ki, &f,
-		       "not a bzImage or ELF kernel");
+				  &f, &err),
+		       &ki, &f, "not a bzImage or ELF kernel");
 }
 
 Test(kernel_image, missing_file)
@@ -239,7 +245,8 @@ Test(kernel_image, missing_file)
 	ret = kernel_image_open(&ki, "/nonexistent/sqz-kernel", NULL, MEM_256M,
 				&err);
 	cr_assert_eq(ret, -ENOENT);
-	cr_assert_not_null(strstr(err.msg, "/nonexistent/sqz-kernel"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "/nonexistent/sqz-kernel"), "%s",
+			   err.msg);
 }
 
 Test(kernel_image, missing_initrd)

@@ -24,8 +24,7 @@ static void setup(void)
 		cr_skip_test("/dev/kvm is not available");
 	cr_assert_eq(kvm_open(&kvm, &err), 0, "%s", err.msg);
 	cr_assert_eq(guest_mem_alloc(&mem, 16 * MiB), 0);
-	cr_assert_eq(kvm_create_vm(&kvm, &mem, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(kvm_create_vm(&kvm, &mem, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void)
@@ -105,11 +104,13 @@ Test(kvm, ioeventfd_pio_and_mmio)
 	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, true), 0);
 	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, true),
 		     -EEXIST);
-	cr_assert_eq(ops->ioeventfd(&kvm, LAYOUT_PCI_MMIO_START, 4, efd, true,
-				    true), 0);
+	cr_assert_eq(
+		ops->ioeventfd(&kvm, LAYOUT_PCI_MMIO_START, 4, efd, true, true),
+		0);
 	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, false), 0);
 	cr_assert_eq(ops->ioeventfd(&kvm, LAYOUT_PCI_MMIO_START, 4, efd, true,
-				    false), 0);
+				    false),
+		     0);
 	cr_assert_eq(ops->ioeventfd(&kvm, 0x5000, 2, efd, false, false),
 		     -ENOENT);
 	close(efd);

@@ -23,24 +23,24 @@ Test(net_dev, offered_features_and_config)
 	u64 f;
 	u8 cfg[10];
 
-	net_fixture_setup(&e, F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_GUEST_CSUM) |
+				      F(VIRTIO_NET_F_GUEST_TSO4));
 	f = e.vd->device_features;
 	u64 want = (F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
-			  F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) |
-			  F(VIRTIO_NET_F_GUEST_TSO4) |
-			  F(VIRTIO_NET_F_GUEST_TSO6) |
-			  F(VIRTIO_NET_F_HOST_TSO4) |
-			  F(VIRTIO_NET_F_HOST_TSO6) |
-			  F(VIRTIO_NET_F_MRG_RXBUF) |
-			  F(VIRTIO_F_RING_EVENT_IDX) | F(VIRTIO_F_VERSION_1));
+		    F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) |
+		    F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
+		    F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_HOST_TSO6) |
+		    F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX) |
+		    F(VIRTIO_F_VERSION_1));
 
 	cr_assert_eq(f & want, want);
 	/* Never offered: UFO, ECN, control queue (17), MQ (22). */
 	cr_assert_eq(f & (F(VIRTIO_NET_F_GUEST_UFO) | F(VIRTIO_NET_F_HOST_UFO) |
-			  F(VIRTIO_NET_F_GUEST_ECN) | F(17) | F(22)), 0);
-	cr_assert_eq(virtio_ack_features(e.vd, F(17) | F(22) |
-					 F(VIRTIO_NET_F_MAC)),
-		     F(VIRTIO_NET_F_MAC), "unoffered bits are dropped");
+			  F(VIRTIO_NET_F_GUEST_ECN) | F(17) | F(22)),
+		     0);
+	cr_assert_eq(
+		virtio_ack_features(e.vd, F(17) | F(22) | F(VIRTIO_NET_F_MAC)),
+		F(VIRTIO_NET_F_MAC), "unoffered bits are dropped");
 	/* activate told the backend what the guest accepts. */
 	cr_assert_eq(e.fake.nr_set_offload, 1);
 	cr_assert_eq(e.fake.offloads, NET_OFFLOAD_CSUM | NET_OFFLOAD_TSO4);
@@ -119,12 +119,13 @@ Test(net_dev, tx_unnegotiated_tso_is_dropped)
 	struct virtio_net_stats s;
 	struct net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 			     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
-			     .gso_size = 1448, .csum_start = 34,
+			     .gso_size = 1448,
+			     .csum_start = 34,
 			     .csum_offset = 16 };
 	u64 gpa;
 	u32 l = NET_HDR_LEN + 3000;
 
-	net_fixture_setup(&e, F(VIRTIO_NET_F_CSUM));	/* no HOST_TSO4 */
+	net_fixture_setup(&e, F(VIRTIO_NET_F_CSUM)); /* no HOST_TSO4 */
 	gpa = galloc(&e, l);
 	net_hdr_store(&h, gptr(&e, gpa));
 	post(&e, 1, &gpa, &l, 1, false);
@@ -140,14 +141,16 @@ Test(net_dev, tx_unnegotiated_tso_is_dropped)
 Test(net_dev, malformed_chain_needs_reset)
 {
 	struct env e;
-	u64 gpa = RAM_GPA + RAM_SIZE - 8;	/* runs off the end of RAM */
+	u64 gpa = RAM_GPA + RAM_SIZE - 8; /* runs off the end of RAM */
 	u32 len = 100;
 
 	net_fixture_setup(&e, 0);
 	post(&e, 1, &gpa, &len, 1, false);
 	kick(&e, 1);
-	for (int i = 0; i < 200 && !(__atomic_load_n(&e.vd->status,
-			__ATOMIC_RELAXED) & VIRTIO_STATUS_NEEDS_RESET); i++)
+	for (int i = 0;
+	     i < 200 && !(__atomic_load_n(&e.vd->status, __ATOMIC_RELAXED) &
+			  VIRTIO_STATUS_NEEDS_RESET);
+	     i++)
 		usleep(10000);
 	cr_assert(e.vd->status & VIRTIO_STATUS_NEEDS_RESET);
 	cr_assert_eq(e.q[1].used->idx, 0, "nothing completed");

@@ -11,8 +11,8 @@
 static bool wait_last_avail(struct env *e, u16 want)
 {
 	for (int i = 0; i < 200; i++) {
-		if (__atomic_load_n(&e->vd->vq[0].last_avail, __ATOMIC_ACQUIRE) ==
-		    want)
+		if (__atomic_load_n(&e->vd->vq[0].last_avail,
+				    __ATOMIC_ACQUIRE) == want)
 			return true;
 		usleep(5000);
 	}
@@ -36,7 +36,8 @@ Test(net_dev_quiesce, held_receive_buffers_go_back_unseen)
 	/* No frame yet: the device takes a buffer and holds it. */
 	cr_assert(wait_last_avail(&e, 1), "the device never held a buffer");
 	cr_assert_eq(e.vd->ops->quiesce(e.vd, true), 0);
-	cr_assert_eq(e.vd->vq[0].last_avail, 0, "held buffers are unseen again");
+	cr_assert_eq(e.vd->vq[0].last_avail, 0,
+		     "held buffers are unseen again");
 	cr_assert_eq(e.q[0].used->idx, 0);
 	cr_assert_eq(e.q[0].used->flags & VRING_USED_F_NO_NOTIFY, 0,
 		     "kicks are left on");
@@ -76,7 +77,9 @@ Test(net_dev_quiesce, transmit_goes_on_after_the_thaw)
 	cr_assert_not(wait_fd(e.fake.peer, 200), "frozen: nothing is sent");
 	cr_assert_eq(e.vd->ops->quiesce(e.vd, false), 0);
 	cr_assert(wait_fd(e.fake.peer, 2000), "sent after the thaw");
-	cr_assert_eq(recv(e.fake.peer, got, sizeof(got), 0), (ssize_t)sizeof(got));
-	cr_assert_arr_eq(got + NET_HDR_LEN, (u8 *)gptr(&e, gpa) + NET_HDR_LEN, 60);
+	cr_assert_eq(recv(e.fake.peer, got, sizeof(got), 0),
+		     (ssize_t)sizeof(got));
+	cr_assert_arr_eq(got + NET_HDR_LEN, (u8 *)gptr(&e, gpa) + NET_HDR_LEN,
+			 60);
 	teardown(&e);
 }

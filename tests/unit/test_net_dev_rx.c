@@ -33,7 +33,8 @@ Test(net_dev_rx, rx_without_buffers_leaves_frame_queued)
 	cr_assert_not(wait_fd(e.q[0].vq->call_fd, 200));
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	cr_assert_lt((t1.tv_sec - t0.tv_sec) * 1000000000L +
-		     (t1.tv_nsec - t0.tv_nsec), 50000000L, "busy loop");
+			     (t1.tv_nsec - t0.tv_nsec),
+		     50000000L, "busy loop");
 	cr_assert_eq(ioctl(e.fake.dev, FIONREAD, &queued), 0);
 	cr_assert_eq(queued, (int)sizeof(frame), "frame still queued");
 	virtio_net_stats(e.net, &s);
@@ -61,7 +62,8 @@ Test(net_dev_rx, rx_mergeable_buffers)
 	u32 len = 1000, off = 0;
 	struct net_hdr h;
 
-	net_fixture_setup(&e, F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_RING_EVENT_IDX));
+	net_fixture_setup(&e, F(VIRTIO_NET_F_MRG_RXBUF) |
+				      F(VIRTIO_F_RING_EVENT_IDX));
 	for (int i = 0; i < 4; i++) {
 		gpa[i] = galloc(&e, len);
 		post(&e, 0, &gpa[i], &len, 1, true);
@@ -103,8 +105,8 @@ Test(net_dev_rx, rx_too_big_without_mrg_is_dropped)
 		     (ssize_t)sizeof(small));
 	wait_call(&e, 0);
 	cr_assert_eq(used(&e, 0).len, sizeof(small), "buffer reused");
-	cr_assert_arr_eq((u8 *)gptr(&e, gpa) + NET_HDR_LEN,
-			 small + NET_HDR_LEN, 100);
+	cr_assert_arr_eq((u8 *)gptr(&e, gpa) + NET_HDR_LEN, small + NET_HDR_LEN,
+			 100);
 	virtio_net_stats(e.net, &s);
 	cr_assert_eq(s.rx_dropped, 1);
 	cr_assert_eq(s.rx_frames, 1);

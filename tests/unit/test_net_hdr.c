@@ -9,18 +9,23 @@
 #include "virtio/net/net_hdr.h"
 
 #define F(b) (1ULL << (b))
-#define TX_ALL (F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) | \
-		F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_F_VERSION_1))
-#define RX_ALL (F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) | \
-		F(VIRTIO_NET_F_GUEST_TSO6) | F(VIRTIO_F_VERSION_1))
+#define TX_ALL                                              \
+	(F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) | \
+	 F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_F_VERSION_1))
+#define RX_ALL                                                     \
+	(F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) | \
+	 F(VIRTIO_NET_F_GUEST_TSO6) | F(VIRTIO_F_VERSION_1))
 
 static struct net_hdr tso4(void)
 {
 	struct net_hdr h = {
 		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
-		.hdr_len = 54, .gso_size = 1448,
-		.csum_start = 34, .csum_offset = 16, .num_buffers = 7,
+		.hdr_len = 54,
+		.gso_size = 1448,
+		.csum_start = 34,
+		.csum_offset = 16,
+		.num_buffers = 7,
 	};
 	return h;
 }
@@ -29,8 +34,8 @@ Test(net_hdr, wire_layout_is_little_endian)
 {
 	struct net_hdr h = tso4(), back;
 	u8 w[NET_HDR_LEN];
-	const u8 want[NET_HDR_LEN] = { 1, 1, 54, 0, 0xa8, 0x05, 34, 0, 16, 0,
-					7, 0 };
+	const u8 want[NET_HDR_LEN] = { 1,  1, 54, 0, 0xa8, 0x05,
+				       34, 0, 16, 0, 7,	   0 };
 
 	net_hdr_store(&h, w);
 	cr_assert_arr_eq(w, want, sizeof(want));
@@ -79,10 +84,10 @@ Test(net_hdr, tx_rejects_bad_fields)
 	g.gso_size = 0;
 	cr_assert_eq(net_hdr_tx(&g, TX_ALL, 65000, &t), -EINVAL);
 	g = tso4();
-	g.flags = 0;			/* GSO needs a partial checksum */
+	g.flags = 0; /* GSO needs a partial checksum */
 	cr_assert_eq(net_hdr_tx(&g, TX_ALL, 65000, &t), -EINVAL);
 	g = tso4();
-	g.flags |= VIRTIO_NET_HDR_F_DATA_VALID;	/* receive-only flag */
+	g.flags |= VIRTIO_NET_HDR_F_DATA_VALID; /* receive-only flag */
 	cr_assert_eq(net_hdr_tx(&g, TX_ALL, 65000, &t), -EINVAL);
 	/* The checksum field must lie inside the frame: 34 + 16 + 2 = 52. */
 	g = tso4();
@@ -134,7 +139,8 @@ Test(net_hdr, rx_offloads_follow_guest_features)
 
 Test(net_mac, default_is_stable_local_unicast)
 {
-	struct virtio_net_options a = { .bridge = "br0" }, b = { .bridge = "br0" };
+	struct virtio_net_options a = { .bridge = "br0" },
+				  b = { .bridge = "br0" };
 	struct virtio_net_options c = { .bridge = "br1" }, d = { .tap = "br0" };
 	u8 m1[6], m2[6], m3[6], m4[6], m5[6];
 

@@ -66,8 +66,8 @@ static bool link_up(const char *name)
 	return system(cmd) == 0;
 }
 
-static int tap_open(struct net_backend *nb, const char *tap,
-		    const char *bridge, struct err *err)
+static int tap_open(struct net_backend *nb, const char *tap, const char *bridge,
+		    struct err *err)
 {
 	struct net_options o = { .tap = tap, .bridge = bridge };
 
@@ -90,8 +90,9 @@ Test(net_tap, create_enslave_up_and_remove)
 	master_of("sqz0", master, sizeof(master));
 	cr_assert_str_eq(master, "sqzbr0");
 	cr_assert(link_up("sqz0"), "interface is up");
-	cr_assert_eq(nb.ops->set_offload(&nb, NET_OFFLOAD_CSUM |
-					 NET_OFFLOAD_TSO4), 0);
+	cr_assert_eq(
+		nb.ops->set_offload(&nb, NET_OFFLOAD_CSUM | NET_OFFLOAD_TSO4),
+		0);
 	nb.ops->close(&nb);
 	cr_assert_not(link_exists("sqz0"), "tap left behind");
 	cr_assert(link_exists("sqzbr0"), "the bridge is not ours");
@@ -147,7 +148,8 @@ Test(net_tap, no_cap_net_admin_says_so)
 	d[0].effective &= ~(1U << CAP_NET_ADMIN);
 	cr_assert_eq(syscall(SYS_capset, &h, d), 0);
 	cr_assert_null(virtio_net_create(NULL, &c, 3, &err));
-	cr_assert(strstr(err.msg, "net3: cannot create tap sqzt"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "net3: cannot create tap sqzt"), "%s",
+		  err.msg);
 	cr_assert(strstr(err.msg, "CAP_NET_ADMIN is needed"), "%s", err.msg);
 	cr_assert_not(link_exists("sqzt"));
 }

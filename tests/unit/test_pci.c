@@ -28,8 +28,9 @@ Test(pci, ecam_sees_the_same_space)
 
 	for (off = 0; off < PCI_CFG_SIZE; off += 4) {
 		a = cfg_read(1, 0, off, 4);
-		cr_assert(bus_read(&VP->mmio, LAYOUT_PCI_ECAM_START + (1 << 15) +
-				   off, &b, 4));
+		cr_assert(bus_read(&VP->mmio,
+				   LAYOUT_PCI_ECAM_START + (1 << 15) + off, &b,
+				   4));
 		cr_assert_eq(a, b, "offset 0x%x", off);
 	}
 	cr_assert(bus_read(&VP->mmio, LAYOUT_PCI_ECAM_START + (1 << 15) + 0x100,
@@ -57,7 +58,7 @@ Test(pci, bar_sizing_and_moving)
 	cfg_write(1, PCI_BAR0, 0xffffffff, 4);
 	cfg_write(1, PCI_BAR0 + 4, 0xffffffff, 4);
 	cr_assert_eq(cfg_read(1, 0, PCI_BAR0, 4),
-		     (u32)~(VIRTIO_PCI_BAR_SIZE - 1) | PCI_BAR_MEM_64);
+		     (u32) ~(VIRTIO_PCI_BAR_SIZE - 1) | PCI_BAR_MEM_64);
 	cr_assert_eq(cfg_read(1, 0, PCI_BAR0 + 4, 4), 0xffffffff);
 	/* Unused BARs size to 0. */
 	cfg_write(1, PCI_BAR0 + 8, 0xffffffff, 4);
@@ -122,7 +123,7 @@ Test(pci, pci_cfg_capability_window)
 {
 	u32 pos = VP->vp->pcicfg_cap;
 
-	cfg_write(1, pos + 4, 0, 1);			/* BAR 0 */
+	cfg_write(1, pos + 4, 0, 1); /* BAR 0 */
 	cfg_write(1, pos + 8, VIRTIO_PCI_COMMON_OFF + VIRTIO_PCI_COMMON_NUMQ,
 		  4);
 	cfg_write(1, pos + 12, 2, 4);
@@ -154,7 +155,8 @@ static const struct io_ops reg_ops = { .read = reg_read, .write = reg_write };
 
 Test(pci, bar_32bit_sizing_and_decode)
 {
-	static const struct pci_id id = { .vendor = 0x1234, .device = 0x5678,
+	static const struct pci_id id = { .vendor = 0x1234,
+					  .device = 0x5678,
 					  .class = 0xff0000 };
 	struct pci_dev *pd = calloc(1, sizeof(*pd));
 	struct reg4k r = { 0 };
@@ -164,12 +166,12 @@ Test(pci, bar_32bit_sizing_and_decode)
 
 	pci_dev_init(pd, &id, NULL, NULL);
 	cr_assert_eq(pci_dev_add_bar(pd, 2, 4096, false, &reg_ops, &r), 0);
-	cr_assert_eq(pci_dev_add_bar(pd, 2, 4096, false, &reg_ops, &r),
-		     -EINVAL, "slot already used");
-	cr_assert_eq(pci_dev_add_bar(pd, 3, 3000, false, &reg_ops, &r),
-		     -EINVAL, "not a power of two");
-	cr_assert_eq(pci_dev_add_bar(pd, 5, 4096, true, &reg_ops, &r),
-		     -EINVAL, "a 64-bit BAR needs two slots");
+	cr_assert_eq(pci_dev_add_bar(pd, 2, 4096, false, &reg_ops, &r), -EINVAL,
+		     "slot already used");
+	cr_assert_eq(pci_dev_add_bar(pd, 3, 3000, false, &reg_ops, &r), -EINVAL,
+		     "not a power of two");
+	cr_assert_eq(pci_dev_add_bar(pd, 5, 4096, true, &reg_ops, &r), -EINVAL,
+		     "a 64-bit BAR needs two slots");
 	ret = pci_host_add(&VP->host, pd, &err);
 	cr_assert_eq(ret, 2, "%s", err.msg);
 	slot = ret;
@@ -203,12 +205,10 @@ Test(pci, thirty_one_slots_then_full)
 	/* Slot 0 is the bridge, slot 1 the fixture's device. */
 	for (i = 0; i < 30; i++) {
 		pci_dev_init(&pd[i], &id, NULL, NULL);
-		cr_assert_eq(pci_host_add(&VP->host, &pd[i], &err),
-			     i + 2);
+		cr_assert_eq(pci_host_add(&VP->host, &pd[i], &err), i + 2);
 	}
 	pci_dev_init(&pd[30], &id, NULL, NULL);
-	cr_assert_eq(pci_host_add(&VP->host, &pd[30], &err),
-		     -ENOSPC);
+	cr_assert_eq(pci_host_add(&VP->host, &pd[30], &err), -ENOSPC);
 	cr_assert_eq(cfg_read(31, 0, PCI_VENDOR_ID, 2), 0x1234);
 	for (i = 0; i < 30; i++)
 		pci_host_remove(&VP->host, &pd[i]);

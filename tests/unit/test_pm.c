@@ -146,15 +146,15 @@ Test(pm, debug_exit_status)
 
 Test(pm, status_write_one_to_clear_and_sci)
 {
-	out(PORT_PM1A_EVT + 2, PM1_STS_PWRBTN, 2);	/* enable */
+	out(PORT_PM1A_EVT + 2, PM1_STS_PWRBTN, 2); /* enable */
 	cr_assert_eq(in(PORT_PM1A_EVT + 2, 2), PM1_STS_PWRBTN);
 	cr_assert_eq(fi.level, 0);
-	out(PORT_PM1A_EVT, PM1_STS_PWRBTN, 2);	/* the guest cannot set it */
+	out(PORT_PM1A_EVT, PM1_STS_PWRBTN, 2); /* the guest cannot set it */
 	cr_assert_eq(in(PORT_PM1A_EVT, 2), 0);
 	cr_assert_eq(fi.level, 0);
 	/* No host event raises a status bit today: stand in for one. */
 	pm.sts |= PM1_STS_PWRBTN;
-	out(PORT_PM1A_EVT, 0, 2);		/* writing 0 changes nothing */
+	out(PORT_PM1A_EVT, 0, 2); /* writing 0 changes nothing */
 	cr_assert_eq(in(PORT_PM1A_EVT, 2) & PM1_STS_PWRBTN, PM1_STS_PWRBTN);
 	cr_assert_eq(fi.gsi, IRQ_SCI);
 	cr_assert_eq(fi.level, 1, "status & enable raises the SCI");
@@ -172,9 +172,9 @@ Test(pm, timer_runs_at_3_579545_mhz_and_wraps_at_24_bits)
 	cr_assert_eq(in(PORT_PM_TMR, 4), 0);
 	fake_ns = 1000000000ULL;
 	cr_assert_eq(in(PORT_PM_TMR, 4), PM_TMR_HZ & PM_TMR_MASK);
-	fake_ns = 1000;		/* 1 us = 3.58 ticks */
+	fake_ns = 1000; /* 1 us = 3.58 ticks */
 	cr_assert_eq(in(PORT_PM_TMR, 4), 3);
-	fake_ns = 4686968874ULL;	/* the last ns before 2^24 ticks */
+	fake_ns = 4686968874ULL; /* the last ns before 2^24 ticks */
 	cr_assert_eq(in(PORT_PM_TMR, 4), PM_TMR_MASK);
 	fake_ns = 4686968875ULL;
 	cr_assert_eq(in(PORT_PM_TMR, 4), 0);
@@ -212,13 +212,13 @@ Test(pm, i8042_command_byte_round_trip)
 	out(PORT_I8042_CMD, I8042_CMD_KBD_DISABLE, 1);
 	out(PORT_I8042_CMD, I8042_CMD_KBD_TEST, 1);
 	cr_assert_eq(in(PORT_I8042_DATA, 1), 0x00);
-	out(PORT_I8042_DATA, 0xff, 1);	/* to the absent keyboard */
+	out(PORT_I8042_DATA, 0xff, 1); /* to the absent keyboard */
 	cr_assert_eq(st.n, 0);
 }
 
 Test(pm, i8042_pulse_reset)
 {
-	out(PORT_I8042_CMD, 0xff, 1);	/* pulse no lines */
+	out(PORT_I8042_CMD, 0xff, 1); /* pulse no lines */
 	cr_assert_eq(st.n, 0);
 	out(PORT_I8042_CMD, I8042_CMD_PULSE_RESET, 1);
 	cr_assert_eq(st.n, 1);
@@ -246,7 +246,7 @@ Test(pm, power_button_raises_the_sci_only_when_enabled)
 	out(PORT_PM1A_EVT + 2, PM1_EN_PWRBTN, 2);
 	cr_assert_eq(fi.gsi, IRQ_SCI);
 	cr_assert_eq(fi.level, 1, "enabling a pending event raises the SCI");
-	out(PORT_PM1A_EVT, PM1_STS_PWRBTN, 2);	/* the guest clears it */
+	out(PORT_PM1A_EVT, PM1_STS_PWRBTN, 2); /* the guest clears it */
 	cr_assert_eq(fi.level, 0);
 	cr_assert(pm_power_button(&pm));
 	cr_assert_eq(fi.level, 1);
@@ -271,7 +271,8 @@ Test(pm, save_and_restore_keep_registers_and_the_timer_going_on)
 	pm_restore(&other, &s);
 	cr_assert_eq(other.en, 0x0121);
 	cr_assert(other.cnt & PM1_CNT_SCI_EN);
-	cr_assert_eq(pm_timer(&other), t, "the timer goes on from the saved value");
+	cr_assert_eq(pm_timer(&other), t,
+		     "the timer goes on from the saved value");
 	fake_ns += 1000000000ULL;
 	cr_assert_eq(pm_timer(&other), (t + 3579545) & PM_TMR_MASK);
 	pm_destroy(&other);

@@ -14,7 +14,7 @@
 
 static struct img_fx fx;
 static struct qcow2_check_result res;
-static char seen[4096];			/* every finding, one per line */
+static char seen[4096]; /* every finding, one per line */
 
 static void note(void *opaque, enum qcow2_finding f, const char *msg)
 {
@@ -80,12 +80,12 @@ Test(qcow2_check, leaked_cluster_repaired)
 
 Test(qcow2_check, refcount_zero_under_a_live_entry)
 {
-	u64 data = img_fx_get64(&fx, img_fx_l2e_off(&fx, 0)) &
-		   QCOW2_OFFSET_MASK;
+	u64 data =
+		img_fx_get64(&fx, img_fx_l2e_off(&fx, 0)) & QCOW2_OFFSET_MASK;
 
 	img_fx_put16(&fx, img_fx_rc_off(&fx, data / fx.cs), 0);
 	check(0);
-	cr_expect_eq(res.corruptions, 2, "%s", seen);	/* count + COPIED */
+	cr_expect_eq(res.corruptions, 2, "%s", seen); /* count + COPIED */
 	check(QCOW2_FIX_LEAKS);
 	cr_expect_eq(res.corruptions, 2, "-r leaks leaves it: %s", seen);
 	check(QCOW2_FIX_LEAKS | QCOW2_FIX_ERRORS);
@@ -156,9 +156,9 @@ Test(qcow2_check, compressed_clusters_counted)
 	memset(buf, 0, sizeof(buf));
 	cr_assert_eq(qcow2_packer_new(q, &p), 0);
 	for (i = 0; i < 20; i++) {
-		buf[i * 7] = i + 1;	/* different, well compressible */
-		cr_assert_eq(qcow2_write_compressed(p, (100 + i) * 65536,
-						    buf), 0);
+		buf[i * 7] = i + 1; /* different, well compressible */
+		cr_assert_eq(qcow2_write_compressed(p, (100 + i) * 65536, buf),
+			     0);
 	}
 	cr_expect_eq(qcow2_write_compressed(p, 100 * 65536, buf), -EEXIST);
 	qcow2_packer_free(p);

@@ -9,7 +9,7 @@
 
 #include "devices/block/qcow2/qcow2.h"
 
-#define CS 65536
+#define CS    65536
 #define FSIZE (16 * CS)
 
 static u8 buf[CS];
@@ -41,7 +41,8 @@ static int parse(void)
 static void expect_bad(const char *needle)
 {
 	cr_expect_eq(parse(), -EINVAL, "accepted; wanted '%s'", needle);
-	cr_expect(strstr(err.msg, needle), "error '%s' lacks '%s'", err.msg, needle);
+	cr_expect(strstr(err.msg, needle), "error '%s' lacks '%s'", err.msg,
+		  needle);
 }
 
 TestSuite(qcow2_header, .init = good);
@@ -60,7 +61,7 @@ Test(qcow2_header, good_v3)
 Test(qcow2_header, good_v2_defaults)
 {
 	qcow2_put32(buf + 4, 2);
-	qcow2_put32(buf + 96, 99);	/* not a field in v2 */
+	qcow2_put32(buf + 96, 99); /* not a field in v2 */
 	cr_assert_eq(parse(), 0, "%s", err.msg);
 	cr_expect_eq(h.refcount_order, 4);
 	cr_expect_eq(h.header_len, 72);
@@ -98,7 +99,7 @@ Test(qcow2_header, size_too_large)
 
 Test(qcow2_header, l1_too_small)
 {
-	qcow2_put64(buf + 24, 2 * GiB);		/* needs 4 entries */
+	qcow2_put64(buf + 24, 2 * GiB); /* needs 4 entries */
 	expect_bad("L1 table too small");
 }
 
@@ -134,7 +135,7 @@ Test(qcow2_header, refcount_table)
 	qcow2_put32(buf + 56, 1000);
 	expect_bad("refcount_table_clusters");
 	good();
-	qcow2_put64(buf + 48, 3 * CS);		/* on top of L1 */
+	qcow2_put64(buf + 48, 3 * CS); /* on top of L1 */
 	expect_bad("overlaps");
 }
 
@@ -170,7 +171,7 @@ Test(qcow2_header, backing_name)
 	expect_bad("backing file name");
 	qcow2_put32(buf + 16, 0);
 	expect_bad("backing file name");
-	qcow2_put64(buf + 8, 16);		/* inside the header */
+	qcow2_put64(buf + 8, 16); /* inside the header */
 	qcow2_put32(buf + 16, 4);
 	expect_bad("backing file name");
 }
@@ -191,8 +192,8 @@ static void expect_refused(u64 incompat, bool writable, const char *needle)
 	good();
 	qcow2_put64(buf + 72, incompat);
 	cr_assert_eq(parse(), 0, "%s", err.msg);
-	cr_expect_neq(qcow2_check_features(&h, writable, &err),
-		      0, "bits 0x%llx accepted", (unsigned long long)incompat);
+	cr_expect_neq(qcow2_check_features(&h, writable, &err), 0,
+		      "bits 0x%llx accepted", (unsigned long long)incompat);
 	cr_expect(strstr(err.msg, needle), "'%s' lacks '%s'", err.msg, needle);
 }
 
@@ -241,6 +242,5 @@ Test(qcow2_header, snapshots_readonly_only)
 
 Test(qcow2_header, truncated)
 {
-	cr_expect_eq(qcow2_parse_header(&h, buf, 64, FSIZE, &err),
-		     -EINVAL);
+	cr_expect_eq(qcow2_parse_header(&h, buf, 64, FSIZE, &err), -EINVAL);
 }

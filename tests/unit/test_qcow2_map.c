@@ -12,7 +12,7 @@
 
 #include "devices/block/qcow2/qcow2.h"
 
-#define CS 4096ULL
+#define CS   4096ULL
 #define SIZE (4 * MiB)
 
 static char path[] = "/tmp/squeeze-qcow2-map-XXXXXX";
@@ -21,8 +21,8 @@ static struct qcow2 *q;
 static struct err err;
 
 /* qcow2_create_fd's layout: header, table, block, L1 at 3 * CS. */
-#define L1_OFF (3 * CS)
-#define L2_OFF (8 * CS)
+#define L1_OFF	 (3 * CS)
+#define L2_OFF	 (8 * CS)
 #define DATA_OFF (9 * CS)
 
 static void put_be64(u64 off, u64 v)
@@ -35,7 +35,8 @@ static void put_be64(u64 off, u64 v)
 
 static void setup(void)
 {
-	struct qcow2_create_opts o = { .size = SIZE, .cluster_bits = 12,
+	struct qcow2_create_opts o = { .size = SIZE,
+				       .cluster_bits = 12,
 				       .version = 3 };
 	u8 data[CS];
 
@@ -59,7 +60,8 @@ static void teardown(void)
 
 static void open_ro(void)
 {
-	cr_assert_eq(qcow2_open_image(&q, path, false, NULL, 0, NULL, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(qcow2_open_image(&q, path, false, NULL, 0, NULL, 0, &err),
+		     0, "%s", err.msg);
 }
 
 TestSuite(qcow2_map, .init = setup, .fini = teardown);
@@ -101,12 +103,30 @@ static void expect_eio(u64 l2e)
 	cr_expect_eq(qcow2_read_sync(q, 5 * CS, buf, sizeof(buf)), -EIO);
 }
 
-Test(qcow2_map, unaligned_data) { expect_eio((DATA_OFF + 512) | QCOW2_COPIED); }
-Test(qcow2_map, data_outside_file) { expect_eio((1ULL << 40) | QCOW2_COPIED); }
-Test(qcow2_map, data_on_header) { expect_eio(0 | QCOW2_COPIED); }
-Test(qcow2_map, data_on_l1) { expect_eio(L1_OFF | QCOW2_COPIED); }
-Test(qcow2_map, data_on_refcount_table) { expect_eio(CS | QCOW2_COPIED); }
-Test(qcow2_map, reserved_bits) { expect_eio(DATA_OFF | (1ULL << 58)); }
+Test(qcow2_map, unaligned_data)
+{
+	expect_eio((DATA_OFF + 512) | QCOW2_COPIED);
+}
+Test(qcow2_map, data_outside_file)
+{
+	expect_eio((1ULL << 40) | QCOW2_COPIED);
+}
+Test(qcow2_map, data_on_header)
+{
+	expect_eio(0 | QCOW2_COPIED);
+}
+Test(qcow2_map, data_on_l1)
+{
+	expect_eio(L1_OFF | QCOW2_COPIED);
+}
+Test(qcow2_map, data_on_refcount_table)
+{
+	expect_eio(CS | QCOW2_COPIED);
+}
+Test(qcow2_map, reserved_bits)
+{
+	expect_eio(DATA_OFF | (1ULL << 58));
+}
 Test(qcow2_map, compressed_outside_file)
 {
 	expect_eio(QCOW2_COMPRESSED | (1ULL << 40));
@@ -140,7 +160,8 @@ Test(qcow2_map, write_allocates_private_cluster)
 	u8 buf[CS], back[CS];
 	u64 rc;
 
-	cr_assert_eq(qcow2_open_image(&q, path, true, NULL, 0, NULL, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(qcow2_open_image(&q, path, true, NULL, 0, NULL, 0, &err),
+		     0, "%s", err.msg);
 	memset(buf, 0x3c, sizeof(buf));
 	cr_assert_eq(qcow2_write_cluster(q, 7 * CS + 512, buf, 1024), 0);
 	cr_assert_eq(qcow2_map(q, 7 * CS, &m), 0);

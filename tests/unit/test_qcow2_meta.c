@@ -23,7 +23,7 @@ static struct err err;
 
 /* qcow2_create_fd's layout: header, refcount table, block, L1 at 3 CS. */
 #define L1_OFF (3 * CS)
-#define L2_OFF (4 * CS)		/* the first free cluster: refcount 0 */
+#define L2_OFF (4 * CS) /* the first free cluster: refcount 0 */
 
 static void put_be64(u64 off, u64 v)
 {
@@ -44,7 +44,8 @@ static u64 get_be64(u64 off)
 /* An L2 table in use but counted free: the corruption under test. */
 static void setup(void)
 {
-	struct qcow2_create_opts o = { .size = 4 * MiB, .cluster_bits = 12,
+	struct qcow2_create_opts o = { .size = 4 * MiB,
+				       .cluster_bits = 12,
 				       .version = 3 };
 
 	fd = mkstemp(path);

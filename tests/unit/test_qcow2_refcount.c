@@ -24,7 +24,7 @@ Test(qcow2_refcount, order4_big_endian)
 
 Test(qcow2_refcount, order0_lsb_first)
 {
-	u8 b[2] = { 0x05, 0x80 };	/* bits 0, 2 and 15 */
+	u8 b[2] = { 0x05, 0x80 }; /* bits 0, 2 and 15 */
 
 	cr_expect_eq(qcow2_rc_read(b, 0, 0), 1);
 	cr_expect_eq(qcow2_rc_read(b, 0, 1), 0);
@@ -38,7 +38,7 @@ Test(qcow2_refcount, order0_lsb_first)
 
 Test(qcow2_refcount, order1_and_2)
 {
-	u8 b[2] = { 0xe4, 0x00 };	/* 2-bit: 0,1,2,3 from bit 0 up */
+	u8 b[2] = { 0xe4, 0x00 }; /* 2-bit: 0,1,2,3 from bit 0 up */
 
 	cr_expect_eq(qcow2_rc_read(b, 1, 0), 0);
 	cr_expect_eq(qcow2_rc_read(b, 1, 1), 1);
@@ -46,7 +46,7 @@ Test(qcow2_refcount, order1_and_2)
 	cr_expect_eq(qcow2_rc_read(b, 1, 3), 3);
 	qcow2_rc_write(b, 1, 1, 2);
 	cr_expect_eq(b[0], 0xe8);
-	b[1] = 0x9c;			/* 4-bit: low nibble c, high 9 */
+	b[1] = 0x9c; /* 4-bit: low nibble c, high 9 */
 	cr_expect_eq(qcow2_rc_read(b, 2, 2), 0xc);
 	cr_expect_eq(qcow2_rc_read(b, 2, 3), 0x9);
 	qcow2_rc_write(b, 2, 3, 1);

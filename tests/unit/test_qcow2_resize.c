@@ -46,7 +46,7 @@ static void grow(u32 version)
 	u64 l1_before;
 
 	img_fx_create(&fx, 1 * MiB, 12, version);
-	img_fx_fill(&fx, 0, 256, 0x77);		/* all of the 1 MiB */
+	img_fx_fill(&fx, 0, 256, 0x77); /* all of the 1 MiB */
 	l1_before = img_fx_get64(&fx, 40);
 	q = img_fx_open(&fx);
 	cr_assert_eq(qcow2_resize(q, 3 * GiB, &err), 0, "%s", err.msg);
@@ -80,7 +80,7 @@ Test(qcow2_resize, shrink_only_over_nothing)
 	struct qcow2 *q;
 
 	img_fx_create(&fx, 64 * MiB, 16, 3);
-	img_fx_fill(&fx, 16, 1, 0x11);		/* 1 MiB .. 1 MiB + 64K */
+	img_fx_fill(&fx, 16, 1, 0x11); /* 1 MiB .. 1 MiB + 64K */
 	q = img_fx_open(&fx);
 	cr_expect_eq(qcow2_resize(q, 512 * KiB, &err), -ENOTEMPTY);
 	cr_expect(strstr(err.msg, "1048576"), "%s", err.msg);

@@ -50,7 +50,7 @@ Test(rtc, bcd_24h_by_default)
 	cr_assert_eq(rd(RTC_SECONDS), 0x09);
 	cr_assert_eq(rd(RTC_MINUTES), 0x04);
 	cr_assert_eq(rd(RTC_HOURS), 0x15);
-	cr_assert_eq(rd(RTC_WEEKDAY), 0x03);	/* Sunday = 1 */
+	cr_assert_eq(rd(RTC_WEEKDAY), 0x03); /* Sunday = 1 */
 	cr_assert_eq(rd(RTC_DAY), 0x01);
 	cr_assert_eq(rd(RTC_MONTH), 0x12);
 	cr_assert_eq(rd(RTC_YEAR), 0x26);
@@ -91,7 +91,7 @@ Test(rtc, clock_writes_are_ignored_ram_is_kept)
 {
 	wr(RTC_HOURS, 0x01);
 	cr_assert_eq(rd(RTC_HOURS), 0x15);
-	wr(0x01, 0x42);		/* alarm seconds: plain storage */
+	wr(0x01, 0x42); /* alarm seconds: plain storage */
 	cr_assert_eq(rd(0x01), 0x42);
 	wr(0x7f, 0x99);
 	cr_assert_eq(rd(0x7f), 0x99);
@@ -138,26 +138,37 @@ Test(rtc, host_clock_by_default)
 Test(rtc, utc_conversion_matches_gmtime)
 {
 	static const time_t fixed[] = {
-		0, 86399, 86400, 951782400 /* 2000-02-29 */,
-		951868800 /* 2000-03-01 */, 4107542400 /* 2100-03-01 */,
-		1796137449, -1, -86401, 253402300799 /* 9999-12-31 */,
+		0,
+		86399,
+		86400,
+		951782400 /* 2000-02-29 */,
+		951868800 /* 2000-03-01 */,
+		4107542400 /* 2100-03-01 */,
+		1796137449,
+		-1,
+		-86401,
+		253402300799 /* 9999-12-31 */,
 	};
 	struct tm a, b;
 	time_t t;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(fixed) + 20000; i++) {
-		t = i < ARRAY_SIZE(fixed) ? fixed[i] :
-		    (time_t)(i - ARRAY_SIZE(fixed)) * 9999991 - 400000000;
+		t = i < ARRAY_SIZE(fixed) ?
+			    fixed[i] :
+			    (time_t)(i - ARRAY_SIZE(fixed)) * 9999991 -
+				    400000000;
 		rtc_utc(t, &a);
 		gmtime_r(&t, &b);
-		cr_assert(a.tm_year == b.tm_year && a.tm_mon == b.tm_mon &&
-			  a.tm_mday == b.tm_mday && a.tm_hour == b.tm_hour &&
-			  a.tm_min == b.tm_min && a.tm_sec == b.tm_sec &&
-			  a.tm_wday == b.tm_wday,
-			  "t=%lld: %d-%d-%d %d:%d:%d wday %d, libc %d-%d-%d %d:%d:%d wday %d",
-			  (long long)t, a.tm_year, a.tm_mon, a.tm_mday, a.tm_hour,
-			  a.tm_min, a.tm_sec, a.tm_wday, b.tm_year, b.tm_mon,
-			  b.tm_mday, b.tm_hour, b.tm_min, b.tm_sec, b.tm_wday);
+		cr_assert(
+			a.tm_year == b.tm_year && a.tm_mon == b.tm_mon &&
+				a.tm_mday == b.tm_mday &&
+				a.tm_hour == b.tm_hour &&
+				a.tm_min == b.tm_min && a.tm_sec == b.tm_sec &&
+				a.tm_wday == b.tm_wday,
+			"t=%lld: %d-%d-%d %d:%d:%d wday %d, libc %d-%d-%d %d:%d:%d wday %d",
+			(long long)t, a.tm_year, a.tm_mon, a.tm_mday, a.tm_hour,
+			a.tm_min, a.tm_sec, a.tm_wday, b.tm_year, b.tm_mon,
+			b.tm_mday, b.tm_hour, b.tm_min, b.tm_sec, b.tm_wday);
 	}
 }

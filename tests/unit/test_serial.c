@@ -164,7 +164,7 @@ Test(serial, rx_interrupt_line_follows_data)
 
 Test(serial, fifo_below_trigger_reports_timeout)
 {
-	serial_reg_write(&s, UART_FCR, UART_FCR_ENABLE | 0xc0);	/* 14 bytes */
+	serial_reg_write(&s, UART_FCR, UART_FCR_ENABLE | 0xc0); /* 14 bytes */
 	serial_reg_write(&s, UART_IER, UART_IER_RDI);
 	serial_receive(&s, (const u8 *)"abc", 3);
 	cr_assert_eq(serial_reg_read(&s, UART_IIR),
@@ -218,7 +218,7 @@ Test(serial, modem_status_interrupt)
 {
 	serial_reg_write(&s, UART_IER, UART_IER_MSI);
 	cr_assert_eq(fi.level, 0);
-	serial_reg_write(&s, UART_MCR, UART_MCR_LOOP);	/* CTS/DSR/DCD drop */
+	serial_reg_write(&s, UART_MCR, UART_MCR_LOOP); /* CTS/DSR/DCD drop */
 	cr_assert_eq(fi.level, 1);
 	cr_assert_eq(serial_reg_read(&s, UART_IIR), UART_IIR_MSI);
 	cr_assert_neq(serial_reg_read(&s, UART_MSR) & 0x0f, 0);
@@ -254,7 +254,8 @@ Test(serial, save_and_restore_carry_registers_and_the_fifo)
 	serial_save(&s, &st);
 	serial_init(&other, &irq2, IRQ_COM1, &sink_ops, &sk);
 	cr_assert_eq(serial_restore(&other, &st), 0);
-	cr_assert_eq(fi2.changes, 0, "the IOAPIC's restored line is not driven again");
+	cr_assert_eq(fi2.changes, 0,
+		     "the IOAPIC's restored line is not driven again");
 	cr_assert_eq(serial_reg_read(&other, UART_SCR), 0x5a);
 	cr_assert_eq(serial_reg_read(&other, UART_IER), UART_IER_RDI);
 	cr_assert_eq(serial_reg_read(&other, UART_RBR), 'b');

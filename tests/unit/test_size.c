@@ -41,7 +41,7 @@ Test(size, overflow)
 
 	cr_assert_eq(parse_size("18446744073709551616", &v), -ERANGE);
 	cr_assert_eq(parse_size("99999999999999999999999", &v), -ERANGE);
-	cr_assert_eq(parse_size("16777216T", &v), -ERANGE);	/* 2^64 */
+	cr_assert_eq(parse_size("16777216T", &v), -ERANGE); /* 2^64 */
 	cr_assert_eq(parse_size("17179869184G", &v), -ERANGE);
 	cr_assert_eq(parse_size("16777215T", &v), 0);
 	cr_assert_eq(v, 16777215ULL << 40);
@@ -50,8 +50,8 @@ Test(size, overflow)
 Test(size, garbage_is_refused_and_leaves_output)
 {
 	static const char *const bad[] = {
-		"", "M", "-1", "+5", " 5", "5 ", "5MB", "5MM", "1.5G", "0x10",
-		"12a", "5P", "G5",
+		"",    "M",    "-1",   "+5",  " 5", "5 ", "5MB",
+		"5MM", "1.5G", "0x10", "12a", "5P", "G5",
 	};
 	u64 v = 1234;
 

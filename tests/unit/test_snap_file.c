@@ -90,7 +90,7 @@ Test(snap_file, truncation_magic_and_garbage_are_refused)
 
 	cr_assert_eq(parse(buf, len - 8, &r, &e), -EINVAL);
 	cr_assert(strstr(e.msg, "truncated"), "%s", e.msg);
-	r.buf = NULL;		/* still ours */
+	r.buf = NULL; /* still ours */
 	snap_reader_free(&r);
 	buf[0] = 'X';
 	cr_assert_eq(parse(buf, len, &r, &e), -EINVAL);

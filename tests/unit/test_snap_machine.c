@@ -61,7 +61,8 @@ Test(snap_machine, dump_and_parse_round_trip)
 Test(snap_machine, strict_fields_and_ranges)
 {
 	struct snap_machine *m = calloc(1, sizeof(*m));
-	const char *base = "{\"memory\":268435456,\"regions\":[{\"gpa\":0,\"size\":268435456}],\"cpus\":1,\"name\":\"\",\"disks\":[],\"nets\":[]";
+	const char *base =
+		"{\"memory\":268435456,\"regions\":[{\"gpa\":0,\"size\":268435456}],\"cpus\":1,\"name\":\"\",\"disks\":[],\"nets\":[]";
 	char json[1024];
 	struct err e;
 
@@ -69,7 +70,8 @@ Test(snap_machine, strict_fields_and_ranges)
 	cr_assert_eq(parse(json, m, &e), 0, "%s", e.msg);
 	snprintf(json, sizeof(json), "%s,\"extra\":1}", base);
 	cr_assert_eq(parse(json, m, &e), -EINVAL, "unknown field");
-	cr_assert_eq(parse("{\"memory\":268435456}", m, &e), -EINVAL, "missing fields");
+	cr_assert_eq(parse("{\"memory\":268435456}", m, &e), -EINVAL,
+		     "missing fields");
 	cr_assert_eq(parse("{not json", m, &e), -EINVAL);
 	cr_assert_eq(e.class, ERR_INPUT);
 	snprintf(json, sizeof(json), "%s}", base);
@@ -133,6 +135,7 @@ Test(snap_machine, restore_config_moves_only_paths_and_gives_fresh_macs)
 	cr_assert_str_eq(cfg.net[0].bridge, "");
 	cr_assert(!memcmp(cfg.net[0].mac, "\x02\x00\x00\x00\x00\x09", 6));
 	over.nr_disks = 2;
-	cr_assert_eq(snap_machine_config(m, &over, &cfg, &e), -EINVAL, "more disks than the snapshot");
+	cr_assert_eq(snap_machine_config(m, &over, &cfg, &e), -EINVAL,
+		     "more disks than the snapshot");
 	free(m);
 }

@@ -48,7 +48,7 @@ Test(trace, notes)
 	note_char(&n, 0x1b);
 	cr_assert_str_eq(n.text, "x (A C) 'H' '\\n' '\\x1b'");
 	n = (struct trace_note){ 0 };
-	note_flags(&n, 0x2, names, 3);	/* a bit without a name */
+	note_flags(&n, 0x2, names, 3); /* a bit without a name */
 	cr_assert_str_eq(n.text, "");
 }
 
@@ -69,8 +69,9 @@ static void serial_says(struct bus *pio, u16 port, bool write, u8 val,
 {
 	struct trace_note n = { 0 };
 	struct bus_range r;
-	struct io_access a = { .addr = port, .len = 1, .write = write,
-			       .val = val };
+	struct io_access a = {
+		.addr = port, .len = 1, .write = write, .val = val
+	};
 
 	cr_assert(bus_lookup(pio, port, 1, &r));
 	cr_assert_not_null(r.ops->desc);
@@ -111,11 +112,13 @@ Test(trace, pci_bar_sizing_in_words)
 	cr_assert_str_eq(n.text, "BAR0 <- 0xffffffff (size probe)");
 	n = (struct trace_note){ 0 };
 	pci_cfg_describe(&pd, PCI_BAR0, 4, false, 0xffff8004, &n);
-	cr_assert_str_eq(n.text,
-			 "BAR0 -> 0xffff8004 (size probe answer: 32 KiB, 64-bit)");
+	cr_assert_str_eq(
+		n.text,
+		"BAR0 -> 0xffff8004 (size probe answer: 32 KiB, 64-bit)");
 	n = (struct trace_note){ 0 };
 	pci_cfg_describe(&pd, PCI_VENDOR_ID, 4, false, 0x10421af4, &n);
-	cr_assert_str_eq(n.text, "vendor_id/device_id -> 0x10421af4 (1af4:1042)");
+	cr_assert_str_eq(n.text,
+			 "vendor_id/device_id -> 0x10421af4 (1af4:1042)");
 	n = (struct trace_note){ 0 };
 	pci_cfg_describe(&pd, PCI_COMMAND, 2, true, 0x6, &n);
 	cr_assert_str_eq(n.text, "command <- 0x6 (MEMORY MASTER)");
@@ -123,7 +126,9 @@ Test(trace, pci_bar_sizing_in_words)
 
 static const char *const dev_features[24] = { [9] = "FLUSH" };
 static const struct virtio_dev_ops dummy_ops = {
-	.device_id = 42, .nr_queues = 1, .feature_names = dev_features,
+	.device_id = 42,
+	.nr_queues = 1,
+	.feature_names = dev_features,
 };
 
 Test(trace, virtio_feature_names)
@@ -150,13 +155,13 @@ Test(trace, histogram_percentiles)
 
 	cr_assert_eq(hist_percentile(&h, 50), 0);
 	for (v = 1; v <= 100000; v++)
-		hist_add(&h, v * 10);		/* 10 ns .. 1 ms */
+		hist_add(&h, v * 10); /* 10 ns .. 1 ms */
 	cr_assert_eq(hist_total(&h), 100000);
 	p50 = hist_percentile(&h, 50);
 	p99 = hist_percentile(&h, 99);
 	cr_assert(p50 > 500000 * 0.94 && p50 < 500000 * 1.06, "p50 %lu", p50);
 	cr_assert(p99 > 990000 * 0.94 && p99 < 990000 * 1.06, "p99 %lu", p99);
-	hist_add(&h, 1ULL << 50);		/* past the last bucket */
+	hist_add(&h, 1ULL << 50); /* past the last bucket */
 	cr_assert_eq(hist_total(&h), 100001);
 }
 
@@ -180,7 +185,7 @@ Test(trace, json_file_tracks)
 	cr_assert_eq(trace_init(&t, 0, TRACE_ALL, 0), 0);
 	pthread_setname_np(pthread_self(), "vcpu3");
 	trace_event(&t, TRACE_PIO, "IO", "y.c", "tab\there");
-	trace_attach_file(&t, fd);	/* what came before is kept */
+	trace_attach_file(&t, fd); /* what came before is kept */
 	trace_span(&t, "exit", "IO serial0.THR", 1000, 3500, NULL);
 	pthread_create(&th, NULL, other_thread, &t);
 	pthread_join(th, NULL);

@@ -33,14 +33,18 @@ Test(pci, features_ok_needs_version_1)
 {
 	common_wr(VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
 	common_wr(VIRTIO_PCI_COMMON_GF, 1u << TEST_FEATURE, 4);
-	common_wr(VIRTIO_PCI_COMMON_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
-		  VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK, 1);
+	common_wr(VIRTIO_PCI_COMMON_STATUS,
+		  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			  VIRTIO_STATUS_FEATURES_OK,
+		  1);
 	cr_assert_not(common_rd(VIRTIO_PCI_COMMON_STATUS, 1) &
 		      VIRTIO_STATUS_FEATURES_OK);
 	common_wr(VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
 	common_wr(VIRTIO_PCI_COMMON_GF, 1, 4);
-	common_wr(VIRTIO_PCI_COMMON_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
-		  VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK, 1);
+	common_wr(VIRTIO_PCI_COMMON_STATUS,
+		  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			  VIRTIO_STATUS_FEATURES_OK,
+		  1);
 	cr_assert(common_rd(VIRTIO_PCI_COMMON_STATUS, 1) &
 		  VIRTIO_STATUS_FEATURES_OK);
 	/* Frozen now. */
@@ -54,7 +58,7 @@ Test(pci, queue_size_must_be_power_of_two)
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_SIZE, 2), 64);
 	common_wr(VIRTIO_PCI_COMMON_Q_SIZE, 16, 2);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_SIZE, 2), 16);
-	common_wr(VIRTIO_PCI_COMMON_Q_SIZE, 128, 2);	/* > offered */
+	common_wr(VIRTIO_PCI_COMMON_Q_SIZE, 128, 2); /* > offered */
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
 	common_wr(VIRTIO_PCI_COMMON_Q_SIZE, 24, 2);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
@@ -72,8 +76,10 @@ static void bring_up_queue0(void)
 {
 	common_wr(VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
 	common_wr(VIRTIO_PCI_COMMON_GF, 1, 4);
-	common_wr(VIRTIO_PCI_COMMON_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
-		  VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK, 1);
+	common_wr(VIRTIO_PCI_COMMON_STATUS,
+		  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			  VIRTIO_STATUS_FEATURES_OK,
+		  1);
 	common_wr(VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
 	common_wr(VIRTIO_PCI_COMMON_Q_SIZE, 16, 2);
 	common_wr(VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
@@ -82,9 +88,10 @@ static void bring_up_queue0(void)
 	common_wr(VIRTIO_PCI_COMMON_Q_USEDLO, 0x3000, 4);
 	common_wr(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
 	cr_assert_eq(common_rd(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
-	common_wr(VIRTIO_PCI_COMMON_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
-		  VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
-		  VIRTIO_STATUS_DRIVER_OK, 1);
+	common_wr(VIRTIO_PCI_COMMON_STATUS,
+		  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK,
+		  1);
 }
 
 Test(pci, driver_ok_activates_and_status_0_resets)
@@ -150,7 +157,7 @@ Test(pci, bad_vector_reads_back_no_vector)
 Test(pci, msix_route_mask_and_pending)
 {
 	struct virtio_pci *vp = VP->vp;
-	u32 e = VIRTIO_PCI_MSIX_OFF + PCI_MSIX_ENTRY_SIZE;	/* vector 1 */
+	u32 e = VIRTIO_PCI_MSIX_OFF + PCI_MSIX_ENTRY_SIZE; /* vector 1 */
 	u32 ctrl_off = vp->msix_cap + PCI_MSIX_FLAGS;
 	int gsi = vp->vec[1].gsi, efd = vp->vec[1].efd;
 	u64 one = 1;
@@ -213,7 +220,7 @@ Test(pci, needs_reset_signals_config_vector)
 Test(pci, device_config_window)
 {
 	cr_assert_eq(bar_rd(VIRTIO_PCI_DEVICE_OFF, 4), 0x65757173); /* "sque" */
-	cr_assert_eq(bar_rd(VIRTIO_PCI_DEVICE_OFF + 6, 2), 0x2165);  /* "e!" */
+	cr_assert_eq(bar_rd(VIRTIO_PCI_DEVICE_OFF + 6, 2), 0x2165); /* "e!" */
 	cr_assert_eq(bar_rd(VIRTIO_PCI_DEVICE_OFF + 8, 4), 0, "past the end");
 	cr_assert_eq(bar_rd(VIRTIO_PCI_DEVICE_OFF + 6, 4), 0, "straddles it");
 }
@@ -263,8 +270,8 @@ Test(pci, ioeventfds_wait_for_attach)
 	cr_assert_eq(VP->rec.ioev_calls, calls + NQ, "one call per queue");
 	cr_assert_eq(VP->rec.nr_ioev, nr + NQ);
 	cr_assert(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF, d.vd.vq[0].kick_fd));
-	cr_assert(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF + 4,
-			   d.vd.vq[1].kick_fd));
+	cr_assert(
+		has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF + 4, d.vd.vq[1].kick_fd));
 	virtio_pci_destroy(vp);
 	cr_assert_eq(VP->rec.nr_ioev, nr, "destroy drops them");
 }
@@ -281,8 +288,8 @@ Test(pci, failed_attach_is_reported_and_bus_doorbells_work)
 	VP->rec.fail_ioev = true;
 	cr_assert_eq(virtio_pci_attach(vp, &err), -ENOTTY);
 	cr_assert(strstr(err.msg, "ioeventfd"), "err names it: '%s'", err.msg);
-	cr_assert_not(has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF,
-			       d.vd.vq[0].kick_fd));
+	cr_assert_not(
+		has_ioev(bar + VIRTIO_PCI_NOTIFY_OFF, d.vd.vq[0].kick_fd));
 	cr_assert(bus_write(&VP->mmio, bar + VIRTIO_PCI_NOTIFY_OFF, &q, 2));
 	cr_assert(readable(d.vd.vq[0].kick_fd), "forwarded although refused");
 	virtio_pci_destroy(vp);

@@ -20,8 +20,7 @@ Test(vq, direct_chain_gives_iovecs)
 {
 	set_desc(&T->desc[3], BUF_GPA, 16, VRING_DESC_F_NEXT, 7);
 	set_desc(&T->desc[7], BUF_GPA + 0x100, 512, VRING_DESC_F_NEXT, 1);
-	set_desc(&T->desc[1], BUF_GPA + 0x1000, 1,
-		 VRING_DESC_F_WRITE, 0);
+	set_desc(&T->desc[1], BUF_GPA + 0x1000, 1, VRING_DESC_F_WRITE, 0);
 	publish(3);
 	cr_assert_eq(vq_pop(&T->vq, &T->chain), 1);
 	cr_assert_eq(T->chain.head, 3);
@@ -156,8 +155,8 @@ Test(vq, address_wrapping_2_64_breaks)
 
 Test(vq, readable_after_writable_breaks)
 {
-	set_desc(&T->desc[0], BUF_GPA, 4, VRING_DESC_F_WRITE |
-		 VRING_DESC_F_NEXT, 1);
+	set_desc(&T->desc[0], BUF_GPA, 4,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(&T->desc[1], BUF_GPA, 4, 0, 0);
 	publish(0);
 	assert_broken();
@@ -295,12 +294,13 @@ static void count_config_changed(struct virtio_dev *vd)
 	ct->calls++;
 }
 
-static const struct virtio_dev_ops nr_ops = { .device_id = 99,
-					      .nr_queues = 1 };
+static const struct virtio_dev_ops nr_ops = { .device_id = 99, .nr_queues = 1 };
 
 Test(vq, broken_ring_marks_device_needs_reset)
 {
-	struct counting_transport ct = { { .config_changed = count_config_changed }, 0 };
+	struct counting_transport ct = {
+		{ .config_changed = count_config_changed }, 0
+	};
 	struct virtio_dev *vd = calloc(1, sizeof(*vd));
 
 	virtio_dev_init(vd, &nr_ops, &T->mem);
@@ -312,8 +312,8 @@ Test(vq, broken_ring_marks_device_needs_reset)
 	if (vq_pop(&T->vq, &T->chain) < 0)
 		virtio_dev_needs_reset(vd, "unit test: looping chain");
 	cr_assert(T->vq.broken);
-	cr_assert_eq(vd->status, VIRTIO_STATUS_DRIVER_OK |
-		     VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_eq(vd->status,
+		     VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET);
 	cr_assert_eq(ct.calls, 1);
 	cr_assert_eq(vd->isr & VIRTIO_ISR_CONFIG, VIRTIO_ISR_CONFIG);
 	/* Further reports change nothing and interrupt no more. */
@@ -365,7 +365,8 @@ Test(vq, restore_refuses_indexes_that_do_not_match_ram)
 	cr_assert_eq(vq_restore(&q, false, &st), -ESTALE);
 	cr_assert_not(q.ready);
 	st = (struct vq_state){ .last_avail = 40, .used_idx = 0 };
-	cr_assert_eq(vq_restore(&q, false, &st), -ESTALE, "more taken than the ring holds");
+	cr_assert_eq(vq_restore(&q, false, &st), -ESTALE,
+		     "more taken than the ring holds");
 	st = (struct vq_state){ 0 };
 	q.used_gpa = RAM_END;
 	cr_assert_eq(vq_restore(&q, false, &st), -EFAULT);

@@ -26,12 +26,14 @@ static int parse(const char *text)
 	return vmdk_parse_desc(text, strlen(text), &d, &err);
 }
 
-#define HEAD "# Disk DescriptorFile\nversion=1\nCID=12345678\n" \
-	     "parentCID=ffffffff\ncreateType=\"twoGbMaxExtentFlat\"\n"
+#define HEAD                                               \
+	"# Disk DescriptorFile\nversion=1\nCID=12345678\n" \
+	"parentCID=ffffffff\ncreateType=\"twoGbMaxExtentFlat\"\n"
 
 Test(vmdk_desc, good)
 {
-	cr_assert_eq(parse(HEAD "RW 4192256 FLAT \"a-f001.vmdk\" 0\n"
+	cr_assert_eq(parse(HEAD
+			   "RW 4192256 FLAT \"a-f001.vmdk\" 0\n"
 			   "RDONLY 100 FLAT \"a-f002.vmdk\" 7\n"
 			   "RW 8 ZERO\n# ddb\nddb.adapterType = \"ide\"\n"),
 		     0, "%s", err.msg);
@@ -50,12 +52,14 @@ Test(vmdk_desc, refused)
 		const char *text, *why;
 	} bad[] = {
 		{ HEAD, "no extent" },
-		{ "createType=\"vmfsSparse\"\nRW 1 SPARSE \"x\"\n", "not supported" },
+		{ "createType=\"vmfsSparse\"\nRW 1 SPARSE \"x\"\n",
+		  "not supported" },
 		{ "parentCID=1234abcd\n", "parent" },
 		{ HEAD "parentFileNameHint=\"base.vmdk\"\n", "parent" },
 		{ HEAD "NOACCESS 100 FLAT \"x\" 0\n", "NOACCESS" },
 		{ HEAD "RW 0 FLAT \"x\" 0\n", "bad size" },
-		{ HEAD "RW 99999999999999999999 FLAT \"x\" 0\n", "bad extent size" },
+		{ HEAD "RW 99999999999999999999 FLAT \"x\" 0\n",
+		  "bad extent size" },
 		{ HEAD "RW 140737488355329 FLAT \"x\" 0\n", "bad size" },
 		{ HEAD "RW 100 COWD \"x\"\n", "not supported" },
 		{ HEAD "RW 100 FLAT \"\" 0\n", "name" },
@@ -77,7 +81,8 @@ Test(vmdk_desc, sizes_add_up_without_overflow)
 {
 	char text[4096];
 
-	snprintf(text, sizeof(text), HEAD "RW %llu FLAT \"a\" 0\nRW %llu FLAT \"b\" 0\n",
+	snprintf(text, sizeof(text),
+		 HEAD "RW %llu FLAT \"a\" 0\nRW %llu FLAT \"b\" 0\n",
 		 VMDK_MAX_SECTORS - 10, 11ULL);
 	cr_expect_neq(parse(text), 0);
 	vmdk_desc_free(&d);
@@ -85,12 +90,12 @@ Test(vmdk_desc, sizes_add_up_without_overflow)
 
 /* A 4 MiB monolithicSparse image: 64 KiB grains, 512 per grain table. */
 #define GRAIN_SEC 128
-#define CAP_SEC (4 * MiB / 512)
-#define DESC_SEC 1
-#define GD_SEC 3
-#define GT_SEC 4
-#define G0_SEC 8
-#define FILE_LEN ((G0_SEC + 2 * GRAIN_SEC) * 512)
+#define CAP_SEC	  (4 * MiB / 512)
+#define DESC_SEC  1
+#define GD_SEC	  3
+#define GT_SEC	  4
+#define G0_SEC	  8
+#define FILE_LEN  ((G0_SEC + 2 * GRAIN_SEC) * 512)
 
 static int fd;
 static char path[64];
@@ -110,7 +115,8 @@ static void put64(u64 off, u64 v)
 
 static void make_image(void)
 {
-	static const char desc[] = "# Disk DescriptorFile\nversion=1\n"
+	static const char desc[] =
+		"# Disk DescriptorFile\nversion=1\n"
 		"CID=1\nparentCID=ffffffff\ncreateType=\"monolithicSparse\"\n"
 		"RW 8192 SPARSE \"whatever.vmdk\"\n";
 	u8 grain[GRAIN_SEC * 512];
@@ -127,20 +133,20 @@ static void make_image(void)
 	put64(28, DESC_SEC);
 	put64(36, 2);
 	put32(44, 512);
-	put64(48, GD_SEC);		/* rgd: the same, unused */
+	put64(48, GD_SEC); /* rgd: the same, unused */
 	put64(56, GD_SEC);
 	cr_assert_eq(pwrite(fd, desc, strlen(desc), DESC_SEC * 512),
 		     (ssize_t)strlen(desc));
-	put32(GD_SEC * 512, GT_SEC);	/* one grain table */
-	put32(GT_SEC * 512 + 0, G0_SEC);	/* grain 0 */
+	put32(GD_SEC * 512, GT_SEC);			  /* one grain table */
+	put32(GT_SEC * 512 + 0, G0_SEC);		  /* grain 0 */
 	put32(GT_SEC * 512 + 4 * 40, G0_SEC + GRAIN_SEC); /* grain 40 */
 	memset(grain, 0xa1, sizeof(grain));
 	cr_assert_eq(pwrite(fd, grain, sizeof(grain), G0_SEC * 512),
 		     (ssize_t)sizeof(grain));
 	memset(grain, 0xb2, sizeof(grain));
-	cr_assert_eq(pwrite(fd, grain, sizeof(grain),
-			    (G0_SEC + GRAIN_SEC) * 512),
-		     (ssize_t)sizeof(grain));
+	cr_assert_eq(
+		pwrite(fd, grain, sizeof(grain), (G0_SEC + GRAIN_SEC) * 512),
+		(ssize_t)sizeof(grain));
 }
 
 static struct vmdk *open_image(void)
@@ -255,7 +261,8 @@ Test(vmdk_sparse, extent_names_stay_in_the_directory)
 		fd = dfd;
 		cr_expect_null(open_image(), "'%s' opened", names[i]);
 		cr_expect(strstr(err.msg, "extent file name") &&
-			  strstr(err.msg, "backing-dir="), "%s", err.msg);
+				  strstr(err.msg, "backing-dir="),
+			  "%s", err.msg);
 		close(dfd);
 	}
 }

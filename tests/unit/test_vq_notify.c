@@ -22,7 +22,7 @@ Test(vq, enable_rejects_bad_size_alignment_and_ram)
 	T->vq.desc_gpa = DESC_GPA + 8;
 	cr_assert_eq(vq_enable(&T->vq, false), -EINVAL);
 	T->vq.desc_gpa = DESC_GPA;
-	T->vq.used_gpa = RAM_END - 64;	/* 6 + 8 * 16 bytes do not fit */
+	T->vq.used_gpa = RAM_END - 64; /* 6 + 8 * 16 bytes do not fit */
 	cr_assert_eq(vq_enable(&T->vq, false), -EFAULT);
 	T->vq.used_gpa = USED_GPA;
 	cr_assert_eq(vq_enable(&T->vq, false), 0);
@@ -113,7 +113,8 @@ Test(vq, avail_event_tracks_pops_and_set_kick, .init = setup16_event)
 Test(vq, ack_drops_unoffered_features)
 {
 	static const struct virtio_dev_ops ops = { .device_id = 99,
-		.nr_queues = 1, .features = 1ULL << 5 };
+						   .nr_queues = 1,
+						   .features = 1ULL << 5 };
 	struct virtio_dev *vd = calloc(1, sizeof(*vd));
 	u64 acked;
 

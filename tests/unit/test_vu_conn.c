@@ -31,7 +31,7 @@ static void start(void)
 
 static void finish(void)
 {
-	vu_conn_close(&vu);	/* the fake sees EOF if still reading */
+	vu_conn_close(&vu); /* the fake sees EOF if still reading */
 	fake_join(&fake);
 	cr_assert_not(fake.bad_order, "requests came in another order");
 	fake_free(&fake);
@@ -47,14 +47,14 @@ static u32 seen_req(unsigned int i)
 
 Test(vu_conn, handshake_negotiates_the_common_protocol_features)
 {
-	u64 theirs = (1ULL << VU_PROTOCOL_F_MQ) |
-		     (1ULL << VU_PROTOCOL_F_REPLY_ACK) |
-		     (1ULL << VU_PROTOCOL_F_CONFIG) | (1ULL << 5) | (1ULL << 12);
+	u64 theirs =
+		(1ULL << VU_PROTOCOL_F_MQ) | (1ULL << VU_PROTOCOL_F_REPLY_ACK) |
+		(1ULL << VU_PROTOCOL_F_CONFIG) | (1ULL << 5) | (1ULL << 12);
 
 	add(fake_reply(VU_GET_FEATURES, 8, V1 | PF | 1));
 	add(fake_reply(VU_GET_PROTOCOL_FEATURES, 8, theirs));
 	add(fake_silent(VU_SET_PROTOCOL_FEATURES));
-	add(fake_reply(VU_SET_OWNER, 8, 0));		/* the ack */
+	add(fake_reply(VU_SET_OWNER, 8, 0)); /* the ack */
 	start();
 	cr_assert_eq(vu_conn_handshake(&vu, VU_PROTOCOL_WANTED), 0);
 	cr_assert_eq(vu.features, V1 | PF | 1);
@@ -96,7 +96,7 @@ static void handshake_with_ack(void)
 Test(vu_conn, nonzero_ack_is_refusal_not_death)
 {
 	handshake_with_ack();
-	add(fake_reply(VU_SET_VRING_NUM, 8, 1));	/* refused */
+	add(fake_reply(VU_SET_VRING_NUM, 8, 1)); /* refused */
 	add(fake_reply(VU_SET_VRING_NUM, 8, 0));
 	start();
 	cr_assert_eq(vu_conn_handshake(&vu, VU_PROTOCOL_WANTED), 0);

@@ -15,10 +15,10 @@
 #include "tests/unit/vu_fake.h"
 #include "virtio/vhost_user/vu_dev.h"
 
-#define BIT(n)	(1ULL << (n))
-#define PF	BIT(VU_F_PROTOCOL_FEATURES)
-#define V1	BIT(VIRTIO_F_VERSION_1)
-#define DEVF	BIT(5)			/* the device feature we pass on */
+#define BIT(n) (1ULL << (n))
+#define PF     BIT(VU_F_PROTOCOL_FEATURES)
+#define V1     BIT(VIRTIO_F_VERSION_1)
+#define DEVF   BIT(5) /* the device feature we pass on */
 
 static struct vu_fake fake;
 static struct guest_mem mem;
@@ -53,9 +53,14 @@ TestSuite(vu_dev, .init = setup, .fini = teardown, .timeout = 10);
 static struct vu_dev *create(u32 nr_queues)
 {
 	struct vu_dev_params p = {
-		.name = "test0", .device_id = 42, .nr_queues = nr_queues,
-		.queue_size = 64, .features = DEVF, .config_size = sizeof(cfg),
-		.config = cfg, .timeout_ms = 1000,
+		.name = "test0",
+		.device_id = 42,
+		.nr_queues = nr_queues,
+		.queue_size = 64,
+		.features = DEVF,
+		.config_size = sizeof(cfg),
+		.config = cfg,
+		.timeout_ms = 1000,
 	};
 
 	fake_start(&fake);
@@ -66,9 +71,10 @@ static struct vu_dev *create(u32 nr_queues)
 /* A back-end offering much, MQ with @queues, REPLY_ACK. */
 static void script_create(u64 queues)
 {
-	add(fake_reply(VU_GET_FEATURES, 8, V1 | PF | DEVF | BIT(7) |
-		       BIT(VIRTIO_F_RING_INDIRECT_DESC) |
-		       BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(33) | BIT(34)));
+	add(fake_reply(
+		VU_GET_FEATURES, 8,
+		V1 | PF | DEVF | BIT(7) | BIT(VIRTIO_F_RING_INDIRECT_DESC) |
+			BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(33) | BIT(34)));
 	add(fake_reply(VU_GET_PROTOCOL_FEATURES, 8,
 		       BIT(VU_PROTOCOL_F_MQ) | BIT(VU_PROTOCOL_F_REPLY_ACK)));
 	add(fake_silent(VU_SET_PROTOCOL_FEATURES));
@@ -84,7 +90,7 @@ Test(vu_dev, offers_only_what_both_sides_implement)
 	/* Not bit 7 (unknown), ACCESS_PLATFORM or PACKED: we lack them. */
 	cr_assert_eq(dev->vdev.device_features,
 		     V1 | DEVF | BIT(VIRTIO_F_RING_INDIRECT_DESC) |
-		     BIT(VIRTIO_F_RING_EVENT_IDX));
+			     BIT(VIRTIO_F_RING_EVENT_IDX));
 	cr_assert_arr_eq(dev->config, cfg, sizeof(cfg));
 }
 
@@ -104,8 +110,8 @@ static void ready_queue0(struct virtqueue *vq, int kick, int call)
 static const struct fake_seen *seen(unsigned int i, u32 req)
 {
 	cr_assert_lt(i, fake.nr_seen);
-	cr_assert_eq(fake.seen[i].msg.hdr.request, req, "message %u is %u",
-		     i, fake.seen[i].msg.hdr.request);
+	cr_assert_eq(fake.seen[i].msg.hdr.request, req, "message %u is %u", i,
+		     fake.seen[i].msg.hdr.request);
 	return &fake.seen[i];
 }
 
@@ -121,8 +127,8 @@ static void assert_same_file(int a, int b)
 Test(vu_dev, driver_ok_hands_over_ready_rings_and_reset_stops_them)
 {
 	static const u32 order[] = {
-		VU_SET_FEATURES, VU_SET_VRING_NUM, VU_SET_VRING_BASE,
-		VU_SET_VRING_ADDR, VU_SET_VRING_CALL, VU_SET_VRING_ERR,
+		VU_SET_FEATURES,   VU_SET_VRING_NUM,	VU_SET_VRING_BASE,
+		VU_SET_VRING_ADDR, VU_SET_VRING_CALL,	VU_SET_VRING_ERR,
 		VU_SET_VRING_KICK, VU_SET_VRING_ENABLE,
 	};
 	int kick = eventfd(0, EFD_CLOEXEC), call = eventfd(0, EFD_CLOEXEC);
@@ -139,14 +145,14 @@ Test(vu_dev, driver_ok_hands_over_ready_rings_and_reset_stops_them)
 	add(base);
 	cr_assert_not_null(create(2), "%s", err.msg);
 	vd = vu_dev_vdev(dev);
-	ready_queue0(&vd->vq[0], kick, call);	/* queue 1 stays off */
+	ready_queue0(&vd->vq[0], kick, call); /* queue 1 stays off */
 	vd->driver_features = V1 | DEVF;
 	cr_assert_eq(vd->ops->activate(vd), 0);
 	vd->ops->reset(vd);
 	desc = (u64)(uintptr_t)vd->vq[0].desc;
 	avail = (u64)(uintptr_t)vd->vq[0].avail;
 	used = (u64)(uintptr_t)vd->vq[0].used;
-	vu_dev_destroy(dev);	/* hang up: the fake stops */
+	vu_dev_destroy(dev); /* hang up: the fake stops */
 	dev = NULL;
 	fake_join(&fake);
 
@@ -164,8 +170,7 @@ Test(vu_dev, driver_ok_hands_over_ready_rings_and_reset_stops_them)
 	cr_assert_eq(s->msg.p.addr.desc, desc);
 	cr_assert_eq(s->msg.p.addr.avail, avail);
 	cr_assert_eq(s->msg.p.addr.used, used);
-	cr_assert_eq(desc,
-		     (u64)(uintptr_t)guest_mem_ptr(&mem, 0x10000, 1));
+	cr_assert_eq(desc, (u64)(uintptr_t)guest_mem_ptr(&mem, 0x10000, 1));
 	s = seen(10, VU_SET_VRING_CALL);
 	cr_assert_eq(s->nr_fds, 1);
 	assert_same_file(s->fds[0], call);
@@ -183,7 +188,7 @@ Test(vu_dev, driver_ok_hands_over_ready_rings_and_reset_stops_them)
 Test(vu_dev, queue_without_vector_gets_an_idle_call_fd)
 {
 	static const u32 order[] = {
-		VU_SET_FEATURES, VU_SET_VRING_NUM, VU_SET_VRING_BASE,
+		VU_SET_FEATURES,   VU_SET_VRING_NUM,  VU_SET_VRING_BASE,
 		VU_SET_VRING_ADDR, VU_SET_VRING_CALL,
 	};
 	int kick = eventfd(0, EFD_CLOEXEC);
@@ -194,14 +199,14 @@ Test(vu_dev, queue_without_vector_gets_an_idle_call_fd)
 	script_create(1);
 	for (i = 0; i < ARRAY_SIZE(order); i++)
 		add(fake_reply(order[i], 8, 0));
-	add(fake_reply(VU_SET_VRING_ERR, 8, 1));	/* refused: stop here */
+	add(fake_reply(VU_SET_VRING_ERR, 8, 1)); /* refused: stop here */
 	cr_assert_not_null(create(1), "%s", err.msg);
 	vd = vu_dev_vdev(dev);
 	ready_queue0(&vd->vq[0], kick, -1);
 	vd->driver_features = V1;
 	cr_assert_eq(vd->ops->activate(vd), -EIO);
 	cr_assert_eq(fstat(dev->idle_call_fd[0], &idle), 0);
-	vu_dev_destroy(dev);	/* hang up: the fake stops */
+	vu_dev_destroy(dev); /* hang up: the fake stops */
 	dev = NULL;
 	fake_join(&fake);
 	cr_assert_eq(seen(10, VU_SET_VRING_CALL)->nr_fds, 1);
@@ -251,8 +256,12 @@ Test(vu_dev, refuses_backend_without_virtio_1)
 Test(vu_dev, refuses_backend_without_needed_protocol_feature)
 {
 	struct vu_dev_params p = {
-		.name = "test0", .device_id = 2, .nr_queues = 1,
-		.queue_size = 64, .config_size = 8, .timeout_ms = 1000,
+		.name = "test0",
+		.device_id = 2,
+		.nr_queues = 1,
+		.queue_size = 64,
+		.config_size = 8,
+		.timeout_ms = 1000,
 		.protocol_needed = BIT(VU_PROTOCOL_F_CONFIG),
 	};
 

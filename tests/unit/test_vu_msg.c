@@ -18,8 +18,7 @@ static int sv[2];
 
 static void setup(void)
 {
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-		     0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 }
 
 static void teardown(void)
@@ -38,7 +37,8 @@ static ssize_t peer_recv(void *buf, size_t len, int *fds, unsigned int *nr)
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { buf, len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
 			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c;
@@ -224,7 +224,8 @@ Test(vu_msg, fds_sent_with_a_reply_are_closed)
 	} ctl;
 	struct vu_msg out = { .hdr = h, .p.u64 = 3 }, m;
 	struct iovec iov = { &out, sizeof(h) + 8 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
 			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);

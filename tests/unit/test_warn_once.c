@@ -82,7 +82,7 @@ Test(warn_once, needs_reset_logs_once_per_device, .init = cr_redirect_stderr)
 	cr_assert(a->status & VIRTIO_STATUS_NEEDS_RESET);
 	cr_assert(a->isr & VIRTIO_ISR_CONFIG);
 	virtio_dev_needs_reset(a, "same episode");
-	a->status = 0;				/* the driver reset it */
+	a->status = 0; /* the driver reset it */
 	a->isr = 0;
 	virtio_dev_needs_reset(a, "second episode");
 	cr_assert(a->status & VIRTIO_STATUS_NEEDS_RESET);

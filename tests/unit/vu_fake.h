@@ -19,16 +19,16 @@
 #include "virtio/vhost_user/vu_proto.h"
 
 enum fake_action {
-	FAKE_NONE,		/* read the request, send nothing */
-	FAKE_REPLY,		/* send reply (hdr + payload) as given */
-	FAKE_RAW,		/* send raw bytes (nr_raw of them) */
-	FAKE_CLOSE,		/* read the request, then hang up */
+	FAKE_NONE,  /* read the request, send nothing */
+	FAKE_REPLY, /* send reply (hdr + payload) as given */
+	FAKE_RAW,   /* send raw bytes (nr_raw of them) */
+	FAKE_CLOSE, /* read the request, then hang up */
 };
 
 struct fake_step {
-	u32 expect;		/* request we expect (0: any) */
+	u32 expect; /* request we expect (0: any) */
 	enum fake_action action;
-	struct vu_msg reply;	/* hdr.size payload bytes are sent */
+	struct vu_msg reply; /* hdr.size payload bytes are sent */
 	u8 raw[64];
 	unsigned int nr_raw;
 };
@@ -42,13 +42,13 @@ struct fake_seen {
 #define FAKE_MAX 32
 
 struct vu_fake {
-	int sock[2];		/* [0] front-end's, [1] the fake's */
+	int sock[2]; /* [0] front-end's, [1] the fake's */
 	pthread_t thread;
 	struct fake_step step[FAKE_MAX];
 	unsigned int nr_steps;
 	struct fake_seen seen[FAKE_MAX];
 	unsigned int nr_seen;
-	bool bad_order;		/* a request other than the expected came */
+	bool bad_order; /* a request other than the expected came */
 };
 
 /* A reply to @req of @size payload bytes, flagged as a reply, version 1. */
@@ -77,7 +77,8 @@ static inline bool fake_read_full(int fd, void *buf, size_t len,
 
 	while (done < len) {
 		struct iovec iov = { (char *)buf + done, len - done };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
 				     .msg_control = ctl.buf,
 				     .msg_controllen = sizeof(ctl.buf) };
 		struct cmsghdr *c;
@@ -87,7 +88,8 @@ static inline bool fake_read_full(int fd, void *buf, size_t len,
 			return false;
 		for (c = CMSG_FIRSTHDR(&mh); c && seen;
 		     c = CMSG_NXTHDR(&mh, c)) {
-			unsigned int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			unsigned int k =
+				(c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
 			memcpy(seen->fds + seen->nr_fds, CMSG_DATA(c),
 			       k * sizeof(int));
@@ -137,8 +139,8 @@ static inline void *fake_thread(void *arg)
 
 static inline void fake_start(struct vu_fake *f)
 {
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-				f->sock), 0);
+	cr_assert_eq(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->sock), 0);
 	cr_assert_eq(pthread_create(&f->thread, NULL, fake_thread, f), 0);
 }
 

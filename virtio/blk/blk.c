@@ -23,7 +23,7 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define BLK_QUEUE_SIZE	256
+#define BLK_QUEUE_SIZE 256
 
 static struct virtio_blk *to_blk(struct virtio_dev *vd)
 {
@@ -49,8 +49,7 @@ static int blk_quiesce(struct virtio_dev *vd, bool on)
 	return blk_io_quiesce(to_blk(vd), on);
 }
 
-static void blk_read_config(struct virtio_dev *vd, u32 off, void *data,
-			    u32 len)
+static void blk_read_config(struct virtio_dev *vd, u32 off, void *data, u32 len)
 {
 	struct virtio_blk *blk = to_blk(vd);
 
@@ -62,24 +61,37 @@ static void blk_read_config(struct virtio_dev *vd, u32 off, void *data,
 
 /* Feature bits (blk.h) and configuration fields (struct blk_config) by name. */
 static const char *const blk_feature_names[24] = {
-	[0] = "BARRIER", [VIRTIO_BLK_F_SIZE_MAX] = "SIZE_MAX",
-	[VIRTIO_BLK_F_SEG_MAX] = "SEG_MAX", [VIRTIO_BLK_F_GEOMETRY] = "GEOMETRY",
-	[VIRTIO_BLK_F_RO] = "RO", [VIRTIO_BLK_F_BLK_SIZE] = "BLK_SIZE",
-	[7] = "SCSI", [VIRTIO_BLK_F_FLUSH] = "FLUSH",
-	[VIRTIO_BLK_F_TOPOLOGY] = "TOPOLOGY", [11] = "CONFIG_WCE", [12] = "MQ",
+	[0] = "BARRIER",
+	[VIRTIO_BLK_F_SIZE_MAX] = "SIZE_MAX",
+	[VIRTIO_BLK_F_SEG_MAX] = "SEG_MAX",
+	[VIRTIO_BLK_F_GEOMETRY] = "GEOMETRY",
+	[VIRTIO_BLK_F_RO] = "RO",
+	[VIRTIO_BLK_F_BLK_SIZE] = "BLK_SIZE",
+	[7] = "SCSI",
+	[VIRTIO_BLK_F_FLUSH] = "FLUSH",
+	[VIRTIO_BLK_F_TOPOLOGY] = "TOPOLOGY",
+	[11] = "CONFIG_WCE",
+	[12] = "MQ",
 	[VIRTIO_BLK_F_DISCARD] = "DISCARD",
-	[VIRTIO_BLK_F_WRITE_ZEROES] = "WRITE_ZEROES", [15] = "LIFETIME",
+	[VIRTIO_BLK_F_WRITE_ZEROES] = "WRITE_ZEROES",
+	[15] = "LIFETIME",
 	[16] = "SECURE_ERASE",
 };
 
-#define CFG(field, name)						\
-	{ offsetof(struct blk_config, field),				\
-	  sizeof(((struct blk_config *)0)->field), name }
+#define CFG(field, name)                                              \
+	{                                                             \
+		offsetof(struct blk_config, field),                   \
+			sizeof(((struct blk_config *)0)->field), name \
+	}
 static const struct reg_name blk_config_names[] = {
-	CFG(capacity, "capacity"), CFG(size_max, "size_max"),
-	CFG(seg_max, "seg_max"), CFG(geometry, "geometry"),
-	CFG(blk_size, "blk_size"), CFG(topology, "topology"),
-	CFG(writeback, "writeback"), CFG(num_queues, "num_queues"),
+	CFG(capacity, "capacity"),
+	CFG(size_max, "size_max"),
+	CFG(seg_max, "seg_max"),
+	CFG(geometry, "geometry"),
+	CFG(blk_size, "blk_size"),
+	CFG(topology, "topology"),
+	CFG(writeback, "writeback"),
+	CFG(num_queues, "num_queues"),
 	CFG(max_discard_sectors, "max_discard_sectors"),
 	CFG(max_discard_seg, "max_discard_seg"),
 	CFG(discard_sector_alignment, "discard_sector_alignment"),
@@ -164,8 +176,7 @@ struct virtio_blk *virtio_blk_create(const struct guest_mem *mem,
 		goto stop_thread;
 	}
 	/* GET_ID: the serial, zero padded to 20 bytes, not terminated. */
-	memcpy(blk->serial, o->serial,
-	       strnlen(o->serial, sizeof(blk->serial)));
+	memcpy(blk->serial, o->serial, strnlen(o->serial, sizeof(blk->serial)));
 	blk->lim.capacity = blk->disk.size / BLK_SECTOR;
 	blk->lim.readonly = blk->disk.readonly;
 	blk_fill_config(blk);

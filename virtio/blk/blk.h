@@ -10,17 +10,17 @@
 struct iothread;
 
 /* Feature bits, virtio 1.2 section 5.2.3. */
-#define VIRTIO_BLK_F_SIZE_MAX		1
-#define VIRTIO_BLK_F_SEG_MAX		2
-#define VIRTIO_BLK_F_GEOMETRY		4
-#define VIRTIO_BLK_F_RO			5
-#define VIRTIO_BLK_F_BLK_SIZE		6
-#define VIRTIO_BLK_F_FLUSH		9
-#define VIRTIO_BLK_F_TOPOLOGY		10
-#define VIRTIO_BLK_F_DISCARD		13
-#define VIRTIO_BLK_F_WRITE_ZEROES	14
+#define VIRTIO_BLK_F_SIZE_MAX	  1
+#define VIRTIO_BLK_F_SEG_MAX	  2
+#define VIRTIO_BLK_F_GEOMETRY	  4
+#define VIRTIO_BLK_F_RO		  5
+#define VIRTIO_BLK_F_BLK_SIZE	  6
+#define VIRTIO_BLK_F_FLUSH	  9
+#define VIRTIO_BLK_F_TOPOLOGY	  10
+#define VIRTIO_BLK_F_DISCARD	  13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
-#define BLK_ID_LEN	20		/* GET_ID: the serial, 20 bytes */
+#define BLK_ID_LEN 20 /* GET_ID: the serial, 20 bytes */
 
 /*
  * A virtio-blk device: its disk, and what the device itself reports; or,
@@ -30,7 +30,7 @@ struct iothread;
 struct blk_options {
 	struct disk_options disk;
 	char serial[BLK_ID_LEN + 1];
-	const char *vm_name;		/* for its thread's name, or NULL */
+	const char *vm_name; /* for its thread's name, or NULL */
 	const char *vhost_user;
 };
 
@@ -56,10 +56,10 @@ struct iothread *virtio_blk_iothread(struct virtio_blk *blk);
  * completion. All u64, copied counter by counter.
  */
 struct virtio_blk_stats {
-	u64 reads, writes, flushes, other;	/* other: discard, zeroes, id */
+	u64 reads, writes, flushes, other; /* other: discard, zeroes, id */
 	u64 read_bytes, write_bytes;
-	u64 errors;			/* answered with an error status */
-	struct hist latency;		/* ns */
+	u64 errors;	     /* answered with an error status */
+	struct hist latency; /* ns */
 };
 void virtio_blk_stats(struct virtio_blk *blk, struct virtio_blk_stats *s);
 

@@ -123,8 +123,12 @@ static int blk_submit(struct blk_queue *q, struct blk_io *io,
 			return VIRTIO_BLK_S_IOERR;
 	}
 	io->dreq = (struct disk_req){
-		.op = r->op, .offset = r->offset, .len = r->len,
-		.iov = n ? io->iov : NULL, .iovcnt = n, .unmap = r->unmap,
+		.op = r->op,
+		.offset = r->offset,
+		.len = r->len,
+		.iov = n ? io->iov : NULL,
+		.iovcnt = n,
+		.unmap = r->unmap,
 		.done = blk_disk_done,
 	};
 	io->busy = true;
@@ -132,7 +136,7 @@ static int blk_submit(struct blk_queue *q, struct blk_io *io,
 	if (q->blk->vdev.trace)
 		blk_trace_submit(q->blk, io);
 	if (disk_submit(d, &io->dreq) == 0)
-		return VIRTIO_BLK_S_OK;	/* done() reports */
+		return VIRTIO_BLK_S_OK; /* done() reports */
 	io->busy = false;
 	q->inflight--;
 	return VIRTIO_BLK_S_IOERR;
@@ -147,13 +151,15 @@ static bool blk_handle(struct blk_queue *q, const struct vq_chain *c)
 	u8 status;
 
 	if (blk_req_parse(c, &blk->lim, &r) < 0) {
-		virtio_dev_needs_reset(&blk->vdev,
-				       "virtio-blk: request without a writable status byte");
+		virtio_dev_needs_reset(
+			&blk->vdev,
+			"virtio-blk: request without a writable status byte");
 		return false;
 	}
 	if (c->head >= q->nr_io || q->io[c->head].busy) {
-		virtio_dev_needs_reset(&blk->vdev,
-				       "virtio-blk: chain head made available twice");
+		virtio_dev_needs_reset(
+			&blk->vdev,
+			"virtio-blk: chain head made available twice");
 		return false;
 	}
 	io = &q->io[c->head];
@@ -293,7 +299,7 @@ static void blk_io_events(void *opaque, const struct epoll_event *ev, int n)
 			break;
 		}
 	}
-	blk_flush_batch(blk);		/* the whole batch in one syscall */
+	blk_flush_batch(blk); /* the whole batch in one syscall */
 	if (wake)
 		trace_span(blk->vdev.trace, "iothread", "wakeup", wake,
 			   clock_ns(), NULL);
@@ -341,13 +347,11 @@ static void blk_start(void *arg)
 	q->nr_io = q->vq->size;
 	for (i = 0; i < q->nr_io; i++)
 		q->io[i].q = q;
-	blk->lim.discard = virtio_has_feature(&blk->vdev,
-					      VIRTIO_BLK_F_DISCARD);
-	blk->lim.write_zeroes = virtio_has_feature(&blk->vdev,
-						   VIRTIO_BLK_F_WRITE_ZEROES);
+	blk->lim.discard = virtio_has_feature(&blk->vdev, VIRTIO_BLK_F_DISCARD);
+	blk->lim.write_zeroes =
+		virtio_has_feature(&blk->vdev, VIRTIO_BLK_F_WRITE_ZEROES);
 	blk->stopping = false;
-	s->ret = iothread_add(&blk->io, q->vq->kick_fd, EPOLLIN,
-			      BLK_EV_QUEUE);
+	s->ret = iothread_add(&blk->io, q->vq->kick_fd, EPOLLIN, BLK_EV_QUEUE);
 	if (s->ret)
 		return blk_free_queue(q);
 	blk->running = true;
@@ -404,9 +408,10 @@ static void blk_freeze(void *arg)
 		iothread_mod(&blk->io, blk->q.vq->kick_fd, EPOLLIN,
 			     BLK_EV_QUEUE);
 		/* What the driver queued meanwhile. */
-		virtio_eventfd_signal(&blk->vdev, blk->q.vq->kick_fd,
-				      VIRTIO_WARN_DOORBELL_WRITE,
-				      "virtio-blk: doorbell eventfd write failed");
+		virtio_eventfd_signal(
+			&blk->vdev, blk->q.vq->kick_fd,
+			VIRTIO_WARN_DOORBELL_WRITE,
+			"virtio-blk: doorbell eventfd write failed");
 		return;
 	}
 	iothread_mod(&blk->io, blk->q.vq->kick_fd, 0, BLK_EV_QUEUE);

@@ -45,37 +45,37 @@ struct blk_io {
 	bool busy;
 	struct iovec *iov;
 	int iov_cap;
-	u32 type;			/* VIRTIO_BLK_T_*, for stats and trace */
-	u64 offset, len;		/* bytes */
-	u64 start_ns;			/* popped (vdev.timed) */
-	u64 trace_id;			/* its span in --trace-file */
+	u32 type;	 /* VIRTIO_BLK_T_*, for stats and trace */
+	u64 offset, len; /* bytes */
+	u64 start_ns;	 /* popped (vdev.timed) */
+	u64 trace_id;	 /* its span in --trace-file */
 };
 
 struct blk_queue {
 	struct virtio_blk *blk;
 	struct virtqueue *vq;
-	struct blk_io *io;		/* nr_io entries, one per head */
+	struct blk_io *io; /* nr_io entries, one per head */
 	unsigned int nr_io;
 	unsigned int inflight;
-	bool pushed;			/* used entries since the last notify */
+	bool pushed; /* used entries since the last notify */
 };
 
 struct virtio_blk {
 	struct virtio_dev vdev;
-	struct virtio_dev_ops ops;	/* features depend on the disk */
+	struct virtio_dev_ops ops; /* features depend on the disk */
 	struct disk disk;
 	struct blk_config config;
 	char serial[BLK_ID_LEN];
 	struct blk_limits lim;
-	struct iothread io;		/* from create to destroy */
+	struct iothread io; /* from create to destroy */
 	/* The I/O thread's alone (see iothread_call()). */
 	struct blk_queue q;
-	bool running;			/* between activate and reset */
-	bool stopping;			/* draining: push nothing more */
-	bool frozen;			/* quiesced for a snapshot */
-	struct virtio_blk_stats stats;	/* written by the thread only */
-	u64 seq;			/* requests popped, for trace ids */
-	struct vq_chain chain;		/* scratch for vq_pop() */
+	bool running;		       /* between activate and reset */
+	bool stopping;		       /* draining: push nothing more */
+	bool frozen;		       /* quiesced for a snapshot */
+	struct virtio_blk_stats stats; /* written by the thread only */
+	u64 seq;		       /* requests popped, for trace ids */
+	struct vq_chain chain;	       /* scratch for vq_pop() */
 };
 
 /* blk_trace.c: a request's life in --trace, at each step. */
@@ -83,8 +83,8 @@ void blk_trace_doorbell(struct virtio_blk *blk);
 void blk_trace_pop(struct virtio_blk *blk, const struct vq_chain *c,
 		   struct blk_io *io);
 void blk_trace_submit(struct virtio_blk *blk, const struct blk_io *io);
-void blk_trace_done(struct virtio_blk *blk, const struct blk_io *io,
-		    u8 status, u32 used_len, u64 ns, bool pushed);
+void blk_trace_done(struct virtio_blk *blk, const struct blk_io *io, u8 status,
+		    u32 used_len, u64 ns, bool pushed);
 
 extern const struct iothread_ops blk_io_ops;
 

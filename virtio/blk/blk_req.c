@@ -63,8 +63,7 @@ static bool blk_in_range(const struct blk_limits *lim, u64 sector, u64 bytes)
 	       bytes / BLK_SECTOR <= lim->capacity - sector;
 }
 
-static void blk_parse_rw(const struct vq_chain *c,
-			 const struct blk_limits *lim,
+static void blk_parse_rw(const struct vq_chain *c, const struct blk_limits *lim,
 			 const struct blk_outhdr *h, struct blk_req *r)
 {
 	bool in = h->type == VIRTIO_BLK_T_IN;

@@ -12,7 +12,7 @@
 #include "virtio/blk/blk_priv.h"
 #include "vmm/base/clock.h"
 
-#define BLK_IO_FILE	"virtio/blk/blk_io.c"
+#define BLK_IO_FILE "virtio/blk/blk_io.c"
 
 /* The request types (blk_req.h) by name. */
 static const char *type_name(u32 type)
@@ -37,9 +37,10 @@ static const char *type_name(u32 type)
 
 static const char *status_name(u8 status)
 {
-	return status == VIRTIO_BLK_S_OK ? "OK" :
-	       status == VIRTIO_BLK_S_IOERR ? "IOERR" :
-	       status == VIRTIO_BLK_S_UNSUPP ? "UNSUPP" : "?";
+	return status == VIRTIO_BLK_S_OK     ? "OK" :
+	       status == VIRTIO_BLK_S_IOERR  ? "IOERR" :
+	       status == VIRTIO_BLK_S_UNSUPP ? "UNSUPP" :
+					       "?";
 }
 
 void blk_trace_doorbell(struct virtio_blk *blk)
@@ -65,11 +66,11 @@ void blk_trace_pop(struct virtio_blk *blk, const struct vq_chain *c,
 			 (unsigned long long)io->len);
 	trace_event(t, TRACE_VIRTIO, "pop", BLK_IO_FILE,
 		    "%s queue 0: head %u off the available ring: %s (%u out, "
-		    "%u in segments)", blk->vdev.name, c->head, what, c->nr_out,
-		    c->nr_in);
+		    "%u in segments)",
+		    blk->vdev.name, c->head, what, c->nr_out, c->nr_in);
 	io->trace_id = 1ULL << 56 | (u64)blk->vdev.index << 40 | ++blk->seq;
-	trace_async(t, "io", type_name(io->type), io->trace_id, clock_ns(), true,
-		    what);
+	trace_async(t, "io", type_name(io->type), io->trace_id, clock_ns(),
+		    true, what);
 }
 
 void blk_trace_submit(struct virtio_blk *blk, const struct blk_io *io)
@@ -79,13 +80,12 @@ void blk_trace_submit(struct virtio_blk *blk, const struct blk_io *io)
 	trace_event(blk->vdev.trace, TRACE_IO, "submit", BLK_IO_FILE,
 		    "%s: %s %llu bytes at offset %llu to the %s disk (%s)",
 		    blk->vdev.name, type_name(io->type),
-		    (unsigned long long)io->len,
-		    (unsigned long long)io->offset, d->ops->name,
-		    d->direct ? "O_DIRECT" : "page cache");
+		    (unsigned long long)io->len, (unsigned long long)io->offset,
+		    d->ops->name, d->direct ? "O_DIRECT" : "page cache");
 }
 
-void blk_trace_done(struct virtio_blk *blk, const struct blk_io *io,
-		    u8 status, u32 used_len, u64 ns, bool pushed)
+void blk_trace_done(struct virtio_blk *blk, const struct blk_io *io, u8 status,
+		    u32 used_len, u64 ns, bool pushed)
 {
 	struct trace *t = blk->vdev.trace;
 
@@ -97,8 +97,9 @@ void blk_trace_done(struct virtio_blk *blk, const struct blk_io *io,
 	if (pushed)
 		trace_event(t, TRACE_VIRTIO, "push", BLK_IO_FILE,
 			    "%s queue 0: head %u onto the used ring, len %u "
-			    "(status byte %s)", blk->vdev.name, io->head,
-			    used_len, status_name(status));
+			    "(status byte %s)",
+			    blk->vdev.name, io->head, used_len,
+			    status_name(status));
 	trace_async(t, "io", type_name(io->type), io->trace_id, clock_ns(),
 		    false, status_name(status));
 }

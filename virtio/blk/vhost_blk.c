@@ -8,14 +8,14 @@
 #include "virtio/blk/vhost_blk.h"
 #include "virtio/vhost_user/vu_dev.h"
 
-#define VHOST_BLK_QUEUE_SIZE	256
-#define VHOST_BLK_TIMEOUT_MS	10000
+#define VHOST_BLK_QUEUE_SIZE 256
+#define VHOST_BLK_TIMEOUT_MS 10000
 
 /* Block features the guest may see if the back-end offers them. */
-#define VHOST_BLK_FEATURES						\
+#define VHOST_BLK_FEATURES                                                  \
 	((1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) | \
-	 (1ULL << VIRTIO_BLK_F_GEOMETRY) | (1ULL << VIRTIO_BLK_F_RO) |	\
-	 (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_FLUSH) | \
+	 (1ULL << VIRTIO_BLK_F_GEOMETRY) | (1ULL << VIRTIO_BLK_F_RO) |      \
+	 (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_FLUSH) |   \
 	 (1ULL << VIRTIO_BLK_F_TOPOLOGY) | (1ULL << VIRTIO_BLK_F_DISCARD) | \
 	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES))
 
@@ -53,12 +53,12 @@ struct vhost_blk *vhost_blk_create(const struct guest_mem *mem,
 	b->dev = vu_dev_create(mem, sock, &p, what, err);
 	if (!b->dev)
 		goto free_b;
-	if (o->disk.readonly &&
-	    !(vu_dev_vdev(b->dev)->device_features &
-	      (1ULL << VIRTIO_BLK_F_RO))) {
-		err_input(err, -EINVAL,
-			  "%s: readonly=on, but the back-end accepts writes (export it read-only, e.g. qemu-storage-daemon writable=off)",
-			  what);
+	if (o->disk.readonly && !(vu_dev_vdev(b->dev)->device_features &
+				  (1ULL << VIRTIO_BLK_F_RO))) {
+		err_input(
+			err, -EINVAL,
+			"%s: readonly=on, but the back-end accepts writes (export it read-only, e.g. qemu-storage-daemon writable=off)",
+			what);
 		goto destroy;
 	}
 	return b;

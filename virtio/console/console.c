@@ -18,8 +18,8 @@
 #include "virtio/console/console_int.h"
 #include "vmm/base/log.h"
 
-#define VCON_QUEUE_SIZE		256
-#define VCON_CONFIG_SIZE	12	/* cols, rows, max_nr_ports, emerg_wr */
+#define VCON_QUEUE_SIZE	 256
+#define VCON_CONFIG_SIZE 12 /* cols, rows, max_nr_ports, emerg_wr */
 
 static struct virtio_console *to_con(struct virtio_dev *vd)
 {
@@ -43,7 +43,7 @@ static int vcon_activate(struct virtio_dev *vd)
 {
 	if (!virtio_has_feature(vd, VIRTIO_F_VERSION_1) ||
 	    !virtio_has_feature(vd, VIRTIO_CONSOLE_F_MULTIPORT))
-		return -EINVAL;	/* port 0 alone would have no name */
+		return -EINVAL; /* port 0 alone would have no name */
 	return vcon_io_start(to_con(vd));
 }
 
@@ -72,8 +72,9 @@ static int classify(int fd, bool *sock, bool *file, unsigned int port,
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) < 0)
-		return err_input(err, -errno, "virtio-console port %u: fd %d: %s",
-				 port, fd, strerror(errno));
+		return err_input(err, -errno,
+				 "virtio-console port %u: fd %d: %s", port, fd,
+				 strerror(errno));
 	*sock = S_ISSOCK(st.st_mode);
 	*file = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
 	return 0;
@@ -89,9 +90,10 @@ static int init_port(struct virtio_console *c, unsigned int i,
 	p->in_fd = o->in_fd;
 	p->out_fd = o->out_fd;
 	if (o->name && strlen(o->name) > VCON_NAME_MAX)
-		return err_input(err, -EINVAL,
-				 "virtio-console port %u: name longer than %d bytes",
-				 i, VCON_NAME_MAX);
+		return err_input(
+			err, -EINVAL,
+			"virtio-console port %u: name longer than %d bytes", i,
+			VCON_NAME_MAX);
 	snprintf(p->name, sizeof(p->name), "%s", o->name ? o->name : "");
 	ret = classify(p->in_fd, &p->in_sock, &p->in_file, i, err);
 	if (!ret)

@@ -23,24 +23,24 @@
  * the guest never blocks on it.
  */
 
-#define VIRTIO_ID_CONSOLE		3
-#define VIRTIO_CONSOLE_F_SIZE		0
-#define VIRTIO_CONSOLE_F_MULTIPORT	1
+#define VIRTIO_ID_CONSOLE	   3
+#define VIRTIO_CONSOLE_F_SIZE	   0
+#define VIRTIO_CONSOLE_F_MULTIPORT 1
 
 /* Control events, section 5.3.6.2. */
-#define VIRTIO_CONSOLE_DEVICE_READY	0
-#define VIRTIO_CONSOLE_DEVICE_ADD	1
-#define VIRTIO_CONSOLE_DEVICE_REMOVE	2
-#define VIRTIO_CONSOLE_PORT_READY	3
-#define VIRTIO_CONSOLE_CONSOLE_PORT	4
-#define VIRTIO_CONSOLE_RESIZE		5
-#define VIRTIO_CONSOLE_PORT_OPEN	6
-#define VIRTIO_CONSOLE_PORT_NAME	7
+#define VIRTIO_CONSOLE_DEVICE_READY  0
+#define VIRTIO_CONSOLE_DEVICE_ADD    1
+#define VIRTIO_CONSOLE_DEVICE_REMOVE 2
+#define VIRTIO_CONSOLE_PORT_READY    3
+#define VIRTIO_CONSOLE_CONSOLE_PORT  4
+#define VIRTIO_CONSOLE_RESIZE	     5
+#define VIRTIO_CONSOLE_PORT_OPEN     6
+#define VIRTIO_CONSOLE_PORT_NAME     7
 
-#define VCON_CTRL_SIZE		8	/* le32 id, le16 event, le16 value */
+#define VCON_CTRL_SIZE 8 /* le32 id, le16 event, le16 value */
 /* Port 0 and the control pair, then a pair per port: 16 queues. */
-#define VCON_MAX_PORTS		((VIRTIO_MAX_QUEUES - 2) / 2)
-#define VCON_NAME_MAX		63
+#define VCON_MAX_PORTS ((VIRTIO_MAX_QUEUES - 2) / 2)
+#define VCON_NAME_MAX  63
 
 /* Queue numbers: port 0 is 0/1, control 2/3, port n > 0 is 2n+2/2n+3. */
 static inline unsigned int vcon_rxq(unsigned int port)
@@ -53,19 +53,19 @@ static inline unsigned int vcon_txq(unsigned int port)
 	return vcon_rxq(port) + 1;
 }
 
-#define VCON_CTRL_RXQ	2		/* device to driver */
-#define VCON_CTRL_TXQ	3		/* driver to device */
+#define VCON_CTRL_RXQ 2 /* device to driver */
+#define VCON_CTRL_TXQ 3 /* driver to device */
 
 struct vcon_port_options {
-	const char *name;		/* sent as PORT_NAME; NULL: none */
-	int in_fd;			/* host to guest; -1: none */
-	int out_fd;			/* guest to host; -1: discarded */
+	const char *name; /* sent as PORT_NAME; NULL: none */
+	int in_fd;	  /* host to guest; -1: none */
+	int out_fd;	  /* guest to host; -1: discarded */
 };
 
 struct vcon_options {
 	struct vcon_port_options port[VCON_MAX_PORTS];
-	unsigned int nr_ports;		/* 1..VCON_MAX_PORTS */
-	const char *vm_name;		/* for the thread's name, or NULL */
+	unsigned int nr_ports; /* 1..VCON_MAX_PORTS */
+	const char *vm_name;   /* for the thread's name, or NULL */
 	/*
 	 * Called on the I/O thread, once, when a port's out_fd fails (its
 	 * reader went away); NULL: nobody needs to know.

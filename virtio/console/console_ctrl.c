@@ -93,7 +93,7 @@ static void handle(struct virtio_console *c, const struct vcon_ctrl *m)
 		vcon_port_rx(c, p);
 		return;
 	default:
-		return;		/* nothing else is the driver's to send */
+		return; /* nothing else is the driver's to send */
 	}
 }
 
@@ -121,8 +121,8 @@ void vcon_ctrl_tx(struct virtio_console *c)
 }
 
 /* The next message @p owes: its event and value, or false if none. */
-static bool next_msg(const struct vcon_port *p, unsigned int *bit,
-		     u16 *event, u16 *value)
+static bool next_msg(const struct vcon_port *p, unsigned int *bit, u16 *event,
+		     u16 *value)
 {
 	if (p->pending & VCON_SEND_ADD) {
 		*bit = VCON_SEND_ADD;
@@ -186,9 +186,10 @@ void vcon_ctrl_rx(struct virtio_console *c)
 		do {
 			r = send_one(c, &c->port[i]);
 			if (r < 0 && !c->broken)
-				vcon_break(c, "malformed control receive chain");
+				vcon_break(c,
+					   "malformed control receive chain");
 		} while (r > 0);
 		if (c->port[i].pending)
-			return;		/* out of buffers: keep the order */
+			return; /* out of buffers: keep the order */
 	}
 }

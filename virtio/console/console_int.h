@@ -13,53 +13,53 @@
  */
 
 /* Control messages a port still owes the driver, sent in this order. */
-#define VCON_SEND_ADD		(1u << 0)
-#define VCON_SEND_OPEN		(1u << 1)
-#define VCON_SEND_NAME		(1u << 2)
+#define VCON_SEND_ADD  (1u << 0)
+#define VCON_SEND_OPEN (1u << 1)
+#define VCON_SEND_NAME (1u << 2)
 
 /* epoll tags: a queue's doorbell is its number; host fds come after. */
-#define VCON_TAG_FD		0x100	/* | port number */
-#define VCON_BUDGET		64	/* chains per port and pass */
+#define VCON_TAG_FD 0x100 /* | port number */
+#define VCON_BUDGET 64	  /* chains per port and pass */
 
 struct vcon_port {
 	unsigned int id;
-	char name[VCON_NAME_MAX + 1];	/* "" for none */
+	char name[VCON_NAME_MAX + 1]; /* "" for none */
 	int in_fd, out_fd;
-	bool in_sock, out_sock;		/* use recv/send with MSG_DONTWAIT */
-	bool in_file, out_file;		/* regular file: never polled */
+	bool in_sock, out_sock; /* use recv/send with MSG_DONTWAIT */
+	bool in_file, out_file; /* regular file: never polled */
 	/* Control state, from the driver's point of view. */
-	unsigned int pending;		/* VCON_SEND_* */
-	bool added;			/* DEVICE_ADD sent */
-	bool ready;			/* PORT_READY 1 came */
-	bool guest_open;		/* the guest has it open */
-	bool host_open;			/* what PORT_OPEN last said or will */
+	unsigned int pending; /* VCON_SEND_* */
+	bool added;	      /* DEVICE_ADD sent */
+	bool ready;	      /* PORT_READY 1 came */
+	bool guest_open;      /* the guest has it open */
+	bool host_open;	      /* what PORT_OPEN last said or will */
 	/* Data state. */
-	bool in_eof;			/* in_fd ended or failed */
-	bool in_wait;			/* in_fd said EAGAIN: poll it */
-	bool out_wait;			/* out_fd said EAGAIN: poll it */
-	bool out_dead;			/* out_fd failed: discard */
-	u32 watched, watched_out;	/* epoll events registered */
-	bool tx_held;			/* tx_chain is part written */
-	u64 tx_off;			/* bytes of it written */
+	bool in_eof;		  /* in_fd ended or failed */
+	bool in_wait;		  /* in_fd said EAGAIN: poll it */
+	bool out_wait;		  /* out_fd said EAGAIN: poll it */
+	bool out_dead;		  /* out_fd failed: discard */
+	u32 watched, watched_out; /* epoll events registered */
+	bool tx_held;		  /* tx_chain is part written */
+	u64 tx_off;		  /* bytes of it written */
 	struct vq_chain *tx_chain;
-	u64 bytes_in, bytes_out;	/* moved, for tests */
+	u64 bytes_in, bytes_out; /* moved, for tests */
 };
 
 struct virtio_console {
 	struct virtio_dev vdev;
-	struct virtio_dev_ops ops;	/* nr_queues depends on the ports */
+	struct virtio_dev_ops ops; /* nr_queues depends on the ports */
 	struct iothread io;
 	unsigned int nr_ports;
-	bool running;			/* between activate and reset */
-	bool broken;			/* NEEDS_RESET: touch no queue */
-	bool device_ready;		/* DEVICE_READY 1 came */
-	bool more;			/* a budget ran out: go again */
-	int drain_fd;			/* eventfd to signal when idle, or -1 */
+	bool running;	   /* between activate and reset */
+	bool broken;	   /* NEEDS_RESET: touch no queue */
+	bool device_ready; /* DEVICE_READY 1 came */
+	bool more;	   /* a budget ran out: go again */
+	int drain_fd;	   /* eventfd to signal when idle, or -1 */
 	void (*out_failed)(void *opaque, unsigned int port);
 	void *opaque;
-	u16 notify;			/* queues pushed to this pass, bitmap */
-	struct vq_chain *chain;		/* scratch for vq_pop */
-	struct iovec *iov;		/* scratch for part-written chains */
+	u16 notify;		/* queues pushed to this pass, bitmap */
+	struct vq_chain *chain; /* scratch for vq_pop */
+	struct iovec *iov;	/* scratch for part-written chains */
 	struct vcon_port port[VCON_MAX_PORTS];
 };
 

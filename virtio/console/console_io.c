@@ -20,7 +20,6 @@
 #include "virtio/console/console_int.h"
 #include "vmm/base/log.h"
 
-
 void vcon_break(struct virtio_console *c, const char *why)
 {
 	c->broken = true;
@@ -135,7 +134,7 @@ void vcon_port_tx(struct virtio_console *c, struct vcon_port *p)
 			p->tx_off = 0;
 		}
 		if (!tx_write(c, p))
-			break;		/* kicks stay off: EPOLLOUT resumes */
+			break; /* kicks stay off: EPOLLOUT resumes */
 		vcon_push(c, vcon_txq(p->id), p->tx_chain->head, 0);
 		p->tx_held = false;
 		if (!--budget) {
@@ -187,8 +186,8 @@ void vcon_port_watch(struct virtio_console *c, struct vcon_port *p)
 
 static void port_fd_ready(struct virtio_console *c, const struct epoll_event *e)
 {
-	struct vcon_port *p = &c->port[((e->data.u64 & 0xff) >> 1) %
-				       VCON_MAX_PORTS];
+	struct vcon_port *p =
+		&c->port[((e->data.u64 & 0xff) >> 1) % VCON_MAX_PORTS];
 	bool out = e->data.u64 & 1;
 	u32 ev = e->events;
 
@@ -211,7 +210,7 @@ static void queue_kick(struct virtio_console *c, unsigned int q)
 		return vcon_ctrl_rx(c);
 	p = &c->port[q < 2 ? 0 : (q - 2) / 2];
 	if (q & 1) {
-		if (!p->tx_held)	/* a held chain waits for EPOLLOUT */
+		if (!p->tx_held) /* a held chain waits for EPOLLOUT */
 			vcon_port_tx(c, p);
 	} else {
 		vcon_port_rx(c, p);
@@ -289,7 +288,7 @@ const struct iothread_ops vcon_io_ops = {
 static void port_reset(struct virtio_console *c, struct vcon_port *p)
 {
 	p->in_wait = p->out_wait = false;
-	vcon_port_watch(c, p);		/* !running: unregisters */
+	vcon_port_watch(c, p); /* !running: unregisters */
 	p->pending = 0;
 	p->added = p->ready = p->guest_open = false;
 	/* A port without an input has nothing to close. */

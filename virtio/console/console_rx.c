@@ -15,7 +15,7 @@
 #include "virtio/console/console_int.h"
 #include "vmm/base/log.h"
 
-#define VCON_RX_BATCH 16	/* chains per read */
+#define VCON_RX_BATCH 16 /* chains per read */
 
 /* Chains popped for one read, their segments side by side in c->iov. */
 struct rx_batch {
@@ -46,8 +46,8 @@ static bool can_receive(struct virtio_console *c, struct vcon_port *p)
 static void in_end(struct virtio_console *c, struct vcon_port *p, int err)
 {
 	if (err)
-		pr_warn("virtio-console port %u: read: %s; closing it",
-			p->id, strerror(-err));
+		pr_warn("virtio-console port %u: read: %s; closing it", p->id,
+			strerror(-err));
 	p->in_eof = true;
 	p->in_wait = false;
 	vcon_set_host_open(c, p, false);
@@ -70,7 +70,7 @@ static int gather(struct virtio_console *c, struct virtqueue *vq,
 			return -EIO;
 		}
 		if (b->niov + ch->nr_in > VQ_MAX_SEGS) {
-			vq_unpop(vq, 1);	/* the next read takes it */
+			vq_unpop(vq, 1); /* the next read takes it */
 			break;
 		}
 		memcpy(&c->iov[b->niov], ch->iov, ch->nr_in * sizeof(*ch->iov));
@@ -115,7 +115,7 @@ void vcon_port_rx(struct virtio_console *c, struct vcon_port *p)
 		if (r < 0)
 			break;
 		if (r == 0) {
-			p->in_wait = false;	/* the kick brings us back */
+			p->in_wait = false; /* the kick brings us back */
 			break;
 		}
 		budget -= b.n;

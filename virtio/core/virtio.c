@@ -9,27 +9,32 @@
 #include "vmm/base/log.h"
 
 /* What the transport and virtqueue code implement for every device. */
-#define VIRTIO_TRANSPORT_FEATURES				\
-	((1ULL << VIRTIO_F_VERSION_1) |				\
-	 (1ULL << VIRTIO_F_RING_INDIRECT_DESC) |		\
+#define VIRTIO_TRANSPORT_FEATURES                \
+	((1ULL << VIRTIO_F_VERSION_1) |          \
+	 (1ULL << VIRTIO_F_RING_INDIRECT_DESC) | \
 	 (1ULL << VIRTIO_F_RING_EVENT_IDX))
 
 /* Feature bits every device type shares (virtio 1.2, section 6), by name. */
 static const char *const transport_features[64] = {
-	[24] = "NOTIFY_ON_EMPTY", [27] = "ANY_LAYOUT",
+	[24] = "NOTIFY_ON_EMPTY",
+	[27] = "ANY_LAYOUT",
 	[VIRTIO_F_RING_INDIRECT_DESC] = "RING_INDIRECT_DESC",
 	[VIRTIO_F_RING_EVENT_IDX] = "RING_EVENT_IDX",
 	[VIRTIO_F_VERSION_1] = "VERSION_1",
 	[VIRTIO_F_ACCESS_PLATFORM] = "ACCESS_PLATFORM",
-	[34] = "RING_PACKED", [35] = "IN_ORDER", [36] = "ORDER_PLATFORM",
-	[37] = "SR_IOV", [38] = "NOTIFICATION_DATA", [39] = "NOTIF_CONFIG_DATA",
+	[34] = "RING_PACKED",
+	[35] = "IN_ORDER",
+	[36] = "ORDER_PLATFORM",
+	[37] = "SR_IOV",
+	[38] = "NOTIFICATION_DATA",
+	[39] = "NOTIF_CONFIG_DATA",
 	[40] = "RING_RESET",
 };
 
 /* The device status bits (section 2.1), by name. */
 static const char *const status_names[8] = {
-	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK", "FEATURES_OK", NULL, NULL,
-	"NEEDS_RESET", "FAILED",
+	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK",	"FEATURES_OK",
+	NULL,	       NULL,	 "NEEDS_RESET", "FAILED",
 };
 
 void virtio_note_features(const struct virtio_dev *vd, u32 word, u32 bits,
@@ -144,8 +149,8 @@ void virtio_eventfd_signal(struct virtio_dev *vd, int fd, u32 warn,
 }
 
 /* --trace: the interrupt a queue's completions raised, or why none. */
-static void trace_notify(struct virtio_dev *vd, struct virtqueue *vq,
-			 bool sent, int fd)
+static void trace_notify(struct virtio_dev *vd, struct virtqueue *vq, bool sent,
+			 int fd)
 {
 	unsigned int q = vq - vd->vq;
 	char route[64];
@@ -153,20 +158,23 @@ static void trace_notify(struct virtio_dev *vd, struct virtqueue *vq,
 	if (!sent) {
 		trace_event(vd->trace, TRACE_IRQ, "irq", __FILE__,
 			    "%s queue %u: no interrupt, the driver asked for "
-			    "none yet (%s)", vd->name, q,
+			    "none yet (%s)",
+			    vd->name, q,
 			    vq->event_idx ? "used_event" : "NO_INTERRUPT");
 		return;
 	}
 	if (fd < 0) {
 		trace_event(vd->trace, TRACE_IRQ, "irq", __FILE__,
 			    "%s queue %u: no MSI-X vector set, so only the ISR "
-			    "bit tells (the driver polls)", vd->name, q);
+			    "bit tells (the driver polls)",
+			    vd->name, q);
 		return;
 	}
 	virtio_irq_route(vd, q, route, sizeof(route));
 	trace_event(vd->trace, TRACE_IRQ, "irq", __FILE__,
 		    "%s queue %u: interrupt, %s: the irqfd write makes KVM "
-		    "inject it, no exit", vd->name, q, route);
+		    "inject it, no exit",
+		    vd->name, q, route);
 }
 
 void virtio_vq_notify(struct virtio_dev *vd, struct virtqueue *vq)

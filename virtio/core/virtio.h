@@ -10,21 +10,21 @@
 #include "vmm/base/types.h"
 
 /* Device status bits, virtio 1.2 section 2.1. */
-#define VIRTIO_STATUS_ACKNOWLEDGE	1
-#define VIRTIO_STATUS_DRIVER		2
-#define VIRTIO_STATUS_DRIVER_OK		4
-#define VIRTIO_STATUS_FEATURES_OK	8
-#define VIRTIO_STATUS_NEEDS_RESET	64
-#define VIRTIO_STATUS_FAILED		128
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER	  2
+#define VIRTIO_STATUS_DRIVER_OK	  4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED	  128
 
 /* Transport-independent feature bits. */
-#define VIRTIO_F_RING_INDIRECT_DESC	28
-#define VIRTIO_F_RING_EVENT_IDX		29
-#define VIRTIO_F_VERSION_1		32
-#define VIRTIO_F_ACCESS_PLATFORM	33
+#define VIRTIO_F_RING_INDIRECT_DESC 28
+#define VIRTIO_F_RING_EVENT_IDX	    29
+#define VIRTIO_F_VERSION_1	    32
+#define VIRTIO_F_ACCESS_PLATFORM    33
 
 #define VIRTIO_ID_NET	1
-#define VIRTIO_ID_BLOCK	2
+#define VIRTIO_ID_BLOCK 2
 
 #define VIRTIO_MAX_QUEUES 16
 
@@ -34,8 +34,8 @@ struct virtio_dev;
 struct virtio_dev_ops {
 	u32 device_id;
 	u32 nr_queues;
-	u16 queue_size;				/* max size offered per queue */
-	u64 features;				/* transport bits added */
+	u16 queue_size; /* max size offered per queue */
+	u64 features;	/* transport bits added */
 	u32 config_size;
 	void (*read_config)(struct virtio_dev *vd, u32 off, void *data,
 			    u32 len);
@@ -91,18 +91,18 @@ struct virtio_dev {
 	const struct virtio_transport_ops *tops;
 	void *transport;
 	const struct guest_mem *mem;
-	pthread_mutex_t lock;			/* status and config changes */
-	u64 device_features;			/* offered */
-	u64 driver_features;			/* acked, always a subset */
+	pthread_mutex_t lock; /* status and config changes */
+	u64 device_features;  /* offered */
+	u64 driver_features;  /* acked, always a subset */
 	u8 status;
 	u8 config_generation;
-	u8 isr;					/* ISR status bits, atomic */
-	u32 warned;				/* enum virtio_warn, atomic */
+	u8 isr;	    /* ISR status bits, atomic */
+	u32 warned; /* enum virtio_warn, atomic */
 	struct virtqueue vq[VIRTIO_MAX_QUEUES];
-	char name[24];				/* "virtio-blk0" */
-	unsigned int index;			/* 0 in "virtio-blk0" */
-	struct trace *trace;			/* --trace, or NULL */
-	bool timed;				/* time requests (--stats) */
+	char name[24];	     /* "virtio-blk0" */
+	unsigned int index;  /* 0 in "virtio-blk0" */
+	struct trace *trace; /* --trace, or NULL */
+	bool timed;	     /* time requests (--stats) */
 };
 
 /*
@@ -110,17 +110,17 @@ struct virtio_dev {
  * virtio_dev.warned); a driver reset does not re-arm them.
  */
 enum virtio_warn {
-	VIRTIO_WARN_CALL_WRITE		= 1u << 0,	/* interrupt eventfd */
-	VIRTIO_WARN_EVENTFD_READ	= 1u << 1,
-	VIRTIO_WARN_BACKEND_IO		= 1u << 2,	/* disk or tap failed */
-	VIRTIO_WARN_DOORBELL_IOEVENTFD	= 1u << 3,
-	VIRTIO_WARN_DOORBELL_WRITE	= 1u << 4,
-	VIRTIO_WARN_CONFIG_IRQ		= 1u << 5,
-	VIRTIO_WARN_NEEDS_RESET		= 1u << 6,
+	VIRTIO_WARN_CALL_WRITE = 1u << 0, /* interrupt eventfd */
+	VIRTIO_WARN_EVENTFD_READ = 1u << 1,
+	VIRTIO_WARN_BACKEND_IO = 1u << 2, /* disk or tap failed */
+	VIRTIO_WARN_DOORBELL_IOEVENTFD = 1u << 3,
+	VIRTIO_WARN_DOORBELL_WRITE = 1u << 4,
+	VIRTIO_WARN_CONFIG_IRQ = 1u << 5,
+	VIRTIO_WARN_NEEDS_RESET = 1u << 6,
 };
 
-#define VIRTIO_ISR_QUEUE	1
-#define VIRTIO_ISR_CONFIG	2
+#define VIRTIO_ISR_QUEUE  1
+#define VIRTIO_ISR_CONFIG 2
 
 /* Fill in the common part; vq[i].kick_fd/call_fd are set by the transport. */
 void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops,

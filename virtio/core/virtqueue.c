@@ -45,7 +45,7 @@ void vq_reset(struct virtqueue *vq)
 {
 	const struct guest_mem *mem = vq->mem;
 	int kick_fd = vq->kick_fd, call_fd = vq->call_fd;
-	u64 interrupts = vq->interrupts;	/* counted over resets */
+	u64 interrupts = vq->interrupts; /* counted over resets */
 
 	memset(vq, 0, sizeof(*vq));
 	vq->mem = mem;
@@ -158,7 +158,7 @@ static int add_buf(struct virtqueue *vq, struct walk *w,
 		w->c->nr_in++;
 		w->c->in_len += d->len;
 	} else {
-		if (w->c->nr_in)	/* readable after writable */
+		if (w->c->nr_in) /* readable after writable */
 			return -EIO;
 		w->c->nr_out++;
 		w->c->out_len += d->len;
@@ -174,7 +174,7 @@ static const struct vring_desc *indirect_table(struct virtqueue *vq,
 					       const struct vring_desc *ind,
 					       u32 *n)
 {
-	if (ind->flags & VRING_DESC_F_NEXT)	/* INDIRECT | NEXT */
+	if (ind->flags & VRING_DESC_F_NEXT) /* INDIRECT | NEXT */
 		return NULL;
 	if (ind->len == 0 || ind->len % sizeof(*ind))
 		return NULL;
@@ -203,7 +203,7 @@ static int walk_chain(struct virtqueue *vq, struct vq_chain *c, u16 head)
 	for (;;) {
 		read_desc(&table[i], &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
-			if (indirect)			/* nested */
+			if (indirect) /* nested */
 				return -EIO;
 			table = indirect_table(vq, &d, &n);
 			if (!table)
@@ -218,7 +218,7 @@ static int walk_chain(struct virtqueue *vq, struct vq_chain *c, u16 head)
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		/* A chain longer than the table must revisit a descriptor. */
-		if (d.next >= n || ++hops >= n)		/* range, loop */
+		if (d.next >= n || ++hops >= n) /* range, loop */
 			return -EIO;
 		i = d.next;
 	}

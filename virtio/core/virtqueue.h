@@ -9,13 +9,13 @@
 
 /* Split virtqueues, virtio 1.2 section 2.7; all ring fields little-endian. */
 
-#define VQ_MAX_SIZE	1024		/* largest queue size we offer */
-#define VQ_MAX_SEGS	1024		/* buffers in a chain, indirect too */
+#define VQ_MAX_SIZE 1024 /* largest queue size we offer */
+#define VQ_MAX_SEGS 1024 /* buffers in a chain, indirect too */
 
-#define VRING_DESC_F_NEXT	1
-#define VRING_DESC_F_WRITE	2
-#define VRING_DESC_F_INDIRECT	4
-#define VRING_USED_F_NO_NOTIFY	1
+#define VRING_DESC_F_NEXT	   1
+#define VRING_DESC_F_WRITE	   2
+#define VRING_DESC_F_INDIRECT	   4
+#define VRING_USED_F_NO_NOTIFY	   1
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 
 struct vring_desc {
@@ -28,7 +28,7 @@ struct vring_desc {
 struct vring_avail {
 	u16 flags;
 	u16 idx;
-	u16 ring[];			/* then u16 used_event */
+	u16 ring[]; /* then u16 used_event */
 } __packed;
 
 struct vring_used_elem {
@@ -39,7 +39,7 @@ struct vring_used_elem {
 struct vring_used {
 	u16 flags;
 	u16 idx;
-	struct vring_used_elem ring[];	/* then u16 avail_event */
+	struct vring_used_elem ring[]; /* then u16 avail_event */
 } __packed;
 
 struct virtqueue {
@@ -54,13 +54,13 @@ struct virtqueue {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	/* Device-side state, touched only by the device's I/O thread. */
-	u16 last_avail;			/* next avail ring slot to consume */
-	u16 used_idx;			/* our copy of used->idx */
-	u16 signalled_used;		/* used_idx when we last notified */
+	u16 last_avail;	    /* next avail ring slot to consume */
+	u16 used_idx;	    /* our copy of used->idx */
+	u16 signalled_used; /* used_idx when we last notified */
 	bool signalled_used_valid;
-	bool event_idx;			/* VIRTIO_F_EVENT_IDX negotiated */
-	bool broken;			/* a malformed chain was seen */
-	bool no_kick;			/* vq_set_kick(false): device polls */
+	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
+	bool broken;	/* a malformed chain was seen */
+	bool no_kick;	/* vq_set_kick(false): device polls */
 	/* eventfds owned by the transport: guest doorbell and interrupt. */
 	int kick_fd;
 	int call_fd;

@@ -14,9 +14,9 @@
 #include "virtio/fs/fs.h"
 #include "virtio/vhost_user/vu_dev.h"
 
-#define FS_QUEUE_SIZE		1024
+#define FS_QUEUE_SIZE 1024
 /* Set-up waits this long for virtiofsd; so does a ring stopping. */
-#define FS_TIMEOUT_MS		10000
+#define FS_TIMEOUT_MS 10000
 
 /* struct virtio_fs_config, virtio 1.2 section 5.11.4. */
 struct fs_config {
@@ -40,9 +40,10 @@ static void explain_exit(struct virtio_fs *fs, struct err *err)
 		return;
 	st = fs->daemon.status;
 	if (WIFEXITED(st))
-		err_host(err, -EIO,
-			 "%s: virtiofsd exited with status %d during set-up (its messages are above)",
-			 fs->what, WEXITSTATUS(st));
+		err_host(
+			err, -EIO,
+			"%s: virtiofsd exited with status %d during set-up (its messages are above)",
+			fs->what, WEXITSTATUS(st));
 	else
 		err_host(err, -EIO, "%s: virtiofsd was killed by signal %d",
 			 fs->what, WTERMSIG(st));

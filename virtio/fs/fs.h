@@ -15,17 +15,17 @@
  * the request queue. No DAX window, no notification queue.
  */
 
-#define VIRTIO_ID_FS		26
-#define FS_TAG_MAX		36	/* bytes, not NUL-terminated if full */
-#define FS_REQUEST_QUEUES	1	/* QEMU's C virtiofsd serves one */
+#define VIRTIO_ID_FS	  26
+#define FS_TAG_MAX	  36 /* bytes, not NUL-terminated if full */
+#define FS_REQUEST_QUEUES 1  /* QEMU's C virtiofsd serves one */
 
 struct fs_options {
-	const char *dir;		/* squeeze starts virtiofsd, or */
-	const char *socket;		/* the user did */
+	const char *dir;    /* squeeze starts virtiofsd, or */
+	const char *socket; /* the user did */
 	char tag[FS_TAG_MAX + 1];
 	bool readonly;
-	const char *virtiofsd;		/* SQUEEZE_VIRTIOFSD, or NULL */
-	const char *vm_name;		/* for its thread's name, or NULL */
+	const char *virtiofsd; /* SQUEEZE_VIRTIOFSD, or NULL */
+	const char *vm_name;   /* for its thread's name, or NULL */
 };
 
 struct virtio_fs;

@@ -15,15 +15,15 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define NET_QUEUE_SIZE 1024
-#define NET_CONFIG_SIZE 10		/* mac, status, max_virtqueue_pairs */
+#define NET_QUEUE_SIZE	1024
+#define NET_CONFIG_SIZE 10 /* mac, status, max_virtqueue_pairs */
 
 #define BIT(n) (1ULL << (n))
-#define NET_FEATURES                                                    \
-	(BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_GUEST_CSUM) |        \
-	 BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_GUEST_TSO4) |          \
-	 BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_NET_F_HOST_TSO4) |    \
-	 BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_MRG_RXBUF) |     \
+#define NET_FEATURES                                                  \
+	(BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_GUEST_CSUM) |      \
+	 BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_GUEST_TSO4) |       \
+	 BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_NET_F_HOST_TSO4) | \
+	 BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_MRG_RXBUF) |  \
 	 BIT(VIRTIO_NET_F_STATUS))
 
 static struct virtio_net *to_net(struct virtio_dev *vd)
@@ -31,16 +31,16 @@ static struct virtio_net *to_net(struct virtio_dev *vd)
 	return container_of(vd, struct virtio_net, vdev);
 }
 
-static void net_read_config(struct virtio_dev *vd, u32 off, void *data,
-			    u32 len)
+static void net_read_config(struct virtio_dev *vd, u32 off, void *data, u32 len)
 {
 	struct virtio_net *net = to_net(vd);
 	u8 cfg[NET_CONFIG_SIZE];
 	u16 v;
 
 	memcpy(cfg, net->mac, 6);
-	v = __atomic_load_n(&net->backend_gone, __ATOMIC_ACQUIRE) ? 0 :
-	    htole16(VIRTIO_NET_S_LINK_UP);
+	v = __atomic_load_n(&net->backend_gone, __ATOMIC_ACQUIRE) ?
+		    0 :
+		    htole16(VIRTIO_NET_S_LINK_UP);
 	memcpy(cfg + 6, &v, 2);
 	v = htole16(1);
 	memcpy(cfg + 8, &v, 2);
@@ -78,23 +78,34 @@ static int net_quiesce(struct virtio_dev *vd, bool on)
 }
 /* Feature bits (net_hdr.h) and configuration fields by name. */
 static const char *const net_feature_names[24] = {
-	[VIRTIO_NET_F_CSUM] = "CSUM", [VIRTIO_NET_F_GUEST_CSUM] = "GUEST_CSUM",
-	[2] = "CTRL_GUEST_OFFLOADS", [3] = "MTU", [VIRTIO_NET_F_MAC] = "MAC",
+	[VIRTIO_NET_F_CSUM] = "CSUM",
+	[VIRTIO_NET_F_GUEST_CSUM] = "GUEST_CSUM",
+	[2] = "CTRL_GUEST_OFFLOADS",
+	[3] = "MTU",
+	[VIRTIO_NET_F_MAC] = "MAC",
 	[VIRTIO_NET_F_GUEST_TSO4] = "GUEST_TSO4",
 	[VIRTIO_NET_F_GUEST_TSO6] = "GUEST_TSO6",
 	[VIRTIO_NET_F_GUEST_ECN] = "GUEST_ECN",
 	[VIRTIO_NET_F_GUEST_UFO] = "GUEST_UFO",
 	[VIRTIO_NET_F_HOST_TSO4] = "HOST_TSO4",
 	[VIRTIO_NET_F_HOST_TSO6] = "HOST_TSO6",
-	[VIRTIO_NET_F_HOST_ECN] = "HOST_ECN", [VIRTIO_NET_F_HOST_UFO] = "HOST_UFO",
-	[VIRTIO_NET_F_MRG_RXBUF] = "MRG_RXBUF", [VIRTIO_NET_F_STATUS] = "STATUS",
-	[17] = "CTRL_VQ", [18] = "CTRL_RX", [19] = "CTRL_VLAN",
-	[20] = "CTRL_RX_EXTRA", [21] = "GUEST_ANNOUNCE", [22] = "MQ",
+	[VIRTIO_NET_F_HOST_ECN] = "HOST_ECN",
+	[VIRTIO_NET_F_HOST_UFO] = "HOST_UFO",
+	[VIRTIO_NET_F_MRG_RXBUF] = "MRG_RXBUF",
+	[VIRTIO_NET_F_STATUS] = "STATUS",
+	[17] = "CTRL_VQ",
+	[18] = "CTRL_RX",
+	[19] = "CTRL_VLAN",
+	[20] = "CTRL_RX_EXTRA",
+	[21] = "GUEST_ANNOUNCE",
+	[22] = "MQ",
 	[23] = "CTRL_MAC_ADDR",
 };
 
 static const struct reg_name net_config_names[] = {
-	{ 0, 6, "mac" }, { 6, 2, "status" }, { 8, 2, "max_virtqueue_pairs" },
+	{ 0, 6, "mac" },
+	{ 6, 2, "status" },
+	{ 8, 2, "max_virtqueue_pairs" },
 };
 
 static const struct virtio_dev_ops net_ops = {
@@ -116,10 +127,10 @@ static const struct virtio_dev_ops net_ops = {
 	.nr_config_names = ARRAY_SIZE(net_config_names),
 };
 
-void virtio_net_default_mac(const struct virtio_net_options *c, unsigned int index,
-			    u8 mac[6])
+void virtio_net_default_mac(const struct virtio_net_options *c,
+			    unsigned int index, u8 mac[6])
 {
-	u64 h = 0xcbf29ce484222325ULL;	/* FNV-1a 64 offset basis */
+	u64 h = 0xcbf29ce484222325ULL; /* FNV-1a 64 offset basis */
 	const char *parts[2] = { c->bridge, c->tap };
 	unsigned int i;
 	size_t j;
@@ -248,7 +259,7 @@ void virtio_net_destroy(struct virtio_net *net)
 	if (!net)
 		return;
 	net_io_stop(net);
-	iothread_destroy(&net->io);	/* before its backend goes */
+	iothread_destroy(&net->io); /* before its backend goes */
 	virtio_net_stats(net, &s);
 	if (s.tx_dropped || s.rx_dropped)
 		pr_info("virtio-net %s: dropped %llu transmitted and %llu received frames",

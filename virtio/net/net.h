@@ -13,11 +13,11 @@ struct net_backend;
 
 /* A virtio-net device: its host side (tap, bridge) and its MAC. */
 struct virtio_net_options {
-	char bridge[IFNAMSIZ];		/* "" unless bridge= */
-	char tap[IFNAMSIZ];		/* "" unless tap= */
+	char bridge[IFNAMSIZ]; /* "" unless bridge= */
+	char tap[IFNAMSIZ];    /* "" unless tap= */
 	u8 mac[6];
 	bool has_mac;
-	const char *vm_name;		/* for its thread's name, or NULL */
+	const char *vm_name; /* for its thread's name, or NULL */
 };
 
 struct virtio_net;
@@ -48,7 +48,7 @@ void virtio_net_destroy(struct virtio_net *net);
 struct virtio_net_stats {
 	u64 tx_frames, tx_bytes, tx_dropped;
 	u64 rx_frames, rx_bytes, rx_dropped;
-	struct hist tx_latency, rx_latency;	/* ns */
+	struct hist tx_latency, rx_latency; /* ns */
 };
 void virtio_net_stats(struct virtio_net *net, struct virtio_net_stats *s);
 
@@ -64,8 +64,8 @@ void virtio_net_mac(struct virtio_net *net, u8 mac[6]);
  * same command line always gets the same address. Two VMs on one bridge
  * with identical --net options therefore need tap= or mac= to differ.
  */
-void virtio_net_default_mac(const struct virtio_net_options *c, unsigned int index,
-			    u8 mac[6]);
+void virtio_net_default_mac(const struct virtio_net_options *c,
+			    unsigned int index, u8 mac[6]);
 
 struct net_backend;
 /*

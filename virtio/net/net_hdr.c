@@ -33,8 +33,8 @@ void net_hdr_store(const struct net_hdr *h, void *wire)
 {
 	u8 *p = wire;
 	u16 v[5] = {
-		htole16(h->hdr_len), htole16(h->gso_size),
-		htole16(h->csum_start), htole16(h->csum_offset),
+		htole16(h->hdr_len),	 htole16(h->gso_size),
+		htole16(h->csum_start),	 htole16(h->csum_offset),
 		htole16(h->num_buffers),
 	};
 
@@ -54,7 +54,7 @@ static bool gso_allowed(u8 gso_type, bool tso4, bool tso6)
 	case VIRTIO_NET_HDR_GSO_TCPV6:
 		return tso6;
 	default:
-		return false;		/* UDP and ECN are never offered */
+		return false; /* UDP and ECN are never offered */
 	}
 }
 
@@ -69,8 +69,7 @@ int net_hdr_tx(const struct net_hdr *guest, u64 features, u64 frame_len,
 		if (!csum)
 			return -EINVAL;
 		/* The 16-bit checksum field itself must lie in the frame. */
-		if ((u64)guest->csum_start + guest->csum_offset + 2 >
-		    frame_len)
+		if ((u64)guest->csum_start + guest->csum_offset + 2 > frame_len)
 			return -EINVAL;
 	}
 	/* TSO without CSUM is a dependency the driver must not break. */
@@ -79,8 +78,7 @@ int net_hdr_tx(const struct net_hdr *guest, u64 features, u64 frame_len,
 			 csum && has(features, VIRTIO_NET_F_HOST_TSO6)))
 		return -EINVAL;
 	if (guest->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
-	    (!guest->gso_size ||
-	     !(guest->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)))
+	    (!guest->gso_size || !(guest->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)))
 		return -EINVAL;
 	*tap = *guest;
 	tap->num_buffers = 0;

@@ -13,35 +13,35 @@
  */
 
 /* Feature bits, section 5.1.3. */
-#define VIRTIO_NET_F_CSUM		0
-#define VIRTIO_NET_F_GUEST_CSUM		1
-#define VIRTIO_NET_F_MAC		5
-#define VIRTIO_NET_F_GUEST_TSO4		7
-#define VIRTIO_NET_F_GUEST_TSO6		8
-#define VIRTIO_NET_F_GUEST_ECN		9
-#define VIRTIO_NET_F_GUEST_UFO		10
-#define VIRTIO_NET_F_HOST_TSO4		11
-#define VIRTIO_NET_F_HOST_TSO6		12
-#define VIRTIO_NET_F_HOST_ECN		13
-#define VIRTIO_NET_F_HOST_UFO		14
-#define VIRTIO_NET_F_MRG_RXBUF		15
-#define VIRTIO_NET_F_STATUS		16
+#define VIRTIO_NET_F_CSUM	0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MAC	5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_GUEST_ECN	9
+#define VIRTIO_NET_F_GUEST_UFO	10
+#define VIRTIO_NET_F_HOST_TSO4	11
+#define VIRTIO_NET_F_HOST_TSO6	12
+#define VIRTIO_NET_F_HOST_ECN	13
+#define VIRTIO_NET_F_HOST_UFO	14
+#define VIRTIO_NET_F_MRG_RXBUF	15
+#define VIRTIO_NET_F_STATUS	16
 
-#define VIRTIO_NET_S_LINK_UP		1
+#define VIRTIO_NET_S_LINK_UP 1
 
-#define VIRTIO_NET_HDR_F_NEEDS_CSUM	1
-#define VIRTIO_NET_HDR_F_DATA_VALID	2
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
 
-#define VIRTIO_NET_HDR_GSO_NONE		0
-#define VIRTIO_NET_HDR_GSO_TCPV4	1
-#define VIRTIO_NET_HDR_GSO_UDP		3
-#define VIRTIO_NET_HDR_GSO_TCPV6	4
-#define VIRTIO_NET_HDR_GSO_ECN		0x80
+#define VIRTIO_NET_HDR_GSO_NONE	 0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
+#define VIRTIO_NET_HDR_GSO_UDP	 3
+#define VIRTIO_NET_HDR_GSO_TCPV6 4
+#define VIRTIO_NET_HDR_GSO_ECN	 0x80
 
 /* Largest frame (without header) a transmit chain may carry. */
-#define NET_MAX_FRAME			(64 * 1024)
+#define NET_MAX_FRAME (64 * 1024)
 /* Largest frame the tap can hand us: 64 KiB of IP plus Ethernet + VLAN. */
-#define NET_MAX_RX_FRAME		(64 * 1024 + 18)
+#define NET_MAX_RX_FRAME (64 * 1024 + 18)
 
 /* In CPU byte order; net_hdr_load/store convert from/to little-endian. */
 struct net_hdr {

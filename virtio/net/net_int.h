@@ -18,8 +18,8 @@
 /* A receive chain popped and held, not yet used. */
 struct net_rx_held {
 	u16 head;
-	u16 niov;			/* its segments in net_rx.iov[] */
-	u32 cap;			/* bytes it can take */
+	u16 niov; /* its segments in net_rx.iov[] */
+	u32 cap;  /* bytes it can take */
 };
 
 /*
@@ -31,19 +31,19 @@ struct net_rx_held {
 struct net_rx {
 	struct net_rx_held held[VQ_MAX_SIZE];
 	unsigned int nheld;
-	struct iovec *iov;		/* held segments, then the bounce */
+	struct iovec *iov; /* held segments, then the bounce */
 	unsigned int niov;
-	u64 cap;			/* sum of held[].cap */
-	size_t want;			/* space to hold before a read */
-	bool kick_on;			/* we asked for rx kicks */
-	struct vq_chain *chain;		/* scratch for vq_pop */
-	u8 *bounce;			/* NET_HDR_LEN + NET_MAX_FRAME */
+	u64 cap;		/* sum of held[].cap */
+	size_t want;		/* space to hold before a read */
+	bool kick_on;		/* we asked for rx kicks */
+	struct vq_chain *chain; /* scratch for vq_pop */
+	u8 *bounce;		/* NET_HDR_LEN + NET_MAX_FRAME */
 	/* The frame in progress; len 0: none. */
-	size_t len;			/* with its header */
-	size_t placed;			/* bytes in guest buffers */
-	size_t bounce_base;		/* frame offset of bounce[0] */
-	unsigned int nfilled;		/* held chains it used */
-	unsigned int nused;		/* all chains it used */
+	size_t len;	      /* with its header */
+	size_t placed;	      /* bytes in guest buffers */
+	size_t bounce_base;   /* frame offset of bounce[0] */
+	unsigned int nfilled; /* held chains it used */
+	unsigned int nused;   /* all chains it used */
 	struct net_hdr hdr;
 	u16 used_head[VQ_MAX_SIZE];
 	u32 used_len[VQ_MAX_SIZE];
@@ -53,21 +53,21 @@ struct virtio_net {
 	struct virtio_dev vdev;
 	struct net_backend nb;
 	u8 mac[6];
-	u64 features;			/* acked, fixed at activate */
-	struct iothread io;		/* from create to destroy */
+	u64 features;	    /* acked, fixed at activate */
+	struct iothread io; /* from create to destroy */
 	/* The I/O thread's alone (see iothread_call()). */
-	bool running;			/* between activate and reset */
-	bool tap_polled;		/* EPOLLIN wanted on the backend fd */
-	bool tx_more;			/* tx budget ran out: go again */
-	bool broken;			/* NEEDS_RESET: touch no queue */
+	bool running;	 /* between activate and reset */
+	bool tap_polled; /* EPOLLIN wanted on the backend fd */
+	bool tx_more;	 /* tx budget ran out: go again */
+	bool broken;	 /* NEEDS_RESET: touch no queue */
 	/* The backend died (tap deleted): never polled again, link down. */
-	bool backend_gone;		/* atomic: read by the config reader */
-	bool frozen;			/* quiesced for a snapshot */
+	bool backend_gone; /* atomic: read by the config reader */
+	bool frozen;	   /* quiesced for a snapshot */
 	struct net_rx rx;
 	struct vq_chain *tx_chain;
-	struct iovec *tx_iov;		/* header + chain segments */
-	struct virtio_net_stats stats;	/* written by the thread only */
-	u64 wake_ns;			/* this wakeup began (vdev.timed) */
+	struct iovec *tx_iov;	       /* header + chain segments */
+	struct virtio_net_stats stats; /* written by the thread only */
+	u64 wake_ns;		       /* this wakeup began (vdev.timed) */
 };
 
 /* net_io.c */

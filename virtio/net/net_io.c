@@ -41,8 +41,8 @@ void net_backend_poll(struct virtio_net *net, bool on)
 {
 	if (net->tap_polled == on || net->backend_gone)
 		return;
-	if (iothread_mod(&net->io, net->nb.fd, on ? EPOLLIN : 0,
-			 EV_BACKEND) == 0)
+	if (iothread_mod(&net->io, net->nb.fd, on ? EPOLLIN : 0, EV_BACKEND) ==
+	    0)
 		net->tap_polled = on;
 }
 
@@ -85,8 +85,8 @@ static bool tx_one(struct virtio_net *net, struct vq_chain *c)
 	/* Our header, then the frame straight from the guest's buffers. */
 	iov[0].iov_base = wire;
 	iov[0].iov_len = sizeof(wire);
-	n = iov_slice(c->iov, c->nr_out, NET_HDR_LEN,
-		      c->out_len - NET_HDR_LEN, iov + 1, IOV_MAX - 1);
+	n = iov_slice(c->iov, c->nr_out, NET_HDR_LEN, c->out_len - NET_HDR_LEN,
+		      iov + 1, IOV_MAX - 1);
 	if (n < 0 || net->backend_gone)
 		return false;
 	r = net->nb.ops->send(&net->nb, iov, n + 1);
@@ -154,9 +154,9 @@ static void net_trace_wakeup(struct virtio_net *net, u64 ev)
 		[EV_BACKEND] = "the tap has a frame for the guest",
 	};
 
-	trace_event(net->vdev.trace, ev == EV_BACKEND ? TRACE_IO :
-		    TRACE_VIRTIO, ev == EV_BACKEND ? "tap" : "doorbell",
-		    __FILE__, "%s: %s (%s wakes)", net->vdev.name,
+	trace_event(net->vdev.trace, ev == EV_BACKEND ? TRACE_IO : TRACE_VIRTIO,
+		    ev == EV_BACKEND ? "tap" : "doorbell", __FILE__,
+		    "%s: %s (%s wakes)", net->vdev.name,
 		    ev < ARRAY_SIZE(why) ? why[ev] : "?", net->io.name);
 }
 
@@ -211,7 +211,8 @@ static int net_io_timeout(void *opaque)
 	struct virtio_net *net = opaque;
 
 	return net->running && net->tx_more && !net->broken && !net->frozen ?
-	       0 : -1;
+		       0 :
+		       -1;
 }
 
 const struct iothread_ops net_io_ops = {
@@ -248,8 +249,7 @@ static void net_start(void *arg)
 	net->tx_more = false;
 	net->tap_polled = false;
 	net_rx_reset(net);
-	ret = iothread_add(&net->io, vq[NET_RXQ].kick_fd, EPOLLIN,
-			   EV_RX_KICK);
+	ret = iothread_add(&net->io, vq[NET_RXQ].kick_fd, EPOLLIN, EV_RX_KICK);
 	if (!ret)
 		ret = iothread_add(&net->io, vq[NET_TXQ].kick_fd, EPOLLIN,
 				   EV_TX_KICK);
@@ -322,9 +322,10 @@ static void net_freeze(void *arg)
 	if (!f->on) {
 		net_watch_kicks(net, EPOLLIN);
 		for (q = NET_RXQ; q <= NET_TXQ; q++)
-			virtio_eventfd_signal(&net->vdev, vq[q].kick_fd,
-					      VIRTIO_WARN_DOORBELL_WRITE,
-					      "virtio-net: doorbell eventfd write failed");
+			virtio_eventfd_signal(
+				&net->vdev, vq[q].kick_fd,
+				VIRTIO_WARN_DOORBELL_WRITE,
+				"virtio-net: doorbell eventfd write failed");
 		return;
 	}
 	net_watch_kicks(net, 0);

@@ -20,7 +20,7 @@
 #include "vmm/base/iov.h"
 #include "vmm/base/log.h"
 
-#define RX_BUDGET 64		/* frames per wakeup before notifying */
+#define RX_BUDGET   64 /* frames per wakeup before notifying */
 #define RX_MIN_WANT (NET_HDR_LEN + 1514)
 
 static bool mrg(struct virtio_net *net)
@@ -83,11 +83,12 @@ static int rx_hold(struct virtio_net *net)
 		/* The segments and the bounce buffer go to one readv. */
 		if (rx->niov + c->nr_in > IOV_MAX - 1) {
 			if (!rx->nheld) {
-				net_break(net,
-					  "receive chain has too many segments");
+				net_break(
+					net,
+					"receive chain has too many segments");
 				return -EIO;
 			}
-			vq_unpop(vq, 1);	/* not taken after all */
+			vq_unpop(vq, 1); /* not taken after all */
 			break;
 		}
 		memcpy(&rx->iov[rx->niov], c->iov, c->nr_in * sizeof(*c->iov));
@@ -208,8 +209,9 @@ static void rx_complete(struct virtio_net *net)
 		hist_add(&net->stats.rx_latency, clock_ns() - net->wake_ns);
 	trace_event(net->vdev.trace, TRACE_IO, "rx", "virtio/net/net_rx.c",
 		    "%s queue 0: a %zu-byte frame from tap %s into %u receive "
-		    "buffer%s, pushed", net->vdev.name, rx->len - NET_HDR_LEN,
-		    net->nb.ifname, rx->nused, rx->nused == 1 ? "" : "s");
+		    "buffer%s, pushed",
+		    net->vdev.name, rx->len - NET_HDR_LEN, net->nb.ifname,
+		    rx->nused, rx->nused == 1 ? "" : "s");
 	rx->len = 0;
 }
 
@@ -227,13 +229,14 @@ void net_rx_process(struct virtio_net *net)
 				break;
 			r = net->backend_gone ? 0 : rx_read(net);
 			if (r < 0 && !net_backend_failed(net, r) &&
-			    warn_once(&net->vdev.warned, VIRTIO_WARN_BACKEND_IO))
+			    warn_once(&net->vdev.warned,
+				      VIRTIO_WARN_BACKEND_IO))
 				pr_warn("%s: read: %s", net->nb.ifname,
 					strerror(-r));
 			if (r <= 0)
 				break;
 			if (!rx->len)
-				continue;	/* dropped */
+				continue; /* dropped */
 		}
 		if (rx_overflow(net) <= 0)
 			break;
@@ -245,8 +248,8 @@ void net_rx_process(struct virtio_net *net)
 	 * Listen to the backend only while a held chain waits for a frame,
 	 * or to come back for more after the budget ran out.
 	 */
-	net_backend_poll(net, !net->broken &&
-			 (!budget || (rx->nheld && !rx->len)));
+	net_backend_poll(net,
+			 !net->broken && (!budget || (rx->nheld && !rx->len)));
 	if (vq->used_idx != used)
 		virtio_vq_notify(&net->vdev, vq);
 }

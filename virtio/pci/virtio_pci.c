@@ -27,12 +27,11 @@ struct vp_cap {
 	u32 length;
 } __packed;
 
-#define VP_PCICFG_DATA 16	/* pci_cfg_data in virtio_pci_cfg_cap */
+#define VP_PCICFG_DATA 16 /* pci_cfg_data in virtio_pci_cfg_cap */
 
 static void bar_read(void *opaque, u64 off, void *data, u32 len);
 static void bar_write(void *opaque, u64 off, const void *data, u32 len);
-static const struct io_ops vp_bar_ops = { bar_read, bar_write,
-					  &vp_bar_desc };
+static const struct io_ops vp_bar_ops = { bar_read, bar_write, &vp_bar_desc };
 static void notify_write(struct virtio_pci *vp, u64 off);
 
 static void isr_read(struct virtio_pci *vp, u64 off, void *data, u32 len)
@@ -40,8 +39,8 @@ static void isr_read(struct virtio_pci *vp, u64 off, void *data, u32 len)
 	memset(data, 0, len);
 	/* Reading the ISR acknowledges it (section 4.1.4.5). */
 	if (off == 0)
-		*(u8 *)data = __atomic_exchange_n(&vp->vd->isr, 0,
-						  __ATOMIC_RELAXED);
+		*(u8 *)data =
+			__atomic_exchange_n(&vp->vd->isr, 0, __ATOMIC_RELAXED);
 }
 
 static void device_cfg_access(struct virtio_pci *vp, u64 off, void *data,
@@ -175,7 +174,8 @@ static void vp_bar_mapped(struct pci_dev *pd, int bar, u64 addr, bool mapped)
 	pthread_mutex_unlock(&vp->lock);
 	if (ret && warn_once(&vp->vd->warned, VIRTIO_WARN_DOORBELL_IOEVENTFD))
 		pr_warn("virtio-pci: doorbell ioeventfd refused (%s); "
-			"those doorbells exit", strerror(-ret));
+			"those doorbells exit",
+			strerror(-ret));
 }
 
 /*
@@ -206,8 +206,8 @@ static bool pcicfg_window(struct virtio_pci *vp, u32 off, u32 len, u32 *boff,
 		return false;
 	*boff = pci_cfg_get(&vp->pci, c + 8, 4);
 	*blen = pci_cfg_get(&vp->pci, c + 12, 4);
-	return (*blen == 1 || *blen == 2 || *blen == 4) &&
-	       *boff % *blen == 0 && *boff < VIRTIO_PCI_BAR_SIZE;
+	return (*blen == 1 || *blen == 2 || *blen == 4) && *boff % *blen == 0 &&
+	       *boff < VIRTIO_PCI_BAR_SIZE;
 }
 
 static void vp_config_read(struct pci_dev *pd, u32 off, u32 len)
@@ -248,8 +248,11 @@ static int add_vendor_cap(struct virtio_pci *vp, u8 type, u32 offset,
 {
 	u8 buf[20] = { 0 }, wmask[20] = { 0 };
 	struct vp_cap cap = {
-		.cap_vndr = PCI_CAP_ID_VNDR, .cfg_type = type,
-		.bar = VIRTIO_PCI_BAR, .offset = offset, .length = length,
+		.cap_vndr = PCI_CAP_ID_VNDR,
+		.cfg_type = type,
+		.bar = VIRTIO_PCI_BAR,
+		.offset = offset,
+		.length = length,
 	};
 	u32 len = sizeof(cap), mult = VIRTIO_PCI_NOTIFY_MULT;
 	int off;
@@ -259,8 +262,8 @@ static int add_vendor_cap(struct virtio_pci *vp, u8 type, u32 offset,
 		len += 4;
 	} else if (type == VIRTIO_PCI_CAP_PCI_CFG) {
 		cap.offset = cap.length = 0;
-		memset(wmask + 4, 0xff, 1);		/* bar */
-		memset(wmask + 8, 0xff, 12);	/* offset, length, data */
+		memset(wmask + 4, 0xff, 1);  /* bar */
+		memset(wmask + 8, 0xff, 12); /* offset, length, data */
 		len += 4;
 	}
 	cap.cap_len = len;
@@ -337,7 +340,7 @@ static void init_pci(struct virtio_pci *vp)
 		.vendor = VIRTIO_PCI_VENDOR,
 		.device = VIRTIO_PCI_DEVICE_BASE + id,
 		.subsys_vendor = VIRTIO_PCI_VENDOR,
-		.subsys = 0x40 + id,	/* non-transitional: >= 0x40 */
+		.subsys = 0x40 + id, /* non-transitional: >= 0x40 */
 		.class = class_of(id),
 		.revision = 1,
 	};
@@ -367,7 +370,7 @@ struct virtio_pci *virtio_pci_create(struct pci_host *host,
 	vp->host = host;
 	vp->irq = irq;
 	vp->nr_queues = vd->ops->nr_queues;
-	vp->nr_vectors = vp->nr_queues + 1;	/* config + one per queue */
+	vp->nr_vectors = vp->nr_queues + 1; /* config + one per queue */
 	pthread_mutex_init(&vp->lock, NULL);
 	init_pci(vp);
 	ret = pci_dev_add_bar(&vp->pci, VIRTIO_PCI_BAR, VIRTIO_PCI_BAR_SIZE,
@@ -378,8 +381,7 @@ struct virtio_pci *virtio_pci_create(struct pci_host *host,
 	}
 	ret = open_kick_fds(vp);
 	if (ret) {
-		err_host(err, ret, "virtio-pci: eventfd: %s",
-			 strerror(-ret));
+		err_host(err, ret, "virtio-pci: eventfd: %s", strerror(-ret));
 		goto close_kicks;
 	}
 	if (vp_msix_init(vp, err))
@@ -435,9 +437,9 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 	if (!vp)
 		return;
 	pthread_mutex_lock(&vp->lock);
-	vp_reset(vp);		/* stops the device's I/O thread */
+	vp_reset(vp); /* stops the device's I/O thread */
 	pthread_mutex_unlock(&vp->lock);
-	pci_host_remove(vp->host, &vp->pci);	/* drops the ioeventfds */
+	pci_host_remove(vp->host, &vp->pci); /* drops the ioeventfds */
 	vp_msix_destroy(vp);
 	close_kick_fds(vp);
 	vp->vd->transport = NULL;

@@ -46,27 +46,27 @@
  * device's own destroy.
  */
 
-#define VIRTIO_PCI_VENDOR	0x1af4
-#define VIRTIO_PCI_DEVICE_BASE	0x1040
-#define VIRTIO_PCI_BAR		0
-#define VIRTIO_PCI_BAR_SIZE	0x8000
-#define VIRTIO_PCI_COMMON_OFF	0x0000
-#define VIRTIO_PCI_ISR_OFF	0x1000
-#define VIRTIO_PCI_DEVICE_OFF	0x2000
-#define VIRTIO_PCI_NOTIFY_OFF	0x3000
-#define VIRTIO_PCI_MSIX_OFF	0x4000
-#define VIRTIO_PCI_PBA_OFF	0x5000
-#define VIRTIO_PCI_REGION_SIZE	0x1000
-#define VIRTIO_PCI_NOTIFY_MULT	4
-#define VIRTIO_MSI_NO_VECTOR	0xffff
-#define VIRTIO_PCI_MAX_VECTORS	(VIRTIO_MAX_QUEUES + 1)
+#define VIRTIO_PCI_VENDOR      0x1af4
+#define VIRTIO_PCI_DEVICE_BASE 0x1040
+#define VIRTIO_PCI_BAR	       0
+#define VIRTIO_PCI_BAR_SIZE    0x8000
+#define VIRTIO_PCI_COMMON_OFF  0x0000
+#define VIRTIO_PCI_ISR_OFF     0x1000
+#define VIRTIO_PCI_DEVICE_OFF  0x2000
+#define VIRTIO_PCI_NOTIFY_OFF  0x3000
+#define VIRTIO_PCI_MSIX_OFF    0x4000
+#define VIRTIO_PCI_PBA_OFF     0x5000
+#define VIRTIO_PCI_REGION_SIZE 0x1000
+#define VIRTIO_PCI_NOTIFY_MULT 4
+#define VIRTIO_MSI_NO_VECTOR   0xffff
+#define VIRTIO_PCI_MAX_VECTORS (VIRTIO_MAX_QUEUES + 1)
 
 /* virtio_pci_cap.cfg_type, virtio 1.2 section 4.1.4. */
-#define VIRTIO_PCI_CAP_COMMON_CFG	1
-#define VIRTIO_PCI_CAP_NOTIFY_CFG	2
-#define VIRTIO_PCI_CAP_ISR_CFG		3
-#define VIRTIO_PCI_CAP_DEVICE_CFG	4
-#define VIRTIO_PCI_CAP_PCI_CFG		5
+#define VIRTIO_PCI_CAP_COMMON_CFG 1
+#define VIRTIO_PCI_CAP_NOTIFY_CFG 2
+#define VIRTIO_PCI_CAP_ISR_CFG	  3
+#define VIRTIO_PCI_CAP_DEVICE_CFG 4
+#define VIRTIO_PCI_CAP_PCI_CFG	  5
 
 /* struct virtio_pci_common_cfg offsets, section 4.1.4.3. */
 #define VIRTIO_PCI_COMMON_DFSELECT	0x00
@@ -76,7 +76,7 @@
 #define VIRTIO_PCI_COMMON_MSIX		0x10
 #define VIRTIO_PCI_COMMON_NUMQ		0x12
 #define VIRTIO_PCI_COMMON_STATUS	0x14
-#define VIRTIO_PCI_COMMON_CFGGENERATION	0x15
+#define VIRTIO_PCI_COMMON_CFGGENERATION 0x15
 #define VIRTIO_PCI_COMMON_Q_SELECT	0x16
 #define VIRTIO_PCI_COMMON_Q_SIZE	0x18
 #define VIRTIO_PCI_COMMON_Q_MSIX	0x1a
@@ -91,20 +91,20 @@
 #define VIRTIO_PCI_COMMON_SIZE		0x38
 
 /* MSI-X capability and table layout (PCI spec). */
-#define PCI_MSIX_FLAGS			2	/* message control */
-#define  PCI_MSIX_FLAGS_ENABLE		0x8000
-#define  PCI_MSIX_FLAGS_MASKALL		0x4000
-#define  PCI_MSIX_FLAGS_QSIZE		0x07ff
-#define PCI_MSIX_ENTRY_SIZE		16
-#define PCI_MSIX_ENTRY_LOWER_ADDR	0
-#define PCI_MSIX_ENTRY_UPPER_ADDR	4
-#define PCI_MSIX_ENTRY_DATA		8
-#define PCI_MSIX_ENTRY_VECTOR_CTRL	12
-#define  PCI_MSIX_ENTRY_CTRL_MASKBIT	1
+#define PCI_MSIX_FLAGS		    2 /* message control */
+#define PCI_MSIX_FLAGS_ENABLE	    0x8000
+#define PCI_MSIX_FLAGS_MASKALL	    0x4000
+#define PCI_MSIX_FLAGS_QSIZE	    0x07ff
+#define PCI_MSIX_ENTRY_SIZE	    16
+#define PCI_MSIX_ENTRY_LOWER_ADDR   0
+#define PCI_MSIX_ENTRY_UPPER_ADDR   4
+#define PCI_MSIX_ENTRY_DATA	    8
+#define PCI_MSIX_ENTRY_VECTOR_CTRL  12
+#define PCI_MSIX_ENTRY_CTRL_MASKBIT 1
 
 /* PCI class codes we present, per device type. */
 #define PCI_CLASS_STORAGE_SCSI	0x010000
-#define PCI_CLASS_STORAGE_OTHER	0x018000
+#define PCI_CLASS_STORAGE_OTHER 0x018000
 #define PCI_CLASS_NETWORK_ETH	0x020000
 #define PCI_CLASS_OTHERS	0xff0000
 
@@ -119,7 +119,8 @@ struct virtio_pci;
  */
 struct virtio_pci *virtio_pci_create(struct pci_host *host,
 				     struct virtio_dev *vd,
-				     const struct irq_ctl *irq, struct err *err);
+				     const struct irq_ctl *irq,
+				     struct err *err);
 
 /*
  * @irq can take ioeventfds now: register the doorbells where BAR 0 is, and
@@ -159,7 +160,7 @@ struct virtio_pci_state {
 	u16 queue_select, msix_config;
 	u64 device_features, driver_features;
 	u8 status, config_generation, isr, activated;
-	u32 msix_pending;		/* bit n: vector n held an interrupt */
+	u32 msix_pending; /* bit n: vector n held an interrupt */
 	u8 cfg[PCI_CFG_SIZE];
 	u8 msix_table[VIRTIO_PCI_MAX_VECTORS * PCI_MSIX_ENTRY_SIZE];
 	struct virtio_pci_queue_state q[VIRTIO_MAX_QUEUES];
@@ -186,6 +187,7 @@ void virtio_pci_save(struct virtio_pci *vp, struct virtio_pci_state *out);
  */
 int virtio_pci_restore(struct virtio_pci *vp, const struct virtio_pci_state *in,
 		       struct err *err);
-void virtio_pci_restart(struct virtio_pci *vp, const struct virtio_pci_state *in);
+void virtio_pci_restart(struct virtio_pci *vp,
+			const struct virtio_pci_state *in);
 
 #endif

@@ -95,9 +95,11 @@ static void set_status(struct virtio_pci *vp, u8 val)
 	u8 old, new;
 
 	if (val == 0) {
-		trace_event(vd->trace, TRACE_VIRTIO, "reset", __FILE__,
-			    "%s: the driver wrote status 0: queues, features and "
-			    "status back to their reset values", vd->name);
+		trace_event(
+			vd->trace, TRACE_VIRTIO, "reset", __FILE__,
+			"%s: the driver wrote status 0: queues, features and "
+			"status back to their reset values",
+			vd->name);
 		vp_reset(vp);
 		return;
 	}
@@ -105,21 +107,22 @@ static void set_status(struct virtio_pci *vp, u8 val)
 	old = vd->status;
 	/* Bits are only ever cleared by a reset. */
 	new = old | (val & ~VIRTIO_STATUS_NEEDS_RESET);
-	if ((new & VIRTIO_STATUS_FEATURES_OK) &&
+	if ((new &VIRTIO_STATUS_FEATURES_OK) &&
 	    !(old & VIRTIO_STATUS_FEATURES_OK) && !features_ok(vd))
 		new &= ~VIRTIO_STATUS_FEATURES_OK;
-	if ((new & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(new & VIRTIO_STATUS_FEATURES_OK))
+	if ((new &VIRTIO_STATUS_DRIVER_OK) && !(new &VIRTIO_STATUS_FEATURES_OK))
 		new &= ~VIRTIO_STATUS_DRIVER_OK;
 	vd->status = new;
 	pthread_mutex_unlock(&vd->lock);
 
 	if ((val & VIRTIO_STATUS_FEATURES_OK) &&
-	    !(new & VIRTIO_STATUS_FEATURES_OK))
-		trace_event(vd->trace, TRACE_VIRTIO, "negotiate", __FILE__,
-			    "%s: FEATURES_OK refused (no VERSION_1): the driver "
-			    "must not go on", vd->name);
-	if ((new & VIRTIO_STATUS_DRIVER_OK) &&
+	    !(new &VIRTIO_STATUS_FEATURES_OK))
+		trace_event(
+			vd->trace, TRACE_VIRTIO, "negotiate", __FILE__,
+			"%s: FEATURES_OK refused (no VERSION_1): the driver "
+			"must not go on",
+			vd->name);
+	if ((new &VIRTIO_STATUS_DRIVER_OK) &&
 	    !(old & VIRTIO_STATUS_DRIVER_OK)) {
 		trace_event(vd->trace, TRACE_VIRTIO, "activate", __FILE__,
 			    "%s: DRIVER_OK with features 0x%llx: the device "
@@ -140,10 +143,10 @@ static void put_queue_fields(struct virtio_pci *vp, u8 *img)
 
 	if (!vq)
 		return;
-#define PUT(off, val, bits)					\
-	do {							\
-		v##bits = (val);				\
-		memcpy(img + (off), &v##bits, bits / 8);	\
+#define PUT(off, val, bits)                              \
+	do {                                             \
+		v##bits = (val);                         \
+		memcpy(img + (off), &v##bits, bits / 8); \
 	} while (0)
 	PUT(VIRTIO_PCI_COMMON_Q_SIZE, vq->size, 16);
 	PUT(VIRTIO_PCI_COMMON_Q_MSIX, vq->msix_vector, 16);
@@ -227,7 +230,7 @@ static void enable_queue(struct virtio_pci *vp, struct virtqueue *vq)
 	if (ret) {
 		snprintf(why, sizeof(why), "queue %u: %s", vp->queue_select,
 			 ret == -EFAULT ? "ring outside guest RAM" :
-			 "bad size or ring alignment");
+					  "bad size or ring alignment");
 		virtio_dev_needs_reset(vd, why);
 	}
 }
@@ -320,7 +323,7 @@ static void write_field(struct virtio_pci *vp, u64 off, u32 val)
 	default:
 		if (off >= VIRTIO_PCI_COMMON_Q_SIZE)
 			write_queue(vp, off, val);
-		break;		/* read-only fields */
+		break; /* read-only fields */
 	}
 }
 
@@ -329,8 +332,7 @@ static void write_field(struct virtio_pci *vp, u64 off, u32 val)
  * 64-bit queue address (two 32-bit halves) is split. Anything else is
  * dropped, as the spec lets a device do.
  */
-void vp_common_write(struct virtio_pci *vp, u64 off, const void *data,
-		     u32 len)
+void vp_common_write(struct virtio_pci *vp, u64 off, const void *data, u32 len)
 {
 	u32 w = field_width(off), lo = 0, hi = 0;
 
@@ -356,8 +358,8 @@ void vp_common_write(struct virtio_pci *vp, u64 off, const void *data,
 void vp_common_describe(struct virtio_pci *vp, u64 off, bool write, u64 val,
 			struct trace_note *n)
 {
-	const struct reg_name *r = reg_name_find(common_names,
-						 ARRAY_SIZE(common_names), off);
+	const struct reg_name *r =
+		reg_name_find(common_names, ARRAY_SIZE(common_names), off);
 	struct virtio_dev *vd = vp->vd;
 	u32 dfselect, gfselect;
 	u16 q;
@@ -390,7 +392,8 @@ void vp_common_describe(struct virtio_pci *vp, u64 off, bool write, u64 val,
 		 val == VIRTIO_MSI_NO_VECTOR)
 		note_printf(n, " (configuration changes: NO_VECTOR)");
 	else if (r->off == VIRTIO_PCI_COMMON_MSIX)
-		note_printf(n, " (configuration changes signal MSI-X entry %llu)",
+		note_printf(n,
+			    " (configuration changes signal MSI-X entry %llu)",
 			    (unsigned long long)val);
 	else if (r->off >= VIRTIO_PCI_COMMON_Q_SIZE)
 		note_printf(n, " (queue %u)", q);

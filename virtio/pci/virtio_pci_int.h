@@ -14,11 +14,11 @@
 #define VP_MAX_VECTORS VIRTIO_PCI_MAX_VECTORS
 
 struct vp_vector {
-	int efd;			/* written by the device to interrupt */
-	int gsi;			/* from irq_ops->msi_alloc */
-	bool active;			/* routed, irqfd attached */
-	u64 routed_addr;		/* what msi_route was last given */
-	u32 routed_data;		/* atomic: the I/O thread's trace reads it */
+	int efd;	 /* written by the device to interrupt */
+	int gsi;	 /* from irq_ops->msi_alloc */
+	bool active;	 /* routed, irqfd attached */
+	u64 routed_addr; /* what msi_route was last given */
+	u32 routed_data; /* atomic: the I/O thread's trace reads it */
 	bool routed;
 };
 
@@ -36,11 +36,11 @@ struct virtio_pci {
 	const struct irq_ctl *irq;
 	pthread_mutex_t lock;
 	u32 nr_queues;
-	u32 dfselect;			/* device_feature_select */
-	u32 gfselect;			/* driver_feature_select */
+	u32 dfselect; /* device_feature_select */
+	u32 gfselect; /* driver_feature_select */
 	u16 queue_select;
-	u16 msix_config;		/* atomic: read by config_changed */
-	bool activated;			/* ops->activate was called */
+	u16 msix_config; /* atomic: read by config_changed */
+	bool activated;	 /* ops->activate was called */
 	/* Config-space offsets of our capabilities. */
 	u8 msix_cap;
 	u8 pcicfg_cap;
@@ -64,8 +64,7 @@ extern const struct io_desc vp_bar_desc;
 
 /* virtio_pci_common.c */
 void vp_common_read(struct virtio_pci *vp, u64 off, void *data, u32 len);
-void vp_common_write(struct virtio_pci *vp, u64 off, const void *data,
-		     u32 len);
+void vp_common_write(struct virtio_pci *vp, u64 off, const void *data, u32 len);
 /* Return queues, features and status to their reset values. */
 void vp_reset_state(struct virtio_pci *vp);
 /* The device side of a reset: ops->reset if it was activated, then state. */

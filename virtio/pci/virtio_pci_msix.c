@@ -97,7 +97,7 @@ void vp_msix_destroy(struct virtio_pci *vp)
 int vp_msix_add_cap(struct virtio_pci *vp)
 {
 	u8 cap[12] = { PCI_CAP_ID_MSIX }, wmask[12] = { 0 };
-	u16 ctrl = vp->nr_vectors - 1;		/* table size, N - 1 */
+	u16 ctrl = vp->nr_vectors - 1; /* table size, N - 1 */
 	u32 table = VIRTIO_PCI_MSIX_OFF | VIRTIO_PCI_BAR;
 	u32 pba = VIRTIO_PCI_PBA_OFF | VIRTIO_PCI_BAR;
 	int off;
@@ -105,8 +105,8 @@ int vp_msix_add_cap(struct virtio_pci *vp)
 	memcpy(cap + PCI_MSIX_FLAGS, &ctrl, 2);
 	memcpy(cap + 4, &table, 4);
 	memcpy(cap + 8, &pba, 4);
-	wmask[PCI_MSIX_FLAGS + 1] = (PCI_MSIX_FLAGS_ENABLE |
-				     PCI_MSIX_FLAGS_MASKALL) >> 8;
+	wmask[PCI_MSIX_FLAGS + 1] =
+		(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8;
 	off = pci_dev_add_cap(&vp->pci, cap, sizeof(cap), wmask);
 	if (off < 0)
 		return off;
@@ -130,10 +130,11 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 
 	if (!on) {
 		if (v->active)
-			trace_event(vp->vd->trace, TRACE_IRQ, "msi", __FILE__,
-				    "%s MSI-X %u masked: its irqfd is detached, "
-				    "interrupts wait in the eventfd (PBA)",
-				    vp->vd->name, i);
+			trace_event(
+				vp->vd->trace, TRACE_IRQ, "msi", __FILE__,
+				"%s MSI-X %u masked: its irqfd is detached, "
+				"interrupts wait in the eventfd (PBA)",
+				vp->vd->name, i);
 		deactivate(vp, v);
 		return;
 	}
@@ -141,7 +142,8 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 		if (irq->ops->msi_route(irq->opaque, v->gsi, addr, data)) {
 			if (warn_once(&vp->pci.warned, PCI_WARN_MSI_ROUTE))
 				pr_warn("virtio-pci: MSI route for GSI %d "
-					"failed", v->gsi);
+					"failed",
+					v->gsi);
 			deactivate(vp, v);
 			return;
 		}
@@ -150,7 +152,8 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 		__atomic_store_n(&v->routed_data, data, __ATOMIC_RELAXED);
 		trace_event(vp->vd->trace, TRACE_IRQ, "msi", __FILE__,
 			    "%s MSI-X %u -> vector 0x%02x on APIC %llu: KVM "
-			    "routes GSI %d there", vp->vd->name, i, data & 0xff,
+			    "routes GSI %d there",
+			    vp->vd->name, i, data & 0xff,
 			    (unsigned long long)(addr >> 12) & 0xff, v->gsi);
 	}
 	if (!v->active) {
@@ -163,7 +166,8 @@ static void update_vector(struct virtio_pci *vp, u32 i)
 		v->active = true;
 		trace_event(vp->vd->trace, TRACE_IRQ, "msi", __FILE__,
 			    "%s MSI-X %u unmasked: eventfd attached as irqfd "
-			    "for GSI %d", vp->vd->name, i, v->gsi);
+			    "for GSI %d",
+			    vp->vd->name, i, v->gsi);
 	}
 }
 
@@ -278,8 +282,9 @@ void vp_msix_describe(struct virtio_pci *vp, u64 off, bool pba, bool write,
 		note_printf(n, " (APIC %llu)",
 			    (unsigned long long)(val >> 12) & 0xff);
 	else if (r->off == PCI_MSIX_ENTRY_VECTOR_CTRL)
-		note_printf(n, " (%s)", val & PCI_MSIX_ENTRY_CTRL_MASKBIT ?
-			    "masked" : "unmasked");
+		note_printf(n, " (%s)",
+			    val & PCI_MSIX_ENTRY_CTRL_MASKBIT ? "masked" :
+								"unmasked");
 }
 
 /* How MSI-X entry @vector reaches the guest: "MSI-X 1 -> vector 0x31". */

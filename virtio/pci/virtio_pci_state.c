@@ -99,8 +99,9 @@ static int check(struct virtio_pci *vp, const struct virtio_pci_state *in,
 	    in->nr_queues != vp->nr_queues || in->nr_vectors != vp->nr_vectors)
 		return mismatch(vp, err, "device is of another kind");
 	if (in->device_features != vp->vd->device_features)
-		return mismatch(vp, err,
-				"device offered other features (another disk mode?)");
+		return mismatch(
+			vp, err,
+			"device offered other features (another disk mode?)");
 	if (in->driver_features & ~in->device_features)
 		return mismatch(vp, err, "driver features were never offered");
 	if (in->msix_config >= vp->nr_vectors &&
@@ -120,8 +121,8 @@ static int check(struct virtio_pci *vp, const struct virtio_pci_state *in,
 static int restore_queues(struct virtio_pci *vp,
 			  const struct virtio_pci_state *in, struct err *err)
 {
-	bool event_idx = in->driver_features &
-			 (1ULL << VIRTIO_F_RING_EVENT_IDX);
+	bool event_idx =
+		in->driver_features & (1ULL << VIRTIO_F_RING_EVENT_IDX);
 	char what[80];
 	u32 q;
 	int ret;
@@ -141,10 +142,11 @@ static int restore_queues(struct virtio_pci *vp,
 			continue;
 		ret = vq_restore(vq, event_idx, &s->dev);
 		if (ret) {
-			snprintf(what, sizeof(what), "queue %u %s", q,
-				 ret == -ESTALE ?
-				 "does not match guest RAM (another memory file?)" :
-				 "lies outside guest RAM or is misaligned");
+			snprintf(
+				what, sizeof(what), "queue %u %s", q,
+				ret == -ESTALE ?
+					"does not match guest RAM (another memory file?)" :
+					"lies outside guest RAM or is misaligned");
 			return mismatch(vp, err, what);
 		}
 	}
@@ -176,8 +178,8 @@ static void restore_regs(struct virtio_pci *vp,
 	vd->status = in->status;
 	vd->config_generation = in->config_generation;
 	pthread_mutex_unlock(&vd->lock);
-	__atomic_store_n(&vd->isr, in->isr & (VIRTIO_ISR_QUEUE |
-					      VIRTIO_ISR_CONFIG),
+	__atomic_store_n(&vd->isr,
+			 in->isr & (VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG),
 			 __ATOMIC_RELAXED);
 }
 
@@ -188,9 +190,9 @@ static void restore_pending(struct virtio_pci *vp, u32 pending)
 
 	for (i = 0; i < vp->nr_vectors; i++)
 		if (pending & (1u << i))
-			virtio_eventfd_signal(vp->vd, vp->vec[i].efd,
-					      VIRTIO_WARN_CONFIG_IRQ,
-					      "virtio-pci: eventfd write failed");
+			virtio_eventfd_signal(
+				vp->vd, vp->vec[i].efd, VIRTIO_WARN_CONFIG_IRQ,
+				"virtio-pci: eventfd write failed");
 }
 
 /* The driver had started the device: start it and let it look around. */
@@ -209,8 +211,9 @@ static void restart_device(struct virtio_pci *vp)
 
 		if (!vq->ready)
 			continue;
-		virtio_eventfd_signal(vd, vq->kick_fd, VIRTIO_WARN_DOORBELL_WRITE,
-				      "virtio-pci: doorbell eventfd write failed");
+		virtio_eventfd_signal(
+			vd, vq->kick_fd, VIRTIO_WARN_DOORBELL_WRITE,
+			"virtio-pci: doorbell eventfd write failed");
 		virtio_eventfd_signal(vd, vq->call_fd, VIRTIO_WARN_CALL_WRITE,
 				      "virtio: interrupt eventfd write failed");
 	}
@@ -232,7 +235,8 @@ int virtio_pci_restore(struct virtio_pci *vp, const struct virtio_pci_state *in,
 	return restore_queues(vp, in, err);
 }
 
-void virtio_pci_restart(struct virtio_pci *vp, const struct virtio_pci_state *in)
+void virtio_pci_restart(struct virtio_pci *vp,
+			const struct virtio_pci_state *in)
 {
 	u8 st = in->status;
 

@@ -21,9 +21,10 @@ static void describe_device_cfg(struct virtio_pci *vp,
 				struct trace_note *n)
 {
 	const struct virtio_dev_ops *ops = vp->vd->ops;
-	const struct reg_name *r = ops->config_names ?
-		reg_name_find(ops->config_names, ops->nr_config_names, rel) :
-		NULL;
+	const struct reg_name *r =
+		ops->config_names ? reg_name_find(ops->config_names,
+						  ops->nr_config_names, rel) :
+				    NULL;
 
 	note_printf(n, "%s.config.%s", vp->vd->name, r ? r->name : "?");
 	if (r && rel != r->off)
@@ -53,8 +54,10 @@ static void vp_describe(void *opaque, const struct io_access *a,
 		describe_device_cfg(vp, a, rel, n);
 		break;
 	case VIRTIO_PCI_NOTIFY_OFF:
-		note_printf(n, "%s.notify[%llu] %s 0x%llx (a doorbell that "
-			    "exited: no ioeventfd took it)", name,
+		note_printf(n,
+			    "%s.notify[%llu] %s 0x%llx (a doorbell that "
+			    "exited: no ioeventfd took it)",
+			    name,
 			    (unsigned long long)(rel / VIRTIO_PCI_NOTIFY_MULT),
 			    a->write ? "<-" : "->", (unsigned long long)a->val);
 		break;

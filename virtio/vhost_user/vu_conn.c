@@ -34,8 +34,8 @@ int vu_conn_connect(const char *path, int *sock, const char *what,
 			return err_input(err, -e,
 					 "%s: nobody listens on socket %s",
 					 what, path);
-		return err_input(err, -e, "%s: cannot connect to %s: %s",
-				 what, path, strerror(e));
+		return err_input(err, -e, "%s: cannot connect to %s: %s", what,
+				 path, strerror(e));
 	}
 	*sock = fd;
 	return 0;
@@ -99,8 +99,8 @@ const char *vu_conn_strerror(int ret)
 static int transact(struct vhost_user *vu, struct vu_msg *m, const int *fds,
 		    unsigned int nfds, bool has_reply, u32 reply_size)
 {
-	bool ack = !has_reply && vu_conn_has_protocol(vu,
-						      VU_PROTOCOL_F_REPLY_ACK);
+	bool ack =
+		!has_reply && vu_conn_has_protocol(vu, VU_PROTOCOL_F_REPLY_ACK);
 	u32 req = m->hdr.request;
 	int ret;
 
@@ -119,7 +119,7 @@ static int transact(struct vhost_user *vu, struct vu_msg *m, const int *fds,
 	if (!ret && req == VU_GET_CONFIG && m->hdr.size == 0)
 		ret = -EIO;
 	else if (!ret && (has_reply || ack) && m->hdr.size != reply_size)
-		ret = -EPROTO;		/* short, or longer than asked */
+		ret = -EPROTO; /* short, or longer than asked */
 	if (ret && ret != -EIO)
 		vu_conn_shutdown(vu, ret);
 	else if (!ret && ack && m->p.u64)
@@ -270,8 +270,8 @@ int vu_conn_set_vring_addr(struct vhost_user *vu, const struct vu_vring_addr *a)
 	return transact(vu, &m, NULL, 0, false, 0);
 }
 
-int vu_conn_set_vring_fd(struct vhost_user *vu, enum vu_request req,
-			 u32 index, int fd)
+int vu_conn_set_vring_fd(struct vhost_user *vu, enum vu_request req, u32 index,
+			 int fd)
 {
 	struct vu_msg m;
 

@@ -23,16 +23,16 @@
  */
 struct vhost_user {
 	int sock;
-	pthread_mutex_t lock;		/* one request/reply at a time */
-	int timeout_ms;			/* per request, reply included */
-	u64 features;			/* the back-end's, from GET_FEATURES */
-	u64 protocol;			/* negotiated protocol features */
-	int dead;			/* atomic */
-	int error;			/* what killed it (-errno), once dead */
+	pthread_mutex_t lock; /* one request/reply at a time */
+	int timeout_ms;	      /* per request, reply included */
+	u64 features;	      /* the back-end's, from GET_FEATURES */
+	u64 protocol;	      /* negotiated protocol features */
+	int dead;	      /* atomic */
+	int error;	      /* what killed it (-errno), once dead */
 };
 
 /* Protocol features squeeze can use; the rest are never negotiated. */
-#define VU_PROTOCOL_WANTED					\
+#define VU_PROTOCOL_WANTED                                                \
 	((1ULL << VU_PROTOCOL_F_MQ) | (1ULL << VU_PROTOCOL_F_REPLY_ACK) | \
 	 (1ULL << VU_PROTOCOL_F_CONFIG))
 
@@ -72,10 +72,11 @@ int vu_conn_set_features(struct vhost_user *vu, u64 features);
 /* SET_VRING_NUM, SET_VRING_BASE or SET_VRING_ENABLE: index and value. */
 int vu_conn_set_vring(struct vhost_user *vu, enum vu_request req, u32 index,
 		      u32 num);
-int vu_conn_set_vring_addr(struct vhost_user *vu, const struct vu_vring_addr *a);
+int vu_conn_set_vring_addr(struct vhost_user *vu,
+			   const struct vu_vring_addr *a);
 /* SET_VRING_KICK, _CALL or _ERR with @fd (>= 0, else -EINVAL). */
-int vu_conn_set_vring_fd(struct vhost_user *vu, enum vu_request req,
-			 u32 index, int fd);
+int vu_conn_set_vring_fd(struct vhost_user *vu, enum vu_request req, u32 index,
+			 int fd);
 /* Stop ring @index; its next available index in *@base. */
 int vu_conn_get_vring_base(struct vhost_user *vu, u32 index, u32 *base);
 

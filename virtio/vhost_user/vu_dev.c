@@ -14,9 +14,9 @@
 #include "vmm/base/log.h"
 
 /* What the transport may offer when the back-end implements it. */
-#define VU_TRANSPORT_FEATURES					\
-	((1ULL << VIRTIO_F_VERSION_1) |				\
-	 (1ULL << VIRTIO_F_RING_INDIRECT_DESC) |		\
+#define VU_TRANSPORT_FEATURES                    \
+	((1ULL << VIRTIO_F_VERSION_1) |          \
+	 (1ULL << VIRTIO_F_RING_INDIRECT_DESC) | \
 	 (1ULL << VIRTIO_F_RING_EVENT_IDX))
 
 static struct vu_dev *to_vu(struct virtio_dev *vd)
@@ -24,8 +24,7 @@ static struct vu_dev *to_vu(struct virtio_dev *vd)
 	return container_of(vd, struct vu_dev, vdev);
 }
 
-static void vu_read_config(struct virtio_dev *vd, u32 off, void *data,
-			   u32 len)
+static void vu_read_config(struct virtio_dev *vd, u32 off, void *data, u32 len)
 {
 	struct vu_dev *d = to_vu(vd);
 
@@ -143,9 +142,10 @@ static int choose_features(struct vu_dev *d, const struct vu_dev_params *p,
 	u64 offered = d->conn.features & (p->features | VU_TRANSPORT_FEATURES);
 
 	if (!(offered & (1ULL << VIRTIO_F_VERSION_1)))
-		return err_input(err, -EINVAL,
-				 "%s: the vhost-user back-end does not offer virtio 1.0 (VIRTIO_F_VERSION_1)",
-				 what);
+		return err_input(
+			err, -EINVAL,
+			"%s: the vhost-user back-end does not offer virtio 1.0 (VIRTIO_F_VERSION_1)",
+			what);
 	*out = offered;
 	return 0;
 }
@@ -161,12 +161,13 @@ static int check_queues(struct vu_dev *d, const struct vu_dev_params *p,
 		return 0;
 	ret = vu_conn_get_queue_num(&d->conn, &nr);
 	if (ret)
-		return err_input(err, ret, "%s: vhost-user back-end %s",
-				 what, vu_conn_strerror(ret));
+		return err_input(err, ret, "%s: vhost-user back-end %s", what,
+				 vu_conn_strerror(ret));
 	if (nr < p->nr_queues)
-		return err_input(err, -EINVAL,
-				 "%s: the vhost-user back-end serves %llu queues, the device needs %u",
-				 what, (unsigned long long)nr, p->nr_queues);
+		return err_input(
+			err, -EINVAL,
+			"%s: the vhost-user back-end serves %llu queues, the device needs %u",
+			what, (unsigned long long)nr, p->nr_queues);
 	return 0;
 }
 
@@ -181,10 +182,12 @@ static int setup_backend(struct vu_dev *d, const struct guest_mem *mem,
 		return err_input(err, ret, "%s: vhost-user back-end %s", what,
 				 vu_conn_strerror(ret));
 	if ((d->conn.protocol & p->protocol_needed) != p->protocol_needed)
-		return err_input(err, -EINVAL,
-				 "%s: the vhost-user back-end lacks protocol features %#llx",
-				 what, (unsigned long long)(p->protocol_needed &
-							    ~d->conn.protocol));
+		return err_input(
+			err, -EINVAL,
+			"%s: the vhost-user back-end lacks protocol features %#llx",
+			what,
+			(unsigned long long)(p->protocol_needed &
+					     ~d->conn.protocol));
 	ret = check_queues(d, p, what, err);
 	if (ret)
 		return ret;
@@ -233,7 +236,8 @@ struct vu_dev *vu_dev_create(const struct guest_mem *mem, int sock,
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		d->err_fd[q] = d->idle_call_fd[q] = -1;
 	snprintf(d->name, sizeof(d->name), "%s", p->name);
-	if (p->nr_queues > VIRTIO_MAX_QUEUES || p->config_size > VU_CONFIG_MAX) {
+	if (p->nr_queues > VIRTIO_MAX_QUEUES ||
+	    p->config_size > VU_CONFIG_MAX) {
 		err_host(err, -EINVAL, "%s: %u queues, %u config bytes", what,
 			 p->nr_queues, p->config_size);
 		goto destroy;

@@ -36,19 +36,19 @@
  */
 
 struct vu_dev_params {
-	const char *name;		/* "fs0": log lines, thread name */
-	const char *vm_name;		/* "web1": thread "web1:fs0"; NULL */
+	const char *name;    /* "fs0": log lines, thread name */
+	const char *vm_name; /* "web1": thread "web1:fs0"; NULL */
 	u32 device_id;
 	u32 nr_queues;
-	u16 queue_size;			/* the most offered per queue */
+	u16 queue_size; /* the most offered per queue */
 	/* Device-specific feature bits passed on if the back-end has them. */
 	u64 features;
 	/* Protocol features the device cannot work without. */
 	u64 protocol_needed;
-	u32 config_size;		/* <= VU_CONFIG_MAX */
+	u32 config_size; /* <= VU_CONFIG_MAX */
 	/* The configuration space, or NULL: GET_CONFIG from the back-end. */
 	const void *config;
-	int timeout_ms;			/* per request */
+	int timeout_ms; /* per request */
 };
 
 struct vu_dev {
@@ -58,7 +58,7 @@ struct vu_dev {
 	char name[16];
 	u8 config[VU_CONFIG_MAX];
 	bool started[VIRTIO_MAX_QUEUES];
-	int err_fd[VIRTIO_MAX_QUEUES];	/* SET_VRING_ERR eventfds */
+	int err_fd[VIRTIO_MAX_QUEUES]; /* SET_VRING_ERR eventfds */
 	/* The call fd of a queue without an MSI-X vector (a polling
 	 * driver): back-ends need one to write to, nobody reads it. */
 	int idle_call_fd[VIRTIO_MAX_QUEUES];

@@ -81,8 +81,7 @@ static void close_passed_fds(struct msghdr *mh)
  * Read exactly @len bytes by @deadline. 0; -ETIMEDOUT; -ECONNRESET at EOF
  * before the first byte, -EPROTO at EOF after it (a truncated message).
  */
-static int read_full(int sock, void *buf, size_t len, s64 deadline,
-		     bool first)
+static int read_full(int sock, void *buf, size_t len, s64 deadline, bool first)
 {
 	union {
 		char buf[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
@@ -118,7 +117,8 @@ static int read_full(int sock, void *buf, size_t len, s64 deadline,
 			continue;
 		if (n < 0)
 			return errno == ECONNRESET && first && !done ?
-			       -ECONNRESET : -errno;
+				       -ECONNRESET :
+				       -errno;
 		close_passed_fds(&mh);
 		if (n == 0)
 			return first && !done ? -ECONNRESET : -EPROTO;

@@ -33,31 +33,31 @@ enum vu_request {
 };
 
 /* Header flags: version in bits 0-1, then reply and need-reply. */
-#define VU_VERSION		0x1
-#define VU_VERSION_MASK		0x3
-#define VU_FLAG_REPLY		(1u << 2)
-#define VU_FLAG_NEED_REPLY	(1u << 3)
+#define VU_VERSION	   0x1
+#define VU_VERSION_MASK	   0x3
+#define VU_FLAG_REPLY	   (1u << 2)
+#define VU_FLAG_NEED_REPLY (1u << 3)
 
 /* The virtio feature bit that says protocol features exist (unused by virtio). */
-#define VU_F_PROTOCOL_FEATURES	30
+#define VU_F_PROTOCOL_FEATURES 30
 
 /* Protocol feature bits. */
 #define VU_PROTOCOL_F_MQ	0
-#define VU_PROTOCOL_F_REPLY_ACK	3
+#define VU_PROTOCOL_F_REPLY_ACK 3
 #define VU_PROTOCOL_F_CONFIG	9
 
 /* SET_VRING_KICK/CALL/ERR payload: the queue index (bit 8, "no fd,
  * poll", is never sent). */
-#define VU_VRING_INDEX_MASK	0xff
+#define VU_VRING_INDEX_MASK 0xff
 
-#define VU_MAX_REGIONS		8	/* SET_MEM_TABLE, one fd each */
-#define VU_MAX_FDS		VU_MAX_REGIONS
-#define VU_CONFIG_MAX		256	/* GET_CONFIG payload bytes */
+#define VU_MAX_REGIONS 8 /* SET_MEM_TABLE, one fd each */
+#define VU_MAX_FDS     VU_MAX_REGIONS
+#define VU_CONFIG_MAX  256 /* GET_CONFIG payload bytes */
 
 struct vu_hdr {
 	u32 request;
 	u32 flags;
-	u32 size;			/* payload bytes that follow */
+	u32 size; /* payload bytes that follow */
 } __packed;
 
 struct vu_vring_state {
@@ -78,8 +78,8 @@ struct vu_vring_addr {
 struct vu_mem_region {
 	u64 gpa;
 	u64 size;
-	u64 uaddr;			/* where the front-end mapped it */
-	u64 mmap_offset;		/* where it starts in the fd */
+	u64 uaddr;	 /* where the front-end mapped it */
+	u64 mmap_offset; /* where it starts in the fd */
 } __packed;
 
 struct vu_mem_table {
@@ -95,7 +95,7 @@ struct vu_config {
 	u8 data[VU_CONFIG_MAX];
 } __packed;
 
-#define VU_CONFIG_HDR_SIZE	12	/* offset, size, flags */
+#define VU_CONFIG_HDR_SIZE 12 /* offset, size, flags */
 
 union vu_payload {
 	u64 u64;

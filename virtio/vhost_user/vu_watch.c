@@ -18,8 +18,7 @@ static void report(struct vu_dev *d, const char *what)
 {
 	char why[96];
 
-	snprintf(why, sizeof(why), "%s: vhost-user back-end %s", d->name,
-		 what);
+	snprintf(why, sizeof(why), "%s: vhost-user back-end %s", d->name, what);
 	virtio_dev_needs_reset(&d->vdev, why);
 }
 

@@ -6,8 +6,7 @@
 
 #include "vmm/base/err.h"
 
-int err_set(struct err *e, enum err_class class, int code, const char *fmt,
-	    ...)
+int err_set(struct err *e, enum err_class class, int code, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -18,22 +18,22 @@
  */
 enum err_class {
 	ERR_NONE = 0,
-	ERR_INPUT,		/* bad usage or unusable input: exit 2 */
-	ERR_HOST,		/* the host failed us: exit 1 */
-	ERR_GUEST,		/* the guest left the VM unable to go on */
+	ERR_INPUT, /* bad usage or unusable input: exit 2 */
+	ERR_HOST,  /* the host failed us: exit 1 */
+	ERR_GUEST, /* the guest left the VM unable to go on */
 };
 
 struct err {
 	enum err_class class;
-	int code;		/* the negative errno given */
-	char msg[ERR_LEN];	/* one line, no "squeeze: " prefix */
+	int code;	   /* the negative errno given */
+	char msg[ERR_LEN]; /* one line, no "squeeze: " prefix */
 };
 
-int err_set(struct err *e, enum err_class class, int code, const char *fmt,
-	    ...) __attribute__((format(printf, 4, 5)));
+int err_set(struct err *e, enum err_class class, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #define err_input(e, code, ...) err_set(e, ERR_INPUT, code, __VA_ARGS__)
-#define err_host(e, code, ...) err_set(e, ERR_HOST, code, __VA_ARGS__)
+#define err_host(e, code, ...)	err_set(e, ERR_HOST, code, __VA_ARGS__)
 #define err_guest(e, code, ...) err_set(e, ERR_GUEST, code, __VA_ARGS__)
 
 /*

@@ -38,8 +38,7 @@ const char *file_kind_name(mode_t mode)
 	return "a special file";
 }
 
-int file_open(const char *path, int flags, unsigned int kinds,
-	      struct stat *st)
+int file_open(const char *path, int flags, unsigned int kinds, struct stat *st)
 {
 	int fd, fl, ret;
 

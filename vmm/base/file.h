@@ -14,13 +14,13 @@
  */
 
 /* Kinds of file an opener accepts (a mask). */
-#define FILE_REG	(1U << 0)
-#define FILE_BLK	(1U << 1)
-#define FILE_CHR	(1U << 2)
-#define FILE_FIFO	(1U << 3)
+#define FILE_REG  (1U << 0)
+#define FILE_BLK  (1U << 1)
+#define FILE_CHR  (1U << 2)
+#define FILE_FIFO (1U << 3)
 
 /* file_open() found a file of a kind the caller does not accept. */
-#define FILE_EKIND	EMEDIUMTYPE
+#define FILE_EKIND EMEDIUMTYPE
 
 /*
  * open(@path, @flags) with O_NONBLOCK and O_CLOEXEC added, so that it
@@ -30,8 +30,7 @@
  * for another kind not in @kinds, -ENXIO for a FIFO opened for writing
  * that has no reader.
  */
-int file_open(const char *path, int flags, unsigned int kinds,
-	      struct stat *st);
+int file_open(const char *path, int flags, unsigned int kinds, struct stat *st);
 
 /* "a directory", "a FIFO", "a socket", ...: what @mode is, for messages. */
 const char *file_kind_name(mode_t mode);

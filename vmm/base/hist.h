@@ -13,10 +13,10 @@
 
 #include "vmm/base/types.h"
 
-#define HIST_EXACT	16
-#define HIST_SUB	8		/* buckets per power of two */
-#define HIST_MAX_BIT	40
-#define HIST_BUCKETS	(HIST_EXACT + (HIST_MAX_BIT - 4) * HIST_SUB + 1)
+#define HIST_EXACT   16
+#define HIST_SUB     8 /* buckets per power of two */
+#define HIST_MAX_BIT 40
+#define HIST_BUCKETS (HIST_EXACT + (HIST_MAX_BIT - 4) * HIST_SUB + 1)
 
 struct hist {
 	u64 count[HIST_BUCKETS];

@@ -75,8 +75,8 @@ size_t iov_to_buf(const struct iovec *iov, int cnt, u64 skip, void *buf,
 	return xfer(iov, cnt, skip, buf, len, TO_BUF);
 }
 
-size_t iov_from_buf(const struct iovec *iov, int cnt, u64 skip,
-		    const void *buf, size_t len)
+size_t iov_from_buf(const struct iovec *iov, int cnt, u64 skip, const void *buf,
+		    size_t len)
 {
 	return xfer(iov, cnt, skip, (u8 *)buf, len, FROM_BUF);
 }

@@ -29,8 +29,8 @@ size_t iov_to_buf(const struct iovec *iov, int cnt, u64 skip, void *buf,
 		  size_t len);
 
 /* Copy up to @len bytes of @buf into @iov at @skip; returns the bytes. */
-size_t iov_from_buf(const struct iovec *iov, int cnt, u64 skip,
-		    const void *buf, size_t len);
+size_t iov_from_buf(const struct iovec *iov, int cnt, u64 skip, const void *buf,
+		    size_t len);
 
 /* Zero up to @len bytes of @iov from @skip on; returns the bytes. */
 size_t iov_zero(const struct iovec *iov, int cnt, u64 skip, size_t len);

@@ -10,14 +10,14 @@
  * (longer ones are cut), carriage returns dropped. Not thread safe: one
  * writer, and readers only once it has stopped.
  */
-#define LINETAIL_LINES	20
-#define LINETAIL_WIDTH	256
+#define LINETAIL_LINES 20
+#define LINETAIL_WIDTH 256
 
 struct linetail {
 	char line[LINETAIL_LINES][LINETAIL_WIDTH];
-	unsigned int next;		/* the line being written */
-	unsigned int done;		/* complete lines held */
-	size_t len;			/* of the line being written */
+	unsigned int next; /* the line being written */
+	unsigned int done; /* complete lines held */
+	size_t len;	   /* of the line being written */
 };
 
 void linetail_add(struct linetail *t, const u8 *buf, size_t len);

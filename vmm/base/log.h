@@ -14,7 +14,7 @@
 void pr_msg(const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#define pr_err(...) pr_msg("error", __VA_ARGS__)
+#define pr_err(...)  pr_msg("error", __VA_ARGS__)
 #define pr_warn(...) pr_msg("warning", __VA_ARGS__)
 #define pr_info(...) pr_msg(NULL, __VA_ARGS__)
 

@@ -29,17 +29,18 @@ static int parse_memory(struct vm_config *cfg, const char *v, struct err *err)
 	format_size(CONFIG_MIN_MEM, min, sizeof(min));
 	format_size(CONFIG_MAX_MEM, max, sizeof(max));
 	if (ret == -EINVAL)
-		return err_input(err, -EINVAL,
-				 "--memory '%s' is not a size (bytes, or a number with K, M, G or T)",
-				 v);
+		return err_input(
+			err, -EINVAL,
+			"--memory '%s' is not a size (bytes, or a number with K, M, G or T)",
+			v);
 	if (ret || cfg->mem_size > CONFIG_MAX_MEM)
 		return err_input(err, -EINVAL,
-				 "--memory %s is more than the maximum of %s", v,
-				 max);
+				 "--memory %s is more than the maximum of %s",
+				 v, max);
 	if (cfg->mem_size < CONFIG_MIN_MEM)
 		return err_input(err, -EINVAL,
-				 "--memory %s is less than the minimum of %s", v,
-				 min);
+				 "--memory %s is less than the minimum of %s",
+				 v, min);
 	/* KVM memory slots are page granular. */
 	if (!IS_ALIGNED(cfg->mem_size, 4096))
 		return err_input(err, -EINVAL,
@@ -55,8 +56,8 @@ static int parse_cpus(struct vm_config *cfg, const char *v, struct err *err)
 	errno = 0;
 	n = strtoul(v, &end, 10);
 	if (*v < '0' || *v > '9' || *end || errno)
-		return err_input(err, -EINVAL,
-				 "--cpus '%s' is not a number", v);
+		return err_input(err, -EINVAL, "--cpus '%s' is not a number",
+				 v);
 	if (n == 0)
 		return err_input(err, -EINVAL,
 				 "--cpus 0: a VM needs at least one vCPU");
@@ -83,9 +84,10 @@ static int parse_console(struct vm_config *cfg, const char *v, struct err *err)
 		cfg->console = CONSOLE_FILE;
 		cfg->console_path = v + 5;
 	} else {
-		return err_input(err, -EINVAL,
-				 "--console '%s': expected stdio, none, pty or file=PATH",
-				 v);
+		return err_input(
+			err, -EINVAL,
+			"--console '%s': expected stdio, none, pty or file=PATH",
+			v);
 	}
 	return 0;
 }
@@ -96,15 +98,17 @@ static int parse_name(struct vm_config *cfg, const char *v, struct err *err)
 	const unsigned char *p;
 
 	if (!*v)
-		return err_input(err, -EINVAL, "--name needs a non-empty value");
+		return err_input(err, -EINVAL,
+				 "--name needs a non-empty value");
 	if (strlen(v) > CONFIG_NAME_MAX)
 		return err_input(err, -EINVAL,
 				 "--name '%.16s...' is longer than %d bytes", v,
 				 CONFIG_NAME_MAX);
 	for (p = (const unsigned char *)v; *p; p++)
 		if (*p < 0x20 || *p == 0x7f || *p == '/')
-			return err_input(err, -EINVAL,
-					 "--name: '/' and control characters are not allowed");
+			return err_input(
+				err, -EINVAL,
+				"--name: '/' and control characters are not allowed");
 	cfg->name = v;
 	return 0;
 }
@@ -123,15 +127,16 @@ static int parse_action(enum vm_action *a, const char *opt, const char *v,
 		*a = VM_ACTION_RESTART;
 	else
 		return err_input(err, -EINVAL,
-				 "%s '%s': expected destroy or restart", opt, v);
+				 "%s '%s': expected destroy or restart", opt,
+				 v);
 	return 0;
 }
 
 static int add_disk(struct vm_config *cfg, char *v, struct err *err)
 {
 	if (cfg->nr_disks == CONFIG_MAX_DISKS)
-		return err_input(err, -EINVAL,
-				 "--disk: at most %d disks", CONFIG_MAX_DISKS);
+		return err_input(err, -EINVAL, "--disk: at most %d disks",
+				 CONFIG_MAX_DISKS);
 	return config_parse_disk(&cfg->disk[cfg->nr_disks++], v, err);
 }
 
@@ -172,9 +177,10 @@ static int parse_trace(struct vm_config *cfg, const char *v, struct err *err)
 	const char *bad = v;
 
 	if (trace_parse_classes(v, &cfg->trace, &bad))
-		return err_input(err, -EINVAL,
-				 "--trace=%s: unknown class '%.*s' (pio, mmio, pci, virtio, irq, io, vm or all)",
-				 v, (int)strcspn(bad, ","), bad);
+		return err_input(
+			err, -EINVAL,
+			"--trace=%s: unknown class '%.*s' (pio, mmio, pci, virtio, irq, io, vm or all)",
+			v, (int)strcspn(bad, ","), bad);
 	return 0;
 }
 
@@ -182,8 +188,8 @@ static int set_string(const char **dst, const char *opt, const char *v,
 		      struct err *err)
 {
 	if (!*v)
-		return err_input(err, -EINVAL,
-				 "%s needs a non-empty value", opt);
+		return err_input(err, -EINVAL, "%s needs a non-empty value",
+				 opt);
 	*dst = v;
 	return 0;
 }
@@ -198,9 +204,10 @@ int config_apply_option(struct vm_config *cfg, const char *opt, char *v,
 		return set_string(&cfg->initrd, opt, v, err);
 	if (!strcmp(opt, "--cmdline")) {
 		if (strlen(v) >= LAYOUT_CMDLINE_MAX)
-			return err_input(err, -E2BIG,
-					 "--cmdline is %zu bytes, more than any kernel takes (%llu)",
-					 strlen(v), LAYOUT_CMDLINE_MAX - 1);
+			return err_input(
+				err, -E2BIG,
+				"--cmdline is %zu bytes, more than any kernel takes (%llu)",
+				strlen(v), LAYOUT_CMDLINE_MAX - 1);
 		cfg->cmdline = v;
 		return 0;
 	}
@@ -223,13 +230,14 @@ int config_apply_option(struct vm_config *cfg, const char *opt, char *v,
 	if (!strcmp(opt, "--on-crash"))
 		return parse_action(&cfg->on_crash, opt, v, err);
 	if (!strcmp(opt, "--domain"))
-		return 0;	/* read first, by config_parse() */
+		return 0; /* read first, by config_parse() */
 	if (!strcmp(opt, "--fs"))
 		return add_fs(cfg, v, err);
 	if (!strcmp(opt, "--seccomp")) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return err_input(err, -EINVAL,
-					 "--seccomp '%s': expected on or off", v);
+					 "--seccomp '%s': expected on or off",
+					 v);
 		cfg->no_seccomp = !strcmp(v, "off");
 		return 0;
 	}
@@ -243,10 +251,10 @@ int config_apply_option(struct vm_config *cfg, const char *opt, char *v,
 static bool takes_value(const char *opt)
 {
 	static const char *const with_value[] = {
-		"--kernel", "--initrd", "--cmdline", "--memory", "--cpus",
-		"--console", "--disk", "--net", "--name", "--on-poweroff",
-		"--on-reboot", "--on-crash", "--domain", "--fs", "--seccomp",
-		"--control",
+		"--kernel",	"--initrd",	 "--cmdline",	"--memory",
+		"--cpus",	"--console",	 "--disk",	"--net",
+		"--name",	"--on-poweroff", "--on-reboot", "--on-crash",
+		"--domain",	"--fs",		 "--seccomp",	"--control",
 		"--trace-file",
 	};
 	size_t i;
@@ -277,13 +285,11 @@ static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i,
 	if (!strcmp(arg, "--trace") || !strncmp(arg, "--trace=", 8))
 		return parse_trace(cfg, arg[7] ? arg + 8 : "all", err);
 	if (strncmp(arg, "--", 2) || n >= sizeof(opt))
-		return err_input(err, -EINVAL,
-				 "unexpected argument '%s'", arg);
+		return err_input(err, -EINVAL, "unexpected argument '%s'", arg);
 	memcpy(opt, arg, n);
 	opt[n] = '\0';
 	if (!takes_value(opt))
-		return err_input(err, -EINVAL, "unknown option '%s'",
-				 opt);
+		return err_input(err, -EINVAL, "unknown option '%s'", opt);
 	if (eq)
 		return config_apply_option(cfg, opt, eq + 1, err);
 	if (*i + 1 >= argc)
@@ -314,8 +320,9 @@ static int find_domain(int argc, char **argv, const char **path,
 		else if (!eq && takes_value(arg))
 			i++;
 		if (found && *path)
-			return err_input(err, -EINVAL,
-					 "--domain: only one domain XML file per run");
+			return err_input(
+				err, -EINVAL,
+				"--domain: only one domain XML file per run");
 		if (found)
 			*path = found;
 	}
@@ -368,8 +375,7 @@ int config_parse(struct vm_config *cfg, int argc, char **argv, struct err *err)
 	if (!cfg->kernel && cfg->domain)
 		return err_input(err, -EINVAL, "%s", cfg->domain->no_kernel);
 	if (!cfg->kernel)
-		return err_input(err, -EINVAL,
-				 "--kernel PATH is required");
+		return err_input(err, -EINVAL, "--kernel PATH is required");
 	return 0;
 }
 
@@ -384,7 +390,7 @@ void config_free(struct vm_config *cfg)
 int config_check_option(const char *opt, const char *value, struct err *err)
 {
 	struct vm_config scratch;
-	char *copy = strdup(value);	/* --disk splits its value in place */
+	char *copy = strdup(value); /* --disk splits its value in place */
 	int ret;
 
 	if (!copy)

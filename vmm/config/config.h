@@ -17,25 +17,30 @@
  */
 
 #define CONFIG_MAX_DISKS 16
-#define CONFIG_MAX_NETS 8
-#define CONFIG_MAX_FS 8
+#define CONFIG_MAX_NETS	 8
+#define CONFIG_MAX_FS	 8
 #define DEFAULT_MEM_SIZE (256ULL << 20)
-#define DEFAULT_CMDLINE "console=ttyS0"
-#define CONFIG_MIN_MEM (16ULL << 20)
-#define CONFIG_MAX_MEM (1ULL << 40)	/* 1 TiB */
+#define DEFAULT_CMDLINE	 "console=ttyS0"
+#define CONFIG_MIN_MEM	 (16ULL << 20)
+#define CONFIG_MAX_MEM	 (1ULL << 40) /* 1 TiB */
 /* --cpus: at most ACPI_MAX_CPUS, what the MADT can describe. */
 
 /*
  * CONSOLE_LOG (squeeze exec): no input; output to stderr with --verbose,
  * and the last lines kept for a post-mortem either way.
  */
-enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE, CONSOLE_PTY,
-		    CONSOLE_LOG };
+enum console_kind {
+	CONSOLE_STDIO,
+	CONSOLE_NONE,
+	CONSOLE_FILE,
+	CONSOLE_PTY,
+	CONSOLE_LOG
+};
 
 /* What the guest powering off, resetting or crashing does (--on-*). */
 enum vm_action {
-	VM_ACTION_DESTROY,		/* squeeze ends (the default) */
-	VM_ACTION_RESTART,		/* the guest boots again, same process */
+	VM_ACTION_DESTROY, /* squeeze ends (the default) */
+	VM_ACTION_RESTART, /* the guest boots again, same process */
 };
 
 #define CONFIG_NAME_MAX 64
@@ -43,17 +48,17 @@ enum vm_action {
 struct domxml;
 
 struct vm_config {
-	const char *name;		/* --name, or NULL */
+	const char *name; /* --name, or NULL */
 	const char *kernel;
-	const char *initrd;		/* NULL if none */
+	const char *initrd; /* NULL if none */
 	/* Or an initrd made in memory (squeeze exec); not owned. */
 	const u8 *initrd_data;
 	u64 initrd_size;
-	const char *cmdline;		/* DEFAULT_CMDLINE unless given */
+	const char *cmdline; /* DEFAULT_CMDLINE unless given */
 	u64 mem_size;
 	u32 cpus;
 	enum console_kind console;
-	const char *console_path;	/* CONSOLE_FILE */
+	const char *console_path; /* CONSOLE_FILE */
 	struct blk_options disk[CONFIG_MAX_DISKS];
 	unsigned int nr_disks;
 	struct virtio_net_options net[CONFIG_MAX_NETS];
@@ -61,17 +66,17 @@ struct vm_config {
 	enum vm_action on_poweroff, on_reboot, on_crash;
 	struct fs_options fs[CONFIG_MAX_FS];
 	unsigned int nr_fs;
-	const char *virtiofsd;		/* SQUEEZE_VIRTIOFSD, set by main */
-	const char *control;		/* --control PATH, or NULL */
-	bool paused;			/* restore --paused: vCPUs wait */
-	bool verbose;			/* --verbose: why it stopped */
-	bool stats;			/* --stats: timeline and counters */
-	struct vcon_options vcon;	/* virtio-console ports (exec) */
-	u32 trace;			/* --trace[=CLASSES]: enum trace_class */
-	const char *trace_file;		/* --trace-file PATH.json, or NULL */
+	const char *virtiofsd;	  /* SQUEEZE_VIRTIOFSD, set by main */
+	const char *control;	  /* --control PATH, or NULL */
+	bool paused;		  /* restore --paused: vCPUs wait */
+	bool verbose;		  /* --verbose: why it stopped */
+	bool stats;		  /* --stats: timeline and counters */
+	struct vcon_options vcon; /* virtio-console ports (exec) */
+	u32 trace;		  /* --trace[=CLASSES]: enum trace_class */
+	const char *trace_file;	  /* --trace-file PATH.json, or NULL */
 	/* --domain FILE: the options it stood for; owns their strings. */
 	struct domxml *domain;
-	bool no_seccomp;		/* --seccomp=off: for debugging */
+	bool no_seccomp; /* --seccomp=off: for debugging */
 };
 
 /* config_parse() found --help: print usage, parse nothing else. */
@@ -126,7 +131,8 @@ const char *config_action_name(enum vm_action a);
  * parser splits @spec in place at the first comma: d->path points into it.
  */
 int config_parse_disk(struct blk_options *d, char *spec, struct err *err);
-int config_parse_net(struct virtio_net_options *n, const char *spec, struct err *err);
+int config_parse_net(struct virtio_net_options *n, const char *spec,
+		     struct err *err);
 
 /*
  * One --fs SPEC: "DIR[,tag=NAME][,readonly=on|off]" (the tag defaults to

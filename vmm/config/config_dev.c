@@ -21,14 +21,16 @@ static int disk_opt(struct blk_options *d, const struct opt *o, struct err *err)
 		else if (val_is(o, "vmdk"))
 			d->disk.format = DISK_FMT_VMDK;
 		else
-			return bad_value(o, "--disk", "raw, qcow2 or vmdk", err);
+			return bad_value(o, "--disk", "raw, qcow2 or vmdk",
+					 err);
 	} else if (key_is(o, "readonly")) {
 		return parse_on_off(o, &d->disk.readonly, "--disk", err);
 	} else if (key_is(o, "serial")) {
 		if (o->vlen > BLK_ID_LEN)
-			return err_input(err, -EINVAL,
-					 "--disk: serial '%.*s' is longer than %d bytes",
-					 (int)o->vlen, o->val, BLK_ID_LEN);
+			return err_input(
+				err, -EINVAL,
+				"--disk: serial '%.*s' is longer than %d bytes",
+				(int)o->vlen, o->val, BLK_ID_LEN);
 		memcpy(d->serial, o->val, o->vlen);
 		d->serial[o->vlen] = '\0';
 	} else if (key_is(o, "cache")) {
@@ -40,18 +42,18 @@ static int disk_opt(struct blk_options *d, const struct opt *o, struct err *err)
 			return bad_value(o, "--disk", "writeback or none", err);
 	} else if (key_is(o, "backing-dir")) {
 		if (!o->vlen)
-			return err_input(err, -EINVAL,
-					 "--disk: backing-dir= needs a directory");
-		d->disk.backing_dir = o->val;	/* NUL-terminated in place */
+			return err_input(
+				err, -EINVAL,
+				"--disk: backing-dir= needs a directory");
+		d->disk.backing_dir = o->val; /* NUL-terminated in place */
 	} else if (key_is(o, "backing")) {
 		ret = parse_on_off(o, &backing, "--disk", err);
 		if (ret)
 			return ret;
 		d->disk.backing_off = !backing;
 	} else {
-		return err_input(err, -EINVAL,
-				 "--disk: unknown option '%.*s'", (int)o->klen,
-				 o->key);
+		return err_input(err, -EINVAL, "--disk: unknown option '%.*s'",
+				 (int)o->klen, o->key);
 	}
 	return 0;
 }
@@ -62,9 +64,10 @@ static int vhost_disk_opt(struct blk_options *d, const struct opt *o,
 {
 	if (key_is(o, "readonly"))
 		return parse_on_off(o, &d->disk.readonly, "--disk", err);
-	return err_input(err, -EINVAL,
-			 "--disk vhost-user=: option '%.*s' does not apply (the back-end decides it)",
-			 (int)o->klen, o->key);
+	return err_input(
+		err, -EINVAL,
+		"--disk vhost-user=: option '%.*s' does not apply (the back-end decides it)",
+		(int)o->klen, o->key);
 }
 
 /*
@@ -104,8 +107,9 @@ int config_parse_disk(struct blk_options *d, char *spec, struct err *err)
 	if (!strncmp(spec, "vhost-user=", 11)) {
 		d->vhost_user = spec + 11;
 		if (!*d->vhost_user)
-			return err_input(err, -EINVAL,
-					 "--disk vhost-user= needs the back-end's socket PATH");
+			return err_input(
+				err, -EINVAL,
+				"--disk vhost-user= needs the back-end's socket PATH");
 	} else {
 		d->disk.path = spec;
 	}
@@ -116,11 +120,12 @@ int config_parse_disk(struct blk_options *d, char *spec, struct err *err)
 		/* The item holds no comma now: one next_opt() takes it all. */
 		next_opt(&p, &o);
 		if (!o.has_val)
-			return err_input(err, -EINVAL,
-					 "--disk: option '%.*s' needs a value (key=value)",
-					 (int)o.klen, o.key);
+			return err_input(
+				err, -EINVAL,
+				"--disk: option '%.*s' needs a value (key=value)",
+				(int)o.klen, o.key);
 		ret = d->vhost_user ? vhost_disk_opt(d, &o, err) :
-		      disk_opt(d, &o, err);
+				      disk_opt(d, &o, err);
 		if (ret)
 			return ret;
 	}
@@ -159,15 +164,16 @@ static int parse_mac(const struct opt *o, u8 mac[6], struct err *err)
 				 "--net: mac=%.17s is a multicast address",
 				 o->val);
 	if (!memcmp(mac, zero, 6))
-		return err_input(err, -EINVAL,
-				 "--net: mac=%.17s is all zero", o->val);
+		return err_input(err, -EINVAL, "--net: mac=%.17s is all zero",
+				 o->val);
 	return 0;
 malformed:
 	return bad_value(o, "--net", "a MAC like 52:54:00:12:34:56", err);
 }
 
 /* Linux's rules for an interface name (dev_valid_name()). */
-static int parse_ifname(const struct opt *o, char name[IFNAMSIZ], struct err *err)
+static int parse_ifname(const struct opt *o, char name[IFNAMSIZ],
+			struct err *err)
 {
 	size_t i;
 
@@ -176,10 +182,11 @@ static int parse_ifname(const struct opt *o, char name[IFNAMSIZ], struct err *er
 				 "--net: %.*s= needs an interface name",
 				 (int)o->klen, o->key);
 	if (o->vlen > IFNAMSIZ - 1)
-		return err_input(err, -EINVAL,
-				 "--net: %.*s=%.*s: interface names have at most %d characters",
-				 (int)o->klen, o->key, (int)o->vlen, o->val,
-				 IFNAMSIZ - 1);
+		return err_input(
+			err, -EINVAL,
+			"--net: %.*s=%.*s: interface names have at most %d characters",
+			(int)o->klen, o->key, (int)o->vlen, o->val,
+			IFNAMSIZ - 1);
 	/*
 	 * Linux refuses '/', ':' and white space (dev_valid_name()); '%'
 	 * would make the kernel pick a name from a pattern, and control
@@ -197,12 +204,14 @@ static int parse_ifname(const struct opt *o, char name[IFNAMSIZ], struct err *er
 	name[o->vlen] = '\0';
 	return 0;
 invalid:
-	return err_input(err, -EINVAL,
-			 "--net: %.*s=: invalid name (interface names have no white space, control characters, '/', ':' or '%%')",
-			 (int)o->klen, o->key);
+	return err_input(
+		err, -EINVAL,
+		"--net: %.*s=: invalid name (interface names have no white space, control characters, '/', ':' or '%%')",
+		(int)o->klen, o->key);
 }
 
-static int net_opt(struct virtio_net_options *n, const struct opt *o, struct err *err)
+static int net_opt(struct virtio_net_options *n, const struct opt *o,
+		   struct err *err)
 {
 	int ret;
 
@@ -219,7 +228,8 @@ static int net_opt(struct virtio_net_options *n, const struct opt *o, struct err
 			 (int)o->klen, o->key);
 }
 
-int config_parse_net(struct virtio_net_options *n, const char *spec, struct err *err)
+int config_parse_net(struct virtio_net_options *n, const char *spec,
+		     struct err *err)
 {
 	const char *p = spec;
 	struct opt o;
@@ -228,9 +238,10 @@ int config_parse_net(struct virtio_net_options *n, const char *spec, struct err 
 	memset(n, 0, sizeof(*n));
 	while (next_opt(&p, &o)) {
 		if (!o.has_val)
-			return err_input(err, -EINVAL,
-					 "--net: option '%.*s' needs a value (key=value)",
-					 (int)o.klen, o.key);
+			return err_input(
+				err, -EINVAL,
+				"--net: option '%.*s' needs a value (key=value)",
+				(int)o.klen, o.key);
 		ret = net_opt(n, &o, err);
 		if (ret)
 			return ret;

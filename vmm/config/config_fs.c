@@ -32,13 +32,15 @@ static int tag_from_dir(struct fs_options *f, struct err *err)
 		start--;
 	if (start == end || (end - start == 1 && *start == '.') ||
 	    (end - start == 2 && !strncmp(start, "..", 2)))
-		return err_input(err, -EINVAL,
-				 "--fs %s: no name to use as the tag; add tag=NAME",
-				 f->dir);
+		return err_input(
+			err, -EINVAL,
+			"--fs %s: no name to use as the tag; add tag=NAME",
+			f->dir);
 	if (end - start > FS_TAG_MAX)
-		return err_input(err, -EINVAL,
-				 "--fs %s: the directory name is longer than a tag may be (%d bytes); add tag=NAME",
-				 f->dir, FS_TAG_MAX);
+		return err_input(
+			err, -EINVAL,
+			"--fs %s: the directory name is longer than a tag may be (%d bytes); add tag=NAME",
+			f->dir, FS_TAG_MAX);
 	return set_tag(f, start, end - start, err);
 }
 
@@ -67,25 +69,28 @@ int config_parse_fs(struct fs_options *f, char *spec, struct err *err)
 	else
 		f->dir = spec;
 	if (!*spec || (f->socket && !*f->socket))
-		return err_input(err, -EINVAL,
-				 "--fs: expected DIR[,tag=NAME][,readonly=on] or socket=PATH,tag=NAME");
+		return err_input(
+			err, -EINVAL,
+			"--fs: expected DIR[,tag=NAME][,readonly=on] or socket=PATH,tag=NAME");
 	while (next_opt(&p, &o)) {
 		if (!o.has_val)
-			return err_input(err, -EINVAL,
-					 "--fs: option '%.*s' needs a value (key=value)",
-					 (int)o.klen, o.key);
+			return err_input(
+				err, -EINVAL,
+				"--fs: option '%.*s' needs a value (key=value)",
+				(int)o.klen, o.key);
 		ret = fs_opt(f, &o, err);
 		if (ret)
 			return ret;
 	}
 	if (f->socket && !f->tag[0])
-		return err_input(err, -EINVAL,
-				 "--fs socket=%s: needs tag=NAME", f->socket);
+		return err_input(err, -EINVAL, "--fs socket=%s: needs tag=NAME",
+				 f->socket);
 	/* A back-end the user started enforces its own access rules. */
 	if (f->socket && f->readonly)
-		return err_input(err, -EINVAL,
-				 "--fs socket=%s: readonly=on only applies to a DIR squeeze serves (start your back-end read-only instead)",
-				 f->socket);
+		return err_input(
+			err, -EINVAL,
+			"--fs socket=%s: readonly=on only applies to a DIR squeeze serves (start your back-end read-only instead)",
+			f->socket);
 	return f->tag[0] ? 0 : tag_from_dir(f, err);
 }
 

@@ -35,14 +35,14 @@ bool val_is(const struct opt *o, const char *val)
 }
 
 int bad_value(const struct opt *o, const char *what, const char *want,
-		     struct err *err)
+	      struct err *err)
 {
-	return err_input(err, -EINVAL, "%s: %.*s=%.*s: expected %s",
-			 what, (int)o->klen, o->key, (int)o->vlen, o->val, want);
+	return err_input(err, -EINVAL, "%s: %.*s=%.*s: expected %s", what,
+			 (int)o->klen, o->key, (int)o->vlen, o->val, want);
 }
 
 int parse_on_off(const struct opt *o, bool *out, const char *what,
-			struct err *err)
+		 struct err *err)
 {
 	if (val_is(o, "on"))
 		*out = true;

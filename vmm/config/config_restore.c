@@ -26,9 +26,10 @@ static int check_disk(const struct blk_options *d, struct err *err)
 	    d->disk.cache == DISK_CACHE_WRITEBACK && !d->serial[0] &&
 	    !d->vhost_user)
 		return 0;
-	return err_input(err, -EINVAL,
-			 "restore --disk %s: only PATH[,format=raw|qcow2][,backing-dir=DIR] may be given; the disk's other options are the snapshot's",
-			 d->disk.path);
+	return err_input(
+		err, -EINVAL,
+		"restore --disk %s: only PATH[,format=raw|qcow2][,backing-dir=DIR] may be given; the disk's other options are the snapshot's",
+		d->disk.path);
 }
 
 static bool is_allowed(const char *opt)
@@ -66,14 +67,15 @@ static int one(struct vm_config *cfg, int argc, char **argv, int *i,
 	if (ret != -ENOENT)
 		return ret;
 	if (strncmp(arg, "--", 2) || n >= sizeof(opt))
-		return err_input(err, -EINVAL, "restore: unexpected argument '%s'",
-				 arg);
+		return err_input(err, -EINVAL,
+				 "restore: unexpected argument '%s'", arg);
 	memcpy(opt, arg, n);
 	opt[n] = 0;
 	if (!is_allowed(opt))
-		return err_input(err, -EINVAL,
-				 "restore: option '%s' is not for a restore (the snapshot has it)",
-				 opt);
+		return err_input(
+			err, -EINVAL,
+			"restore: option '%s' is not for a restore (the snapshot has it)",
+			opt);
 	if (eq) {
 		v = eq + 1;
 	} else if (*i + 1 < argc) {
@@ -95,12 +97,15 @@ int config_parse_restore(struct vm_config *cfg, const char **dir, int argc,
 	config_defaults(cfg);
 	*dir = NULL;
 	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
-		return argc < 1 ? err_input(err, -EINVAL,
-					    "usage: squeeze restore DIR [options]") :
-		       CONFIG_HELP;
+		return argc < 1 ?
+			       err_input(
+				       err, -EINVAL,
+				       "usage: squeeze restore DIR [options]") :
+			       CONFIG_HELP;
 	if (argv[0][0] == '-' || !argv[0][0])
-		return err_input(err, -EINVAL,
-				 "restore: the first argument is the snapshot's DIR");
+		return err_input(
+			err, -EINVAL,
+			"restore: the first argument is the snapshot's DIR");
 	*dir = argv[0];
 	for (i = 1; i < argc; i++) {
 		ret = one(cfg, argc, argv, &i, err);

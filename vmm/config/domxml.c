@@ -22,9 +22,9 @@
  * XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR, XML_PARSE_DTDVALID, XML_PARSE_HUGE,
  * XInclude (never processed).
  */
-#define DX_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | \
-			  XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES | \
-			  XML_PARSE_NOCDATA)
+#define DX_PARSE_OPTIONS                                             \
+	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
+	 XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA)
 
 /* Set when the document has a DOCTYPE: the parser stops right there. */
 struct dx_parse {
@@ -97,9 +97,10 @@ static int parse(const struct xml_api *x, const char *buf, size_t len,
 
 	*doc = NULL;
 	if (len > DOMXML_MAX_SIZE)
-		return err_input(err, -EFBIG,
-				 "%s: more than the %d KiB a domain XML may have",
-				 name, DOMXML_MAX_SIZE >> 10);
+		return err_input(
+			err, -EFBIG,
+			"%s: more than the %d KiB a domain XML may have", name,
+			DOMXML_MAX_SIZE >> 10);
 	p = x->NewParserCtxt();
 	if (!p)
 		return err_host(err, -ENOMEM, "out of memory");
@@ -111,9 +112,10 @@ static int parse(const struct xml_api *x, const char *buf, size_t len,
 	*doc = x->CtxtReadMemory(p, buf, (int)len, name, NULL,
 				 DX_PARSE_OPTIONS);
 	if (dp.doctype_line)
-		ret = err_input(err, -EINVAL,
-				"%s:%ld: <!DOCTYPE>: refused: libvirt domains have no DTD, and its entities could read other files",
-				name, dp.doctype_line);
+		ret = err_input(
+			err, -EINVAL,
+			"%s:%ld: <!DOCTYPE>: refused: libvirt domains have no DTD, and its entities could read other files",
+			name, dp.doctype_line);
 	else if (!*doc)
 		ret = parse_error(x, p, name, err);
 	if (ret && *doc) {
@@ -144,8 +146,7 @@ static int emit(struct dx *d, const char *opt, const char *value)
 
 static int emit_action(struct dx *d, const char *opt, enum vm_action a)
 {
-	return a == VM_ACTION_DESTROY ? 0 :
-	       emit(d, opt, config_action_name(a));
+	return a == VM_ACTION_DESTROY ? 0 : emit(d, opt, config_action_name(a));
 }
 
 /* The options, always in this order, as a user would write them. */
@@ -206,7 +207,10 @@ int domxml_load_mem(struct domxml *dx, const char *buf, size_t len,
 {
 	struct xml_api x;
 	struct dx d = {
-		.x = &x, .out = dx, .file = name, .err = err,
+		.x = &x,
+		.out = dx,
+		.file = name,
+		.err = err,
 		/* libvirt's defaults when the domain does not say */
 		.on_reboot = VM_ACTION_RESTART,
 	};
@@ -269,10 +273,10 @@ int domxml_load(struct domxml *dx, const char *path, struct err *err)
 	/* A big regular file is refused before a byte of it is read. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size > DOMXML_MAX_SIZE) {
-		ret = err_input(err, -EFBIG,
-				"--domain %s: %lld bytes, more than the %d KiB a domain XML may have",
-				path, (long long)st.st_size,
-				DOMXML_MAX_SIZE >> 10);
+		ret = err_input(
+			err, -EFBIG,
+			"--domain %s: %lld bytes, more than the %d KiB a domain XML may have",
+			path, (long long)st.st_size, DOMXML_MAX_SIZE >> 10);
 		goto close_fd;
 	}
 	buf = malloc(DOMXML_MAX_SIZE + 1);
@@ -299,7 +303,8 @@ void domxml_free(struct domxml *dx)
 
 char *domxml_shell_quote(const char *s)
 {
-	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-";
+	static const char safe[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=,@%+-";
 	size_t n = 2;
 	const char *p;
 	char *q, *out;
@@ -307,7 +312,7 @@ char *domxml_shell_quote(const char *s)
 	if (*s && strspn(s, safe) == strlen(s))
 		return strdup(s);
 	for (p = s; *p; p++)
-		n += *p == '\'' ? 4 : 1;	/* ' becomes '\'' */
+		n += *p == '\'' ? 4 : 1; /* ' becomes '\'' */
 	out = malloc(n + 1);
 	if (!out)
 		return NULL;

@@ -24,10 +24,10 @@
 #define DOMXML_MAX_SIZE (1 << 20)
 
 struct domxml {
-	char **argv;			/* the run options, NULL-terminated */
+	char **argv; /* the run options, NULL-terminated */
 	int argc;
-	char *command_line;		/* the same for a shell, as loaded */
-	char **warn;			/* one line each: what was ignored */
+	char *command_line; /* the same for a shell, as loaded */
+	char **warn;	    /* one line each: what was ignored */
 	unsigned int nr_warn;
 	/*
 	 * Why the domain cannot run without a --kernel from the command line

@@ -18,20 +18,27 @@ static int map_target(struct dx *d, xmlNode *t, bool console)
 	xmlNode *m;
 
 	if (console && type && !strcmp(type, "virtio"))
-		return dx_refuse(d, t, "squeeze has no virtio console: use the serial console (<target type='serial'/>)");
+		return dx_refuse(
+			d, t,
+			"squeeze has no virtio console: use the serial console (<target type='serial'/>)");
 	if (type && strcmp(type, console ? "serial" : "isa-serial"))
-		return dx_refuse(d, t, "squeeze's console is COM1, an ISA serial port");
+		return dx_refuse(
+			d, t, "squeeze's console is COM1, an ISA serial port");
 	if (port && strcmp(port, "0"))
-		return dx_refuse(d, t, "port %s: squeeze has one serial port, COM1 (port 0)",
-				 port);
+		return dx_refuse(
+			d, t,
+			"port %s: squeeze has one serial port, COM1 (port 0)",
+			port);
 	for (m = t->children; m; m = m->next) {
-		const char *name = dx_is(m, "model") ?
-				   dx_attr(d, m, "name") : NULL;
+		const char *name =
+			dx_is(m, "model") ? dx_attr(d, m, "name") : NULL;
 
 		if (m->type != XML_ELEMENT_NODE)
 			continue;
 		if (!name || strcmp(name, "isa-serial"))
-			return dx_refuse(d, m, "squeeze's console is COM1, an ISA serial port");
+			return dx_refuse(
+				d, m,
+				"squeeze's console is COM1, an ISA serial port");
 	}
 	return 0;
 }
@@ -43,13 +50,14 @@ static const char *console_value(struct dx *d, xmlNode *n, xmlNode *source)
 	const char *path, *append;
 
 	if (!type || !strcmp(type, "pty"))
-		return "pty";	/* a live domain's <source path> is libvirt's */
+		return "pty"; /* a live domain's <source path> is libvirt's */
 	if (!strcmp(type, "stdio"))
 		return "stdio";
 	if (!strcmp(type, "null"))
 		return "none";
 	if (strcmp(type, "file")) {
-		dx_refuse(d, n, "squeeze's console is stdio, a file, a pty or null");
+		dx_refuse(d, n,
+			  "squeeze's console is stdio, a file, a pty or null");
 		return NULL;
 	}
 	path = source ? dx_attr(d, source, "path") : NULL;
@@ -59,7 +67,8 @@ static const char *console_value(struct dx *d, xmlNode *n, xmlNode *source)
 		return NULL;
 	}
 	if (append && strcmp(append, "off")) {
-		dx_refuse(d, source, "append='%s': squeeze starts the console file afresh",
+		dx_refuse(d, source,
+			  "append='%s': squeeze starts the console file afresh",
 			  append);
 		return NULL;
 	}
@@ -90,12 +99,14 @@ int dx_map_chardev(struct dx *d, xmlNode *n)
 	value = console_value(d, n, source);
 	if (!value)
 		return err_is_set(d->err) ? -EINVAL :
-					     dx_refuse(d, n, "out of memory");
+					    dx_refuse(d, n, "out of memory");
 	if (d->console && strcmp(d->console, value))
-		return dx_refuse(d, n, "COM1 is already '%s' (line %ld): squeeze has one serial port",
-				 d->console, dx_line(d, d->console_node));
+		return dx_refuse(
+			d, n,
+			"COM1 is already '%s' (line %ld): squeeze has one serial port",
+			d->console, dx_line(d, d->console_node));
 	if (d->console)
-		return 0;	/* <console> naming the <serial> above */
+		return 0; /* <console> naming the <serial> above */
 	d->console = value;
 	d->console_node = n;
 	return dx_check_option(d, n, "--console", value);

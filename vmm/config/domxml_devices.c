@@ -16,8 +16,8 @@
 static int map_controller(struct dx *d, xmlNode *n)
 {
 	static const char *const quiet_types[] = {
-		"pci", "ide", "sata", "scsi", "fdc", "virtio-serial", "ccid",
-		"isa", NULL,
+		"pci",		 "ide",	 "sata", "scsi", "fdc",
+		"virtio-serial", "ccid", "isa",	 NULL,
 	};
 	const char *type = dx_attr(d, n, "type");
 	const char *const *t;
@@ -33,7 +33,8 @@ static int map_controller(struct dx *d, xmlNode *n)
 	if (!type || !*t)
 		return dx_refuse(d, n, "not supported by squeeze");
 	key = dx_printf(d, "controller:%s", type);
-	dx_warn(d, n, key, "ignored: squeeze has no such controller; its devices are virtio-pci functions on PCI bus 0");
+	dx_warn(d, n, key,
+		"ignored: squeeze has no such controller; its devices are virtio-pci functions on PCI bus 0");
 	return 0;
 }
 
@@ -43,7 +44,8 @@ static int map_memballoon(struct dx *d, xmlNode *n)
 	const char *model = dx_attr(d, n, "model");
 
 	if (!model || strcmp(model, "none"))
-		dx_warn(d, n, "memballoon", "ignored: squeeze has no balloon; the guest keeps all its memory");
+		dx_warn(d, n, "memballoon",
+			"ignored: squeeze has no balloon; the guest keeps all its memory");
 	return 0;
 }
 
@@ -61,9 +63,13 @@ int dx_map_filesystem(struct dx *d, xmlNode *n)
 		dt = dx_attr(d, c, "type");
 		if (dt && !strcmp(dt, "virtiofs") &&
 		    (!type || !strcmp(type, "mount")))
-			return dx_refuse(d, n, "virtio-fs is not yet supported by squeeze");
+			return dx_refuse(
+				d, n,
+				"virtio-fs is not yet supported by squeeze");
 	}
-	return dx_refuse(d, n, "only virtio-fs (<driver type='virtiofs'/>) is planned, and it is not yet supported");
+	return dx_refuse(
+		d, n,
+		"only virtio-fs (<driver type='virtiofs'/>) is planned, and it is not yet supported");
 }
 
 static const struct dx_rule device_rules[] = {

@@ -22,29 +22,44 @@ static int driver_attr(struct dx *d, xmlNode *n, struct disk_desc *k,
 		       const char *name, const char *v)
 {
 	/* The attribute must have one of these values, or any when NULL. */
-	static const struct { const char *name, *ok; } plain[] = {
-		{ "name", "qemu" }, { "io", NULL }, { "discard", NULL },
-		{ "detect_zeroes", NULL }, { "iothread", NULL },
-		{ "ioeventfd", NULL }, { "event_idx", NULL },
-		{ "error_policy", "report" }, { "rerror_policy", "report" },
-		{ "copy_on_read", "off" }, { "queues", "1" },
-		{ "iommu", "off" }, { "ats", "off" }, { "packed", "off" },
+	static const struct {
+		const char *name, *ok;
+	} plain[] = {
+		{ "name", "qemu" },
+		{ "io", NULL },
+		{ "discard", NULL },
+		{ "detect_zeroes", NULL },
+		{ "iothread", NULL },
+		{ "ioeventfd", NULL },
+		{ "event_idx", NULL },
+		{ "error_policy", "report" },
+		{ "rerror_policy", "report" },
+		{ "copy_on_read", "off" },
+		{ "queues", "1" },
+		{ "iommu", "off" },
+		{ "ats", "off" },
+		{ "packed", "off" },
 	};
 	size_t i;
 
 	if (!strcmp(name, "type")) {
 		if (strcmp(v, "raw") && strcmp(v, "qcow2"))
-			return dx_refuse(d, n, "type='%s': squeeze reads raw and qcow2 images",
-					 v);
+			return dx_refuse(
+				d, n,
+				"type='%s': squeeze reads raw and qcow2 images",
+				v);
 		k->format = v;
 		return 0;
 	}
 	if (!strcmp(name, "cache")) {
 		if (!strcmp(v, "writethrough") || !strcmp(v, "directsync"))
-			return dx_refuse(d, n, "cache='%s': squeeze has cache='none' and 'writeback' (the guest's flushes make writes durable)",
-					 v);
+			return dx_refuse(
+				d, n,
+				"cache='%s': squeeze has cache='none' and 'writeback' (the guest's flushes make writes durable)",
+				v);
 		if (!strcmp(v, "unsafe"))
-			dx_warn(d, n, "cache=unsafe", "cache='unsafe' ignored: squeeze honours the guest's flushes (writeback)");
+			dx_warn(d, n, "cache=unsafe",
+				"cache='unsafe' ignored: squeeze honours the guest's flushes (writeback)");
 		else if (strcmp(v, "none") && strcmp(v, "writeback") &&
 			 strcmp(v, "default"))
 			return dx_refuse(d, n, "cache='%s' is not a cache mode",
@@ -56,8 +71,9 @@ static int driver_attr(struct dx *d, xmlNode *n, struct disk_desc *k,
 		if (strcmp(name, plain[i].name))
 			continue;
 		if (plain[i].ok && strcmp(v, plain[i].ok))
-			return dx_refuse(d, n, "%s='%s': squeeze supports %s='%s' only",
-					 name, v, name, plain[i].ok);
+			return dx_refuse(
+				d, n, "%s='%s': squeeze supports %s='%s' only",
+				name, v, name, plain[i].ok);
 		return 0;
 	}
 	return dx_refuse(d, n, "attribute '%s' is not supported", name);
@@ -96,7 +112,8 @@ static int map_source(struct dx *d, xmlNode *n, struct disk_desc *k,
 
 static int map_target(struct dx *d, xmlNode *n, struct disk_desc *k)
 {
-	static const char *const attrs[] = { "dev", "bus", "tray", "removable",
+	static const char *const attrs[] = { "dev",	      "bus",
+					     "tray",	      "removable",
 					     "rotation_rate", NULL };
 	int ret = dx_check_attrs(d, n, attrs);
 
@@ -170,11 +187,12 @@ static bool disk_order(const char *target, unsigned long *order)
 
 static char *disk_spec(struct dx *d, const struct disk_desc *k, bool cdrom)
 {
-	return dx_printf(d, "%s%s%s%s%s%s%s%s", k->path,
-			 k->format ? ",format=" : "", k->format ? k->format : "",
-			 k->readonly || cdrom ? ",readonly=on" : "",
-			 k->serial ? ",serial=" : "", k->serial ? k->serial : "",
-			 k->cache ? ",cache=" : "", k->cache ? k->cache : "");
+	return dx_printf(
+		d, "%s%s%s%s%s%s%s%s", k->path, k->format ? ",format=" : "",
+		k->format ? k->format : "",
+		k->readonly || cdrom ? ",readonly=on" : "",
+		k->serial ? ",serial=" : "", k->serial ? k->serial : "",
+		k->cache ? ",cache=" : "", k->cache ? k->cache : "");
 }
 
 static int add_disk(struct dx *d, xmlNode *n, const struct disk_desc *k,
@@ -187,10 +205,13 @@ static int add_disk(struct dx *d, xmlNode *n, const struct disk_desc *k,
 		return dx_refuse(d, n, "squeeze takes at most %d disks",
 				 CONFIG_MAX_DISKS);
 	dd = &d->disk[d->nr_disks];
-	*dd = (struct dx_disk){ .target = k->target, .cdrom = cdrom,
-				.node = n, .seq = d->nr_disks };
+	*dd = (struct dx_disk){ .target = k->target,
+				.cdrom = cdrom,
+				.node = n,
+				.seq = d->nr_disks };
 	if (!cdrom && !disk_order(k->target, &dd->order))
-		return dx_refuse(d, n, "target dev='%s' is not a disk name like vda",
+		return dx_refuse(d, n,
+				 "target dev='%s' is not a disk name like vda",
 				 k->target);
 	dd->spec = disk_spec(d, k, cdrom);
 	ret = dd->spec ? dx_check_option(d, n, "--disk", dd->spec) :
@@ -218,10 +239,14 @@ int dx_map_disk(struct dx *d, xmlNode *n)
 	if (ret)
 		return ret;
 	if (strcmp(type, "file") && strcmp(type, "block"))
-		return dx_refuse(d, n, "squeeze opens local files and block devices only");
+		return dx_refuse(
+			d, n,
+			"squeeze opens local files and block devices only");
 	if (!cdrom && strcmp(device, "disk"))
-		return dx_refuse(d, n, "device='%s': squeeze has disks, and cdroms as read-only disks",
-				 device);
+		return dx_refuse(
+			d, n,
+			"device='%s': squeeze has disks, and cdroms as read-only disks",
+			device);
 	for (c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -241,8 +266,10 @@ int dx_map_disk(struct dx *d, xmlNode *n)
 				 strcmp(type, "block") ? "file" : "dev");
 	k.bus = k.bus ? k.bus : bus_of(k.target);
 	if (!cdrom && strcmp(k.bus, "virtio"))
-		return dx_refuse(d, n, "bus '%s': virtio is squeeze's only disk bus (<target dev='vdX' bus='virtio'/>)",
-				 k.bus);
+		return dx_refuse(
+			d, n,
+			"bus '%s': virtio is squeeze's only disk bus (<target dev='vdX' bus='virtio'/>)",
+			k.bus);
 	return add_disk(d, n, &k, cdrom);
 }
 
@@ -252,7 +279,7 @@ static int by_order(const void *a, const void *b)
 
 	if (x->cdrom != y->cdrom)
 		return x->cdrom ? 1 : -1;
-	if (x->cdrom)	/* cdroms keep their document order */
+	if (x->cdrom) /* cdroms keep their document order */
 		return x->seq < y->seq ? -1 : x->seq > y->seq;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
@@ -283,14 +310,18 @@ int dx_disks_finish(struct dx *d)
 		dd = &d->disk[i];
 		if (i && !dd->cdrom && dd->order == dd[-1].order &&
 		    !dd[-1].cdrom)
-			return dx_refuse(d, dd->node, "target dev='%s' is used twice (also at line %ld)",
-					 dd->target, dx_line(d, dd[-1].node));
+			return dx_refuse(
+				d, dd->node,
+				"target dev='%s' is used twice (also at line %ld)",
+				dd->target, dx_line(d, dd[-1].node));
 		disk_name(i, name);
 		if (dd->cdrom)
-			dx_warn(d, dd->node, dd->target, "%s appears as %s, a read-only virtio disk",
+			dx_warn(d, dd->node, dd->target,
+				"%s appears as %s, a read-only virtio disk",
 				dd->target, name);
 		else if (strcmp(dd->target, name))
-			dx_warn(d, dd->node, dd->target, "%s appears as %s: squeeze names disks in order",
+			dx_warn(d, dd->node, dd->target,
+				"%s appears as %s: squeeze names disks in order",
 				dd->target, name);
 	}
 	return 0;

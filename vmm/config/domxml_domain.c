@@ -58,8 +58,8 @@ static int map_current_memory(struct dx *d, xmlNode *n)
 
 static int map_vcpu(struct dx *d, xmlNode *n)
 {
-	static const char *const attrs[] = { "placement", "current",
-					     "cpuset", NULL };
+	static const char *const attrs[] = { "placement", "current", "cpuset",
+					     NULL };
 	const char *current = dx_attr(d, n, "current");
 	u64 cpus, cur;
 	int ret;
@@ -68,14 +68,18 @@ static int map_vcpu(struct dx *d, xmlNode *n)
 	if (ret)
 		return ret;
 	if (dx_attr(d, n, "cpuset"))
-		return dx_refuse(d, n, "cpuset: squeeze does not pin vCPUs to host CPUs");
+		return dx_refuse(
+			d, n,
+			"cpuset: squeeze does not pin vCPUs to host CPUs");
 	d->cpus = dx_text(d, n);
 	ret = dx_number(d, n, d->cpus, &cpus);
 	if (ret)
 		return ret;
 	if (current && (dx_number(d, n, current, &cur) || cur != cpus))
-		return dx_refuse(d, n, "current='%s': squeeze starts every vCPU (no vCPU hotplug)",
-				 current);
+		return dx_refuse(
+			d, n,
+			"current='%s': squeeze starts every vCPU (no vCPU hotplug)",
+			current);
 	d->cpus = dx_printf(d, "%llu", (unsigned long long)cpus);
 	return d->cpus ? dx_check_option(d, n, "--cpus", d->cpus) :
 			 dx_refuse(d, n, "out of memory");
@@ -113,15 +117,18 @@ static int map_os_type(struct dx *d, xmlNode *n)
 	if (ret)
 		return ret;
 	if (strcmp(dx_text(d, n), "hvm"))
-		return dx_refuse(d, n, "'%s': squeeze runs full virtual machines (hvm)",
-				 dx_text(d, n));
+		return dx_refuse(
+			d, n, "'%s': squeeze runs full virtual machines (hvm)",
+			dx_text(d, n));
 	if (arch && !strcmp(arch, "i686"))
-		dx_warn(d, n, "arch", "arch='i686' runs on x86_64 vCPUs (they run 32-bit code too)");
+		dx_warn(d, n, "arch",
+			"arch='i686' runs on x86_64 vCPUs (they run 32-bit code too)");
 	else if (arch && strcmp(arch, "x86_64"))
 		return dx_refuse(d, n, "arch='%s': squeeze runs x86_64 guests",
 				 arch);
 	if (machine)
-		dx_warn(d, n, "machine", "machine='%s' ignored: squeeze's machine is its own (ACPI, one PCI host bridge, virtio-pci)",
+		dx_warn(d, n, "machine",
+			"machine='%s' ignored: squeeze's machine is its own (ACPI, one PCI host bridge, virtio-pci)",
 			machine);
 	return 0;
 }
@@ -149,9 +156,9 @@ static int map_os_boot(struct dx *d, xmlNode *n)
 	const char *dev = dx_attr(d, n, "dev");
 
 	if (dev)
-		d->boot_devs = d->boot_devs ?
-			       dx_printf(d, "%s, %s", d->boot_devs, dev) :
-			       dev;
+		d->boot_devs = d->boot_devs ? dx_printf(d, "%s, %s",
+							d->boot_devs, dev) :
+					      dev;
 	return 0;
 }
 
@@ -178,8 +185,10 @@ static int map_os(struct dx *d, xmlNode *n)
 	int ret;
 
 	if (dx_attr(d, n, "firmware"))
-		return dx_refuse(d, n, "firmware='%s': squeeze has no firmware: it boots <kernel> directly",
-				 dx_attr(d, n, "firmware"));
+		return dx_refuse(
+			d, n,
+			"firmware='%s': squeeze has no firmware: it boots <kernel> directly",
+			dx_attr(d, n, "firmware"));
 	ret = dx_check_attrs(d, n, attrs);
 	if (!ret)
 		ret = dx_walk(d, n, os_rules, ARRAY_SIZE(os_rules));
@@ -188,10 +197,11 @@ static int map_os(struct dx *d, xmlNode *n)
 	d->out->no_kernel[0] = '\0';
 	if (d->kernel)
 		return 0;
-	snprintf(d->out->no_kernel, sizeof(d->out->no_kernel),
-		 "%s:%ld: <os> boots from %s: squeeze boots kernels directly; add <kernel>PATH</kernel> to <os>",
-		 d->file, dx_line(d, n),
-		 d->boot_devs ? d->boot_devs : "hd (the default)");
+	snprintf(
+		d->out->no_kernel, sizeof(d->out->no_kernel),
+		"%s:%ld: <os> boots from %s: squeeze boots kernels directly; add <kernel>PATH</kernel> to <os>",
+		d->file, dx_line(d, n),
+		d->boot_devs ? d->boot_devs : "hd (the default)");
 	return 0;
 }
 
@@ -214,8 +224,10 @@ static int check_topology(struct dx *d)
 		goto refuse;
 	return 0;
 refuse:
-	return dx_refuse(d, t, "squeeze presents one socket of %s single-thread cores (as many as <vcpu>)",
-			 d->cpus ? d->cpus : "1");
+	return dx_refuse(
+		d, t,
+		"squeeze presents one socket of %s single-thread cores (as many as <vcpu>)",
+		d->cpus ? d->cpus : "1");
 }
 
 static int map_cpu_child(struct dx *d, xmlNode *n)
@@ -229,7 +241,9 @@ static int map_cpu_child(struct dx *d, xmlNode *n)
 	/* host-model's <model fallback='allow'/> names no model. */
 	if (dx_is(n, "model") && mode && !strcmp(mode, "host-model"))
 		return 0;
-	return dx_refuse(d, n, "squeeze gives the guest the host's CPU (host-passthrough) as it is");
+	return dx_refuse(
+		d, n,
+		"squeeze gives the guest the host's CPU (host-passthrough) as it is");
 }
 
 static const struct dx_rule cpu_rules[] = {
@@ -246,11 +260,14 @@ static int map_cpu(struct dx *d, xmlNode *n)
 	const char *mode = dx_attr(d, n, "mode");
 
 	if (mode && !strcmp(mode, "host-model"))
-		dx_warn(d, n, NULL, "host-model becomes host-passthrough: the guest sees the host's CPU as it is");
+		dx_warn(d, n, NULL,
+			"host-model becomes host-passthrough: the guest sees the host's CPU as it is");
 	else if (mode && strcmp(mode, "host-passthrough") &&
 		 strcmp(mode, "maximum"))
-		return dx_refuse(d, n, "mode='%s': squeeze gives the guest the host's CPU (host-passthrough)",
-				 mode);
+		return dx_refuse(
+			d, n,
+			"mode='%s': squeeze gives the guest the host's CPU (host-passthrough)",
+			mode);
 	return dx_walk(d, n, cpu_rules, ARRAY_SIZE(cpu_rules));
 }
 
@@ -271,7 +288,8 @@ static int map_features(struct dx *d, xmlNode *n)
 		state = dx_attr(d, f, "state");
 		if (dx_is(f, "vmport") && state && !strcmp(state, "off"))
 			continue;
-		dx_warn(d, n, NULL, "ignored: squeeze's machine has ACPI and an APIC, and <%s> cannot be set",
+		dx_warn(d, n, NULL,
+			"ignored: squeeze's machine has ACPI and an APIC, and <%s> cannot be set",
 			(const char *)f->name);
 		break;
 	}
@@ -287,7 +305,8 @@ static int map_clock(struct dx *d, xmlNode *n)
 		if (c->type == XML_ELEMENT_NODE)
 			break;
 	if ((offset && strcmp(offset, "utc")) || c)
-		dx_warn(d, n, NULL, "ignored: the guest's RTC runs on the host's UTC time, with KVM's timers");
+		dx_warn(d, n, NULL,
+			"ignored: the guest's RTC runs on the host's UTC time, with KVM's timers");
 	return 0;
 }
 
@@ -301,7 +320,8 @@ static int map_pm(struct dx *d, xmlNode *n)
 			continue;
 		on = dx_attr(d, c, "enabled");
 		if (!on || strcmp(on, "no")) {
-			dx_warn(d, n, NULL, "ignored: squeeze has no sleep states");
+			dx_warn(d, n, NULL,
+				"ignored: squeeze has no sleep states");
 			break;
 		}
 	}
@@ -350,18 +370,24 @@ int dx_map_domain(struct dx *d, xmlNode *root)
 	int ret;
 
 	if (!root || !dx_is(root, "domain"))
-		return root ? dx_refuse(d, root, "not a libvirt domain: the root element must be <domain>") :
+		return root ? dx_refuse(
+				      d, root,
+				      "not a libvirt domain: the root element must be <domain>") :
 			      err_input(d->err, -EINVAL, "%s: no root element",
 					d->file);
 	type = dx_attr(d, root, "type");
 	if (type && (!strcmp(type, "qemu") || !strcmp(type, "test")))
-		dx_warn(d, root, "type", "runs on KVM: squeeze is a KVM monitor");
+		dx_warn(d, root, "type",
+			"runs on KVM: squeeze is a KVM monitor");
 	else if (!type || strcmp(type, "kvm"))
-		return dx_refuse(d, root, "type='%s': squeeze is a KVM monitor (kvm, qemu or test)",
-				 type ? type : "");
-	snprintf(d->out->no_kernel, sizeof(d->out->no_kernel),
-		 "%s:%ld: <domain> has no <os>: squeeze boots kernels directly; add <os><type>hvm</type><kernel>PATH</kernel></os>",
-		 d->file, dx_line(d, root));
+		return dx_refuse(
+			d, root,
+			"type='%s': squeeze is a KVM monitor (kvm, qemu or test)",
+			type ? type : "");
+	snprintf(
+		d->out->no_kernel, sizeof(d->out->no_kernel),
+		"%s:%ld: <domain> has no <os>: squeeze boots kernels directly; add <os><type>hvm</type><kernel>PATH</kernel></os>",
+		d->file, dx_line(d, root));
 	ret = dx_walk(d, root, domain_rules, ARRAY_SIZE(domain_rules));
 	if (!ret && !d->name)
 		ret = dx_refuse(d, root, "has no <name>");
@@ -370,7 +396,8 @@ int dx_map_domain(struct dx *d, xmlNode *root)
 	if (!ret && d->topology)
 		ret = check_topology(d);
 	if (!ret && d->current_node && d->current_memory < d->memory)
-		dx_warn(d, d->current_node, NULL, "ignored: without a balloon the guest has all of <memory>");
+		dx_warn(d, d->current_node, NULL,
+			"ignored: without a balloon the guest has all of <memory>");
 	if (!ret)
 		ret = dx_disks_finish(d);
 	return ret;

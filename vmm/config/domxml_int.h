@@ -46,10 +46,10 @@ void xml_api_close(struct xml_api *x);
 /* One <disk> as a --disk value, and where it goes in the disk order. */
 struct dx_disk {
 	char *spec;
-	const char *target;		/* <target dev>, as written */
-	unsigned long order;		/* vda 0, vdb 1, ..., vdaa 26 */
-	bool cdrom;			/* read-only, after the disks */
-	unsigned int seq;		/* document order */
+	const char *target;  /* <target dev>, as written */
+	unsigned long order; /* vda 0, vdb 1, ..., vdaa 26 */
+	bool cdrom;	     /* read-only, after the disks */
+	unsigned int seq;    /* document order */
 	xmlNode *node;
 };
 
@@ -71,25 +71,25 @@ struct dx {
 	struct err *err;
 	bool oom;
 
-	char **pool;			/* every string handed out below */
+	char **pool; /* every string handed out below */
 	unsigned int nr_pool, cap_pool;
-	char **warned;			/* keys already warned about */
+	char **warned; /* keys already warned about */
 	unsigned int nr_warned;
-	long *warn_line;		/* the line of each out->warn[] */
+	long *warn_line; /* the line of each out->warn[] */
 
 	const char *name;
-	u64 memory;			/* bytes, 0 if no <memory> */
-	u64 current_memory;		/* <currentMemory>, bytes */
+	u64 memory;	    /* bytes, 0 if no <memory> */
+	u64 current_memory; /* <currentMemory>, bytes */
 	xmlNode *current_node;
-	const char *cpus;		/* <vcpu>, or NULL */
+	const char *cpus; /* <vcpu>, or NULL */
 	xmlNode *topology;
 	const char *kernel, *initrd, *cmdline;
-	const char *boot_devs;		/* <boot dev>s, for the refusal */
+	const char *boot_devs; /* <boot dev>s, for the refusal */
 	struct dx_disk disk[CONFIG_MAX_DISKS];
 	unsigned int nr_disks;
 	struct dx_net net[CONFIG_MAX_NETS];
 	unsigned int nr_nets;
-	const char *console;		/* --console value, or NULL */
+	const char *console; /* --console value, or NULL */
 	xmlNode *console_node;
 	enum vm_action on_poweroff, on_reboot, on_crash;
 };

@@ -31,7 +31,8 @@ int xml_api_open(struct xml_api *x, struct err *err)
 	x->handle = dlopen(LIBXML2, RTLD_NOW | RTLD_LOCAL);
 	if (!x->handle)
 		return err_host(err, -ENOENT,
-				"cannot load " LIBXML2 " (Debian's libxml2): %s",
+				"cannot load " LIBXML2
+				" (Debian's libxml2): %s",
 				dlerror());
 	ok = sym(x->handle, "xmlNewParserCtxt", &x->NewParserCtxt) &&
 	     sym(x->handle, "xmlFreeParserCtxt", &x->FreeParserCtxt) &&
@@ -48,7 +49,8 @@ int xml_api_open(struct xml_api *x, struct err *err)
 	     sym(x->handle, "xmlFree", &free_var);
 	if (!ok) {
 		xml_api_close(x);
-		return err_host(err, -ENOSYS, LIBXML2 " lacks a function squeeze uses");
+		return err_host(err, -ENOSYS,
+				LIBXML2 " lacks a function squeeze uses");
 	}
 	x->Free = *free_var;
 	return 0;

@@ -38,7 +38,8 @@ static int map_target(struct dx *d, xmlNode *n, struct iface *f)
 	if (ret || !dev)
 		return ret;
 	if (reserved_tap(dev)) {
-		dx_warn(d, n, dev, "dev='%s' ignored: libvirt keeps vnet*, vif* and macvtap* for names it makes up",
+		dx_warn(d, n, dev,
+			"dev='%s' ignored: libvirt keeps vnet*, vif* and macvtap* for names it makes up",
 			dev);
 		return 0;
 	}
@@ -51,11 +52,12 @@ static int map_model(struct dx *d, xmlNode *n, struct iface *f)
 	const char *type = dx_attr(d, n, "type");
 
 	f->has_model = true;
-	if (type && (!strcmp(type, "virtio") ||
-		     !strcmp(type, "virtio-transitional") ||
-		     !strcmp(type, "virtio-non-transitional")))
+	if (type &&
+	    (!strcmp(type, "virtio") || !strcmp(type, "virtio-transitional") ||
+	     !strcmp(type, "virtio-non-transitional")))
 		return 0;
-	return dx_refuse(d, n, "model '%s': squeeze's network device is virtio-net",
+	return dx_refuse(d, n,
+			 "model '%s': squeeze's network device is virtio-net",
 			 type ? type : "");
 }
 
@@ -66,16 +68,21 @@ static int map_virtualport(struct dx *d, xmlNode *n)
 	xmlNode *p;
 
 	if (!type || strcmp(type, "openvswitch"))
-		return dx_refuse(d, n, "squeeze attaches to Linux and Open vSwitch bridges only");
+		return dx_refuse(
+			d, n,
+			"squeeze attaches to Linux and Open vSwitch bridges only");
 	for (p = n->children; p; p = p->next) {
 		if (p->type != XML_ELEMENT_NODE)
 			continue;
 		if (!dx_is(p, "parameters"))
 			return dx_refuse(d, p, "not supported by squeeze");
 		if (dx_attr(d, p, "profileid"))
-			return dx_refuse(d, p, "profileid: port profiles are not supported");
+			return dx_refuse(
+				d, p,
+				"profileid: port profiles are not supported");
 		if (dx_attr(d, p, "interfaceid"))
-			dx_warn(d, p, "interfaceid", "interfaceid ignored: squeeze sets no external-ids on the OVS port");
+			dx_warn(d, p, "interfaceid",
+				"interfaceid ignored: squeeze sets no external-ids on the OVS port");
 	}
 	return 0;
 }
@@ -111,8 +118,9 @@ static int map_iface_child(struct dx *d, xmlNode *c, struct iface *f,
 	if (dx_is(c, "virtualport") && bridge)
 		return map_virtualport(d, c);
 	if (dx_is(c, "link"))
-		return map_simple(d, c, "state", "up",
-				  "the link of squeeze's virtio-net is always up");
+		return map_simple(
+			d, c, "state", "up",
+			"the link of squeeze's virtio-net is always up");
 	if (dx_is(c, "driver"))
 		return map_simple(d, c, "queues", "1",
 				  "squeeze's virtio-net has one queue pair");
@@ -126,11 +134,11 @@ static int map_iface_child(struct dx *d, xmlNode *c, struct iface *f,
 
 static char *net_spec(struct dx *d, const struct iface *f)
 {
-	return dx_printf(d, "%s%s%s%s%s%s",
-			 f->bridge ? "bridge=" : "", f->bridge ? f->bridge : "",
+	return dx_printf(d, "%s%s%s%s%s%s", f->bridge ? "bridge=" : "",
+			 f->bridge ? f->bridge : "",
 			 f->tap ? (f->bridge ? ",tap=" : "tap=") : "",
-			 f->tap ? f->tap : "",
-			 f->mac ? ",mac=" : "", f->mac ? f->mac : "");
+			 f->tap ? f->tap : "", f->mac ? ",mac=" : "",
+			 f->mac ? f->mac : "");
 }
 
 int dx_map_interface(struct dx *d, xmlNode *n)
@@ -143,9 +151,13 @@ int dx_map_interface(struct dx *d, xmlNode *n)
 	int ret;
 
 	if (type && !strcmp(type, "network"))
-		return dx_refuse(d, n, "libvirt's networks need libvirtd; name the network's bridge instead: <interface type='bridge'><source bridge='virbr0'/>");
+		return dx_refuse(
+			d, n,
+			"libvirt's networks need libvirtd; name the network's bridge instead: <interface type='bridge'><source bridge='virbr0'/>");
 	if (!type || (strcmp(type, "bridge") && strcmp(type, "ethernet")))
-		return dx_refuse(d, n, "squeeze connects taps: type='bridge' or type='ethernet'");
+		return dx_refuse(
+			d, n,
+			"squeeze connects taps: type='bridge' or type='ethernet'");
 	bridge = !strcmp(type, "bridge");
 	for (c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
@@ -157,9 +169,12 @@ int dx_map_interface(struct dx *d, xmlNode *n)
 	if (bridge && !f.bridge)
 		return dx_refuse(d, n, "has no <source bridge='NAME'/>");
 	if (!bridge && !f.tap)
-		return dx_refuse(d, n, "has no <target dev='TAP'/> (a name of its own, not vnet*)");
+		return dx_refuse(
+			d, n,
+			"has no <target dev='TAP'/> (a name of its own, not vnet*)");
 	if (!f.has_model)
-		dx_warn(d, n, "model", "has no <model type='virtio'/>: libvirt would give the guest an emulated NIC, squeeze gives virtio-net");
+		dx_warn(d, n, "model",
+			"has no <model type='virtio'/>: libvirt would give the guest an emulated NIC, squeeze gives virtio-net");
 	if (d->nr_nets == CONFIG_MAX_NETS)
 		return dx_refuse(d, n, "squeeze takes at most %d interfaces",
 				 CONFIG_MAX_NETS);

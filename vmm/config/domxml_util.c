@@ -104,8 +104,8 @@ static void describe_attr(struct dx *d, const xmlNode *n, const char *name,
 /* "<name type='t' device='d'>" (prefixed when namespaced) for messages. */
 static void describe(struct dx *d, const xmlNode *n, char *buf, size_t len)
 {
-	const char *pfx = n->ns && n->ns->prefix ?
-			  (const char *)n->ns->prefix : "";
+	const char *pfx =
+		n->ns && n->ns->prefix ? (const char *)n->ns->prefix : "";
 	char type[48], device[48];
 
 	describe_attr(d, n, "type", type, sizeof(type));
@@ -198,7 +198,8 @@ void dx_sort_warnings(struct dx *d)
 
 int dx_ignore_address(struct dx *d, xmlNode *n)
 {
-	dx_warn(d, n, "address", "ignored: squeeze places its devices on PCI bus 0 in order, disks first");
+	dx_warn(d, n, "address",
+		"ignored: squeeze places its devices on PCI bus 0 in order, disks first");
 	return 0;
 }
 
@@ -222,7 +223,7 @@ int dx_walk(struct dx *d, xmlNode *parent, const struct dx_rule *rules,
 
 	for (n = parent->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
-			continue;	/* text, comments */
+			continue; /* text, comments */
 		r = find_rule(n, rules, nr_rules);
 		if (!r)
 			return dx_refuse(d, n, "not supported by squeeze");
@@ -254,7 +255,8 @@ int dx_check_attrs(struct dx *d, xmlNode *n, const char *const *known)
 			if (!a->ns && !strcmp((const char *)a->name, *k))
 				break;
 		if (!*k)
-			return dx_refuse(d, n, "attribute '%s' is not supported",
+			return dx_refuse(d, n,
+					 "attribute '%s' is not supported",
 					 (const char *)a->name);
 	}
 	return 0;
@@ -274,8 +276,10 @@ int dx_no_comma(struct dx *d, xmlNode *n, const char *what, const char *value)
 {
 	if (!strchr(value, ','))
 		return 0;
-	return dx_refuse(d, n, "%s '%s' has a comma, which squeeze's options cannot carry",
-			 what, value);
+	return dx_refuse(
+		d, n,
+		"%s '%s' has a comma, which squeeze's options cannot carry",
+		what, value);
 }
 
 int dx_number(struct dx *d, xmlNode *n, const char *text, u64 *out)
@@ -322,7 +326,7 @@ static u64 unit_scale(const char *unit)
 	else
 		return 0;
 	for (i = 0; i <= l - letters; i++)
-		scale *= base;		/* at most 1024^6: no overflow */
+		scale *= base; /* at most 1024^6: no overflow */
 	return scale;
 }
 
@@ -334,8 +338,10 @@ int dx_scaled(struct dx *d, xmlNode *n, u64 *bytes)
 	int ret;
 
 	if (!scale)
-		return dx_refuse(d, n, "unit '%s' is not one of libvirt's (b, KiB, KB, MiB, MB, GiB, GB, TiB, TB, PiB, PB, EiB, EB)",
-				 unit);
+		return dx_refuse(
+			d, n,
+			"unit '%s' is not one of libvirt's (b, KiB, KB, MiB, MB, GiB, GB, TiB, TB, PiB, PB, EiB, EB)",
+			unit);
 	ret = dx_number(d, n, text, &v);
 	if (ret)
 		return ret;

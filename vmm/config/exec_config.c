@@ -29,8 +29,7 @@ static bool listed(const char *const *list, size_t n, const char *opt)
 	return false;
 }
 
-static int parse_timeout(struct exec_config *c, const char *v,
-			 struct err *err)
+static int parse_timeout(struct exec_config *c, const char *v, struct err *err)
 {
 	char *end;
 	double s;
@@ -38,9 +37,9 @@ static int parse_timeout(struct exec_config *c, const char *v,
 	errno = 0;
 	s = strtod(v, &end);
 	if (errno || end == v || *end || !(s > 0) || s > 1e7)
-		return err_input(err, -EINVAL,
-				 "--timeout '%s': expected seconds, more than 0",
-				 v);
+		return err_input(
+			err, -EINVAL,
+			"--timeout '%s': expected seconds, more than 0", v);
 	c->timeout_ms = (u64)(s * 1000 + 0.5);
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
@@ -105,15 +104,17 @@ static int one(struct exec_config *c, int argc, char **argv, int *i, int *n,
 	    !strcmp(arg, "--stats"))
 		return keep(c, n, arg, err);
 	if (strncmp(arg, "--", 2) || len >= sizeof(opt))
-		return err_input(err, -EINVAL, "unexpected argument '%s' (the command goes after --)",
-				 arg);
+		return err_input(
+			err, -EINVAL,
+			"unexpected argument '%s' (the command goes after --)",
+			arg);
 	memcpy(opt, arg, len);
 	opt[len] = 0;
 	if (!listed(shared, ARRAY_SIZE(shared), opt) &&
 	    !listed(own, ARRAY_SIZE(own), opt))
-		return err_input(err, -EINVAL,
-				 "%s is not an exec option (squeeze exec --help)",
-				 opt);
+		return err_input(
+			err, -EINVAL,
+			"%s is not an exec option (squeeze exec --help)", opt);
 	if (!eq && *i + 1 >= argc)
 		return err_input(err, -EINVAL, "%s needs a value", opt);
 	v = eq ? eq + 1 : argv[++*i];
@@ -137,8 +138,9 @@ int exec_config_parse(struct exec_config *c, int argc, char **argv,
 			return ret;
 	}
 	if (i + 1 >= argc)
-		return err_input(err, -EINVAL,
-				 "no command: squeeze exec [options] -- COMMAND [ARG]...");
+		return err_input(
+			err, -EINVAL,
+			"no command: squeeze exec [options] -- COMMAND [ARG]...");
 	c->argv = argv + i + 1;
 	c->argc = argc - i - 1;
 	return config_parse(&c->vm, n, c->run_argv, err);

@@ -10,20 +10,20 @@
  * config_parse(), and its own.
  */
 
-#define EXEC_MAX_ENV	256
+#define EXEC_MAX_ENV	  256
 #define EXEC_MAX_RUN_ARGS 128
 
 struct exec_config {
 	struct vm_config vm;
-	const char *root;		/* "host" (default) or a directory */
-	const char *modules_dir;	/* --modules, or NULL */
-	u64 timeout_ms;			/* --timeout; 0: none */
-	const char *env[EXEC_MAX_ENV];	/* --env NAME=VALUE, in order */
+	const char *root;	       /* "host" (default) or a directory */
+	const char *modules_dir;       /* --modules, or NULL */
+	u64 timeout_ms;		       /* --timeout; 0: none */
+	const char *env[EXEC_MAX_ENV]; /* --env NAME=VALUE, in order */
 	unsigned int nr_env;
-	const char *cwd;		/* --cwd, or NULL */
-	char **argv;			/* the command, after "--" */
+	const char *cwd; /* --cwd, or NULL */
+	char **argv;	 /* the command, after "--" */
 	unsigned int argc;
-	char *run_argv[EXEC_MAX_RUN_ARGS];	/* what config_parse() got */
+	char *run_argv[EXEC_MAX_RUN_ARGS]; /* what config_parse() got */
 };
 
 /*

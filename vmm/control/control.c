@@ -29,14 +29,14 @@ struct control {
 	char *path;
 	struct ctl_socket_id id;
 	int listen_fd;
-	int req_fd, rep_fd;		/* eventfds: request out, answer back */
+	int req_fd, rep_fd; /* eventfds: request out, answer back */
 
 	/* The thread's alone. */
-	int client;			/* -1: none */
-	char *in;			/* CTL_LINE_MAX bytes of a line */
+	int client; /* -1: none */
+	char *in;   /* CTL_LINE_MAX bytes of a line */
 	size_t in_len;
-	bool discarding;		/* the rest of an overlong line */
-	bool out;			/* a request is with the main thread */
+	bool discarding; /* the rest of an overlong line */
+	bool out;	 /* a request is with the main thread */
 	json_t *out_id;
 
 	/* The mailbox, under lock. */
@@ -151,7 +151,8 @@ static void read_client(struct control *c)
 	ssize_t n;
 
 	for (;;) {
-		n = read(c->client, c->in + c->in_len, CTL_LINE_MAX - c->in_len);
+		n = read(c->client, c->in + c->in_len,
+			 CTL_LINE_MAX - c->in_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)

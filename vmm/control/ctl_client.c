@@ -129,7 +129,8 @@ static int show(const char *line)
 
 	res = json_object_get(o, "result");
 	e = json_object_get(o, "error");
-	if (res && (s = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(6)))) {
+	if (res &&
+	    (s = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(6)))) {
 		printf("%s\n", s);
 		free(s);
 		ret = 0;
@@ -155,8 +156,10 @@ static int parse_cmd(int argc, char **argv, enum ctl_cmd *cmd)
 		return -EINVAL;
 	*cmd = i;
 	if (i == CTL_SNAPSHOT)
-		return argc == 4 || (argc == 5 && !strcmp(argv[4], "--resume")) ?
-		       0 : -EINVAL;
+		return argc == 4 || (argc == 5 &&
+				     !strcmp(argv[4], "--resume")) ?
+			       0 :
+			       -EINVAL;
 	return argc == 3 ? 0 : -EINVAL;
 }
 

@@ -7,12 +7,9 @@
 #include "vmm/control/ctl_proto.h"
 
 static const char *const cmd_names[CTL_NR] = {
-	[CTL_STATUS] = "status",
-	[CTL_PAUSE] = "pause",
-	[CTL_RESUME] = "resume",
-	[CTL_SHUTDOWN] = "shutdown",
-	[CTL_POWEROFF] = "poweroff",
-	[CTL_STATS] = "stats",
+	[CTL_STATUS] = "status",     [CTL_PAUSE] = "pause",
+	[CTL_RESUME] = "resume",     [CTL_SHUTDOWN] = "shutdown",
+	[CTL_POWEROFF] = "poweroff", [CTL_STATS] = "stats",
 	[CTL_SNAPSHOT] = "snapshot",
 };
 
@@ -72,7 +69,8 @@ static int check_fields(json_t *o, enum ctl_cmd cmd, struct err *err)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		if (!strcmp(key, "id") || !strcmp(key, "cmd"))
 			continue;
 		if (cmd == CTL_SNAPSHOT &&
@@ -102,7 +100,8 @@ int ctl_parse_request(const char *line, size_t len, struct ctl_request *req,
 		goto decref;
 	}
 	v = json_object_get(o, "id");
-	if (v && !json_is_integer(v) && !json_is_string(v) && !json_is_null(v)) {
+	if (v && !json_is_integer(v) && !json_is_string(v) &&
+	    !json_is_null(v)) {
 		err_input(err, ret, "\"id\" must be a number or a string");
 		goto decref;
 	}
@@ -136,14 +135,15 @@ char *ctl_format_reply(json_t *id, json_t *result, const struct err *err,
 	size_t n;
 
 	if (err && err_is_set(err))
-		o = json_pack("{s:O, s:{s:s, s:s}}", "id", id ? id : json_null(),
-			      "error", "class",
-			      class_name ? class_name : ctl_class_name(err->class),
+		o = json_pack("{s:O, s:{s:s, s:s}}", "id",
+			      id ? id : json_null(), "error", "class",
+			      class_name ? class_name :
+					   ctl_class_name(err->class),
 			      "desc", err->msg);
-	else	/* "o" takes the reference made here */
+	else /* "o" takes the reference made here */
 		o = json_pack("{s:O, s:o}", "id", id ? id : json_null(),
-			      "result", result ? json_incref(result) :
-			      json_object());
+			      "result",
+			      result ? json_incref(result) : json_object());
 	if (!o)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));

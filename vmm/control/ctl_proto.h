@@ -20,14 +20,14 @@
 
 #include "vmm/base/err.h"
 
-#define CTL_LINE_MAX	(64 * 1024)	/* a longer line is refused */
+#define CTL_LINE_MAX (64 * 1024) /* a longer line is refused */
 
 enum ctl_cmd {
 	CTL_STATUS,
 	CTL_PAUSE,
 	CTL_RESUME,
-	CTL_SHUTDOWN,		/* the ACPI power button */
-	CTL_POWEROFF,		/* stop the VM at once */
+	CTL_SHUTDOWN, /* the ACPI power button */
+	CTL_POWEROFF, /* stop the VM at once */
 	CTL_STATS,
 	CTL_SNAPSHOT,
 	CTL_NR
@@ -35,8 +35,8 @@ enum ctl_cmd {
 
 struct ctl_request {
 	enum ctl_cmd cmd;
-	char dir[PATH_MAX];	/* CTL_SNAPSHOT */
-	bool resume;		/* CTL_SNAPSHOT: run on afterwards */
+	char dir[PATH_MAX]; /* CTL_SNAPSHOT */
+	bool resume;	    /* CTL_SNAPSHOT: run on afterwards */
 };
 
 /* The command's name in the protocol ("status", ...), or NULL. */

@@ -20,9 +20,10 @@ static int fill_addr(struct sockaddr_un *a, const char *path, struct err *err)
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
 	if (!path[0] || strlen(path) >= sizeof(a->sun_path))
-		return err_input(err, -ENAMETOOLONG,
-				 "--control %s: a socket path must be 1 to %zu bytes",
-				 path, sizeof(a->sun_path) - 1);
+		return err_input(
+			err, -ENAMETOOLONG,
+			"--control %s: a socket path must be 1 to %zu bytes",
+			path, sizeof(a->sun_path) - 1);
 	memcpy(a->sun_path, path, strlen(path) + 1);
 	return 0;
 }
@@ -34,7 +35,7 @@ static bool socket_alive(const struct sockaddr_un *a)
 	bool alive;
 
 	if (fd < 0)
-		return true;	/* cannot tell: do not remove it */
+		return true; /* cannot tell: do not remove it */
 	alive = connect(fd, (const struct sockaddr *)a, sizeof(*a)) == 0 ||
 		errno != ECONNREFUSED;
 	close(fd);
@@ -52,14 +53,18 @@ static int take_over(const struct sockaddr_un *a, const char *path,
 				 strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
 		return err_input(err, -EEXIST,
-				 "--control %s: exists and is not a socket", path);
-	if (socket_alive(a))
-		return err_input(err, -EADDRINUSE,
-				 "--control %s: another process is listening on it",
+				 "--control %s: exists and is not a socket",
 				 path);
+	if (socket_alive(a))
+		return err_input(
+			err, -EADDRINUSE,
+			"--control %s: another process is listening on it",
+			path);
 	if (unlink(path) && errno != ENOENT)
-		return err_input(err, -errno, "--control %s: cannot remove the stale socket: %s",
-				 path, strerror(errno));
+		return err_input(
+			err, -errno,
+			"--control %s: cannot remove the stale socket: %s",
+			path, strerror(errno));
 	return 0;
 }
 
@@ -73,8 +78,7 @@ static int bind_0600(int fd, const struct sockaddr_un *a)
 	return ret < 0 ? -errno : 0;
 }
 
-int ctl_socket_open(const char *path, struct ctl_socket_id *id,
-		    struct err *err)
+int ctl_socket_open(const char *path, struct ctl_socket_id *id, struct err *err)
 {
 	struct sockaddr_un a;
 	struct stat st;

@@ -9,11 +9,11 @@
 
 /* One guest access, as --trace and --stats see it. */
 struct io_access {
-	u64 addr;			/* the port or guest-physical address */
-	u64 off;			/* from the range's base */
+	u64 addr; /* the port or guest-physical address */
+	u64 off;  /* from the range's base */
 	u32 len;
 	bool write;
-	u64 val;			/* written, or read back */
+	u64 val; /* written, or read back */
 };
 
 /*
@@ -23,9 +23,9 @@ struct io_access {
  * "?" in the tables and the trace.
  */
 struct io_desc {
-	const char *file;		/* __FILE__ of the handlers */
-	u32 trace_class;		/* enum trace_class */
-	const char *name;		/* "serial0", unless name_of is set */
+	const char *file; /* __FILE__ of the handlers */
+	u32 trace_class;  /* enum trace_class */
+	const char *name; /* "serial0", unless name_of is set */
 	const char *(*name_of)(void *opaque);
 	/*
 	 * Append "<name>.<register> <- <value> (<meaning>)" to @n; may set
@@ -69,7 +69,7 @@ struct bus {
 	pthread_rwlock_t lock;
 	struct bus_range range[BUS_MAX_RANGES];
 	unsigned int nr;
-	u64 unhandled;		/* accesses no range claimed */
+	u64 unhandled; /* accesses no range claimed */
 };
 
 void bus_init(struct bus *bus, const char *name);

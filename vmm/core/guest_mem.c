@@ -55,8 +55,7 @@ int guest_mem_add(struct guest_mem *mem, u64 gpa, u64 size, void *hva)
 {
 	unsigned int i;
 
-	if (mem->nr >= GUEST_MEM_MAX_REGIONS || size == 0 ||
-	    gpa + size < gpa)
+	if (mem->nr >= GUEST_MEM_MAX_REGIONS || size == 0 || gpa + size < gpa)
 		return -EINVAL;
 	for (i = 0; i < mem->nr; i++) {
 		const struct guest_region *r = &mem->region[i];
@@ -76,7 +75,8 @@ static int map_region(struct guest_mem *mem, u64 gpa, u64 size, int memfd,
 		      u64 off)
 {
 	int flags = mem->file_fd >= 0 ? MAP_PRIVATE :
-		    memfd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
+		    memfd >= 0	      ? MAP_SHARED :
+					MAP_PRIVATE | MAP_ANONYMOUS;
 	void *hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 flags | MAP_NORESERVE, memfd, memfd >= 0 ? off : 0);
 	int ret;

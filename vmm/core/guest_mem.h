@@ -16,15 +16,15 @@ struct guest_region {
 	u64 gpa;
 	u64 size;
 	void *hva;
-	int fd;			/* not owned: guest_mem.memfd or -1 */
+	int fd; /* not owned: guest_mem.memfd or -1 */
 	u64 fd_offset;
 };
 
 struct guest_mem {
 	struct guest_region region[GUEST_MEM_MAX_REGIONS];
 	unsigned int nr;
-	bool owned;		/* regions were mmap()ed by guest_mem_alloc() */
-	int memfd;		/* if owned: shared RAM's file, or -1 */
+	bool owned; /* regions were mmap()ed by guest_mem_alloc() */
+	int memfd;  /* if owned: shared RAM's file, or -1 */
 	/*
 	 * A restored VM's RAM: copy-on-write of this file (a snapshot's
 	 * memory file, regions at consecutive offsets from 0), or -1.

@@ -99,8 +99,7 @@ static int start_thread(struct iothread *t)
 	return -ret;
 }
 
-void thread_name(char buf[IOTHREAD_NAME_LEN], const char *vm,
-		 const char *what)
+void thread_name(char buf[IOTHREAD_NAME_LEN], const char *vm, const char *what)
 {
 	int room = IOTHREAD_NAME_LEN - 2 - (int)strlen(what);
 
@@ -138,8 +137,9 @@ int iothread_create(struct iothread *t, const char *name,
 				strerror(-ret));
 	ret = start_thread(t);
 	if (ret)
-		return err_host(err, ret, "%s: cannot create the I/O thread: %s",
-				name, strerror(-ret));
+		return err_host(err, ret,
+				"%s: cannot create the I/O thread: %s", name,
+				strerror(-ret));
 	t->started = true;
 	return 0;
 }
@@ -182,7 +182,7 @@ void iothread_call(struct iothread *t, void (*fn)(void *arg), void *arg)
 void iothread_destroy(struct iothread *t)
 {
 	if (!t->ops)
-		return;			/* never created */
+		return; /* never created */
 	if (t->started) {
 		pthread_mutex_lock(&t->lock);
 		t->exit = true;

@@ -22,8 +22,8 @@
  * lock. The I/O thread never waits for another thread of the VM.
  */
 
-#define IOTHREAD_NAME_LEN	16	/* with the NUL, as the kernel's comm */
-#define IOTHREAD_STACK_SIZE	(256 * KiB)
+#define IOTHREAD_NAME_LEN   16 /* with the NUL, as the kernel's comm */
+#define IOTHREAD_STACK_SIZE (256 * KiB)
 
 struct iothread_ops {
 	/*
@@ -44,14 +44,14 @@ struct iothread {
 	pthread_t thread;
 	bool started;
 	int epfd;
-	int call_fd;			/* eventfd: a call is waiting */
-	pthread_mutex_t call_lock;	/* one iothread_call() at a time */
-	pthread_mutex_t lock;		/* the call below, between threads */
+	int call_fd;		   /* eventfd: a call is waiting */
+	pthread_mutex_t call_lock; /* one iothread_call() at a time */
+	pthread_mutex_t lock;	   /* the call below, between threads */
 	pthread_cond_t cond;
 	void (*fn)(void *arg);
 	void *arg;
-	bool done;			/* fn has run */
-	bool exit;			/* the thread must return */
+	bool done; /* fn has run */
+	bool exit; /* the thread must return */
 };
 
 /*
@@ -59,8 +59,7 @@ struct iothread {
  * "@vm:" for a named VM (@vm NULL: none), the VM's name cut so that the
  * whole fits the kernel's 15 characters: "web1:vcpu0".
  */
-void thread_name(char buf[IOTHREAD_NAME_LEN], const char *vm,
-		 const char *what);
+void thread_name(char buf[IOTHREAD_NAME_LEN], const char *vm, const char *what);
 
 /*
  * Create the epoll set and start the thread, named @name (at most 15

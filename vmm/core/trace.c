@@ -91,8 +91,9 @@ void note_flags(struct trace_note *n, u64 bits, const char *const *names,
 
 void note_char(struct trace_note *n, u8 c)
 {
-	static const char esc[] = { ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
-				    ['\0'] = '0' };
+	static const char esc[] = {
+		['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\0'] = '0'
+	};
 
 	if (c < sizeof(esc) && (esc[c] || c == 0))
 		note_printf(n, " '\\%c'", esc[c]);
@@ -188,7 +189,8 @@ static void trace_line(struct trace *t, const char *who, const char *kind,
 	u64 ns = trace_ns(t, now);
 	int len;
 
-	len = snprintf(line, sizeof(line), "[%5llu.%06llu] %-8s %-10s %s%s%s%s\n",
+	len = snprintf(line, sizeof(line),
+		       "[%5llu.%06llu] %-8s %-10s %s%s%s%s\n",
 		       (unsigned long long)(ns / 1000000000ULL),
 		       (unsigned long long)(ns / 1000 % 1000000), who, kind,
 		       n->text, n->file ? "  (" : "", n->file ? n->file : "",
@@ -200,7 +202,7 @@ static void trace_line(struct trace *t, const char *who, const char *kind,
 		line[len - 1] = '\n';
 	}
 	if (write(t->line_fd, line, len) < 0)
-		return;		/* stderr is gone: nothing to tell */
+		return; /* stderr is gone: nothing to tell */
 }
 
 void trace_note(struct trace *t, const char *kind, const struct trace_note *n)
@@ -231,6 +233,7 @@ void trace_event(struct trace *t, u32 cls, const char *kind, const char *file,
 	va_start(ap, fmt);
 	r = vsnprintf(n.text, sizeof(n.text), fmt, ap);
 	va_end(ap);
-	n.len = r < 0 ? 0 : MIN((unsigned int)r, (unsigned int)sizeof(n.text) - 1);
+	n.len = r < 0 ? 0 :
+			MIN((unsigned int)r, (unsigned int)sizeof(n.text) - 1);
 	trace_note(t, kind, &n);
 }

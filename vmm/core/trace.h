@@ -38,7 +38,7 @@ enum trace_class {
 	TRACE_PIO = 1u << 0,	/* port I/O exits (serial, RTC, ACPI, ...) */
 	TRACE_MMIO = 1u << 1,	/* MMIO exits not claimed below (IOAPIC) */
 	TRACE_PCI = 1u << 2,	/* configuration space, BARs mapped */
-	TRACE_VIRTIO = 1u << 3,	/* virtio registers, doorbells, requests */
+	TRACE_VIRTIO = 1u << 3, /* virtio registers, doorbells, requests */
 	TRACE_IRQ = 1u << 4,	/* lines, MSI routes, interrupts injected */
 	TRACE_IO = 1u << 5,	/* backend requests: disk, tap */
 	TRACE_VM = 1u << 6,	/* set-up: KVM, memory, kernel, vCPUs */
@@ -51,21 +51,21 @@ enum trace_class {
 struct trace_track;
 
 struct trace {
-	u32 classes;		/* lines on stderr, 0: none */
-	u32 file_classes;	/* instant events in the file, 0: no file */
-	int line_fd;		/* stderr */
-	int fd;			/* the --trace-file, or -1 */
-	u64 t0;			/* clock_ns() of time 0 */
-	pthread_key_t key;	/* the calling thread's track */
+	u32 classes;	   /* lines on stderr, 0: none */
+	u32 file_classes;  /* instant events in the file, 0: no file */
+	int line_fd;	   /* stderr */
+	int fd;		   /* the --trace-file, or -1 */
+	u64 t0;		   /* clock_ns() of time 0 */
+	pthread_key_t key; /* the calling thread's track */
 	bool have_key;
-	pthread_mutex_t lock;	/* the tracks, the file's buffer */
+	pthread_mutex_t lock; /* the tracks, the file's buffer */
 	struct trace_track *tracks;
 	unsigned int nr_tracks;
-	char *buf;		/* the file's events not yet written */
+	char *buf; /* the file's events not yet written */
 	size_t len;
-	bool first;		/* no event in the file yet */
-	bool failed;		/* a write to the file failed (said once) */
-	bool dropped;		/* the buffer filled before the file came */
+	bool first;   /* no event in the file yet */
+	bool failed;  /* a write to the file failed (said once) */
+	bool dropped; /* the buffer filled before the file came */
 };
 
 /* Is anything of class @cls wanted? The test every hook makes. */

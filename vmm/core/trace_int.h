@@ -6,7 +6,7 @@
 
 #include "vmm/core/trace.h"
 
-#define TRACE_TRACK_NAME 16	/* a thread's name, as the kernel keeps it */
+#define TRACE_TRACK_NAME 16 /* a thread's name, as the kernel keeps it */
 
 /* One thread's track in the file: its name and its "tid". */
 struct trace_track {

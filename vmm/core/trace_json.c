@@ -22,8 +22,8 @@
 #include "vmm/base/log.h"
 #include "vmm/core/trace_int.h"
 
-#define BUF_SIZE	(256 * 1024)
-#define EVENT_MAX	(3 * TRACE_NOTE_LEN + 256)
+#define BUF_SIZE  (256 * 1024)
+#define EVENT_MAX (3 * TRACE_NOTE_LEN + 256)
 
 /*
  * Write out what the buffer holds. t->lock held. Before the file is there
@@ -117,14 +117,16 @@ void trace_json_track(struct trace *t, const struct trace_track *k)
 	json_str(name, sizeof(name), k->name);
 	len = snprintf(ev, sizeof(ev),
 		       "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,"
-		       "\"tid\":%u,\"args\":{\"name\":\"%s\"}}", getpid(), k->id,
-		       name);
+		       "\"tid\":%u,\"args\":{\"name\":\"%s\"}}",
+		       getpid(), k->id, name);
 	append_locked(t, ev, len);
 	/* vCPUs on top, in order, then the I/O threads, then main. */
-	len = snprintf(ev, sizeof(ev),
-		       "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,"
-		       "\"tid\":%u,\"args\":{\"sort_index\":%u}}", getpid(),
-		       k->id, strstr(k->name, "vcpu") ? k->id : 1000 + k->id);
+	len = snprintf(
+		ev, sizeof(ev),
+		"{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,"
+		"\"tid\":%u,\"args\":{\"sort_index\":%u}}",
+		getpid(), k->id,
+		strstr(k->name, "vcpu") ? k->id : 1000 + k->id);
 	append_locked(t, ev, len);
 }
 
@@ -136,12 +138,14 @@ void trace_json_instant(struct trace *t, unsigned int tid, const char *kind,
 	json_str(text, sizeof(text), n->text);
 	json_str(file, sizeof(file), n->file);
 	json_us(ts, sizeof(ts), trace_ns(t, now));
-	append(t, ev, snprintf(ev, sizeof(ev),
-			       "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\","
-			       "\"ts\":%s,\"pid\":%d,\"tid\":%u,"
-			       "\"args\":{\"text\":\"%s\",\"file\":\"%s\"}}",
-			       kind, trace_class_name(n->cls), ts, getpid(),
-			       tid, text, file));
+	append(t, ev,
+	       snprintf(
+		       ev, sizeof(ev),
+		       "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\","
+		       "\"ts\":%s,\"pid\":%d,\"tid\":%u,"
+		       "\"args\":{\"text\":\"%s\",\"file\":\"%s\"}}",
+		       kind, trace_class_name(n->cls), ts, getpid(), tid, text,
+		       file));
 }
 
 /*
@@ -160,11 +164,12 @@ static void span_event(struct trace *t, const char *ph, const char *cat,
 	json_str(nm, sizeof(nm), name);
 	json_str(text, sizeof(text), detail);
 	json_us(ts, sizeof(ts), trace_ns(t, when));
-	append(t, ev, snprintf(ev, sizeof(ev),
-			       "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"%s\","
-			       "\"ts\":%s%s,\"pid\":%d,\"tid\":%u,"
-			       "\"args\":{\"detail\":\"%s\"}}",
-			       nm, cat, ph, ts, extra, getpid(), tid, text));
+	append(t, ev,
+	       snprintf(ev, sizeof(ev),
+			"{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"%s\","
+			"\"ts\":%s%s,\"pid\":%d,\"tid\":%u,"
+			"\"args\":{\"detail\":\"%s\"}}",
+			nm, cat, ph, ts, extra, getpid(), tid, text));
 }
 
 void trace_span(struct trace *t, const char *cat, const char *name, u64 start,
@@ -205,7 +210,8 @@ int trace_json_start(struct trace *t, u32 classes)
 	t->len = sizeof(head) - 1;
 	len = snprintf(ev, sizeof(ev),
 		       "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,"
-		       "\"args\":{\"name\":\"squeeze\"}}", getpid());
+		       "\"args\":{\"name\":\"squeeze\"}}",
+		       getpid());
 	append(t, ev, len);
 	return 0;
 }
@@ -226,7 +232,7 @@ void trace_close(struct trace *t)
 	struct trace_track *k, *next;
 
 	if (!t->have_key)
-		return;		/* never initialised */
+		return; /* never initialised */
 	if (t->buf && t->fd >= 0) {
 		pthread_mutex_lock(&t->lock);
 		if (t->len + sizeof(tail) > BUF_SIZE)

@@ -19,8 +19,8 @@ struct cpio {
 };
 
 /* @mode carries the type: S_IFREG, S_IFDIR, S_IFCHR (with @rdev). */
-int cpio_add(struct cpio *c, const char *name, mode_t mode,
-	     const void *data, size_t len, dev_t rdev);
+int cpio_add(struct cpio *c, const char *name, mode_t mode, const void *data,
+	     size_t len, dev_t rdev);
 int cpio_finish(struct cpio *c);
 
 #endif

@@ -20,10 +20,11 @@
 
 /* Host variables a command on the host's files expects to find. */
 static const char *const passed_env[] = { "PATH", "HOME", "TERM", "LANG" };
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 #define EXEC_CMDLINE "console=ttyS0 earlyprintk=serial panic=-1 nokaslr"
-#define EXEC_QUIET " loglevel=4"
+#define EXEC_QUIET   " loglevel=4"
 
 int exec_read_release(struct exec *x, struct err *err)
 {
@@ -55,7 +56,8 @@ static unsigned int build_env(const struct exec_config *c, const char **env,
 		v = getenv(passed_env[i]);
 		if (!v && i == 0)
 			v = DEFAULT_PATH;
-		if (!v || snprintf(buf[n], 512, "%s=%s", passed_env[i], v) >= 512)
+		if (!v ||
+		    snprintf(buf[n], 512, "%s=%s", passed_env[i], v) >= 512)
 			continue;
 		env[n] = buf[n];
 		n++;
@@ -64,7 +66,7 @@ static unsigned int build_env(const struct exec_config *c, const char **env,
 		len = strcspn(c->env[i], "=") + 1;
 		for (j = 0; j < n && strncmp(env[j], c->env[i], len); j++)
 			;
-		env[j] = c->env[i];	/* replaces a passed one */
+		env[j] = c->env[i]; /* replaces a passed one */
 		if (j == n)
 			n++;
 	}
@@ -78,9 +80,13 @@ int exec_make_initramfs(struct exec *x, struct err *err)
 	const char *mods[6] = { "virtio_pci", "virtio_console" };
 	const struct exec_config *c = x->cfg;
 	struct exec_initramfs in = {
-		.spec = { .argv = c->argv, .argc = c->argc, .env = env,
-			  .cwd = x->cwd, .root_tag = x->root_tag,
-			  .mounts = x->mounts, .nr_mounts = x->nr_mounts },
+		.spec = { .argv = c->argv,
+			  .argc = c->argc,
+			  .env = env,
+			  .cwd = x->cwd,
+			  .root_tag = x->root_tag,
+			  .mounts = x->mounts,
+			  .nr_mounts = x->nr_mounts },
 		.release = x->release[0] ? x->release : NULL,
 		.modules_dir = c->modules_dir,
 		.modules = mods,
@@ -129,7 +135,8 @@ static int arm_timer(struct exec *x)
 
 	if (!ms)
 		return 0;
-	x->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	x->timer_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (x->timer_fd < 0)
 		return -errno;
 	its.it_value.tv_sec = ms / 1000;
@@ -139,8 +146,9 @@ static int arm_timer(struct exec *x)
 
 int exec_run(struct exec_config *c, struct vm_stats *stats)
 {
-	struct exec x = { .cfg = c, .status_rd = -1, .timer_fd = -1,
-			  .pipe_fd = -1 };
+	struct exec x = {
+		.cfg = c, .status_rd = -1, .timer_fd = -1, .pipe_fd = -1
+	};
 	struct vm_watch w[3];
 	struct err err = { 0 };
 	unsigned int i, nw = 1;
@@ -165,8 +173,8 @@ int exec_run(struct exec_config *c, struct vm_stats *stats)
 	w[0] = (struct vm_watch){ x.status_rd, exec_status_ready, &x };
 	w[nw++] = (struct vm_watch){ x.pipe_fd, exec_pipe_ready, &x };
 	if (x.timer_fd >= 0)
-		w[nw++] = (struct vm_watch){ x.timer_fd, exec_timeout_ready,
-					     &x };
+		w[nw++] =
+			(struct vm_watch){ x.timer_fd, exec_timeout_ready, &x };
 	vm_run_watch(x.vm, w, nw);
 	ret = exec_outcome(&x);
 free:

@@ -18,22 +18,22 @@ enum { EXEC_STDIN, EXEC_STDOUT, EXEC_STDERR, EXEC_STATUS, EXEC_NR_PORTS };
 struct exec {
 	struct exec_config *cfg;
 	struct vm *vm;
-	int host_fd[EXEC_NR_PORTS];	/* the device's ends; -1: none */
-	bool own_fd[EXEC_NR_PORTS];	/* opened by us: close them */
-	int status_rd;			/* the status pipe, our end */
-	int timer_fd;			/* --timeout, or -1 */
-	int pipe_fd;			/* eventfd: stdout/stderr's reader left */
-	char status[EXEC_STATUS_MAX];	/* what the guest reported */
+	int host_fd[EXEC_NR_PORTS];   /* the device's ends; -1: none */
+	bool own_fd[EXEC_NR_PORTS];   /* opened by us: close them */
+	int status_rd;		      /* the status pipe, our end */
+	int timer_fd;		      /* --timeout, or -1 */
+	int pipe_fd;		      /* eventfd: stdout/stderr's reader left */
+	char status[EXEC_STATUS_MAX]; /* what the guest reported */
 	size_t status_len;
-	bool status_done;		/* a whole line came (or too much) */
+	bool status_done; /* a whole line came (or too much) */
 	struct membuf initramfs;
-	char release[128];		/* the kernel's, or "" */
+	char release[128]; /* the kernel's, or "" */
 	/* The virtio-fs shares (exec_shares.c) as the guest mounts them. */
-	const char *root_tag;		/* NULL: the initramfs is the root */
+	const char *root_tag; /* NULL: the initramfs is the root */
 	struct exec_mount mounts[CONFIG_MAX_FS];
 	unsigned int nr_mounts;
 	char paths[CONFIG_MAX_FS][PATH_MAX];
-	const char *cwd;		/* the command's directory */
+	const char *cwd; /* the command's directory */
 	char cwd_buf[PATH_MAX];
 };
 

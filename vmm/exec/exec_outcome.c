@@ -13,8 +13,8 @@
 #include "vmm/exec/status.h"
 
 /* How long output already queued may take to reach a slow reader. */
-#define DRAIN_MS		30000
-#define DRAIN_AFTER_TIMEOUT_MS	500
+#define DRAIN_MS	       30000
+#define DRAIN_AFTER_TIMEOUT_MS 500
 
 static void print_tail(const struct exec *x)
 {
@@ -23,7 +23,8 @@ static void print_tail(const struct exec *x)
 	unsigned int i;
 
 	if (!t || !linetail_get(t, 0)) {
-		fprintf(stderr, "squeeze: the kernel printed nothing on its console\n");
+		fprintf(stderr,
+			"squeeze: the kernel printed nothing on its console\n");
 		return;
 	}
 	fprintf(stderr, "squeeze: the last kernel console lines:\n");
@@ -36,11 +37,13 @@ static void postmortem(const struct exec *x)
 	char regs[VCPU_DUMP_LEN];
 	u32 i;
 
-	fprintf(stderr, "squeeze: timeout: the command did not finish within %.3g s; post-mortem:\n",
+	fprintf(stderr,
+		"squeeze: timeout: the command did not finish within %.3g s; post-mortem:\n",
 		x->cfg->timeout_ms / 1000.0);
 	for (i = 0; i < x->vm->nr_vcpus; i++) {
 		if (vm_vcpu_regs(x->vm, i, regs, sizeof(regs)))
-			snprintf(regs, sizeof(regs), "(registers unreadable)\n");
+			snprintf(regs, sizeof(regs),
+				 "(registers unreadable)\n");
 		fprintf(stderr, "squeeze: vCPU %u:\n%s", i, regs);
 	}
 	print_tail(x);
@@ -97,7 +100,8 @@ int exec_outcome(struct exec *x)
 		postmortem(x);
 	/* Everything the guest wrote before it stopped reaches its fd. */
 	if (con && virtio_console_drain(con, claimed && why == VM_STOP_TIMEOUT ?
-					DRAIN_AFTER_TIMEOUT_MS : DRAIN_MS))
+						     DRAIN_AFTER_TIMEOUT_MS :
+						     DRAIN_MS))
 		pr_warn("exec: the guest's output did not drain; some of it is lost");
 	exec_status_final(x);
 	if (!claimed)

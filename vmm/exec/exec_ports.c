@@ -23,19 +23,21 @@
 #include "vmm/exec/exec_int.h"
 
 static const char *const port_names[EXEC_NR_PORTS] = {
-	"squeeze.stdin", "squeeze.stdout", "squeeze.stderr", "squeeze.status",
+	"squeeze.stdin",
+	"squeeze.stdout",
+	"squeeze.stderr",
+	"squeeze.status",
 };
 
 /* Our own non-blocking description of @fd, or @fd itself; -1: none. */
-static int own_description(struct exec *x, unsigned int port, int fd,
-			   int flags)
+static int own_description(struct exec *x, unsigned int port, int fd, int flags)
 {
 	char path[64];
 	struct stat st;
 	int n;
 
 	if (fstat(fd, &st) < 0)
-		return -1;		/* closed: no input, output dropped */
+		return -1; /* closed: no input, output dropped */
 	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode))
 		return fd;
 	/* A terminal we are in the background of would stop us (SIGTTIN). */
@@ -68,12 +70,12 @@ int exec_ports_open(struct exec *x, struct err *err)
 	int p[2];
 	unsigned int i;
 
-	x->host_fd[EXEC_STDIN] = own_description(x, EXEC_STDIN, STDIN_FILENO,
-						 O_RDONLY);
-	x->host_fd[EXEC_STDOUT] = own_description(x, EXEC_STDOUT,
-						  STDOUT_FILENO, O_WRONLY);
-	x->host_fd[EXEC_STDERR] = own_description(x, EXEC_STDERR,
-						  STDERR_FILENO, O_WRONLY);
+	x->host_fd[EXEC_STDIN] =
+		own_description(x, EXEC_STDIN, STDIN_FILENO, O_RDONLY);
+	x->host_fd[EXEC_STDOUT] =
+		own_description(x, EXEC_STDOUT, STDOUT_FILENO, O_WRONLY);
+	x->host_fd[EXEC_STDERR] =
+		own_description(x, EXEC_STDERR, STDERR_FILENO, O_WRONLY);
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return err_host(err, -errno, "exec: pipe: %s", strerror(errno));
 	x->status_rd = p[0];
@@ -125,7 +127,7 @@ static void read_status(struct exec *x)
 		if (x->status_len < sizeof(x->status) - 1)
 			x->status_len += n;
 		else
-			x->status_done = true;	/* too long: malformed */
+			x->status_done = true; /* too long: malformed */
 	}
 	x->status[x->status_len] = 0;
 	if (memchr(x->status, '\n', x->status_len))

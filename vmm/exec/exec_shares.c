@@ -19,8 +19,8 @@
 
 #include "vmm/exec/exec_int.h"
 
-#define ROOT_TAG	"squeeze-root"
-#define CWD_TAG		"squeeze-cwd"
+#define ROOT_TAG "squeeze-root"
+#define CWD_TAG	 "squeeze-cwd"
 
 static int add_fs(struct exec *x, const char *dir, const char *tag,
 		  bool readonly, struct err *err)
@@ -30,14 +30,16 @@ static int add_fs(struct exec *x, const char *dir, const char *tag,
 	unsigned int i;
 
 	if (vm->nr_fs == CONFIG_MAX_FS)
-		return err_input(err, -EINVAL,
-				 "exec: at most %d --fs shares besides the root and the current directory",
-				 CONFIG_MAX_FS - 2);
+		return err_input(
+			err, -EINVAL,
+			"exec: at most %d --fs shares besides the root and the current directory",
+			CONFIG_MAX_FS - 2);
 	for (i = 0; i < vm->nr_fs; i++)
 		if (!strcmp(vm->fs[i].tag, tag))
-			return err_input(err, -EINVAL,
-					 "exec: --fs tag '%s' is squeeze exec's own; add tag=NAME",
-					 tag);
+			return err_input(
+				err, -EINVAL,
+				"exec: --fs tag '%s' is squeeze exec's own; add tag=NAME",
+				tag);
 	f = &vm->fs[vm->nr_fs++];
 	memset(f, 0, sizeof(*f));
 	f->dir = dir;
@@ -99,16 +101,17 @@ int exec_shares(struct exec *x, struct err *err)
 	if (c->cwd)
 		return 0;
 	if (!getcwd(x->cwd_buf, sizeof(x->cwd_buf)))
-		return err_input(err, -errno,
-				 "exec: the current directory: %s (give --cwd DIR)",
-				 strerror(errno));
+		return err_input(
+			err, -errno,
+			"exec: the current directory: %s (give --cwd DIR)",
+			strerror(errno));
 	x->cwd = x->cwd_buf;
 	if (!strcmp(x->cwd_buf, "/") || under_share(x, x->cwd_buf))
 		return 0;
 	ret = add_fs(x, x->cwd_buf, CWD_TAG, false, err);
 	if (ret)
 		return ret;
-	x->mounts[x->nr_mounts++] = (struct exec_mount){ CWD_TAG, x->cwd_buf,
-							 false };
+	x->mounts[x->nr_mounts++] =
+		(struct exec_mount){ CWD_TAG, x->cwd_buf, false };
 	return 0;
 }

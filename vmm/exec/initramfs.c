@@ -66,8 +66,10 @@ static int add_modules(struct cpio *c, const struct exec_initramfs *in,
 		if (in->modules_dir)
 			err_prefix(err, "exec: --modules");
 		else
-			err_prefix(err, "exec: no modules for kernel %s (give --modules DIR)",
-				   in->release);
+			err_prefix(
+				err,
+				"exec: no modules for kernel %s (give --modules DIR)",
+				in->release);
 		return ret;
 	}
 	for (i = 0; i < m->nr && !ret; i++) {

@@ -14,12 +14,12 @@
  */
 
 struct exec_initramfs {
-	struct exec_spec spec;		/* modules are filled in */
-	const char *release;		/* the kernel's; NULL: no modules */
-	const char *modules_dir;	/* NULL: /lib/modules/RELEASE */
-	const char *const *modules;	/* names, as modprobe takes them */
+	struct exec_spec spec;	    /* modules are filled in */
+	const char *release;	    /* the kernel's; NULL: no modules */
+	const char *modules_dir;    /* NULL: /lib/modules/RELEASE */
+	const char *const *modules; /* names, as modprobe takes them */
 	unsigned int nr_modules;
-	const void *init;		/* the init program */
+	const void *init; /* the init program */
 	size_t init_len;
 };
 

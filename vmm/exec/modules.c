@@ -10,10 +10,10 @@
 #define DEP_FILE_MAX (64 * MiB)
 
 struct dep_line {
-	char *path;			/* relative to dir, NUL-ended */
-	char *deps;			/* space-separated, NUL-ended */
+	char *path; /* relative to dir, NUL-ended */
+	char *deps; /* space-separated, NUL-ended */
 	char name[64];
-	u8 state;			/* 0 new, 1 visiting, 2 placed */
+	u8 state; /* 0 new, 1 visiting, 2 placed */
 };
 
 struct resolver {
@@ -115,8 +115,8 @@ static int place(struct resolver *r, struct dep_line *l, unsigned int depth)
 		return 0;
 	if (l->state == 1 || depth > EXEC_MAX_MODULES)
 		return err_input(r->err, -ELOOP,
-				 "%s/modules.dep: %s depends on itself",
-				 r->dir, l->name);
+				 "%s/modules.dep: %s depends on itself", r->dir,
+				 l->name);
 	l->state = 1;
 	deps = strdup(l->deps);
 	if (!deps)
@@ -126,9 +126,10 @@ static int place(struct resolver *r, struct dep_line *l, unsigned int depth)
 		exec_module_name(tok, name, sizeof(name));
 		d = find(r, name);
 		if (!d)
-			ret = err_input(r->err, -ENOENT,
-					"%s/modules.dep: %s needs %s, which it does not list",
-					r->dir, l->name, tok);
+			ret = err_input(
+				r->err, -ENOENT,
+				"%s/modules.dep: %s needs %s, which it does not list",
+				r->dir, l->name, tok);
 		else
 			ret = place(r, d, depth + 1);
 	}
@@ -179,8 +180,7 @@ int exec_modules_resolve(struct exec_modules *m, const char *dir,
 	snprintf(path, sizeof(path), "%s/modules.dep", dir);
 	r.text = slurp(path, &ret);
 	if (!r.text)
-		return err_input(err, ret, "%s: %s", path,
-				 strerror(-ret));
+		return err_input(err, ret, "%s: %s", path, strerror(-ret));
 	ret = parse(&r);
 	if (ret)
 		ret = err_host(err, ret, "exec: out of memory");
@@ -189,9 +189,10 @@ int exec_modules_resolve(struct exec_modules *m, const char *dir,
 		if (l)
 			ret = place(&r, l, 0);
 		else if (!builtin(&r, names[i]))
-			ret = err_input(err, -ENOENT,
-					"kernel module %s: neither in %s nor built in (%s/modules.builtin)",
-					names[i], path, dir);
+			ret = err_input(
+				err, -ENOENT,
+				"kernel module %s: neither in %s nor built in (%s/modules.builtin)",
+				names[i], path, dir);
 	}
 	free(r.line);
 	free(r.text);

@@ -14,7 +14,7 @@
 #define EXEC_MAX_MODULES 64
 
 struct exec_modules {
-	char *path[EXEC_MAX_MODULES];	/* absolute, in load order */
+	char *path[EXEC_MAX_MODULES]; /* absolute, in load order */
 	unsigned int nr;
 };
 

@@ -23,8 +23,8 @@ static int mounts(struct membuf *b, const struct exec_spec *s)
 	for (i = 0; i < s->nr_mounts && !ret; i++) {
 		if (snprintf(v, sizeof(v), "%s %s %s",
 			     s->mounts[i].readonly ? "ro" : "rw",
-			     s->mounts[i].tag, s->mounts[i].path) >=
-		    (int)sizeof(v))
+			     s->mounts[i].tag,
+			     s->mounts[i].path) >= (int)sizeof(v))
 			return -ENAMETOOLONG;
 		ret = pair(b, "mount", v);
 	}

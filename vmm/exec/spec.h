@@ -12,22 +12,22 @@
  * modules to load in order.
  */
 
-#define EXEC_SPEC_PATH	"squeeze/spec"	/* in the initramfs */
+#define EXEC_SPEC_PATH "squeeze/spec" /* in the initramfs */
 
 struct exec_mount {
 	const char *tag;
-	const char *path;		/* absolute, in the guest */
+	const char *path; /* absolute, in the guest */
 	bool readonly;
 };
 
 struct exec_spec {
-	char *const *argv;		/* argc strings */
+	char *const *argv; /* argc strings */
 	unsigned int argc;
-	const char *const *env;		/* NAME=VALUE */
+	const char *const *env; /* NAME=VALUE */
 	unsigned int nr_env;
-	const char *cwd;		/* NULL: / */
-	const char *root_tag;		/* NULL: the initramfs is the root */
-	const char *const *modules;	/* paths in the initramfs */
+	const char *cwd;	    /* NULL: / */
+	const char *root_tag;	    /* NULL: the initramfs is the root */
+	const char *const *modules; /* paths in the initramfs */
 	unsigned int nr_modules;
 	const struct exec_mount *mounts;
 	unsigned int nr_mounts;

@@ -35,8 +35,8 @@ int exec_status_parse(const char *line, size_t len, char *why, size_t wlen)
 		goto bad;
 	memcpy(buf, line, len - 1);
 	buf[len - 1] = 0;
-	if (!strncmp(buf, "exit ", 5) && (v = number(buf + 5, 255, &end)) >= 0 &&
-	    !*end)
+	if (!strncmp(buf, "exit ", 5) &&
+	    (v = number(buf + 5, 255, &end)) >= 0 && !*end)
 		return (int)v;
 	if (!strncmp(buf, "signal ", 7) &&
 	    (v = number(buf + 7, 127, &end)) > 0 && !*end)

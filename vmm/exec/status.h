@@ -19,10 +19,10 @@
  * stopped without a status.
  */
 
-#define EXEC_TIMEOUT	124
-#define EXEC_FAILED	125
-#define EXEC_NOEXEC	126
-#define EXEC_NOTFOUND	127
+#define EXEC_TIMEOUT  124
+#define EXEC_FAILED   125
+#define EXEC_NOEXEC   126
+#define EXEC_NOTFOUND 127
 
 /*
  * The exit status a status line stands for; a line that is not one of

@@ -19,10 +19,10 @@ enum cv_format { CV_RAW, CV_QCOW2 };
 
 struct cv_target {
 	enum cv_format fmt;
-	u64 size;			/* virtual size, a multiple of 512 */
-	u64 cluster_size;		/* qcow2 */
-	u32 version;			/* qcow2: 2 or 3 */
-	bool compress;			/* qcow2: -c */
+	u64 size;	  /* virtual size, a multiple of 512 */
+	u64 cluster_size; /* qcow2 */
+	u32 version;	  /* qcow2: 2 or 3 */
+	bool compress;	  /* qcow2: -c */
 };
 
 struct cv_writer;
@@ -44,10 +44,10 @@ u64 cv_writer_grain(const struct cv_writer *w);
 struct cv_copy {
 	struct disk *src;
 	struct cv_writer *w;
-	u64 size;			/* of the new image */
-	bool progress;			/* -p on a tty: stdout */
-	const sigset_t *stop;		/* pending signals that stop it */
-	u64 written;			/* out: bytes of data written */
+	u64 size;	      /* of the new image */
+	bool progress;	      /* -p on a tty: stdout */
+	const sigset_t *stop; /* pending signals that stop it */
+	u64 written;	      /* out: bytes of data written */
 };
 
 /* Copy the source into the writer: 0, -EINTR on a signal, or -errno. */

@@ -86,7 +86,7 @@ static int plan(struct cv_copy *c, u64 off, u64 *skip, u64 *read)
 
 	*skip = *read = 0;
 	if (off >= src) {
-		*skip = c->size - off;	/* past the source: zeros */
+		*skip = c->size - off; /* past the source: zeros */
 		return 0;
 	}
 	ret = disk_block_status(c->src, off, MIN(n, src - off), &run, &flags);
@@ -100,7 +100,7 @@ static int plan(struct cv_copy *c, u64 off, u64 *skip, u64 *read)
 			*skip = end - off;
 			return 0;
 		}
-		run = MIN(g - off % g, n);	/* a grain part zero, part data */
+		run = MIN(g - off % g, n); /* a grain part zero, part data */
 	}
 	*read = MIN(ALIGN_UP(off + run, g), off + n) - off;
 	return 0;
@@ -140,7 +140,8 @@ int cv_copy_run(struct cv_copy *c, struct err *err)
 		if (len) {
 			ret = read_src(c, off, buf, len);
 			if (ret)
-				err_input(err, ret, "cannot read the source at %llu: %s",
+				err_input(err, ret,
+					  "cannot read the source at %llu: %s",
 					  (unsigned long long)off,
 					  strerror(-ret));
 			else if ((ret = write_nonzero(c, off, buf, len)))

@@ -19,12 +19,12 @@
 
 struct cv_writer {
 	struct cv_target t;
-	int fd;				/* raw */
-	struct disk disk;		/* qcow2 */
+	int fd;		  /* raw */
+	struct disk disk; /* qcow2 */
 	bool disk_open;
-	struct qcow2 *q;		/* qcow2 -c */
+	struct qcow2 *q; /* qcow2 -c */
 	struct qcow2_packer *packer;
-	u8 *pad;			/* -c: the last, partial cluster */
+	u8 *pad; /* -c: the last, partial cluster */
 };
 
 static int open_qcow2(struct cv_writer *w, int fd, const char *path,
@@ -47,8 +47,7 @@ static int open_qcow2(struct cv_writer *w, int fd, const char *path,
 		w->disk_open = !ret;
 		return ret;
 	}
-	ret = qcow2_open_image(&w->q, path, true, &no_backing, 0, NULL, 0,
-			       err);
+	ret = qcow2_open_image(&w->q, path, true, &no_backing, 0, NULL, 0, err);
 	if (!ret)
 		ret = qcow2_packer_new(w->q, &w->packer);
 	if (!ret && !(w->pad = malloc(w->t.cluster_size)))
@@ -94,7 +93,7 @@ static int write_compressed(struct cv_writer *w, u64 off, const u8 *buf,
 
 	for (; len; off += n, buf += n, len -= n) {
 		n = MIN(len, cs);
-		if (n < cs) {		/* the end of the disk */
+		if (n < cs) { /* the end of the disk */
 			memcpy(w->pad, buf, n);
 			memset(w->pad + n, 0, cs - n);
 		}
@@ -118,7 +117,7 @@ int cv_writer_write(struct cv_writer *w, u64 off, const void *buf, u64 len)
 int cv_writer_finish(struct cv_writer *w)
 {
 	if (w->t.fmt == CV_RAW)
-		return 0;		/* img_target_commit() syncs the file */
+		return 0; /* img_target_commit() syncs the file */
 	if (w->t.compress)
 		return qcow2_flush(w->q);
 	return disk_flush_sync(&w->disk);

@@ -26,13 +26,13 @@
 #include "vmm/base/log.h"
 #include "vmm/base/size.h"
 
-#define IMG_USAGE                                                          \
-	"usage: squeeze img create [-f qcow2|raw] [-b BACKING [-F FMT]] "  \
-	"[-o cluster_size=N,compat=0.10|1.1] FILE [SIZE]\n"                \
-	"       squeeze img info [--json] FILE\n"                          \
-	"       squeeze img check [--json] [-r leaks|all] FILE\n"          \
+#define IMG_USAGE                                                                          \
+	"usage: squeeze img create [-f qcow2|raw] [-b BACKING [-F FMT]] "                  \
+	"[-o cluster_size=N,compat=0.10|1.1] FILE [SIZE]\n"                                \
+	"       squeeze img info [--json] FILE\n"                                          \
+	"       squeeze img check [--json] [-r leaks|all] FILE\n"                          \
 	"       squeeze img convert [-f FMT] [-O raw|qcow2] [-c] [-o OPTS] [-p] SRC DST\n" \
-	"       squeeze img resize [-f raw|qcow2] FILE [+|-]SIZE\n"           \
+	"       squeeze img resize [-f raw|qcow2] FILE [+|-]SIZE\n"                        \
 	"       squeeze img serve [-f FMT] [--readonly] [--socket PATH | --port N [--bind ADDR]] FILE\n"
 
 struct create_args {
@@ -57,13 +57,15 @@ static int parse_o(struct create_args *a, char *opts)
 			if (parse_size(kv + 13, &a->cluster_size) ||
 			    !IS_POW2(a->cluster_size) ||
 			    a->cluster_size < 512 || a->cluster_size > 2 * MiB)
-				return usage_err("cluster_size must be a power of two from 512 to 2M");
+				return usage_err(
+					"cluster_size must be a power of two from 512 to 2M");
 		} else if (!strcmp(kv, "compat=0.10")) {
 			a->version = 2;
 		} else if (!strcmp(kv, "compat=1.1")) {
 			a->version = 3;
 		} else {
-			fprintf(stderr, "squeeze img: unknown option '%s'\n", kv);
+			fprintf(stderr, "squeeze img: unknown option '%s'\n",
+				kv);
 			return 2;
 		}
 	}
@@ -90,7 +92,8 @@ static int parse_create(struct create_args *a, int argc, char **argv)
 		}
 		if (i + 1 >= argc || strlen(o) != 2 || !strchr("fbFo", o[1]))
 			return usage_err(i + 1 >= argc && strlen(o) == 2 ?
-					 "option needs a value" : "unknown option");
+						 "option needs a value" :
+						 "unknown option");
 		if (o[1] == 'f')
 			a->fmt = argv[++i];
 		else if (o[1] == 'b')
@@ -152,9 +155,10 @@ static int backing_size(struct create_args *a, const struct img_target *t,
 	if (ret)
 		return ret;
 	if (!a->backing_fmt && qcow2_get32(magic) == QCOW2_MAGIC)
-		return err_input(err, -EINVAL,
-				 "backing file %s starts with the qcow2 magic; say -F qcow2 or -F raw",
-				 path);
+		return err_input(
+			err, -EINVAL,
+			"backing file %s starts with the qcow2 magic; say -F qcow2 or -F raw",
+			path);
 	if (!a->backing_fmt)
 		a->backing_fmt = "raw";
 	same = t->exists && file_same(&st, &t->old);
@@ -167,9 +171,10 @@ static int backing_size(struct create_args *a, const struct img_target *t,
 		qcow2_close_image(q);
 	}
 	if (same)
-		return err_input(err, -EINVAL,
-				 "%s would overwrite a file of its own backing chain (%s)",
-				 a->file, path);
+		return err_input(
+			err, -EINVAL,
+			"%s would overwrite a file of its own backing chain (%s)",
+			a->file, path);
 	return 0;
 }
 
@@ -201,7 +206,8 @@ static int write_image(const struct create_args *a, struct img_target *t,
 
 static int img_create(int argc, char **argv)
 {
-	struct create_args a = { .fmt = "qcow2", .cluster_size = 64 * KiB,
+	struct create_args a = { .fmt = "qcow2",
+				 .cluster_size = 64 * KiB,
 				 .version = 3 };
 	struct img_target t;
 	struct err err = { 0 };
@@ -214,7 +220,8 @@ static int img_create(int argc, char **argv)
 	if (a.size && a.size[0] == '-')
 		return usage_err("the size is negative");
 	if (a.size && (parse_size(a.size, &size) || size % 512))
-		return usage_err("size must be a byte count (K/M/G/T suffix) and a multiple of 512");
+		return usage_err(
+			"size must be a byte count (K/M/G/T suffix) and a multiple of 512");
 	if (size > QCOW2_MAX_SIZE)
 		return usage_err("size too large");
 	ret = img_target_open(&t, a.file, &err);

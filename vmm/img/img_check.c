@@ -19,7 +19,7 @@
 #define CHECK_FAILED	1
 #define CHECK_CORRUPT	2
 #define CHECK_LEAKS	3
-#define CHECK_NO_CHECKS	63
+#define CHECK_NO_CHECKS 63
 
 static const char check_usage[] =
 	"usage: squeeze img check [--json] [-q] [-r leaks|all] [-f qcow2] FILE\n";
@@ -52,8 +52,9 @@ static int parse(struct check_args *a, int argc, char **argv)
 						"check: -r takes leaks or all");
 		} else if (!strcmp(o, "-f") && i + 1 < argc) {
 			if (strcmp(argv[++i], "qcow2"))
-				return img_fail(CHECK_NO_CHECKS,
-						"check: only qcow2 images have something to check");
+				return img_fail(
+					CHECK_NO_CHECKS,
+					"check: only qcow2 images have something to check");
 		} else if (o[0] == '-' || a->file) {
 			fputs(check_usage, stderr);
 			return CHECK_FAILED;
@@ -166,15 +167,15 @@ int img_check(int argc, char **argv)
 		if (ret < 0)
 			return img_fail(CHECK_FAILED, "check: %s: %s", a.file,
 					strerror(-ret));
-		return img_fail(CHECK_NO_CHECKS,
-				"check: %s is not a qcow2 image; raw images have nothing to check",
-				a.file);
+		return img_fail(
+			CHECK_NO_CHECKS,
+			"check: %s is not a qcow2 image; raw images have nothing to check",
+			a.file);
 	}
 	ret = qcow2_check(fd, &o, &r, &err);
 	close(fd);
 	if (ret)
-		return img_fail(CHECK_FAILED, "check: %s: %s", a.file,
-				err.msg);
+		return img_fail(CHECK_FAILED, "check: %s: %s", a.file, err.msg);
 	if (a.json)
 		print_json(&a, &r);
 	else if (!a.quiet)

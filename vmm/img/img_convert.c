@@ -49,7 +49,8 @@ static int parse_opt(struct convert_args *a, char o, char *val)
 	switch (o) {
 	case 'f':
 		if (img_parse_format(val, &a->in))
-			return img_fail(2, "convert: -f takes raw, qcow2 or vmdk");
+			return img_fail(2,
+					"convert: -f takes raw, qcow2 or vmdk");
 		return 0;
 	case 'O':
 		if (strcmp(val, "raw") && strcmp(val, "qcow2"))
@@ -73,7 +74,8 @@ static int parse(struct convert_args *a, int argc, char **argv)
 
 		if (o[0] != '-' || !o[1]) {
 			if (a->dst)
-				return img_fail(2, "convert: too many arguments");
+				return img_fail(2,
+						"convert: too many arguments");
 			*(a->src ? &a->dst : &a->src) = o;
 		} else if (!strcmp(o, "-c")) {
 			a->t.compress = true;
@@ -109,7 +111,8 @@ static bool uses_file(const char *dst, const struct disk *src)
 
 static int run(struct convert_args *a, struct disk *src, sigset_t *stop)
 {
-	struct cv_copy c = { .src = src, .size = ALIGN_UP(src->size, 512),
+	struct cv_copy c = { .src = src,
+			     .size = ALIGN_UP(src->size, 512),
 			     .stop = stop };
 	struct err err = { 0 };
 	struct img_target out;
@@ -119,8 +122,10 @@ static int run(struct convert_args *a, struct disk *src, sigset_t *stop)
 	c.progress = a->progress && isatty(STDOUT_FILENO);
 	a->t.size = c.size;
 	if (uses_file(a->dst, src))
-		return img_fail(2, "convert: %s is the source image or one of its files",
-				a->dst);
+		return img_fail(
+			2,
+			"convert: %s is the source image or one of its files",
+			a->dst);
 	ret = img_target_open(&out, a->dst, &err);
 	if (!ret)
 		ret = img_target_lock(&out, &err);
@@ -148,9 +153,9 @@ static int run(struct convert_args *a, struct disk *src, sigset_t *stop)
 
 int img_convert(int argc, char **argv)
 {
-	struct convert_args a = { .t = { .fmt = CV_RAW,
-					 .cluster_size = 64 * KiB,
-					 .version = 3 } };
+	struct convert_args a = {
+		.t = { .fmt = CV_RAW, .cluster_size = 64 * KiB, .version = 3 }
+	};
 	struct err err = { 0 };
 	sigset_t stop, old;
 	struct disk src;

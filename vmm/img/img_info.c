@@ -55,7 +55,8 @@ static int utf8_len(const u8 *s)
 	return n;
 }
 
-static int probe(const char *path, bool as_raw, struct info *in, struct err *err)
+static int probe(const char *path, bool as_raw, struct info *in,
+		 struct err *err)
 {
 	struct stat st;
 	u8 magic[4] = { 0 };
@@ -220,7 +221,7 @@ static void print_text(const struct info *in)
 struct chain {
 	struct info link[QCOW2_MAX_CHAIN];
 	int n;
-	char why[ERR_LEN + PATH_MAX + 8];	/* "" if the chain is complete */
+	char why[ERR_LEN + PATH_MAX + 8]; /* "" if the chain is complete */
 };
 
 /* Follows only recorded formats; loops and depth bounded. */
@@ -284,7 +285,7 @@ static void print_chain(const struct chain *c)
 	for (i = 1; i <= c->n; i++) {
 		printf("backing %d: ", i);
 		text_bytes(realpath(c->link[i].path, real) ? real :
-			   c->link[i].path);
+							     c->link[i].path);
 		printf(" (%s, %llu bytes)%s\n",
 		       c->link[i].qcow2 ? "qcow2" : "raw",
 		       (unsigned long long)c->link[i].vsize, needs(c, i));
@@ -305,7 +306,7 @@ static void print_json_chain(const struct chain *c)
 	for (i = 1; i <= c->n; i++) {
 		printf("%s\n        {\"filename\": ", i > 1 ? "," : "");
 		json_bytes(realpath(c->link[i].path, real) ? real :
-			   c->link[i].path);
+							     c->link[i].path);
 		printf(", \"format\": \"%s\", \"virtual-size\": %llu, "
 		       "\"needs-backing-dir\": %s}",
 		       c->link[i].qcow2 ? "qcow2" : "raw",

@@ -37,7 +37,8 @@ static int parse(struct resize_args *a, int argc, char **argv)
 
 		if (!strcmp(o, "-f") && i + 1 < argc) {
 			if (img_parse_format(argv[++i], &a->fmt))
-				return img_fail(2, "resize: -f takes raw or qcow2");
+				return img_fail(
+					2, "resize: -f takes raw or qcow2");
 		} else if (o[0] == '-' && !(o[1] >= '0' && o[1] <= '9')) {
 			fputs(resize_usage, stderr);
 			return 2;
@@ -67,10 +68,12 @@ static int new_size(const char *s, u64 old, u64 *size)
 	if (parse_size(s + !!sign, &v))
 		return img_fail(2, "resize: bad size '%s'", s);
 	if (sign < 0 && v > old)
-		return img_fail(2, "resize: %s would make the size negative", s);
+		return img_fail(2, "resize: %s would make the size negative",
+				s);
 	*size = sign > 0 ? old + v : sign < 0 ? old - v : v;
 	if (*size % 512 || (sign > 0 && *size < old))
-		return img_fail(2, "resize: the new size must be a multiple of 512");
+		return img_fail(
+			2, "resize: the new size must be a multiple of 512");
 	return 0;
 }
 
@@ -91,8 +94,10 @@ static int resize_raw(int fd, const char *file, const char *arg)
 	if (size < (u64)st.st_size) {
 		data = lseek(fd, size, SEEK_DATA);
 		if (data >= 0 && data < st.st_size)
-			return img_fail(2, "resize: cannot shrink: data at byte %lld, past the new size",
-					(long long)data);
+			return img_fail(
+				2,
+				"resize: cannot shrink: data at byte %lld, past the new size",
+				(long long)data);
 	}
 	if (ftruncate(fd, size) || fsync(fd))
 		return img_fail(1, "resize: %s: %s", file, strerror(errno));
@@ -138,8 +143,10 @@ int img_resize(int argc, char **argv)
 	if (magic < 0)
 		ret = img_fail(1, "resize: %s: %s", a.file, strerror(-magic));
 	else if (a.fmt == DISK_FMT_UNSPECIFIED && magic)
-		ret = img_fail(2, "resize: %s starts with the qcow2 magic; say -f qcow2 or -f raw",
-			       a.file);
+		ret = img_fail(
+			2,
+			"resize: %s starts with the qcow2 magic; say -f qcow2 or -f raw",
+			a.file);
 	else if (a.fmt == DISK_FMT_QCOW2)
 		ret = resize_qcow2(a.file, a.size);
 	else

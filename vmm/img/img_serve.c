@@ -60,7 +60,8 @@ static int parse_opt(struct serve_args *a, const char *o, const char *v)
 {
 	if (!strcmp(o, "-f")) {
 		if (img_parse_format(v, &a->fmt))
-			return img_fail(2, "serve: -f takes raw, qcow2 or vmdk");
+			return img_fail(2,
+					"serve: -f takes raw, qcow2 or vmdk");
 	} else if (!strcmp(o, "--socket")) {
 		a->cfg.socket_path = v;
 	} else if (!strcmp(o, "--port")) {
@@ -70,7 +71,8 @@ static int parse_opt(struct serve_args *a, const char *o, const char *v)
 		a->cfg.bind = v;
 	} else if (!strcmp(o, "--max-clients")) {
 		if (number(v, 1024, &a->cfg.max_clients))
-			return img_fail(2, "serve: --max-clients takes 1 to 1024");
+			return img_fail(2,
+					"serve: --max-clients takes 1 to 1024");
 	} else {
 		fputs(serve_usage, stderr);
 		return 2;
@@ -102,7 +104,8 @@ static int parse(struct serve_args *a, int argc, char **argv)
 		return 2;
 	}
 	if (a->cfg.port && a->cfg.socket_path)
-		return img_fail(2, "serve: --socket and --port exclude each other");
+		return img_fail(
+			2, "serve: --socket and --port exclude each other");
 	if (a->cfg.bind && !a->cfg.port)
 		return img_fail(2, "serve: --bind needs --port");
 	if (!a->cfg.port && !a->cfg.socket_path) {
@@ -141,8 +144,8 @@ static void announce(const struct serve_args *a, const struct disk *d)
 	       (unsigned long long)d->size,
 	       a->cfg.readonly ? "read-only" : "read-write");
 	if (a->cfg.port)
-		printf("nbd://%s:%u/\n", a->cfg.bind ? a->cfg.bind : "127.0.0.1",
-		       a->cfg.port);
+		printf("nbd://%s:%u/\n",
+		       a->cfg.bind ? a->cfg.bind : "127.0.0.1", a->cfg.port);
 	else
 		printf("nbd+unix:///?socket=%s\n", a->cfg.socket_path);
 	fflush(stdout);
@@ -166,11 +169,15 @@ int img_serve(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (a.fmt == DISK_FMT_VMDK && !a.cfg.readonly)
-		return img_fail(2, "serve: vmdk images are served read-only; add --readonly");
+		return img_fail(
+			2,
+			"serve: vmdk images are served read-only; add --readonly");
 	if (img_disk_open(&d, a.file, a.fmt, a.cfg.readonly, &err))
 		return img_fail(err_exit_status(&err), "serve: %s", err.msg);
 	/* Read-only: more threads, each opening the image (a checked format). */
-	reopen = (struct disk_options){ .path = a.file, .readonly = true,
+	reopen =
+		(struct disk_options){ .path = a.file,
+				       .readonly = true,
 				       .format = a.fmt ? a.fmt : DISK_FMT_RAW };
 	a.cfg.reopen = &reopen;
 	a.cfg.confine = confine_thread;

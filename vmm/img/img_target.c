@@ -18,9 +18,10 @@ static int check_existing(struct img_target *t, struct err *err)
 {
 	t->old_fd = file_open(t->path, O_RDWR, FILE_REG, &t->old);
 	if (t->old_fd == -EISDIR || t->old_fd == -FILE_EKIND)
-		return err_input(err, t->old_fd,
-				 "%s is %s; img create writes regular files only",
-				 t->path, file_kind_name(t->old.st_mode));
+		return err_input(
+			err, t->old_fd,
+			"%s is %s; img create writes regular files only",
+			t->path, file_kind_name(t->old.st_mode));
 	if (t->old_fd < 0)
 		return err_input(err, t->old_fd, "cannot create %s: %s",
 				 t->path, strerror(-t->old_fd));
@@ -58,8 +59,7 @@ static int resolve(struct img_target *t, const char *file, struct err *err)
 					 file, strerror(errno));
 	} else if (snprintf(t->path, sizeof(t->path), "%s", file) >=
 		   (int)sizeof(t->path)) {
-		return err_input(err, -ENAMETOOLONG, "%s: name too long",
-				 file);
+		return err_input(err, -ENAMETOOLONG, "%s: name too long", file);
 	}
 	if (stat(t->path, &st) == 0)
 		return check_existing(t, err);

@@ -15,12 +15,12 @@
  * holds an OFD lock) is refused before anything is written.
  */
 struct img_target {
-	char path[PATH_MAX];		/* the target, symlinks resolved */
-	char tmp[PATH_MAX + 16];	/* the temporary file beside it */
-	int fd;				/* open on tmp, or -1 */
-	int old_fd;			/* the existing target, locked, or -1 */
+	char path[PATH_MAX];	 /* the target, symlinks resolved */
+	char tmp[PATH_MAX + 16]; /* the temporary file beside it */
+	int fd;			 /* open on tmp, or -1 */
+	int old_fd;		 /* the existing target, locked, or -1 */
 	bool exists;
-	struct stat old;		/* the existing target's stat */
+	struct stat old; /* the existing target's stat */
 };
 
 /*

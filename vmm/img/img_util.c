@@ -51,7 +51,9 @@ int img_parse_qcow2_opts(char *opts, u64 *cluster_size, u32 *version)
 			if (parse_size(kv + 13, cluster_size) ||
 			    !IS_POW2(*cluster_size) || *cluster_size < 512 ||
 			    *cluster_size > 2 * MiB)
-				return img_fail(2, "cluster_size must be a power of two from 512 to 2M");
+				return img_fail(
+					2,
+					"cluster_size must be a power of two from 512 to 2M");
 		} else if (!strcmp(kv, "compat=0.10")) {
 			*version = 2;
 		} else if (!strcmp(kv, "compat=1.1")) {
@@ -82,9 +84,10 @@ int img_open_locked(const char *path, bool readonly, struct err *err)
 	if (ret == -EBUSY) {
 		disk_lock_holder(fd, holder, sizeof(holder));
 		close(fd);
-		return err_input(err, ret,
-				 "%s is in use by %s (a running VM holds the image's lock)",
-				 path, holder);
+		return err_input(
+			err, ret,
+			"%s is in use by %s (a running VM holds the image's lock)",
+			path, holder);
 	}
 	close(fd);
 	return err_host(err, ret, "%s: cannot lock: %s", path, strerror(-ret));
@@ -103,7 +106,8 @@ int img_has_qcow2_magic(int fd)
 int img_disk_open(struct disk *d, const char *path, enum disk_format fmt,
 		  bool readonly, struct err *err)
 {
-	struct disk_options o = { .path = path, .format = fmt,
+	struct disk_options o = { .path = path,
+				  .format = fmt,
 				  .readonly = readonly };
 	const char *claim = NULL;
 	struct stat st;
@@ -118,9 +122,10 @@ int img_disk_open(struct disk *d, const char *path, enum disk_format fmt,
 		if (!claim && img_is_vmdk(path))
 			claim = "vmdk";
 		if (claim)
-			return err_input(err, -EINVAL,
-					 "%s starts like a %s image; say -f %s or -f raw (the format is never guessed)",
-					 path, claim, claim);
+			return err_input(
+				err, -EINVAL,
+				"%s starts like a %s image; say -f %s or -f raw (the format is never guessed)",
+				path, claim, claim);
 		o.format = DISK_FMT_RAW;
 	}
 	if (fmt == DISK_FMT_VMDK && !readonly)

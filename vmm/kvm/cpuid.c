@@ -5,16 +5,16 @@
  */
 #include "vmm/kvm/cpuid.h"
 
-#define CPUID_1_ECX_HYPERVISOR	(1u << 31)
-#define CPUID_1_EDX_HTT		(1u << 28)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_EDX_HTT	       (1u << 28)
 
 /* Leaf 0xB / 0x1F level types in ECX[15:8]. */
-#define TOPO_LEVEL_SMT		1
-#define TOPO_LEVEL_CORE		2
+#define TOPO_LEVEL_SMT	1
+#define TOPO_LEVEL_CORE 2
 
 /* "AuthenticAMD" / "HygonGenuine": EBX of leaf 0. */
-#define VENDOR_AMD_EBX		0x68747541
-#define VENDOR_HYGON_EBX	0x6f677948
+#define VENDOR_AMD_EBX	 0x68747541
+#define VENDOR_HYGON_EBX 0x6f677948
 
 unsigned int cpuid_id_bits(u32 n)
 {
@@ -46,13 +46,12 @@ static void leaf4(struct kvm_cpuid_entry2 *e, u32 nr_cpus)
 	u32 sharing = level >= 3 ? cores - 1 : 0;
 
 	if ((e->eax & 0x1f) == 0)
-		return;		/* no more caches */
+		return; /* no more caches */
 	e->eax = (e->eax & 0x3fff) | (sharing << 14) | ((cores - 1) << 26);
 }
 
 /* Extended topology: SMT level with one thread, core level with all. */
-static void leaf_topology(struct kvm_cpuid_entry2 *e, u32 apic_id,
-			  u32 nr_cpus)
+static void leaf_topology(struct kvm_cpuid_entry2 *e, u32 apic_id, u32 nr_cpus)
 {
 	u32 index = e->index;
 
@@ -68,7 +67,7 @@ static void leaf_topology(struct kvm_cpuid_entry2 *e, u32 apic_id,
 	} else {
 		e->eax = 0;
 		e->ebx = 0;
-		e->ecx = index;		/* invalid level: end of the list */
+		e->ecx = index; /* invalid level: end of the list */
 	}
 }
 
@@ -79,9 +78,9 @@ static void amd_leaves(struct kvm_cpuid_entry2 *e, u32 apic_id, u32 nr_cpus)
 		e->ecx = (e->ecx & ~0xf0ffu) | cpuid_id_bits(nr_cpus) << 12 |
 			 (nr_cpus - 1);
 	} else if (e->function == 0x8000001e) {
-		e->eax = apic_id;		/* extended APIC id */
-		e->ebx = apic_id & 0xff;	/* core id, 1 thread per core */
-		e->ecx = 0;			/* node 0 of 1 */
+		e->eax = apic_id;	 /* extended APIC id */
+		e->ebx = apic_id & 0xff; /* core id, 1 thread per core */
+		e->ecx = 0;		 /* node 0 of 1 */
 	}
 }
 

@@ -17,7 +17,7 @@
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
 
-#define CPUID_MAX_ENTRIES 256
+#define CPUID_MAX_ENTRIES	 256
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
 int kvm_open(struct kvm *kvm, struct err *err)
@@ -39,8 +39,7 @@ int kvm_open(struct kvm *kvm, struct err *err)
 				KVM_API_VERSION);
 	kvm->run_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (kvm->run_size <= 0)
-		return err_host(err, -ENOTSUP,
-				"KVM_GET_VCPU_MMAP_SIZE failed");
+		return err_host(err, -ENOTSUP, "KVM_GET_VCPU_MMAP_SIZE failed");
 	ret = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (ret <= 0)
 		ret = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
@@ -59,7 +58,8 @@ static int vm_ioctl(struct kvm *kvm, unsigned long req, void *arg,
 	return 0;
 }
 
-static int add_memory(struct kvm *kvm, const struct guest_mem *mem, struct err *err)
+static int add_memory(struct kvm *kvm, const struct guest_mem *mem,
+		      struct err *err)
 {
 	unsigned int i;
 	int ret;
@@ -111,8 +111,8 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, struct err *err)
 				strerror(errno));
 	/* Both must be set before the first vCPU exists. */
 	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		return err_host(err, -errno,
-				"KVM_SET_TSS_ADDR failed: %s", strerror(errno));
+		return err_host(err, -errno, "KVM_SET_TSS_ADDR failed: %s",
+				strerror(errno));
 	ret = vm_ioctl(kvm, KVM_SET_IDENTITY_MAP_ADDR, &ident,
 		       "KVM_SET_IDENTITY_MAP_ADDR", err);
 	if (!ret)

@@ -17,22 +17,22 @@
 
 /* KVM's address-space holes for VMX real mode: 3 pages of TSS, 1 page of
  * EPT identity map, just below the LAPIC-free top of the 32-bit hole. */
-#define KVM_IDENTITY_MAP_ADDR	0xfeffc000ULL
-#define KVM_TSS_ADDR		0xfeffd000ULL
+#define KVM_IDENTITY_MAP_ADDR 0xfeffc000ULL
+#define KVM_TSS_ADDR	      0xfeffd000ULL
 
 struct kvm {
-	int sys_fd;			/* /dev/kvm */
+	int sys_fd; /* /dev/kvm */
 	int vm_fd;
-	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
-	unsigned int max_vcpus;		/* KVM_CAP_MAX_VCPUS */
+	int run_size;		/* KVM_GET_VCPU_MMAP_SIZE */
+	unsigned int max_vcpus; /* KVM_CAP_MAX_VCPUS */
 
 	/* GSI routing (KVM_SET_GSI_ROUTING replaces the whole table). */
 	pthread_mutex_t route_lock;
-	struct kvm_irq_routing_entry *msi;	/* MSI routes, by GSI */
+	struct kvm_irq_routing_entry *msi; /* MSI routes, by GSI */
 	unsigned int nr_msi;
-	unsigned int next_gsi;		/* next free MSI GSI */
-	unsigned int max_routes;	/* KVM_CAP_IRQ_ROUTING */
-	bool routes_held;		/* kvm_routes_hold(): record only */
+	unsigned int next_gsi;	 /* next free MSI GSI */
+	unsigned int max_routes; /* KVM_CAP_IRQ_ROUTING */
+	bool routes_held;	 /* kvm_routes_hold(): record only */
 	bool routes_dirty;
 };
 
@@ -44,7 +44,8 @@ int kvm_open(struct kvm *kvm, struct err *err);
  * APICs in the kernel; GSIs 0..IRQ_IOAPIC_PINS-1 left to the VMM's IOAPIC;
  * no PIC, no PIT) and one memory slot per guest_mem region.
  */
-int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem, struct err *err);
+int kvm_create_vm(struct kvm *kvm, const struct guest_mem *mem,
+		  struct err *err);
 
 /* Close the VM and /dev/kvm; safe on a zeroed or half-opened struct. */
 void kvm_close(struct kvm *kvm);

@@ -30,26 +30,26 @@
 #define MSR_CSTAR		0xc0000083
 #define MSR_SYSCALL_MASK	0xc0000084
 #define MSR_KERNEL_GS_BASE	0xc0000102
-#define MISC_ENABLE_FAST_STRING	0x1
+#define MISC_ENABLE_FAST_STRING 0x1
 
-#define CR0_PE	0x00000001ULL
-#define CR0_MP	0x00000002ULL
-#define CR0_ET	0x00000010ULL
-#define CR0_NE	0x00000020ULL
-#define CR0_PG	0x80000000ULL
-#define CR4_PAE	0x00000020ULL
+#define CR0_PE	 0x00000001ULL
+#define CR0_MP	 0x00000002ULL
+#define CR0_ET	 0x00000010ULL
+#define CR0_NE	 0x00000020ULL
+#define CR0_PG	 0x80000000ULL
+#define CR4_PAE	 0x00000020ULL
 #define EFER_LME 0x00000100ULL
 #define EFER_LMA 0x00000400ULL
 
-#define APIC_LVT_LINT0	0x350
-#define APIC_LVT_LINT1	0x360
-#define APIC_MODE_NMI	0x4
+#define APIC_LVT_LINT0	 0x350
+#define APIC_LVT_LINT1	 0x360
+#define APIC_MODE_NMI	 0x4
 #define APIC_MODE_EXTINT 0x7
-#define APIC_LVT_MASKED	(1u << 16)
+#define APIC_LVT_MASKED	 (1u << 16)
 
 static void kick_handler(int sig)
 {
-	(void)sig;	/* only there to make KVM_RUN return -EINTR */
+	(void)sig; /* only there to make KVM_RUN return -EINTR */
 }
 
 int vcpu_signal_setup(struct err *err)
@@ -58,8 +58,7 @@ int vcpu_signal_setup(struct err *err)
 
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0)
-		return err_host(err, -errno, "sigaction: %s",
-				strerror(errno));
+		return err_host(err, -errno, "sigaction: %s", strerror(errno));
 	return 0;
 }
 
@@ -67,8 +66,8 @@ static int vcpu_ioctl(struct vcpu *v, unsigned long req, void *arg,
 		      const char *what, struct err *err)
 {
 	if (ioctl(v->fd, req, arg) < 0)
-		return err_host(err, -errno, "vCPU %u: %s failed: %s",
-				v->id, what, strerror(errno));
+		return err_host(err, -errno, "vCPU %u: %s failed: %s", v->id,
+				what, strerror(errno));
 	return 0;
 }
 
@@ -92,9 +91,15 @@ static int set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *supported,
 static int set_msrs(struct vcpu *v, struct err *err)
 {
 	static const u32 zeroed[] = {
-		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-		MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
-		MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE, MSR_IA32_TSC,
+		MSR_IA32_SYSENTER_CS,
+		MSR_IA32_SYSENTER_ESP,
+		MSR_IA32_SYSENTER_EIP,
+		MSR_STAR,
+		MSR_LSTAR,
+		MSR_CSTAR,
+		MSR_SYSCALL_MASK,
+		MSR_KERNEL_GS_BASE,
+		MSR_IA32_TSC,
 	};
 	struct {
 		struct kvm_msrs hdr;
@@ -110,13 +115,12 @@ static int set_msrs(struct vcpu *v, struct err *err)
 	m.hdr.nmsrs = ARRAY_SIZE(m.e);
 	n = ioctl(v->fd, KVM_SET_MSRS, &m);
 	if (n < 0)
-		return err_host(err, -errno, "vCPU %u: KVM_SET_MSRS: %s",
-				v->id, strerror(errno));
+		return err_host(err, -errno, "vCPU %u: KVM_SET_MSRS: %s", v->id,
+				strerror(errno));
 	/* KVM stops at the first MSR it refuses and returns how many it set. */
 	if (n < (int)ARRAY_SIZE(m.e))
-		return err_host(err, -EINVAL,
-				"vCPU %u: KVM refused MSR %#x", v->id,
-				m.e[n].index);
+		return err_host(err, -EINVAL, "vCPU %u: KVM refused MSR %#x",
+				v->id, m.e[n].index);
 	return 0;
 }
 
@@ -192,7 +196,8 @@ static struct kvm_segment flat_seg(u16 sel, u8 type, bool long64)
 	};
 }
 
-int vcpu_set_boot_regs(struct vcpu *v, const struct boot_entry *e, struct err *err)
+int vcpu_set_boot_regs(struct vcpu *v, const struct boot_entry *e,
+		       struct err *err)
 {
 	bool lm = e->mode == BOOT_MODE_LONG;
 	struct kvm_regs regs = { .rflags = 2, .rip = e->rip };
@@ -291,9 +296,11 @@ static void *vcpu_thread(void *arg)
 
 		/* The first KVM_RUN is always timed: KVM finishes set-up there. */
 		if (first && v->env->trace)
-			trace_event(v->env->trace, TRACE_VM, "run", __FILE__,
-				    "vcpu%u: first KVM_RUN: the guest runs from "
-				    "its entry point until it needs squeeze", v->id);
+			trace_event(
+				v->env->trace, TRACE_VM, "run", __FILE__,
+				"vcpu%u: first KVM_RUN: the guest runs from "
+				"its entry point until it needs squeeze",
+				v->id);
 		if (first || timed)
 			enter = clock_ns();
 		ret = ioctl(v->fd, KVM_RUN, 0);
@@ -341,8 +348,9 @@ int vcpu_start(struct vcpu *v, const struct vcpu_env *env, struct err *err)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (ret)
-		return err_host(err, -ret, "vCPU %u: cannot create its thread: %s",
-				v->id, strerror(ret));
+		return err_host(err, -ret,
+				"vCPU %u: cannot create its thread: %s", v->id,
+				strerror(ret));
 	v->started = true;
 	return 0;
 }

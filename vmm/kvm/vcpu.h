@@ -45,8 +45,8 @@ struct vcpu_env {
 	struct bus *mmio;
 	const struct irq_eoi_sink *eoi;
 	const struct exit_sink *exit;
-	const int *stopping;		/* read atomically; set by the VM */
-	const char *vm_name;		/* for thread names, or NULL */
+	const int *stopping; /* read atomically; set by the VM */
+	const char *vm_name; /* for thread names, or NULL */
 	/*
 	 * Called on the vCPU thread before its first KVM_RUN (confinement,
 	 * a start gate); nonzero: the vCPU fails without running.
@@ -54,8 +54,8 @@ struct vcpu_env {
 	int (*enter)(void *opaque);
 	void *opaque;
 	struct vcpu_gate *gate;
-	struct trace *trace;		/* --trace, --trace-file; or NULL */
-	bool timed;			/* time guest and VMM (--stats) */
+	struct trace *trace; /* --trace, --trace-file; or NULL */
+	bool timed;	     /* time guest and VMM (--stats) */
 };
 
 /* Exits counted per kind, for --stats. */
@@ -63,7 +63,7 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_IO,
 	VCPU_EXIT_MMIO,
 	VCPU_EXIT_IOAPIC_EOI,
-	VCPU_EXIT_INTR,			/* a signal kicked KVM_RUN */
+	VCPU_EXIT_INTR, /* a signal kicked KVM_RUN */
 	VCPU_EXIT_OTHER,
 	VCPU_EXIT_NR
 };
@@ -84,23 +84,23 @@ struct vcpu_dev_exits {
 
 struct vcpu_stats {
 	u64 exits[VCPU_EXIT_NR];
-	u64 first_run_ns;		/* clock_ns() entering the first KVM_RUN */
-	u64 first_exit_ns;		/* ... and when it returned */
-	u64 guest_ns;			/* inside KVM_RUN (env->timed only) */
-	u64 vmm_ns;			/* out of it, between two KVM_RUNs */
+	u64 first_run_ns;  /* clock_ns() entering the first KVM_RUN */
+	u64 first_exit_ns; /* ... and when it returned */
+	u64 guest_ns;	   /* inside KVM_RUN (env->timed only) */
+	u64 vmm_ns;	   /* out of it, between two KVM_RUNs */
 	struct vcpu_dev_exits dev[VCPU_DEV_SLOTS];
 };
 
 struct vcpu {
-	u32 id;				/* also its APIC id */
+	u32 id; /* also its APIC id */
 	int fd;
 	struct kvm_run *run;
 	int run_size;
 	const struct vcpu_env *env;
 	pthread_t thread;
 	bool started;
-	struct vcpu_stats stats;	/* the thread's; read after vcpu_stop() */
-	char fail[VCPU_DUMP_LEN];	/* why it failed, registers; or "" */
+	struct vcpu_stats stats;  /* the thread's; read after vcpu_stop() */
+	char fail[VCPU_DUMP_LEN]; /* why it failed, registers; or "" */
 };
 
 /* Install the (empty) SIGUSR1 handler that kicks vCPUs out of KVM_RUN. */
@@ -115,7 +115,8 @@ int vcpu_init(struct vcpu *v, struct kvm *kvm, u32 id, u32 nr_cpus,
 	      const struct kvm_cpuid2 *supported, struct err *err);
 
 /* The boot vCPU's registers for 64-bit or PVH entry. */
-int vcpu_set_boot_regs(struct vcpu *v, const struct boot_entry *e, struct err *err);
+int vcpu_set_boot_regs(struct vcpu *v, const struct boot_entry *e,
+		       struct err *err);
 
 /* Run the vCPU on its own thread until env->stopping is set. */
 int vcpu_start(struct vcpu *v, const struct vcpu_env *env, struct err *err);

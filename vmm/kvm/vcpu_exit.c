@@ -24,8 +24,11 @@ static void handle_io(struct vcpu *v, struct vcpu_access *a,
 	struct bus_range hit;
 
 	*a = (struct vcpu_access){
-		.addr = run->io.port, .len = size, .count = count,
-		.write = run->io.direction == KVM_EXIT_IO_OUT, .data = data,
+		.addr = run->io.port,
+		.len = size,
+		.count = count,
+		.write = run->io.direction == KVM_EXIT_IO_OUT,
+		.data = data,
 	};
 	/* String I/O (rep ins/outs) hands us @count items at once. */
 	if (run->io.data_offset + size * count > (u64)v->run_size)
@@ -51,8 +54,11 @@ static void handle_mmio(struct vcpu *v, struct vcpu_access *a,
 	u32 len = MIN(run->mmio.len, (u32)sizeof(run->mmio.data));
 
 	*a = (struct vcpu_access){
-		.addr = run->mmio.phys_addr, .len = len, .count = 1,
-		.write = run->mmio.is_write, .mmio = true,
+		.addr = run->mmio.phys_addr,
+		.len = len,
+		.count = 1,
+		.write = run->mmio.is_write,
+		.mmio = true,
 		.data = run->mmio.data,
 	};
 	if (v->env->trace && a->write) {
@@ -104,8 +110,9 @@ static void count_device(struct vcpu_stats *s, const struct vcpu_access *r)
 
 	for (i = 0; i < VCPU_DEV_SLOTS; i++) {
 		d = &s->dev[i];
-		if (!d->used || (d->ops == r->hit.ops &&
-				 d->opaque == r->hit.opaque && d->mmio == r->mmio))
+		if (!d->used ||
+		    (d->ops == r->hit.ops && d->opaque == r->hit.opaque &&
+		     d->mmio == r->mmio))
 			break;
 	}
 	if (!d->used) {
@@ -176,12 +183,13 @@ void vcpu_exit_failure(const struct kvm_run *run, char *why, size_t len)
 		snprintf(why, len,
 			 "VM entry failed (KVM_EXIT_FAIL_ENTRY, reason %#llx)",
 			 (unsigned long long)
-			 run->fail_entry.hardware_entry_failure_reason);
+				 run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(why, len,
-			 "KVM internal error (KVM_EXIT_INTERNAL_ERROR, suberror %u)",
-			 run->internal.suberror);
+		snprintf(
+			why, len,
+			"KVM internal error (KVM_EXIT_INTERNAL_ERROR, suberror %u)",
+			run->internal.suberror);
 		break;
 	case KVM_EXIT_HLT:
 		/* The in-kernel LAPIC handles HLT: nothing would wake us. */

@@ -80,7 +80,7 @@ bool vcpu_gate_pause(struct vcpu_gate *g, struct vcpu *v, u32 n,
 		deadline(&ts);
 		while (g->parked < started && !is_stopping(stopping) &&
 		       pthread_cond_timedwait(&g->cond, &g->lock, &ts) !=
-		       ETIMEDOUT)
+			       ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&g->lock);

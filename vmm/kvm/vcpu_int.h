@@ -16,20 +16,20 @@ void vcpu_exit_failure(const struct kvm_run *run, char *why, size_t len);
 
 /* One exit's port or MMIO access, for the counters and the trace. */
 struct vcpu_access {
-	struct bus_range hit;		/* hit.ops NULL: no device claimed it */
+	struct bus_range hit; /* hit.ops NULL: no device claimed it */
 	u64 addr;
 	u32 len;
 	bool write;
 	bool mmio;
-	u64 count;			/* string I/O: items; 0: not an access */
-	const void *data;		/* the first item */
+	u64 count;	  /* string I/O: items; 0: not an access */
+	const void *data; /* the first item */
 };
 
 /* An exit's line, kept for its span. */
 struct vcpu_exit_trace {
 	struct trace_note n;
-	unsigned int dev_at;		/* where the device's words start */
-	const char *kind;		/* "IO", ... */
+	unsigned int dev_at; /* where the device's words start */
+	const char *kind;    /* "IO", ... */
 };
 
 /*

@@ -12,10 +12,10 @@
 
 #include "vmm/kvm/vcpu_state.h"
 
-#define MSR_IA32_TSC_DEADLINE	0x000006e0
+#define MSR_IA32_TSC_DEADLINE 0x000006e0
 
-static int get(struct vcpu *v, unsigned long req, void *arg,
-	       const char *what, struct err *err)
+static int get(struct vcpu *v, unsigned long req, void *arg, const char *what,
+	       struct err *err)
 {
 	if (ioctl(v->fd, req, arg) < 0)
 		return err_host(err, -errno, "vCPU %u: %s: %s", v->id, what,
@@ -36,8 +36,9 @@ static int set(struct vcpu *v, unsigned long req, const void *arg,
 
 static int save_cpuid(struct vcpu *v, struct vcpu_state *s, struct err *err)
 {
-	s->cpuid = calloc(1, sizeof(*s->cpuid) + VCPU_STATE_MAX_CPUID *
-			  sizeof(s->cpuid->entries[0]));
+	s->cpuid = calloc(1, sizeof(*s->cpuid) +
+				     VCPU_STATE_MAX_CPUID *
+					     sizeof(s->cpuid->entries[0]));
 	if (!s->cpuid)
 		return err_host(err, -ENOMEM, "out of memory");
 	s->cpuid->nent = VCPU_STATE_MAX_CPUID;
@@ -106,9 +107,8 @@ static int save_xsave(struct vcpu *v, const struct kvm *kvm,
 	return get(v, KVM_GET_XSAVE, s->xsave, "KVM_GET_XSAVE", err);
 }
 
-int vcpu_state_save(struct vcpu *v, const struct kvm *kvm,
-		    const u32 *msr_index, u32 nr_msrs, struct vcpu_state *s,
-		    struct err *err)
+int vcpu_state_save(struct vcpu *v, const struct kvm *kvm, const u32 *msr_index,
+		    u32 nr_msrs, struct vcpu_state *s, struct err *err)
 {
 	int ret;
 
@@ -153,7 +153,8 @@ static int restore_msrs(struct vcpu *v, const struct kvm_msrs *all,
 	if (!m)
 		return err_host(err, -ENOMEM, "out of memory");
 	for (i = 0; i < all->nmsrs; i++)
-		if ((all->entries[i].index == MSR_IA32_TSC_DEADLINE) == deadline)
+		if ((all->entries[i].index == MSR_IA32_TSC_DEADLINE) ==
+		    deadline)
 			m->entries[n++] = all->entries[i];
 	m->nmsrs = n;
 	got = n ? ioctl(v->fd, KVM_SET_MSRS, m) : 0;

@@ -20,8 +20,8 @@
 #include "vmm/base/err.h"
 #include "vmm/kvm/vcpu.h"
 
-#define VCPU_STATE_MAX_MSRS	256
-#define VCPU_STATE_MAX_CPUID	256
+#define VCPU_STATE_MAX_MSRS  256
+#define VCPU_STATE_MAX_CPUID 256
 
 struct vcpu_state {
 	struct kvm_regs regs;
@@ -31,9 +31,9 @@ struct vcpu_state {
 	struct kvm_vcpu_events events;
 	struct kvm_debugregs debugregs;
 	struct kvm_mp_state mp;
-	struct kvm_cpuid2 *cpuid;	/* nent entries */
-	struct kvm_msrs *msrs;		/* nmsrs entries */
-	void *xsave;			/* struct kvm_xsave, xsave_size bytes */
+	struct kvm_cpuid2 *cpuid; /* nent entries */
+	struct kvm_msrs *msrs;	  /* nmsrs entries */
+	void *xsave;		  /* struct kvm_xsave, xsave_size bytes */
 	u32 xsave_size;
 };
 
@@ -42,9 +42,8 @@ struct vcpu_state {
  * lists the MSRs to save (kvm_msr_list()); those KVM cannot read for this
  * vCPU are left out. 0, or -errno with @err (a host failure).
  */
-int vcpu_state_save(struct vcpu *v, const struct kvm *kvm,
-		    const u32 *msr_index, u32 nr_msrs, struct vcpu_state *s,
-		    struct err *err);
+int vcpu_state_save(struct vcpu *v, const struct kvm *kvm, const u32 *msr_index,
+		    u32 nr_msrs, struct vcpu_state *s, struct err *err);
 
 /*
  * Load @s into @v, a vCPU just made by kvm_create_vcpu() (its kvm_run

@@ -51,7 +51,7 @@ static void describe_device(struct trace_note *n, const struct bus_range *hit,
 		n->file = "vmm/core/bus.c";
 		note_printf(n, "no device here: %s, counted as unhandled",
 			    a->write ? "the write is dropped" :
-			    "reads as all-ones");
+				       "reads as all-ones");
 		return;
 	}
 	if (!d || !d->describe) {
@@ -71,7 +71,9 @@ void vcpu_trace_access(struct vcpu *v, const struct vcpu_access *a,
 {
 	struct trace_note *n = &et->n;
 	struct io_access acc = {
-		.addr = a->addr, .len = a->len, .write = a->write,
+		.addr = a->addr,
+		.len = a->len,
+		.write = a->write,
 		.off = a->hit.ops ? a->addr - a->hit.base : 0,
 	};
 
@@ -80,9 +82,9 @@ void vcpu_trace_access(struct vcpu *v, const struct vcpu_access *a,
 	memcpy(&acc.val, a->data, MIN(a->len, (u32)sizeof(acc.val)));
 	note_printf(n, "%s %s 0x%llx size %u value 0x%llx: ",
 		    a->mmio ? (a->write ? "write" : "read") :
-		    (a->write ? "out" : "in"), a->mmio ? "addr" : "port",
-		    (unsigned long long)a->addr, a->len,
-		    (unsigned long long)acc.val);
+			      (a->write ? "out" : "in"),
+		    a->mmio ? "addr" : "port", (unsigned long long)a->addr,
+		    a->len, (unsigned long long)acc.val);
 	et->dev_at = n->len;
 	describe_device(n, &a->hit, &acc, a->mmio);
 	if (a->count > 1)
@@ -101,7 +103,8 @@ static void describe_other(struct vcpu *v, struct trace_note *n)
 	case KVM_EXIT_IOAPIC_EOI:
 		n->cls = TRACE_IRQ;
 		n->file = "devices/legacy/ioapic.c";
-		note_printf(n, "vector 0x%x: the guest ended a level-triggered "
+		note_printf(n,
+			    "vector 0x%x: the guest ended a level-triggered "
 			    "interrupt; the IOAPIC clears its remote IRR",
 			    run->eoi.vector);
 		return;
@@ -111,11 +114,12 @@ static void describe_other(struct vcpu *v, struct trace_note *n)
 		return;
 	case KVM_EXIT_SYSTEM_EVENT:
 		note_printf(n, "%s",
-			    run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ?
-			    "shutdown: the guest powered off" :
+			    run->system_event.type ==
+					    KVM_SYSTEM_EVENT_SHUTDOWN ?
+				    "shutdown: the guest powered off" :
 			    run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
-			    "reset: the guest reset the machine" :
-			    "crash: the guest reported a crash");
+				    "reset: the guest reset the machine" :
+				    "crash: the guest reported a crash");
 		return;
 	case KVM_EXIT_SHUTDOWN:
 		note_printf(n, "triple fault: the vCPU cannot go on");

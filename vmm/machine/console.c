@@ -32,14 +32,12 @@ static int make_raw(struct console *c, struct err *err)
 		return 0;
 	}
 	if (tcgetattr(c->in_fd, &c->saved) < 0)
-		return err_host(err, -errno, "tcgetattr: %s",
-				strerror(errno));
+		return err_host(err, -errno, "tcgetattr: %s", strerror(errno));
 	t = c->saved;
 	cfmakeraw(&t);
 	t.c_oflag = c->saved.c_oflag;
 	if (tcsetattr(c->in_fd, TCSANOW, &t) < 0)
-		return err_host(err, -errno, "tcsetattr: %s",
-				strerror(errno));
+		return err_host(err, -errno, "tcsetattr: %s", strerror(errno));
 	c->tty_fd = c->in_fd;
 	return 0;
 }
@@ -94,8 +92,8 @@ static int open_file(struct console *c, const char *path,
 	int fl;
 
 	/* O_NONBLOCK: a FIFO without a reader is ENXIO, not a hang. */
-	c->out_fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC,
-			 0644);
+	c->out_fd =
+		open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (c->out_fd < 0 && errno == ENXIO)
 		return err_input(err, -ENXIO,
 				 "--console file=%s: a FIFO that nobody reads",
@@ -109,12 +107,13 @@ static int open_file(struct console *c, const char *path,
 				strerror(errno));
 	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
 	    !S_ISCHR(st.st_mode))
-		return err_input(err, -EINVAL, "--console file=%s: is %s",
-				 path, file_kind_name(st.st_mode));
+		return err_input(err, -EINVAL, "--console file=%s: is %s", path,
+				 file_kind_name(st.st_mode));
 	if (in_use && in_use(opaque, &st))
-		return err_input(err, -EINVAL,
-				 "--console file=%s: is a file the VM reads (its kernel, initrd, a disk or a backing file); it would be overwritten",
-				 path);
+		return err_input(
+			err, -EINVAL,
+			"--console file=%s: is a file the VM reads (its kernel, initrd, a disk or a backing file); it would be overwritten",
+			path);
 	if (S_ISREG(st.st_mode) && ftruncate(c->out_fd, 0) < 0)
 		return err_input(err, -errno, "--console file=%s: %s", path,
 				 strerror(errno));
@@ -133,8 +132,7 @@ int console_open(struct console *c, const struct vm_config *cfg,
 	c->out_fd = c->in_fd = c->tty_fd = c->pty_slave = -1;
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->wake_fd < 0)
-		return err_host(err, -errno, "eventfd: %s",
-				strerror(errno));
+		return err_host(err, -errno, "eventfd: %s", strerror(errno));
 	switch (cfg->console) {
 	case CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
@@ -194,7 +192,7 @@ static void console_write(void *opaque, const u8 *buf, size_t len)
 		 */
 		n = write(c->out_fd, buf, len);
 		if (n <= 0)
-			return;	/* a closed stdout must not stop the guest */
+			return; /* a closed stdout must not stop the guest */
 		buf += n;
 		len -= n;
 	}
@@ -206,7 +204,7 @@ static void console_rx_space(void *opaque)
 	u64 one = 1;
 
 	if (write(c->wake_fd, &one, sizeof(one)) < 0)
-		return;		/* counter full: a wake-up is pending anyway */
+		return; /* counter full: a wake-up is pending anyway */
 }
 
 const struct serial_sink_ops console_serial_ops = {
@@ -253,7 +251,7 @@ int console_input(struct console *c, struct serial *s)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {
-		c->in_fd = -1;		/* EOF or error: no more input */
+		c->in_fd = -1; /* EOF or error: no more input */
 		return 0;
 	}
 	n = console_filter(c, buf, n);

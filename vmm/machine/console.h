@@ -20,19 +20,19 @@
  * same escapes. none: output discarded, no input.
  */
 
-#define CONSOLE_ESCAPE	0x01		/* Ctrl-A */
-#define CONSOLE_QUIT	'x'
+#define CONSOLE_ESCAPE 0x01 /* Ctrl-A */
+#define CONSOLE_QUIT   'x'
 
 struct console {
-	int out_fd;			/* -1: discard */
-	bool own_out;			/* out_fd is our file */
-	int in_fd;			/* -1: no input (or EOF reached) */
-	int tty_fd;			/* >= 0: restore @saved on it */
-	int pty_slave;			/* --console pty: kept open */
+	int out_fd;    /* -1: discard */
+	bool own_out;  /* out_fd is our file */
+	int in_fd;     /* -1: no input (or EOF reached) */
+	int tty_fd;    /* >= 0: restore @saved on it */
+	int pty_slave; /* --console pty: kept open */
 	struct termios saved;
-	bool escape;			/* the last input byte was Ctrl-A */
-	int wake_fd;			/* eventfd: the serial FIFO has room */
-	struct linetail *tail;		/* CONSOLE_LOG: the last lines */
+	bool escape;	       /* the last input byte was Ctrl-A */
+	int wake_fd;	       /* eventfd: the serial FIFO has room */
+	struct linetail *tail; /* CONSOLE_LOG: the last lines */
 };
 
 /*

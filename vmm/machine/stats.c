@@ -6,8 +6,8 @@
 #include "vmm/base/clock.h"
 #include "vmm/machine/stats.h"
 
-#define NAME_WIDTH	40
-#define VALUE_WIDTH	12
+#define NAME_WIDTH  40
+#define VALUE_WIDTH 12
 
 static const char *const step_name[STEP_NR] = {
 	[STEP_EXEC] = "fork/exec to main (CPU time)",
@@ -49,8 +49,8 @@ void stats_start(struct vm_stats *s)
 	s->lap_ns = clock_ns();
 	s->start_ns = s->lap_ns;
 	if (!clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
-		s->step_ns[STEP_EXEC] = (u64)ts.tv_sec * 1000000000ULL +
-					(u64)ts.tv_nsec;
+		s->step_ns[STEP_EXEC] =
+			(u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
 void stats_span(struct vm_stats *s, enum vm_step step, u64 from_ns, u64 to_ns)

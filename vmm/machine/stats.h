@@ -23,40 +23,40 @@
 
 /* Start-up and shutdown, in the order they happen. */
 enum vm_step {
-	STEP_EXEC,		/* fork/exec to main: CPU time (see stats.c) */
-	STEP_CONFIG,		/* the command line */
-	STEP_INITRAMFS,		/* squeeze exec: its initramfs, ports, shares */
-	STEP_SNAPSHOT_FILE,	/* restore: the state file read and checked */
-	STEP_KERNEL_FILE,	/* reading the kernel and initrd files */
-	STEP_KVM_OPEN,		/* /dev/kvm open, capabilities */
-	STEP_VM_MEMORY,		/* guest RAM, the VM, split irqchip, memslots */
-	STEP_DEVICES,		/* legacy devices, IOAPIC, virtio, console */
-	STEP_FIRMWARE,		/* ACPI tables, kernel placed, boot params */
-	STEP_VCPUS,		/* vCPUs created, CPUID, registers */
-	STEP_VCPU_THREAD,	/* vCPU 0's thread started, into KVM_RUN */
-	STEP_FIRST_RUN,		/* its first KVM_RUN, up to the first exit */
-	STEP_GUEST,		/* the guest running, to the stop request */
-	STEP_EXIT,		/* stop request to the end of main */
+	STEP_EXEC,	    /* fork/exec to main: CPU time (see stats.c) */
+	STEP_CONFIG,	    /* the command line */
+	STEP_INITRAMFS,	    /* squeeze exec: its initramfs, ports, shares */
+	STEP_SNAPSHOT_FILE, /* restore: the state file read and checked */
+	STEP_KERNEL_FILE,   /* reading the kernel and initrd files */
+	STEP_KVM_OPEN,	    /* /dev/kvm open, capabilities */
+	STEP_VM_MEMORY,	    /* guest RAM, the VM, split irqchip, memslots */
+	STEP_DEVICES,	    /* legacy devices, IOAPIC, virtio, console */
+	STEP_FIRMWARE,	    /* ACPI tables, kernel placed, boot params */
+	STEP_VCPUS,	    /* vCPUs created, CPUID, registers */
+	STEP_VCPU_THREAD,   /* vCPU 0's thread started, into KVM_RUN */
+	STEP_FIRST_RUN,	    /* its first KVM_RUN, up to the first exit */
+	STEP_GUEST,	    /* the guest running, to the stop request */
+	STEP_EXIT,	    /* stop request to the end of main */
 	STEP_NR
 };
 
 #define STATS_NAME	64
 #define STATS_MAX_DEVS	32
-#define STATS_MAX_VCPUS	256
+#define STATS_MAX_VCPUS 256
 #define STATS_MAX_IO	32
 #define STATS_MAX_IRQS	64
 
 /* Port and MMIO exits by the device that took them (all vCPUs, all boots). */
 struct stats_dev {
 	char name[STATS_NAME];
-	const char *file;		/* the handlers' source file, or NULL */
+	const char *file; /* the handlers' source file, or NULL */
 	u64 reads, writes;
 };
 
 /* Where one vCPU's time went (summed over boots). */
 struct stats_vcpu {
-	u64 guest_ns;			/* inside KVM_RUN */
-	u64 vmm_ns;			/* in squeeze, between two KVM_RUNs */
+	u64 guest_ns; /* inside KVM_RUN */
+	u64 vmm_ns;   /* in squeeze, between two KVM_RUNs */
 	u64 exits;
 };
 
@@ -69,7 +69,7 @@ struct stats_vcpu {
 struct stats_io {
 	char name[STATS_NAME];
 	u64 requests, read_bytes, write_bytes, errors;
-	u64 p50_ns, p99_ns;		/* 0: not timed */
+	u64 p50_ns, p99_ns; /* 0: not timed */
 };
 
 /* Interrupts signalled through one vector. */
@@ -80,17 +80,17 @@ struct stats_irq {
 
 struct vm_stats {
 	u64 step_ns[STEP_NR];
-	u64 start_ns;			/* clock_ns() at the top of main() */
-	u64 lap_ns;			/* when the last lap ended */
-	struct trace *trace;		/* steps as spans in --trace-file */
-	u64 exits[VCPU_EXIT_NR];	/* all vCPUs' exits, by kind */
-	u64 ioapic_messages;		/* interrupts the IOAPIC sent */
+	u64 start_ns;		 /* clock_ns() at the top of main() */
+	u64 lap_ns;		 /* when the last lap ended */
+	struct trace *trace;	 /* steps as spans in --trace-file */
+	u64 exits[VCPU_EXIT_NR]; /* all vCPUs' exits, by kind */
+	u64 ioapic_messages;	 /* interrupts the IOAPIC sent */
 	/* The tables after those (stats_dev.c), filled as the VM ends. */
 	struct stats_dev dev[STATS_MAX_DEVS];
 	unsigned int nr_dev;
 	struct stats_vcpu vcpu[STATS_MAX_VCPUS];
 	unsigned int nr_vcpus;
-	bool timed;			/* guest/VMM times were measured */
+	bool timed; /* guest/VMM times were measured */
 	struct stats_io io[STATS_MAX_IO];
 	unsigned int nr_io;
 	struct stats_irq irq[STATS_MAX_IRQS];

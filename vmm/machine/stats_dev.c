@@ -81,7 +81,8 @@ static void print_devs(const struct vm_stats *s, FILE *f)
 
 	stats_header(f, "vCPU exits by device", 2, cols);
 	for (i = 0; i < s->nr_dev; i++) {
-		snprintf(r, sizeof(r), "%llu", (unsigned long long)s->dev[i].reads);
+		snprintf(r, sizeof(r), "%llu",
+			 (unsigned long long)s->dev[i].reads);
 		snprintf(w, sizeof(w), "%llu",
 			 (unsigned long long)s->dev[i].writes);
 		stats_cells(f, s->dev[i].name, 2, v, s->dev[i].file);
@@ -103,16 +104,17 @@ static void print_vcpus(const struct vm_stats *s, FILE *f)
 		snprintf(name, sizeof(name), "vcpu%u", i);
 		snprintf(g, sizeof(g), "%.3f", s->vcpu[i].guest_ns / 1e6);
 		snprintf(m, sizeof(m), "%.3f", s->vcpu[i].vmm_ns / 1e6);
-		snprintf(e, sizeof(e), "%llu", (unsigned long long)s->vcpu[i].exits);
+		snprintf(e, sizeof(e), "%llu",
+			 (unsigned long long)s->vcpu[i].exits);
 		stats_cells(f, name, 3, v, NULL);
 	}
 }
 
 static void print_io(const struct vm_stats *s, FILE *f)
 {
-	static const char *const cols[] = { "requests", "read KiB",
-					    "written KiB", "errors", "p50 us",
-					    "p99 us" };
+	static const char *const cols[] = { "requests",	   "read KiB",
+					    "written KiB", "errors",
+					    "p50 us",	   "p99 us" };
 	char c[6][24];
 	const char *v[6] = { c[0], c[1], c[2], c[3], c[4], c[5] };
 	unsigned int i;

@@ -25,7 +25,7 @@ static void vm_stop_request(void *opaque, enum vm_stop_reason why, int status)
 	u64 one = 1;
 
 	if (__atomic_exchange_n(&vm->stop_claimed, 1, __ATOMIC_ACQ_REL))
-		return;		/* the first reason wins */
+		return; /* the first reason wins */
 	vm->stop_ns = clock_ns();
 	vm->stop_reason = why;
 	vm->stop_status = status;
@@ -50,9 +50,10 @@ static int check_cpus(struct vm *vm, struct err *err)
 		return ret;
 	max = MIN(vm->kvm.max_vcpus, (u32)ACPI_MAX_CPUS);
 	if (vm->cfg->cpus > max)
-		return err_input(err, -EINVAL,
-				 "--cpus %u is more than this host's maximum of %u",
-				 vm->cfg->cpus, max);
+		return err_input(
+			err, -EINVAL,
+			"--cpus %u is more than this host's maximum of %u",
+			vm->cfg->cpus, max);
 	return 0;
 }
 
@@ -65,8 +66,8 @@ static int alloc_memory(struct vm *vm, struct err *err)
 	u64 size_b = vm->cfg->mem_size;
 	char size[16];
 	int ret = config_has_vhost_user(vm->cfg) ?
-		  guest_mem_alloc_shared(&vm->mem, size_b) :
-		  guest_mem_alloc(&vm->mem, size_b);
+			  guest_mem_alloc_shared(&vm->mem, size_b) :
+			  guest_mem_alloc(&vm->mem, size_b);
 
 	if (ret) {
 		format_size(vm->cfg->mem_size, size, sizeof(size));
@@ -123,7 +124,8 @@ static int load_guest(struct vm *vm, struct boot_entry *entry, u64 *rsdp,
 		      struct err *err)
 {
 	struct acpi_config ac = { .nr_cpus = vm->cfg->cpus, .pci = true };
-	struct boot_config bc = { .ki = &vm->ki, .nr_cpus = vm->cfg->cpus,
+	struct boot_config bc = { .ki = &vm->ki,
+				  .nr_cpus = vm->cfg->cpus,
 				  .cmdline = vm->cfg->cmdline };
 
 	bc.rsdp_addr = acpi_build(&vm->mem, &ac, err);
@@ -157,8 +159,7 @@ static int create_vcpus(struct vm *vm, const struct boot_entry *entry,
 	u32 i;
 
 	if (!cpuid)
-		return err_host(err, -errno,
-				"KVM_GET_SUPPORTED_CPUID failed");
+		return err_host(err, -errno, "KVM_GET_SUPPORTED_CPUID failed");
 	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		ret = err_host(err, -ENOMEM, "out of memory");
@@ -216,8 +217,7 @@ static int vm_check_inputs(struct vm *vm, const struct vm_snapshot_in *in,
 	if (ret)
 		return ret;
 	vm_trace_kvm(vm);
-	ret = in ? vm_map_snapshot_memory(vm, in, err) :
-	     alloc_memory(vm, err);
+	ret = in ? vm_map_snapshot_memory(vm, in, err) : alloc_memory(vm, err);
 	stats_lap(vm->stats, STEP_VM_MEMORY);
 	return ret;
 }
@@ -337,7 +337,7 @@ static int vm_build(struct vm *vm, const struct vm_snapshot_in *in,
 {
 	int ret;
 
-	vm->have_virtio = true;	/* teardown also undoes a failed setup */
+	vm->have_virtio = true; /* teardown also undoes a failed setup */
 	ret = vm_virtio_setup(vm, vm->cfg, err);
 	if (!ret && in)
 		ret = vm_virtio_check_disks(vm, in->machine, err);
@@ -355,7 +355,7 @@ static int vm_build(struct vm *vm, const struct vm_snapshot_in *in,
 	ret = vm_trace_open(vm, vm_reads_file, err);
 	if (ret)
 		return ret;
-	vm->have_con = true;	/* console_close() undoes a failed open */
+	vm->have_con = true; /* console_close() undoes a failed open */
 	ret = console_open(&vm->con, vm->cfg, vm_reads_file, vm, err);
 	if (!ret)
 		ret = vm_trace_start(vm, err);
@@ -383,13 +383,12 @@ int vm_restart(struct vm *vm, struct err *err)
 	bus_init(&vm->mmio, "mmio");
 	guest_mem_clear(&vm->mem);
 	stats_lap(vm->stats, STEP_VM_MEMORY);
-	if (read(vm->stop_fd, &pending, sizeof(pending)) < 0 &&
-	    errno != EAGAIN)
+	if (read(vm->stop_fd, &pending, sizeof(pending)) < 0 && errno != EAGAIN)
 		return err_host(err, -errno, "stop eventfd: %s",
 				strerror(errno));
 	vm->stopping = 0;
 	vm->stop_claimed = 0;
-	vm->have_kvm = true;	/* kvm_close() also undoes a failed open */
+	vm->have_kvm = true; /* kvm_close() also undoes a failed open */
 	ret = kvm_open(&vm->kvm, err);
 	stats_lap(vm->stats, STEP_KVM_OPEN);
 	if (!ret)
@@ -415,12 +414,15 @@ static int vm_create_from(struct vm **out, const struct vm_config *cfg,
 	vm->trace_fd = -1;
 	vm->timed = cfg->stats || cfg->verbose || cfg->trace || cfg->trace_file;
 	if (cfg->trace || cfg->trace_file) {
-		ret = trace_init(&vm->trace, cfg->trace, !cfg->trace_file ? 0 :
-				 cfg->trace ? cfg->trace : TRACE_ALL,
+		ret = trace_init(&vm->trace, cfg->trace,
+				 !cfg->trace_file ? 0 :
+				 cfg->trace	  ? cfg->trace :
+						    TRACE_ALL,
 				 stats->start_ns);
 		if (ret) {
 			free(vm);
-			return err_host(err, ret, "--trace: %s", strerror(-ret));
+			return err_host(err, ret, "--trace: %s",
+					strerror(-ret));
 		}
 		vm->have_trace = true;
 		vm->tr = &vm->trace;
@@ -447,7 +449,7 @@ static int vm_create_from(struct vm **out, const struct vm_config *cfg,
 	*out = vm;
 	return 0;
 destroy:
-	vm_trace_discard(vm);	/* a file it created for nothing */
+	vm_trace_discard(vm); /* a file it created for nothing */
 	vm_destroy(vm);
 	return ret;
 }
@@ -464,7 +466,6 @@ int vm_restore(struct vm **out, const struct vm_config *cfg,
 {
 	return vm_create_from(out, cfg, in, stats, err);
 }
-
 
 int vm_vcpu_regs(struct vm *vm, u32 i, char *buf, size_t len)
 {

@@ -36,7 +36,7 @@
 struct control;
 
 /* vm_run()'s status when the VM could not run (vm_create()'s: err.h). */
-#define VM_EXIT_FAILED	1
+#define VM_EXIT_FAILED 1
 
 /*
  * One VM and everything it owns. Each resource has one owner (this
@@ -45,18 +45,18 @@ struct control;
  */
 struct vm {
 	const struct vm_config *cfg;
-	struct vm_stats *stats;		/* main's; lapped as the VM is built */
-	struct trace trace;		/* --trace, --trace-file */
-	struct trace *tr;		/* &trace when tracing, else NULL */
-	bool timed;			/* time exits and requests (--stats) */
+	struct vm_stats *stats; /* main's; lapped as the VM is built */
+	struct trace trace;	/* --trace, --trace-file */
+	struct trace *tr;	/* &trace when tracing, else NULL */
+	bool timed;		/* time exits and requests (--stats) */
 	struct kernel_image ki;
 	struct guest_mem mem;
 	struct bus pio, mmio;
 	struct kvm kvm;
-	struct irq_ctl irq;		/* KVM's: MSI routes, irqfds, doorbells */
-	struct ioapic ioapic;		/* the lines: serial, ACPI SCI */
-	struct irq_ctl lines;		/* the IOAPIC's set_line */
-	struct irq_eoi_sink eoi;	/* KVM_EXIT_IOAPIC_EOI -> the IOAPIC */
+	struct irq_ctl irq;	 /* KVM's: MSI routes, irqfds, doorbells */
+	struct ioapic ioapic;	 /* the lines: serial, ACPI SCI */
+	struct irq_ctl lines;	 /* the IOAPIC's set_line */
+	struct irq_eoi_sink eoi; /* KVM_EXIT_IOAPIC_EOI -> the IOAPIC */
 	struct console con;
 	struct serial serial;
 	struct rtc rtc;
@@ -65,23 +65,23 @@ struct vm {
 	struct exit_sink exit;
 	void *virtio;			/* owned by vmm/machine/vm_virtio.c */
 	struct port_keeper keeper;	/* vm_confine(): ports to undo */
-	struct sandbox_filters filters;	/* one per thread class */
+	struct sandbox_filters filters; /* one per thread class */
 	bool seccomp;			/* filters built and to be loaded */
 	/* vCPUs wait here until main is confined: 1 go, -1 give up. */
 	pthread_mutex_t gate_lock;
 	pthread_cond_t gate_cond;
 	int gate;
 	bool have_gate;
-	bool main_confined;		/* the main filter is loaded */
+	bool main_confined; /* the main filter is loaded */
 	struct vcpu *vcpus;
 	u32 nr_vcpus;
 	struct vcpu_env vcpu_env;
-	struct vcpu_gate pause;		/* pause: the vCPUs park here */
-	struct control *ctl;		/* --control, or NULL */
-	bool frozen;			/* devices quiesced by a snapshot */
-	u64 run_ns;			/* clock_ns() when vm_run() began */
-	const char *restored_from;	/* the snapshot a restore came from */
-	u32 *msr_index;			/* the MSRs a snapshot saves */
+	struct vcpu_gate pause;	   /* pause: the vCPUs park here */
+	struct control *ctl;	   /* --control, or NULL */
+	bool frozen;		   /* devices quiesced by a snapshot */
+	u64 run_ns;		   /* clock_ns() when vm_run() began */
+	const char *restored_from; /* the snapshot a restore came from */
+	u32 *msr_index;		   /* the MSRs a snapshot saves */
 	u32 nr_msrs;
 
 	/* Stopping: the first request wins; vm_run() returns its status. */
@@ -89,14 +89,14 @@ struct vm {
 	int stop_claimed;
 	int stop_status;
 	enum vm_stop_reason stop_reason;
-	int stop_fd;			/* eventfd: wakes vm_run() */
-	u64 stop_ns;			/* clock_ns() of the first stop request */
+	int stop_fd; /* eventfd: wakes vm_run() */
+	u64 stop_ns; /* clock_ns() of the first stop request */
 
 	/* What vm_destroy() must undo. */
 	bool have_ki, have_kvm, have_con, have_devices, have_virtio;
 	bool have_trace;
-	int trace_fd;			/* between vm_trace_open and _start */
-	bool trace_created;		/* ... and it did not exist before */
+	int trace_fd;	    /* between vm_trace_open and _start */
+	bool trace_created; /* ... and it did not exist before */
 };
 
 /* What a restore starts from: a checked state file and its machine. */

@@ -25,7 +25,9 @@ static const char *const exit_key[VCPU_EXIT_NR] = {
 int vm_pause(struct vm *vm)
 {
 	return vcpu_gate_pause(&vm->pause, vm->vcpus, vm->nr_vcpus,
-			       &vm->stopping) ? 0 : -EINTR;
+			       &vm->stopping) ?
+		       0 :
+		       -EINTR;
 }
 
 void vm_resume(struct vm *vm)
@@ -45,17 +47,18 @@ bool vm_paused(struct vm *vm)
 
 static json_t *state_of(struct vm *vm)
 {
-	return json_pack("{s:s}", "state", vm_paused(vm) ? "paused" : "running");
+	return json_pack("{s:s}", "state",
+			 vm_paused(vm) ? "paused" : "running");
 }
 
 static json_t *status(struct vm *vm)
 {
 	return json_pack("{s:s, s:s?, s:i, s:I, s:f, s:s?}", "state",
-			 vm_paused(vm) ? "paused" : "running",
-			 "name", vm->cfg->name, "cpus", (int)vm->nr_vcpus,
-			 "memory", (json_int_t)vm->cfg->mem_size,
-			 "uptime_ms", (clock_ns() - vm->run_ns) / 1e6,
-			 "restored_from", vm->restored_from);
+			 vm_paused(vm) ? "paused" : "running", "name",
+			 vm->cfg->name, "cpus", (int)vm->nr_vcpus, "memory",
+			 (json_int_t)vm->cfg->mem_size, "uptime_ms",
+			 (clock_ns() - vm->run_ns) / 1e6, "restored_from",
+			 vm->restored_from);
 }
 
 /* One object of counters by exit kind. */
@@ -88,17 +91,22 @@ static json_t *stats(struct vm *vm)
 						  __ATOMIC_RELAXED);
 			all[k] += mine[k];
 		}
-		json_array_append_new(vcpus, json_pack("{s:i, s:o}", "id", (int)i,
-						       "exits", exits_of(mine)));
+		json_array_append_new(vcpus,
+				      json_pack("{s:i, s:o}", "id", (int)i,
+						"exits", exits_of(mine)));
 	}
 	if (devices)
-		json_array_append_new(devices, json_pack(
-			"{s:s, s:s, s:I, s:I}", "name", "serial",
-			"type", "16550A",
-			"tx_bytes", (json_int_t)__atomic_load_n(
-				&vm->serial.tx_bytes, __ATOMIC_RELAXED),
-			"rx_bytes", (json_int_t)__atomic_load_n(
-				&vm->serial.rx_bytes, __ATOMIC_RELAXED)));
+		json_array_append_new(devices,
+				      json_pack("{s:s, s:s, s:I, s:I}", "name",
+						"serial", "type", "16550A",
+						"tx_bytes",
+						(json_int_t)__atomic_load_n(
+							&vm->serial.tx_bytes,
+							__ATOMIC_RELAXED),
+						"rx_bytes",
+						(json_int_t)__atomic_load_n(
+							&vm->serial.rx_bytes,
+							__ATOMIC_RELAXED)));
 	if (devices && vm_virtio_stats_json(vm, devices)) {
 		json_decref(devices);
 		devices = NULL;

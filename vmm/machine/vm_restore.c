@@ -19,7 +19,7 @@
  * layout its machine description records.
  */
 int vm_map_snapshot_memory(struct vm *vm, const struct vm_snapshot_in *in,
-			       struct err *err)
+			   struct err *err)
 {
 	const struct snap_machine *m = in->machine;
 	int fd = snap_mem_open(in->dir, in->snap->memory_size, err);
@@ -30,17 +30,19 @@ int vm_map_snapshot_memory(struct vm *vm, const struct vm_snapshot_in *in,
 		return fd;
 	if (in->snap->memory_size != vm->cfg->mem_size) {
 		close(fd);
-		return err_input(err, -EINVAL,
-				 "snapshot %s: the memory file and the machine description disagree",
-				 in->dir);
+		return err_input(
+			err, -EINVAL,
+			"snapshot %s: the memory file and the machine description disagree",
+			in->dir);
 	}
 	ret = guest_mem_map_file(&vm->mem, vm->cfg->mem_size, fd);
 	if (ret)
-		return err_host(err, ret, "cannot map the snapshot's memory: %s",
+		return err_host(err, ret,
+				"cannot map the snapshot's memory: %s",
 				strerror(-ret));
 	if (vm->mem.nr != m->nr_regions)
-		return err_input(err, -EINVAL, "snapshot %s: another RAM layout",
-				 in->dir);
+		return err_input(err, -EINVAL,
+				 "snapshot %s: another RAM layout", in->dir);
 	for (i = 0; i < vm->mem.nr; i++)
 		if (vm->mem.region[i].gpa != m->region[i].gpa ||
 		    vm->mem.region[i].size != m->region[i].size)
@@ -52,14 +54,15 @@ int vm_map_snapshot_memory(struct vm *vm, const struct vm_snapshot_in *in,
 
 static int missing(struct err *err, const char *what, u32 index)
 {
-	return err_input(err, -EINVAL,
-			 "the snapshot's %s (%u) is missing or has the wrong size",
-			 what, index);
+	return err_input(
+		err, -EINVAL,
+		"the snapshot's %s (%u) is missing or has the wrong size", what,
+		index);
 }
 
 /* The variable-size parts: their own counts must fit their sections. */
-static int vcpu_parts(const struct snap_reader *r, u32 id,
-		      struct vcpu_state *s, struct err *err)
+static int vcpu_parts(const struct snap_reader *r, u32 id, struct vcpu_state *s,
+		      struct err *err)
 {
 	const struct kvm_cpuid2 *cpuid;
 	const struct kvm_msrs *msrs;
@@ -82,12 +85,12 @@ static int vcpu_parts(const struct snap_reader *r, u32 id,
 	return 0;
 }
 
-#define FIXED(r, type, id, field, what)					\
-	({								\
-		const void *p_ = snap_get(r, type, id, sizeof(field));	\
-		if (p_)							\
-			memcpy(&(field), p_, sizeof(field));		\
-		p_ ? 0 : missing(err, what, id);			\
+#define FIXED(r, type, id, field, what)                                \
+	({                                                             \
+		const void *p_ = snap_get(r, type, id, sizeof(field)); \
+		if (p_)                                                \
+			memcpy(&(field), p_, sizeof(field));           \
+		p_ ? 0 : missing(err, what, id);                       \
 	})
 
 static int restore_vcpu(struct vcpu *v, const struct snap_reader *r,
@@ -143,7 +146,9 @@ static int restore_platform(struct vm *vm, const struct snap_reader *r,
 	if (ret)
 		return ret;
 	if (serial_restore(&vm->serial, &ser))
-		return err_input(err, -EINVAL, "the snapshot's serial port state is out of range");
+		return err_input(
+			err, -EINVAL,
+			"the snapshot's serial port state is out of range");
 	ioapic_restore(&vm->ioapic, &io);
 	rtc_restore(&vm->rtc, &rtc);
 	pm_restore(&vm->pm, &pm);

@@ -81,20 +81,22 @@ static int main_loop(struct vm *vm, int sfd, const struct vm_watch *w,
 		[POLL_SIGNAL] = { .fd = sfd, .events = POLLIN },
 		[POLL_WAKE] = { .fd = vm->con.wake_fd, .events = POLLIN },
 		[POLL_CONTROL] = { .fd = vm->ctl ? control_request_fd(vm->ctl) :
-				   -1, .events = POLLIN },
+						   -1,
+				   .events = POLLIN },
 		[POLL_INPUT] = { .events = POLLIN },
 	};
 	unsigned int i;
 	int sig;
 
 	for (i = 0; i < nw; i++)
-		p[POLL_NR + i] = (struct pollfd){ .fd = w[i].fd,
-						  .events = POLLIN };
+		p[POLL_NR + i] =
+			(struct pollfd){ .fd = w[i].fd, .events = POLLIN };
 	while (!__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
 		/* Read input only while the guest's FIFO has room for it. */
-		p[POLL_INPUT].fd = vm->con.in_fd >= 0 &&
-				   serial_rx_space(&vm->serial) ?
-				   vm->con.in_fd : -1;
+		p[POLL_INPUT].fd =
+			vm->con.in_fd >= 0 && serial_rx_space(&vm->serial) ?
+				vm->con.in_fd :
+				-1;
 		if (poll(p, POLL_NR + nw, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -151,10 +153,12 @@ static void add_dev_stats(struct vm_stats *s, const struct vcpu_stats *v)
 
 	for (i = 0; i < VCPU_DEV_SLOTS && v->dev[i].used; i++) {
 		d = &v->dev[i];
-		stats_add_dev(s, d->ops ? io_ops_name(d->ops, d->opaque) :
+		stats_add_dev(s,
+			      d->ops  ? io_ops_name(d->ops, d->opaque) :
 			      d->mmio ? "no device (MMIO)" :
-			      "no device (port I/O)",
-			      d->ops && d->ops->desc ? d->ops->desc->file : NULL,
+					"no device (port I/O)",
+			      d->ops && d->ops->desc ? d->ops->desc->file :
+						       NULL,
 			      d->reads, d->writes);
 	}
 }
@@ -170,8 +174,9 @@ static void add_ioapic_stats(struct vm *vm)
 	for (pin = 0; pin < IOAPIC_PINS; pin++) {
 		if (!io->sent[pin])
 			continue;
-		snprintf(name, sizeof(name), "ioapic pin %u (%s) -> vector 0x%02x",
-			 pin, io->pin_name[pin] ? io->pin_name[pin] : "?",
+		snprintf(name, sizeof(name),
+			 "ioapic pin %u (%s) -> vector 0x%02x", pin,
+			 io->pin_name[pin] ? io->pin_name[pin] : "?",
 			 io->sent_vector[pin]);
 		stats_add_irq(vm->stats, name, io->sent[pin]);
 	}
@@ -201,7 +206,7 @@ static void add_stats(struct vm *vm)
 		return;
 	v0 = &vm->vcpus[0].stats;
 	if (!v0->first_run_ns)
-		return;		/* it never ran: all of it counts as exit */
+		return; /* it never ran: all of it counts as exit */
 	stats_span(s, STEP_VCPU_THREAD, s->lap_ns, v0->first_run_ns);
 	stats_span(s, STEP_FIRST_RUN, v0->first_run_ns, v0->first_exit_ns);
 	stats_span(s, STEP_GUEST, v0->first_exit_ns, vm->stop_ns);

@@ -37,12 +37,14 @@ static int save_vcpu(struct vm *vm, struct vcpu *v, struct snap_writer *w,
 
 	ret = vcpu_state_save(v, &vm->kvm, vm->msr_index, vm->nr_msrs, &s, err);
 	if (!ret) {
-		snap_add(w, SNAP_VCPU_CPUID, v->id, s.cpuid, sizeof(*s.cpuid) +
-			 s.cpuid->nent * sizeof(s.cpuid->entries[0]));
+		snap_add(w, SNAP_VCPU_CPUID, v->id, s.cpuid,
+			 sizeof(*s.cpuid) +
+				 s.cpuid->nent * sizeof(s.cpuid->entries[0]));
 		snap_add(w, SNAP_VCPU_REGS, v->id, &s.regs, sizeof(s.regs));
 		snap_add(w, SNAP_VCPU_SREGS, v->id, &s.sregs, sizeof(s.sregs));
-		snap_add(w, SNAP_VCPU_MSRS, v->id, s.msrs, sizeof(*s.msrs) +
-			 s.msrs->nmsrs * sizeof(s.msrs->entries[0]));
+		snap_add(w, SNAP_VCPU_MSRS, v->id, s.msrs,
+			 sizeof(*s.msrs) +
+				 s.msrs->nmsrs * sizeof(s.msrs->entries[0]));
 		snap_add(w, SNAP_VCPU_XSAVE, v->id, s.xsave, s.xsave_size);
 		snap_add(w, SNAP_VCPU_XCRS, v->id, &s.xcrs, sizeof(s.xcrs));
 		snap_add(w, SNAP_VCPU_LAPIC, v->id, &s.lapic, sizeof(s.lapic));
@@ -150,13 +152,15 @@ static int prepare_dir(const char *dir, bool *made, struct err *err)
 				 strerror(errno));
 	snprintf(probe, sizeof(probe), "%s/%s", dir, SNAP_STATE_FILE);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode) || !lstat(probe, &st))
-		return err_input(err, -EEXIST,
-				 "snapshot %s: exists and is not an empty directory",
-				 dir);
+		return err_input(
+			err, -EEXIST,
+			"snapshot %s: exists and is not an empty directory",
+			dir);
 	snprintf(probe, sizeof(probe), "%s/%s", dir, SNAP_MEMORY_FILE);
 	if (!lstat(probe, &st))
 		return err_input(err, -EEXIST,
-				 "snapshot %s: already holds a memory file", dir);
+				 "snapshot %s: already holds a memory file",
+				 dir);
 	return 0;
 }
 
@@ -184,12 +188,13 @@ static int write_files(struct vm *vm, int dirfd, const struct snap_writer *w,
 	int mfd = -1, sfd = -1, pagemap, ret;
 
 	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	mfd = openat(dirfd, "memory.tmp", O_WRONLY | O_CREAT | O_EXCL |
-		     O_CLOEXEC, 0600);
-	sfd = openat(dirfd, "state.tmp", O_WRONLY | O_CREAT | O_EXCL |
-		     O_CLOEXEC, 0600);
+	mfd = openat(dirfd, "memory.tmp",
+		     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	sfd = openat(dirfd, "state.tmp",
+		     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (mfd < 0 || sfd < 0) {
-		ret = err_host(err, -errno, "snapshot: cannot create its files: %s",
+		ret = err_host(err, -errno,
+			       "snapshot: cannot create its files: %s",
 			       strerror(errno));
 		goto close;
 	}
@@ -227,17 +232,15 @@ static json_t *result_of(const char *dir, const struct vm *vm,
 {
 	u64 now = clock_ns();
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:{s:f, s:f, s:f, s:f}, s:b}",
-			 "dir", dir,
-			 "memory_bytes", (json_int_t)guest_mem_total(&vm->mem),
-			 "memory_data_bytes", (json_int_t)data,
-			 "state_bytes", (json_int_t)w->len,
-			 "ms", (now - t->t0) / 1e6, "phases_ms",
-			 "pause", (t->paused - t->t0) / 1e6,
-			 "quiesce", (t->quiesced - t->paused) / 1e6,
-			 "state", (t->collected - t->quiesced) / 1e6,
-			 "files", (now - t->collected) / 1e6,
-			 "resumed", resumed);
+	return json_pack(
+		"{s:s, s:I, s:I, s:I, s:f, s:{s:f, s:f, s:f, s:f}, s:b}", "dir",
+		dir, "memory_bytes", (json_int_t)guest_mem_total(&vm->mem),
+		"memory_data_bytes", (json_int_t)data, "state_bytes",
+		(json_int_t)w->len, "ms", (now - t->t0) / 1e6, "phases_ms",
+		"pause", (t->paused - t->t0) / 1e6, "quiesce",
+		(t->quiesced - t->paused) / 1e6, "state",
+		(t->collected - t->quiesced) / 1e6, "files",
+		(now - t->collected) / 1e6, "resumed", resumed);
 }
 
 /* Pause, quiesce, collect and write; the VM stays paused. */

@@ -15,7 +15,8 @@
 #include "vmm/machine/vm.h"
 
 static const char *const kernel_kind[] = {
-	[KERNEL_BZIMAGE] = "bzImage", [KERNEL_ELF] = "ELF vmlinux",
+	[KERNEL_BZIMAGE] = "bzImage",
+	[KERNEL_ELF] = "ELF vmlinux",
 	[KERNEL_PVH] = "PVH ELF (Xen PVH entry note)",
 };
 
@@ -29,7 +30,8 @@ int vm_trace_open(struct vm *vm,
 	vm->trace_fd = -1;
 	if (!vm->tr || !path)
 		return 0;
-	vm->trace_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	vm->trace_fd =
+		open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	vm->trace_created = vm->trace_fd >= 0;
 	if (vm->trace_fd < 0 && errno == EEXIST)
 		vm->trace_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -43,9 +45,10 @@ int vm_trace_open(struct vm *vm,
 		return err_input(err, -EINVAL,
 				 "--trace-file %s: not a regular file", path);
 	if (in_use(vm, &st))
-		return err_input(err, -EINVAL,
-				 "--trace-file %s: is a file the VM reads (its kernel, initrd, a disk or a backing file); it would be overwritten",
-				 path);
+		return err_input(
+			err, -EINVAL,
+			"--trace-file %s: is a file the VM reads (its kernel, initrd, a disk or a backing file); it would be overwritten",
+			path);
 	return 0;
 }
 
@@ -59,7 +62,7 @@ int vm_trace_start(struct vm *vm, struct err *err)
 		return err_input(err, -errno, "--trace-file %s: %s", path,
 				 strerror(errno));
 	trace_attach_file(vm->tr, vm->trace_fd);
-	vm->trace_fd = -1;	/* the trace's now */
+	vm->trace_fd = -1; /* the trace's now */
 	vm->trace_created = false;
 	return 0;
 }
@@ -80,8 +83,8 @@ void vm_trace_kvm(struct vm *vm)
 {
 	trace_event(vm->tr, TRACE_VM, "setup", "vmm/kvm/kvm.c",
 		    "open /dev/kvm: KVM_GET_API_VERSION %d, kvm_run page of "
-		    "%d bytes per vCPU, at most %u vCPUs", KVM_API_VERSION,
-		    vm->kvm.run_size, vm->kvm.max_vcpus);
+		    "%d bytes per vCPU, at most %u vCPUs",
+		    KVM_API_VERSION, vm->kvm.run_size, vm->kvm.max_vcpus);
 }
 
 void vm_trace_vm(struct vm *vm)
@@ -99,18 +102,19 @@ void vm_trace_vm(struct vm *vm)
 	trace_event(vm->tr, TRACE_VM, "setup", "vmm/kvm/kvm.c",
 		    "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP, %u): local APICs in "
 		    "KVM; the IOAPIC is squeeze's, at 0x%llx, its pins MSI "
-		    "routes (no PIC, no PIT)", IRQ_IOAPIC_PINS,
-		    (unsigned long long)LAYOUT_IOAPIC);
+		    "routes (no PIC, no PIT)",
+		    IRQ_IOAPIC_PINS, (unsigned long long)LAYOUT_IOAPIC);
 	for (i = 0; i < mem->nr; i++)
-		trace_event(vm->tr, TRACE_VM, "setup", "vmm/kvm/kvm.c",
-			    "KVM_SET_USER_MEMORY_REGION slot %u: guest-physical "
-			    "0x%llx-0x%llx (%llu MiB), backed by squeeze's "
-			    "%s mapping", i,
-			    (unsigned long long)mem->region[i].gpa,
-			    (unsigned long long)(mem->region[i].gpa +
-						 mem->region[i].size - 1),
-			    (unsigned long long)(mem->region[i].size / MiB),
-			    mem->memfd >= 0 ? "shared memfd" : "anonymous");
+		trace_event(
+			vm->tr, TRACE_VM, "setup", "vmm/kvm/kvm.c",
+			"KVM_SET_USER_MEMORY_REGION slot %u: guest-physical "
+			"0x%llx-0x%llx (%llu MiB), backed by squeeze's "
+			"%s mapping",
+			i, (unsigned long long)mem->region[i].gpa,
+			(unsigned long long)(mem->region[i].gpa +
+					     mem->region[i].size - 1),
+			(unsigned long long)(mem->region[i].size / MiB),
+			mem->memfd >= 0 ? "shared memfd" : "anonymous");
 }
 
 void vm_trace_devices(struct vm *vm)
@@ -137,8 +141,8 @@ void vm_trace_devices(struct vm *vm)
 		    (unsigned long long)LAYOUT_IOAPIC);
 	trace_event(t, TRACE_VM, "setup", "devices/pci/pci.c",
 		    "pci: host bridge 00:00.0; configuration space at ports "
-		    "0x%x/0x%x and ECAM 0x%llx", PORT_PCI_CONFIG_ADDR,
-		    PORT_PCI_CONFIG_DATA,
+		    "0x%x/0x%x and ECAM 0x%llx",
+		    PORT_PCI_CONFIG_ADDR, PORT_PCI_CONFIG_DATA,
 		    (unsigned long long)LAYOUT_PCI_ECAM_START);
 }
 
@@ -148,25 +152,28 @@ void vm_trace_boot(struct vm *vm, const struct boot_entry *e, u64 rsdp)
 
 	if (!trace_on(vm->tr, TRACE_VM))
 		return;
-	trace_event(vm->tr, TRACE_VM, "setup", "firmware/boot/kernel_image.c",
-		    "kernel: %s, %u segment%s loaded from 0x%llx, entry 0x%llx%s",
-		    kernel_kind[ki->kind], ki->nr_segs, ki->nr_segs == 1 ? "" : "s",
-		    (unsigned long long)(ki->nr_segs ? ki->seg[0].paddr : 0),
-		    (unsigned long long)ki->entry,
-		    ki->initrd ? ", initrd placed" : "");
+	trace_event(
+		vm->tr, TRACE_VM, "setup", "firmware/boot/kernel_image.c",
+		"kernel: %s, %u segment%s loaded from 0x%llx, entry 0x%llx%s",
+		kernel_kind[ki->kind], ki->nr_segs, ki->nr_segs == 1 ? "" : "s",
+		(unsigned long long)(ki->nr_segs ? ki->seg[0].paddr : 0),
+		(unsigned long long)ki->entry,
+		ki->initrd ? ", initrd placed" : "");
 	if (e->mode == BOOT_MODE_PVH)
-		trace_event(vm->tr, TRACE_VM, "setup", "firmware/boot/pvh.c",
-			    "boot protocol PVH: hvm_start_info at 0x%llx (command "
-			    "line, memory map, RSDP) in ebx; 32-bit protected "
-			    "mode, paging off, cs 0x%x", (unsigned long long)e->rbx,
-			    e->code_sel);
+		trace_event(
+			vm->tr, TRACE_VM, "setup", "firmware/boot/pvh.c",
+			"boot protocol PVH: hvm_start_info at 0x%llx (command "
+			"line, memory map, RSDP) in ebx; 32-bit protected "
+			"mode, paging off, cs 0x%x",
+			(unsigned long long)e->rbx, e->code_sel);
 	else
-		trace_event(vm->tr, TRACE_VM, "setup",
-			    "firmware/boot/zero_page.c",
-			    "boot protocol 64-bit: zero page (boot_params, e820) "
-			    "at 0x%llx in rsi; long mode, page tables at 0x%llx, "
-			    "cs 0x%x", (unsigned long long)e->rsi,
-			    (unsigned long long)e->cr3, e->code_sel);
+		trace_event(
+			vm->tr, TRACE_VM, "setup", "firmware/boot/zero_page.c",
+			"boot protocol 64-bit: zero page (boot_params, e820) "
+			"at 0x%llx in rsi; long mode, page tables at 0x%llx, "
+			"cs 0x%x",
+			(unsigned long long)e->rsi, (unsigned long long)e->cr3,
+			e->code_sel);
 	trace_event(vm->tr, TRACE_VM, "setup", "firmware/acpi/acpi.c",
 		    "ACPI: RSDP at 0x%llx -> XSDT -> FADT (DSDT with \\_S5, "
 		    "PM ports), MADT (%u CPU%s, IOAPIC), MCFG (ECAM)",
@@ -181,12 +188,13 @@ void vm_trace_vcpus(struct vm *vm, const struct boot_entry *e)
 	for (i = 0; i < vm->nr_vcpus && trace_on(vm->tr, TRACE_VM); i++)
 		trace_event(vm->tr, TRACE_VM, "setup", "vmm/kvm/vcpu.c",
 			    "vcpu%u: KVM_CREATE_VCPU, its kvm_run page mapped; "
-			    "CPUID, MSRs, FPU, local APIC (LINT1 NMI)%s", i,
-			    i ? "; waits for INIT-SIPI-SIPI" : "");
+			    "CPUID, MSRs, FPU, local APIC (LINT1 NMI)%s",
+			    i, i ? "; waits for INIT-SIPI-SIPI" : "");
 	if (vm->nr_vcpus)
 		trace_event(vm->tr, TRACE_VM, "setup", "vmm/kvm/vcpu.c",
 			    "vcpu0: registers for the entry: rip 0x%llx, %s",
 			    (unsigned long long)e->rip,
-			    e->mode == BOOT_MODE_PVH ? "32-bit, rbx = start info" :
-			    "64-bit, rsi = zero page");
+			    e->mode == BOOT_MODE_PVH ?
+				    "32-bit, rbx = start info" :
+				    "64-bit, rsi = zero page");
 }

@@ -52,7 +52,7 @@ static int plug(struct vm *vm, struct vm_virtio *v, struct virtio_dev *vd,
 static struct virtio_dev *disk_vdev(struct vm_virtio *v, unsigned int i)
 {
 	return v->blk[i] ? virtio_blk_vdev(v->blk[i]) :
-	       vhost_blk_vdev(v->vblk[i]);
+			   vhost_blk_vdev(v->vblk[i]);
 }
 
 static int add_disks(struct vm *vm, struct vm_virtio *v,
@@ -69,10 +69,11 @@ static int add_disks(struct vm *vm, struct vm_virtio *v,
 		else
 			v->blk[i] = virtio_blk_create(&vm->mem, &o, i, err);
 		if (!v->blk[i] && !v->vblk[i])
-			return -EINVAL;	/* the file, its options, the back-end */
-		virtio_dev_observe(disk_vdev(v, i), o.vhost_user ?
-				   "vhost-user-blk" : "virtio-blk", i, vm->tr,
-				   vm->timed);
+			return -EINVAL; /* the file, its options, the back-end */
+		virtio_dev_observe(disk_vdev(v, i),
+				   o.vhost_user ? "vhost-user-blk" :
+						  "virtio-blk",
+				   i, vm->tr, vm->timed);
 		v->nr_blk++;
 	}
 	return 0;
@@ -108,7 +109,7 @@ static int add_nets(struct vm *vm, struct vm_virtio *v,
 			default_tap(cfg, i, o.tap);
 		v->net[i] = virtio_net_create(&vm->mem, &o, i, err);
 		if (!v->net[i])
-			return -EINVAL;	/* the tap or bridge named */
+			return -EINVAL; /* the tap or bridge named */
 		virtio_dev_observe(virtio_net_vdev(v->net[i]), "virtio-net", i,
 				   vm->tr, vm->timed);
 		v->nr_net++;
@@ -251,8 +252,9 @@ void vm_virtio_each_vhost_thread(struct vm *vm, void (*fn)(void *arg),
 
 	for (i = 0; v && i < v->nr_blk; i++)
 		if (v->vblk[i])
-			iothread_call(vu_dev_iothread(vhost_blk_vdev(v->vblk[i])),
-				      fn, arg);
+			iothread_call(
+				vu_dev_iothread(vhost_blk_vdev(v->vblk[i])), fn,
+				arg);
 	for (i = 0; v && i < v->nr_fs; i++)
 		iothread_call(vu_dev_iothread(virtio_fs_vdev(v->fs[i])), fn,
 			      arg);
@@ -279,7 +281,8 @@ unsigned int vm_virtio_hand_over(struct vm *vm, struct port_undo *u,
 	/* At most one port per net, and max >= CONFIG_MAX_NETS. */
 	for (i = 0; v && i < v->nr_net; i++)
 		if (tap_hand_over_port(virtio_net_backend(v->net[i]),
-				       n < max ? &u[n] : &spare) && n < max)
+				       n < max ? &u[n] : &spare) &&
+		    n < max)
 			n++;
 	return n;
 }
@@ -356,8 +359,10 @@ static void net_stats(struct vm_stats *s, struct virtio_net *net)
 				 .errors = n.tx_dropped,
 				 .p50_ns = hist_percentile(&n.tx_latency, 50),
 				 .p99_ns = hist_percentile(&n.tx_latency, 99) };
-	snprintf(rx->name, sizeof(rx->name), "%s rx", virtio_net_vdev(net)->name);
-	snprintf(tx->name, sizeof(tx->name), "%s tx", virtio_net_vdev(net)->name);
+	snprintf(rx->name, sizeof(rx->name), "%s rx",
+		 virtio_net_vdev(net)->name);
+	snprintf(tx->name, sizeof(tx->name), "%s tx",
+		 virtio_net_vdev(net)->name);
 }
 
 /* Each queue's interrupts, under the vector it had last. */
@@ -368,7 +373,7 @@ static void irq_stats(struct vm_stats *s, struct virtio_dev *vd)
 	u32 q;
 
 	if (!vd->transport)
-		return;		/* not plugged: no vectors */
+		return; /* not plugged: no vectors */
 	for (q = 0; q < vd->ops->nr_queues && q < VIRTIO_MAX_QUEUES; q++) {
 		n = __atomic_load_n(&vd->vq[q].interrupts, __ATOMIC_RELAXED);
 		if (!n)

@@ -19,7 +19,8 @@ struct vm;
  * created: it issues no KVM ioctl. Returns 0 or -errno with one line in
  * @err.
  */
-int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg, struct err *err);
+int vm_virtio_setup(struct vm *vm, const struct vm_config *cfg,
+		    struct err *err);
 
 /*
  * Add the PCI host bridge to @vm's buses and put every device behind a

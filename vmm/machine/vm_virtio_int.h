@@ -28,7 +28,7 @@ struct vm_virtio {
 	unsigned int nr_net;
 	struct virtio_fs *fs[CONFIG_MAX_FS];
 	unsigned int nr_fs;
-	struct virtio_console *con;	/* cfg->vcon, or NULL */
+	struct virtio_console *con; /* cfg->vcon, or NULL */
 	struct virtio_pci *vp[VM_VIRTIO_MAX];
 	unsigned int nr_vp;
 };

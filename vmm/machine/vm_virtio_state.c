@@ -27,15 +27,18 @@ int vm_virtio_snapshot_check(struct vm *vm, struct err *err)
 
 	for (i = 0; i < v->nr_blk; i++)
 		if (v->vblk[i])
-			return err_input(err, -EOPNOTSUPP,
-					 "disk%u is a vhost-user device: its queue state lives in the back-end; squeeze cannot snapshot it",
-					 i);
+			return err_input(
+				err, -EOPNOTSUPP,
+				"disk%u is a vhost-user device: its queue state lives in the back-end; squeeze cannot snapshot it",
+				i);
 	if (v->nr_fs)
-		return err_input(err, -EOPNOTSUPP,
-				 "--fs devices are vhost-user: their queue state lives in virtiofsd; squeeze cannot snapshot them");
+		return err_input(
+			err, -EOPNOTSUPP,
+			"--fs devices are vhost-user: their queue state lives in virtiofsd; squeeze cannot snapshot them");
 	if (v->con)
-		return err_input(err, -EOPNOTSUPP,
-				 "squeeze exec's virtio-console cannot be snapshotted");
+		return err_input(
+			err, -EOPNOTSUPP,
+			"squeeze exec's virtio-console cannot be snapshotted");
 	return 0;
 }
 
@@ -51,7 +54,8 @@ int vm_virtio_quiesce(struct vm *vm, bool on, struct err *err)
 		if (ret && !first) {
 			first = ret;
 			err_host(err, ret, "virtio device %u: %s: %s", i,
-				 on ? "cannot quiesce or flush" : "cannot resume",
+				 on ? "cannot quiesce or flush" :
+				      "cannot resume",
 				 strerror(-ret));
 			if (on)
 				break;
@@ -104,14 +108,16 @@ int vm_virtio_restore(struct vm *vm, const struct snap_reader *r,
 
 	h = snap_get(r, SNAP_PCI_HOST, 0, sizeof(*h));
 	if (!h || pci_host_restore(&v->pci, h))
-		return err_input(err, -EINVAL,
-				 "the PCI host bridge's state is missing or wrong");
+		return err_input(
+			err, -EINVAL,
+			"the PCI host bridge's state is missing or wrong");
 	for (i = 0; i < v->nr_vp; i++) {
 		s = snap_get(r, SNAP_VIRTIO_PCI, i, sizeof(*s));
 		if (!s)
-			return err_input(err, -EINVAL,
-					 "virtio device %u's state is missing or wrong",
-					 i);
+			return err_input(
+				err, -EINVAL,
+				"virtio device %u's state is missing or wrong",
+				i);
 		ret = virtio_pci_restore(v->vp[i], s, err);
 		if (ret)
 			return ret;
@@ -129,8 +135,9 @@ void vm_virtio_restart(struct vm *vm, const struct snap_reader *r,
 
 	/* vm_virtio_restore() found each section of the right size. */
 	for (i = 0; i < v->nr_vp; i++)
-		virtio_pci_restart(v->vp[i], snap_get(r, SNAP_VIRTIO_PCI, i,
-						      sizeof(struct virtio_pci_state)));
+		virtio_pci_restart(v->vp[i],
+				   snap_get(r, SNAP_VIRTIO_PCI, i,
+					    sizeof(struct virtio_pci_state)));
 	announce_macs(v, m);
 }
 
@@ -143,7 +150,7 @@ static int describe_disk(const struct blk_options *o, const struct disk *d,
 		return err_host(err, -errno, "--disk %s: %s", o->disk.path,
 				strerror(errno));
 	sd->format = o->disk.format == DISK_FMT_QCOW2 ? DISK_FMT_QCOW2 :
-		     DISK_FMT_RAW;
+							DISK_FMT_RAW;
 	sd->cache = o->disk.cache;
 	sd->readonly = o->disk.readonly;
 	sd->backing_off = o->disk.backing_off;
@@ -196,14 +203,16 @@ int vm_virtio_check_disks(struct vm *vm, const struct snap_machine *m,
 		path = vm->cfg->disk[i].disk.path;
 		/* The image itself, or a file of its backing chain. */
 		if (!disk_uses_file(d, &st))
-			return err_input(err, -EINVAL,
-					 "disk%u: %s is neither the snapshot's disk %s nor a qcow2 overlay backed by it",
-					 i, path, sd->path);
+			return err_input(
+				err, -EINVAL,
+				"disk%u: %s is neither the snapshot's disk %s nor a qcow2 overlay backed by it",
+				i, path, sd->path);
 		if (d->size != sd->size)
-			return err_input(err, -EINVAL,
-					 "disk%u: %s is %llu bytes, the snapshot's disk was %llu",
-					 i, path, (unsigned long long)d->size,
-					 (unsigned long long)sd->size);
+			return err_input(
+				err, -EINVAL,
+				"disk%u: %s is %llu bytes, the snapshot's disk was %llu",
+				i, path, (unsigned long long)d->size,
+				(unsigned long long)sd->size);
 	}
 	return 0;
 }
@@ -215,17 +224,15 @@ static json_t *blk_stats(unsigned int i, struct virtio_blk *blk)
 
 	virtio_blk_stats(blk, &s);
 	snprintf(name, sizeof(name), "blk%u", i);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "name", name, "type", "virtio-blk",
-			 "requests", (json_int_t)(s.reads + s.writes +
-						  s.flushes + s.other + s.errors),
-			 "reads", (json_int_t)s.reads,
-			 "writes", (json_int_t)s.writes,
-			 "flushes", (json_int_t)s.flushes,
-			 "other", (json_int_t)s.other,
-			 "read_bytes", (json_int_t)s.read_bytes,
-			 "write_bytes", (json_int_t)s.write_bytes,
-			 "errors", (json_int_t)s.errors);
+	return json_pack(
+		"{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+		name, "type", "virtio-blk", "requests",
+		(json_int_t)(s.reads + s.writes + s.flushes + s.other +
+			     s.errors),
+		"reads", (json_int_t)s.reads, "writes", (json_int_t)s.writes,
+		"flushes", (json_int_t)s.flushes, "other", (json_int_t)s.other,
+		"read_bytes", (json_int_t)s.read_bytes, "write_bytes",
+		(json_int_t)s.write_bytes, "errors", (json_int_t)s.errors);
 }
 
 static json_t *net_stats(unsigned int i, struct virtio_net *net)
@@ -235,15 +242,13 @@ static json_t *net_stats(unsigned int i, struct virtio_net *net)
 
 	virtio_net_stats(net, &s);
 	snprintf(name, sizeof(name), "net%u", i);
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "name", name, "type", "virtio-net",
-			 "tap", virtio_net_ifname(net),
-			 "tx_frames", (json_int_t)s.tx_frames,
-			 "tx_bytes", (json_int_t)s.tx_bytes,
-			 "tx_dropped", (json_int_t)s.tx_dropped,
-			 "rx_frames", (json_int_t)s.rx_frames,
-			 "rx_bytes", (json_int_t)s.rx_bytes,
-			 "rx_dropped", (json_int_t)s.rx_dropped);
+	return json_pack(
+		"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "name", name,
+		"type", "virtio-net", "tap", virtio_net_ifname(net),
+		"tx_frames", (json_int_t)s.tx_frames, "tx_bytes",
+		(json_int_t)s.tx_bytes, "tx_dropped", (json_int_t)s.tx_dropped,
+		"rx_frames", (json_int_t)s.rx_frames, "rx_bytes",
+		(json_int_t)s.rx_bytes, "rx_dropped", (json_int_t)s.rx_dropped);
 }
 
 int vm_virtio_stats_json(struct vm *vm, json_t *devices)
@@ -254,7 +259,8 @@ int vm_virtio_stats_json(struct vm *vm, json_t *devices)
 
 	for (i = 0; i < v->nr_blk && !ret; i++)
 		if (v->blk[i])
-			ret = json_array_append_new(devices, blk_stats(i, v->blk[i]));
+			ret = json_array_append_new(devices,
+						    blk_stats(i, v->blk[i]));
 	for (i = 0; i < v->nr_net && !ret; i++)
 		ret = json_array_append_new(devices, net_stats(i, v->net[i]));
 	return ret ? -ENOMEM : 0;

@@ -18,7 +18,8 @@
 static int caps_get(u64 *eff, u64 *prm)
 {
 	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
 	};
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
 
@@ -33,7 +34,8 @@ static int caps_get(u64 *eff, u64 *prm)
 static int caps_set(u64 keep)
 {
 	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
 	};
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
 	u64 eff, prm;
@@ -72,7 +74,7 @@ int caps_limit_to_setup(bool net, struct err *err)
 
 	ret = caps_get(&eff, &prm);
 	if (!ret && !prm)
-		return 0;		/* an ordinary user: nothing to drop */
+		return 0; /* an ordinary user: nothing to drop */
 	if (!ret)
 		ret = caps_set(keep);
 	if (ret)

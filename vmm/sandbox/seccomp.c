@@ -39,8 +39,9 @@ static int add_call(scmp_filter_ctx ctx, int nr, const unsigned long *ioctls)
 		return ret;
 	case SYS_mmap:
 	case SYS_mprotect:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		return seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, nr, 1,
+			SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	case SYS_prctl:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
@@ -127,14 +128,15 @@ int sandbox_filters_build(struct sandbox_filters *f, const int *pgrp,
 	int class, ret;
 
 	memset(f, 0, sizeof(*f));
-	for (class = 0; class < SANDBOX_NR; class++) {
+	for (class = 0; class < SANDBOX_NR; class ++) {
 		ret = build(class, &f->prog[class], pgrp, n);
 		if (ret) {
 			sandbox_filters_free(f);
-			return err_host(err, ret < 0 ? ret : -EINVAL,
-					"seccomp: cannot build the %s filter: %s",
-					sandbox_class_rules[class].name,
-					strerror(ret < 0 ? -ret : EINVAL));
+			return err_host(
+				err, ret < 0 ? ret : -EINVAL,
+				"seccomp: cannot build the %s filter: %s",
+				sandbox_class_rules[class].name,
+				strerror(ret < 0 ? -ret : EINVAL));
 		}
 	}
 	return 0;
@@ -144,7 +146,7 @@ void sandbox_filters_free(struct sandbox_filters *f)
 {
 	int class;
 
-	for (class = 0; class < SANDBOX_NR; class++) {
+	for (class = 0; class < SANDBOX_NR; class ++) {
 		free(f->prog[class].filter);
 		f->prog[class].filter = NULL;
 	}
@@ -196,7 +198,8 @@ static void sigsys(int sig, siginfo_t *si, void *uc)
 	n = put(msg, n, sizeof(msg), "squeeze: error: seccomp: thread ");
 	n = put(msg, n, sizeof(msg), thread);
 	n = put(msg, n, sizeof(msg), " made a forbidden system call: ");
-	if (nr >= 0 && nr < (int)(sizeof(syscall_names) / sizeof(*syscall_names)) &&
+	if (nr >= 0 &&
+	    nr < (int)(sizeof(syscall_names) / sizeof(*syscall_names)) &&
 	    syscall_names[nr])
 		n = put(msg, n, sizeof(msg), syscall_names[nr]);
 	else

@@ -28,12 +28,12 @@
  */
 
 enum sandbox_class {
-	SANDBOX_MAIN,			/* signals, console, stop, teardown */
-	SANDBOX_VCPU,			/* KVM_RUN, device registers */
-	SANDBOX_IO,			/* virtqueues, disks, taps, stdio */
-	SANDBOX_VHOST,			/* a vhost-user connection */
-	SANDBOX_NBD,			/* a thread of `squeeze img serve` */
-	SANDBOX_CONTROL,		/* the control socket's thread */
+	SANDBOX_MAIN,	 /* signals, console, stop, teardown */
+	SANDBOX_VCPU,	 /* KVM_RUN, device registers */
+	SANDBOX_IO,	 /* virtqueues, disks, taps, stdio */
+	SANDBOX_VHOST,	 /* a vhost-user connection */
+	SANDBOX_NBD,	 /* a thread of `squeeze img serve` */
+	SANDBOX_CONTROL, /* the control socket's thread */
 	SANDBOX_NR,
 };
 

@@ -16,18 +16,35 @@
 
 /* Every thread: memory, futexes, time, stderr, exiting, the SIGSYS report. */
 static const int common_calls[] = {
-	SYS_brk, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_mremap,
-	SYS_madvise, SYS_futex, SYS_clock_gettime, SYS_clock_nanosleep,
-	SYS_nanosleep, SYS_sched_yield, SYS_gettid, SYS_getpid,
-	SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_restart_syscall,
-	SYS_write, SYS_prctl /* PR_GET_NAME only */, SYS_exit, SYS_exit_group,
+	SYS_brk,
+	SYS_mmap,
+	SYS_mprotect,
+	SYS_munmap,
+	SYS_mremap,
+	SYS_madvise,
+	SYS_futex,
+	SYS_clock_gettime,
+	SYS_clock_nanosleep,
+	SYS_nanosleep,
+	SYS_sched_yield,
+	SYS_gettid,
+	SYS_getpid,
+	SYS_rt_sigreturn,
+	SYS_rt_sigprocmask,
+	SYS_restart_syscall,
+	SYS_write,
+	SYS_prctl /* PR_GET_NAME only */,
+	SYS_exit,
+	SYS_exit_group,
 	-1,
 };
 
 static const unsigned long no_ioctls[] = { 0 };
 
 const struct sandbox_rules sandbox_common = {
-	.name = "common", .syscalls = common_calls, .ioctls = no_ioctls,
+	.name = "common",
+	.syscalls = common_calls,
+	.ioctls = no_ioctls,
 };
 
 /*
@@ -44,31 +61,75 @@ const struct sandbox_rules sandbox_common = {
  * them, and removes what it made when it fails; realpath() of the disks.
  */
 static const int main_calls[] = {
-	SYS_poll, SYS_ppoll, SYS_read, SYS_close, SYS_ioctl, SYS_tgkill,
-	SYS_wait4, SYS_newfstatat, SYS_fstat, SYS_lseek, SYS_pread64,
-	SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_fdatasync, SYS_fsync,
-	SYS_ftruncate, SYS_io_uring_enter, SYS_epoll_ctl, SYS_eventfd2,
+	SYS_poll,
+	SYS_ppoll,
+	SYS_read,
+	SYS_close,
+	SYS_ioctl,
+	SYS_tgkill,
+	SYS_wait4,
+	SYS_newfstatat,
+	SYS_fstat,
+	SYS_lseek,
+	SYS_pread64,
+	SYS_pwrite64,
+	SYS_preadv,
+	SYS_pwritev,
+	SYS_fdatasync,
+	SYS_fsync,
+	SYS_ftruncate,
+	SYS_io_uring_enter,
+	SYS_epoll_ctl,
+	SYS_eventfd2,
 	/* snapshots */
-	SYS_openat, SYS_mkdir, SYS_mkdirat, SYS_renameat, SYS_renameat2,
-	SYS_unlinkat, SYS_rmdir, SYS_readlink, SYS_readlinkat, SYS_getcwd,
+	SYS_openat,
+	SYS_mkdir,
+	SYS_mkdirat,
+	SYS_renameat,
+	SYS_renameat2,
+	SYS_unlinkat,
+	SYS_rmdir,
+	SYS_readlink,
+	SYS_readlinkat,
+	SYS_getcwd,
 	/* teardown: the control socket's file */
-	SYS_unlink, -1,
+	SYS_unlink,
+	-1,
 };
 
 static const unsigned long main_ioctls[] = {
-	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGPGRP,
+	TCGETS,
+	TCSETS,
+	TCSETSW,
+	TCSETSF,
+	TIOCGPGRP,
 	/* Console input raises the 16550A's interrupt line. */
-	KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI,
+	KVM_IRQ_LINE,
+	KVM_IRQ_LINE_STATUS,
+	KVM_SIGNAL_MSI,
 	/* Teardown: doorbells and interrupts detached from the VM. */
-	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
+	KVM_IOEVENTFD,
+	KVM_IRQFD,
+	KVM_SET_GSI_ROUTING,
 	/*
 	 * The paused vCPUs' state: their registers for squeeze exec's
 	 * post-mortem; all of it, and the VM's clock, for a snapshot.
 	 */
-	KVM_GET_CPUID2, KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MSRS,
-	KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_LAPIC,
-	KVM_GET_VCPU_EVENTS, KVM_GET_DEBUGREGS, KVM_GET_MP_STATE,
-	KVM_GET_CLOCK, KVM_CHECK_EXTENSION, KVM_GET_MSR_INDEX_LIST, 0,
+	KVM_GET_CPUID2,
+	KVM_GET_REGS,
+	KVM_GET_SREGS,
+	KVM_GET_MSRS,
+	KVM_GET_XSAVE,
+	KVM_GET_XSAVE2,
+	KVM_GET_XCRS,
+	KVM_GET_LAPIC,
+	KVM_GET_VCPU_EVENTS,
+	KVM_GET_DEBUGREGS,
+	KVM_GET_MP_STATE,
+	KVM_GET_CLOCK,
+	KVM_CHECK_EXTENSION,
+	KVM_GET_MSR_INDEX_LIST,
+	0,
 };
 
 /*
@@ -78,15 +139,28 @@ static const unsigned long main_ioctls[] = {
  * then a wait). A failing vCPU reads its registers for the report.
  */
 static const int vcpu_calls[] = {
-	SYS_ioctl, SYS_read, SYS_poll, SYS_ppoll,
+	SYS_ioctl,
+	SYS_read,
+	SYS_poll,
+	SYS_ppoll,
 	/* The IOAPIC makes (or drops) a pin's irqfd when it is programmed. */
-	SYS_eventfd2, SYS_close, -1,
+	SYS_eventfd2,
+	SYS_close,
+	-1,
 };
 
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_IRQ_LINE,
-	KVM_IRQ_LINE_STATUS, KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_IOEVENTFD,
-	KVM_SIGNAL_MSI, TUNSETOFFLOAD, 0,
+	KVM_RUN,
+	KVM_GET_REGS,
+	KVM_GET_SREGS,
+	KVM_IRQ_LINE,
+	KVM_IRQ_LINE_STATUS,
+	KVM_SET_GSI_ROUTING,
+	KVM_IRQFD,
+	KVM_IOEVENTFD,
+	KVM_SIGNAL_MSI,
+	TUNSETOFFLOAD,
+	0,
 };
 
 /*
@@ -96,15 +170,20 @@ static const unsigned long vcpu_ioctls[] = {
  * reads and writes of the host's stdio pipes.
  */
 static const int io_calls[] = {
-	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_read, SYS_readv,
-	SYS_writev, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev,
-	SYS_preadv2, SYS_pwritev2, SYS_io_uring_enter, SYS_fdatasync,
-	SYS_fsync, SYS_fallocate, SYS_ftruncate, SYS_ioctl, SYS_poll,
-	SYS_ppoll, -1,
+	SYS_epoll_wait,	    SYS_epoll_pwait, SYS_epoll_ctl,
+	SYS_read,	    SYS_readv,	     SYS_writev,
+	SYS_pread64,	    SYS_pwrite64,    SYS_preadv,
+	SYS_pwritev,	    SYS_preadv2,     SYS_pwritev2,
+	SYS_io_uring_enter, SYS_fdatasync,   SYS_fsync,
+	SYS_fallocate,	    SYS_ftruncate,   SYS_ioctl,
+	SYS_poll,	    SYS_ppoll,	     -1,
 };
 
 static const unsigned long io_ioctls[] = {
-	BLKDISCARD, BLKZEROOUT, TUNSETOFFLOAD, 0,
+	BLKDISCARD,
+	BLKZEROOUT,
+	TUNSETOFFLOAD,
+	0,
 };
 
 /*
@@ -114,9 +193,17 @@ static const unsigned long io_ioctls[] = {
  * shutting it down when the back-end goes.
  */
 static const int vhost_calls[] = {
-	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_read,
-	SYS_sendmsg, SYS_recvmsg, SYS_shutdown, SYS_close, SYS_poll,
-	SYS_ppoll, -1,
+	SYS_epoll_wait,
+	SYS_epoll_pwait,
+	SYS_epoll_ctl,
+	SYS_read,
+	SYS_sendmsg,
+	SYS_recvmsg,
+	SYS_shutdown,
+	SYS_close,
+	SYS_poll,
+	SYS_ppoll,
+	-1,
 };
 
 /*
@@ -128,12 +215,19 @@ static const int vhost_calls[] = {
  * its unix socket file and joining the other threads.
  */
 static const int nbd_calls[] = {
-	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_accept4,
-	SYS_recvfrom, SYS_sendmsg, SYS_setsockopt, SYS_read, SYS_close,
-	SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_preadv2,
-	SYS_pwritev2, SYS_io_uring_enter, SYS_fdatasync, SYS_fsync,
-	SYS_fallocate, SYS_ftruncate, SYS_lseek, SYS_ioctl, SYS_poll,
-	SYS_ppoll, SYS_unlink, -1,
+	SYS_epoll_wait, SYS_epoll_pwait,
+	SYS_epoll_ctl,	SYS_accept4,
+	SYS_recvfrom,	SYS_sendmsg,
+	SYS_setsockopt, SYS_read,
+	SYS_close,	SYS_pread64,
+	SYS_pwrite64,	SYS_preadv,
+	SYS_pwritev,	SYS_preadv2,
+	SYS_pwritev2,	SYS_io_uring_enter,
+	SYS_fdatasync,	SYS_fsync,
+	SYS_fallocate,	SYS_ftruncate,
+	SYS_lseek,	SYS_ioctl,
+	SYS_poll,	SYS_ppoll,
+	SYS_unlink,	-1,
 };
 
 /*
@@ -143,8 +237,8 @@ static const int nbd_calls[] = {
  * eventfds. No files, no ioctls: what a client sends reaches nothing else.
  */
 static const int control_calls[] = {
-	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_accept4, SYS_read,
-	SYS_sendto, SYS_close, -1,
+	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_accept4,
+	SYS_read,	SYS_sendto,	 SYS_close,	-1,
 };
 
 const struct sandbox_rules sandbox_class_rules[SANDBOX_NR] = {

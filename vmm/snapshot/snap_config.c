@@ -25,7 +25,8 @@ static void disk_of(const struct snap_disk *sd, const struct blk_options *o,
 	memset(out, 0, sizeof(*out));
 	out->disk.path = moved ? o->disk.path : sd->path;
 	out->disk.format = moved && o->disk.format != DISK_FMT_UNSPECIFIED ?
-			   o->disk.format : sd->format;
+				   o->disk.format :
+				   sd->format;
 	out->disk.readonly = sd->readonly;
 	out->disk.cache = sd->cache;
 	/* An overlay must reach the snapshot's disk, its backing file. */
@@ -56,10 +57,10 @@ int snap_machine_config(const struct snap_machine *m,
 	int ret;
 
 	if (over->nr_disks > m->nr_disks || over->nr_nets > m->nr_nets)
-		return err_input(err, -EINVAL,
-				 "restore: %u --disk and %u --net given, the snapshot has %u disks and %u network devices",
-				 over->nr_disks, over->nr_nets, m->nr_disks,
-				 m->nr_nets);
+		return err_input(
+			err, -EINVAL,
+			"restore: %u --disk and %u --net given, the snapshot has %u disks and %u network devices",
+			over->nr_disks, over->nr_nets, m->nr_disks, m->nr_nets);
 	*cfg = *over;
 	cfg->mem_size = m->mem_size;
 	cfg->cpus = m->cpus;

@@ -103,15 +103,17 @@ static int check_header(const u8 *buf, size_t len, struct snap_header *h,
 	if (memcmp(h->magic, SNAP_MAGIC, sizeof(h->magic)))
 		return bad(err, "state file is not a squeeze snapshot");
 	if (h->version != SNAP_VERSION)
-		return err_input(err, -EINVAL,
-				 "snapshot format version %u, this squeeze reads version %u",
-				 h->version, SNAP_VERSION);
+		return err_input(
+			err, -EINVAL,
+			"snapshot format version %u, this squeeze reads version %u",
+			h->version, SNAP_VERSION);
 	if (h->header_size != sizeof(*h))
 		return bad(err, "state file has a header of the wrong size");
 	if (h->state_size != len)
-		return err_input(err, -EINVAL,
-				 "state file is %zu bytes, its header says %llu (truncated?)",
-				 len, (unsigned long long)h->state_size);
+		return err_input(
+			err, -EINVAL,
+			"state file is %zu bytes, its header says %llu (truncated?)",
+			len, (unsigned long long)h->state_size);
 	z = *h;
 	z.crc32 = 0;
 	if (crc32(crc32(0L, (const u8 *)&z, sizeof(z)), buf + sizeof(z),
@@ -165,8 +167,8 @@ int snap_open(const char *dir, const char *name, struct err *err)
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    (int)sizeof(path))
-		return err_input(err, -ENAMETOOLONG, "snapshot %s: path too long",
-				 dir);
+		return err_input(err, -ENAMETOOLONG,
+				 "snapshot %s: path too long", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_input(err, -errno, "snapshot %s: cannot open %s: %s",
@@ -188,9 +190,10 @@ int snap_read(struct snap_reader *r, const char *dir, struct err *err)
 	ret = -EINVAL;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    st.st_size > (off_t)SNAP_MAX_STATE) {
-		err_input(err, -EINVAL,
-			  "snapshot %s: %s is not a regular file of a sane size",
-			  dir, SNAP_STATE_FILE);
+		err_input(
+			err, -EINVAL,
+			"snapshot %s: %s is not a regular file of a sane size",
+			dir, SNAP_STATE_FILE);
 		goto close_fd;
 	}
 	buf = malloc(st.st_size);
@@ -234,8 +237,7 @@ const void *snap_find(const struct snap_reader *r, u32 type, u32 index,
 	return NULL;
 }
 
-const void *snap_get(const struct snap_reader *r, u32 type, u32 index,
-		     u64 size)
+const void *snap_get(const struct snap_reader *r, u32 type, u32 index, u64 size)
 {
 	u64 got;
 	const void *p = snap_find(r, type, index, &got);

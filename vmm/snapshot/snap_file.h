@@ -23,36 +23,36 @@
 #include "vmm/base/err.h"
 #include "vmm/base/types.h"
 
-#define SNAP_MAGIC		"SQZSNAP\n"
-#define SNAP_VERSION		1
-#define SNAP_STATE_FILE		"state"
-#define SNAP_MEMORY_FILE	"memory"
-#define SNAP_MAX_STATE		(64 * MiB)
-#define SNAP_MAX_SECTIONS	4096
+#define SNAP_MAGIC	  "SQZSNAP\n"
+#define SNAP_VERSION	  1
+#define SNAP_STATE_FILE	  "state"
+#define SNAP_MEMORY_FILE  "memory"
+#define SNAP_MAX_STATE	  (64 * MiB)
+#define SNAP_MAX_SECTIONS 4096
 
 enum snap_type {
-	SNAP_MACHINE = 1,	/* JSON: memory, CPUs, devices, paths */
-	SNAP_CLOCK,		/* u64: kvmclock, ns */
+	SNAP_MACHINE = 1, /* JSON: memory, CPUs, devices, paths */
+	SNAP_CLOCK,	  /* u64: kvmclock, ns */
 	/* per vCPU (index = vCPU id): KVM's structures */
-	SNAP_VCPU_CPUID = 16,	/* struct kvm_cpuid2 + entries */
-	SNAP_VCPU_REGS,		/* struct kvm_regs */
-	SNAP_VCPU_SREGS,	/* struct kvm_sregs */
-	SNAP_VCPU_MSRS,		/* struct kvm_msrs + entries */
-	SNAP_VCPU_XSAVE,	/* struct kvm_xsave (or the larger XSAVE2) */
-	SNAP_VCPU_XCRS,		/* struct kvm_xcrs */
-	SNAP_VCPU_LAPIC,	/* struct kvm_lapic_state */
-	SNAP_VCPU_EVENTS,	/* struct kvm_vcpu_events */
-	SNAP_VCPU_DEBUGREGS,	/* struct kvm_debugregs */
-	SNAP_VCPU_MP_STATE,	/* struct kvm_mp_state */
+	SNAP_VCPU_CPUID = 16, /* struct kvm_cpuid2 + entries */
+	SNAP_VCPU_REGS,	      /* struct kvm_regs */
+	SNAP_VCPU_SREGS,      /* struct kvm_sregs */
+	SNAP_VCPU_MSRS,	      /* struct kvm_msrs + entries */
+	SNAP_VCPU_XSAVE,      /* struct kvm_xsave (or the larger XSAVE2) */
+	SNAP_VCPU_XCRS,	      /* struct kvm_xcrs */
+	SNAP_VCPU_LAPIC,      /* struct kvm_lapic_state */
+	SNAP_VCPU_EVENTS,     /* struct kvm_vcpu_events */
+	SNAP_VCPU_DEBUGREGS,  /* struct kvm_debugregs */
+	SNAP_VCPU_MP_STATE,   /* struct kvm_mp_state */
 	/* the platform */
-	SNAP_IOAPIC = 32,	/* struct ioapic_state */
-	SNAP_SERIAL,		/* struct serial_state */
-	SNAP_RTC,		/* struct rtc_state */
-	SNAP_PM,		/* struct pm_state */
-	SNAP_I8042,		/* struct i8042_state */
-	SNAP_PCI_HOST,		/* struct pci_host_state */
+	SNAP_IOAPIC = 32, /* struct ioapic_state */
+	SNAP_SERIAL,	  /* struct serial_state */
+	SNAP_RTC,	  /* struct rtc_state */
+	SNAP_PM,	  /* struct pm_state */
+	SNAP_I8042,	  /* struct i8042_state */
+	SNAP_PCI_HOST,	  /* struct pci_host_state */
 	/* virtio devices, index = position on the PCI bus (blk, net) */
-	SNAP_VIRTIO_PCI = 48,	/* struct virtio_pci_state */
+	SNAP_VIRTIO_PCI = 48, /* struct virtio_pci_state */
 };
 
 struct snap_header {
@@ -80,7 +80,7 @@ struct snap_writer {
 	u8 *buf;
 	size_t len, cap;
 	u32 nr;
-	int error;		/* -ENOMEM once an append failed */
+	int error; /* -ENOMEM once an append failed */
 };
 
 void snap_writer_init(struct snap_writer *w);

@@ -19,14 +19,14 @@
 #include "vmm/core/guest_mem.h"
 
 struct snap_disk {
-	char path[PATH_MAX];		/* absolute, at snapshot time */
+	char path[PATH_MAX]; /* absolute, at snapshot time */
 	enum disk_format format;
 	enum disk_cache cache;
 	bool readonly;
 	bool backing_off;
 	char serial[BLK_ID_LEN + 1];
-	u64 size;			/* the disk's virtual size */
-	u64 dev, ino;			/* the image file */
+	u64 size;     /* the disk's virtual size */
+	u64 dev, ino; /* the image file */
 };
 
 struct snap_net {
@@ -38,8 +38,8 @@ struct snap_net {
 struct snap_machine {
 	u64 mem_size;
 	u32 cpus;
-	char name[CONFIG_NAME_MAX + 1];	/* "" without --name */
-	struct guest_region region[GUEST_MEM_MAX_REGIONS];	/* gpa, size */
+	char name[CONFIG_NAME_MAX + 1]; /* "" without --name */
+	struct guest_region region[GUEST_MEM_MAX_REGIONS]; /* gpa, size */
 	unsigned int nr_regions;
 	struct snap_disk disk[CONFIG_MAX_DISKS];
 	unsigned int nr_disks;

@@ -10,16 +10,16 @@
 #include "vmm/snapshot/snap_file.h"
 #include "vmm/snapshot/snap_mem.h"
 
-#define PAGE		4096ULL
-#define PM_CHUNK	4096		/* pagemap entries read at once */
-#define PM_PRESENT	(1ULL << 63)
-#define PM_SWAPPED	(1ULL << 62)
-#define MAX_RUN		(1 * MiB)	/* bytes per pwrite */
+#define PAGE	   4096ULL
+#define PM_CHUNK   4096 /* pagemap entries read at once */
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAPPED (1ULL << 62)
+#define MAX_RUN	   (1 * MiB) /* bytes per pwrite */
 
 struct mem_out {
 	int fd;
-	u64 run_off;			/* file offset of the pending run */
-	const u8 *run;			/* its first byte, NULL if none */
+	u64 run_off;   /* file offset of the pending run */
+	const u8 *run; /* its first byte, NULL if none */
 	u64 run_len;
 	u64 written;
 };
@@ -102,9 +102,9 @@ static int write_region(struct mem_out *o, const struct guest_mem *mem,
 		if (pagemap >= 0)
 			got = pread(pagemap, ent, n * sizeof(ent[0]),
 				    ((u64)(uintptr_t)base / PAGE + i) *
-				    sizeof(ent[0]));
+					    sizeof(ent[0]));
 		if (got != (ssize_t)(n * sizeof(ent[0])))
-			memset(ent, 0xff, sizeof(ent));	/* read them all */
+			memset(ent, 0xff, sizeof(ent)); /* read them all */
 		from_file = file_has_data(mem->file_fd, file_off + i * PAGE,
 					  n * PAGE);
 		for (k = 0; k < n; k++) {
@@ -123,8 +123,8 @@ static int write_region(struct mem_out *o, const struct guest_mem *mem,
 	return o->run ? flush_run(o) : 0;
 }
 
-int snap_mem_write(int fd, const struct guest_mem *mem, int pagemap,
-		   u64 *data, struct err *err)
+int snap_mem_write(int fd, const struct guest_mem *mem, int pagemap, u64 *data,
+		   struct err *err)
 {
 	struct mem_out o = { .fd = fd };
 	u64 off = 0;
@@ -132,7 +132,8 @@ int snap_mem_write(int fd, const struct guest_mem *mem, int pagemap,
 	int ret;
 
 	if (ftruncate(fd, guest_mem_total(mem)) < 0)
-		return err_host(err, -errno, "memory file: %s", strerror(errno));
+		return err_host(err, -errno, "memory file: %s",
+				strerror(errno));
 	for (i = 0; i < mem->nr; i++) {
 		ret = write_region(&o, mem, &mem->region[i], off, pagemap);
 		if (ret)
@@ -156,10 +157,10 @@ int snap_mem_open(const char *dir, u64 size, struct err *err)
 		return fd;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (u64)st.st_size != size) {
 		close(fd);
-		return err_input(err, -EINVAL,
-				 "snapshot %s: memory file is %lld bytes, the state says %llu (truncated or from another snapshot)",
-				 dir, (long long)st.st_size,
-				 (unsigned long long)size);
+		return err_input(
+			err, -EINVAL,
+			"snapshot %s: memory file is %lld bytes, the state says %llu (truncated or from another snapshot)",
+			dir, (long long)st.st_size, (unsigned long long)size);
 	}
 	return fd;
 }

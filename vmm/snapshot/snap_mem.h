@@ -18,8 +18,8 @@
  * an open /proc/self/pagemap, or -1 to read every page. Counts the bytes
  * written in *@data. 0 or -errno with @err (host failure).
  */
-int snap_mem_write(int fd, const struct guest_mem *mem, int pagemap,
-		   u64 *data, struct err *err);
+int snap_mem_write(int fd, const struct guest_mem *mem, int pagemap, u64 *data,
+		   struct err *err);
 
 /*
  * Open @dir's memory file for a restore: it must be a regular file of

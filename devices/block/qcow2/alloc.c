@@ -35,7 +35,7 @@ static void alloc_done(void *opaque, s64 res)
 	for (k = 0; k < a->len; k += cs) {
 		if (!err)
 			err = qcow2_commit_cluster(q, a->voff + k, a->host + k);
-		if (err)	/* never referenced: give it back */
+		if (err) /* never referenced: give it back */
 			qcow2_unalloc_cluster(q, a->host + k);
 		if (!ret)
 			ret = err;
@@ -57,7 +57,7 @@ static int alloc_run(struct qcow2 *q, u64 voff, u64 len, u64 *host, u64 *run)
 	for (*run = cs; *run + cs <= MIN(len, ALLOC_MAX_RUN); *run += cs) {
 		if (qcow2_map(q, voff + *run, &m) ||
 		    (m.kind == QCOW2_NORMAL && (m.l2e & QCOW2_COPIED)))
-			break;	/* an error is reported by the next piece */
+			break; /* an error is reported by the next piece */
 		ret = qcow2_alloc_cluster(q, &next);
 		if (ret)
 			break;
@@ -69,8 +69,8 @@ static int alloc_run(struct qcow2 *q, u64 voff, u64 len, u64 *host, u64 *run)
 	return 0;
 }
 
-int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff,
-		      u64 pos, u64 len, u64 *n)
+int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff, u64 pos,
+		      u64 len, u64 *n)
 {
 	const struct disk_req *req = r->req;
 	struct qcow2 *q = qd->q;
@@ -86,13 +86,15 @@ int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff,
 		free(a);
 		return ret;
 	}
-	*a = (struct qalloc){ .r = r, .q = q, .voff = voff, .host = host,
-			      .len = *n };
-	a->iovcnt = iov_slice(req->iov, req->iovcnt, pos, *n, a->iov,
-			      req->iovcnt);
+	*a = (struct qalloc){
+		.r = r, .q = q, .voff = voff, .host = host, .len = *n
+	};
+	a->iovcnt =
+		iov_slice(req->iov, req->iovcnt, pos, *n, a->iov, req->iovcnt);
 	r->pending++;
 	ret = a->iovcnt < 0 ? -EINVAL :
-	      qcow2_disk_rw(qd, host, a->iov, a->iovcnt, true, alloc_done, a);
+			      qcow2_disk_rw(qd, host, a->iov, a->iovcnt, true,
+					    alloc_done, a);
 	if (ret) {
 		for (k = 0; k < *n; k += q->cluster_size)
 			qcow2_unalloc_cluster(q, host + k);

@@ -26,9 +26,9 @@
 #include "vmm/base/log.h"
 
 struct qcow2_backing {
-	int fd;				/* raw only; -1 for qcow2 */
-	struct stat st;			/* raw only: its identity */
-	struct qcow2 *q;		/* qcow2 only */
+	int fd;		 /* raw only; -1 for qcow2 */
+	struct stat st;	 /* raw only: its identity */
+	struct qcow2 *q; /* qcow2 only */
 	u64 size;
 };
 
@@ -52,21 +52,23 @@ int qcow2_open_file(const char *path, const char *what, bool writable,
 	char who[DISK_HOLDER_LEN];
 	int fd, ret;
 
-	fd = file_open(path, writable ? O_RDWR : O_RDONLY,
-		       FILE_REG | FILE_BLK, st);
+	fd = file_open(path, writable ? O_RDWR : O_RDONLY, FILE_REG | FILE_BLK,
+		       st);
 	if (fd == -EISDIR || fd == -FILE_EKIND)
-		return err_input(err, fd,
-				 "qcow2 %s: %s is %s, not a regular file or block device",
-				 path, what, file_kind_name(st->st_mode));
+		return err_input(
+			err, fd,
+			"qcow2 %s: %s is %s, not a regular file or block device",
+			path, what, file_kind_name(st->st_mode));
 	if (fd < 0)
 		return err_input(err, fd, "qcow2 %s: cannot open %s: %s", path,
 				 what, strerror(-fd));
 	ret = writable ? 0 : disk_lock_fd(fd, true);
 	if (ret == -EBUSY) {
 		disk_lock_holder(fd, who, sizeof(who));
-		ret = err_input(err, ret,
-				"qcow2 %s: %s in use by %s, which has it open read-write",
-				path, what, who);
+		ret = err_input(
+			err, ret,
+			"qcow2 %s: %s in use by %s, which has it open read-write",
+			path, what, who);
 	} else if (ret) {
 		ret = err_input(err, ret, "qcow2 %s: cannot lock %s: %s", path,
 				what, strerror(-ret));
@@ -92,10 +94,11 @@ int qcow2_backing_allowed(const char *name, const char *path,
 }
 
 static int open_raw(struct qcow2_backing *b, const char *path,
-		    const struct stat *chain, unsigned int nchain, struct err *err)
+		    const struct stat *chain, unsigned int nchain,
+		    struct err *err)
 {
-	b->fd = qcow2_open_file(path, "backing file", false, &b->st,
-				&b->size, err);
+	b->fd = qcow2_open_file(path, "backing file", false, &b->st, &b->size,
+				err);
 	if (b->fd < 0)
 		return b->fd;
 	return qcow2_check_chain(&b->st, chain, nchain, path, err);
@@ -107,9 +110,10 @@ static int refuse_qcow2_magic(int fd, const char *path, struct err *err)
 	u8 magic[4];
 
 	if (pread(fd, magic, 4, 0) == 4 && qcow2_get32(magic) == QCOW2_MAGIC)
-		return err_input(err, -EINVAL,
-				 "qcow2: backing file %s looks like qcow2 but the image records no backing format; record it with qemu-img rebase -u -F qcow2 -b %s",
-				 path, path);
+		return err_input(
+			err, -EINVAL,
+			"qcow2: backing file %s looks like qcow2 but the image records no backing format; record it with qemu-img rebase -u -F qcow2 -b %s",
+			path, path);
 	return 0;
 }
 
@@ -148,7 +152,8 @@ int qcow2_backing_open(struct qcow2 *q, const char *image,
 			ret = refuse_qcow2_magic(b->fd, real, err);
 	} else {
 		ret = err_input(err, -ENOTSUP,
-				"qcow2: backing format '%s' not supported", fmt);
+				"qcow2: backing format '%s' not supported",
+				fmt);
 	}
 	if (ret) {
 		qcow2_backing_close(b);

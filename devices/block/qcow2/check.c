@@ -37,8 +37,7 @@ const char *ck_kind_name(enum ck_kind k)
 	return k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
 }
 
-void ck_report(struct qcow2_ck *c, enum qcow2_finding f, const char *fmt,
-	       ...)
+void ck_report(struct qcow2_ck *c, enum qcow2_finding f, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -113,8 +112,9 @@ static int ck_open(struct qcow2_ck *c, int fd, struct err *err)
 	c->cs = 1ULL << c->h.cluster_bits;
 	c->l2_bits = c->h.cluster_bits - 3;
 	c->rb_bits = c->h.cluster_bits + 3 - c->h.refcount_order;
-	c->refmax = c->h.refcount_order == 6 ? ~0ULL :
-		    (1ULL << (1U << c->h.refcount_order)) - 1;
+	c->refmax = c->h.refcount_order == 6 ?
+			    ~0ULL :
+			    (1ULL << (1U << c->h.refcount_order)) - 1;
 	c->nb_clusters = (c->file_size + c->cs - 1) / c->cs;
 	if (c->nb_clusters > CK_MAX_CLUSTERS)
 		return err_input(err, -EFBIG,
@@ -186,10 +186,10 @@ static void quiet(void *opaque, enum qcow2_finding f, const char *msg)
 }
 
 static int repair_and_recheck(struct qcow2_ck *c,
-			      const struct qcow2_check_opts *o,
-			      struct err *err)
+			      const struct qcow2_check_opts *o, struct err *err)
 {
-	struct qcow2_check_opts fixing = { .fix = o->fix, .opaque = (void *)o,
+	struct qcow2_check_opts fixing = { .fix = o->fix,
+					   .opaque = (void *)o,
 					   .report = o->report ? quiet : NULL };
 	struct qcow2_check_result *res = c->res;
 	u64 lf, cf;

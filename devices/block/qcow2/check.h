@@ -39,12 +39,12 @@
  */
 
 enum qcow2_finding {
-	QCOW2_CK_CORRUPT,		/* counted in corruptions */
-	QCOW2_CK_LEAK,			/* counted in leaks */
-	QCOW2_CK_ERROR,			/* the check itself failed somewhere */
-	QCOW2_CK_NOTE,			/* explains a count; not counted */
+	QCOW2_CK_CORRUPT, /* counted in corruptions */
+	QCOW2_CK_LEAK,	  /* counted in leaks */
+	QCOW2_CK_ERROR,	  /* the check itself failed somewhere */
+	QCOW2_CK_NOTE,	  /* explains a count; not counted */
 	QCOW2_CK_REPAIRED,
-	QCOW2_CK_REFUSED,		/* a repair it will not make */
+	QCOW2_CK_REFUSED, /* a repair it will not make */
 };
 
 struct qcow2_check_result {
@@ -53,19 +53,19 @@ struct qcow2_check_result {
 	u64 total_clusters, allocated_clusters;
 	u64 fragmented_clusters, compressed_clusters;
 	u64 image_end_offset;
-	bool dirty, corrupt_bit;	/* the header's bits (v3) */
+	bool dirty, corrupt_bit; /* the header's bits (v3) */
 };
 
 /* Called once per finding with one line of text (no newline). */
 typedef void (*qcow2_check_report_fn)(void *opaque, enum qcow2_finding f,
 				      const char *msg);
 
-#define QCOW2_FIX_LEAKS		(1U << 0)
-#define QCOW2_FIX_ERRORS	(1U << 1)
+#define QCOW2_FIX_LEAKS	 (1U << 0)
+#define QCOW2_FIX_ERRORS (1U << 1)
 
 struct qcow2_check_opts {
-	unsigned int fix;		/* QCOW2_FIX_* */
-	qcow2_check_report_fn report;	/* may be NULL */
+	unsigned int fix;	      /* QCOW2_FIX_* */
+	qcow2_check_report_fn report; /* may be NULL */
 	void *opaque;
 };
 

@@ -50,17 +50,19 @@ static void leak(struct qcow2_ck *c, u64 k, u64 stored, u64 refs)
 {
 	if (c->fix & QCOW2_FIX_LEAKS) {
 		if (!ck_add_rc_fix(c, k, refs))
-			return;		/* counted when written */
+			return; /* counted when written */
 	}
 	if (refs)
-		ck_report(c, QCOW2_CK_LEAK,
-			  "leak: cluster %llu has refcount %llu but %llu references",
-			  (unsigned long long)k, (unsigned long long)stored,
-			  (unsigned long long)refs);
+		ck_report(
+			c, QCOW2_CK_LEAK,
+			"leak: cluster %llu has refcount %llu but %llu references",
+			(unsigned long long)k, (unsigned long long)stored,
+			(unsigned long long)refs);
 	else
-		ck_report(c, QCOW2_CK_LEAK,
-			  "leak: cluster %llu has refcount %llu but no reference",
-			  (unsigned long long)k, (unsigned long long)stored);
+		ck_report(
+			c, QCOW2_CK_LEAK,
+			"leak: cluster %llu has refcount %llu but no reference",
+			(unsigned long long)k, (unsigned long long)stored);
 	c->res->leaks++;
 }
 
@@ -81,15 +83,14 @@ static void too_low(struct qcow2_ck *c, u64 k, u64 stored, u64 refs,
 {
 	const char *why = unprovable(c, k, covered);
 
-	if ((c->fix & QCOW2_FIX_ERRORS) && !why &&
-	    !ck_add_rc_fix(c, k, refs))
-		return;			/* counted when written */
-	ck_report(c, QCOW2_CK_CORRUPT,
-		  "corrupt: cluster %llu (%s) has refcount %llu but %llu reference%s",
-		  (unsigned long long)k,
-		  ck_kind_name(c->kind[k] & CK_KIND_MASK),
-		  (unsigned long long)stored, (unsigned long long)refs,
-		  refs == 1 ? "" : "s");
+	if ((c->fix & QCOW2_FIX_ERRORS) && !why && !ck_add_rc_fix(c, k, refs))
+		return; /* counted when written */
+	ck_report(
+		c, QCOW2_CK_CORRUPT,
+		"corrupt: cluster %llu (%s) has refcount %llu but %llu reference%s",
+		(unsigned long long)k, ck_kind_name(c->kind[k] & CK_KIND_MASK),
+		(unsigned long long)stored, (unsigned long long)refs,
+		refs == 1 ? "" : "s");
 	c->res->corruptions++;
 	if ((c->fix & QCOW2_FIX_ERRORS) && why)
 		ck_report(c, QCOW2_CK_REFUSED,
@@ -107,9 +108,10 @@ void ck_compare(struct qcow2_ck *c)
 		if (ck_stored_rc(c, k, &stored, &covered)) {
 			if (c->rb_ti != bad_ti) {
 				bad_ti = c->rb_ti;
-				ck_report(c, QCOW2_CK_ERROR,
-					  "cannot read the refcount block of table index %llu",
-					  (unsigned long long)bad_ti);
+				ck_report(
+					c, QCOW2_CK_ERROR,
+					"cannot read the refcount block of table index %llu",
+					(unsigned long long)bad_ti);
 				c->res->check_errors++;
 			}
 			continue;
@@ -132,21 +134,21 @@ void ck_compare(struct qcow2_ck *c)
  * stored refcount equals the counted references (nothing else uses it).
  * @l2i ~0: the entry is L1 index @l1i itself.
  */
-static void copied_entry(struct qcow2_ck *c, u64 e, u64 entry_off,
-			 u64 cluster, u64 l1i, u64 l2i)
+static void copied_entry(struct qcow2_ck *c, u64 e, u64 entry_off, u64 cluster,
+			 u64 l1i, u64 l2i)
 {
 	bool copied = e & QCOW2_COPIED, covered;
 	char what[64];
 	u64 rc;
 
 	if (ck_stored_rc(c, cluster, &rc, &covered))
-		return;			/* reported by the comparison */
+		return; /* reported by the comparison */
 	if ((rc == 1) == copied)
 		return;
 	if ((c->fix & QCOW2_FIX_ERRORS) && cluster < c->nb_clusters &&
 	    rc == c->ref[cluster] && !(c->kind[cluster] & CK_DUBIOUS) &&
-	    !ck_add_entry_fix(c, entry_off, rc == 1 ? e | QCOW2_COPIED :
-							  e & ~QCOW2_COPIED))
+	    !ck_add_entry_fix(c, entry_off,
+			      rc == 1 ? e | QCOW2_COPIED : e & ~QCOW2_COPIED))
 		return;
 	if (l2i == ~0ULL)
 		snprintf(what, sizeof(what), "L1 index %llu",
@@ -154,10 +156,11 @@ static void copied_entry(struct qcow2_ck *c, u64 e, u64 entry_off,
 	else
 		snprintf(what, sizeof(what), "L2 entry %llu of L1 index %llu",
 			 (unsigned long long)l2i, (unsigned long long)l1i);
-	ck_report(c, QCOW2_CK_CORRUPT,
-		  "corrupt: %s %s the COPIED flag but cluster %llu has refcount %llu",
-		  what, copied ? "has" : "lacks", (unsigned long long)cluster,
-		  (unsigned long long)rc);
+	ck_report(
+		c, QCOW2_CK_CORRUPT,
+		"corrupt: %s %s the COPIED flag but cluster %llu has refcount %llu",
+		what, copied ? "has" : "lacks", (unsigned long long)cluster,
+		(unsigned long long)rc);
 	c->res->corruptions++;
 }
 
@@ -179,8 +182,8 @@ static int copied_l2(struct qcow2_ck *c, u64 l1i, u64 l2off)
 		off = e & QCOW2_OFFSET_MASK;
 		if ((e & QCOW2_COMPRESSED) || !off)
 			continue;
-		copied_entry(c, e, l2off + i * 8, off >> c->h.cluster_bits,
-			     l1i, i);
+		copied_entry(c, e, l2off + i * 8, off >> c->h.cluster_bits, l1i,
+			     i);
 	}
 	return 0;
 }

@@ -24,9 +24,9 @@ enum ck_kind {
 	CK_SNAPTAB,
 	CK_SNAP_L1,
 };
-#define CK_KIND_MASK	0x0f
-#define CK_OVERLAP	0x80		/* metadata shared with anything */
-#define CK_DUBIOUS	0x40		/* named by an unaligned entry */
+#define CK_KIND_MASK 0x0f
+#define CK_OVERLAP   0x80 /* metadata shared with anything */
+#define CK_DUBIOUS   0x40 /* named by an unaligned entry */
 
 /* A refcount to store (repair). */
 struct ck_rc_fix {
@@ -36,8 +36,8 @@ struct ck_rc_fix {
 
 /* An 8-byte table entry to rewrite (repair of a COPIED flag). */
 struct ck_entry_fix {
-	u64 off;			/* in the file */
-	u64 val;			/* host order */
+	u64 off; /* in the file */
+	u64 val; /* host order */
 };
 
 struct qcow2_ck {
@@ -46,12 +46,12 @@ struct qcow2_ck {
 	struct qcow2_header h;
 	u64 cs;
 	u32 l2_bits, rb_bits;
-	u64 nb_clusters;		/* of the file, rounded up */
-	u64 refmax;			/* largest refcount the width holds */
-	u32 *ref;			/* computed references, per cluster */
-	u8 *kind;			/* enum ck_kind | CK_OVERLAP */
-	u64 *l1;			/* active L1 table, host order */
-	u64 *rt;			/* refcount table, host order */
+	u64 nb_clusters; /* of the file, rounded up */
+	u64 refmax;	 /* largest refcount the width holds */
+	u32 *ref;	 /* computed references, per cluster */
+	u8 *kind;	 /* enum ck_kind | CK_OVERLAP */
+	u64 *l1;	 /* active L1 table, host order */
+	u64 *rt;	 /* refcount table, host order */
 	u64 rt_entries;
 	/*
 	 * The engine's view of the same tables: its metadata map (meta.c)
@@ -59,12 +59,12 @@ struct qcow2_ck {
 	 * and names them. Shares l1 and rt with the fields above.
 	 */
 	struct qcow2 eng;
-	u8 *table;			/* one cluster: an L2 table */
-	u8 *rb;				/* one cluster: a refcount block */
-	u64 rb_ti;			/* its table index; ~0: none */
-	bool rb_bad;			/* that entry cannot be read */
-	bool rb_none;			/* no block there */
-	u64 snap_size;			/* bytes of the snapshot table */
+	u8 *table;     /* one cluster: an L2 table */
+	u8 *rb;	       /* one cluster: a refcount block */
+	u64 rb_ti;     /* its table index; ~0: none */
+	bool rb_bad;   /* that entry cannot be read */
+	bool rb_none;  /* no block there */
+	u64 snap_size; /* bytes of the snapshot table */
 	unsigned int fix;
 	const struct qcow2_check_opts *o;
 	struct qcow2_check_result *res;
@@ -74,8 +74,8 @@ struct qcow2_ck {
 	size_t nr_entry_fix, max_entry_fix;
 };
 
-void ck_report(struct qcow2_ck *c, enum qcow2_finding f, const char *fmt,
-	       ...) __attribute__((format(printf, 3, 4)));
+void ck_report(struct qcow2_ck *c, enum qcow2_finding f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 const char *ck_kind_name(enum ck_kind k);
 
 /* check_walk.c: count every reference (and note overlaps). */

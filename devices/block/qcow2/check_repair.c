@@ -69,8 +69,9 @@ static long fix_block(struct qcow2_ck *c, size_t i, bool raise)
 	ret = qcow2_pread_full(c->fd, c->rb, c->cs, off);
 	if (ret)
 		return ret;
-	for (j = i; j < c->nr_rc_fix &&
-		    c->rc_fix[j].cluster >> c->rb_bits == ti; j++) {
+	for (j = i;
+	     j < c->nr_rc_fix && c->rc_fix[j].cluster >> c->rb_bits == ti;
+	     j++) {
 		const struct ck_rc_fix *f = &c->rc_fix[j];
 
 		old = qcow2_rc_read(c->rb, order, f->cluster & mask);
@@ -112,7 +113,7 @@ int ck_repair_refcounts(struct qcow2_ck *c)
 
 	if (!c->nr_rc_fix)
 		return 0;
-	c->rb_ti = ~0ULL;		/* the cached block goes stale */
+	c->rb_ti = ~0ULL; /* the cached block goes stale */
 	ret = fix_pass(c, true);
 	if (!ret)
 		ret = fix_pass(c, false);
@@ -133,10 +134,10 @@ int ck_repair_entries(struct qcow2_ck *c)
 		ret = qcow2_pwrite_full(c->fd, be, 8, f->off);
 		if (ret)
 			return ret;
-		ck_report(c, QCOW2_CK_REPAIRED,
-			  "repaired: the COPIED flag of the entry at 0x%llx (now 0x%llx)",
-			  (unsigned long long)f->off,
-			  (unsigned long long)f->val);
+		ck_report(
+			c, QCOW2_CK_REPAIRED,
+			"repaired: the COPIED flag of the entry at 0x%llx (now 0x%llx)",
+			(unsigned long long)f->off, (unsigned long long)f->val);
 		c->res->corruptions_fixed++;
 	}
 	c->nr_entry_fix = 0;
@@ -160,7 +161,8 @@ int ck_clear_bits(struct qcow2_ck *c)
 	if (c->h.incompat & QCOW2_INCOMPAT_DIRTY)
 		ck_report(c, QCOW2_CK_REPAIRED, "repaired: dirty bit cleared");
 	if (c->h.incompat & QCOW2_INCOMPAT_CORRUPT)
-		ck_report(c, QCOW2_CK_REPAIRED, "repaired: corrupt bit cleared");
+		ck_report(c, QCOW2_CK_REPAIRED,
+			  "repaired: corrupt bit cleared");
 	c->h.incompat &= ~bits;
 	return 0;
 }

@@ -13,14 +13,14 @@
 #include "devices/block/qcow2/check_int.h"
 
 #define SNAP_HEADER_LEN 40
-#define MAX_SNAPSHOTS 65536
-#define MAX_SNAP_TABLE (64 * MiB)
+#define MAX_SNAPSHOTS	65536
+#define MAX_SNAP_TABLE	(64 * MiB)
 
 /* Who references a region: a kind and up to two indexes for messages. */
 struct ck_ref {
 	enum ck_kind kind;
 	u64 a, b;
-	bool dubious;			/* from an unaligned entry or table */
+	bool dubious; /* from an unaligned entry or table */
 };
 
 static void describe(const struct ck_ref *r, char *buf, size_t len)
@@ -67,8 +67,8 @@ static void overlap(struct qcow2_ck *c, u64 k, const char *holds,
 	describe(r, what, sizeof(what));
 	ck_report(c, QCOW2_CK_NOTE,
 		  "overlap: cluster %llu (0x%llx) holds %s and is also %s",
-		  (unsigned long long)k, (unsigned long long)(k * c->cs),
-		  holds, what);
+		  (unsigned long long)k, (unsigned long long)(k * c->cs), holds,
+		  what);
 }
 
 /*
@@ -108,8 +108,7 @@ static void data_on_table(struct qcow2_ck *c, u64 k, const struct ck_ref *r)
 }
 
 /* One reference to the bytes [off, off + len). */
-static void count(struct qcow2_ck *c, u64 off, u64 len,
-		  const struct ck_ref *r)
+static void count(struct qcow2_ck *c, u64 off, u64 len, const struct ck_ref *r)
 {
 	u64 k, last, max = MIN(c->refmax, (u64)UINT32_MAX);
 	char what[96];
@@ -119,20 +118,21 @@ static void count(struct qcow2_ck *c, u64 off, u64 len,
 	/* A partly written last cluster is fine; a whole one past is not. */
 	if (off >= QCOW2_MAX_SIZE || off + len >= c->file_size + c->cs) {
 		describe(r, what, sizeof(what));
-		ck_report(c, QCOW2_CK_CORRUPT,
-			  "corrupt: %s is at 0x%llx (%llu bytes), past the end of the file (%llu bytes)",
-			  what, (unsigned long long)off,
-			  (unsigned long long)len,
-			  (unsigned long long)c->file_size);
+		ck_report(
+			c, QCOW2_CK_CORRUPT,
+			"corrupt: %s is at 0x%llx (%llu bytes), past the end of the file (%llu bytes)",
+			what, (unsigned long long)off, (unsigned long long)len,
+			(unsigned long long)c->file_size);
 		c->res->corruptions++;
 		return;
 	}
 	last = (off + len - 1) / c->cs;
 	for (k = off / c->cs; k <= last && k <= c->nb_clusters; k++) {
 		if (c->ref[k] >= max) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: cluster %llu has more references than a refcount can hold",
-				  (unsigned long long)k);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: cluster %llu has more references than a refcount can hold",
+				(unsigned long long)k);
 			c->res->corruptions++;
 			continue;
 		}
@@ -148,8 +148,8 @@ static void count(struct qcow2_ck *c, u64 off, u64 len,
 	}
 }
 
-static void count_one(struct qcow2_ck *c, u64 off, u64 len,
-		      enum ck_kind kind, u64 a, u64 b, bool dubious)
+static void count_one(struct qcow2_ck *c, u64 off, u64 len, enum ck_kind kind,
+		      u64 a, u64 b, bool dubious)
 {
 	struct ck_ref r = { .kind = kind, .a = a, .b = b, .dubious = dubious };
 
@@ -165,10 +165,10 @@ static void walk_l2_entry(struct qcow2_ck *c, u64 e, u64 l1i, u64 i,
 
 	if (e & QCOW2_COMPRESSED) {
 		if (e & QCOW2_COPIED) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: L2 entry %llu of L1 index %llu: a compressed cluster with the COPIED flag",
-				  (unsigned long long)i,
-				  (unsigned long long)l1i);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: L2 entry %llu of L1 index %llu: a compressed cluster with the COPIED flag",
+				(unsigned long long)i, (unsigned long long)l1i);
 			res->corruptions++;
 			e &= ~QCOW2_COPIED;
 			if (c->fix & QCOW2_FIX_ERRORS)
@@ -184,15 +184,16 @@ static void walk_l2_entry(struct qcow2_ck *c, u64 e, u64 l1i, u64 i,
 		return;
 	}
 	if (e & QCOW2_L2_RESERVED) {
-		ck_report(c, QCOW2_CK_CORRUPT,
-			  "corrupt: L2 entry %llu of L1 index %llu: reserved bits set (0x%llx)",
-			  (unsigned long long)i, (unsigned long long)l1i,
-			  (unsigned long long)e);
+		ck_report(
+			c, QCOW2_CK_CORRUPT,
+			"corrupt: L2 entry %llu of L1 index %llu: reserved bits set (0x%llx)",
+			(unsigned long long)i, (unsigned long long)l1i,
+			(unsigned long long)e);
 		res->corruptions++;
 	}
 	off = e & QCOW2_OFFSET_MASK;
 	if (!off)
-		return;			/* unallocated, or a plain zero cluster */
+		return; /* unallocated, or a plain zero cluster */
 	if (active) {
 		res->allocated_clusters++;
 		if (*next && off != *next)
@@ -200,11 +201,12 @@ static void walk_l2_entry(struct qcow2_ck *c, u64 e, u64 l1i, u64 i,
 		*next = off + c->cs;
 	}
 	if (off & (c->cs - 1)) {
-		ck_report(c, QCOW2_CK_CORRUPT,
-			  "corrupt: L2 entry %llu of L1 index %llu: %s cluster at 0x%llx is not cluster aligned",
-			  (unsigned long long)i, (unsigned long long)l1i,
-			  e & QCOW2_ZERO ? "preallocated zero" : "data",
-			  (unsigned long long)off);
+		ck_report(
+			c, QCOW2_CK_CORRUPT,
+			"corrupt: L2 entry %llu of L1 index %llu: %s cluster at 0x%llx is not cluster aligned",
+			(unsigned long long)i, (unsigned long long)l1i,
+			e & QCOW2_ZERO ? "preallocated zero" : "data",
+			(unsigned long long)off);
 		res->corruptions++;
 		dubious = true;
 	}
@@ -219,10 +221,11 @@ static void walk_l2(struct qcow2_ck *c, u64 l2off, u64 l1i, bool active,
 
 	ret = qcow2_pread_full(c->fd, c->table, c->cs, l2off);
 	if (ret) {
-		ck_report(c, QCOW2_CK_ERROR,
-			  "cannot read the L2 table of L1 index %llu at 0x%llx: %s",
-			  (unsigned long long)l1i, (unsigned long long)l2off,
-			  strerror(-ret));
+		ck_report(
+			c, QCOW2_CK_ERROR,
+			"cannot read the L2 table of L1 index %llu at 0x%llx: %s",
+			(unsigned long long)l1i, (unsigned long long)l2off,
+			strerror(-ret));
 		c->res->check_errors++;
 		return;
 	}
@@ -232,8 +235,8 @@ static void walk_l2(struct qcow2_ck *c, u64 l2off, u64 l1i, bool active,
 }
 
 /* One L1 table: the active one (@snap ~0) or a snapshot's. */
-static void walk_l1(struct qcow2_ck *c, const u64 *l1, u64 l1_size,
-		    u64 l1_off, u64 snap)
+static void walk_l1(struct qcow2_ck *c, const u64 *l1, u64 l1_size, u64 l1_off,
+		    u64 snap)
 {
 	bool active = snap == ~0ULL, unaligned;
 	u64 i, e, l2off;
@@ -251,20 +254,22 @@ static void walk_l1(struct qcow2_ck *c, const u64 *l1, u64 l1_size,
 		if (!e)
 			continue;
 		if (e & QCOW2_L1_RESERVED) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: L1 index %llu%s: reserved bits set (0x%llx)",
-				  (unsigned long long)i,
-				  active ? "" : " of a snapshot",
-				  (unsigned long long)e);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: L1 index %llu%s: reserved bits set (0x%llx)",
+				(unsigned long long)i,
+				active ? "" : " of a snapshot",
+				(unsigned long long)e);
 			c->res->corruptions++;
 		}
 		unaligned = l2off & (c->cs - 1);
 		count_one(c, l2off, c->cs, CK_L2, i, 0, unaligned);
 		if (unaligned) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: L1 index %llu: L2 table at 0x%llx is not cluster aligned",
-				  (unsigned long long)i,
-				  (unsigned long long)l2off);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: L1 index %llu: L2 table at 0x%llx is not cluster aligned",
+				(unsigned long long)i,
+				(unsigned long long)l2off);
 			c->res->corruptions++;
 		}
 		walk_l2(c, l2off, i, active, unaligned);
@@ -279,17 +284,18 @@ static int walk_snapshot(struct qcow2_ck *c, u64 idx, const u8 *sh)
 	int ret;
 
 	if (l1_off & (c->cs - 1)) {
-		ck_report(c, QCOW2_CK_CORRUPT,
-			  "corrupt: snapshot %llu: L1 table at 0x%llx is not cluster aligned",
-			  (unsigned long long)idx, (unsigned long long)l1_off);
+		ck_report(
+			c, QCOW2_CK_CORRUPT,
+			"corrupt: snapshot %llu: L1 table at 0x%llx is not cluster aligned",
+			(unsigned long long)idx, (unsigned long long)l1_off);
 		c->res->corruptions++;
 		return 0;
 	}
 	if (l1_size * 8 > QCOW2_MAX_L1_BYTES) {
-		ck_report(c, QCOW2_CK_CORRUPT,
-			  "corrupt: snapshot %llu: L1 table of %llu entries is too large",
-			  (unsigned long long)idx,
-			  (unsigned long long)l1_size);
+		ck_report(
+			c, QCOW2_CK_CORRUPT,
+			"corrupt: snapshot %llu: L1 table of %llu entries is too large",
+			(unsigned long long)idx, (unsigned long long)l1_size);
 		c->res->corruptions++;
 		return 0;
 	}
@@ -342,23 +348,26 @@ static void walk_refblocks(struct qcow2_ck *c)
 		e = c->rt[i];
 		off = e & ~QCOW2_RT_RESERVED;
 		if (e & QCOW2_RT_RESERVED) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: refcount table entry %llu: reserved bits set (0x%llx)",
-				  (unsigned long long)i, (unsigned long long)e);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: refcount table entry %llu: reserved bits set (0x%llx)",
+				(unsigned long long)i, (unsigned long long)e);
 			c->res->corruptions++;
 			continue;
 		}
 		if (off & (c->cs - 1)) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: refcount table entry %llu: block at 0x%llx is not cluster aligned",
-				  (unsigned long long)i, (unsigned long long)off);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: refcount table entry %llu: block at 0x%llx is not cluster aligned",
+				(unsigned long long)i, (unsigned long long)off);
 			c->res->corruptions++;
 			continue;
 		}
 		if (off / c->cs >= c->nb_clusters) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: refcount table entry %llu: block at 0x%llx is outside the file",
-				  (unsigned long long)i, (unsigned long long)off);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: refcount table entry %llu: block at 0x%llx is outside the file",
+				(unsigned long long)i, (unsigned long long)off);
 			c->res->corruptions++;
 			continue;
 		}
@@ -366,10 +375,11 @@ static void walk_refblocks(struct qcow2_ck *c)
 			continue;
 		count_one(c, off, c->cs, CK_RB, i, 0, false);
 		if (c->ref[off / c->cs] != 1) {
-			ck_report(c, QCOW2_CK_CORRUPT,
-				  "corrupt: the refcount block of table index %llu at 0x%llx has %u references",
-				  (unsigned long long)i, (unsigned long long)off,
-				  c->ref[off / c->cs]);
+			ck_report(
+				c, QCOW2_CK_CORRUPT,
+				"corrupt: the refcount block of table index %llu at 0x%llx has %u references",
+				(unsigned long long)i, (unsigned long long)off,
+				c->ref[off / c->cs]);
 			c->res->corruptions++;
 		}
 	}
@@ -384,8 +394,7 @@ int ck_count_refs(struct qcow2_ck *c)
 	ret = walk_snapshots(c);
 	if (ret)
 		return ret;
-	count_one(c, c->h.snapshots_off, c->snap_size, CK_SNAPTAB, 0, 0,
-		  false);
+	count_one(c, c->h.snapshots_off, c->snap_size, CK_SNAPTAB, 0, 0, false);
 	count_one(c, c->h.rt_off, c->rt_entries * 8, CK_RT, 0, 0, false);
 	walk_refblocks(c);
 	return 0;

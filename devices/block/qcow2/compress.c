@@ -16,9 +16,9 @@
 struct qcow2_packer {
 	struct qcow2 *q;
 	z_stream zs;
-	u8 *out;			/* compressed data, one cluster */
-	u64 cur, end;			/* free bytes [cur, end) of the area */
-	u64 fresh;			/* first cluster of it nobody uses yet */
+	u8 *out;      /* compressed data, one cluster */
+	u64 cur, end; /* free bytes [cur, end) of the area */
+	u64 fresh;    /* first cluster of it nobody uses yet */
 };
 
 int qcow2_packer_new(struct qcow2 *q, struct qcow2_packer **out)
@@ -29,9 +29,8 @@ int qcow2_packer_new(struct qcow2 *q, struct qcow2_packer **out)
 		return -ENOMEM;
 	p->q = q;
 	p->out = malloc(q->cluster_size);
-	if (!p->out ||
-	    deflateInit2(&p->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
-			 Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (!p->out || deflateInit2(&p->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+				    -12, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(p->out);
 		free(p);
 		return -ENOMEM;
@@ -76,7 +75,7 @@ static int make_room(struct qcow2_packer *p, u64 len)
 		if (ret)
 			return ret;
 		if (next != p->end || !p->end)
-			p->cur = next;	/* not adjacent: start afresh */
+			p->cur = next; /* not adjacent: start afresh */
 		p->end = next + cs;
 		if (next == p->cur)
 			p->fresh = next;
@@ -103,8 +102,7 @@ static int count_refs(struct qcow2_packer *p, u64 off, u64 len)
 	return 0;
 }
 
-int qcow2_write_compressed(struct qcow2_packer *p, u64 voff,
-			   const void *buf)
+int qcow2_write_compressed(struct qcow2_packer *p, u64 voff, const void *buf)
 {
 	struct qcow2 *q = p->q;
 	u32 x = 62 - (q->h.cluster_bits - 8);

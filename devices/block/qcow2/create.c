@@ -33,8 +33,9 @@ static int plan(const struct qcow2_create_opts *o, struct layout *l,
 
 	if (o->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
 	    o->cluster_bits > QCOW2_MAX_CLUSTER_BITS)
-		return err_input(err, -EINVAL,
-				 "cluster size must be a power of two from 512 to 2M");
+		return err_input(
+			err, -EINVAL,
+			"cluster size must be a power of two from 512 to 2M");
 	if (o->size > QCOW2_MAX_SIZE)
 		return err_input(err, -EINVAL, "image size too large");
 	l->cs = 1ULL << o->cluster_bits;
@@ -88,17 +89,17 @@ static int build_cluster0(const struct qcow2_create_opts *o,
 	u64 off = h.header_len, blen = o->backing ? strlen(o->backing) : 0;
 
 	if (blen > QCOW2_MAX_BACKING_NAME)
-		return err_input(err, -EINVAL,
-				 "backing file name too long");
+		return err_input(err, -EINVAL, "backing file name too long");
 	if (o->backing) {
-		off += put_ext(buf + off, QCOW2_EXT_BACKING_FMT,
-			       o->backing_fmt, strlen(o->backing_fmt));
+		off += put_ext(buf + off, QCOW2_EXT_BACKING_FMT, o->backing_fmt,
+			       strlen(o->backing_fmt));
 	}
-	off += 8;			/* end of extensions: zeros */
+	off += 8; /* end of extensions: zeros */
 	if (o->backing) {
 		if (off + blen > l->cs)
-			return err_input(err, -EINVAL,
-					 "backing file name does not fit in one cluster");
+			return err_input(
+				err, -EINVAL,
+				"backing file name does not fit in one cluster");
 		h.backing_off = off;
 		h.backing_len = blen;
 		memcpy(buf + off, o->backing, blen);
@@ -133,7 +134,7 @@ int qcow2_create_fd(int fd, const struct qcow2_create_opts *o, struct err *err)
 	ret = plan(o, &l, err);
 	if (ret)
 		return ret;
-	meta = 1 + l.rtc + l.rbc;	/* header, refcount table and blocks */
+	meta = 1 + l.rtc + l.rbc; /* header, refcount table and blocks */
 	buf = calloc(meta, l.cs);
 	if (!buf)
 		return err_host(err, -ENOMEM, "out of memory");

@@ -59,8 +59,8 @@ static void op_done(void *opaque, s64 res)
 {
 	struct qop *op = opaque;
 
-	qcow2_qreq_put(op->r, io_status(op->iov, op->iovcnt, op->len,
-					op->write, res));
+	qcow2_qreq_put(op->r,
+		       io_status(op->iov, op->iovcnt, op->len, op->write, res));
 	free(op);
 }
 
@@ -86,8 +86,8 @@ int qcow2_disk_rw(struct qcow2_disk *qd, u64 host, const struct iovec *iov,
 }
 
 /* Hand [host, host + len) <-> request bytes [pos, pos + len) to the ring. */
-static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host,
-		    u64 pos, u64 len, bool write)
+static int queue_io(struct qcow2_disk *qd, struct qreq *r, u64 host, u64 pos,
+		    u64 len, bool write)
 {
 	const struct disk_req *req = r->req;
 	struct qop *op;
@@ -161,15 +161,14 @@ static int try_fast(struct qcow2_disk *qd, struct disk_req *req)
 	if (!req->len || (write && q->corrupt))
 		return 1;
 	ret = qcow2_map(q, req->offset, &m);
-	if (ret || m.kind != QCOW2_NORMAL ||
-	    (write && !(m.l2e & QCOW2_COPIED)))
-		return 1;	/* the slow path reports errors */
+	if (ret || m.kind != QCOW2_NORMAL || (write && !(m.l2e & QCOW2_COPIED)))
+		return 1; /* the slow path reports errors */
 	ret = run_len(q, req->offset, req->len, &m, write, &run);
 	if (ret || run != req->len)
 		return 1;
 	host = m.host + (req->offset & (q->cluster_size - 1));
-	return qcow2_disk_rw(qd, host, req->iov, req->iovcnt, write,
-			     fast_done, req);
+	return qcow2_disk_rw(qd, host, req->iov, req->iovcnt, write, fast_done,
+			     req);
 }
 
 /*
@@ -207,8 +206,7 @@ static int read_special(struct qcow2_disk *qd, struct qreq *r,
 }
 
 /* Write where no private cluster is: whole clusters, or one in part. */
-static int write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 pos,
-		       u64 *n)
+static int write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 pos, u64 *n)
 {
 	const struct disk_req *req = r->req;
 	struct qcow2 *q = qd->q;
@@ -275,7 +273,7 @@ static int qcow2_submit(struct disk *d, struct disk_req *req)
 	if (!r)
 		return -ENOMEM;
 	r->req = req;
-	r->pending = 1;			/* ours, dropped below */
+	r->pending = 1; /* ours, dropped below */
 	switch (req->op) {
 	case DISK_OP_READ:
 		ret = do_rw(qd, r, false);

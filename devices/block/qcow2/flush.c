@@ -99,6 +99,7 @@ int qcow2_write_header(struct qcow2 *q)
 	qcow2_build_header(&q->h, buf);
 	ret = qcow2_pwrite_full(q->fd, buf,
 				q->h.version == 2 ? QCOW2_V2_HEADER_LEN :
-						    QCOW2_V3_HEADER_LEN, 0);
+						    QCOW2_V3_HEADER_LEN,
+				0);
 	return ret ? ret : sync_fd(q);
 }

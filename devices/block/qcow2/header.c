@@ -17,8 +17,8 @@ static int parse_fixed(struct qcow2_header *h, const u8 *b, struct err *err)
 		return err_input(err, -EINVAL, "not a qcow2 image (bad magic)");
 	h->version = qcow2_get32(b + 4);
 	if (h->version != 2 && h->version != 3)
-		return err_input(err, -EINVAL,
-				 "unsupported qcow2 version %u", h->version);
+		return err_input(err, -EINVAL, "unsupported qcow2 version %u",
+				 h->version);
 	h->backing_off = qcow2_get64(b + 8);
 	h->backing_len = qcow2_get32(b + 16);
 	h->cluster_bits = qcow2_get32(b + 20);
@@ -65,18 +65,17 @@ static int check_geometry(const struct qcow2_header *h, u64 fsize,
 				 "cluster_bits %u out of range (9..21)",
 				 h->cluster_bits);
 	cs = 1ULL << h->cluster_bits;
-	if (h->version == 3 && (h->header_len < QCOW2_V3_HEADER_LEN ||
-				!IS_ALIGNED(h->header_len, 8) ||
-				h->header_len > cs))
-		return err_input(err, -EINVAL,
-				 "bad header_length %u", h->header_len);
+	if (h->version == 3 &&
+	    (h->header_len < QCOW2_V3_HEADER_LEN ||
+	     !IS_ALIGNED(h->header_len, 8) || h->header_len > cs))
+		return err_input(err, -EINVAL, "bad header_length %u",
+				 h->header_len);
 	if (h->refcount_order > 6)
 		return err_input(err, -EINVAL,
 				 "refcount_order %u out of range (0..6)",
 				 h->refcount_order);
 	if (h->size > QCOW2_MAX_SIZE)
-		return err_input(err, -EINVAL,
-				 "virtual size %llu too large",
+		return err_input(err, -EINVAL, "virtual size %llu too large",
 				 (unsigned long long)h->size);
 	l2_cover = cs * (cs / 8);
 	need = (h->size + l2_cover - 1) / l2_cover;
@@ -89,18 +88,20 @@ static int check_geometry(const struct qcow2_header *h, u64 fsize,
 				 "L1 table too large (%u entries)", h->l1_size);
 	if (h->l1_size && (!IS_ALIGNED(h->l1_off, cs) || h->l1_off < cs ||
 			   !in_file(h->l1_off, (u64)h->l1_size * 8, fsize)))
-		return err_input(err, -EINVAL,
-				 "L1 table offset 0x%llx unaligned or outside the file",
-				 (unsigned long long)h->l1_off);
+		return err_input(
+			err, -EINVAL,
+			"L1 table offset 0x%llx unaligned or outside the file",
+			(unsigned long long)h->l1_off);
 	rt_len = (u64)h->rt_clusters * cs;
 	if (!h->rt_clusters || rt_len > QCOW2_MAX_RT_BYTES)
-		return err_input(err, -EINVAL,
-				 "bad refcount_table_clusters %u", h->rt_clusters);
+		return err_input(err, -EINVAL, "bad refcount_table_clusters %u",
+				 h->rt_clusters);
 	if (!IS_ALIGNED(h->rt_off, cs) || h->rt_off < cs ||
 	    !in_file(h->rt_off, rt_len, fsize))
-		return err_input(err, -EINVAL,
-				 "refcount table offset 0x%llx unaligned or outside the file",
-				 (unsigned long long)h->rt_off);
+		return err_input(
+			err, -EINVAL,
+			"refcount table offset 0x%llx unaligned or outside the file",
+			(unsigned long long)h->rt_off);
 	if (h->l1_size && h->l1_off < h->rt_off + rt_len &&
 	    h->rt_off < h->l1_off + (u64)h->l1_size * 8)
 		return err_input(err, -EINVAL,
@@ -108,8 +109,8 @@ static int check_geometry(const struct qcow2_header *h, u64 fsize,
 	return 0;
 }
 
-static int parse_backing_name(struct qcow2_header *h, const u8 *b,
-			      size_t len, struct err *err)
+static int parse_backing_name(struct qcow2_header *h, const u8 *b, size_t len,
+			      struct err *err)
 {
 	h->backing_name[0] = 0;
 	if (!h->backing_off)
@@ -117,10 +118,10 @@ static int parse_backing_name(struct qcow2_header *h, const u8 *b,
 	if (!h->backing_len || h->backing_len > QCOW2_MAX_BACKING_NAME ||
 	    h->backing_off < h->header_len ||
 	    !in_file(h->backing_off, h->backing_len, len))
-		return err_input(err, -EINVAL,
-				 "backing file name (offset %llu, %u bytes) outside the first cluster",
-				 (unsigned long long)h->backing_off,
-				 h->backing_len);
+		return err_input(
+			err, -EINVAL,
+			"backing file name (offset %llu, %u bytes) outside the first cluster",
+			(unsigned long long)h->backing_off, h->backing_len);
 	if (memchr(b + h->backing_off, 0, h->backing_len))
 		return err_input(err, -EINVAL,
 				 "backing file name contains a NUL byte");
@@ -143,15 +144,17 @@ static int parse_extensions(struct qcow2_header *h, const u8 *b, size_t len,
 		if (type == QCOW2_EXT_END)
 			return 0;
 		if (elen > len - off - 8)
-			return err_input(err, -EINVAL,
-					 "header extension 0x%x overruns the first cluster",
-					 type);
+			return err_input(
+				err, -EINVAL,
+				"header extension 0x%x overruns the first cluster",
+				type);
 		if (type == QCOW2_EXT_BACKING_FMT) {
 			if (seen_fmt || !elen ||
 			    elen >= sizeof(h->backing_fmt) ||
 			    memchr(b + off + 8, 0, elen))
-				return err_input(err, -EINVAL,
-						 "bad backing format extension");
+				return err_input(
+					err, -EINVAL,
+					"bad backing format extension");
 			memcpy(h->backing_fmt, b + off + 8, elen);
 			h->backing_fmt[elen] = 0;
 			seen_fmt = true;
@@ -222,36 +225,40 @@ int qcow2_check_features(const struct qcow2_header *h, bool writable,
 				 "qcow2: unknown incompatible feature bit %d",
 				 __builtin_ctzll(unknown));
 	if (h->incompat & QCOW2_INCOMPAT_CORRUPT)
-		return err_input(err, -EINVAL,
-				 "qcow2: image is marked corrupt (run qemu-img check -r all)");
+		return err_input(
+			err, -EINVAL,
+			"qcow2: image is marked corrupt (run qemu-img check -r all)");
 	if (h->crypt_method)
-		return err_input(err, -ENOTSUP,
-				 "qcow2: encryption (crypt_method %u) not supported",
-				 h->crypt_method);
+		return err_input(
+			err, -ENOTSUP,
+			"qcow2: encryption (crypt_method %u) not supported",
+			h->crypt_method);
 	if (h->incompat & QCOW2_INCOMPAT_DATA_FILE)
 		return err_input(err, -ENOTSUP,
 				 "qcow2: external data file not supported");
 	if (h->incompat & QCOW2_INCOMPAT_EXTL2)
 		return err_input(err, -ENOTSUP,
 				 "qcow2: extended L2 entries not supported");
-	if ((h->incompat & QCOW2_INCOMPAT_COMPRESSION) ||
-	    h->compression_type)
-		return err_input(err, -ENOTSUP,
-				 "qcow2: compression type %u not supported (only deflate)",
-				 h->compression_type);
+	if ((h->incompat & QCOW2_INCOMPAT_COMPRESSION) || h->compression_type)
+		return err_input(
+			err, -ENOTSUP,
+			"qcow2: compression type %u not supported (only deflate)",
+			h->compression_type);
 	if (writable && (h->incompat & QCOW2_INCOMPAT_DIRTY))
-		return err_input(err, -EINVAL,
-				 "qcow2: image is dirty (lazy refcounts); run qemu-img check -r all or open readonly=on");
+		return err_input(
+			err, -EINVAL,
+			"qcow2: image is dirty (lazy refcounts); run qemu-img check -r all or open readonly=on");
 	if (writable && h->nb_snapshots)
-		return err_input(err, -ENOTSUP,
-				 "qcow2: writing images with internal snapshots not supported (open readonly=on)");
+		return err_input(
+			err, -ENOTSUP,
+			"qcow2: writing images with internal snapshots not supported (open readonly=on)");
 	return 0;
 }
 
 void qcow2_build_header(const struct qcow2_header *h, u8 *b)
 {
-	memset(b, 0, h->version == 2 ? QCOW2_V2_HEADER_LEN :
-				       QCOW2_V3_HEADER_LEN);
+	memset(b, 0,
+	       h->version == 2 ? QCOW2_V2_HEADER_LEN : QCOW2_V3_HEADER_LEN);
 	qcow2_put32(b, QCOW2_MAGIC);
 	qcow2_put32(b + 4, h->version);
 	qcow2_put64(b + 8, h->backing_off);

@@ -21,7 +21,7 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	va_list ap;
 
 	if (q->corrupt)
-		return -EIO;		/* logged already */
+		return -EIO; /* logged already */
 	q->corrupt = true;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -81,8 +81,9 @@ static int l2_table_off(struct qcow2 *q, u64 l1i, u64 *off)
 
 	*off = l1e & QCOW2_OFFSET_MASK;
 	if (l1e & QCOW2_L1_RESERVED)
-		return qcow2_corrupt(q, "qcow2: L1 table entry %llu has reserved bits set",
-				     (unsigned long long)l1i);
+		return qcow2_corrupt(
+			q, "qcow2: L1 table entry %llu has reserved bits set",
+			(unsigned long long)l1i);
 	if (!*off)
 		return 0;
 	return qcow2_check_cluster(q, *off, "L1 table entry", l1i, ~0ULL);
@@ -100,23 +101,28 @@ int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 		return qcow2_compressed_span(q, l2e, &off, &len);
 	}
 	if (l2e & QCOW2_L2_RESERVED)
-		return qcow2_corrupt(q, "qcow2: L2 table entry %llu of L1 index %llu has reserved bits set",
-				     (unsigned long long)l2i,
-				     (unsigned long long)l1i);
+		return qcow2_corrupt(
+			q,
+			"qcow2: L2 table entry %llu of L1 index %llu has reserved bits set",
+			(unsigned long long)l2i, (unsigned long long)l1i);
 	off = l2e & QCOW2_OFFSET_MASK;
 	if (l2e & QCOW2_ZERO) {
 		if (q->h.version < 3)
-			return qcow2_corrupt(q, "qcow2: L2 table entry %llu of L1 index %llu is a zero cluster in a v2 image",
-					     (unsigned long long)l2i,
-					     (unsigned long long)l1i);
+			return qcow2_corrupt(
+				q,
+				"qcow2: L2 table entry %llu of L1 index %llu is a zero cluster in a v2 image",
+				(unsigned long long)l2i,
+				(unsigned long long)l1i);
 		m->kind = QCOW2_ZEROES;
 		return 0;
 	}
 	if (!off) {
 		if (l2e & QCOW2_COPIED)
-			return qcow2_corrupt(q, "qcow2: L2 table entry %llu of L1 index %llu names host offset 0",
-					     (unsigned long long)l2i,
-					     (unsigned long long)l1i);
+			return qcow2_corrupt(
+				q,
+				"qcow2: L2 table entry %llu of L1 index %llu names host offset 0",
+				(unsigned long long)l2i,
+				(unsigned long long)l1i);
 		m->kind = QCOW2_UNALLOC;
 		return 0;
 	}
@@ -124,10 +130,10 @@ int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 	m->host = off;
 	ret = qcow2_check_cluster(q, off, "L2 table entry", l2i, l1i);
 	if (!ret && qcow2_meta_test(q, off))
-		ret = qcow2_meta_overlap(q, off,
-					 "L2 table entry %llu of L1 index %llu points at",
-					 (unsigned long long)l2i,
-					 (unsigned long long)l1i);
+		ret = qcow2_meta_overlap(
+			q, off,
+			"L2 table entry %llu of L1 index %llu points at",
+			(unsigned long long)l2i, (unsigned long long)l1i);
 	return ret;
 }
 
@@ -185,8 +191,8 @@ static int cow_l2(struct qcow2 *q, u64 l1i, u64 old)
 	return ret ? ret : qcow2_free_later(q, old, q->cluster_size);
 }
 
-int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
-		       struct qcow2_cache_entry **e, u64 *idx)
+int qcow2_l2_for_write(struct qcow2 *q, u64 voff, struct qcow2_cache_entry **e,
+		       u64 *idx)
 {
 	u64 ci = voff >> q->h.cluster_bits;
 	u64 l1i = ci >> q->l2_bits;
@@ -232,8 +238,9 @@ int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len)
 	if (*off < q->cluster_size || *off >= QCOW2_MAX_SIZE ||
 	    *off > q->file_end || q->file_end - *off < *len ||
 	    *len > 2 * q->cluster_size)
-		return qcow2_corrupt(q, "qcow2: compressed cluster at 0x%llx (%llu bytes) outside the file",
-				     (unsigned long long)*off,
-				     (unsigned long long)*len);
+		return qcow2_corrupt(
+			q,
+			"qcow2: compressed cluster at 0x%llx (%llu bytes) outside the file",
+			(unsigned long long)*off, (unsigned long long)*len);
 	return 0;
 }

@@ -93,7 +93,8 @@ void qcow2_meta_name(const struct qcow2 *q, u64 off, char *buf, size_t len)
 		snprintf(buf, len, "the L1 table");
 		return;
 	}
-	if (off >= q->h.rt_off && off - q->h.rt_off < (u64)q->h.rt_clusters * cs) {
+	if (off >= q->h.rt_off &&
+	    off - q->h.rt_off < (u64)q->h.rt_clusters * cs) {
 		snprintf(buf, len, "the refcount table");
 		return;
 	}
@@ -106,9 +107,10 @@ void qcow2_meta_name(const struct qcow2 *q, u64 off, char *buf, size_t len)
 	}
 	for (i = 0; i < q->rt_entries; i++) {
 		if ((q->rt[i] & ~QCOW2_RT_RESERVED) == off) {
-			snprintf(buf, len,
-				 "the refcount block of refcount table index %llu",
-				 (unsigned long long)i);
+			snprintf(
+				buf, len,
+				"the refcount block of refcount table index %llu",
+				(unsigned long long)i);
 			return;
 		}
 	}
@@ -124,6 +126,7 @@ int qcow2_meta_overlap(struct qcow2 *q, u64 off, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	qcow2_meta_name(q, off, table, sizeof(table));
-	return qcow2_corrupt(q, "qcow2: metadata overlap: %s 0x%llx, which holds %s",
-			     what, (unsigned long long)off, table);
+	return qcow2_corrupt(
+		q, "qcow2: metadata overlap: %s 0x%llx, which holds %s", what,
+		(unsigned long long)off, table);
 }

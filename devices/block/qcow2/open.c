@@ -78,7 +78,8 @@ static int load_tables(struct qcow2 *q, struct err *err)
 	q->rt_entries = (u64)q->h.rt_clusters * q->cluster_size / 8;
 	ret = qcow2_load_table(q->fd, q->h.l1_off, q->h.l1_size, &q->l1);
 	if (!ret)
-		ret = qcow2_load_table(q->fd, q->h.rt_off, q->rt_entries, &q->rt);
+		ret = qcow2_load_table(q->fd, q->h.rt_off, q->rt_entries,
+				       &q->rt);
 	if (!ret)
 		ret = alloc_buffers(q);
 	if (!ret)
@@ -99,7 +100,8 @@ int qcow2_check_chain(const struct stat *st, const struct stat *chain,
 		if (chain[i].st_dev == st->st_dev &&
 		    chain[i].st_ino == st->st_ino)
 			return err_input(err, -ELOOP,
-					 "qcow2: backing chain loop at %s", path);
+					 "qcow2: backing chain loop at %s",
+					 path);
 	return 0;
 }
 
@@ -116,9 +118,10 @@ static int open_rest(struct qcow2 *q, const char *path,
 	if (ret)
 		return ret;
 	if (q->h.backing_name[0] && pol && pol->backing_off)
-		return err_input(err, -EINVAL,
-				 "qcow2: has a backing file (%s) but backing=off",
-				 q->h.backing_name);
+		return err_input(
+			err, -EINVAL,
+			"qcow2: has a backing file (%s) but backing=off",
+			q->h.backing_name);
 	q->file_end = ALIGN_UP(size, 1ULL << q->h.cluster_bits);
 	q->phys_end = size;
 	ret = load_tables(q, err);
@@ -144,7 +147,7 @@ static int name_image(const char *path, int ret, struct err *err)
 	char why[ERR_LEN];
 
 	if (!err || !strncmp(err->msg, "qcow2 ", 6))
-		return ret;		/* a backing file named already */
+		return ret; /* a backing file named already */
 	snprintf(why, sizeof(why), "%s",
 		 strncmp(err->msg, "qcow2: ", 7) ? err->msg : err->msg + 7);
 	return err_set(err, err->class ? err->class : ERR_INPUT, ret,
@@ -185,7 +188,7 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 				err);
 	}
 	if (ret) {
-		q->writable = false;	/* nothing to flush */
+		q->writable = false; /* nothing to flush */
 		qcow2_close_image(q);
 		return name_image(path, ret, err);
 	}

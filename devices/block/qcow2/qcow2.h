@@ -37,33 +37,33 @@
  * can leak clusters but never leaves a reference to a free cluster.
  */
 
-#define QCOW2_MAGIC 0x514649fbU		/* "QFI\xfb" */
+#define QCOW2_MAGIC	       0x514649fbU /* "QFI\xfb" */
 #define QCOW2_MIN_CLUSTER_BITS 9
 #define QCOW2_MAX_CLUSTER_BITS 21
-#define QCOW2_V2_HEADER_LEN 72
-#define QCOW2_V3_HEADER_LEN 104
+#define QCOW2_V2_HEADER_LEN    72
+#define QCOW2_V3_HEADER_LEN    104
 #define QCOW2_MAX_BACKING_NAME 1023
-#define QCOW2_MAX_L1_BYTES (32 * MiB)
-#define QCOW2_MAX_RT_BYTES (8 * MiB)
-#define QCOW2_MAX_SIZE (1ULL << 56)	/* host offsets have 56 bits */
-#define QCOW2_MAX_CHAIN 16
+#define QCOW2_MAX_L1_BYTES     (32 * MiB)
+#define QCOW2_MAX_RT_BYTES     (8 * MiB)
+#define QCOW2_MAX_SIZE	       (1ULL << 56) /* host offsets have 56 bits */
+#define QCOW2_MAX_CHAIN	       16
 
-#define QCOW2_INCOMPAT_DIRTY (1ULL << 0)
-#define QCOW2_INCOMPAT_CORRUPT (1ULL << 1)
-#define QCOW2_INCOMPAT_DATA_FILE (1ULL << 2)
+#define QCOW2_INCOMPAT_DIRTY	   (1ULL << 0)
+#define QCOW2_INCOMPAT_CORRUPT	   (1ULL << 1)
+#define QCOW2_INCOMPAT_DATA_FILE   (1ULL << 2)
 #define QCOW2_INCOMPAT_COMPRESSION (1ULL << 3)
-#define QCOW2_INCOMPAT_EXTL2 (1ULL << 4)
-#define QCOW2_INCOMPAT_KNOWN 0x1fULL
+#define QCOW2_INCOMPAT_EXTL2	   (1ULL << 4)
+#define QCOW2_INCOMPAT_KNOWN	   0x1fULL
 
-#define QCOW2_EXT_END 0x00000000U
+#define QCOW2_EXT_END	      0x00000000U
 #define QCOW2_EXT_BACKING_FMT 0xe2792acaU
-#define QCOW2_EXT_FEATURES 0x6803f857U
+#define QCOW2_EXT_FEATURES    0x6803f857U
 
 /* L1/L2 entry bits. */
-#define QCOW2_COPIED (1ULL << 63)
-#define QCOW2_COMPRESSED (1ULL << 62)
-#define QCOW2_ZERO (1ULL << 0)
-#define QCOW2_OFFSET_MASK 0x00fffffffffffe00ULL	/* bits 9-55 */
+#define QCOW2_COPIED	  (1ULL << 63)
+#define QCOW2_COMPRESSED  (1ULL << 62)
+#define QCOW2_ZERO	  (1ULL << 0)
+#define QCOW2_OFFSET_MASK 0x00fffffffffffe00ULL /* bits 9-55 */
 #define QCOW2_L1_RESERVED 0x7f000000000001ffULL
 #define QCOW2_L2_RESERVED 0x3f000000000001feULL
 #define QCOW2_RT_RESERVED 0x1ffULL
@@ -143,15 +143,15 @@ void qcow2_build_header(const struct qcow2_header *h, u8 *buf);
 
 /* A table cache (L2 tables or refcount blocks), one cluster per entry. */
 struct qcow2_cache_entry {
-	u64 off;			/* host offset; 0: empty slot */
+	u64 off; /* host offset; 0: empty slot */
 	u64 lru;
 	bool dirty;
-	u8 *data;			/* one cluster, file byte order */
+	u8 *data; /* one cluster, file byte order */
 };
 
 struct qcow2_cache {
 	unsigned int nr;
-	unsigned int last;		/* index of the last hit */
+	unsigned int last; /* index of the last hit */
 	u64 tick;
 	struct qcow2_cache_entry *e;
 };
@@ -163,43 +163,43 @@ struct qcow2 {
 	int fd;
 	bool writable;
 	u64 cluster_size;
-	u32 l2_bits;			/* log2(entries per L2 table) */
-	u32 rb_bits;			/* log2(refcounts per block) */
-	u64 file_end;			/* in use or allocated, aligned */
-	u64 phys_end;			/* the file's size (grown ahead) */
-	u64 *l1;			/* host order */
-	u64 *rt;			/* host order */
+	u32 l2_bits;  /* log2(entries per L2 table) */
+	u32 rb_bits;  /* log2(refcounts per block) */
+	u64 file_end; /* in use or allocated, aligned */
+	u64 phys_end; /* the file's size (grown ahead) */
+	u64 *l1;      /* host order */
+	u64 *rt;      /* host order */
 	u64 rt_entries;
 	bool l1_dirty, rt_dirty;
 	struct qcow2_cache l2c, rbc;
-	u64 free_hint;			/* cluster index to search from */
-	u64 *frees;			/* deferred decrements (clusters) */
+	u64 free_hint; /* cluster index to search from */
+	u64 *frees;    /* deferred decrements (clusters) */
 	size_t nr_frees, max_frees;
-	bool corrupt;			/* logged when set */
-	struct stat st;			/* the image file's identity */
-	u64 *meta;			/* bit per cluster: L2 table/refblock */
+	bool corrupt;	/* logged when set */
+	struct stat st; /* the image file's identity */
+	u64 *meta;	/* bit per cluster: L2 table/refblock */
 	u64 meta_words;
 	struct qcow2_backing *backing;
-	u8 *bounce;			/* one cluster for copy-on-write */
-	u8 *wbuf;			/* one cluster: gathered guest data */
-	u8 *dbuf;			/* one cluster: the last inflated */
-	u64 dbuf_l2e;			/* its L2 entry; 0: none */
-	u8 *cbuf;			/* compressed input, two clusters */
-	void *zs;			/* z_stream for inflate */
+	u8 *bounce;   /* one cluster for copy-on-write */
+	u8 *wbuf;     /* one cluster: gathered guest data */
+	u8 *dbuf;     /* one cluster: the last inflated */
+	u64 dbuf_l2e; /* its L2 entry; 0: none */
+	u8 *cbuf;     /* compressed input, two clusters */
+	void *zs;     /* z_stream for inflate */
 };
 
 /* Kinds of guest cluster after the L1/L2 lookup. */
 enum qcow2_kind {
-	QCOW2_UNALLOC,			/* backing file or zeros */
-	QCOW2_ZEROES,			/* v3 zero cluster */
-	QCOW2_NORMAL,			/* host at off */
-	QCOW2_COMPRESSED_KIND,		/* l2 entry in raw */
+	QCOW2_UNALLOC,	       /* backing file or zeros */
+	QCOW2_ZEROES,	       /* v3 zero cluster */
+	QCOW2_NORMAL,	       /* host at off */
+	QCOW2_COMPRESSED_KIND, /* l2 entry in raw */
 };
 
 struct qcow2_map {
 	enum qcow2_kind kind;
-	u64 host;			/* NORMAL: the host cluster */
-	u64 l2e;			/* the raw L2 entry */
+	u64 host; /* NORMAL: the host cluster */
+	u64 l2e;  /* the raw L2 entry */
 };
 
 /*
@@ -232,8 +232,8 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 /* Cluster @off holds the header, the L1 table or the refcount table. */
 bool qcow2_is_meta(const struct qcow2 *q, u64 off);
 /* @off is a valid cluster offset for data or a table (not metadata). */
-int qcow2_check_cluster(struct qcow2 *q, u64 off, const char *what,
-			u64 idx, u64 idx2);
+int qcow2_check_cluster(struct qcow2 *q, u64 off, const char *what, u64 idx,
+			u64 idx2);
 
 /* the metadata map (meta.c): live L2 tables and refcount blocks */
 int qcow2_meta_init(struct qcow2 *q);
@@ -285,8 +285,8 @@ int qcow2_map(struct qcow2 *q, u64 voff, struct qcow2_map *m);
 int qcow2_classify(struct qcow2 *q, u64 l2e, u64 l1i, u64 l2i,
 		   struct qcow2_map *m);
 /* The L2 table for @voff, writable (allocated / made private). */
-int qcow2_l2_for_write(struct qcow2 *q, u64 voff,
-		       struct qcow2_cache_entry **e, u64 *idx);
+int qcow2_l2_for_write(struct qcow2 *q, u64 voff, struct qcow2_cache_entry **e,
+		       u64 *idx);
 int qcow2_compressed_span(struct qcow2 *q, u64 l2e, u64 *off, u64 *len);
 /* A compressed L2 entry's host byte offset and length (unchecked). */
 void qcow2_compressed_parse(u32 cluster_bits, u64 l2e, u64 *off, u64 *len);
@@ -332,8 +332,8 @@ void qcow2_backing_close(struct qcow2_backing *b);
 /* reads (read.c) */
 int qcow2_read_sync(struct qcow2 *q, u64 off, void *buf, u64 len);
 /* Fill @buf with guest cluster content that is not a NORMAL cluster. */
-int qcow2_read_special(struct qcow2 *q, const struct qcow2_map *m,
-		       u64 voff, void *buf, u64 len);
+int qcow2_read_special(struct qcow2 *q, const struct qcow2_map *m, u64 voff,
+		       void *buf, u64 len);
 int qcow2_pread_full(int fd, void *buf, u64 len, u64 off);
 int qcow2_pwrite_full(int fd, const void *buf, u64 len, u64 off);
 
@@ -347,8 +347,7 @@ int qcow2_commit_cluster(struct qcow2 *q, u64 voff, u64 host);
  * status (status.c): how [off, off + len) reads, through the chain; see
  * disk_block_status() for @run and @flags.
  */
-int qcow2_block_status(struct qcow2 *q, u64 off, u64 len, u64 *run,
-		       u32 *flags);
+int qcow2_block_status(struct qcow2 *q, u64 off, u64 len, u64 *run, u32 *flags);
 
 /*
  * compressed writes (compress.c), for filling a new image (img convert
@@ -364,8 +363,7 @@ void qcow2_packer_free(struct qcow2_packer *p);
  * the end of the disk) compressed, or plain when deflate does not make it
  * smaller. The guest cluster must be unallocated: -EEXIST otherwise.
  */
-int qcow2_write_compressed(struct qcow2_packer *p, u64 voff,
-			   const void *buf);
+int qcow2_write_compressed(struct qcow2_packer *p, u64 voff, const void *buf);
 
 /*
  * resize (resize.c): set the virtual size of a writable image without
@@ -389,9 +387,9 @@ int qcow2_write_table(struct qcow2 *q, const u64 *t, u64 n, u64 off);
 struct qcow2_create_opts {
 	u64 size;
 	u32 cluster_bits;
-	u32 version;			/* 2 or 3 */
-	const char *backing;		/* as stored, or NULL */
-	const char *backing_fmt;	/* "qcow2" or "raw" */
+	u32 version;		 /* 2 or 3 */
+	const char *backing;	 /* as stored, or NULL */
+	const char *backing_fmt; /* "qcow2" or "raw" */
 };
 /* Would these options make a valid image? (Nothing is written.) */
 int qcow2_create_check(const struct qcow2_create_opts *o, struct err *err);

@@ -39,7 +39,7 @@ int qcow2_disk_rw(struct qcow2_disk *qd, u64 host, const struct iovec *iov,
  * bytes, a multiple of the cluster size): the data goes through the ring
  * and the L2 entries change only when it has landed. *n: bytes taken.
  */
-int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff,
-		      u64 pos, u64 len, u64 *n);
+int qcow2_write_alloc(struct qcow2_disk *qd, struct qreq *r, u64 voff, u64 pos,
+		      u64 len, u64 *n);
 
 #endif

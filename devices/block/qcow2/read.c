@@ -46,14 +46,16 @@ static int decompress(struct qcow2 *q, u64 l2e)
 	ret = inflate(zs, Z_FINISH);
 	if ((ret != Z_STREAM_END && ret != Z_BUF_ERROR && ret != Z_OK) ||
 	    zs->avail_out)
-		return qcow2_corrupt(q, "qcow2: compressed cluster at 0x%llx does not inflate",
-				     (unsigned long long)off);
+		return qcow2_corrupt(
+			q,
+			"qcow2: compressed cluster at 0x%llx does not inflate",
+			(unsigned long long)off);
 	q->dbuf_l2e = l2e;
 	return 0;
 }
 
-int qcow2_read_special(struct qcow2 *q, const struct qcow2_map *m,
-		       u64 voff, void *buf, u64 len)
+int qcow2_read_special(struct qcow2 *q, const struct qcow2_map *m, u64 voff,
+		       void *buf, u64 len)
 {
 	u64 in = voff & (q->cluster_size - 1);
 	int ret;

@@ -36,8 +36,8 @@ void qcow2_rc_write(u8 *block, u32 order, u64 idx, u64 val)
 		u64 bit = idx * bits;
 		u8 mask = ((1U << bits) - 1) << (bit % 8);
 
-		block[bit / 8] = (block[bit / 8] & ~mask) |
-				 ((val << (bit % 8)) & mask);
+		block[bit / 8] =
+			(block[bit / 8] & ~mask) | ((val << (bit % 8)) & mask);
 		return;
 	}
 	for (i = bits / 8; i-- > 0; val >>= 8)
@@ -52,8 +52,7 @@ static u64 rc_max(const struct qcow2 *q)
 }
 
 /* The refcount block for @cluster, or NULL in @e when none exists yet. */
-static int block_for(struct qcow2 *q, u64 cluster,
-		     struct qcow2_cache_entry **e)
+static int block_for(struct qcow2 *q, u64 cluster, struct qcow2_cache_entry **e)
 {
 	u64 ti = cluster >> q->rb_bits;
 	u64 off;
@@ -68,8 +67,10 @@ static int block_for(struct qcow2 *q, u64 cluster,
 	if (ret)
 		return ret;
 	if (off & QCOW2_RT_RESERVED)
-		return qcow2_corrupt(q, "qcow2: refcount table entry %llu has reserved bits set",
-				     (unsigned long long)ti);
+		return qcow2_corrupt(
+			q,
+			"qcow2: refcount table entry %llu has reserved bits set",
+			(unsigned long long)ti);
 	return qcow2_rb_get(q, off, e);
 }
 
@@ -81,7 +82,8 @@ int qcow2_refcount_get(struct qcow2 *q, u64 cluster, u64 *rc)
 	if (ret)
 		return ret;
 	*rc = e ? qcow2_rc_read(e->data, q->h.refcount_order,
-				cluster & ((1ULL << q->rb_bits) - 1)) : 0;
+				cluster & ((1ULL << q->rb_bits) - 1)) :
+		  0;
 	return 0;
 }
 
@@ -93,8 +95,9 @@ int qcow2_refcount_set(struct qcow2 *q, u64 cluster, u64 rc)
 	if (ret)
 		return ret;
 	if (!e)
-		return qcow2_corrupt(q, "qcow2: no refcount block for cluster %llu",
-				     (unsigned long long)cluster);
+		return qcow2_corrupt(
+			q, "qcow2: no refcount block for cluster %llu",
+			(unsigned long long)cluster);
 	if (rc > rc_max(q))
 		return -EOVERFLOW;
 	qcow2_rc_write(e->data, q->h.refcount_order,
@@ -119,8 +122,7 @@ static void note_end(struct qcow2 *q, u64 off)
 {
 	if (off > q->file_end)
 		q->file_end = off;
-	if (off > q->phys_end &&
-	    !ftruncate(q->fd, ALIGN_UP(off, GROW_STEP)))
+	if (off > q->phys_end && !ftruncate(q->fd, ALIGN_UP(off, GROW_STEP)))
 		q->phys_end = ALIGN_UP(off, GROW_STEP);
 }
 
@@ -137,12 +139,14 @@ static int new_block(struct qcow2 *q, u64 ti)
 	int ret;
 
 	if (is_fixed_meta(q, base))
-		return qcow2_corrupt(q, "qcow2: cluster %llu is metadata but has no refcount block",
-				     (unsigned long long)base);
+		return qcow2_corrupt(
+			q,
+			"qcow2: cluster %llu is metadata but has no refcount block",
+			(unsigned long long)base);
 	if (qcow2_meta_test(q, off))
-		return qcow2_meta_overlap(q, off,
-					  "new refcount block for table index %llu at",
-					  (unsigned long long)ti);
+		return qcow2_meta_overlap(
+			q, off, "new refcount block for table index %llu at",
+			(unsigned long long)ti);
 	ret = qcow2_meta_set(q, off, true);
 	if (!ret)
 		ret = qcow2_rb_new(q, off, &e);
@@ -175,8 +179,9 @@ static int grow_table(struct qcow2 *q)
 		return -ENOSPC;
 	for (i = 0; i <= ncl; i++)
 		if (qcow2_meta_test(q, (r + i) << q->h.cluster_bits))
-			return qcow2_meta_overlap(q, (r + i) << q->h.cluster_bits,
-						  "growing the refcount table into");
+			return qcow2_meta_overlap(
+				q, (r + i) << q->h.cluster_bits,
+				"growing the refcount table into");
 	ret = qcow2_meta_set(q, r << q->h.cluster_bits, true);
 	if (ret)
 		return ret;
@@ -233,7 +238,7 @@ int qcow2_alloc_cluster(struct qcow2 *q, u64 *off)
 			ret = new_block(q, ti);
 			if (ret)
 				return ret;
-			continue;	/* the block took cluster c */
+			continue; /* the block took cluster c */
 		}
 		if (is_fixed_meta(q, c))
 			continue;
@@ -306,8 +311,10 @@ int qcow2_apply_frees(struct qcow2 *q)
 		if (ret)
 			break;
 		if (!rc) {
-			ret = qcow2_corrupt(q, "qcow2: freeing cluster %llu whose refcount is 0",
-					    (unsigned long long)c);
+			ret = qcow2_corrupt(
+				q,
+				"qcow2: freeing cluster %llu whose refcount is 0",
+				(unsigned long long)c);
 			break;
 		}
 		ret = qcow2_refcount_set(q, c, rc - 1);
@@ -315,7 +322,7 @@ int qcow2_apply_frees(struct qcow2 *q)
 			q->free_hint = c;
 	}
 	q->nr_frees = 0;
-	q->dbuf_l2e = 0;	/* its host clusters may be reused now */
+	q->dbuf_l2e = 0; /* its host clusters may be reused now */
 	return ret;
 }
 

@@ -43,7 +43,7 @@ static int grow_l1(struct qcow2 *q, u64 need)
 		ret = qcow2_pwrite_full(q->fd, zero, ncl * cs, off);
 	if (!ret)
 		ret = qcow2_write_table(q, l1, need, off);
-	if (!ret)		/* the table and its refcounts durable */
+	if (!ret) /* the table and its refcounts durable */
 		ret = qcow2_flush(q);
 	if (ret)
 		goto out;
@@ -84,13 +84,12 @@ static int first_allocated(struct qcow2 *q, u64 from, u64 *at)
 		if (!(q->l1[l1i] & QCOW2_OFFSET_MASK)) {
 			off = ALIGN_DOWN(off, cs << q->l2_bits) +
 			      (cs << q->l2_bits) - cs;
-			continue;	/* no L2 table: nothing there */
+			continue; /* no L2 table: nothing there */
 		}
 		ret = qcow2_map(q, off, &m);
 		if (ret)
 			return ret;
-		if (m.kind == QCOW2_NORMAL ||
-		    m.kind == QCOW2_COMPRESSED_KIND ||
+		if (m.kind == QCOW2_NORMAL || m.kind == QCOW2_COMPRESSED_KIND ||
 		    (m.l2e & QCOW2_OFFSET_MASK)) {
 			*at = off;
 			return 0;
@@ -134,12 +133,14 @@ static int shrink_check(struct qcow2 *q, u64 size, struct err *err)
 		return err_host(err, ret, "cannot read the image: %s",
 				strerror(-ret));
 	if (at != ~0ULL)
-		return err_input(err, -ENOTEMPTY,
-				 "cannot shrink: data is allocated at byte %llu, past the new size",
-				 (unsigned long long)at);
+		return err_input(
+			err, -ENOTEMPTY,
+			"cannot shrink: data is allocated at byte %llu, past the new size",
+			(unsigned long long)at);
 	if (!zero)
-		return err_input(err, -ENOTEMPTY,
-				 "cannot shrink: the last cluster holds data past the new size");
+		return err_input(
+			err, -ENOTEMPTY,
+			"cannot shrink: the last cluster holds data past the new size");
 	return 0;
 }
 
@@ -166,9 +167,10 @@ int qcow2_resize(struct qcow2 *q, u64 size, struct err *err)
 
 	if (size % 512 || size > QCOW2_MAX_SIZE ||
 	    need * 8 > QCOW2_MAX_L1_BYTES)
-		return err_input(err, -EINVAL,
-				 "size %llu: not a multiple of 512 or too large for %llu-byte clusters",
-				 (unsigned long long)size, (unsigned long long)cs);
+		return err_input(
+			err, -EINVAL,
+			"size %llu: not a multiple of 512 or too large for %llu-byte clusters",
+			(unsigned long long)size, (unsigned long long)cs);
 	if (size < old)
 		ret = shrink_check(q, size, err);
 	else
@@ -181,10 +183,10 @@ int qcow2_resize(struct qcow2 *q, u64 size, struct err *err)
 	if (!ret && size > old)
 		ret = zero_new_space(q, old, size);
 	if (ret == -EFBIG)
-		return err_input(err, ret,
-				 "%llu bytes need an L1 table too large for %llu-byte clusters; convert to larger clusters first",
-				 (unsigned long long)size,
-				 (unsigned long long)cs);
+		return err_input(
+			err, ret,
+			"%llu bytes need an L1 table too large for %llu-byte clusters; convert to larger clusters first",
+			(unsigned long long)size, (unsigned long long)cs);
 	if (ret)
 		return err_host(err, ret, "cannot grow the image: %s",
 				strerror(-ret));

@@ -11,8 +11,7 @@
 #include "devices/block/qcow2/qcow2.h"
 
 /* The status of the cluster holding @off, for at most @max bytes. */
-static int cluster_status(struct qcow2 *q, u64 off, u64 max, u64 *n,
-			  u32 *flags)
+static int cluster_status(struct qcow2 *q, u64 off, u64 max, u64 *n, u32 *flags)
 {
 	u64 cs = q->cluster_size, l2_span = cs << q->l2_bits;
 	u64 l1i = (off >> q->h.cluster_bits) >> q->l2_bits;
@@ -45,8 +44,7 @@ static int cluster_status(struct qcow2 *q, u64 off, u64 max, u64 *n,
 	return 0;
 }
 
-int qcow2_block_status(struct qcow2 *q, u64 off, u64 len, u64 *run,
-		       u32 *flags)
+int qcow2_block_status(struct qcow2 *q, u64 off, u64 len, u64 *run, u32 *flags)
 {
 	u64 n;
 	u32 f;

@@ -23,8 +23,8 @@ static int entry_for_write(struct qcow2 *q, u64 voff,
 	ret = qcow2_l2_for_write(q, voff, e, l2i);
 	if (ret)
 		return ret;
-	return qcow2_classify(q, qcow2_get64((*e)->data + *l2i * 8), l1i,
-			      *l2i, m);
+	return qcow2_classify(q, qcow2_get64((*e)->data + *l2i * 8), l1i, *l2i,
+			      m);
 }
 
 static void set_entry(struct qcow2_cache_entry *e, u64 l2i, u64 val)

@@ -15,7 +15,7 @@
 #define LINE_MAX_LEN 1024
 
 static const char *const create_types[] = {
-	"monolithicSparse", "monolithicFlat", "twoGbMaxExtentSparse",
+	"monolithicSparse",   "monolithicFlat",	 "twoGbMaxExtentSparse",
 	"twoGbMaxExtentFlat", "streamOptimized", "vmfs",
 };
 
@@ -99,14 +99,15 @@ static int add_extent(struct vmdk_desc *d, const struct vmdk_ext_desc *e,
 	unsigned int i;
 
 	if (d->nr_ext >= VMDK_MAX_EXTENTS)
-		return err_input(err, -EINVAL,
-				 "vmdk: more than %d extents", VMDK_MAX_EXTENTS);
+		return err_input(err, -EINVAL, "vmdk: more than %d extents",
+				 VMDK_MAX_EXTENTS);
 	for (i = 0; i < d->nr_ext; i++)
 		total += d->ext[i].sectors;
 	if (!e->sectors || e->sectors > VMDK_MAX_SECTORS - total)
-		return err_input(err, -EINVAL,
-				 "vmdk: extent '%s' has a bad size (%llu sectors)",
-				 e->name, (unsigned long long)e->sectors);
+		return err_input(
+			err, -EINVAL,
+			"vmdk: extent '%s' has a bad size (%llu sectors)",
+			e->name, (unsigned long long)e->sectors);
 	n = realloc(d->ext, (d->nr_ext + 1) * sizeof(*n));
 	if (!n)
 		return err_host(err, -ENOMEM, "out of memory");
@@ -122,8 +123,9 @@ static int extent_line(struct vmdk_desc *d, const char *p, struct err *err)
 	const char *word;
 
 	if (!strncmp(p, "NOACCESS", 8))
-		return err_input(err, -EINVAL, "vmdk: NOACCESS extents are not supported");
-	p += strncmp(p, "RW", 2) ? 6 : 2;	/* RW or RDONLY */
+		return err_input(err, -EINVAL,
+				 "vmdk: NOACCESS extents are not supported");
+	p += strncmp(p, "RW", 2) ? 6 : 2; /* RW or RDONLY */
 	p = skip_space(p);
 	if (number(&p, &e.sectors))
 		return err_input(err, -EINVAL, "vmdk: bad extent size");
@@ -132,10 +134,10 @@ static int extent_line(struct vmdk_desc *d, const char *p, struct err *err)
 	while (*p >= 'A' && *p <= 'Z')
 		p++;
 	if (ext_type(word, p - word, &e.type))
-		return err_input(err, -EINVAL,
-				 "vmdk: extent type '%.*s' not supported (FLAT, SPARSE, ZERO)",
-				 (int)MIN((size_t)(p - word + 1), (size_t)16),
-				 word);
+		return err_input(
+			err, -EINVAL,
+			"vmdk: extent type '%.*s' not supported (FLAT, SPARSE, ZERO)",
+			(int)MIN((size_t)(p - word + 1), (size_t)16), word);
 	p = skip_space(p);
 	if (e.type != VMDK_EXT_ZERO &&
 	    (quoted(&p, e.name, sizeof(e.name)) || !name_ok(e.name)))
@@ -144,7 +146,8 @@ static int extent_line(struct vmdk_desc *d, const char *p, struct err *err)
 	if (e.type == VMDK_EXT_FLAT && *p && number(&p, &e.offset))
 		return err_input(err, -EINVAL, "vmdk: bad flat extent offset");
 	if (e.offset > VMDK_MAX_SECTORS)
-		return err_input(err, -EINVAL, "vmdk: flat extent offset too large");
+		return err_input(err, -EINVAL,
+				 "vmdk: flat extent offset too large");
 	if (*skip_space(p))
 		return err_input(err, -EINVAL,
 				 "vmdk: junk after the extent '%s'", e.name);
@@ -169,8 +172,9 @@ static int key_line(struct vmdk_desc *d, const char *key, size_t klen,
 	if ((klen == 9 && !memcmp(key, "parentCID", 9) &&
 	     strncmp(val, "ffffffff", 8)) ||
 	    (klen == 18 && !memcmp(key, "parentFileNameHint", 18)))
-		return err_input(err, -ENOTSUP,
-				 "vmdk: images with a parent (snapshot chains) are not supported");
+		return err_input(
+			err, -ENOTSUP,
+			"vmdk: images with a parent (snapshot chains) are not supported");
 	return 0;
 }
 
@@ -186,7 +190,9 @@ static int parse_line(struct vmdk_desc *d, const char *p, struct err *err)
 		return extent_line(d, p, err);
 	eq = strchr(p, '=');
 	if (!eq)
-		return err_input(err, -EINVAL, "vmdk: descriptor line '%.40s' not understood", p);
+		return err_input(err, -EINVAL,
+				 "vmdk: descriptor line '%.40s' not understood",
+				 p);
 	k = eq;
 	while (k > p && is_space(k[-1]))
 		k--;
@@ -207,8 +213,9 @@ static int parse_all(const char *text, size_t len, struct vmdk_desc *d,
 		l.n = 0;
 		while (i < len && text[i] && text[i] != '\n') {
 			if (l.n == LINE_MAX_LEN)
-				return err_input(err, -EINVAL,
-						 "vmdk: descriptor line too long");
+				return err_input(
+					err, -EINVAL,
+					"vmdk: descriptor line too long");
 			l.s[l.n++] = text[i++];
 		}
 		l.s[l.n] = '\0';
@@ -218,9 +225,11 @@ static int parse_all(const char *text, size_t len, struct vmdk_desc *d,
 			return ret;
 	}
 	if (!d->create_type[0])
-		return err_input(err, -EINVAL, "vmdk: descriptor has no createType");
+		return err_input(err, -EINVAL,
+				 "vmdk: descriptor has no createType");
 	if (!d->nr_ext)
-		return err_input(err, -EINVAL, "vmdk: descriptor names no extent");
+		return err_input(err, -EINVAL,
+				 "vmdk: descriptor names no extent");
 	return 0;
 }
 

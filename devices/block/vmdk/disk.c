@@ -17,9 +17,10 @@ static int vmdk_disk_open(struct disk *d, const struct disk_options *c,
 	int ret;
 
 	if (!c->readonly)
-		return err_input(err, -EROFS,
-				 "disk %s: vmdk images are read-only; add readonly=on",
-				 c->path);
+		return err_input(
+			err, -EROFS,
+			"disk %s: vmdk images are read-only; add readonly=on",
+			c->path);
 	ret = vmdk_open(&v, d->fd, c->path, c->backing_dir, err);
 	if (ret)
 		return ret;

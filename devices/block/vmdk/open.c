@@ -153,8 +153,8 @@ static int open_text(struct vmdk *v, int fd, u64 size, const char *path,
 }
 
 /* A sparse file with its descriptor inside: the file is the extent. */
-static int open_monolithic(struct vmdk *v, int fd, u64 size,
-			   const char *path, struct err *err)
+static int open_monolithic(struct vmdk *v, int fd, u64 size, const char *path,
+			   struct err *err)
 {
 	struct vmdk_extent *e;
 	struct vmdk_desc d;
@@ -165,7 +165,8 @@ static int open_monolithic(struct vmdk *v, int fd, u64 size,
 	if (!v->ext)
 		return err_host(err, -ENOMEM, "out of memory");
 	e = &v->ext[v->nr++];
-	*e = (struct vmdk_extent){ .type = VMDK_EXT_SPARSE, .fd = fd,
+	*e = (struct vmdk_extent){ .type = VMDK_EXT_SPARSE,
+				   .fd = fd,
 				   .file_size = size };
 	snprintf(e->path, sizeof(e->path), "%s", path);
 	ret = vmdk_sparse_open(&e->sp, fd, size, e->path, err);
@@ -174,14 +175,14 @@ static int open_monolithic(struct vmdk *v, int fd, u64 size,
 	e->len = v->size = e->sp->capacity * VMDK_SECTOR;
 	snprintf(v->create_type, sizeof(v->create_type), "monolithicSparse");
 	if (!e->sp->desc_len)
-		return 0;		/* an extent on its own */
+		return 0; /* an extent on its own */
 	buf = calloc(1, e->sp->desc_len + 1);
 	if (!buf)
 		return err_host(err, -ENOMEM, "out of memory");
 	ret = pread_full(fd, buf, e->sp->desc_len, e->sp->desc_off);
 	if (!ret && !buf[0]) {
 		free(buf);
-		return 0;		/* room for a descriptor, left empty */
+		return 0; /* room for a descriptor, left empty */
 	}
 	if (!ret)
 		ret = parse_text(buf, e->sp->desc_len, &d, path, err);
@@ -190,14 +191,16 @@ static int open_monolithic(struct vmdk *v, int fd, u64 size,
 		return ret;
 	snprintf(v->create_type, sizeof(v->create_type), "%s", d.create_type);
 	if (d.nr_ext != 1 || d.ext[0].type != VMDK_EXT_SPARSE)
-		ret = err_input(err, -EINVAL,
-				"vmdk %s: an embedded descriptor must name one sparse extent",
-				path);
+		ret = err_input(
+			err, -EINVAL,
+			"vmdk %s: an embedded descriptor must name one sparse extent",
+			path);
 	else if (d.ext[0].sectors > e->sp->capacity)
-		ret = err_input(err, -EINVAL,
-				"vmdk %s: the descriptor says %llu sectors, the extent holds %llu",
-				path, (unsigned long long)d.ext[0].sectors,
-				(unsigned long long)e->sp->capacity);
+		ret = err_input(
+			err, -EINVAL,
+			"vmdk %s: the descriptor says %llu sectors, the extent holds %llu",
+			path, (unsigned long long)d.ext[0].sectors,
+			(unsigned long long)e->sp->capacity);
 	else
 		e->len = v->size = d.ext[0].sectors * VMDK_SECTOR;
 	vmdk_desc_free(&d);
@@ -226,9 +229,10 @@ int vmdk_open(struct vmdk **out, int fd, const char *path, const char *dir,
 	else if (!strcmp(head, DESC_MAGIC))
 		ret = open_text(v, fd, size, path, dir, err);
 	else
-		ret = err_input(err, -EINVAL,
-				"vmdk %s: not a VMDK image (no sparse magic, no descriptor)",
-				path);
+		ret = err_input(
+			err, -EINVAL,
+			"vmdk %s: not a VMDK image (no sparse magic, no descriptor)",
+			path);
 	if (ret) {
 		vmdk_close(v);
 		return ret;

@@ -40,7 +40,8 @@ int vmdk_sparse_header(struct vmdk_sparse *s, const u8 *b, u64 file_size,
 	u64 gs, gd_off, per_gt;
 
 	if (vmdk_le32(b) != VMDK_MAGIC)
-		return err_input(err, -EINVAL, "not a VMDK sparse extent (bad magic)");
+		return err_input(err, -EINVAL,
+				 "not a VMDK sparse extent (bad magic)");
 	s->version = vmdk_le32(b + 4);
 	s->flags = vmdk_le32(b + 8);
 	s->capacity = vmdk_le64(b + 12);
@@ -60,7 +61,8 @@ int vmdk_sparse_header(struct vmdk_sparse *s, const u8 *b, u64 file_size,
 				 (unsigned long long)gs);
 	if (!IS_POW2(s->gtes) || s->gtes > VMDK_MAX_GTES)
 		return err_input(err, -EINVAL,
-				 "bad number of grain table entries (%u)", s->gtes);
+				 "bad number of grain table entries (%u)",
+				 s->gtes);
 	if ((s->flags & VMDK_FLAG_COMPRESSED) &&
 	    (b[77] | b[78] << 8) != VMDK_COMPRESS_DEFLATE)
 		return err_input(err, -ENOTSUP, "unknown grain compression %u",
@@ -69,9 +71,10 @@ int vmdk_sparse_header(struct vmdk_sparse *s, const u8 *b, u64 file_size,
 	per_gt = gs * s->gtes;
 	s->gd_entries = (s->capacity + per_gt - 1) / per_gt;
 	if (s->gd_entries * 4 > VMDK_MAX_GD_BYTES)
-		return err_input(err, -EINVAL,
-				 "capacity of %llu sectors too large for its grain directory",
-				 (unsigned long long)s->capacity);
+		return err_input(
+			err, -EINVAL,
+			"capacity of %llu sectors too large for its grain directory",
+			(unsigned long long)s->capacity);
 	if (s->desc_off > file_size / VMDK_SECTOR ||
 	    s->desc_len > VMDK_MAX_DESC / VMDK_SECTOR ||
 	    s->desc_off * VMDK_SECTOR + s->desc_len * VMDK_SECTOR > file_size)
@@ -80,12 +83,13 @@ int vmdk_sparse_header(struct vmdk_sparse *s, const u8 *b, u64 file_size,
 	s->desc_off *= VMDK_SECTOR;
 	s->desc_len *= VMDK_SECTOR;
 	if (gd_off == VMDK_GD_AT_END)
-		return 1;		/* the caller reads the footer */
+		return 1; /* the caller reads the footer */
 	if (s->gd_entries * 4 > file_size || gd_off > file_size / VMDK_SECTOR ||
 	    gd_off * VMDK_SECTOR > file_size - s->gd_entries * 4)
-		return err_input(err, -EINVAL,
-				 "grain directory at sector %llu outside the file",
-				 (unsigned long long)gd_off);
+		return err_input(
+			err, -EINVAL,
+			"grain directory at sector %llu outside the file",
+			(unsigned long long)gd_off);
 	if (!gd_off)
 		return err_input(err, -EINVAL, "no grain directory");
 	s->gd_off = gd_off * VMDK_SECTOR;
@@ -128,7 +132,8 @@ static int read_header(struct vmdk_sparse *s, struct err *err)
 	if (!ret)
 		ret = vmdk_sparse_header(s, b, s->file_size, err);
 	if (ret == 1)
-		return err_input(err, -EINVAL, "the footer has no grain directory");
+		return err_input(err, -EINVAL,
+				 "the footer has no grain directory");
 	return ret;
 }
 
@@ -185,10 +190,13 @@ static int lookup(struct vmdk_sparse *s, u64 off, u32 *gte)
 		return 0;
 	if (gdi != s->gt_index) {
 		gt_off = (u64)s->gd[gdi] * VMDK_SECTOR;
-		if (gt_off > s->file_size || s->file_size - gt_off < s->gtes * 4)
-			return bad(s, "grain table %llu at 0x%llx lies past the end of the file",
-				   (unsigned long long)gdi,
-				   (unsigned long long)gt_off);
+		if (gt_off > s->file_size ||
+		    s->file_size - gt_off < s->gtes * 4)
+			return bad(
+				s,
+				"grain table %llu at 0x%llx lies past the end of the file",
+				(unsigned long long)gdi,
+				(unsigned long long)gt_off);
 		ret = pread_full(s->fd, s->gt, s->gtes * 4, gt_off);
 		if (ret)
 			return ret;
@@ -218,7 +226,8 @@ static int inflate_grain(struct vmdk_sparse *s, u64 g, u64 moff)
 	int ret;
 
 	if (moff > s->file_size || s->file_size - moff < VMDK_MARKER_LEN)
-		return bad(s, "grain %llu at 0x%llx lies past the end of the file",
+		return bad(s,
+			   "grain %llu at 0x%llx lies past the end of the file",
 			   (unsigned long long)g, (unsigned long long)moff);
 	ret = pread_full(s->fd, s->cbuf, VMDK_MARKER_LEN, moff);
 	if (ret)
@@ -226,17 +235,19 @@ static int inflate_grain(struct vmdk_sparse *s, u64 g, u64 moff)
 	lba = vmdk_le64(s->cbuf);
 	size = vmdk_le32(s->cbuf + 8);
 	if (lba != g * (s->grain / VMDK_SECTOR) || !size ||
-	    size > 2 * s->grain ||
-	    s->file_size - moff - VMDK_MARKER_LEN < size)
-		return bad(s, "compressed grain %llu at 0x%llx: bad marker (lba %llu, %llu bytes)",
-			   (unsigned long long)g, (unsigned long long)moff,
-			   (unsigned long long)lba, (unsigned long long)size);
+	    size > 2 * s->grain || s->file_size - moff - VMDK_MARKER_LEN < size)
+		return bad(
+			s,
+			"compressed grain %llu at 0x%llx: bad marker (lba %llu, %llu bytes)",
+			(unsigned long long)g, (unsigned long long)moff,
+			(unsigned long long)lba, (unsigned long long)size);
 	ret = pread_full(s->fd, s->cbuf, size, moff + VMDK_MARKER_LEN);
 	if (ret)
 		return ret;
 	ret = uncompress(s->grain_buf, &out, s->cbuf, size);
 	if (ret != Z_OK)
-		return bad(s, "compressed grain %llu at 0x%llx does not inflate",
+		return bad(s,
+			   "compressed grain %llu at 0x%llx does not inflate",
 			   (unsigned long long)g, (unsigned long long)moff);
 	memset(s->grain_buf + out, 0, s->grain - out);
 	s->grain_index = g;
@@ -267,7 +278,8 @@ int vmdk_sparse_read(struct vmdk_sparse *s, u64 off, void *buf, u64 len)
 		return 0;
 	}
 	if (goff >= s->file_size)
-		return bad(s, "grain %llu at 0x%llx lies past the end of the file",
+		return bad(s,
+			   "grain %llu at 0x%llx lies past the end of the file",
 			   (unsigned long long)g, (unsigned long long)goff);
 	/* A grain cut short by the end of the file reads as zeros after. */
 	return pread_full(s->fd, buf, len, goff + in);

@@ -27,25 +27,25 @@
  * holds it (disk_name_allowed(), as for qcow2 backing files).
  */
 
-#define VMDK_SECTOR 512ULL
+#define VMDK_SECTOR	 512ULL
 #define VMDK_MAX_EXTENTS 4096
-#define VMDK_NAME_MAX 255
-#define VMDK_MAX_DESC (1 * MiB)		/* a descriptor file, at most */
-#define VMDK_MAX_SECTORS (1ULL << 47)	/* 64 PiB of virtual disk */
+#define VMDK_NAME_MAX	 255
+#define VMDK_MAX_DESC	 (1 * MiB)    /* a descriptor file, at most */
+#define VMDK_MAX_SECTORS (1ULL << 47) /* 64 PiB of virtual disk */
 
 enum vmdk_ext_type { VMDK_EXT_FLAT, VMDK_EXT_SPARSE, VMDK_EXT_ZERO };
 
 struct vmdk_ext_desc {
 	enum vmdk_ext_type type;
 	u64 sectors;
-	u64 offset;			/* FLAT: sectors into the file */
+	u64 offset; /* FLAT: sectors into the file */
 	char name[VMDK_NAME_MAX + 1];
 };
 
 struct vmdk_desc {
 	char create_type[32];
 	unsigned int nr_ext;
-	struct vmdk_ext_desc *ext;	/* nr_ext entries, malloc'ed */
+	struct vmdk_ext_desc *ext; /* nr_ext entries, malloc'ed */
 };
 
 /*

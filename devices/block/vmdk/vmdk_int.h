@@ -6,47 +6,47 @@
 
 /* The insides of devices/block/vmdk/ (see vmdk.h for the map). */
 
-#define VMDK_MAGIC 0x564d444bU		/* "KDMV" read little-endian */
-#define VMDK_HEADER_LEN 512
-#define VMDK_GD_AT_END (~0ULL)		/* streamOptimized: see the footer */
-#define VMDK_FLAG_ZERO_GRAIN (1U << 2)	/* a GTE of 1: a zeroed grain */
-#define VMDK_FLAG_COMPRESSED (1U << 16)
-#define VMDK_COMPRESS_DEFLATE 1
-#define VMDK_MAX_GRAIN_SECTORS 2048	/* 1 MiB grains */
-#define VMDK_MAX_GTES 4096
-#define VMDK_MAX_GD_BYTES (64 * MiB)
-#define VMDK_MARKER_LEN 12		/* lba (8), compressed size (4) */
+#define VMDK_MAGIC	       0x564d444bU /* "KDMV" read little-endian */
+#define VMDK_HEADER_LEN	       512
+#define VMDK_GD_AT_END	       (~0ULL)	 /* streamOptimized: see the footer */
+#define VMDK_FLAG_ZERO_GRAIN   (1U << 2) /* a GTE of 1: a zeroed grain */
+#define VMDK_FLAG_COMPRESSED   (1U << 16)
+#define VMDK_COMPRESS_DEFLATE  1
+#define VMDK_MAX_GRAIN_SECTORS 2048 /* 1 MiB grains */
+#define VMDK_MAX_GTES	       4096
+#define VMDK_MAX_GD_BYTES      (64 * MiB)
+#define VMDK_MARKER_LEN	       12 /* lba (8), compressed size (4) */
 
 /* A hosted sparse extent ("KDMV"): what its header says, checked. */
 struct vmdk_sparse {
 	int fd;
 	u64 file_size;
-	const char *path;		/* for messages */
+	const char *path; /* for messages */
 	u32 version, flags;
-	u64 capacity;			/* sectors */
-	u64 grain;			/* bytes */
-	u32 gtes;			/* entries per grain table */
-	u64 desc_off, desc_len;		/* embedded descriptor, bytes */
-	u64 gd_off;			/* grain directory, bytes */
-	u32 *gd;			/* grain directory, host order */
+	u64 capacity;		/* sectors */
+	u64 grain;		/* bytes */
+	u32 gtes;		/* entries per grain table */
+	u64 desc_off, desc_len; /* embedded descriptor, bytes */
+	u64 gd_off;		/* grain directory, bytes */
+	u32 *gd;		/* grain directory, host order */
 	u64 gd_entries;
-	u32 *gt;			/* the grain table last read */
-	u64 gt_index;			/* its GD index; ~0: none */
-	u8 *grain_buf;			/* the grain last inflated */
-	u64 grain_index;		/* its grain number; ~0: none */
-	u8 *cbuf;			/* compressed input */
-	bool logged;			/* one line per extent */
+	u32 *gt;	 /* the grain table last read */
+	u64 gt_index;	 /* its GD index; ~0: none */
+	u8 *grain_buf;	 /* the grain last inflated */
+	u64 grain_index; /* its grain number; ~0: none */
+	u8 *cbuf;	 /* compressed input */
+	bool logged;	 /* one line per extent */
 };
 
 struct vmdk_extent {
 	enum vmdk_ext_type type;
-	u64 start, len;			/* bytes of the virtual disk */
-	int fd;				/* -1 for ZERO */
-	bool own_fd;			/* not the caller's descriptor fd */
-	u64 flat_off;			/* FLAT: bytes into the file */
+	u64 start, len; /* bytes of the virtual disk */
+	int fd;		/* -1 for ZERO */
+	bool own_fd;	/* not the caller's descriptor fd */
+	u64 flat_off;	/* FLAT: bytes into the file */
 	u64 file_size;
 	char path[4096];
-	struct vmdk_sparse *sp;		/* SPARSE */
+	struct vmdk_sparse *sp; /* SPARSE */
 };
 
 struct vmdk {

@@ -2,7 +2,7 @@
 /* Exercise 1: print a line through your own 16550A driver (README.md). */
 #include "lib.h"
 
-#define EX_NOT_DONE	0x7d
+#define EX_NOT_DONE 0x7d
 
 /* Send @c to COM1: wait for LSR.THRE, then write THR. */
 static void serial_putc(char c)

@@ -2,9 +2,9 @@
 /* Exercise 2: today's date from the CMOS clock (README.md). */
 #include "lib.h"
 
-#define EX_NOT_DONE	0x7d
-#define RTC_INDEX	0x70
-#define RTC_DATA	0x71
+#define EX_NOT_DONE 0x7d
+#define RTC_INDEX   0x70
+#define RTC_DATA    0x71
 
 /* The value of CMOS register @reg. */
 static u8 cmos_read(u8 reg)

@@ -2,7 +2,7 @@
 /* Exercise 3: count the CPUs the MADT lists (README.md). */
 #include "lib.h"
 
-#define EX_NOT_DONE	0x7d
+#define EX_NOT_DONE 0x7d
 
 int guest_main(const struct hvm_start_info *si)
 {

@@ -2,9 +2,9 @@
 /* Exercise 4: list the functions on PCI bus 0 (README.md). */
 #include "lib.h"
 
-#define EX_NOT_DONE	0x7d
-#define PCI_CONFIG_ADDRESS	0xcf8
-#define PCI_CONFIG_DATA		0xcfc
+#define EX_NOT_DONE	   0x7d
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA	   0xcfc
 
 /* Register @reg (a multiple of 4) of bus 0, device @dev, function @fn. */
 static u32 cfg_read32(unsigned int dev, unsigned int fn, unsigned int reg)

@@ -3,7 +3,7 @@
 #include "virtio.h"
 
 #define EX_NOT_DONE	0x7d
-#define VIRTIO_BLK_T_IN	0
+#define VIRTIO_BLK_T_IN 0
 
 struct blk_req_hdr {
 	u32 type;

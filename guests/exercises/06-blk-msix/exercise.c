@@ -4,7 +4,7 @@
 #include "virtio.h"
 
 #define EX_NOT_DONE	0x7d
-#define VIRTIO_BLK_T_IN	0
+#define VIRTIO_BLK_T_IN 0
 #define SECTOR		512
 
 struct blk_req_hdr {

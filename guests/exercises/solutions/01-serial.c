@@ -2,8 +2,8 @@
 /* Exercise 1, a solution: a polled 16550A transmitter. */
 #include "lib.h"
 
-#define UART_LSR	5
-#define LSR_THRE	0x20
+#define UART_LSR 5
+#define LSR_THRE 0x20
 
 static void serial_putc(char c)
 {

@@ -2,16 +2,16 @@
 /* Exercise 2, a solution: the date from CMOS registers, BCD or binary. */
 #include "lib.h"
 
-#define RTC_INDEX	0x70
-#define RTC_DATA	0x71
-#define RTC_REG_A	0x0a
-#define RTC_REG_B	0x0b
-#define RTC_DAY		0x07
-#define RTC_MONTH	0x08
-#define RTC_YEAR	0x09
-#define RTC_CENTURY	0x32
-#define A_UIP		0x80
-#define B_BINARY	0x04
+#define RTC_INDEX   0x70
+#define RTC_DATA    0x71
+#define RTC_REG_A   0x0a
+#define RTC_REG_B   0x0b
+#define RTC_DAY	    0x07
+#define RTC_MONTH   0x08
+#define RTC_YEAR    0x09
+#define RTC_CENTURY 0x32
+#define A_UIP	    0x80
+#define B_BINARY    0x04
 
 static u8 cmos_read(u8 reg)
 {

@@ -2,11 +2,11 @@
 /* Exercise 3, a solution: RSDP -> XSDT -> MADT, enabled CPUs counted. */
 #include "lib.h"
 
-#define SDT_HEADER	36
-#define MADT_ENTRIES	44
-#define MADT_LAPIC	0
-#define MADT_X2APIC	9
-#define CPU_ENABLED	1
+#define SDT_HEADER   36
+#define MADT_ENTRIES 44
+#define MADT_LAPIC   0
+#define MADT_X2APIC  9
+#define CPU_ENABLED  1
 
 static u32 get32(const u8 *p)
 {

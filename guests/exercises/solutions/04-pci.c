@@ -2,9 +2,9 @@
 /* Exercise 4, a solution: a type 1 scan of bus 0, functions included. */
 #include "lib.h"
 
-#define PCI_CONFIG_ADDRESS	0xcf8
-#define PCI_CONFIG_DATA		0xcfc
-#define HEADER_MULTI_FN		0x80
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA	   0xcfc
+#define HEADER_MULTI_FN	   0x80
 
 static u32 cfg_read32(unsigned int dev, unsigned int fn, unsigned int reg)
 {
@@ -25,8 +25,8 @@ int guest_main(const struct hvm_start_info *si)
 			id = cfg_read32(dev, fn, 0);
 			if ((id & 0xffff) == 0xffff)
 				continue;
-			if (fn == 0 && (cfg_read32(dev, 0, 0x0c) >> 16) &
-				       HEADER_MULTI_FN)
+			if (fn == 0 &&
+			    (cfg_read32(dev, 0, 0x0c) >> 16) & HEADER_MULTI_FN)
 				fns = 8;
 			printf("exercise 4: 00:%02x.%u %04x:%04x\n", dev, fn,
 			       id & 0xffff, id >> 16);

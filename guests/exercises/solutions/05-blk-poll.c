@@ -2,7 +2,7 @@
 /* Exercise 5, a solution: one read on a split virtqueue, by hand, polled. */
 #include "virtio.h"
 
-#define VIRTIO_BLK_T_IN	0
+#define VIRTIO_BLK_T_IN 0
 #define SECTOR		512
 
 struct blk_req_hdr {
@@ -22,12 +22,12 @@ static void submit(struct virtq *vq, struct blk_req_hdr *hdr, u8 *data,
 				    VIRTQ_DESC_F_NEXT, 1 };
 	d[1] = (struct virtq_desc){ virt_to_phys(data), SECTOR,
 				    VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2 };
-	d[2] = (struct virtq_desc){ virt_to_phys(status), 1,
-				    VIRTQ_DESC_F_WRITE, 0 };
+	d[2] = (struct virtq_desc){ virt_to_phys(status), 1, VIRTQ_DESC_F_WRITE,
+				    0 };
 	vq->mem->avail.ring[*avail_idx % vq->size] = 0;
-	barrier();		/* the entry before the index that shows it */
+	barrier(); /* the entry before the index that shows it */
 	*avail_idx = *avail_idx + 1;
-	barrier();		/* the index before the doorbell */
+	barrier(); /* the index before the doorbell */
 	mmio_write16(vq->notify, vq->index);
 }
 

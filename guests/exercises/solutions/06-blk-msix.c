@@ -3,7 +3,7 @@
 #include "irq.h"
 #include "virtio.h"
 
-#define VIRTIO_BLK_T_IN	0
+#define VIRTIO_BLK_T_IN 0
 #define SECTOR		512
 #define MSIX_ENTRY	0
 #define VEC_QUEUE	0x31
@@ -15,8 +15,7 @@ struct blk_req_hdr {
 	u64 sector;
 };
 
-static int setup(struct virtio_pci *vp, struct virtq *vq,
-		 struct virtq_mem *mem)
+static int setup(struct virtio_pci *vp, struct virtq *vq, struct virtq_mem *mem)
 {
 	struct pci_window win = PCI_WINDOW_INIT;
 	u64 acked;

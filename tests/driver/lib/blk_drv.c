@@ -9,7 +9,7 @@
 
 #include "tests/driver/lib/blk_drv.h"
 
-#define BLK_DRV_AREA 32			/* header (16) + status, per index */
+#define BLK_DRV_AREA 32 /* header (16) + status, per index */
 
 static void *area_of(struct blk_drv *b, u16 idx)
 {
@@ -57,8 +57,7 @@ int blk_drv_restart(struct blk_drv *b, u64 want, u16 queue_size)
 	b->area_gpa = drv_alloc(b->env, (u64)b->q->size * BLK_DRV_AREA, 64);
 	if (!b->area_gpa)
 		return -ENOMEM;
-	b->area = drv_ptr(b->env, b->area_gpa,
-			  (u64)b->q->size * BLK_DRV_AREA);
+	b->area = drv_ptr(b->env, b->area_gpa, (u64)b->q->size * BLK_DRV_AREA);
 	return blk_drv_read_config(b);
 }
 
@@ -79,7 +78,7 @@ int blk_drv_submit(struct blk_drv *b, u32 type, u64 sector,
 		   const struct drv_buf *data, unsigned int n, u64 cookie)
 {
 	struct drv_buf bufs[BLK_DRV_MAX_DATA + 2];
-	u16 idx = b->q->free_head;	/* drv_vq_add() takes this head */
+	u16 idx = b->q->free_head; /* drv_vq_add() takes this head */
 	u8 *a;
 	u32 t = htole32(type);
 	u64 s = htole64(sector);
@@ -93,9 +92,9 @@ int blk_drv_submit(struct blk_drv *b, u32 type, u64 sector,
 	memset(a, 0, BLK_DRV_AREA);
 	memcpy(a, &t, 4);
 	memcpy(a + 8, &s, 8);
-	a[16] = 0xff;			/* the device must overwrite it */
-	bufs[0] = (struct drv_buf){ b->area_gpa + idx * BLK_DRV_AREA, 16,
-				    false };
+	a[16] = 0xff; /* the device must overwrite it */
+	bufs[0] =
+		(struct drv_buf){ b->area_gpa + idx * BLK_DRV_AREA, 16, false };
 	if (n)
 		memcpy(bufs + 1, data, n * sizeof(*data));
 	bufs[n + 1] = (struct drv_buf){ b->area_gpa + idx * BLK_DRV_AREA + 16,
@@ -104,7 +103,7 @@ int blk_drv_submit(struct blk_drv *b, u32 type, u64 sector,
 	if (head < 0)
 		return head;
 	if (head != idx)
-		return -EPROTO;		/* the driver library changed */
+		return -EPROTO; /* the driver library changed */
 	b->cookie[head] = cookie;
 	b->inflight++;
 	return head;

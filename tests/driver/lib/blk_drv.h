@@ -14,15 +14,15 @@
  * Data buffers are the caller's, in guest RAM (drv_alloc()).
  */
 
-#define BLK_DRV_ALL_FEATURES						\
+#define BLK_DRV_ALL_FEATURES                                                \
 	((1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) | \
-	 (1ULL << VIRTIO_BLK_F_RO) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |	\
-	 (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_DISCARD) | \
-	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) |				\
-	 (1ULL << VIRTIO_F_RING_EVENT_IDX) |				\
+	 (1ULL << VIRTIO_BLK_F_RO) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |      \
+	 (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_DISCARD) |    \
+	 (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) |                              \
+	 (1ULL << VIRTIO_F_RING_EVENT_IDX) |                                \
 	 (1ULL << VIRTIO_F_RING_INDIRECT_DESC))
 
-#define BLK_DRV_MAX_DATA	(DRV_INDIRECT_MAX - 2)
+#define BLK_DRV_MAX_DATA (DRV_INDIRECT_MAX - 2)
 
 /* The fields of struct virtio_blk_config the tests look at. */
 struct blk_drv_config {
@@ -43,10 +43,10 @@ struct blk_drv {
 	struct drv_dev dev;
 	struct drv_vq *q;
 	struct blk_drv_config cfg;
-	u64 area_gpa;			/* 32 bytes per descriptor index */
+	u64 area_gpa; /* 32 bytes per descriptor index */
 	u8 *area;
-	u64 cookie[VQ_MAX_SIZE];	/* by chain head */
-	bool indirect;			/* put chains in indirect tables */
+	u64 cookie[VQ_MAX_SIZE]; /* by chain head */
+	bool indirect;		 /* put chains in indirect tables */
 	unsigned int inflight;
 };
 

@@ -50,8 +50,8 @@ void blk_fx_setup(void)
 	fx = calloc(1, sizeof(*fx));
 	cr_assert_not_null(fx);
 	fx->rng = 0x9e3779b97f4a7c15ULL;
-	cr_assert_eq(drv_env_init(&fx->env, BLK_FX_ENV_MEM, &fx->err), 0,
-		     "%s", fx->err.msg);
+	cr_assert_eq(drv_env_init(&fx->env, BLK_FX_ENV_MEM, &fx->err), 0, "%s",
+		     fx->err.msg);
 }
 
 void blk_fx_teardown(void)
@@ -200,8 +200,8 @@ static bool workload_reap(struct blk_drv *b, const struct blk_fx_workload *w,
 	cr_assert_eq(status, VIRTIO_BLK_S_OK, "type %u status %u", s[i].type,
 		     status);
 	if (s[i].type == VIRTIO_BLK_T_IN) {
-		cr_assert_eq(len, s[i].len + 1, "used len %u for %u bytes",
-			     len, s[i].len);
+		cr_assert_eq(len, s[i].len + 1, "used len %u for %u bytes", len,
+			     s[i].len);
 		cr_assert_arr_eq(gptr(s[i].buf, s[i].len),
 				 shadow + s[i].sector * 512, s[i].len,
 				 "read of sector %llu +%u differs",

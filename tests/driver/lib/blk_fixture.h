@@ -16,9 +16,9 @@
  * Criterion runs each test in its own.
  */
 
-#define BLK_FX_ENV_MEM		(128 * MiB)
-#define DISK_SIZE		(32 * MiB)
-#define BLK_FX_MAX_DISKS	2
+#define BLK_FX_ENV_MEM	 (128 * MiB)
+#define DISK_SIZE	 (32 * MiB)
+#define BLK_FX_MAX_DISKS 2
 
 /* TestSuite(..., .init = blk_fx_setup, .fini = blk_fx_teardown). */
 void blk_fx_setup(void);
@@ -60,8 +60,8 @@ struct blk_options plain(void);
  * at the end (blk_fx_check_file).
  */
 struct blk_fx_slot {
-	u64 gpa;			/* the slot's guest RAM */
-	u64 buf;			/* this request's buffer in it */
+	u64 gpa; /* the slot's guest RAM */
+	u64 buf; /* this request's buffer in it */
 	u64 sector;
 	u32 len;
 	u32 type;
@@ -74,8 +74,8 @@ struct blk_fx_workload {
 	/* Descriptors one submission may take: wait for them free. */
 	unsigned int min_free;
 	/* Fill free slot @i with a new request, submit it, model writes. */
-	void (*submit)(struct blk_drv *b, struct blk_fx_slot *s,
-		       unsigned int i, u8 *shadow);
+	void (*submit)(struct blk_drv *b, struct blk_fx_slot *s, unsigned int i,
+		       u8 *shadow);
 };
 
 /* Does [@sector, +@len) meet a busy slot's data (flushes have none)? */

@@ -9,7 +9,8 @@
 
 static int cbuf_post(struct con_drv *d, u64 gpa)
 {
-	struct drv_buf b = { .gpa = gpa, .len = CON_DRV_CBUF,
+	struct drv_buf b = { .gpa = gpa,
+			     .len = CON_DRV_CBUF,
 			     .writable = true };
 	int head = drv_vq_add(&d->dev.vq[VCON_CTRL_RXQ], &b, 1, false);
 
@@ -19,8 +20,8 @@ static int cbuf_post(struct con_drv *d, u64 gpa)
 	return 0;
 }
 
-int con_drv_open(struct con_drv *d, struct drv_env *env, u64 want,
-		 u16 qsize, bool no_ready)
+int con_drv_open(struct con_drv *d, struct drv_env *env, u64 want, u16 qsize,
+		 bool no_ready)
 {
 	unsigned int i;
 	u32 max;
@@ -185,7 +186,7 @@ void con_drv_fill(u8 *buf, size_t len, u64 *seed)
 
 struct stream_q {
 	struct drv_vq *q;
-	u64 free[STREAM_DEPTH];		/* buffers not in flight */
+	u64 free[STREAM_DEPTH]; /* buffers not in flight */
 	unsigned int nfree;
 	u64 by_head[VQ_MAX_SIZE];
 };
@@ -281,8 +282,9 @@ int con_drv_stream(struct con_drv *d, struct con_drv_stream *s)
 			if (len > s->chunk)
 				return -EIO;
 			if (s->verify)
-				s->crc_in = crc32(s->crc_in,
-						  drv_ptr(d->env, gpa, len), len);
+				s->crc_in =
+					crc32(s->crc_in,
+					      drv_ptr(d->env, gpa, len), len);
 			s->got += len;
 			ret = stream_add(&rx, gpa, s->chunk, true);
 			drv_vq_kick(rx.q);

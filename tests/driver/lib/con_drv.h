@@ -12,13 +12,13 @@
  * PORT_READY for each DEVICE_ADD; data buffers are the caller's.
  */
 
-#define CON_DRV_CBUF	4096
-#define CON_DRV_NCBUF	16
+#define CON_DRV_CBUF  4096
+#define CON_DRV_NCBUF 16
 
 struct con_drv_port {
 	bool added;
 	bool host_open;
-	unsigned int nr_open_msgs;	/* PORT_OPEN messages seen */
+	unsigned int nr_open_msgs; /* PORT_OPEN messages seen */
 	char name[VCON_NAME_MAX + 2];
 };
 
@@ -26,9 +26,9 @@ struct con_drv {
 	struct drv_env *env;
 	struct drv_dev dev;
 	u32 max_ports;
-	u64 cbuf[VQ_MAX_SIZE];		/* control receive buffer by head */
-	u64 ctx;			/* one control transmit message */
-	unsigned int nr_msgs;		/* control messages received */
+	u64 cbuf[VQ_MAX_SIZE]; /* control receive buffer by head */
+	u64 ctx;	       /* one control transmit message */
+	unsigned int nr_msgs;  /* control messages received */
 	struct con_drv_port port[VCON_MAX_PORTS];
 };
 
@@ -37,8 +37,8 @@ struct con_drv {
  * @qsize entries, DRIVER_OK, post control receive buffers and, unless
  * @no_ready, send DEVICE_READY. 0 or -errno.
  */
-int con_drv_open(struct con_drv *d, struct drv_env *env, u64 want,
-		 u16 qsize, bool no_ready);
+int con_drv_open(struct con_drv *d, struct drv_env *env, u64 want, u16 qsize,
+		 bool no_ready);
 /* Send one control message and wait until the device used it. */
 int con_drv_send(struct con_drv *d, u32 id, u16 event, u16 value);
 /*
@@ -64,7 +64,7 @@ struct con_drv_stream {
 	u32 chunk;
 	u64 seed;
 	bool verify;
-	u32 crc_out, crc_in;		/* results */
+	u32 crc_out, crc_in; /* results */
 	u64 got;
 };
 

@@ -24,7 +24,7 @@ static int env_init(struct drv_env *env, u64 mem_size, bool shared,
 	if (mem_size < 32 * MiB)
 		return err_input(err, -EINVAL, "drv: need >= 32 MiB");
 	ret = shared ? guest_mem_alloc_shared(&env->mem, mem_size) :
-	      guest_mem_alloc(&env->mem, mem_size);
+		       guest_mem_alloc(&env->mem, mem_size);
 	if (ret)
 		return err_input(err, ret, "drv: guest RAM: %s",
 				 strerror(-ret));
@@ -152,8 +152,10 @@ static void read_bars(struct drv_dev *d)
 
 		d->bar_addr[i] = lo & ~0xfULL;
 		if ((lo & 7) == PCI_BAR_MEM_64 && i + 1 < PCI_NR_BARS) {
-			d->bar_addr[i] |= (u64)drv_pci_read(d->env, d->slot,
-					PCI_BAR0 + 4 * (i + 1), 4) << 32;
+			d->bar_addr[i] |=
+				(u64)drv_pci_read(d->env, d->slot,
+						  PCI_BAR0 + 4 * (i + 1), 4)
+				<< 32;
 			i++;
 		}
 	}
@@ -196,7 +198,8 @@ static void read_msix_cap(struct drv_dev *d, u32 pos)
 
 	d->msix_cap = pos;
 	d->msix_nr = (drv_pci_read(d->env, d->slot, pos + PCI_MSIX_FLAGS, 2) &
-		      PCI_MSIX_FLAGS_QSIZE) + 1;
+		      PCI_MSIX_FLAGS_QSIZE) +
+		     1;
 	d->msix_table = d->bar_addr[table & 7] + (table & ~7u);
 	d->msix_pba = d->bar_addr[pba & 7] + (pba & ~7u);
 }
@@ -253,9 +256,9 @@ int drv_probe(struct drv_env *env, u16 virtio_id, unsigned int index,
 	d->env = env;
 	for (slot = 0; slot < PCI_MAX_SLOTS; slot++) {
 		if (drv_pci_read(env, slot, PCI_VENDOR_ID, 2) !=
-		    VIRTIO_PCI_VENDOR ||
+			    VIRTIO_PCI_VENDOR ||
 		    drv_pci_read(env, slot, PCI_DEVICE_ID, 2) !=
-		    (u32)VIRTIO_PCI_DEVICE_BASE + virtio_id)
+			    (u32)VIRTIO_PCI_DEVICE_BASE + virtio_id)
 			continue;
 		if (index-- == 0)
 			break;
@@ -409,8 +412,9 @@ int drv_config_write(struct drv_dev *d, u32 off, const void *buf, u32 len)
 
 void drv_msix_mask(struct drv_dev *d, u32 vector, bool masked)
 {
-	mmio_write(d->env, d->msix_table + vector * PCI_MSIX_ENTRY_SIZE +
-		   PCI_MSIX_ENTRY_VECTOR_CTRL,
+	mmio_write(d->env,
+		   d->msix_table + vector * PCI_MSIX_ENTRY_SIZE +
+			   PCI_MSIX_ENTRY_VECTOR_CTRL,
 		   masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0, 4);
 }
 

@@ -34,7 +34,7 @@
  * Everything returns 0 or -errno; nothing aborts, so tests assert.
  */
 
-#define DRV_ALLOC_START	(16 * MiB)	/* bump allocator base in low RAM */
+#define DRV_ALLOC_START (16 * MiB) /* bump allocator base in low RAM */
 #define DRV_MAX_QUEUES	VIRTIO_MAX_QUEUES
 #define DRV_MSI_ADDR	0xfee00000ULL
 
@@ -44,11 +44,11 @@ struct drv_env {
 	struct bus pio;
 	struct bus mmio;
 	struct fake_irq irq;
-	struct irq_ctl irq_ctl;		/* pass to virtio_pci_add() */
+	struct irq_ctl irq_ctl; /* pass to virtio_pci_add() */
 	struct pci_host pci;
-	u64 alloc_next;			/* bump allocator, never frees */
+	u64 alloc_next; /* bump allocator, never frees */
 	u64 alloc_end;
-	u32 next_msi_data;		/* MSI data values, unique per env */
+	u32 next_msi_data; /* MSI data values, unique per env */
 };
 
 /* @mem_size bytes of real (mmap'ed) guest RAM, >= 32 MiB. */
@@ -71,7 +71,7 @@ void drv_pci_write(struct drv_env *env, u32 slot, u32 off, u32 val, u32 len);
 struct drv_buf {
 	u64 gpa;
 	u32 len;
-	bool writable;			/* device-writable ("in") */
+	bool writable; /* device-writable ("in") */
 };
 
 struct drv_dev;
@@ -80,26 +80,26 @@ struct drv_vq {
 	struct drv_dev *dev;
 	u16 index;
 	u16 size;
-	u16 vector;			/* MSI-X vector, VIRTIO_MSI_NO_VECTOR */
+	u16 vector; /* MSI-X vector, VIRTIO_MSI_NO_VECTOR */
 	u64 desc_gpa, avail_gpa, used_gpa;
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	u64 indirect_gpa;		/* per head: DRV_INDIRECT_MAX descs */
-	u16 free_head;			/* descriptor free list */
+	u64 indirect_gpa; /* per head: DRV_INDIRECT_MAX descs */
+	u16 free_head;	  /* descriptor free list */
 	u16 nr_free;
-	u16 avail_idx;			/* shadow of avail->idx */
-	u16 last_used;			/* next used entry to consume */
-	u16 kicked_avail;		/* avail_idx at the last kick check */
-	u16 chain_descs[VQ_MAX_SIZE];	/* descriptors used by chain [head] */
-	u64 notify_addr;		/* guest-physical doorbell address */
+	u16 avail_idx;		      /* shadow of avail->idx */
+	u16 last_used;		      /* next used entry to consume */
+	u16 kicked_avail;	      /* avail_idx at the last kick check */
+	u16 chain_descs[VQ_MAX_SIZE]; /* descriptors used by chain [head] */
+	u64 notify_addr;	      /* guest-physical doorbell address */
 	bool event_idx;
-	bool notify_via_bus;		/* kick by bus_write, not eventfd */
+	bool notify_via_bus; /* kick by bus_write, not eventfd */
 	bool enabled;
 	/* Counters for tests and benchmarks. */
-	u64 nr_kicks;			/* doorbells actually rung */
-	u64 nr_kicks_suppressed;	/* skipped: NO_NOTIFY / avail_event */
-	u64 nr_irqs;			/* interrupts consumed by drv_vq_wait */
+	u64 nr_kicks;		 /* doorbells actually rung */
+	u64 nr_kicks_suppressed; /* skipped: NO_NOTIFY / avail_event */
+	u64 nr_irqs;		 /* interrupts consumed by drv_vq_wait */
 };
 
 #define DRV_INDIRECT_MAX 64
@@ -116,9 +116,9 @@ struct drv_dev {
 	u32 notify_mult;
 	u64 msix_table, msix_pba;
 	u32 msix_nr;
-	u32 msix_cap;			/* config-space offset */
-	u32 msi_data[VIRTIO_MAX_QUEUES + 1];	/* per vector */
-	u64 features;			/* negotiated */
+	u32 msix_cap;			     /* config-space offset */
+	u32 msi_data[VIRTIO_MAX_QUEUES + 1]; /* per vector */
+	u64 features;			     /* negotiated */
 	unsigned int nr_vqs;
 	struct drv_vq vq[DRV_MAX_QUEUES];
 };

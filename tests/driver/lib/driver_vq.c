@@ -221,7 +221,7 @@ int drv_vq_get_used(struct drv_vq *q, u32 *id, u32 *len)
 	memcpy(&e, &q->used->ring[q->last_used % q->size], sizeof(e));
 	q->last_used++;
 	if (e.id >= q->size || !q->chain_descs[e.id])
-		return -EIO;	/* the device returned a chain we never gave */
+		return -EIO; /* the device returned a chain we never gave */
 	free_chain(q, e.id);
 	*id = e.id;
 	*len = e.len;
@@ -271,8 +271,10 @@ int drv_vq_wait(struct drv_vq *q, int timeout_ms, u32 *id, u32 *len)
 			return -ETIMEDOUT;
 		/* Sleep on the MSI eventfd, or poll gently without one. */
 		ret = q->vector < d->msix_nr ?
-		      drv_wait_irq(d, q->vector, MIN(deadline - now_ms() + 1,
-						     (s64)100)) : -ENOENT;
+			      drv_wait_irq(
+				      d, q->vector,
+				      MIN(deadline - now_ms() + 1, (s64)100)) :
+			      -ENOENT;
 		if (ret == 1)
 			q->nr_irqs++;
 		else if (ret < 0)

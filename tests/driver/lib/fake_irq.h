@@ -21,7 +21,7 @@ struct fake_irq_route {
 	u32 gsi;
 	u64 addr;
 	u32 data;
-	int irqfd;			/* -1 while no irqfd is assigned */
+	int irqfd; /* -1 while no irqfd is assigned */
 	bool routed;
 };
 

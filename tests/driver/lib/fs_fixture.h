@@ -16,8 +16,8 @@
 
 /* Split around the PCI hole (3 GiB low, the rest from 4 GiB): the
  * back-end gets two regions. Sparse: only touched pages cost memory. */
-#define FSFX_ENV_MEM	(3 * GiB + 256 * MiB)
-#define FSFX_MAX	2
+#define FSFX_ENV_MEM (3 * GiB + 256 * MiB)
+#define FSFX_MAX     2
 
 /* TestSuite(..., .init = fsfx_setup, .fini = fsfx_teardown). */
 void fsfx_setup(void);

@@ -39,8 +39,9 @@ int fuse_drv_open(struct fuse_drv *f, struct drv_env *env, unsigned int index,
 	if (ret)
 		return ret;
 	f->num_request_queues = le32toh(nrq);
-	ret = drv_start(&f->dev, (1ULL << VIRTIO_F_RING_EVENT_IDX) |
-			(1ULL << VIRTIO_F_RING_INDIRECT_DESC),
+	ret = drv_start(&f->dev,
+			(1ULL << VIRTIO_F_RING_EVENT_IDX) |
+				(1ULL << VIRTIO_F_RING_INDIRECT_DESC),
 			1 + f->num_request_queues, queue_size);
 	if (ret)
 		return ret;
@@ -56,7 +57,7 @@ int fuse_drv_submit(struct fuse_drv *f, struct fuse_drv_req *r)
 {
 	struct drv_buf bufs[4];
 	struct fuse_in_header h = { 0 };
-	u16 idx = f->req->free_head;	/* drv_vq_add() takes this head */
+	u16 idx = f->req->free_head; /* drv_vq_add() takes this head */
 	unsigned int n = 0;
 	int head;
 
@@ -79,16 +80,17 @@ int fuse_drv_submit(struct fuse_drv *f, struct fuse_drv_req *r)
 				      false };
 	if (r->data_in.len)
 		bufs[n++] = r->data_in;
-	bufs[n++] = (struct drv_buf){ slot_gpa(f, idx) + FUSE_DRV_SLOT_HALF,
-				      sizeof(struct fuse_out_header) +
-				      r->out_len, true };
+	bufs[n++] =
+		(struct drv_buf){ slot_gpa(f, idx) + FUSE_DRV_SLOT_HALF,
+				  sizeof(struct fuse_out_header) + r->out_len,
+				  true };
 	if (r->data_out.len)
 		bufs[n++] = r->data_out;
 	head = drv_vq_add(f->req, bufs, n, false);
 	if (head < 0)
 		return head;
 	if (head != idx)
-		return -EPROTO;		/* the driver library changed */
+		return -EPROTO; /* the driver library changed */
 	f->inflight[head] = r;
 	f->nr_inflight++;
 	return head;
@@ -148,8 +150,9 @@ static int call_out(struct fuse_drv *f, struct fuse_drv_req *r, void *out,
 	int ret = fuse_drv_call(f, r);
 
 	if (!ret && out)
-		memcpy(out, r->out, MIN(len, r->reply_len -
-					(u32)sizeof(struct fuse_out_header)));
+		memcpy(out, r->out,
+		       MIN(len,
+			   r->reply_len - (u32)sizeof(struct fuse_out_header)));
 	return ret;
 }
 
@@ -161,7 +164,9 @@ int fuse_drv_init(struct fuse_drv *f)
 		.max_readahead = 128 * 1024,
 	};
 	struct fuse_drv_req r = {
-		.opcode = FUSE_INIT, .in = &in, .in_len = sizeof(in),
+		.opcode = FUSE_INIT,
+		.in = &in,
+		.in_len = sizeof(in),
 		.out_len = sizeof(f->init),
 	};
 
@@ -173,8 +178,11 @@ int fuse_drv_lookup(struct fuse_drv *f, u64 parent, const char *name,
 		    struct fuse_entry_out *e)
 {
 	struct fuse_drv_req r = {
-		.opcode = FUSE_LOOKUP, .nodeid = parent, .in = name,
-		.in_len = strlen(name) + 1, .out_len = sizeof(*e),
+		.opcode = FUSE_LOOKUP,
+		.nodeid = parent,
+		.in = name,
+		.in_len = strlen(name) + 1,
+		.out_len = sizeof(*e),
 	};
 
 	memset(e, 0, sizeof(*e));
@@ -185,8 +193,11 @@ int fuse_drv_getattr(struct fuse_drv *f, u64 node, struct fuse_attr_out *a)
 {
 	struct fuse_getattr_in in = { 0 };
 	struct fuse_drv_req r = {
-		.opcode = FUSE_GETATTR, .nodeid = node, .in = &in,
-		.in_len = sizeof(in), .out_len = sizeof(*a),
+		.opcode = FUSE_GETATTR,
+		.nodeid = node,
+		.in = &in,
+		.in_len = sizeof(in),
+		.out_len = sizeof(*a),
 	};
 
 	memset(a, 0, sizeof(*a));
@@ -199,8 +210,11 @@ int fuse_drv_open_node(struct fuse_drv *f, u64 node, u32 flags, bool dir,
 	struct fuse_open_in in = { .flags = flags };
 	struct fuse_open_out out = { 0 };
 	struct fuse_drv_req r = {
-		.opcode = dir ? FUSE_OPENDIR : FUSE_OPEN, .nodeid = node,
-		.in = &in, .in_len = sizeof(in), .out_len = sizeof(out),
+		.opcode = dir ? FUSE_OPENDIR : FUSE_OPEN,
+		.nodeid = node,
+		.in = &in,
+		.in_len = sizeof(in),
+		.out_len = sizeof(out),
 	};
 	int ret = call_out(f, &r, &out, sizeof(out));
 
@@ -212,21 +226,26 @@ int fuse_drv_release(struct fuse_drv *f, u64 node, u64 fh, bool dir)
 {
 	struct fuse_release_in in = { .fh = fh };
 	struct fuse_drv_req r = {
-		.opcode = dir ? FUSE_RELEASEDIR : FUSE_RELEASE, .nodeid = node,
-		.in = &in, .in_len = sizeof(in),
+		.opcode = dir ? FUSE_RELEASEDIR : FUSE_RELEASE,
+		.nodeid = node,
+		.in = &in,
+		.in_len = sizeof(in),
 	};
 
 	return fuse_drv_call(f, &r);
 }
 
 /* READ or READDIR into guest RAM: bytes, or -errno. */
-static int read_data(struct fuse_drv *f, u32 opcode, u64 node, u64 fh,
-		     u64 off, u64 gpa, u32 len)
+static int read_data(struct fuse_drv *f, u32 opcode, u64 node, u64 fh, u64 off,
+		     u64 gpa, u32 len)
 {
 	struct fuse_read_in in = { .fh = fh, .offset = off, .size = len };
 	struct fuse_drv_req r = {
-		.opcode = opcode, .nodeid = node, .in = &in,
-		.in_len = sizeof(in), .data_out = { gpa, len, true },
+		.opcode = opcode,
+		.nodeid = node,
+		.in = &in,
+		.in_len = sizeof(in),
+		.data_out = { gpa, len, true },
 	};
 	int ret = fuse_drv_call(f, &r);
 
@@ -251,8 +270,11 @@ int fuse_drv_write(struct fuse_drv *f, u64 node, u64 fh, u64 off, u64 gpa,
 	struct fuse_write_in in = { .fh = fh, .offset = off, .size = len };
 	struct fuse_write_out out = { 0 };
 	struct fuse_drv_req r = {
-		.opcode = FUSE_WRITE, .nodeid = node, .in = &in,
-		.in_len = sizeof(in), .data_in = { gpa, len, false },
+		.opcode = FUSE_WRITE,
+		.nodeid = node,
+		.in = &in,
+		.in_len = sizeof(in),
+		.data_in = { gpa, len, false },
 		.out_len = sizeof(out),
 	};
 	int ret = call_out(f, &r, &out, sizeof(out));
@@ -264,15 +286,17 @@ int fuse_drv_flush(struct fuse_drv *f, u64 node, u64 fh)
 {
 	struct fuse_flush_in in = { .fh = fh };
 	struct fuse_drv_req r = {
-		.opcode = FUSE_FLUSH, .nodeid = node, .in = &in,
+		.opcode = FUSE_FLUSH,
+		.nodeid = node,
+		.in = &in,
 		.in_len = sizeof(in),
 	};
 
 	return fuse_drv_call(f, &r);
 }
 
-int fuse_drv_create(struct fuse_drv *f, u64 parent, const char *name,
-		    u32 flags, u32 mode, struct fuse_entry_out *e, u64 *fh)
+int fuse_drv_create(struct fuse_drv *f, u64 parent, const char *name, u32 flags,
+		    u32 mode, struct fuse_entry_out *e, u64 *fh)
 {
 	u8 in[sizeof(struct fuse_create_in) + 256];
 	struct fuse_create_in c = { .flags = flags, .mode = mode };
@@ -280,8 +304,11 @@ int fuse_drv_create(struct fuse_drv *f, u64 parent, const char *name,
 	struct fuse_open_out o;
 	size_t n = strlen(name) + 1;
 	struct fuse_drv_req r = {
-		.opcode = FUSE_CREATE, .nodeid = parent, .in = in,
-		.in_len = sizeof(c) + n, .out_len = sizeof(out),
+		.opcode = FUSE_CREATE,
+		.nodeid = parent,
+		.in = in,
+		.in_len = sizeof(c) + n,
+		.out_len = sizeof(out),
 	};
 	int ret;
 
@@ -299,7 +326,9 @@ int fuse_drv_create(struct fuse_drv *f, u64 parent, const char *name,
 int fuse_drv_readlink(struct fuse_drv *f, u64 node, char *buf, u32 size)
 {
 	struct fuse_drv_req r = {
-		.opcode = FUSE_READLINK, .nodeid = node, .out_len = size - 1,
+		.opcode = FUSE_READLINK,
+		.nodeid = node,
+		.out_len = size - 1,
 	};
 	int ret = call_out(f, &r, buf, size - 1);
 	u32 n = r.reply_len - sizeof(struct fuse_out_header);

@@ -20,22 +20,22 @@
  * is checked: length, unique id, error in range.
  */
 
-#define FUSE_DRV_QUEUE		1		/* the request queue */
-#define FUSE_DRV_SLOT_HALF	4096		/* in part, then out part */
-#define FUSE_DRV_TIMEOUT_MS	10000
+#define FUSE_DRV_QUEUE	    1	 /* the request queue */
+#define FUSE_DRV_SLOT_HALF  4096 /* in part, then out part */
+#define FUSE_DRV_TIMEOUT_MS 10000
 
 struct fuse_drv_req {
 	u32 opcode;
 	u64 nodeid;
-	const void *in;			/* arguments after fuse_in_header */
+	const void *in; /* arguments after fuse_in_header */
 	u32 in_len;
-	struct drv_buf data_in;		/* len 0: none */
-	u32 out_len;			/* result bytes after fuse_out_header */
-	struct drv_buf data_out;	/* len 0: none */
+	struct drv_buf data_in;	 /* len 0: none */
+	u32 out_len;		 /* result bytes after fuse_out_header */
+	struct drv_buf data_out; /* len 0: none */
 	/* Filled in when the reply arrives. */
-	s32 error;			/* 0 or -errno from the server */
-	u32 reply_len;			/* fuse_out_header.len */
-	const void *out;		/* results, in the slot */
+	s32 error;	 /* 0 or -errno from the server */
+	u32 reply_len;	 /* fuse_out_header.len */
+	const void *out; /* results, in the slot */
 	u64 unique;
 };
 
@@ -47,9 +47,9 @@ struct fuse_drv {
 	u32 num_request_queues;
 	struct fuse_init_out init;
 	u64 next_unique;
-	u64 slot_gpa;			/* 2 * FUSE_DRV_SLOT_HALF per head */
+	u64 slot_gpa; /* 2 * FUSE_DRV_SLOT_HALF per head */
 	u8 *slot;
-	struct fuse_drv_req *inflight[VQ_MAX_SIZE];	/* by head */
+	struct fuse_drv_req *inflight[VQ_MAX_SIZE]; /* by head */
 	unsigned int nr_inflight;
 };
 
@@ -87,8 +87,8 @@ int fuse_drv_read(struct fuse_drv *f, u64 node, u64 fh, u64 off, u64 gpa,
 int fuse_drv_write(struct fuse_drv *f, u64 node, u64 fh, u64 off, u64 gpa,
 		   u32 len);
 int fuse_drv_flush(struct fuse_drv *f, u64 node, u64 fh);
-int fuse_drv_create(struct fuse_drv *f, u64 parent, const char *name,
-		    u32 flags, u32 mode, struct fuse_entry_out *e, u64 *fh);
+int fuse_drv_create(struct fuse_drv *f, u64 parent, const char *name, u32 flags,
+		    u32 mode, struct fuse_entry_out *e, u64 *fh);
 /* FUSE_READDIR from @off: bytes of fuse_dirent records at @gpa. */
 int fuse_drv_readdir(struct fuse_drv *f, u64 node, u64 fh, u64 off, u64 gpa,
 		     u32 size);

@@ -14,7 +14,8 @@
 
 static int rx_post(struct net_drv *n, u64 gpa)
 {
-	struct drv_buf b = { .gpa = gpa, .len = n->rx_buf_len,
+	struct drv_buf b = { .gpa = gpa,
+			     .len = n->rx_buf_len,
 			     .writable = true };
 	int head = drv_vq_add(n->rxq, &b, 1, false);
 
@@ -63,7 +64,7 @@ int net_drv_open(struct net_drv *n, struct drv_env *env, unsigned int index,
 				 (1ULL << VIRTIO_NET_F_GUEST_TSO6));
 	/* Without MRG_RXBUF each buffer must hold the largest frame. */
 	n->rx_buf_len = n->mrg ? RX_SMALL_BUF :
-			NET_HDR_LEN + (tso ? NET_MAX_FRAME : 1518);
+				 NET_HDR_LEN + (tso ? NET_MAX_FRAME : 1518);
 	ret = drv_config_read(&n->dev, 0, cfg, sizeof(cfg));
 	if (ret)
 		return ret;
@@ -109,8 +110,8 @@ int net_drv_tx_flush(struct net_drv *n, int timeout_ms)
 	return 0;
 }
 
-int net_drv_send(struct net_drv *n, const struct net_hdr *h,
-		 const void *frame, u32 len)
+int net_drv_send(struct net_drv *n, const struct net_hdr *h, const void *frame,
+		 u32 len)
 {
 	struct net_hdr none = { 0 };
 	struct drv_buf b;

@@ -15,12 +15,12 @@
  * a per-slot area the driver owns.
  */
 
-#define NET_DRV_FEATURES						\
-	((1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |	\
-	 (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) | \
+#define NET_DRV_FEATURES                                                       \
+	((1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |          \
+	 (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |     \
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |				\
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |				\
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |                                   \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |                                   \
 	 (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_F_RING_EVENT_IDX))
 
 #define NET_DRV_TX_SLOT (NET_HDR_LEN + NET_MAX_FRAME)
@@ -33,12 +33,12 @@ struct net_drv {
 	u16 status;
 	bool mrg;
 	u32 rx_buf_len;
-	u64 rx_gpa[VQ_MAX_SIZE];	/* buffer by chain head */
-	u64 tx_area;			/* txq->size slots */
-	u16 tx_slot[VQ_MAX_SIZE];	/* slot by chain head */
+	u64 rx_gpa[VQ_MAX_SIZE];  /* buffer by chain head */
+	u64 tx_area;		  /* txq->size slots */
+	u16 tx_slot[VQ_MAX_SIZE]; /* slot by chain head */
 	u16 tx_free[VQ_MAX_SIZE];
 	unsigned int nr_tx_free;
-	u64 rx_frames, tx_frames;	/* completed */
+	u64 rx_frames, tx_frames; /* completed */
 };
 
 /*
@@ -52,8 +52,8 @@ int net_drv_open(struct net_drv *n, struct drv_env *env, unsigned int index,
  * Queue one frame with header @h (NULL: no offload). Reaps completions
  * (waiting up to 2 s) when every slot is in flight. Does not kick.
  */
-int net_drv_send(struct net_drv *n, const struct net_hdr *h,
-		 const void *frame, u32 len);
+int net_drv_send(struct net_drv *n, const struct net_hdr *h, const void *frame,
+		 u32 len);
 bool net_drv_kick(struct net_drv *n);
 /* Collect finished transmits; wait up to @timeout_ms for all of them. */
 int net_drv_tx_flush(struct net_drv *n, int timeout_ms);

@@ -88,13 +88,12 @@ int nh_packet_open(const char *ifname, bool vnet_hdr, struct err *err)
 		return err_input(err, -ENODEV, "no interface %s", ifname);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0)
-		return err_input(err, -errno, "AF_PACKET: %s",
-				 strerror(errno));
+		return err_input(err, -errno, "AF_PACKET: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	if ((vnet_hdr && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
-				    sizeof(one))) ||
+	if ((vnet_hdr &&
+	     setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		err_input(err, -errno, "AF_PACKET on %s: %s", ifname,
 			  strerror(errno));
@@ -189,9 +188,9 @@ size_t nh_tcp4(u8 *f, const u8 dst[6], const u8 src[6], u32 seq,
 	memset(ip, 0, 40);
 	ip[0] = 0x45;
 	put16(ip + 2, (u16)(20 + tcp_len));
-	ip[6] = 0x40;			/* DF */
+	ip[6] = 0x40; /* DF */
 	ip[8] = 64;
-	ip[9] = 6;			/* TCP */
+	ip[9] = 6; /* TCP */
 	memcpy(ip + 12, addrs, 8);
 	put16(ip + 10, (u16)~csum_fold(csum_add(0, ip, 20)));
 	put16(tcp, 40000);
@@ -201,7 +200,7 @@ size_t nh_tcp4(u8 *f, const u8 dst[6], const u8 src[6], u32 seq,
 	tcp[6] = seq >> 8;
 	tcp[7] = seq;
 	tcp[12] = 5 << 4;
-	tcp[13] = 0x18;			/* PSH, ACK */
+	tcp[13] = 0x18; /* PSH, ACK */
 	put16(tcp + 14, 65535);
 	memcpy(tcp + 20, payload, plen);
 	memset(h, 0, sizeof(*h));

@@ -15,8 +15,8 @@
  * building and checking.
  */
 
-#define NET_TEST_ETHERTYPE 0x88b5	/* IEEE 802 local experimental */
-#define ETH_HLEN_ 14
+#define NET_TEST_ETHERTYPE 0x88b5 /* IEEE 802 local experimental */
+#define ETH_HLEN_	   14
 
 /*
  * Move the calling process into a fresh network namespace with IPv6 off

@@ -34,8 +34,7 @@ void qcow2_fx_setup(struct qcow2_fx *q, const char *dir_tmpl, u64 mem,
 		cr_skip_test("qemu-img/qemu-io (qemu-utils) not installed");
 	snprintf(q->dir, sizeof(q->dir), "%s", dir_tmpl);
 	cr_assert_not_null(mkdtemp(q->dir));
-	cr_assert_eq(drv_env_init(&q->env, mem, &q->err), 0,
-		     "%s", q->err);
+	cr_assert_eq(drv_env_init(&q->env, mem, &q->err), 0, "%s", q->err);
 	for (i = 0; i < QCOW2_FX_BATCH; i++) {
 		q->buf[i] = drv_alloc(&q->env, buf_len, 4096);
 		cr_assert_neq(q->buf[i], 0);
@@ -66,16 +65,18 @@ void qcow2_fx_open(struct qcow2_fx *q, const char *path, u64 size)
 void qcow2_fx_open_fmt(struct qcow2_fx *q, const char *path, u64 size,
 		       enum disk_format fmt, bool readonly)
 {
-	struct blk_options c = { .disk = { .path = path, .format = fmt,
-					   .readonly = readonly } };
+	struct blk_options c = {
+		.disk = { .path = path, .format = fmt, .readonly = readonly }
+	};
 
 	q->blk = virtio_blk_create(&q->env.mem, &c, 0, &q->err);
 	cr_assert_not_null(q->blk, "%s", q->err);
 	q->vp = virtio_pci_add(&q->env.pci, virtio_blk_vdev(q->blk),
 			       &q->env.irq_ctl, &q->err);
 	cr_assert_not_null(q->vp, "%s", q->err);
-	cr_assert_eq(blk_drv_open(&q->drv, &q->env, 0, BLK_DRV_ALL_FEATURES,
-				  256), 0);
+	cr_assert_eq(
+		blk_drv_open(&q->drv, &q->env, 0, BLK_DRV_ALL_FEATURES, 256),
+		0);
 	cr_assert_eq(q->drv.cfg.capacity, size / 512);
 }
 

@@ -13,7 +13,7 @@
  * only (the benchmarks never reference this file).
  */
 
-#define QCOW2_FX_BATCH	8
+#define QCOW2_FX_BATCH 8
 
 struct qcow2_fx {
 	struct drv_env env;
@@ -22,7 +22,7 @@ struct qcow2_fx {
 	struct blk_drv drv;
 	char dir[64];
 	struct err err;
-	u64 buf[QCOW2_FX_BATCH];	/* guest buffers */
+	u64 buf[QCOW2_FX_BATCH]; /* guest buffers */
 	u64 rng;
 };
 

@@ -13,7 +13,8 @@
 #include "tests/driver/lib/qsd.h"
 
 static const char *const qsd_paths[] = {
-	"/usr/bin/qemu-storage-daemon", NULL,
+	"/usr/bin/qemu-storage-daemon",
+	NULL,
 };
 
 const char *qsd_binary(void)
@@ -55,9 +56,10 @@ int qsd_start(struct qsd *q, const char *image, bool writable)
 	snprintf(blockdev, sizeof(blockdev),
 		 "driver=file,node-name=f0,filename=%s,cache.direct=off",
 		 image);
-	snprintf(export, sizeof(export),
-		 "type=vhost-user-blk,id=e0,node-name=f0,addr.type=unix,addr.path=%s,writable=%s",
-		 q->sock, writable ? "on" : "off");
+	snprintf(
+		export, sizeof(export),
+		"type=vhost-user-blk,id=e0,node-name=f0,addr.type=unix,addr.path=%s,writable=%s",
+		q->sock, writable ? "on" : "off");
 	q->pid = fork();
 	if (q->pid < 0)
 		return -1;

@@ -2,8 +2,7 @@
 /* virtio-net against a fake backend, rings built by hand. See net_dev_fixture.h. */
 #include "tests/unit/lib/net_dev_fixture.h"
 
-ssize_t fake_send(struct net_backend *nb,
-				const struct iovec *iov, int n)
+ssize_t fake_send(struct net_backend *nb, const struct iovec *iov, int n)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
 	ssize_t r = sendmsg(nb->fd, &m, MSG_DONTWAIT);
@@ -11,8 +10,7 @@ ssize_t fake_send(struct net_backend *nb,
 	return r < 0 ? -errno : r;
 }
 
-ssize_t fake_recv(struct net_backend *nb,
-				const struct iovec *iov, int n)
+ssize_t fake_recv(struct net_backend *nb, const struct iovec *iov, int n)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
 	ssize_t r = recvmsg(nb->fd, &m, MSG_DONTWAIT);
@@ -35,8 +33,11 @@ void fake_close(struct net_backend *nb)
 }
 
 const struct net_backend_ops fake_ops = {
-	.name = "fake", .send = fake_send, .recv = fake_recv,
-	.set_offload = fake_set_offload, .close = fake_close,
+	.name = "fake",
+	.send = fake_send,
+	.recv = fake_recv,
+	.set_offload = fake_set_offload,
+	.close = fake_close,
 };
 
 void *gptr(struct env *e, u64 gpa)
@@ -66,7 +67,8 @@ void ring_init(struct env *e, unsigned int i)
 	vq->kick_fd = eventfd(0, EFD_NONBLOCK);
 	vq->call_fd = eventfd(0, EFD_NONBLOCK);
 	cr_assert_eq(vq_enable(vq, virtio_has_feature(e->vd,
-					VIRTIO_F_RING_EVENT_IDX)), 0);
+						      VIRTIO_F_RING_EVENT_IDX)),
+		     0);
 	r->vq = vq;
 	r->desc = gptr(e, vq->desc_gpa);
 	r->avail = gptr(e, vq->avail_gpa);
@@ -85,8 +87,8 @@ void net_fixture_setup(struct env *e, u64 features)
 	memset(e->ram, 0, RAM_SIZE);
 	cr_assert_eq(guest_mem_add(&e->mem, RAM_GPA, RAM_SIZE, e->ram), 0);
 	e->data_next = DATA_GPA;
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0,
-				sv), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv),
+		     0);
 	e->fake.peer = sv[1];
 	e->fake.dev = sv[0];
 	nb.fd = sv[0];
@@ -112,8 +114,8 @@ void net_fixture_teardown(struct env *e)
 	free(e->ram);
 }
 
-u16 post(struct env *e, unsigned int qi, const u64 *gpa,
-		       const u32 *lens, unsigned int n, bool writable)
+u16 post(struct env *e, unsigned int qi, const u64 *gpa, const u32 *lens,
+	 unsigned int n, bool writable)
 {
 	struct ring *r = &e->q[qi];
 	u16 head = r->next_desc;
@@ -156,8 +158,7 @@ u64 wait_call(struct env *e, unsigned int qi)
 	return v;
 }
 
-struct vring_used_elem used(struct env *e,
-					  unsigned int qi)
+struct vring_used_elem used(struct env *e, unsigned int qi)
 {
 	struct ring *r = &e->q[qi];
 

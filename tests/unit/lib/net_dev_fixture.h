@@ -22,22 +22,20 @@
 #include "virtio/net/net.h"
 #include "virtio/net/net_hdr.h"
 
-#define F(b) (1ULL << (b))
-#define RAM_GPA 0x100000ULL
+#define F(b)	 (1ULL << (b))
+#define RAM_GPA	 0x100000ULL
 #define RAM_SIZE (4 * MiB)
-#define QSZ 16
+#define QSZ	 16
 #define DATA_GPA (RAM_GPA + 64 * 1024)
 
 struct fake {
-	int peer;			/* the "host" end */
-	int dev;			/* the device's end */
+	int peer; /* the "host" end */
+	int dev;  /* the device's end */
 	unsigned int offloads;
 	int nr_set_offload;
 };
-ssize_t fake_send(struct net_backend *nb,
-				const struct iovec *iov, int n);
-ssize_t fake_recv(struct net_backend *nb,
-				const struct iovec *iov, int n);
+ssize_t fake_send(struct net_backend *nb, const struct iovec *iov, int n);
+ssize_t fake_recv(struct net_backend *nb, const struct iovec *iov, int n);
 int fake_set_offload(struct net_backend *nb, unsigned int o);
 void fake_close(struct net_backend *nb);
 
@@ -70,15 +68,14 @@ void net_fixture_setup(struct env *e, u64 features);
 void net_fixture_teardown(struct env *e);
 
 /* Post a chain of @n buffers (@lens) on queue @qi, writable for rx. */
-u16 post(struct env *e, unsigned int qi, const u64 *gpa,
-		       const u32 *lens, unsigned int n, bool writable);
+u16 post(struct env *e, unsigned int qi, const u64 *gpa, const u32 *lens,
+	 unsigned int n, bool writable);
 void kick(struct env *e, unsigned int qi);
 bool wait_fd(int fd, int ms);
 
 /* Wait for the interrupt, return how many were coalesced into it. */
 u64 wait_call(struct env *e, unsigned int qi);
-struct vring_used_elem used(struct env *e,
-					  unsigned int qi);
+struct vring_used_elem used(struct env *e, unsigned int qi);
 void frame_fill(u8 *f, size_t len, u8 seed);
 
 #endif

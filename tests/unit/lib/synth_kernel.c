@@ -52,10 +52,15 @@ u64 get64(const u8 *b, size_t off)
 struct synth_bz synth_bz_default(void)
 {
 	return (struct synth_bz){
-		.version = 0x020f, .setup_sects = 4, .loadflags = 0x01,
-		.xloadflags = 0x0003, .relocatable = 1,
-		.pref_address = 0x1000000, .init_size = 0x800000,
-		.initrd_addr_max = 0x7fffffff, .cmdline_size = 2047,
+		.version = 0x020f,
+		.setup_sects = 4,
+		.loadflags = 0x01,
+		.xloadflags = 0x0003,
+		.relocatable = 1,
+		.pref_address = 0x1000000,
+		.init_size = 0x800000,
+		.initrd_addr_max = 0x7fffffff,
+		.cmdline_size = 2047,
 		.payload_size = 0x4000,
 	};
 }
@@ -83,10 +88,10 @@ u8 *synth_bzimage(const struct synth_bz *p, size_t *len)
 	put32(b, 0x1f4, p->payload_size / 16);
 	put16(b, 0x1fe, 0xaa55);
 	put8(b, 0x200, 0xeb);
-	put8(b, 0x201, 0x6a);		/* header runs to 0x26c */
+	put8(b, 0x201, 0x6a); /* header runs to 0x26c */
 	memcpy(b + 0x202, "HdrS", 4);
 	put16(b, 0x206, p->version);
-	put16(b, 0x20e, 0x1234);	/* kernel_version: copied through */
+	put16(b, 0x20e, 0x1234); /* kernel_version: copied through */
 	put8(b, 0x211, p->loadflags);
 	put32(b, 0x22c, p->initrd_addr_max);
 	put32(b, 0x230, 0x200000);
@@ -100,9 +105,8 @@ u8 *synth_bzimage(const struct synth_bz *p, size_t *len)
 	return b;
 }
 
-u8 *synth_elf(int class64, u16 machine, u64 entry,
-			    const struct synth_seg *s, unsigned int n,
-			    size_t *len)
+u8 *synth_elf(int class64, u16 machine, u64 entry, const struct synth_seg *s,
+	      unsigned int n, size_t *len)
 {
 	size_t eh = class64 ? 64 : 52, ph = class64 ? 56 : 32;
 	size_t off = ALIGN_UP(eh + n * ph, 16), total = off, i, j;
@@ -120,16 +124,19 @@ u8 *synth_elf(int class64, u16 machine, u64 entry,
 	b = calloc(1, total);
 	if (!b)
 		abort();
-	memcpy(b, "\x7f" "ELF", 4);
+	memcpy(b,
+	       "\x7f"
+	       "ELF",
+	       4);
 	b[4] = class64 ? 2 : 1;
-	b[5] = 1;			/* little-endian */
+	b[5] = 1; /* little-endian */
 	b[6] = 1;
-	put16(b, 16, 2);		/* ET_EXEC */
+	put16(b, 16, 2); /* ET_EXEC */
 	put16(b, 18, machine);
 	put32(b, 20, 1);
 	if (class64) {
 		put64(b, 24, entry);
-		put64(b, 32, eh);	/* e_phoff */
+		put64(b, 32, eh); /* e_phoff */
 		put16(b, 52, eh);
 		put16(b, 54, ph);
 		put16(b, 56, n);
@@ -173,13 +180,13 @@ size_t synth_pvh_note(u8 *buf, u64 entry, u32 descsz)
 
 	put32(buf, n, 4);
 	put32(buf, n + 4, 4);
-	put32(buf, n + 8, 3);		/* NT_GNU_BUILD_ID-like */
+	put32(buf, n + 8, 3); /* NT_GNU_BUILD_ID-like */
 	memcpy(buf + n + 12, "GNU", 4);
 	put32(buf, n + 16, 0xdeadbeef);
 	n += 20;
 	put32(buf, n, 4);
 	put32(buf, n + 4, descsz);
-	put32(buf, n + 8, 18);		/* XEN_ELFNOTE_PHYS32_ENTRY */
+	put32(buf, n + 8, 18); /* XEN_ELFNOTE_PHYS32_ENTRY */
 	memcpy(buf + n + 12, "Xen", 4);
 	memcpy(buf + n + 16, &entry, descsz);
 	return n + 16 + ALIGN_UP(descsz, 4);

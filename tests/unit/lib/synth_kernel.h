@@ -28,7 +28,7 @@ u64 get64(const u8 *b, size_t off);
 
 struct synth_bz {
 	u16 version;
-	u8 setup_sects;			/* as stored: 0 means 4 */
+	u8 setup_sects; /* as stored: 0 means 4 */
 	u8 loadflags;
 	u16 xloadflags;
 	u8 relocatable;
@@ -36,7 +36,7 @@ struct synth_bz {
 	u32 init_size;
 	u32 initrd_addr_max;
 	u32 cmdline_size;
-	u32 payload_size;		/* multiple of 16 */
+	u32 payload_size; /* multiple of 16 */
 };
 struct synth_bz synth_bz_default(void);
 size_t synth_bz_setup_size(const struct synth_bz *p);
@@ -46,10 +46,10 @@ u8 synth_payload_byte(size_t i);
 u8 *synth_bzimage(const struct synth_bz *p, size_t *len);
 
 struct synth_seg {
-	u32 type;			/* 1 PT_LOAD, 4 PT_NOTE */
+	u32 type; /* 1 PT_LOAD, 4 PT_NOTE */
 	u64 vaddr, paddr, filesz, memsz;
-	const u8 *data;			/* NULL: synth_payload_byte() pattern */
-	u64 offset;			/* 0: placed after the headers */
+	const u8 *data; /* NULL: synth_payload_byte() pattern */
+	u64 offset;	/* 0: placed after the headers */
 };
 
 /* vmlinux-like: text at 16 MiB linked at 0xffffffff81000000, and a bss. */
@@ -59,9 +59,8 @@ static const struct synth_seg synth_vmlinux_segs[2] = {
 };
 
 /* ELF64 (class 2) or ELF32 (class 1) executable with @n segments. */
-u8 *synth_elf(int class64, u16 machine, u64 entry,
-			    const struct synth_seg *s, unsigned int n,
-			    size_t *len);
+u8 *synth_elf(int class64, u16 machine, u64 entry, const struct synth_seg *s,
+	      unsigned int n, size_t *len);
 
 /* A GNU note, then the Xen PHYS32_ENTRY note with a @descsz-byte entry. */
 size_t synth_pvh_note(u8 *buf, u64 entry, u32 descsz);

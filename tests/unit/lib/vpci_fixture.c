@@ -4,7 +4,9 @@
 
 int rec_set_line(void *o, u32 gsi, int level)
 {
-	(void)o; (void)gsi; (void)level;
+	(void)o;
+	(void)gsi;
+	(void)level;
 	return 0;
 }
 
@@ -32,13 +34,13 @@ int rec_irqfd(void *o, int efd, u32 gsi, bool assign)
 	return 0;
 }
 
-int rec_ioeventfd(void *o, u64 addr, u32 len, int efd, bool mmio,
-			 bool assign)
+int rec_ioeventfd(void *o, u64 addr, u32 len, int efd, bool mmio, bool assign)
 {
 	struct rec_irq *r = o;
 	unsigned int i;
 
-	(void)len; (void)mmio;
+	(void)len;
+	(void)mmio;
 	r->ioev_calls += assign;
 	if (assign && r->fail_ioev)
 		return -ENOTTY;
@@ -61,8 +63,7 @@ const struct irq_ops rec_ops = {
 	rec_set_line, rec_msi_alloc, rec_msi_route, rec_irqfd, rec_ioeventfd,
 };
 
-void dummy_read_config(struct virtio_dev *vd, u32 off, void *data,
-			      u32 len)
+void dummy_read_config(struct virtio_dev *vd, u32 off, void *data, u32 len)
 {
 	memcpy(data, container_of(vd, struct dummy, vd)->config + off, len);
 }
@@ -79,10 +80,14 @@ void dummy_reset(struct virtio_dev *vd)
 }
 
 const struct virtio_dev_ops dummy_ops = {
-	.device_id = TEST_ID, .nr_queues = NQ, .queue_size = 64,
-	.features = 1ULL << TEST_FEATURE, .config_size = 8,
+	.device_id = TEST_ID,
+	.nr_queues = NQ,
+	.queue_size = 64,
+	.features = 1ULL << TEST_FEATURE,
+	.config_size = 8,
 	.read_config = dummy_read_config,
-	.activate = dummy_activate, .reset = dummy_reset,
+	.activate = dummy_activate,
+	.reset = dummy_reset,
 };
 
 struct t *VP;
@@ -101,7 +106,8 @@ void vpci_setup(void)
 	for (i = 0; i < ARRAY_SIZE(VP->rec.irqfd); i++)
 		VP->rec.irqfd[i] = -1;
 	VP->irq = (struct irq_ctl){ &rec_ops, &VP->rec };
-	cr_assert_eq(pci_host_init(&VP->host, &VP->pio, &VP->mmio, &err), 0, "%s", err.msg);
+	cr_assert_eq(pci_host_init(&VP->host, &VP->pio, &VP->mmio, &err), 0,
+		     "%s", err.msg);
 	virtio_dev_init(&VP->dev.vd, &dummy_ops, &VP->mem);
 	memcpy(VP->dev.config, "squeeze!", 8);
 	VP->vp = virtio_pci_add(&VP->host, &VP->dev.vd, &VP->irq, &err);

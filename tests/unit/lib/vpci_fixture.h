@@ -17,28 +17,27 @@
 #include "vmm/core/layout.h"
 #include "virtio/pci/virtio_pci_int.h"
 
-#define TEST_ID		42		/* a device type nobody else uses */
-#define TEST_FEATURE	3		/* the one device feature we offer */
-#define NQ		2
+#define TEST_ID	     42 /* a device type nobody else uses */
+#define TEST_FEATURE 3	/* the one device feature we offer */
+#define NQ	     2
 
 /* --- A recording irq controller --- */
 struct rec_irq {
 	u32 next_gsi;
-	int irqfd[64];			/* by gsi - 24, -1 if none */
+	int irqfd[64]; /* by gsi - 24, -1 if none */
 	u64 addr[64];
 	u32 data[64];
 	u64 ioev_addr[16];
 	int ioev_fd[16];
 	unsigned int nr_ioev;
-	unsigned int ioev_calls;	/* assign attempts, failed ones too */
-	bool fail_ioev;			/* KVM refuses the registration */
+	unsigned int ioev_calls; /* assign attempts, failed ones too */
+	bool fail_ioev;		 /* KVM refuses the registration */
 };
 int rec_set_line(void *o, u32 gsi, int level);
 int rec_msi_alloc(void *o);
 int rec_msi_route(void *o, u32 gsi, u64 addr, u32 data);
 int rec_irqfd(void *o, int efd, u32 gsi, bool assign);
-int rec_ioeventfd(void *o, u64 addr, u32 len, int efd, bool mmio,
-			 bool assign);
+int rec_ioeventfd(void *o, u64 addr, u32 len, int efd, bool mmio, bool assign);
 
 extern const struct irq_ops rec_ops;
 
@@ -48,8 +47,7 @@ struct dummy {
 	int activated, resets;
 	u8 config[8];
 };
-void dummy_read_config(struct virtio_dev *vd, u32 off, void *data,
-			      u32 len);
+void dummy_read_config(struct virtio_dev *vd, u32 off, void *data, u32 len);
 int dummy_activate(struct virtio_dev *vd);
 void dummy_reset(struct virtio_dev *vd);
 

@@ -46,8 +46,7 @@ void setup16_event(void)
 	setup_q(16, true);
 }
 
-void set_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
-		     u16 next)
+void set_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags, u16 next)
 {
 	d->addr = addr;
 	d->len = len;

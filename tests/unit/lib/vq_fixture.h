@@ -14,14 +14,14 @@
 #include "virtio/core/virtio.h"
 #include "virtio/core/virtqueue.h"
 
-#define RAM_GPA		0x100000ULL
-#define RAM_SIZE	(4 * MiB)
-#define DESC_GPA	RAM_GPA
-#define AVAIL_GPA	(RAM_GPA + 0x4000)
-#define USED_GPA	(RAM_GPA + 0x8000)
-#define BUF_GPA		(RAM_GPA + 0x10000)
-#define IND_GPA		(RAM_GPA + 0x200000)
-#define RAM_END		(RAM_GPA + RAM_SIZE)
+#define RAM_GPA	  0x100000ULL
+#define RAM_SIZE  (4 * MiB)
+#define DESC_GPA  RAM_GPA
+#define AVAIL_GPA (RAM_GPA + 0x4000)
+#define USED_GPA  (RAM_GPA + 0x8000)
+#define BUF_GPA	  (RAM_GPA + 0x10000)
+#define IND_GPA	  (RAM_GPA + 0x200000)
+#define RAM_END	  (RAM_GPA + RAM_SIZE)
 
 struct t {
 	struct guest_mem mem;
@@ -41,8 +41,7 @@ void vq_fixture_teardown(void);
 
 /* Criterion runs the suite's .init before a test's own: replace it. */
 void setup16_event(void);
-void set_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
-		     u16 next);
+void set_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags, u16 next);
 void publish(u16 head);
 u16 *used_event(void);
 u16 *avail_event(void);

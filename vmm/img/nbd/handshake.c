@@ -73,10 +73,12 @@ static int info_go(struct nbd_client *c, u32 opt, const u8 *d, u32 len)
 	u8 name_info[2];
 
 	if (len < 6 || (nlen = nbd_get32(d)) > len - 6)
-		return reply_err(c, opt, NBD_REP_ERR_INVALID, "bad option length");
+		return reply_err(c, opt, NBD_REP_ERR_INVALID,
+				 "bad option length");
 	nreq = nbd_get16(d + 4 + nlen);
 	if (len != 6 + nlen + 2 * nreq)
-		return reply_err(c, opt, NBD_REP_ERR_INVALID, "bad option length");
+		return reply_err(c, opt, NBD_REP_ERR_INVALID,
+				 "bad option length");
 	if (nlen)
 		return reply_err(c, opt, NBD_REP_ERR_UNKNOWN,
 				 "no such export; the export is named \"\"");
@@ -132,14 +134,17 @@ static int meta(struct nbd_client *c, u32 opt, const u8 *d, u32 len)
 		return reply_err(c, opt, NBD_REP_ERR_INVALID,
 				 "negotiate structured replies first");
 	if (len < 8 || (nlen = nbd_get32(d)) > len - 8)
-		return reply_err(c, opt, NBD_REP_ERR_INVALID, "bad option length");
+		return reply_err(c, opt, NBD_REP_ERR_INVALID,
+				 "bad option length");
 	nq = nbd_get32(d + 4 + nlen);
 	for (pos = 8 + nlen, i = 0; i < nq; i++, pos += 4 + qlen)
-		if (len - pos < 4 || (qlen = nbd_get32(d + pos)) > len - pos - 4)
+		if (len - pos < 4 ||
+		    (qlen = nbd_get32(d + pos)) > len - pos - 4)
 			return reply_err(c, opt, NBD_REP_ERR_INVALID,
 					 "bad option length");
 	if (pos != len)
-		return reply_err(c, opt, NBD_REP_ERR_INVALID, "bad option length");
+		return reply_err(c, opt, NBD_REP_ERR_INVALID,
+				 "bad option length");
 	if (nlen)
 		return reply_err(c, opt, NBD_REP_ERR_UNKNOWN,
 				 "no such export; the export is named \"\"");
@@ -162,9 +167,10 @@ static int export_name(struct nbd_client *c, u32 len)
 	u8 d[10 + 124] = { 0 };
 
 	if (len || c->refused) {
-		nbd_client_log(c, "%s; dropped", c->refused ?
-			       "too many clients connected" :
-			       "asked for an export other than \"\"");
+		nbd_client_log(c, "%s; dropped",
+			       c->refused ?
+				       "too many clients connected" :
+				       "asked for an export other than \"\"");
 		return -1;
 	}
 	nbd_put64(d, c->srv->size);
@@ -241,8 +247,9 @@ int nbd_handshake_step(struct nbd_client *c)
 		flags = nbd_get32(c->hdr);
 		if (!(flags & NBD_FLAG_FIXED_NEWSTYLE) ||
 		    (flags & ~(NBD_FLAG_FIXED_NEWSTYLE | NBD_FLAG_NO_ZEROES))) {
-			nbd_client_log(c, "client flags 0x%x not supported; dropped",
-				       flags);
+			nbd_client_log(
+				c, "client flags 0x%x not supported; dropped",
+				flags);
 			return -1;
 		}
 		c->no_zeroes = flags & NBD_FLAG_NO_ZEROES;

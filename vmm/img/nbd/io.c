@@ -16,7 +16,7 @@
 #include "vmm/base/log.h"
 #include "vmm/img/nbd/nbd_int.h"
 
-#define OUT_BATCH 64			/* buffers per sendmsg() */
+#define OUT_BATCH 64 /* buffers per sendmsg() */
 
 void nbd_client_log(const struct nbd_client *c, const char *fmt, ...)
 {
@@ -50,8 +50,10 @@ int nbd_rx(struct nbd_client *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		if (n == 0 && (c->st == NBD_ST_REQ_HEADER ||
-			       c->st == NBD_ST_OPT_HEADER) && !rx->got)
+		if (n == 0 &&
+		    (c->st == NBD_ST_REQ_HEADER ||
+		     c->st == NBD_ST_OPT_HEADER) &&
+		    !rx->got)
 			nbd_client_log(c, "disconnected");
 		else
 			nbd_client_log(c, "connection lost mid-message (%s)",

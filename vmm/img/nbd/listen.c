@@ -13,7 +13,7 @@
 
 #include "vmm/img/nbd/nbd_listen.h"
 
-#define BACKLOG 16
+#define BACKLOG	 16
 #define SOCK_BUF (4 * 1024 * 1024)
 
 /* A socket file left by a server that is gone may be replaced. */
@@ -25,14 +25,15 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa,
 
 	if (lstat(path, &st))
 		return errno == ENOENT ? 0 :
-		       err_input(err, -errno, "nbd: %s: %s", path,
-				 strerror(errno));
+					 err_input(err, -errno, "nbd: %s: %s",
+						   path, strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
 		return err_input(err, -EEXIST,
 				 "nbd: %s exists and is not a socket", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_host(err, -errno, "nbd: socket: %s", strerror(errno));
+		return err_host(err, -errno, "nbd: socket: %s",
+				strerror(errno));
 	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	close(fd);
 	if (!ret)
@@ -60,8 +61,9 @@ static int open_unix(const char *path, int *out, struct err *err)
 		return ret;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return err_host(err, -errno, "nbd: socket: %s", strerror(errno));
-	mask = umask(0077);		/* the owner only: no authentication */
+		return err_host(err, -errno, "nbd: socket: %s",
+				strerror(errno));
+	mask = umask(0077); /* the owner only: no authentication */
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(mask);
 	if (ret || chmod(path, 0600) || listen(fd, BACKLOG)) {
@@ -105,16 +107,18 @@ static int open_tcp(const char *host, unsigned int port, int *out,
 	int fd, one = 1, ret;
 
 	if (tcp_addr(host, port, &ss, &len))
-		return err_input(err, -EINVAL,
-				 "nbd: --bind %s: not a numeric IPv4 or IPv6 address",
-				 host);
+		return err_input(
+			err, -EINVAL,
+			"nbd: --bind %s: not a numeric IPv4 or IPv6 address",
+			host);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		    0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-				 sizeof(one)) ||
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, BACKLOG)) {
-		ret = err_input(err, -errno, "nbd: cannot listen on %s port %u: %s",
-				host, port, strerror(errno));
+		ret = err_input(err, -errno,
+				"nbd: cannot listen on %s port %u: %s", host,
+				port, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return ret;

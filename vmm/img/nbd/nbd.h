@@ -12,11 +12,11 @@
  * over the one disk; each is dropped, alone, on any protocol violation.
  */
 struct nbd_config {
-	const char *socket_path;	/* a unix socket (the default) */
-	const char *bind;		/* TCP address, with @port */
-	unsigned int port;		/* 0: unix socket */
+	const char *socket_path; /* a unix socket (the default) */
+	const char *bind;	 /* TCP address, with @port */
+	unsigned int port;	 /* 0: unix socket */
 	bool readonly;
-	unsigned int max_clients;	/* more are refused, with a line */
+	unsigned int max_clients; /* more are refused, with a line */
 	/*
 	 * Read-only: serving threads, each with the image opened anew from
 	 * @reopen (0: one per CPU). A writable export has one thread.

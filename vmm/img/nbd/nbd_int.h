@@ -32,11 +32,11 @@ struct nbd_buf {
 };
 
 enum nbd_state {
-	NBD_ST_FLAGS,			/* waiting for the client's flags */
-	NBD_ST_OPT_HEADER,		/* an option's header */
-	NBD_ST_OPT_DATA,		/* its data */
-	NBD_ST_REQ_HEADER,		/* a request's header */
-	NBD_ST_REQ_PAYLOAD,		/* a write's data */
+	NBD_ST_FLAGS,	    /* waiting for the client's flags */
+	NBD_ST_OPT_HEADER,  /* an option's header */
+	NBD_ST_OPT_DATA,    /* its data */
+	NBD_ST_REQ_HEADER,  /* a request's header */
+	NBD_ST_REQ_PAYLOAD, /* a write's data */
 };
 
 struct nbd_req;
@@ -44,22 +44,22 @@ struct nbd_worker;
 
 struct nbd_client {
 	struct nbd_server *srv;
-	struct nbd_worker *w;		/* the thread that serves it */
+	struct nbd_worker *w; /* the thread that serves it */
 	struct nbd_client *next;
 	int fd;
 	unsigned int id;
 	enum nbd_state st;
 	struct nbd_rx rx;
-	u8 hdr[NBD_REQUEST_LEN];	/* the header being read */
-	u8 *opt;			/* option data being read */
-	struct nbd_req *req;		/* a write whose data is coming */
+	u8 hdr[NBD_REQUEST_LEN]; /* the header being read */
+	u8 *opt;		 /* option data being read */
+	struct nbd_req *req;	 /* a write whose data is coming */
 	bool no_zeroes, structured, meta, closing;
-	bool dead;			/* socket closed; waits for its I/O */
-	bool refused;			/* over the client limit */
-	u32 events;			/* what epoll watches for it */
+	bool dead;    /* socket closed; waits for its I/O */
+	bool refused; /* over the client limit */
+	u32 events;   /* what epoll watches for it */
 	struct nbd_buf *out, *out_tail;
-	u64 out_bytes;			/* queued, unsent */
-	unsigned int inflight;		/* disk requests not yet done */
+	u64 out_bytes;	       /* queued, unsent */
+	unsigned int inflight; /* disk requests not yet done */
 	u64 inflight_bytes;
 };
 
@@ -74,16 +74,16 @@ struct nbd_worker {
 	struct nbd_server *srv;
 	unsigned int index;
 	struct disk *disk;
-	struct disk own;		/* workers but the first */
+	struct disk own; /* workers but the first */
 	bool own_open;
 	int epfd;
-	int inbox[2];			/* pipe: clients handed over */
+	int inbox[2]; /* pipe: clients handed over */
 	struct nbd_client *clients;
-	unsigned int nr_clients;	/* read by the acceptor (atomic) */
+	unsigned int nr_clients; /* read by the acceptor (atomic) */
 	bool stopping;
 	pthread_t thread;
 	bool started;
-	int ret;			/* of its run */
+	int ret; /* of its run */
 	struct err err;
 };
 
@@ -91,10 +91,10 @@ struct nbd_worker {
 
 struct nbd_server {
 	struct nbd_config cfg;
-	u16 tflags;			/* transmission flags */
+	u16 tflags; /* transmission flags */
 	u64 size;
 	int sigfd, lfd, stopfd;
-	unsigned int nr_clients;	/* all workers' (atomic) */
+	unsigned int nr_clients; /* all workers' (atomic) */
 	unsigned int next_id;
 	unsigned int nr_workers;
 	struct nbd_worker w[NBD_MAX_WORKERS];

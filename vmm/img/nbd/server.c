@@ -22,8 +22,8 @@
 #include "vmm/img/nbd/nbd_int.h"
 #include "vmm/img/nbd/nbd_listen.h"
 
-#define EV_LISTEN	((void *)1)
-#define EV_SIGNAL	((void *)2)
+#define EV_LISTEN ((void *)1)
+#define EV_SIGNAL ((void *)2)
 
 static struct nbd_worker *least_busy(struct nbd_server *s)
 {
@@ -55,7 +55,7 @@ static void accept_all(struct nbd_server *s)
 		if (w == &s->w[0])
 			nbd_worker_adopt(w, &h);
 		else if (write(w->inbox[1], &h, sizeof(h)) != sizeof(h))
-			nbd_worker_adopt(&s->w[0], &h);	/* cannot fail */
+			nbd_worker_adopt(&s->w[0], &h); /* cannot fail */
 	}
 }
 
@@ -95,7 +95,8 @@ static int confine_and_run(struct nbd_worker *w)
 
 	if (ret) {
 		stop(w->srv);
-		return err_host(&w->err, ret, "nbd: cannot confine a thread: %s",
+		return err_host(&w->err, ret,
+				"nbd: cannot confine a thread: %s",
 				strerror(-ret));
 	}
 	return nbd_worker_run(w);
@@ -144,8 +145,7 @@ int nbd_server_run(struct nbd_server *s, struct err *err)
 	return 0;
 }
 
-static int add_workers(struct nbd_server *s, struct disk *disk,
-		       struct err *err)
+static int add_workers(struct nbd_server *s, struct disk *disk, struct err *err)
 {
 	unsigned int i, n = s->cfg.workers;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -159,8 +159,11 @@ static int add_workers(struct nbd_server *s, struct disk *disk,
 	s->nr_workers = MIN(n, NBD_MAX_WORKERS);
 	for (i = 0; i < s->nr_workers; i++) {
 		w = &s->w[i];
-		*w = (struct nbd_worker){ .srv = s, .index = i, .disk = disk,
-					  .epfd = -1, .inbox = { -1, -1 } };
+		*w = (struct nbd_worker){ .srv = s,
+					  .index = i,
+					  .disk = disk,
+					  .epfd = -1,
+					  .inbox = { -1, -1 } };
 		if (i) {
 			ret = disk_open(&w->own, s->cfg.reopen, err);
 			if (ret)

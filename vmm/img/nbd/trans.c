@@ -21,9 +21,9 @@ struct nbd_req {
 	u16 type, flags;
 	u32 len;
 	struct iovec iov;
-	struct nbd_buf *reply;		/* READ: header, then the data */
+	struct nbd_buf *reply; /* READ: header, then the data */
 	u32 hdr_len;
-	u8 *payload;			/* WRITE */
+	u8 *payload; /* WRITE */
 	bool fua;
 };
 
@@ -127,7 +127,7 @@ static void req_done(struct disk_req *dr, int ret)
 	struct nbd_client *c = r->c;
 	struct disk *d = c->w->disk;
 
-	if (!ret && r->fua) {		/* FUA: durable before the reply */
+	if (!ret && r->fua) { /* FUA: durable before the reply */
 		r->fua = false;
 		r->dr = (struct disk_req){ .op = DISK_OP_FLUSH,
 					   .done = req_done };
@@ -158,7 +158,7 @@ static void submit(struct nbd_client *c, struct nbd_req *r)
 	c->inflight_bytes += r->len;
 	ret = d->ops->submit(d, &r->dr);
 	if (ret) {
-		req_done(&r->dr, ret);	/* refused at once: reply now */
+		req_done(&r->dr, ret); /* refused at once: reply now */
 		return;
 	}
 	/*
@@ -190,14 +190,17 @@ static u32 check(struct nbd_client *c, const struct nbd_req *r)
 
 static int start_read(struct nbd_client *c, struct nbd_req *r)
 {
-	r->hdr_len = c->structured ? NBD_STRUCT_REPLY_LEN + 8 :
-				     NBD_SIMPLE_REPLY_LEN;
+	r->hdr_len =
+		c->structured ? NBD_STRUCT_REPLY_LEN + 8 : NBD_SIMPLE_REPLY_LEN;
 	r->reply = nbd_buf_new(r->hdr_len + r->len);
 	if (!r->reply)
 		return -1;
 	r->iov = (struct iovec){ r->reply->data + r->hdr_len, r->len };
-	r->dr = (struct disk_req){ .op = DISK_OP_READ, .offset = r->offset,
-				   .len = r->len, .iov = &r->iov, .iovcnt = 1 };
+	r->dr = (struct disk_req){ .op = DISK_OP_READ,
+				   .offset = r->offset,
+				   .len = r->len,
+				   .iov = &r->iov,
+				   .iovcnt = 1 };
 	submit(c, r);
 	return 0;
 }
@@ -248,8 +251,8 @@ static int handle(struct nbd_client *c, struct nbd_req *r)
 	u32 err = check(c, r);
 	int ret;
 
-	if (!err && r->type == NBD_CMD_BLOCK_STATUS && (!c->structured ||
-							!c->meta))
+	if (!err && r->type == NBD_CMD_BLOCK_STATUS &&
+	    (!c->structured || !c->meta))
 		err = NBD_EINVAL;
 	if (err || r->type == NBD_CMD_BLOCK_STATUS) {
 		ret = err ? error_reply(c, r->cookie, r->type, err) :
@@ -306,7 +309,7 @@ static int header(struct nbd_client *c)
 	r->len = nbd_get32(c->hdr + 24);
 	switch (r->type) {
 	case NBD_CMD_DISC:
-		c->closing = true;	/* what is in flight still finishes */
+		c->closing = true; /* what is in flight still finishes */
 		nbd_req_free(r);
 		return 0;
 	case NBD_CMD_WRITE:
@@ -350,7 +353,7 @@ int nbd_trans_step(struct nbd_client *c)
 		ret = header(c);
 	}
 	if (!ret && c->st == NBD_ST_REQ_PAYLOAD && c->req)
-		return 0;		/* the data comes next */
+		return 0; /* the data comes next */
 	nbd_trans_start(c);
 	return ret;
 }

@@ -17,12 +17,12 @@
 #include "vmm/img/nbd/nbd_int.h"
 #include "vmm/img/nbd/nbd_listen.h"
 
-#define EV_INBOX	((void *)4)
-#define EV_STOP		((void *)5)
-#define EV_DISK		((void *)6)
-#define CLIENT_BUDGET	(64 * MiB)	/* replies queued + data in flight */
+#define EV_INBOX	    ((void *)4)
+#define EV_STOP		    ((void *)5)
+#define EV_DISK		    ((void *)6)
+#define CLIENT_BUDGET	    (64 * MiB) /* replies queued + data in flight */
 #define CLIENT_MAX_INFLIGHT 256
-#define STOP_DRAIN_MS	30000		/* for replies to slow clients */
+#define STOP_DRAIN_MS	    30000 /* for replies to slow clients */
 
 int nbd_watch(int epfd, int fd, u32 events, void *tag)
 {
@@ -68,7 +68,7 @@ void nbd_drop(struct nbd_client *c)
 	free(c->opt);
 	c->opt = NULL;
 	if (c->req)
-		nbd_req_free(c->req);	/* its data never came: nothing done */
+		nbd_req_free(c->req); /* its data never came: nothing done */
 	c->req = NULL;
 	__atomic_sub_fetch(&c->srv->nr_clients, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&c->w->nr_clients, 1, __ATOMIC_RELAXED);
@@ -93,8 +93,10 @@ void nbd_worker_adopt(struct nbd_worker *w, const struct nbd_handover *h)
 	c->next = w->clients;
 	w->clients = c;
 	if (c->refused)
-		nbd_client_log(c, "refused: %u clients are connected already (the limit)",
-			       w->srv->cfg.max_clients);
+		nbd_client_log(
+			c,
+			"refused: %u clients are connected already (the limit)",
+			w->srv->cfg.max_clients);
 	if (nbd_watch(w->epfd, c->fd, EPOLLIN, c) || nbd_hello(c) ||
 	    nbd_flush_out(c))
 		nbd_drop(c);
@@ -109,8 +111,8 @@ static void client_input(struct nbd_client *c)
 		if (ret == 0)
 			break;
 		if (ret > 0)
-			ret = c->st <= NBD_ST_OPT_DATA ?
-			      nbd_handshake_step(c) : nbd_trans_step(c);
+			ret = c->st <= NBD_ST_OPT_DATA ? nbd_handshake_step(c) :
+							 nbd_trans_step(c);
 		if (ret < 0) {
 			nbd_drop(c);
 			return;
