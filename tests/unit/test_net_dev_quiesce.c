@@ -6,7 +6,7 @@
  */
 #include <sys/ioctl.h>
 
-#include "tests/unit/net_dev_fixture.h"
+#include "tests/unit/lib/net_dev_fixture.h"
 
 static bool wait_last_avail(struct env *e, u16 want)
 {
@@ -27,7 +27,7 @@ Test(net_dev_quiesce, held_receive_buffers_go_back_unseen)
 	u64 gpa[2];
 	int queued = 0;
 
-	setup(&e, 0);
+	net_fixture_setup(&e, 0);
 	gpa[0] = galloc(&e, len);
 	gpa[1] = galloc(&e, len);
 	post(&e, 0, &gpa[0], &len, 1, true);
@@ -57,7 +57,7 @@ Test(net_dev_quiesce, held_receive_buffers_go_back_unseen)
 	cr_assert_eq(u.len, sizeof(frame));
 	cr_assert_arr_eq((u8 *)gptr(&e, gpa[0]) + NET_HDR_LEN,
 			 frame + NET_HDR_LEN, 100);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
 
 Test(net_dev_quiesce, transmit_goes_on_after_the_thaw)
@@ -67,7 +67,7 @@ Test(net_dev_quiesce, transmit_goes_on_after_the_thaw)
 	u32 len = sizeof(got);
 	u64 gpa;
 
-	setup(&e, 0);
+	net_fixture_setup(&e, 0);
 	cr_assert_eq(e.vd->ops->quiesce(e.vd, true), 0);
 	gpa = galloc(&e, len);
 	memset(gptr(&e, gpa), 0, NET_HDR_LEN);
@@ -81,5 +81,5 @@ Test(net_dev_quiesce, transmit_goes_on_after_the_thaw)
 		     (ssize_t)sizeof(got));
 	cr_assert_arr_eq(got + NET_HDR_LEN, (u8 *)gptr(&e, gpa) + NET_HDR_LEN,
 			 60);
-	teardown(&e);
+	net_fixture_teardown(&e);
 }
