@@ -132,10 +132,10 @@ $(BUILD)/tests/driver/%: $(BUILD)/obj/tests/driver/%.o $(DRV_LIB_OBJ) $(LIB)
 unit: $(UNIT_BIN) $(UNIT_SAN)
 driver: $(DRV_BIN)
 
-#   make bench    every benchmark (bench-boot, bench-blk, bench-net, bench-fs,
-#                 bench-exec, bench-linux, ...)
-#   make format   format the C files as .clang-format says (format-check:
-#                 only check; make test runs it)
+# Fragments owned by their folders: guests, integration tests, the
+# full-Linux tier, benchmarks, fuzz targets.
+-include $(wildcard guests/*.mk tests/fuzz/*.mk tests/integration/*.mk \
+	  tests/linux/*.mk tests/bench/*.mk)
 
 # Install what is missing (as root), or print the exact command.
 define need_pkgs
