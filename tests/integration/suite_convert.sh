@@ -72,6 +72,15 @@ chain() {
 	qemu-img create -q -f qcow2 -o compat=0.10,cluster_size=4k \
 		-b mid.qcow2 -F qcow2 "$tmp/top.qcow2"
 	qio -c 'write -P 0x77 2M 100k' -c 'write -P 0x78 20M 1M' "$tmp/top.qcow2"
+	qemu-img create -q -f qcow2 -b "$tmp/base.raw" -F raw "$tmp/abs.qcow2"
+	if ! conv -f qcow2 "$tmp/abs.qcow2" "$tmp/abs.raw" &&
+	   grep -q "backing-dir" "$tmp/err" && [ ! -e "$tmp/abs.raw" ] &&
+	   conv -f qcow2 --backing-dir "$tmp" "$tmp/abs.qcow2" "$tmp/abs.raw" &&
+	   cmp -s "$tmp/abs.raw" "$tmp/base.raw"; then
+		pass "an absolute backing name: refused, then followed inside --backing-dir"
+	else
+		fail "convert --backing-dir: $(head -c 200 "$tmp/err")"
+	fi
 	if conv -f qcow2 "$tmp/top.qcow2" "$tmp/flat.raw" &&
 	   qemu-img compare -q "$tmp/top.qcow2" "$tmp/flat.raw" &&
 	   conv -f qcow2 -O qcow2 "$tmp/top.qcow2" "$tmp/flat.qcow2" &&

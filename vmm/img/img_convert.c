@@ -22,10 +22,10 @@
 
 static const char convert_usage[] =
 	"usage: squeeze img convert [-f raw|qcow2|vmdk] [-O raw|qcow2] [-c] "
-	"[-o cluster_size=N,compat=0.10|1.1] [-p] SRC DST\n";
+	"[-o cluster_size=N,compat=0.10|1.1] [-p] [--backing-dir DIR] SRC DST\n";
 
 struct convert_args {
-	const char *src, *dst;
+	const char *src, *dst, *backing_dir;
 	enum disk_format in;
 	struct cv_target t;
 	bool progress;
@@ -81,6 +81,8 @@ static int parse(struct convert_args *a, int argc, char **argv)
 			a->t.compress = true;
 		} else if (!strcmp(o, "-p")) {
 			a->progress = true;
+		} else if (!strcmp(o, "--backing-dir") && i + 1 < argc) {
+			a->backing_dir = argv[++i];
 		} else if (strlen(o) == 2 && strchr("fOo", o[1]) &&
 			   i + 1 < argc) {
 			opts |= o[1] == 'o';
@@ -157,6 +159,7 @@ int img_convert(int argc, char **argv)
 		.t = { .fmt = CV_RAW, .cluster_size = 64 * KiB, .version = 3 }
 	};
 	struct err err = { 0 };
+	struct disk_options o;
 	sigset_t stop, old;
 	struct disk src;
 	int ret;
@@ -164,7 +167,11 @@ int img_convert(int argc, char **argv)
 	ret = parse(&a, argc, argv);
 	if (ret)
 		return ret;
-	if (img_disk_open(&src, a.src, a.in, true, &err))
+	o = (struct disk_options){ .path = a.src,
+				   .format = a.in,
+				   .readonly = true,
+				   .backing_dir = a.backing_dir };
+	if (img_disk_open(&src, &o, &err))
 		return img_fail(err_exit_status(&err), "convert: %s", err.msg);
 	/* Held, not delivered: the copy loop stops and cleans up. */
 	sigemptyset(&stop);

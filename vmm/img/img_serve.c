@@ -34,10 +34,11 @@
 
 static const char serve_usage[] =
 	"usage: squeeze img serve [-f raw|qcow2|vmdk] [--readonly] "
-	"[--socket PATH | --port N [--bind ADDR]] [--max-clients N] FILE\n";
+	"[--socket PATH | --port N [--bind ADDR]] [--max-clients N]\n"
+	"                         [--backing-dir DIR] FILE\n";
 
 struct serve_args {
-	const char *file;
+	const char *file, *backing_dir;
 	enum disk_format fmt;
 	struct nbd_config cfg;
 	char sock[108];
@@ -69,6 +70,8 @@ static int parse_opt(struct serve_args *a, const char *o, const char *v)
 			return img_fail(2, "serve: --port takes 1 to 65535");
 	} else if (!strcmp(o, "--bind")) {
 		a->cfg.bind = v;
+	} else if (!strcmp(o, "--backing-dir")) {
+		a->backing_dir = v;
 	} else if (!strcmp(o, "--max-clients")) {
 		if (number(v, 1024, &a->cfg.max_clients))
 			return img_fail(2,
@@ -172,13 +175,14 @@ int img_serve(int argc, char **argv)
 		return img_fail(
 			2,
 			"serve: vmdk images are served read-only; add --readonly");
-	if (img_disk_open(&d, a.file, a.fmt, a.cfg.readonly, &err))
+	reopen = (struct disk_options){ .path = a.file,
+					.format = a.fmt,
+					.readonly = a.cfg.readonly,
+					.backing_dir = a.backing_dir };
+	if (img_disk_open(&d, &reopen, &err))
 		return img_fail(err_exit_status(&err), "serve: %s", err.msg);
-	/* Read-only: more threads, each opening the image (a checked format). */
-	reopen =
-		(struct disk_options){ .path = a.file,
-				       .readonly = true,
-				       .format = a.fmt ? a.fmt : DISK_FMT_RAW };
+	/* Read-only: more threads, each opening the image (format checked). */
+	reopen.format = d.ops == &disk_raw_ops ? DISK_FMT_RAW : reopen.format;
 	a.cfg.reopen = &reopen;
 	a.cfg.confine = confine_thread;
 	a.cfg.confine_opaque = &filters;

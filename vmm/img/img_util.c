@@ -103,33 +103,30 @@ int img_has_qcow2_magic(int fd)
 	return n == 4 && qcow2_get32(magic) == QCOW2_MAGIC;
 }
 
-int img_disk_open(struct disk *d, const char *path, enum disk_format fmt,
-		  bool readonly, struct err *err)
+int img_disk_open(struct disk *d, const struct disk_options *o, struct err *err)
 {
-	struct disk_options o = { .path = path,
-				  .format = fmt,
-				  .readonly = readonly };
+	struct disk_options opt = *o;
 	const char *claim = NULL;
 	struct stat st;
 	int fd;
 
-	if (fmt == DISK_FMT_UNSPECIFIED) {
-		fd = file_open(path, O_RDONLY, FILE_REG | FILE_BLK, &st);
+	if (o->format == DISK_FMT_UNSPECIFIED) {
+		fd = file_open(o->path, O_RDONLY, FILE_REG | FILE_BLK, &st);
 		if (fd >= 0 && img_has_qcow2_magic(fd) > 0)
 			claim = "qcow2";
 		if (fd >= 0)
 			close(fd);
-		if (!claim && img_is_vmdk(path))
+		if (!claim && img_is_vmdk(o->path))
 			claim = "vmdk";
 		if (claim)
 			return err_input(
 				err, -EINVAL,
 				"%s starts like a %s image; say -f %s or -f raw (the format is never guessed)",
-				path, claim, claim);
-		o.format = DISK_FMT_RAW;
+				o->path, claim, claim);
+		opt.format = DISK_FMT_RAW;
 	}
-	if (fmt == DISK_FMT_VMDK && !readonly)
+	if (o->format == DISK_FMT_VMDK && !o->readonly)
 		return err_input(err, -EROFS,
-				 "%s: vmdk images are read-only here", path);
-	return disk_open(d, &o, err);
+				 "%s: vmdk images are read-only here", o->path);
+	return disk_open(d, &opt, err);
 }

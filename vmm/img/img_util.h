@@ -32,11 +32,12 @@ int img_open_locked(const char *path, bool readonly, struct err *err);
 int img_has_qcow2_magic(int fd);
 
 /*
- * disk_open() for the img commands: the format is never guessed, and a
- * file whose first bytes claim one (qcow2, vmdk) without -f is refused
- * with a line naming -f. 0 or -errno with one line in @err.
+ * disk_open() for the img commands with @o's path, format, read-only and
+ * backing-dir: the format is never guessed, and a file whose first bytes
+ * claim one (qcow2, vmdk) without -f is refused with a line naming -f;
+ * a vmdk image only read-only. 0 or -errno with one line in @err.
  */
-int img_disk_open(struct disk *d, const char *path, enum disk_format fmt,
-		  bool readonly, struct err *err);
+int img_disk_open(struct disk *d, const struct disk_options *o,
+		  struct err *err);
 
 #endif
