@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The last lines of a byte stream, kept in a ring of fixed-width lines
+ * for a post-mortem (linetail.h).
+ */
 #include <string.h>
 
 #include "vmm/base/linetail.h"

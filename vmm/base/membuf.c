@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * A growable byte buffer in memory (membuf.h): appends that leave the
+ * buffer as it was when they fail.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

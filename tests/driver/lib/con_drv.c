@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The in-process virtio-console driver (con_drv.h): ports brought up as
+ * Linux's virtio_console does, control messages, and the streams the
+ * console tests and bench-exec push through a port both ways.
+ */
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
