@@ -7,12 +7,13 @@ IMG_FUZZ_CHECK := $(BUILD)/fuzz-img/fuzz_qcow2_check
 IMG_FUZZ_VMDK  := $(BUILD)/fuzz-img/fuzz_vmdk
 # The block layer without its asynchronous engine (aio, io_uring).
 IMG_FUZZ_SRC := $(filter-out devices/block/qcow2/alloc.c \
-		devices/block/qcow2/disk.c devices/block/qcow2/iov.c,\
+		devices/block/qcow2/disk.c,\
 		$(wildcard devices/block/qcow2/*.c)) \
 	$(filter-out devices/block/vmdk/disk.c,$(wildcard devices/block/vmdk/*.c)) \
 	devices/block/file_status.c devices/block/disk.c \
 	devices/block/lock.c devices/block/names.c \
-	vmm/base/log.c vmm/base/err.c vmm/base/file.c vmm/base/fileio.c
+	vmm/base/log.c vmm/base/err.c vmm/base/file.c vmm/base/fileio.c \
+	vmm/base/iov.c
 IMG_FUZZ_FLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -I. \
 	-fsanitize=fuzzer,address,undefined
 

@@ -100,7 +100,7 @@ fifos() {
 nothing_created() {
 	local log=$tmp/out.log long s
 	long=$(head -c 5000 /dev/zero | tr '\0' a)
-	expect_exit2 10 "5,000-character --cmdline" "--cmdline is 5000 bytes" \
+	expect_exit2 10 "5,000-character --cmdline" "--cmdline: kernel command line is 5000 bytes" \
 		"$SQUEEZE" run --kernel "$GUESTS/hello.elf" --cmdline "$long" \
 		--console file="$log"
 	if [ ! -e "$log" ]; then pass "long --cmdline: no console file created"
