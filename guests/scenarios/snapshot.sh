@@ -1,5 +1,5 @@
 #!/bin/sh
-# Scenario "snapshot" (tests/linux/scenarios/snapshot.sh): the guest says
+# Scenario "snapshot" (tests/linux/not-run/snapshot.sh): the guest says
 # it is ready and waits for a line on the console; the host snapshots it
 # there and restores two clones, each given its own line:
 #

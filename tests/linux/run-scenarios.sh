@@ -7,7 +7,7 @@
 # its "# timeout: SECONDS" line (default 120); it runs in its own process
 # group (timeout(1) makes one), killed when the time is up. Each scenario
 # works in a directory of its own under /tmp (images, fifos, sockets: the
-# outer guest's /tmp is a tmpfs) that it gets as LINUX_OUT; afterwards its
+# outer guest's /tmp is the tmpfs overlay) that it gets as LINUX_OUT; afterwards its
 # small files (consoles, logs) are kept in RESULTS/NAME, its output in
 # RESULTS/NAME.log. RESULTS: LINUX_RESULTS, else /run/linux in the outer
 # guest, else a new directory in /tmp. Output lines:

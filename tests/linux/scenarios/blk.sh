@@ -98,8 +98,8 @@ qcow2() {
 		"$d/vdb.qcow2" >/dev/null ||
 		{ fail "qcow2: squeeze img create vdb"; return; }
 	blk_guest qcow2 "$d/vda.view" \
-		--disk "$d/vda.qcow2,format=qcow2,readonly=on" \
-		--disk "$d/vdb.qcow2,format=qcow2,serial=squeeze-vdb" || return
+		--disk "$d/vda.qcow2,format=qcow2,readonly=on,backing-dir=$d" \
+		--disk "$d/vdb.qcow2,format=qcow2,serial=squeeze-vdb,backing-dir=$d" || return
 	if qemu-img convert -f qcow2 -O raw "$d/vdb.qcow2" "$d/vdb.view"; then
 		roundtrip qcow2 "$d/vdb.view" "$d/vda.view"
 	else
