@@ -8,8 +8,10 @@
 /*
  * An NBD server for one disk (`squeeze img serve`): the export named ""
  * (any name a client asks for is refused, so a typo cannot reach the
- * wrong image). Several clients are served at once, all on one thread
- * over the one disk; each is dropped, alone, on any protocol violation.
+ * wrong image). Several clients are served at once: a writable export
+ * on one thread over the one disk; a read-only one on a thread per CPU,
+ * each with the image opened anew (worker.c), a new client going to the
+ * least busy. Each client is dropped, alone, on any protocol violation.
  */
 struct nbd_config {
 	const char *socket_path; /* a unix socket (the default) */

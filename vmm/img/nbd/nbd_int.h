@@ -9,13 +9,14 @@
 #include "vmm/img/nbd/nbd_proto.h"
 
 /*
- * The NBD server's insides, all on one thread: an epoll loop (server.c)
+ * The NBD server's insides, per serving thread: an epoll loop (server.c)
  * over the listening socket, a signalfd, the disk's completion eventfd
  * and every client's socket. Each client is a small state machine that
  * reads exactly the bytes the protocol says come next (io.c), answers
  * options (handshake.c), then turns requests into asynchronous disk
  * requests and queues their replies (trans.c). Requests of all clients
- * go to the one disk from this one thread, as the disk layer requires.
+ * go to that thread's disk from that thread only, as the disk layer
+ * requires (a read-only export opens the image once per thread).
  */
 
 /* Bytes still to come into @p. */
