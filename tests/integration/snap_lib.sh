@@ -34,23 +34,52 @@ start_vm() {
 	VMS+=("$VM")
 }
 
-# start_restore OUT IN ARGS...: squeeze restore ARGS, stdin from the FIFO
-# IN (made here). $IN_FD is a descriptor open on it for writing the
-# guest's input: it keeps squeeze's stdin from seeing EOF, too.
-start_restore() {
+# start_fed OUT IN ARGS...: squeeze ARGS (run ... or restore ...) with
+# --console stdio, stdin from the FIFO IN (made here). $IN_FD is a
+# descriptor open on it for writing the guest's input: it keeps squeeze's
+# stdin from seeing EOF, too.
+start_fed() {
 	local out=$1 in=$2
 	shift 2
 	rm -f "$in"
 	mkfifo "$in"
 	exec {IN_FD}<>"$in"
-	timeout -k 5 120 "$SQUEEZE" restore "$@" --console stdio \
+	timeout -k 5 120 "$SQUEEZE" "$@" --console stdio \
 		<"$in" >"$out" 2>"$out.err" &
 	VM=$!
 	VMS+=("$VM")
 }
 
+# start_restore OUT IN ARGS...: start_fed OUT IN restore ARGS.
+start_restore() {
+	local out=$1 in=$2
+	shift 2
+	start_fed "$out" "$in" restore "$@"
+}
+
 # reap PID: its exit status.
 reap() {
+	wait "$1"
+}
+
+# running PID: PID exists and has not exited (a zombie has).
+running() {
+	[ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# reap_within PID TENTHS: its exit status; or, when it still runs after
+# TENTHS tenths of a second, 124 after killing it.
+reap_within() {
+	local i
+	for i in $(seq 1 "$2"); do
+		running "$1" || break
+		sleep 0.1
+	done
+	if running "$1"; then
+		kill_vm "$1"
+		wait "$1" 2>/dev/null
+		return 124
+	fi
 	wait "$1"
 }
 

@@ -4,8 +4,10 @@
 # snapshot on raw and on a qcow2 overlay per clone (every block right, no
 # request done twice: the device counters on both sides add up to the
 # guest's own count); interrupts after a restore (serial IRQ, MSI-X);
-# --paused; 20 clones at once and their memory; bad snapshots exit 2 with
-# one line. The network case is in suite_snapshot_net.sh.
+# a guest that stops after reading a line from a stdin kept open (booted
+# and restored); --paused; 20 clones at once and their memory; bad
+# snapshots exit 2 with one line. The network case is in
+# suite_snapshot_net.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/snap_lib.sh"
@@ -173,6 +175,56 @@ interrupts() {
 		pass "interrupts: after the restore the serial IRQ brought the line and MSI-X the read"
 	else
 		fail "interrupts: status $st: $(tr '\n' ' ' <"$d/out") $(cat "$d/out.err")"
+	fi
+}
+
+# feed_line NAME WANT LEN ARGS...: squeeze ARGS (run or restore) with
+# stdin a FIFO kept open, as a terminal or a script keeps it; a line of
+# LEN bytes written into it at once. The guest reads the line and stops
+# (S5 or debug-exit): squeeze must exit WANT within 10 s. A line of 64
+# bytes (the serial FIFO's size) fills the FIFO with nothing left over;
+# when the guest then emptied it, squeeze blocked reading stdin for more
+# and never saw the guest stop (the Linux clones in tests/linux/scenarios/
+# snapshot.sh hung so). The poweroff guest's CRC shows the whole line came.
+feed_line() {
+	local name=$1 want=$2 len=$3 d st line crc got
+	shift 3
+	d=$(mktemp -d "$tmp/feed.XXXXXX")
+	start_fed "$d/out" "$d/in" "$@"
+	line=$(head -c 1024 /dev/urandom | base64 -w 0 | head -c $((len - 1)))
+	printf '%s\n' "$line" >&"$IN_FD"
+	reap_within "$VM" 100
+	st=$?
+	exec {IN_FD}>&-
+	crc=$(python3 -c 'import sys, zlib; print("%08x" % zlib.crc32(sys.argv[1].encode()))' "$line")
+	got=$(sed -n 's/^poweroff guest: a line of \([0-9]* bytes, crc32 [0-9a-f]*\),.*/\1/p' "$d/out")
+	if [ "$st" -ne "$want" ]; then
+		fail "stop after input: $name: status $st, want $want (124: still running 10 s after the line): $(tail -n 2 "$d/out" | tr '\n' ' ') $(cat "$d/out.err")"
+	elif [ "$want" -eq 0 ] && [ "$got" != "$((len - 1)) bytes, crc32 $crc" ]; then
+		fail "stop after input: $name: the guest got '$got', not $((len - 1)) bytes with crc32 $crc"
+	else
+		pass "stop after input: $name: a $len-byte line on a stdin kept open, then status $st at once${got:+ (the guest got $got)}"
+	fi
+}
+
+# The poweroff guest waiting for its line: booted, and restored (S5 and,
+# with the interrupts case's blk_msix snapshot, debug-exit).
+stop_after_input() {
+	local d=$tmp/pwr
+	mkdir -p "$d"
+	feed_line "booted, power-off" 0 64 run --kernel "$GUESTS/poweroff.elf" --cmdline "wait=1"
+	start_vm "$d/orig" --kernel "$GUESTS/poweroff.elf" --cmdline "wait=1" \
+		--control "$d/ctl" --console file="$d/con"
+	wait_for "$d/con" '^poweroff guest: waiting for a line$' ||
+		{ fail "stop after input: the poweroff guest did not wait: $(cat "$d/con")"; return; }
+	ctl "$d/ctl" snapshot "$d/snap" >/dev/null && ctl "$d/ctl" poweroff >/dev/null
+	reap "$VM"
+	feed_line "restored, power-off" 0 64 restore "$d/snap"
+	feed_line "restored, power-off, a line of 5 FIFOs" 0 320 restore "$d/snap"
+	if [ -d "$tmp/irq/snap" ]; then
+		feed_line "restored, debug-exit" 145 64 restore "$tmp/irq/snap"
+	else
+		fail "stop after input: restored, debug-exit: no blk_msix snapshot"
 	fi
 }
 
@@ -345,6 +397,7 @@ else
 	skip "blk qcow2 overlay per clone: no qemu-img"
 fi
 interrupts
+stop_after_input
 paused
 clone_of_clone
 clones

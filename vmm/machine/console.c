@@ -235,18 +235,23 @@ ssize_t console_filter(struct console *c, u8 *buf, size_t len)
 	return out;
 }
 
+void console_woken(struct console *c)
+{
+	u64 ev;
+
+	if (read(c->wake_fd, &ev, sizeof(ev)) < 0)
+		return; /* EAGAIN: nothing pending */
+}
+
 int console_input(struct console *c, struct serial *s)
 {
 	u8 buf[SERIAL_RX_SIZE];
 	size_t room = MIN(serial_rx_space(s), sizeof(buf));
 	ssize_t n;
-	u64 ev;
 
-	/* Consume a pending wake-up: we are about to look at the room. */
-	if (read(c->wake_fd, &ev, sizeof(ev)) < 0 && errno != EAGAIN)
-		return 0;
 	if (c->in_fd < 0 || room == 0)
 		return 0;
+	/* Readable, so this returns at once (stdin may be blocking). */
 	n = read(c->in_fd, buf, room);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;

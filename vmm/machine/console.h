@@ -60,9 +60,17 @@ extern const struct serial_sink_ops console_serial_ops;
 ssize_t console_filter(struct console *c, u8 *buf, size_t len);
 
 /*
- * in_fd is readable: read at most what @s can take and queue it. Returns
- * 1 when the user asked to quit, else 0. EOF closes input for good.
+ * in_fd is readable (poll said so: never call it otherwise, since stdin
+ * may be a blocking pipe or terminal with nothing in it): read at most
+ * what @s can take and queue it. Returns 1 when the user asked to quit,
+ * else 0. EOF closes input for good.
  */
 int console_input(struct console *c, struct serial *s);
+
+/*
+ * wake_fd fired (the guest made room in the serial FIFO): consume it.
+ * The caller then polls in_fd again, now that there is room for input.
+ */
+void console_woken(struct console *c);
 
 #endif

@@ -109,7 +109,10 @@ static int main_loop(struct vm *vm, int sfd, const struct vm_watch *w,
 				exit_sink_stop(&vm->exit, VM_STOP_SIGNAL,
 					       128 + sig);
 		}
-		if ((p[POLL_WAKE].revents || p[POLL_INPUT].revents) &&
+		/* A wake-up only puts in_fd back in the set: it may be empty. */
+		if (p[POLL_WAKE].revents)
+			console_woken(&vm->con);
+		if (p[POLL_INPUT].revents &&
 		    console_input(&vm->con, &vm->serial))
 			exit_sink_stop(&vm->exit, VM_STOP_QUIT, 0);
 		for (i = 0; i < nw; i++)
