@@ -41,13 +41,22 @@ DEBIAN		:= $(BUILD)/debian
 DEBIAN_STAMP	:= $(DEBIAN)/.stamp
 INITRAMFS	:= $(DEBIAN)/initramfs.cpio.gz
 SCENARIOS	:= $(wildcard guests/scenarios/*.sh)
+# guests/tools/: static helpers for the initramfs's /bin.
+RESEED		:= $(BUILD)/guests/tools/reseed
+TOOL_CFLAGS	:= -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -static \
+		   -ffunction-sections -fdata-sections -Wl,--gc-sections -s
 
 # Refetch by removing $(DEBIAN_STAMP).
 $(DEBIAN_STAMP):
 	guests/fetch-kernel.sh $(DEBIAN)
 
-$(INITRAMFS): $(DEBIAN_STAMP) guests/mkinitramfs.sh guests/init $(SCENARIOS)
-	guests/mkinitramfs.sh $(DEBIAN) $@
+$(RESEED): guests/tools/reseed.c | build-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
+
+$(INITRAMFS): $(DEBIAN_STAMP) guests/mkinitramfs.sh guests/init $(SCENARIOS) \
+	      $(RESEED)
+	guests/mkinitramfs.sh -b $(RESEED) $(DEBIAN) $@
 
 debian: $(INITRAMFS)
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Build a busybox initramfs for a fetched Debian kernel:
-#   guests/mkinitramfs.sh [-i INIT] [-m MODULES] [-n] [DEBIAN_DIR [OUTPUT]]
+#   guests/mkinitramfs.sh [-i INIT] [-m MODULES] [-b PROGRAM]... [-n]
+#                         [DEBIAN_DIR [OUTPUT]]
 # By default the test initramfs of the Debian guest: busybox-static, the
 # virtio modules (blk, net, fs), guests/init as /init and
 # guests/scenarios/*.sh. -i names
 # another /init, -m the modules wanted (space separated; what they depend
-# on is added, in modules.dep order, by guests/moddeps.sh), -n leaves the
-# scenarios out (tests/linux/mkouter.sh builds the outer guest's this way).
+# on is added, in modules.dep order, by guests/moddeps.sh), -b adds a
+# static PROGRAM to /bin (the make rule adds guests/tools/reseed), -n
+# leaves the scenarios out (tests/linux/linux.mk builds the outer guest's
+# this way).
 # DEBIAN_DIR is what guests/fetch-kernel.sh made (default build/debian);
 # OUTPUT defaults to DEBIAN_DIR/initramfs.cpio.gz. Needs root for the two
 # device nodes the kernel wants before devtmpfs is mounted.
@@ -16,10 +19,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 init=$here/init
 modules="virtio_pci virtio_blk virtio_net virtiofs"
 scenarios=$here/scenarios
-while getopts i:m:n opt; do
+programs=()
+while getopts i:m:b:n opt; do
 	case $opt in
 	i)	init=$OPTARG ;;
 	m)	modules=$OPTARG ;;
+	b)	programs+=("$OPTARG") ;;
 	n)	scenarios="" ;;
 	*)	exit 2 ;;
 	esac
@@ -41,6 +46,10 @@ done
 # A dynamic busybox would need a libc the initramfs does not have.
 readelf -l "$busybox" | grep -q INTERP &&
 	die "$busybox is dynamically linked (install busybox-static)"
+for p in ${programs[@]+"${programs[@]}"}; do
+	[ -f "$p" ] || die "$p missing"
+	readelf -l "$p" | grep -q INTERP && die "$p is dynamically linked"
+done
 
 stage=$(mktemp -d "$dir/initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -70,6 +79,9 @@ for src in $paths; do
 done
 
 install -m 755 "$init" "$stage/init"
+for p in ${programs[@]+"${programs[@]}"}; do
+	install -m 755 "$p" "$stage/bin/"
+done
 for s in ${scenarios:+"$scenarios"/*.sh}; do
 	[ -f "$s" ] && install -m 755 "$s" "$stage/scenarios/"
 done
