@@ -33,7 +33,7 @@ echo "snapshot: ready"
 read -r seed mac cmd || fail "no line on the console"
 echo "snapshot: got a line"
 echo "snapshot: urandom before the reseed $(urandom)"
-reseed "$seed" || fail "reseed"
+echo "$seed" | reseed || fail "reseed"
 echo "snapshot: urandom after the reseed $(urandom)"
 
 dev=$(basename "$(readlink /sys/class/net/eth0/device)")

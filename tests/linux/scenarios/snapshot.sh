@@ -84,10 +84,13 @@ clone() {
 
 clone 1 "echo clone one here; exit 3" 02:00:00:5a:00:01
 clone 2 "uname -r; exit 5" 02:00:00:5a:00:02
+# Both first: a running clone's lock on disk.raw keeps qemu-img out.
+for n in 1 2; do
+	eval "wait \$pid$n; st$n=\$?; exec {fd$n}>&-"
+done
 for n in 1 2; do
 	CASE=clone$n CON=$OUT/clone$n.con ERR=$OUT/clone$n.err
-	eval "wait \$pid$n"; st=$?
-	eval "exec {fd$n}>&-"
+	eval "st=\$st$n"
 	want=$((n == 1 ? 3 : 5))
 	mac=02:00:00:5a:00:0$n
 	stopped_by "$st" power-off || continue
