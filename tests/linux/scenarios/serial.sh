@@ -34,6 +34,8 @@ if wait_for "$CON" '^answer-42' 300; then
 else
 	fail "serial: no answer: $(con_tail "$CON")"
 fi
+# The grep's line comes after the answer's: wait for it too.
+wait_for "$CON" '^ *4: .*ttyS0' 100
 irqs=$(tr -d '\r' <"$CON" | grep -a -E '^ *4: .*ttyS0' | tail -n 1)
 n=$(awk '{ s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' <<<"$irqs")
 if [ -n "$irqs" ] && [ "${n:-0}" -gt 0 ]; then
