@@ -38,8 +38,10 @@ fuzz: deps fuzz-bins
 # The qcow2 engine's target: it opens whole image files, so it links the
 # engine itself (without its async disk glue: aio, io_uring) rather than
 # the library above. suite_qcow2.sh builds and runs it briefly on images
-# qemu-img made.
-QCOW2_FUZZ   := $(BUILD)/fuzz/fuzz_qcow2
+# qemu-img made. Not in build/fuzz/: tests/fuzz/run.sh runs every
+# build/fuzz/fuzz_* with FUZZ_SEED_DIR, which this one does not know (it
+# fuzzed there without end, until suite_fuzz's 900 s were up).
+QCOW2_FUZZ   := $(BUILD)/fuzz-qcow2/fuzz_qcow2
 QCOW2_ENGINE := $(filter-out devices/block/qcow2/alloc.c \
 		devices/block/qcow2/disk.c,$(wildcard devices/block/qcow2/*.c)) \
 		vmm/base/log.c vmm/base/err.c vmm/base/file.c vmm/base/fileio.c \

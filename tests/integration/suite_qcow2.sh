@@ -11,7 +11,7 @@ set -u
 t_begin qcow2
 
 H=$ROOT/build/tests/qcow2/qcow2_harness
-FUZZ=$ROOT/build/fuzz/fuzz_qcow2
+FUZZ=$ROOT/build/fuzz-qcow2/fuzz_qcow2
 tmp=$(mktemp -d /var/tmp/suite-qcow2.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
