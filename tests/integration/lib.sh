@@ -51,3 +51,22 @@ wait_for() {
 	done
 	return 1
 }
+
+# virtiofsds DIR: the pids of virtiofsd processes (not zombies) whose
+# command line names something under DIR.
+virtiofsds() {
+	local p c
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = virtiofsd ] || continue
+		c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
+		[[ $c == *"$1"* ]] || continue
+		[ "$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null)" = Z ] &&
+			continue
+		echo "${p#/proc/}"
+	done
+}
+
+# hex16 FILE: its first 16 bytes as the tiny guests print them.
+hex16() {
+	od -An -t x1 -N 16 "$1" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+}
