@@ -8,12 +8,7 @@
 # (after up to 3 s: it goes when its socket closes).
 no_virtiofsd() {
 	local left
-	for _ in $(seq 30); do
-		left=$(virtiofsds "$2")
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	if [ -n "$left" ]; then
+	if ! left=$(virtiofsds_gone "$2" 30); then
 		fail "$1: virtiofsd left running: $left"
 	else
 		pass "$1: no virtiofsd left"

@@ -29,13 +29,8 @@ qsd=$(command -v qemu-storage-daemon)
 # nothing_left NAME [WAIT_S]: no virtiofsd of ours (after up to WAIT_S s),
 # nothing in TMPDIR.
 nothing_left() {
-	local name=$1 wait=${2:-0} i left
-	for ((i = 0; i <= wait * 10; i++)); do
-		left=$(virtiofsds "$tmp")
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	if [ -n "$left" ]; then
+	local name=$1 wait=${2:-0} left
+	if ! left=$(virtiofsds_gone "$tmp" $((wait * 10))); then
 		fail "$name: virtiofsd left running: $left"
 	elif [ -n "$(ls -A "$TMPDIR")" ]; then
 		fail "$name: left in TMPDIR: $(ls -A "$TMPDIR")"
