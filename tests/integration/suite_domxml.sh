@@ -27,8 +27,7 @@ trap cleanup EXIT
 
 # fill TEMPLATE OUT: the template's placeholder directories made real.
 fill() {
-	sed -e "s|/SQUEEZE_GUESTS|$GUESTS|g" -e "s|/SQUEEZE_TMP|$tmp|g" \
-	    -e "s|/SQUEEZE_DEBIAN|$ROOT/build/debian|g" "$1" >"$2"
+	sed -e "s|/SQUEEZE_GUESTS|$GUESTS|g" -e "s|/SQUEEZE_TMP|$tmp|g" "$1" >"$2"
 }
 
 # A namespace with bridge br0 (10.99.0.1/24), made on first use.
@@ -364,5 +363,4 @@ virt_install_fs
 fs_domain
 fs_refused
 backing_domain
-debian_domain
 t_end
