@@ -2,6 +2,7 @@
 #ifndef SQUEEZE_DISK_H
 #define SQUEEZE_DISK_H
 
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -131,6 +132,22 @@ bool disk_uses_file(const struct disk *d, const struct stat *st);
 int disk_name_allowed(const char *who, const char *what, const char *name,
 		      const char *path, const char *dir, char *out,
 		      struct err *err);
+
+/*
+ * The backing file a qcow2 image records, from its header alone (nothing
+ * it names is opened; no lock, never blocks): @name as stored ("" when
+ * none), @path that name against the image's directory as squeeze would
+ * follow it, @format the recorded format ("" when none). For a caller that
+ * must judge a chain before it opens it (a domain's <backingStore>).
+ * 0, or -errno with one line in @err (not qcow2, unreadable, bad header).
+ */
+struct disk_backing_info {
+	char name[PATH_MAX];
+	char path[PATH_MAX];
+	char format[32];
+};
+int disk_qcow2_backing(const char *image, struct disk_backing_info *b,
+		       struct err *err);
 
 /*
  * Take the OFD lock disk_open() takes (a read lock when @readonly, else a

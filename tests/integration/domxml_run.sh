@@ -1,6 +1,7 @@
 # Domain XML guests that run under KVM, sourced by suite_domxml.sh (its
-# helpers: fill, netns, nsx, $tmp, $D): on_reboot=restart, the pty
-# console, and on hardware KVM the Debian guest's blk and net scenarios.
+# helpers: fill, netns, nsx, $tmp, $D): on_reboot=restart and the pty
+# console. The Debian guest from domain XML runs the blk and net scenarios
+# in the full-Linux tier (tests/linux/scenarios/domxml.sh).
 
 # ifindexes DEV FILE: the distinct ifindexes `ip monitor link` saw for DEV.
 ifindexes() {
@@ -143,46 +144,5 @@ pty_console() {
 		pass "thread names carry the domain's name: $threads"
 	else
 		fail "thread names: '$threads'"
-	fi
-}
-
-# Hardware KVM only: Debian's kernel from debian.xml (two qcow2 disks, a
-# bridge interface) runs guests/scenarios/blk.sh, then, with --cmdline
-# overriding the domain's, guests/scenarios/net.sh.
-debian_domain() {
-	local deb=$ROOT/build/debian rc
-	if ! hw_kvm; then
-		skip "Debian guest from domain XML (blk, net): needs hardware KVM (this KVM emulates guest code)"
-		return
-	fi
-	if [ ! -f "$deb/vmlinuz" ] || [ ! -f "$deb/initramfs.cpio.gz" ] || ! netns; then
-		skip "Debian guest from domain XML: build/debian (make debian) and root needed"
-		return
-	fi
-	fill "$D/debian.xml" "$tmp/debian.xml"
-	head -c 8M /dev/urandom >"$tmp/vda.raw"
-	qemu-img convert -f raw -O qcow2 "$tmp/vda.raw" "$tmp/vda.qcow2"
-	"$SQUEEZE" img create -f qcow2 "$tmp/vdb.qcow2" 64M >/dev/null
-	nsx timeout 300 "$SQUEEZE" run --domain "$tmp/debian.xml" </dev/null \
-		>/dev/null 2>&1
-	rc=$?
-	if grep -q 'squeeze scenario blk: exit 0' "$tmp/debian.con" &&
-	   grep -q "blk: vda sha256 $(sha256sum <"$tmp/vda.raw" | cut -d' ' -f1)" "$tmp/debian.con" &&
-	   qemu-img check "$tmp/vdb.qcow2" >/dev/null 2>&1; then
-		pass "Debian guest from domain XML: blk scenario (status $rc), qcow2 clean"
-	else
-		fail "Debian guest from domain XML, blk: status $rc: $(tail -n 5 "$tmp/debian.con" | tr '\n' ' ')"
-	fi
-	head -c 16M /dev/urandom >"$tmp/h2g"
-	nsx timeout 120 sh -c "sleep 100 | busybox nc -l -p 5001 >$tmp/g2h" &
-	nsx timeout 120 sh -c "busybox nc -l -p 5002 <$tmp/h2g" &
-	nsx timeout 300 "$SQUEEZE" run --domain "$tmp/debian.xml" \
-		--cmdline "console=ttyS0 squeeze.scenario=net" </dev/null >/dev/null 2>&1
-	rc=$?
-	if grep -q 'squeeze scenario net: exit 0' "$tmp/debian.con" &&
-	   grep -q "net: h2g sha256 $(sha256sum <"$tmp/h2g" | cut -d' ' -f1)" "$tmp/debian.con"; then
-		pass "Debian guest from domain XML: net scenario (status $rc)"
-	else
-		fail "Debian guest from domain XML, net: status $rc: $(tail -n 5 "$tmp/debian.con" | tr '\n' ' ')"
 	fi
 }

@@ -51,3 +51,36 @@ wait_for() {
 	done
 	return 1
 }
+
+# virtiofsds DIR: the pids of virtiofsd processes (not zombies) whose
+# command line names something under DIR.
+virtiofsds() {
+	local p c
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = virtiofsd ] || continue
+		c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
+		[[ $c == *"$1"* ]] || continue
+		[ "$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null)" = Z ] &&
+			continue
+		echo "${p#/proc/}"
+	done
+}
+
+# virtiofsds_gone DIR [TENTHS]: true once no virtiofsd serves under DIR
+# (waiting up to TENTHS tenths of a second, default 0); else prints their
+# pids and is false.
+virtiofsds_gone() {
+	local i left
+	for ((i = 0; i <= ${2:-0}; i++)); do
+		left=$(virtiofsds "$1")
+		[ -z "$left" ] && return 0
+		[ "$i" -lt "${2:-0}" ] && sleep 0.1
+	done
+	echo "$left"
+	return 1
+}
+
+# hex16 FILE: its first 16 bytes as the tiny guests print them.
+hex16() {
+	od -An -t x1 -N 16 "$1" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+}

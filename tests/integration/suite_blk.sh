@@ -20,10 +20,6 @@ run() {
 	timeout 60 "$SQUEEZE" run --memory 64M --console stdio "$@" </dev/null
 }
 
-hex16() {
-	od -An -t x1 -N 16 "$1" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
-}
-
 # The blk guest: sector 0 printed as the host has it, sector 1 written.
 # With "--domain", the guest and its disk come from domain XML instead
 # (tests/integration/domxml/blk.xml, naming $tmp/rt.img like here).

@@ -5,7 +5,8 @@
 # exactly the <kernel> refusal, then, with <kernel>, the right line, its
 # two warnings and a real run; hostile files exit 2 with one line,
 # quickly, opening nothing but themselves; a guest that resets twice runs
-# three times in one squeeze on the same disk and tap; a pty console.
+# three times in one squeeze on the same disk and tap; a pty console;
+# virtio-fs shares (domxml_fs.sh) and backing chains (domxml_backing.sh).
 # The tiny blk and net guests from domain XML are in suite_blk/suite_net.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -26,8 +27,7 @@ trap cleanup EXIT
 
 # fill TEMPLATE OUT: the template's placeholder directories made real.
 fill() {
-	sed -e "s|/SQUEEZE_GUESTS|$GUESTS|g" -e "s|/SQUEEZE_TMP|$tmp|g" \
-	    -e "s|/SQUEEZE_DEBIAN|$ROOT/build/debian|g" "$1" >"$2"
+	sed -e "s|/SQUEEZE_GUESTS|$GUESTS|g" -e "s|/SQUEEZE_TMP|$tmp|g" "$1" >"$2"
 }
 
 # A namespace with bridge br0 (10.99.0.1/24), made on first use.
@@ -347,6 +347,8 @@ hostile_pipe() {
 }
 
 . "$(dirname "$0")/domxml_run.sh"
+. "$(dirname "$0")/domxml_fs.sh"
+. "$(dirname "$0")/domxml_backing.sh"
 
 validate_examples
 virt_install_domains
@@ -357,5 +359,8 @@ hostile_inputs
 hostile_pipe
 restart_guest
 pty_console
-debian_domain
+virt_install_fs
+fs_domain
+fs_refused
+backing_domain
 t_end

@@ -26,29 +26,11 @@ FS=$GUESTS/fs.elf
 OK=161			# fs guest code 0x50
 qsd=$(command -v qemu-storage-daemon)
 
-# The virtiofsd processes (not zombies) serving a directory under $tmp.
-virtiofsds() {
-	local p c
-	for p in /proc/[0-9]*; do
-		[ "$(cat "$p/comm" 2>/dev/null)" = virtiofsd ] || continue
-		c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
-		[[ $c == *"$tmp"* ]] || continue
-		[ "$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null)" = Z ] &&
-			continue
-		echo "${p#/proc/}"
-	done
-}
-
 # nothing_left NAME [WAIT_S]: no virtiofsd of ours (after up to WAIT_S s),
 # nothing in TMPDIR.
 nothing_left() {
-	local name=$1 wait=${2:-0} i left
-	for ((i = 0; i <= wait * 10; i++)); do
-		left=$(virtiofsds)
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	if [ -n "$left" ]; then
+	local name=$1 wait=${2:-0} left
+	if ! left=$(virtiofsds_gone "$tmp" $((wait * 10))); then
 		fail "$name: virtiofsd left running: $left"
 	elif [ -n "$(ls -A "$TMPDIR")" ]; then
 		fail "$name: left in TMPDIR: $(ls -A "$TMPDIR")"
@@ -135,7 +117,7 @@ signals() {
 		fail "SIGTERM: the guest never held: $(tr '\n' ' ' <"$tmp/held")"
 		return
 	fi
-	[ -n "$(virtiofsds)" ] && pass "a running VM has its virtiofsd" ||
+	[ -n "$(virtiofsds "$tmp")" ] && pass "a running VM has its virtiofsd" ||
 		fail "no virtiofsd seen for a running VM"
 	threads=$(cat /proc/"$held"/task/*/comm | grep -v -E '^(kvm|iou)-' |
 		sort | tr '\n' ' ')
@@ -159,7 +141,7 @@ signals() {
 
 	# virtiofsd dies under a running VM: one line, the VM keeps going.
 	if start_held; then
-		killed=$(virtiofsds)
+		killed=$(virtiofsds "$tmp")
 		for v in $killed; do kill -KILL "$v"; done
 		for _ in $(seq 50); do
 			grep -q "needs reset" "$tmp/held" && break
@@ -197,7 +179,7 @@ bad() {
 	else
 		pass "$name: status 2, one line"
 	fi
-	[ -z "$(virtiofsds)" ] && [ -z "$(ls -A "$TMPDIR")" ] ||
+	[ -z "$(virtiofsds "$tmp")" ] && [ -z "$(ls -A "$TMPDIR")" ] ||
 		fail "$name: left something behind"
 }
 

@@ -2,8 +2,9 @@
 /*
  * Domain XML, the devices: disks (format never guessed, virtio only,
  * cdroms as read-only disks, libvirt's order), interfaces (bridge and
- * ethernet, virtio only), the serial console, filesystems, and the
- * device elements ignored or refused.
+ * ethernet, virtio only), the serial console, and the device elements
+ * ignored or refused (filesystems: test_domxml_fs.c; backing chains:
+ * test_domxml_backing.c).
  */
 #include "domxml_fixture.h"
 
@@ -289,19 +290,6 @@ Test(domxml_devices, console_refusals)
 		snprintf(xml, sizeof(xml), DEV("%s\n"), refused[i][0]);
 		expect_refused(xml, refused[i][1]);
 	}
-}
-
-Test(domxml_devices, filesystem_not_yet)
-{
-	expect_refused(
-		DEV("<filesystem type='mount' accessmode='passthrough'>"
-		    "<driver type='virtiofs'/><source dir='/srv'/><target dir='srv'/>"
-		    "</filesystem>\n"),
-		"t.xml:6: <filesystem type='mount'>: virtio-fs is not yet supported by squeeze");
-	expect_refused(
-		DEV("<filesystem type='mount'><source dir='/srv'/><target dir='srv'/>"
-		    "</filesystem>\n"),
-		"<filesystem type='mount'>: only virtio-fs");
 }
 
 Test(domxml_devices, ignored_devices)

@@ -312,7 +312,7 @@ Test(domxml_machine, refused_with_element_and_line)
 		{ "<blkiotune><weight>800</weight></blkiotune>",
 		  "<blkiotune>" },
 		{ "<memoryBacking><hugepages/></memoryBacking>",
-		  "<memoryBacking>" },
+		  "<hugepages>: squeeze backs guest RAM with anonymous memory, or a memfd" },
 		{ "<sysinfo type='smbios'/>",
 		  "<sysinfo type='smbios'>: squeeze has no SMBIOS" },
 		{ "<frobnicate/>", "<frobnicate>: not supported by squeeze" },

@@ -172,6 +172,8 @@ static int emit_all(struct dx *d)
 		ret = emit(d, "--disk", d->disk[i].spec);
 	for (i = 0; !ret && i < d->nr_nets; i++)
 		ret = emit(d, "--net", d->net[i].spec);
+	for (i = 0; !ret && i < d->nr_fs; i++)
+		ret = emit(d, "--fs", d->fs[i]);
 	if (!ret && d->console)
 		ret = emit(d, "--console", d->console);
 	if (!ret)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * <devices>: which device elements become squeeze devices (disks,
- * interfaces, the serial console), which are ignored with a warning
- * because a headless VM does without them, and which are refused.
+ * interfaces, shared directories, the serial console), which are ignored
+ * with a warning because a headless VM does without them, and which are
+ * refused.
  */
 #include <string.h>
 
@@ -47,29 +48,6 @@ static int map_memballoon(struct dx *d, xmlNode *n)
 		dx_warn(d, n, "memballoon",
 			"ignored: squeeze has no balloon; the guest keeps all its memory");
 	return 0;
-}
-
-/* virtio-fs arrives with `squeeze run --fs`; until then, one clear line. */
-int dx_map_filesystem(struct dx *d, xmlNode *n)
-{
-	const char *type = dx_attr(d, n, "type");
-	xmlNode *c;
-
-	for (c = n->children; c; c = c->next) {
-		const char *dt;
-
-		if (!dx_is(c, "driver"))
-			continue;
-		dt = dx_attr(d, c, "type");
-		if (dt && !strcmp(dt, "virtiofs") &&
-		    (!type || !strcmp(type, "mount")))
-			return dx_refuse(
-				d, n,
-				"virtio-fs is not yet supported by squeeze");
-	}
-	return dx_refuse(
-		d, n,
-		"only virtio-fs (<driver type='virtiofs'/>) is planned, and it is not yet supported");
 }
 
 static const struct dx_rule device_rules[] = {

@@ -3,7 +3,8 @@
  * <disk> as --disk: local files and block devices on virtio, raw or qcow2
  * (never guessed: no <driver type> means raw), and a cdrom with a medium
  * as a read-only virtio disk. Disks come in the order of their <target
- * dev> names, as libvirt keeps them; cdroms follow.
+ * dev> names, as libvirt keeps them; cdroms follow. A <backingStore>
+ * chain is checked, and may give backing-dir=, in domxml_backing.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,10 @@
 /* What one <disk> says, before it becomes a --disk value. */
 struct disk_desc {
 	const char *path, *format, *cache, *serial, *target, *bus;
+	const char *backing_dir; /* from <backingStore>, or NULL */
 	bool readonly;
 	xmlNode *source;
+	xmlNode *backing; /* <backingStore> */
 };
 
 static int driver_attr(struct dx *d, xmlNode *n, struct disk_desc *k,
@@ -157,8 +160,11 @@ static int map_disk_child(struct dx *d, xmlNode *c, struct disk_desc *k,
 	}
 	if (dx_is(c, "address"))
 		return dx_ignore_address(d, c);
-	/* libvirt's view of the image's own backing chain; squeeze reads it. */
-	if (dx_is(c, "backingStore") || dx_is(c, "boot") || dx_is(c, "alias"))
+	if (dx_is(c, "backingStore") && !k->backing) {
+		k->backing = c; /* checked once the format is known */
+		return 0;
+	}
+	if (dx_is(c, "boot") || dx_is(c, "alias"))
 		return 0;
 	return dx_refuse(d, c, "not supported by squeeze");
 }
@@ -188,11 +194,13 @@ static bool disk_order(const char *target, unsigned long *order)
 static char *disk_spec(struct dx *d, const struct disk_desc *k, bool cdrom)
 {
 	return dx_printf(
-		d, "%s%s%s%s%s%s%s%s", k->path, k->format ? ",format=" : "",
+		d, "%s%s%s%s%s%s%s%s%s%s", k->path, k->format ? ",format=" : "",
 		k->format ? k->format : "",
 		k->readonly || cdrom ? ",readonly=on" : "",
 		k->serial ? ",serial=" : "", k->serial ? k->serial : "",
-		k->cache ? ",cache=" : "", k->cache ? k->cache : "");
+		k->cache ? ",cache=" : "", k->cache ? k->cache : "",
+		k->backing_dir ? ",backing-dir=" : "",
+		k->backing_dir ? k->backing_dir : "");
 }
 
 static int add_disk(struct dx *d, xmlNode *n, const struct disk_desc *k,
@@ -270,6 +278,12 @@ int dx_map_disk(struct dx *d, xmlNode *n)
 			d, n,
 			"bus '%s': virtio is squeeze's only disk bus (<target dev='vdX' bus='virtio'/>)",
 			k.bus);
+	if (k.backing) {
+		ret = dx_map_backing(d, k.backing, k.path, k.format,
+				     &k.backing_dir);
+		if (ret)
+			return ret;
+	}
 	return add_disk(d, n, &k, cdrom);
 }
 

@@ -339,6 +339,7 @@ static const struct dx_rule domain_rules[] = {
 	{ "on_reboot", DX_MAP, map_action, NULL },
 	{ "on_crash", DX_MAP, map_action, NULL },
 	{ "devices", DX_MAP, dx_map_devices, NULL },
+	{ "memoryBacking", DX_MAP, dx_map_memory_backing, NULL },
 	{ "features", DX_MAP, map_features, NULL },
 	{ "clock", DX_MAP, map_clock, NULL },
 	{ "pm", DX_MAP, map_pm, NULL },
@@ -358,8 +359,6 @@ static const struct dx_rule domain_rules[] = {
 	{ "numatune", DX_REFUSE, NULL, "NUMA tuning is not supported" },
 	{ "memtune", DX_REFUSE, NULL, "memory tuning is not supported" },
 	{ "blkiotune", DX_REFUSE, NULL, "block I/O tuning is not supported" },
-	{ "memoryBacking", DX_REFUSE, NULL,
-	  "squeeze backs guest RAM with anonymous memory only" },
 	{ "sysinfo", DX_REFUSE, NULL, "squeeze has no SMBIOS tables" },
 	{ "on_lockfailure", DX_REFUSE, NULL, "squeeze has no lock manager" },
 };

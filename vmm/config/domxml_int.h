@@ -7,8 +7,8 @@
  * parsing, emitting the options), domxml_lib.c (libxml2 at run time),
  * domxml_util.c (the helpers below),
  * domxml_domain.c (the <domain> level: machine, <os>, <cpu>, lifecycle),
- * domxml_devices.c (<devices>), domxml_disk.c, domxml_net.c and
- * domxml_console.c (the devices squeeze has).
+ * domxml_devices.c (<devices>), domxml_disk.c, domxml_backing.c,
+ * domxml_net.c, domxml_fs.c and domxml_console.c (the devices squeeze has).
  */
 
 #include <libxml/parser.h>
@@ -89,6 +89,8 @@ struct dx {
 	unsigned int nr_disks;
 	struct dx_net net[CONFIG_MAX_NETS];
 	unsigned int nr_nets;
+	char *fs[CONFIG_MAX_FS]; /* --fs values */
+	unsigned int nr_fs;
 	const char *console; /* --console value, or NULL */
 	xmlNode *console_node;
 	enum vm_action on_poweroff, on_reboot, on_crash;
@@ -172,6 +174,14 @@ int dx_map_disk(struct dx *d, xmlNode *n);
 int dx_map_interface(struct dx *d, xmlNode *n);
 int dx_map_chardev(struct dx *d, xmlNode *n);
 int dx_map_filesystem(struct dx *d, xmlNode *n);
+int dx_map_memory_backing(struct dx *d, xmlNode *n);
+/*
+ * A disk's <backingStore> @bs, checked against the chain the image
+ * @image (format @format, NULL for raw) records: 0 with *@dir the
+ * backing-dir= it needs (NULL: none), or a refusal.
+ */
+int dx_map_backing(struct dx *d, xmlNode *bs, const char *image,
+		   const char *format, const char **dir);
 /* After the walk: the disk order, and the warnings it gives. */
 int dx_disks_finish(struct dx *d);
 

@@ -93,6 +93,45 @@ int qcow2_backing_allowed(const char *name, const char *path,
 				 pol ? pol->backing_dir : NULL, out, err);
 }
 
+int disk_qcow2_backing(const char *image, struct disk_backing_info *b,
+		       struct err *err)
+{
+	struct qcow2_header h;
+	struct stat st;
+	u8 magic[4];
+	u64 size;
+	int fd, ret;
+
+	memset(b, 0, sizeof(*b));
+	fd = file_open(image, O_RDONLY, FILE_REG | FILE_BLK, &st);
+	if (fd == -EISDIR || fd == -FILE_EKIND)
+		return err_input(err, fd, "%s is %s, not an image", image,
+				 file_kind_name(st.st_mode));
+	if (fd < 0)
+		return err_input(err, fd, "cannot open %s: %s", image,
+				 strerror(-fd));
+	ret = file_size(fd, &st, &size);
+	if (!ret && size >= sizeof(magic))
+		ret = qcow2_pread_full(fd, magic, sizeof(magic), 0);
+	if (ret)
+		ret = err_input(err, ret, "cannot read %s: %s", image,
+				strerror(-ret));
+	else if (size < sizeof(magic) || qcow2_get32(magic) != QCOW2_MAGIC)
+		ret = err_input(err, -EINVAL, "%s is not a qcow2 image", image);
+	else
+		ret = qcow2_read_header(fd, &h, size, err);
+	close(fd);
+	if (ret)
+		return ret;
+	snprintf(b->name, sizeof(b->name), "%s", h.backing_name);
+	snprintf(b->format, sizeof(b->format), "%s", h.backing_fmt);
+	if (h.backing_name[0] &&
+	    qcow2_backing_path(image, h.backing_name, b->path, sizeof(b->path)))
+		return err_input(err, -ENAMETOOLONG,
+				 "%s: backing file name too long", image);
+	return 0;
+}
+
 static int open_raw(struct qcow2_backing *b, const char *path,
 		    const struct stat *chain, unsigned int nchain,
 		    struct err *err)
