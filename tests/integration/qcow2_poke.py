@@ -7,6 +7,7 @@ the spec describes (all big-endian). Usage: qcow2_poke.py IMAGE CASE [SEED]
   rc0       refcount 0 under the live L2 entry of guest cluster 0
   eof       L2 entry of guest cluster 1 points past the end of the file
   l1ovl     L1 entry 1 points at the refcount table (needs 2 L1 entries)
+  rbfar     refcount table entry 0 points 1 TiB past the end of the file
   flips N   flip one bit in N random 8-byte words after cluster 0
   dirty     set the dirty bit (incompatible feature bit 0)
   gt_eof    (a monolithicSparse VMDK) grain table entry 0 past the end
@@ -49,6 +50,8 @@ def main():
             put(f, (u64(f, l1) & mask) + 8, '>Q', (1 << 63) | 0x7f000000)
         elif case == 'l1ovl':
             put(f, l1 + 8, '>Q', (1 << 63) | rt)
+        elif case == 'rbfar':
+            put(f, rt, '>Q', 1 << 40)
         elif case == 'flips':
             rnd = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
             size = os.path.getsize(path)

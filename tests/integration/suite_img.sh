@@ -122,6 +122,20 @@ corruptions() {
 	else
 		fail "check -r all on eof: exit $rc"
 	fi
+	make_img "$img" compat=1.1 64M
+	python3 "$POKE" "$img" rbfar
+	size=$(stat -c %s "$img")
+	sum=$(md5sum <"$img")
+	"$SQUEEZE" img check -r all "$img" >"$tmp/out" 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(stat -c %s "$img")" = "$size" ] &&
+	   [ "$(md5sum <"$img")" = "$sum" ] &&
+	   grep -q "its refcount block is outside the file" "$tmp/out" &&
+	   same_as_qemu rbfar "$img"; then
+		pass "check -r all: a refcount block 1 TiB past the end is not written (file unchanged, $size bytes); counts equal qemu-img's"
+	else
+		fail "check -r all on rbfar: exit $rc, $(stat -c %s "$img") bytes (was $size)"
+	fi
 	make_img "$img" compat=1.1 2G
 	python3 "$POKE" "$img" l1ovl
 	"$SQUEEZE" img check -r all "$img" >"$tmp/out" 2>&1
@@ -287,7 +301,7 @@ fuzz() {
 	mkdir -p "$qc" "$vc" "$tmp/fuzz_qcow2_check.new" "$tmp/fuzz_vmdk.new"
 	make_img "$qc/clean.qcow2" compat=1.1,cluster_size=512 1M
 	make_img "$qc/v2.qcow2" compat=0.10,cluster_size=4k 1M
-	for c in leak rc0 eof; do
+	for c in leak rc0 eof rbfar; do
 		make_img "$qc/$c.qcow2" compat=1.1,cluster_size=4k 1M
 		python3 "$POKE" "$qc/$c.qcow2" $c
 	done

@@ -16,8 +16,13 @@
 #include "vmm/base/err.h"
 #include "vmm/base/file.h"
 
-/* More clusters than this are not counted (4 GiB of bookkeeping). */
-#define CK_MAX_CLUSTERS (1ULL << 31)
+/*
+ * More clusters than this are not counted: 5 bytes of bookkeeping a
+ * cluster, 1.25 GiB at most (a 16 TiB file of 64 KiB clusters, or a
+ * 128 GiB file of 512-byte ones). A sparse hostile file cannot make the
+ * check take more.
+ */
+#define CK_MAX_CLUSTERS (1ULL << 28)
 
 static const char *const kind_names[] = {
 	[CK_FREE] = "free space",

@@ -26,6 +26,18 @@ static void load_block(struct qcow2_ck *c, u64 ti)
 		c->rb_bad = true;
 }
 
+/*
+ * A refcount block past the end of the file reads as zeros, so its
+ * counts look too low; a repair would write it there and grow the file
+ * by as much as the entry says (terabytes, sparse). It is never written.
+ */
+bool ck_rb_in_file(const struct qcow2_ck *c, u64 ti)
+{
+	u64 off = c->rt[ti] & ~QCOW2_RT_RESERVED;
+
+	return off && off / c->cs < c->nb_clusters;
+}
+
 int ck_stored_rc(struct qcow2_ck *c, u64 cluster, u64 *rc, bool *covered)
 {
 	u64 ti = cluster >> c->rb_bits;
@@ -69,6 +81,8 @@ static void leak(struct qcow2_ck *c, u64 k, u64 stored, u64 refs)
 /* Why a refcount that is too low cannot be raised, or NULL. */
 static const char *unprovable(struct qcow2_ck *c, u64 k, bool covered)
 {
+	if (covered && !ck_rb_in_file(c, k >> c->rb_bits))
+		return "its refcount block is outside the file";
 	if (c->kind[k] & CK_OVERLAP)
 		return "its references overlap metadata";
 	if (c->kind[k] & CK_DUBIOUS)

@@ -81,6 +81,8 @@ const char *ck_kind_name(enum ck_kind k);
 /* check_walk.c: count every reference (and note overlaps). */
 int ck_count_refs(struct qcow2_ck *c);
 /* check_compare.c */
+/* Whether refcount table entry @ti names a block inside the file. */
+bool ck_rb_in_file(const struct qcow2_ck *c, u64 ti);
 /*
  * The stored refcount of @cluster (0 where no refcount block covers it:
  * *@covered false): 0, or -EIO when its block cannot be read.

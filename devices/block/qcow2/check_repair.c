@@ -65,6 +65,8 @@ static long fix_block(struct qcow2_ck *c, size_t i, bool raise)
 	size_t j;
 	int ret;
 
+	if (!ck_rb_in_file(c, ti))
+		return -EIO; /* ck_compare() never queues these */
 	mask = (1ULL << c->rb_bits) - 1;
 	ret = qcow2_pread_full(c->fd, c->rb, c->cs, off);
 	if (ret)
