@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench-exec: build/bench/exec_bench (initramfs generation, console
 # throughput), then the wall time of `squeeze exec -- true` with the
-# Debian cloud kernel, median of 20, beside QEMU doing the same, where
-# /dev/kvm runs Linux at speed. On an emulating /dev/kvm (KVM's PVM
+# Debian cloud kernel, median of 20, where /dev/kvm runs Linux at speed
+# (no QEMU figure beside it yet). On an emulating /dev/kvm (KVM's PVM
 # flavour) Linux never reaches userspace: that figure comes from the
 # full-Linux tier (tests/linux/scenarios/exec.sh) instead.
 set -eu

@@ -4,8 +4,16 @@
  * reads as zeros without reading it (holes of a raw file, unallocated or
  * zero clusters through a whole backing chain); what is read is scanned
  * grain by grain, and only grains holding a non-zero byte are written.
+ *
+ * Two threads, so that reading and writing overlap (each is mostly the
+ * kernel copying pages): a reader thread plans and reads chunks into a
+ * ring of SLOTS buffers, in order; the calling thread writes them, in
+ * the same order, and alone decides to stop (a signal, an error). The
+ * ring's lock guards only head, tail, quit and done; a slot between tail
+ * and head belongs to the writer, every other slot to the reader.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +22,25 @@
 #include "vmm/img/convert.h"
 
 #define CHUNK (2 * MiB)
+#define SLOTS 4
+
+/* One step of the copy: @skip bytes of zeros, then @len bytes in @buf. */
+struct cv_slot {
+	u64 off, skip, len;
+	int ret;       /* -errno: the step failed, and the copy ends there */
+	bool planning; /* the error came from the block status */
+	u8 *buf;       /* CHUNK bytes */
+};
+
+struct cv_ring {
+	struct cv_copy *c;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct cv_slot slot[SLOTS];
+	u64 head, tail; /* slots filled, slots written */
+	bool quit;	/* the writer stopped: the reader must too */
+	bool done;	/* the reader has filled its last slot */
+};
 
 static bool is_zero(const u8 *p, u64 len)
 {
@@ -117,42 +144,134 @@ static int read_src(struct cv_copy *c, u64 off, u8 *buf, u64 len)
 	return ret;
 }
 
+/* Plan and read one step at @off into @s. */
+static void fill(struct cv_copy *c, struct cv_slot *s, u64 off)
+{
+	s->off = off;
+	s->ret = plan(c, off, &s->skip, &s->len);
+	s->planning = s->ret != 0;
+	if (!s->ret && s->len)
+		s->ret = read_src(c, off, s->buf, s->len);
+}
+
+static void *reader(void *arg)
+{
+	struct cv_ring *r = arg;
+	struct cv_slot *s;
+	u64 off = 0;
+	bool failed = false, quit;
+
+	while (off < r->c->size && !failed) {
+		pthread_mutex_lock(&r->lock);
+		while (r->head - r->tail == SLOTS && !r->quit)
+			pthread_cond_wait(&r->cond, &r->lock);
+		s = &r->slot[r->head % SLOTS];
+		quit = r->quit;
+		pthread_mutex_unlock(&r->lock);
+		if (quit)
+			break;
+		fill(r->c, s, off);
+		off += s->skip + s->len;
+		failed = s->ret != 0;
+		pthread_mutex_lock(&r->lock);
+		r->head++;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+	}
+	pthread_mutex_lock(&r->lock);
+	r->done = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* The next filled slot, or NULL when the reader has no more. */
+static struct cv_slot *next_slot(struct cv_ring *r)
+{
+	struct cv_slot *s = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	while (r->tail == r->head && !r->done)
+		pthread_cond_wait(&r->cond, &r->lock);
+	if (r->tail != r->head)
+		s = &r->slot[r->tail % SLOTS];
+	pthread_mutex_unlock(&r->lock);
+	return s;
+}
+
+static void set_ring(struct cv_ring *r, u64 *field, bool *flag)
+{
+	pthread_mutex_lock(&r->lock);
+	if (field)
+		(*field)++;
+	if (flag)
+		*flag = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Write one filled slot. 0 or -errno, with @err set. */
+static int drain(struct cv_copy *c, const struct cv_slot *s, struct err *err)
+{
+	int ret;
+
+	if (s->ret && s->planning)
+		return err_input(err, s->ret, "cannot read the source: %s",
+				 strerror(-s->ret));
+	if (s->ret)
+		return err_input(err, s->ret,
+				 "cannot read the source at %llu: %s",
+				 (unsigned long long)s->off, strerror(-s->ret));
+	ret = s->len ? write_nonzero(c, s->off, s->buf, s->len) : 0;
+	if (ret)
+		err_host(err, ret, "cannot write: %s", strerror(-ret));
+	return ret;
+}
+
+/* The writer's half: slots in order until the end, an error or a signal. */
+static int write_all(struct cv_ring *r, struct err *err)
+{
+	struct cv_copy *c = r->c;
+	struct cv_slot *s;
+	int shown = -1, ret = 0;
+
+	progress(c, 0, &shown);
+	while (!ret && (s = next_slot(r))) {
+		if (stopped(c))
+			return -EINTR;
+		ret = drain(c, s, err);
+		progress(c, s->off + s->skip + s->len, &shown);
+		set_ring(r, &r->tail, NULL);
+	}
+	return ret;
+}
+
 int cv_copy_run(struct cv_copy *c, struct err *err)
 {
-	u64 off = 0, skip, len;
-	int shown = -1, ret = 0;
-	u8 *buf;
+	struct cv_ring r = { .c = c };
+	pthread_t t;
+	u8 *bufs;
+	int i, ret;
 
-	if (posix_memalign((void **)&buf, 4096, CHUNK))
+	if (posix_memalign((void **)&bufs, 4096, SLOTS * CHUNK))
 		return err_host(err, -ENOMEM, "out of memory");
-	progress(c, 0, &shown);
-	while (off < c->size && !ret) {
-		if (stopped(c)) {
-			ret = -EINTR;
-			break;
-		}
-		ret = plan(c, off, &skip, &len);
-		if (ret) {
-			err_input(err, ret, "cannot read the source: %s",
-				  strerror(-ret));
-			break;
-		}
-		if (len) {
-			ret = read_src(c, off, buf, len);
-			if (ret)
-				err_input(err, ret,
-					  "cannot read the source at %llu: %s",
-					  (unsigned long long)off,
-					  strerror(-ret));
-			else if ((ret = write_nonzero(c, off, buf, len)))
-				err_host(err, ret, "cannot write: %s",
-					 strerror(-ret));
-		}
-		off += skip + len;
-		progress(c, off, &shown);
+	for (i = 0; i < SLOTS; i++)
+		r.slot[i].buf = bufs + (u64)i * CHUNK;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.cond, NULL);
+	ret = -pthread_create(&t, NULL, reader, &r);
+	if (ret) {
+		err_host(err, ret, "cannot start a thread: %s", strerror(-ret));
+		goto out_free;
 	}
+	ret = write_all(&r, err);
+	set_ring(&r, NULL, &r.quit);
+	pthread_join(t, NULL);
 	if (c->progress)
 		printf("\n");
-	free(buf);
+out_free:
+	pthread_cond_destroy(&r.cond);
+	pthread_mutex_destroy(&r.lock);
+	free(bufs);
 	return ret;
 }
