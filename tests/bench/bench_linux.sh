@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Full-Linux benchmark (not a test): squeeze against QEMU running the same
-# Debian guest, boot to the banner and the blk and net scenarios
-# (tests/bench/bench_linux_run.sh measures; it says how). On hardware KVM
+# Debian guest, boot to the banner, the blk and net scenarios and
+# `squeeze exec -- true` (tests/bench/bench_linux_run.sh measures; it
+# says how). On hardware KVM
 # it runs here; elsewhere inside one boot of the outer guest of the
 # full-Linux tier (tests/linux/outer.sh, QEMU's software emulator), where
 # the figures are distorted by the emulator and only the ratios within one
 # run mean anything.
-#   tests/bench/bench_linux.sh        RUNS=3, BENCH_QEMU_MACHINE=microvm
+#   tests/bench/bench_linux.sh        RUNS=3, BENCH_QEMU_MACHINE=microvm,
+#                                     CASES="boot blk net exec"
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 run=build/linux/bench
 rm -rf "$run"
 mkdir -p "$run"
-args=(env RUNS="${RUNS:-3}" BENCH_QEMU_MACHINE="${BENCH_QEMU_MACHINE:-microvm}")
+args=(env RUNS="${RUNS:-3}" BENCH_QEMU_MACHINE="${BENCH_QEMU_MACHINE:-microvm}"
+      CASES="${CASES:-boot blk net exec}")
 run_sh=tests/bench/bench_linux_run.sh
 if hw_kvm; then
 	echo "bench-linux: hardware KVM, on this host"

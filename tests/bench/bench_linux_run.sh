@@ -11,6 +11,13 @@
 #   net   guests/scenarios/net.sh on a bridge in a namespace of its own
 #         (ping, 64 MiB each way), launch to exit; and as the guest timed
 #         them, the 64 MiB host to guest (net-h2g) and back (net-g2h)
+#   exec  `squeeze exec -- true` (the host's / over virtio-fs), launch to
+#         exit; QEMU does the same the way vng-style tools do: virtiofsd
+#         serving /, vhost-user-fs-pci on shared memory, and
+#         guests/scenarios/hostroot.sh (mount it, chroot, run true)
+#         in the test initramfs, which loads all its modules, where
+#         squeeze exec loads only the ones it needs
+# CASES (default "boot blk net exec") picks cases.
 # Each run must succeed (scenario exit 0, checksums equal), else the run
 # is reported and left out. Prints one line per run, then the table of
 # medians with the squeeze/QEMU ratio, titled with BENCH_NOTE if set.
@@ -19,6 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root" || exit 1
 RUNS=${RUNS:-3}
+CASES=${CASES:-boot blk net exec}
 MACHINE=${BENCH_QEMU_MACHINE:-microvm}
 DEB=build/debian
 KERNEL=(--kernel "$DEB/vmlinuz" --initrd "$DEB/initramfs.cpio.gz")
@@ -58,11 +66,22 @@ disks() {
 	truncate -s 64M "$1/vdb.raw"
 }
 
+# virtiofsd_root DIR: serve the host's / on DIR/fs.sock, as squeeze
+# exec's root share is served; sets $vfs.
+virtiofsd_root() {
+	/usr/lib/qemu/virtiofsd --socket-path="$1/fs.sock" -o source=/ \
+		-o sandbox=chroot -o log_level=err >/dev/null 2>&1 &
+	vfs=$!
+	pids+=("$vfs")
+	for _ in $(seq 1 100); do [ -S "$1/fs.sock" ] && break; sleep 0.05; done
+}
+
 # launch VMM CASE DIR: start the guest in the background; sets $vm.
 launch() {
 	local vmm=$1 c=$2 d=$3 scn cmd=() dev=()
 	case $c in
 	boot) scn=info ;;
+	exec) scn=hostroot ;;
 	*) scn=$c ;;
 	esac
 	local line="console=ttyS0 quiet squeeze.scenario=$scn"
@@ -72,6 +91,9 @@ launch() {
 		[ "$c" = blk ] && cmd+=(--disk "$d/vda.raw,readonly=on"
 			--disk "$d/vdb.raw,serial=squeeze-vdb")
 		[ "$c" = net ] && cmd+=(--net "bridge=br0,mac=02:00:00:99:00:02,tap=sqzb$$")
+		[ "$c" = exec ] && cmd=(./squeeze exec --kernel "$DEB/vmlinuz"
+			--modules "$DEB/root/lib/modules/$(cat "$DEB/version")"
+			--memory 512M --cpus 2 -- true)
 	else
 		qemu_cmd "$d/con"
 		cmd=("${QCMD[@]}" -append "$line")
@@ -83,6 +105,12 @@ launch() {
 		[ "$c" = net ] && dev=(
 			-netdev tap,id=n0,ifname=tapq0,script=no,downscript=no
 			-device virtio-net-pci,netdev=n0,mac=02:00:00:99:00:02,disable-legacy=on)
+		# shellcheck disable=SC2054 # the commas belong to QEMU options
+		[ "$c" = exec ] && virtiofsd_root "$d" && dev=(
+			-object memory-backend-memfd,id=mem,size=512M,share=on
+			-machine memory-backend=mem
+			-chardev socket,id=c0,path="$d/fs.sock"
+			-device vhost-user-fs-pci,chardev=c0,tag=hostroot)
 		cmd+=("${dev[@]}")
 	fi
 	: >"$d/con"
@@ -120,6 +148,11 @@ one() {
 		t1=$(now)
 		wait "$vm"
 		grep -a -q '^squeeze guest: kernel' "$d/con" || ok=0
+	elif [ "$c" = exec ]; then
+		wait "$vm" || [ "$vmm" = qemu ] || ok=0
+		t1=$(now)
+		[ "$vmm" = squeeze ] || tr -d '\r' <"$d/con" |
+			grep -a -q -x "hostroot: true exit 0" || ok=0
 	else
 		wait "$vm"
 		t1=$(now)
@@ -145,7 +178,7 @@ one() {
 
 echo "bench-linux: $(uname -r), $(nproc) CPUs; QEMU -M $MACHINE; $RUNS runs"
 for r in $(seq 1 "$RUNS"); do
-	for c in boot blk net; do
+	for c in $CASES; do
 		echo "linux-step: start bench-$c-$r 600"
 		one squeeze "$c" "$r"
 		one qemu "$c" "$r"
@@ -157,7 +190,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 echo
 echo "Medians of $RUNS runs, seconds${BENCH_NOTE:+; $BENCH_NOTE}:"
 printf '%-8s %12s %12s %14s\n' case "squeeze" "QEMU" "squeeze/QEMU"
-for c in boot blk net net-h2g net-g2h; do
+for c in boot blk net net-h2g net-g2h exec; do
 	s=$(awk -v c=$c '$2 == "squeeze" && $3 == c && $5 ~ /^[0-9.]+$/ { print $5 }' "$work/results" | median)
 	q=$(awk -v c=$c '$2 == "qemu" && $3 == c && $5 ~ /^[0-9.]+$/ { print $5 }' "$work/results" | median)
 	ratio=$(awk -v s="${s:-0}" -v q="${q:-0}" 'BEGIN { if (s > 0 && q > 0) printf "%.2f", s / q; else print "-" }')
