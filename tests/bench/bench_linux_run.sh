@@ -193,6 +193,7 @@ printf '%-8s %12s %12s %14s\n' case "squeeze" "QEMU" "squeeze/QEMU"
 for c in boot blk net net-h2g net-g2h exec; do
 	s=$(awk -v c=$c '$2 == "squeeze" && $3 == c && $5 ~ /^[0-9.]+$/ { print $5 }' "$work/results" | median)
 	q=$(awk -v c=$c '$2 == "qemu" && $3 == c && $5 ~ /^[0-9.]+$/ { print $5 }' "$work/results" | median)
+	[ -z "$s$q" ] && continue # a case not run (CASES)
 	ratio=$(awk -v s="${s:-0}" -v q="${q:-0}" 'BEGIN { if (s > 0 && q > 0) printf "%.2f", s / q; else print "-" }')
 	printf '%-8s %12s %12s %14s\n' "$c" "${s:--}" "${q:--}" "$ratio"
 done
