@@ -75,6 +75,7 @@ static int disk_open_fd(struct disk *d, const struct disk_options *c,
 		return disk_open_err(c, -fd, err);
 	d->fd = fd;
 	d->direct = c->cache == DISK_CACHE_NONE;
+	d->no_sync = c->cache == DISK_CACHE_UNSAFE;
 	d->blockdev = S_ISBLK(st.st_mode);
 	return 0;
 }

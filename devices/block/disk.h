@@ -46,7 +46,12 @@ enum disk_format {
 	DISK_FMT_QCOW2,
 	DISK_FMT_VMDK, /* read-only */
 };
-enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
+/*
+ * UNSAFE: flushes succeed without making anything durable (qemu-img's
+ * cache=unsafe). Only `squeeze img convert -t unsafe` asks for it, for a
+ * scratch image; the command line's cache= does not take it.
+ */
+enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE, DISK_CACHE_UNSAFE };
 
 /* How to open an image: the disk layer's own options. */
 struct disk_options {
@@ -100,6 +105,7 @@ struct disk {
 	int fd;
 	bool direct;   /* fd has O_DIRECT */
 	bool blockdev; /* fd is a host block device */
+	bool no_sync;  /* cache=unsafe: a flush does nothing */
 	bool aio_sync; /* SQUEEZE_AIO=sync: no io_uring */
 	void *priv;    /* the format's state */
 };

@@ -133,6 +133,42 @@ refusals() {
 	refused "no such source" "$tmp/none" "$tmp/out.raw"
 	refused "the source onto itself" -f qcow2 "$tmp/q.qcow2" "$tmp/q.qcow2"
 	refused "cluster_size=3k" -f qcow2 -O qcow2 -o cluster_size=3k "$tmp/q.qcow2" "$tmp/out.q"
+	refused "-t directsync" -t directsync -f qcow2 "$tmp/q.qcow2" "$tmp/out.raw"
+}
+
+# syncs ARGS...: how many fsync/fdatasync calls `img convert ARGS` made.
+syncs() {
+	strace -f -qq -e trace=fsync,fdatasync -o "$tmp/st" \
+		"$SQUEEZE" img convert "$@" >/dev/null 2>"$tmp/err" || echo fail
+	grep -c 'sync(' "$tmp/st"
+}
+
+# -t unsafe: the same images, and not one fsync or fdatasync (the default
+# makes several, so the count can tell).
+unsafe() {
+	local src=$tmp/u.raw def uns
+	if ! command -v strace >/dev/null; then
+		skip "-t unsafe: strace not installed (Debian strace) to count syncs"
+		return
+	fi
+	qemu-img create -q -f raw "$src" 24M
+	patterns "$src" raw
+	rm -f "$tmp"/uo.*
+	def=$(syncs -O qcow2 "$src" "$tmp/uo.w.qcow2")
+	uns="$(syncs -t unsafe -O qcow2 "$src" "$tmp/uo.qcow2")"
+	uns+=" $(syncs -t unsafe -O qcow2 -c "$src" "$tmp/uo.c.qcow2")"
+	uns+=" $(syncs -t unsafe -f qcow2 "$tmp/uo.qcow2" "$tmp/uo.raw")"
+	if [ "$def" -gt 0 ] && [ "$uns" = "0 0 0" ] &&
+	   qemu-img compare -q "$src" "$tmp/uo.qcow2" &&
+	   qemu-img compare -q "$src" "$tmp/uo.c.qcow2" &&
+	   cmp -s "$src" "$tmp/uo.raw" &&
+	   qemu-img check -q "$tmp/uo.qcow2" && qemu-img check -q "$tmp/uo.c.qcow2" &&
+	   ! ls "$tmp"/.img-* >/dev/null 2>&1; then
+		pass "-t unsafe: to qcow2, compressed, to raw: identical, check clean, no fsync/fdatasync (the default made $def)"
+	else
+		fail "-t unsafe: syncs $uns (default $def): $(head -c 200 "$tmp/err")"
+	fi
+	rm -f "$tmp"/uo.* "$src"
 }
 
 interrupted() {
@@ -252,6 +288,7 @@ matrix
 chain
 sparse
 refusals
+unsafe
 interrupted
 vmdk
 vmdk_malformed

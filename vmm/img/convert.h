@@ -23,6 +23,7 @@ struct cv_target {
 	u64 cluster_size; /* qcow2 */
 	u32 version;	  /* qcow2: 2 or 3 */
 	bool compress;	  /* qcow2: -c */
+	bool no_sync;	  /* -t unsafe: nothing made durable */
 };
 
 struct cv_writer;

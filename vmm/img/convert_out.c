@@ -34,9 +34,16 @@ static int open_qcow2(struct cv_writer *w, int fd, const char *path,
 		.size = w->t.size,
 		.cluster_bits = __builtin_ctzll(w->t.cluster_size),
 		.version = w->t.version,
+		.no_sync = w->t.no_sync,
 	};
-	struct disk_options dopt = { .path = path, .format = DISK_FMT_QCOW2 };
-	static const struct qcow2_policy no_backing = { .backing_off = true };
+	struct disk_options dopt = {
+		.path = path,
+		.format = DISK_FMT_QCOW2,
+		.cache =
+			w->t.no_sync ? DISK_CACHE_UNSAFE : DISK_CACHE_WRITEBACK,
+	};
+	struct qcow2_policy no_backing = { .backing_off = true,
+					   .no_sync = w->t.no_sync };
 	int ret;
 
 	ret = qcow2_create_fd(fd, &o, err);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * `squeeze img convert [-f FMT] [-O raw|qcow2] [-c] [-o OPTS] [-p] SRC DST`:
- * read SRC through the disk layer (raw, qcow2 with its whole backing
- * chain, or vmdk; read-only and read-locked, so an image a VM writes is
- * refused) and write DST anew, all or nothing (img_target.h). Exit 2 for bad
- * usage or a bad source (nothing is created), 1 when the host fails,
- * 128 + N when signal N stops it (nothing is left behind).
+ * `squeeze img convert [-f FMT] [-O raw|qcow2] [-c] [-o OPTS] [-t CACHE]
+ * [-p] SRC DST`: read SRC through the disk layer (raw, qcow2 with its
+ * whole backing chain, or vmdk; read-only and read-locked, so an image a
+ * VM writes is refused) and write DST anew, all or nothing
+ * (img_target.h). -t unsafe (what qemu-img convert does by default: its
+ * data is never flushed) makes nothing durable: the rename is still
+ * atomic to other processes, not to a host crash. Exit 2 for bad usage or
+ * a bad source (nothing is created), 1 when the host fails, 128 + N when
+ * signal N stops it (nothing is left behind).
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,7 +25,8 @@
 
 static const char convert_usage[] =
 	"usage: squeeze img convert [-f raw|qcow2|vmdk] [-O raw|qcow2] [-c] "
-	"[-o cluster_size=N,compat=0.10|1.1] [-p] [--backing-dir DIR] SRC DST\n";
+	"[-o cluster_size=N,compat=0.10|1.1] [-t writeback|unsafe] [-p] "
+	"[--backing-dir DIR] SRC DST\n";
 
 struct convert_args {
 	const char *src, *dst, *backing_dir;
@@ -60,6 +64,12 @@ static int parse_opt(struct convert_args *a, char o, char *val)
 	case 'o':
 		return img_parse_qcow2_opts(val, &a->t.cluster_size,
 					    &a->t.version);
+	case 't':
+		if (strcmp(val, "writeback") && strcmp(val, "unsafe"))
+			return img_fail(
+				2, "convert: -t takes writeback or unsafe");
+		a->t.no_sync = !strcmp(val, "unsafe");
+		return 0;
 	}
 	return img_fail(2, "convert: unknown option -%c", o);
 }
@@ -83,7 +93,7 @@ static int parse(struct convert_args *a, int argc, char **argv)
 			a->progress = true;
 		} else if (!strcmp(o, "--backing-dir") && i + 1 < argc) {
 			a->backing_dir = argv[++i];
-		} else if (strlen(o) == 2 && strchr("fOo", o[1]) &&
+		} else if (strlen(o) == 2 && strchr("fOot", o[1]) &&
 			   i + 1 < argc) {
 			opts |= o[1] == 'o';
 			ret = parse_opt(a, o[1], argv[++i]);
@@ -129,6 +139,7 @@ static int run(struct convert_args *a, struct disk *src, sigset_t *stop)
 			"convert: %s is the source image or one of its files",
 			a->dst);
 	ret = img_target_open(&out, a->dst, &err);
+	out.no_sync = a->t.no_sync;
 	if (!ret)
 		ret = img_target_lock(&out, &err);
 	if (!ret)

@@ -107,13 +107,15 @@ int img_target_commit(struct img_target *t, struct err *err)
 	char dir[PATH_MAX];
 	int dfd;
 
-	if (fsync(t->fd))
+	if (!t->no_sync && fsync(t->fd))
 		return err_host(err, -errno, "%s: %s", t->path,
 				strerror(errno));
 	if (rename(t->tmp, t->path))
 		return err_host(err, -errno, "cannot rename %s to %s: %s",
 				t->tmp, t->path, strerror(errno));
 	t->tmp[0] = '\0';
+	if (t->no_sync)
+		return 0;
 	/* The new name durable too. */
 	snprintf(dir, sizeof(dir), "%s", t->path);
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

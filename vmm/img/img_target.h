@@ -20,6 +20,7 @@ struct img_target {
 	int fd;			 /* open on tmp, or -1 */
 	int old_fd;		 /* the existing target, locked, or -1 */
 	bool exists;
+	bool no_sync;	 /* commit without fsync (img convert -t unsafe) */
 	struct stat old; /* the existing target's stat */
 };
 
@@ -37,7 +38,10 @@ int img_target_open(struct img_target *t, const char *file, struct err *err);
  */
 int img_target_lock(struct img_target *t, struct err *err);
 
-/* Make t->fd durable and rename it over the target. 0 or -errno. */
+/*
+ * Make t->fd durable (unless t->no_sync) and rename it over the target.
+ * 0 or -errno.
+ */
 int img_target_commit(struct img_target *t, struct err *err);
 
 /* Remove the temporary file (if any) and close everything. */

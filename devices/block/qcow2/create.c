@@ -150,7 +150,7 @@ int qcow2_create_fd(int fd, const struct qcow2_create_opts *o, struct err *err)
 		goto out_buf;
 	}
 	ret = qcow2_pwrite_full(fd, buf, meta * l.cs, 0);
-	if (!ret && fdatasync(fd))
+	if (!ret && !o->no_sync && fdatasync(fd))
 		ret = -errno;
 	if (ret)
 		err_host(err, ret, "cannot write the image: %s",

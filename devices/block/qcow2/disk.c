@@ -314,7 +314,8 @@ static int qcow2_disk_open(struct disk *d, const struct disk_options *c,
 {
 	struct qcow2_disk *qd = calloc(1, sizeof(*qd));
 	struct qcow2_policy pol = { .backing_off = c->backing_off,
-				    .backing_dir = c->backing_dir };
+				    .backing_dir = c->backing_dir,
+				    .no_sync = c->cache == DISK_CACHE_UNSAFE };
 	int ret;
 
 	if (!qd)

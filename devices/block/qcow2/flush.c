@@ -14,9 +14,16 @@
 
 #include "devices/block/qcow2/qcow2.h"
 
+int qcow2_sync(struct qcow2 *q)
+{
+	if (q->no_sync)
+		return 0;
+	return fdatasync(q->fd) ? -errno : 0;
+}
+
 static int sync_fd(struct qcow2 *q)
 {
-	return fdatasync(q->fd) ? -errno : 0;
+	return qcow2_sync(q);
 }
 
 int qcow2_write_table(struct qcow2 *q, const u64 *t, u64 n, u64 off)

@@ -32,7 +32,7 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	if (q->writable && q->h.version >= 3) {
 		q->h.incompat |= QCOW2_INCOMPAT_CORRUPT;
 		qcow2_put64(bits, q->h.incompat);
-		if (qcow2_pwrite_full(q->fd, bits, 8, 72) || fdatasync(q->fd))
+		if (qcow2_pwrite_full(q->fd, bits, 8, 72) || qcow2_sync(q))
 			pr_err("qcow2: cannot set the corrupt bit");
 	}
 	return -EIO;

@@ -172,6 +172,7 @@ int qcow2_open_image(struct qcow2 **out, const char *path, bool writable,
 	if (!q)
 		return -ENOMEM;
 	q->writable = writable;
+	q->no_sync = writable && pol && pol->no_sync;
 	q->fd = qcow2_open_file(path, depth ? "backing file" : "image",
 				writable, &links[nchain], &size, err);
 	if (q->fd < 0) {

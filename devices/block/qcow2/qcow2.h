@@ -162,6 +162,7 @@ struct qcow2 {
 	struct qcow2_header h;
 	int fd;
 	bool writable;
+	bool no_sync; /* qcow2_sync() does nothing (img convert -t unsafe) */
 	u64 cluster_size;
 	u32 l2_bits;  /* log2(entries per L2 table) */
 	u32 rb_bits;  /* log2(refcounts per block) */
@@ -212,6 +213,7 @@ struct qcow2_map {
 struct qcow2_policy {
 	bool backing_off;
 	const char *backing_dir;
+	bool no_sync; /* DISK_CACHE_UNSAFE: qcow2_sync() does nothing */
 };
 
 /* open/close (open.c); @pol NULL is the default policy. */
@@ -225,6 +227,12 @@ int qcow2_load_table(int fd, u64 off, u64 n, u64 **out);
 /* -ELOOP when @st is one of the @nchain files of @chain already open. */
 int qcow2_check_chain(const struct stat *st, const struct stat *chain,
 		      unsigned int nchain, const char *path, struct err *err);
+
+/*
+ * fdatasync(): every ordering barrier of the engine goes through it, so
+ * that q->no_sync turns them all off at once. 0 or -errno.
+ */
+int qcow2_sync(struct qcow2 *q);
 
 /* Mark the image corrupt, log once; returns -EIO. */
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
@@ -390,6 +398,7 @@ struct qcow2_create_opts {
 	u32 version;		 /* 2 or 3 */
 	const char *backing;	 /* as stored, or NULL */
 	const char *backing_fmt; /* "qcow2" or "raw" */
+	bool no_sync;		 /* no fdatasync() at the end */
 };
 /* Would these options make a valid image? (Nothing is written.) */
 int qcow2_create_check(const struct qcow2_create_opts *o, struct err *err);

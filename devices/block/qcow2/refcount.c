@@ -201,8 +201,8 @@ static int grow_table(struct qcow2 *q)
 	if (!ret)
 		ret = qcow2_write_table(q, q->rt, ncl * cs / 8,
 					(r + 1) << q->h.cluster_bits);
-	if (!ret && fdatasync(q->fd))
-		ret = -errno;
+	if (!ret)
+		ret = qcow2_sync(q);
 	if (ret)
 		return ret;
 	q->h.rt_off = (r + 1) << q->h.cluster_bits;
@@ -210,8 +210,8 @@ static int grow_table(struct qcow2 *q)
 	qcow2_put64(hdr, q->h.rt_off);
 	qcow2_put32(hdr + 8, q->h.rt_clusters);
 	ret = qcow2_pwrite_full(q->fd, hdr, sizeof(hdr), 48);
-	if (!ret && fdatasync(q->fd))
-		ret = -errno;
+	if (!ret)
+		ret = qcow2_sync(q);
 	if (ret)
 		return ret;
 	q->rt_entries = ncl * cs / 8;

@@ -17,7 +17,7 @@
 
 static int sync_fd(struct qcow2 *q)
 {
-	return fdatasync(q->fd) ? -errno : 0;
+	return qcow2_sync(q);
 }
 
 static int grow_l1(struct qcow2 *q, u64 need)
