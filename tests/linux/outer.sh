@@ -14,8 +14,8 @@
 # its output, "linux-step: start NAME SECONDS" ... "linux-step: end NAME"
 # (tests/linux/run-scenarios.sh does, per scenario); a step still running
 # after SECONDS + 60, or silence on the console for OUTER_IDLE_TIMEOUT
-# (default 120) s while no step runs, kills the emulator and fails with
-# the last console lines. OUTER_MEM (default 4G) and OUTER_CPUS (default
+# (default 120) s while no step runs, or a soft lockup the outer kernel
+# reports, kills the emulator and fails with the last console lines. OUTER_MEM (default 4G) and OUTER_CPUS (default
 # 2) size it. For debugging: OUTER_APPEND adds to its kernel command line,
 # OUTER_MONITOR=PATH puts QEMU's monitor on that unix socket.
 #
@@ -94,9 +94,13 @@ while kill -0 "$qemu" 2>/dev/null; do
 		"linux-step: end "*)
 			set -- $l
 			unset "deadline[$3]" ;;
+		*"BUG: soft lockup"*) lockup=$l ;;
 		esac
 	done
 	why=""
+	# The emulator stopped delivering the outer guest's interrupts while
+	# an inner guest ran: that step can only hang until its deadline.
+	[ -n "${lockup:-}" ] && why="the outer kernel reports a soft lockup"
 	if [ "$ready" = 0 ] && [ $((t - start)) -gt "${OUTER_BOOT_TIMEOUT:-180}" ]; then
 		why="not ready after ${OUTER_BOOT_TIMEOUT:-180} s"
 	elif [ -n "$status" ] && [ $((t - quiet_since)) -gt 30 ]; then
