@@ -43,18 +43,20 @@ else
 	rc=$?
 	# QEMU's emulated SVM now and then stops delivering the outer
 	# guest's interrupts while an inner guest runs (the outer kernel
-	# reports a soft lockup in a vCPU thread): the step hangs, the
-	# watchdog kills the emulator. The scenarios that finished keep their
-	# results; the others run once more in a fresh outer guest, and a
-	# second hang fails as before.
-	if [ $rc = 124 ]; then
+	# reports a soft lockup in a vCPU thread: the watchdog kills the
+	# emulator, 124), or the outer kernel takes a fault with a wrong GS
+	# base and panics (125 after it was ready). The scenarios that
+	# finished keep their results; the others run once more in a fresh
+	# outer guest, and a second failure fails as before.
+	if [ $rc = 124 ] || { [ $rc = 125 ] &&
+	   tr -d '\r' <"$log" | grep -aq '^linux-outer: ready'; }; then
 		kept=$(tr -d '\r' <"$log" | sed -n 's/^linux: \([a-z0-9_-]*\) took .*/\1/p')
 		again=()
 		for f in "$ROOT"/tests/linux/scenarios/*.sh; do
 			n=$(basename "$f" .sh)
 			grep -qx "$n" <<<"$kept" || again+=("$n")
 		done
-		echo "linux: the outer guest hung ($(tr -d '\r' <"$log" | grep -a -m1 -o 'soft lockup.*' || echo 'no soft lockup line')); running ${again[*]} again in a fresh one"
+		echo "linux: the outer guest failed ($(tr -d '\r' <"$log" | grep -a -m1 -o -E 'soft lockup.*|Kernel panic.*' || echo "status $rc")); running ${again[*]} again in a fresh one"
 		first=$(tr -d '\r' <"$log" | grep -a -E '^(PASS|FAIL|SKIPPED) linux/' |
 			grep -E "^[A-Z]+ linux/($(paste -sd'|' <<<"$kept")): " || true)
 		mkdir -p "$RUN/again"
