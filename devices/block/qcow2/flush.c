@@ -21,11 +21,6 @@ int qcow2_sync(struct qcow2 *q)
 	return fdatasync(q->fd) ? -errno : 0;
 }
 
-static int sync_fd(struct qcow2 *q)
-{
-	return qcow2_sync(q);
-}
-
 int qcow2_write_table(struct qcow2 *q, const u64 *t, u64 n, u64 off)
 {
 	u8 *buf = malloc(n * 8);
@@ -48,7 +43,7 @@ int qcow2_flush_refcounts(struct qcow2 *q)
 	if (ret)
 		return ret;
 	if (q->rt_dirty) {
-		ret = sync_fd(q);
+		ret = qcow2_sync(q);
 		if (!ret)
 			ret = qcow2_write_table(q, q->rt, q->rt_entries,
 						q->h.rt_off);
@@ -56,7 +51,7 @@ int qcow2_flush_refcounts(struct qcow2 *q)
 			return ret;
 		q->rt_dirty = false;
 	}
-	return sync_fd(q);
+	return qcow2_sync(q);
 }
 
 static int flush_mappings(struct qcow2 *q)
@@ -69,7 +64,7 @@ static int flush_mappings(struct qcow2 *q)
 	if (ret)
 		return ret;
 	if (q->l1_dirty) {
-		ret = sync_fd(q);
+		ret = qcow2_sync(q);
 		if (!ret)
 			ret = qcow2_write_table(q, q->l1, q->h.l1_size,
 						q->h.l1_off);
@@ -77,7 +72,7 @@ static int flush_mappings(struct qcow2 *q)
 			return ret;
 		q->l1_dirty = false;
 	}
-	return sync_fd(q);
+	return qcow2_sync(q);
 }
 
 int qcow2_flush(struct qcow2 *q)
@@ -108,5 +103,5 @@ int qcow2_write_header(struct qcow2 *q)
 				q->h.version == 2 ? QCOW2_V2_HEADER_LEN :
 						    QCOW2_V3_HEADER_LEN,
 				0);
-	return ret ? ret : sync_fd(q);
+	return ret ? ret : qcow2_sync(q);
 }

@@ -15,11 +15,6 @@
 #include "devices/block/qcow2/qcow2.h"
 #include "vmm/base/err.h"
 
-static int sync_fd(struct qcow2 *q)
-{
-	return qcow2_sync(q);
-}
-
 static int grow_l1(struct qcow2 *q, u64 need)
 {
 	u64 cs = q->cluster_size, ncl = (need * 8 + cs - 1) / cs;
@@ -51,7 +46,7 @@ static int grow_l1(struct qcow2 *q, u64 need)
 	qcow2_put64(hdr + 4, off);
 	ret = qcow2_pwrite_full(q->fd, hdr, sizeof(hdr), 36);
 	if (!ret)
-		ret = sync_fd(q);
+		ret = qcow2_sync(q);
 	if (ret)
 		goto out;
 	free(q->l1);
@@ -193,7 +188,7 @@ int qcow2_resize(struct qcow2 *q, u64 size, struct err *err)
 	qcow2_put64(be, size);
 	ret = qcow2_pwrite_full(q->fd, be, 8, 24);
 	if (!ret)
-		ret = sync_fd(q);
+		ret = qcow2_sync(q);
 	if (ret)
 		return err_host(err, ret, "cannot write the header: %s",
 				strerror(-ret));
