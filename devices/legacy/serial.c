@@ -328,17 +328,17 @@ static void serial_io_write(void *opaque, u64 off, const void *data, u32 len)
  * The register names, beside the map in serial.h: by offset, for reads and
  * writes, with the divisor latch (LCR.DLAB) on or off.
  */
-static const char *const reg_read[8] = {
+static const char reg_read[8][4] = {
 	"RBR", "IER", "IIR", "LCR", "MCR", "LSR", "MSR", "SCR",
 };
-static const char *const reg_write[8] = {
+static const char reg_write[8][4] = {
 	"THR", "IER", "FCR", "LCR", "MCR", "LSR", "MSR", "SCR",
 };
-static const char *const reg_dlab[2] = { "DLL", "DLM" };
-static const char *const lsr_bits[8] = {
+static const char reg_dlab[2][4] = { "DLL", "DLM" };
+static const flag_name lsr_bits[8] = {
 	"DR", "OE", "PE", "FE", "BI", "THRE", "TEMT", "FIFOERR",
 };
-static const char *const ier_bits[4] = { "RDI", "THRI", "RLSI", "MSI" };
+static const flag_name ier_bits[4] = { "RDI", "THRI", "RLSI", "MSI" };
 
 static void serial_describe(void *opaque, const struct io_access *a,
 			    struct trace_note *n)

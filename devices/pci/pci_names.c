@@ -29,7 +29,7 @@ static const struct reg_name header_names[] = {
 	{ 0x3f, 1, "max_lat" },
 };
 
-static const char *const command_bits[11] = {
+static const flag_name command_bits[11] = {
 	"IO",	  "MEMORY",   "MASTER", "SPECIAL",  "MWI",	    "VGA_SNOOP",
 	"PARITY", "STEPPING", "SERR",	"FAST_B2B", "INTX_DISABLE",
 };

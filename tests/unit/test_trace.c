@@ -38,7 +38,7 @@ Test(trace, classes_parse)
 
 Test(trace, notes)
 {
-	static const char *const names[] = { "A", NULL, "C" };
+	static const flag_name names[] = { "A", "", "C" };
 	struct trace_note n = { 0 };
 
 	note_printf(&n, "x");
@@ -124,7 +124,7 @@ Test(trace, pci_bar_sizing_in_words)
 	cr_assert_str_eq(n.text, "command <- 0x6 (MEMORY MASTER)");
 }
 
-static const char *const dev_features[24] = { [9] = "FLUSH" };
+static const flag_name dev_features[24] = { [9] = "FLUSH" };
 static const struct virtio_dev_ops dummy_ops = {
 	.device_id = 42,
 	.nr_queues = 1,

@@ -60,7 +60,7 @@ static void blk_read_config(struct virtio_dev *vd, u32 off, void *data, u32 len)
 }
 
 /* Feature bits (blk.h) and configuration fields (struct blk_config) by name. */
-static const char *const blk_feature_names[24] = {
+static const flag_name blk_feature_names[24] = {
 	[0] = "BARRIER",
 	[VIRTIO_BLK_F_SIZE_MAX] = "SIZE_MAX",
 	[VIRTIO_BLK_F_SEG_MAX] = "SEG_MAX",

@@ -15,7 +15,7 @@
 	 (1ULL << VIRTIO_F_RING_EVENT_IDX))
 
 /* Feature bits every device type shares (virtio 1.2, section 6), by name. */
-static const char *const transport_features[64] = {
+static const flag_name transport_features[64] = {
 	[24] = "NOTIFY_ON_EMPTY",
 	[27] = "ANY_LAYOUT",
 	[VIRTIO_F_RING_INDIRECT_DESC] = "RING_INDIRECT_DESC",
@@ -32,28 +32,27 @@ static const char *const transport_features[64] = {
 };
 
 /* The device status bits (section 2.1), by name. */
-static const char *const status_names[8] = {
-	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK",	"FEATURES_OK",
-	NULL,	       NULL,	 "NEEDS_RESET", "FAILED",
+static const flag_name status_names[8] = {
+	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK", "FEATURES_OK", "", "",
+	"NEEDS_RESET", "FAILED",
 };
 
 void virtio_note_features(const struct virtio_dev *vd, u32 word, u32 bits,
 			  struct trace_note *n)
 {
-	const char *const *dev = vd->ops->feature_names;
-	const char *names[32];
-	char unknown[32][8];
+	const flag_name *dev = vd->ops->feature_names;
+	flag_name names[32];
 	unsigned int i, bit;
 
 	if (word > 1)
 		return;
 	for (i = 0; i < 32; i++) {
 		bit = 32 * word + i;
-		names[i] = bit < 24 && dev ? dev[bit] : transport_features[bit];
-		if (!names[i] && (bits & (1u << i))) {
-			snprintf(unknown[i], sizeof(unknown[i]), "bit%u", bit);
-			names[i] = unknown[i];
-		}
+		memcpy(names[i],
+		       bit < 24 && dev ? dev[bit] : transport_features[bit],
+		       sizeof(flag_name));
+		if (!names[i][0] && (bits & (1u << i)))
+			snprintf(names[i], sizeof(names[i]), "bit%u", bit);
 	}
 	note_flags(n, bits, names, 32);
 }

@@ -64,7 +64,7 @@ struct virtio_dev_ops {
 	 * without the VIRTIO_<DEV>_F_ prefix) and of its configuration
 	 * structure's fields.
 	 */
-	const char *const *feature_names;
+	const flag_name *feature_names;
 	const struct reg_name *config_names;
 	unsigned int nr_config_names;
 };

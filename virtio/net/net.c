@@ -77,7 +77,7 @@ static int net_quiesce(struct virtio_dev *vd, bool on)
 	return net_io_quiesce(to_net(vd), on);
 }
 /* Feature bits (net_hdr.h) and configuration fields by name. */
-static const char *const net_feature_names[24] = {
+static const flag_name net_feature_names[24] = {
 	[VIRTIO_NET_F_CSUM] = "CSUM",
 	[VIRTIO_NET_F_GUEST_CSUM] = "GUEST_CSUM",
 	[2] = "CTRL_GUEST_OFFLOADS",

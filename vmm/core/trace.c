@@ -73,14 +73,14 @@ void note_printf(struct trace_note *n, const char *fmt, ...)
 			     (unsigned int)sizeof(n->text) - 1);
 }
 
-void note_flags(struct trace_note *n, u64 bits, const char *const *names,
+void note_flags(struct trace_note *n, u64 bits, const flag_name *names,
 		unsigned int nr)
 {
 	bool any = false;
 	unsigned int i;
 
 	for (i = 0; i < nr && i < 64; i++) {
-		if (!(bits & (1ULL << i)) || !names[i])
+		if (!(bits & (1ULL << i)) || !names[i][0])
 			continue;
 		note_printf(n, "%s%s", any ? " " : " (", names[i]);
 		any = true;

@@ -98,8 +98,17 @@ struct trace_note {
 
 void note_printf(struct trace_note *n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* " (A B C)": the names of the set bits of @bits that have one. */
-void note_flags(struct trace_note *n, u64 bits, const char *const *names,
+/*
+ * The decoders' name tables hold their names in place, as char arrays, not
+ * as pointers: squeeze is a position-independent executable, and a table of
+ * pointers is relocated as it starts, which costs every run (with tracing
+ * off too) a private page of the tables and the relocation entries.
+ */
+#define FLAG_NAME_LEN 24
+typedef char flag_name[FLAG_NAME_LEN];
+
+/* " (A B C)": the names of the set bits of @bits that have one (not ""). */
+void note_flags(struct trace_note *n, u64 bits, const flag_name *names,
 		unsigned int nr);
 /* " 'H'": a byte as C writes it ('\n', '\x1b'), after a space. */
 void note_char(struct trace_note *n, u8 c);
@@ -108,7 +117,7 @@ void note_char(struct trace_note *n, u8 c);
 struct reg_name {
 	u32 off;
 	u32 len;
-	const char *name;
+	char name[40]; /* in place: see flag_name */
 };
 
 /* The register holding byte @off, or NULL. */

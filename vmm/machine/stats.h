@@ -85,16 +85,20 @@ struct vm_stats {
 	struct trace *trace;	 /* steps as spans in --trace-file */
 	u64 exits[VCPU_EXIT_NR]; /* all vCPUs' exits, by kind */
 	u64 ioapic_messages;	 /* interrupts the IOAPIC sent */
-	/* The tables after those (stats_dev.c), filled as the VM ends. */
+	bool timed;		 /* guest/VMM times were measured */
+	bool tables;		 /* the tables below will be printed */
+	unsigned int nr_dev, nr_vcpus, nr_io, nr_irq;
+	/*
+	 * The tables (stats_dev.c), 17 KiB, filled as the VM ends and only
+	 * when @tables is set (--stats, --verbose). stats_start() does not
+	 * clear them: a row is cleared as it is added, and only the first
+	 * nr_* rows are read. So a run that prints no tables never touches
+	 * their pages (main's copy is on its stack).
+	 */
 	struct stats_dev dev[STATS_MAX_DEVS];
-	unsigned int nr_dev;
 	struct stats_vcpu vcpu[STATS_MAX_VCPUS];
-	unsigned int nr_vcpus;
-	bool timed; /* guest/VMM times were measured */
 	struct stats_io io[STATS_MAX_IO];
-	unsigned int nr_io;
 	struct stats_irq irq[STATS_MAX_IRQS];
-	unsigned int nr_irq;
 };
 
 /* At the top of main(): the clock starts, exec-to-main is read. */

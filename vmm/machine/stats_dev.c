@@ -3,7 +3,9 @@
  * --stats, the tables after the start-up timeline: exits by device, time
  * in the guest and in squeeze per vCPU, blk requests and net frames with
  * their latency percentiles, interrupts per vector. The VM fills them as
- * each boot ends (vm_run.c) and once more at the end (vm_virtio.c).
+ * each boot ends (vm_run.c) and once more at the end (vm_virtio.c), when
+ * they will be printed (s->tables). Rows are cleared as they are added:
+ * the tables start out uncleared (stats.h says why).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,14 +18,16 @@ void stats_add_dev(struct vm_stats *s, const char *name, const char *file,
 	struct stats_dev *d = NULL;
 	unsigned int i;
 
+	if (!s->tables)
+		return;
 	for (i = 0; i < s->nr_dev && strcmp(s->dev[i].name, name); i++)
 		;
 	if (i < s->nr_dev) {
 		d = &s->dev[i];
 	} else if (s->nr_dev < STATS_MAX_DEVS) {
 		d = &s->dev[s->nr_dev++];
+		*d = (struct stats_dev){ .file = file };
 		snprintf(d->name, sizeof(d->name), "%s", name);
-		d->file = file;
 	}
 	if (!d)
 		return;
@@ -34,13 +38,13 @@ void stats_add_dev(struct vm_stats *s, const char *name, const char *file,
 void stats_add_vcpu(struct vm_stats *s, u32 id, u64 guest_ns, u64 vmm_ns,
 		    u64 exits)
 {
-	if (id >= STATS_MAX_VCPUS)
+	if (!s->tables || id >= STATS_MAX_VCPUS)
 		return;
+	for (; s->nr_vcpus <= id; s->nr_vcpus++)
+		s->vcpu[s->nr_vcpus] = (struct stats_vcpu){ 0 };
 	s->vcpu[id].guest_ns += guest_ns;
 	s->vcpu[id].vmm_ns += vmm_ns;
 	s->vcpu[id].exits += exits;
-	if (id >= s->nr_vcpus)
-		s->nr_vcpus = id + 1;
 }
 
 struct stats_io *stats_io_row(struct vm_stats *s, const char *name)
@@ -48,12 +52,15 @@ struct stats_io *stats_io_row(struct vm_stats *s, const char *name)
 	struct stats_io *r;
 	unsigned int i;
 
+	if (!s->tables)
+		return NULL;
 	for (i = 0; i < s->nr_io; i++)
 		if (!strcmp(s->io[i].name, name))
 			return &s->io[i];
 	if (s->nr_io == STATS_MAX_IO)
 		return NULL;
 	r = &s->io[s->nr_io++];
+	*r = (struct stats_io){ 0 };
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	return r;
 }
@@ -62,11 +69,14 @@ void stats_add_irq(struct vm_stats *s, const char *name, u64 count)
 {
 	unsigned int i;
 
+	if (!s->tables)
+		return;
 	for (i = 0; i < s->nr_irq && strcmp(s->irq[i].name, name); i++)
 		;
 	if (i == s->nr_irq) {
 		if (s->nr_irq == STATS_MAX_IRQS)
 			return;
+		s->irq[i] = (struct stats_irq){ 0 };
 		snprintf(s->irq[s->nr_irq++].name, STATS_NAME, "%s", name);
 	}
 	s->irq[i].count += count;

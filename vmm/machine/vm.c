@@ -413,6 +413,7 @@ static int vm_create_from(struct vm **out, const struct vm_config *cfg,
 	vm->keeper.fd = -1;
 	vm->trace_fd = -1;
 	vm->timed = cfg->stats || cfg->verbose || cfg->trace || cfg->trace_file;
+	stats->tables = cfg->stats || cfg->verbose;
 	if (cfg->trace || cfg->trace_file) {
 		ret = trace_init(&vm->trace, cfg->trace,
 				 !cfg->trace_file ? 0 :
