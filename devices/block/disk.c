@@ -169,7 +169,7 @@ int disk_open(struct disk *d, const struct disk_options *c, struct err *err)
 	d->fd = -1;
 	d->event_fd = -1;
 	d->readonly = c->readonly;
-	d->aio_sync = aio && !strcmp(aio, "sync");
+	d->aio_sync = c->sync_io || (aio && !strcmp(aio, "sync"));
 	ret = disk_open_fd(d, c, err);
 	if (ret)
 		return ret;

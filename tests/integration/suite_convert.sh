@@ -171,6 +171,33 @@ unsafe() {
 	rm -f "$tmp"/uo.* "$src"
 }
 
+# -t unsafe leaves the data to the kernel's writeback, so nothing may start
+# it early: a new qcow2 file is never truncated to size 0 (on ext4 that
+# makes the last close() write back everything written since, which took
+# a second per 2 GiB), and the copy makes no io_uring (its buffered writes
+# each go through a kernel worker thread; direct syscalls were faster).
+no_early_writeback() {
+	local src=$tmp/w.raw calls
+	if ! command -v strace >/dev/null; then
+		skip "-t unsafe writeback: strace not installed (Debian strace)"
+		return
+	fi
+	qemu-img create -q -f raw "$src" 8M
+	patterns "$src" raw
+	rm -f "$tmp"/wo.*
+	strace -f -qq -e trace=ftruncate,io_uring_setup -o "$tmp/st" \
+		"$SQUEEZE" img convert -t unsafe -O qcow2 "$src" "$tmp/wo.qcow2" \
+		>/dev/null 2>"$tmp/err"
+	calls=$(grep -cE 'ftruncate\([0-9]+, 0\)|io_uring_setup' "$tmp/st")
+	if [ "$calls" -eq 0 ] && grep -q 'ftruncate(' "$tmp/st" &&
+	   qemu-img compare -q "$src" "$tmp/wo.qcow2"; then
+		pass "-t unsafe: no truncation to 0 and no io_uring, the image identical"
+	else
+		fail "-t unsafe: $calls truncations to 0 or io_uring set-ups: $(grep -E ', 0\)|io_uring' "$tmp/st" | head -n 3)"
+	fi
+	rm -f "$tmp"/wo.* "$src"
+}
+
 interrupted() {
 	local img=$tmp/int.qcow2 pid rc
 	qemu-img create -q -f raw "$tmp/int.raw" 2G
@@ -289,6 +316,7 @@ chain
 sparse
 refusals
 unsafe
+no_early_writeback
 interrupted
 vmdk
 vmdk_malformed

@@ -41,6 +41,7 @@ static int open_qcow2(struct cv_writer *w, int fd, const char *path,
 		.format = DISK_FMT_QCOW2,
 		.cache =
 			w->t.no_sync ? DISK_CACHE_UNSAFE : DISK_CACHE_WRITEBACK,
+		.sync_io = true, /* the copy loop writes one run at a time */
 	};
 	struct qcow2_policy no_backing = { .backing_off = true,
 					   .no_sync = w->t.no_sync };

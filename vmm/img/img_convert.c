@@ -181,7 +181,8 @@ int img_convert(int argc, char **argv)
 	o = (struct disk_options){ .path = a.src,
 				   .format = a.in,
 				   .readonly = true,
-				   .backing_dir = a.backing_dir };
+				   .backing_dir = a.backing_dir,
+				   .sync_io = true };
 	if (img_disk_open(&src, &o, &err))
 		return img_fail(err_exit_status(&err), "convert: %s", err.msg);
 	/* Held, not delivered: the copy loop stops and cleans up. */
