@@ -166,9 +166,13 @@ BENCH_BINS := $(BUILD)/bench/boottime $(BUILD)/bench/blk_bench \
 	      $(BUILD)/bench/net_bench $(BUILD)/bench/fs_bench \
 	      $(BUILD)/bench/exec_bench
 
+# The build on every CPU; then the full-Linux tier's outer guest (one
+# apt-get download at a time); then every test.
+JOBS ?= $(shell nproc)
 test: deps
-	$(MAKE) all unit driver guests linux-tier $(BENCH_BINS) \
+	$(MAKE) -j$(JOBS) all unit driver guests $(BENCH_BINS) \
 		$(BUILD)/squeeze-hooks
+	$(MAKE) linux-tier
 	tests/run-all.sh
 
 # Rewrite every C file as .clang-format says; format-check only checks

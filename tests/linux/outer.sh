@@ -56,7 +56,7 @@ qemu-system-x86_64 -nodefaults -display none -no-reboot \
 	-accel tcg,thread=multi -cpu max,vgif=off \
 	-smp "${OUTER_CPUS:-2}" -m "${OUTER_MEM:-4G}" \
 	-kernel "$outer/vmlinuz" -initrd "$outer/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet panic=-1 kvm_amd.npt=0 ${OUTER_APPEND:-}" \
+	-append "console=ttyS0 quiet panic=-1 kvm_amd.npt=0 softlockup_all_cpu_backtrace=1 ${OUTER_APPEND:-}" \
 	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$share" \
 	-virtfs "local,path=$run,mount_tag=run,$share" \
 	-serial "file:$con" -monitor "$monitor" \
@@ -94,13 +94,17 @@ while kill -0 "$qemu" 2>/dev/null; do
 		"linux-step: end "*)
 			set -- $l
 			unset "deadline[$3]" ;;
-		*"BUG: soft lockup"*) lockup=$l ;;
+		*"BUG: soft lockup"*)
+			[ -z "${lockup:-}" ] && lockup=$t ;;
 		esac
 	done
 	why=""
 	# The emulator stopped delivering the outer guest's interrupts while
-	# an inner guest ran: that step can only hang until its deadline.
-	[ -n "${lockup:-}" ] && why="the outer kernel reports a soft lockup"
+	# an inner guest ran: that step can only hang until its deadline. The
+	# kernel's backtraces of every CPU (softlockup_all_cpu_backtrace) get
+	# 5 s to reach console.log first, to show where it was stuck.
+	[ -n "${lockup:-}" ] && [ $((t - lockup)) -ge 5 ] &&
+		why="the outer kernel reports a soft lockup (backtraces in $con)"
 	if [ "$ready" = 0 ] && [ $((t - start)) -gt "${OUTER_BOOT_TIMEOUT:-180}" ]; then
 		why="not ready after ${OUTER_BOOT_TIMEOUT:-180} s"
 	elif [ -n "$status" ] && [ $((t - quiet_since)) -gt 30 ]; then
