@@ -3,7 +3,11 @@
 # the same tiny PVH guest (build/guests/hello.elf: one console line, then
 # exit through port 0xf4, status 1). Per VMM, in the same run, alternating:
 #   wall    median over RUNS of the whole process, fork to exit (ms)
-#   RSS     median over RUNS of the process's peak resident set (MiB)
+#   RSS     median over RUNS of the process's peak resident set (MiB), as
+#           the kernel reports it (ru_maxrss: per-CPU counters it does not
+#           sum, so it may be short by up to 32 pages per CPU)
+#   exit RSS  the exact resident set as the process exits (MiB), median
+#           of 5 runs of tests/bench/exit_rss.sh (a page-table walk)
 #   rate    LOOPS launches back to back on one core (taskset -c 0), per s;
 #           the median of ROUNDS such loops
 # QEMU runs twice: as the brief's baseline ("qemu-microvm") and with the
@@ -78,12 +82,20 @@ if [[ " ${vmms[*]} " == *" squeeze "* ]]; then
 	# shellcheck disable=SC2086
 	$BT -l "$RUNS" -s 1 -e "$out/stats" -- ${CMD[squeeze]} --stats >/dev/null
 fi
+for ((i = 0; i < 5; i++)); do
+	for v in "${vmms[@]}"; do
+		# shellcheck disable=SC2086
+		tests/bench/exit_rss.sh ${CMD[$v]} >>"$out/$v.exit" ||
+			echo "0 0" >>"$out/$v.exit"
+	done
+done
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-declare -A WALL RSS RATE BAD
+declare -A WALL RSS XRSS RATE BAD
 for v in "${vmms[@]}"; do
 	WALL[$v]=$(cut -d' ' -f1 "$out/$v.runs" | median)
 	RSS[$v]=$(cut -d' ' -f2 "$out/$v.runs" | median)
+	XRSS[$v]=$(cut -d' ' -f1 "$out/$v.exit" | median)
 	RATE[$v]=$(awk -v n="$LOOPS" '{ printf "%.1f\n", n * 1e6 / $1 }' \
 		"$out/$v.loop" | median)
 	BAD[$v]=$(cat "$out/$v.runs" "$out/$v.loop" | awk '{ s += $3 } END { print s + 0 }')
@@ -92,11 +104,13 @@ done
 echo
 echo "boot: $GUEST, median of $RUNS runs; launches/s: median of $ROUNDS loops of $LOOPS on CPU 0"
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end"
-printf "%-22s %10s %14s %12s %6s\n" VMM "wall ms" "peak RSS MiB" "launches/s" "bad"
+printf "%-22s %10s %14s %12s %6s %14s\n" VMM "wall ms" "peak RSS MiB" \
+	"launches/s" "bad" "exit RSS MiB"
 for v in "${vmms[@]}"; do
 	awk -v v="$v" -v w="${WALL[$v]}" -v r="${RSS[$v]}" -v l="${RATE[$v]}" \
-	    -v b="${BAD[$v]}" 'BEGIN { printf "%-22s %10.2f %14.2f %12s %6d\n",
-		v, w / 1000, r / 1024, l, b }'
+	    -v b="${BAD[$v]}" -v x="${XRSS[$v]}" \
+	    'BEGIN { printf "%-22s %10.2f %14.2f %12s %6d %14.2f\n",
+		v, w / 1000, r / 1024, l, b, x / 1024 }'
 done
 if [ -n "${WALL[squeeze]:-}" ]; then
 	for q in qemu-microvm qemu-min; do
@@ -104,8 +118,10 @@ if [ -n "${WALL[squeeze]:-}" ]; then
 		awk -v q="$q" -v sw="${WALL[squeeze]}" -v qw="${WALL[$q]}" \
 		    -v sr="${RSS[squeeze]}" -v qr="${RSS[$q]}" \
 		    -v sl="${RATE[squeeze]}" -v ql="${RATE[$q]}" \
-		    'BEGIN { printf "%-22s %10.3f %14.3f %12.2f\n",
-			"squeeze/" q, sw / qw, sr / qr, sl / ql }'
+		    -v sx="${XRSS[squeeze]}" -v qx="${XRSS[$q]}" \
+		    'BEGIN { printf "%-22s %10.3f %14.3f %12.2f %6s %14.3f\n",
+			"squeeze/" q, sw / qw, sr / qr, sl / ql, "",
+			qx ? sx / qx : 0 }'
 	done
 	awk -v w="${WALL[squeeze]}" -v r="${RSS[squeeze]}" -v l="${RATE[squeeze]}" \
 	    -v q="${RATE[qemu-microvm]:-0}" \

@@ -35,7 +35,8 @@ run() {
 	echo "== $tag: $tree"
 	(cd "$tree" && tests/bench/bench_boot.sh) >"$out/$tag.boot" 2>&1
 	(cd "$tree" && tests/bench/bench_blk.sh) >"$out/$tag.blk" 2>&1
-	awk '$1 == "squeeze" && NF == 5 {
+	# (NF 6: bench-boot's exit RSS column, which older trees lack.)
+	awk '$1 == "squeeze" && (NF == 5 || NF == 6) {
 		print "boot_wall_ms", $2; print "boot_rss_mib", $3;
 		print "launches_per_s", $4 }' "$out/$tag.boot" >"$out/$tag"
 	# "4k randread QD32 raw  <host iops> <MiB/s> <us> | <sq iops> <MiB/s> <us> | r"
@@ -46,8 +47,8 @@ run() {
 	# The exact resident set at exit, median of 5 (exit_rss.sh says why
 	# bench-boot's figure is not exact enough here).
 	for _ in 1 2 3 4 5; do
-		tests/bench/exit_rss.sh "$tree/squeeze" \
-			"$tree/build/guests/hello.elf"
+		tests/bench/exit_rss.sh "$tree/squeeze" run \
+			--kernel "$tree/build/guests/hello.elf"
 	done >"$out/$tag.rss"
 	awk '{ print $1 }' "$out/$tag.rss" | sort -n | sed -n 3p |
 		sed 's/^/exit_rss_exact_kib /' >>"$out/$tag"

@@ -143,16 +143,26 @@ syncs() {
 	grep -c 'sync(' "$tmp/st"
 }
 
+# traced_source WHAT PATH SIZE: a raw image of test patterns (SIZE 24M at
+# least) at PATH for a case that counts system calls; 1, and WHAT is
+# SKIPPED without strace (or FAILs without its image).
+traced_source() {
+	if ! command -v strace >/dev/null; then
+		skip "$1: strace not installed (Debian strace) to count system calls"
+		return 1
+	fi
+	if ! qemu-img create -q -f raw "$2" "$3" || ! patterns "$2" raw; then
+		fail "$1: cannot make the source image"
+		return 1
+	fi
+}
+
 # -t unsafe: the same images, and not one fsync or fdatasync (the default
 # makes several, so the count can tell).
 unsafe() {
 	local src=$tmp/u.raw def uns
-	if ! command -v strace >/dev/null; then
-		skip "-t unsafe: strace not installed (Debian strace) to count syncs"
-		return
-	fi
-	qemu-img create -q -f raw "$src" 24M
-	patterns "$src" raw
+
+	traced_source "-t unsafe" "$src" 24M || return
 	rm -f "$tmp"/uo.*
 	def=$(syncs -O qcow2 "$src" "$tmp/uo.w.qcow2")
 	uns="$(syncs -t unsafe -O qcow2 "$src" "$tmp/uo.qcow2")"
@@ -178,12 +188,8 @@ unsafe() {
 # each go through a kernel worker thread; direct syscalls were faster).
 no_early_writeback() {
 	local src=$tmp/w.raw calls
-	if ! command -v strace >/dev/null; then
-		skip "-t unsafe writeback: strace not installed (Debian strace)"
-		return
-	fi
-	qemu-img create -q -f raw "$src" 8M
-	patterns "$src" raw
+
+	traced_source "-t unsafe writeback" "$src" 24M || return
 	rm -f "$tmp"/wo.*
 	strace -f -qq -e trace=ftruncate,io_uring_setup -o "$tmp/st" \
 		"$SQUEEZE" img convert -t unsafe -O qcow2 "$src" "$tmp/wo.qcow2" \

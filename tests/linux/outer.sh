@@ -14,8 +14,8 @@
 # its output, "linux-step: start NAME SECONDS" ... "linux-step: end NAME"
 # (tests/linux/run-scenarios.sh does, per scenario); a step still running
 # after SECONDS + 60, or silence on the console for OUTER_IDLE_TIMEOUT
-# (default 120) s while no step runs, or a soft lockup the outer kernel
-# reports, kills the emulator and fails with the last console lines. OUTER_MEM (default 4G) and OUTER_CPUS (default
+# (default 120) s while no step runs, or an RCU stall or a soft lockup the
+# outer kernel reports, kills the emulator and fails with the last console lines. OUTER_MEM (default 4G) and OUTER_CPUS (default
 # 2) size it. For debugging: OUTER_APPEND adds to its kernel command line,
 # OUTER_MONITOR=PATH puts QEMU's monitor on that unix socket.
 #
@@ -94,17 +94,18 @@ while kill -0 "$qemu" 2>/dev/null; do
 		"linux-step: end "*)
 			set -- $l
 			unset "deadline[$3]" ;;
-		*"BUG: soft lockup"*)
-			[ -z "${lockup:-}" ] && lockup=$t ;;
+		*"BUG: soft lockup"* | *"rcu: INFO: rcu_preempt detected stalls"*)
+			[ -z "${lockup:-}" ] && lockup=$t stall=$l ;;
 		esac
 	done
 	why=""
 	# The emulator stopped delivering the outer guest's interrupts while
 	# an inner guest ran: that step can only hang until its deadline. The
-	# kernel's backtraces of every CPU (softlockup_all_cpu_backtrace) get
-	# 5 s to reach console.log first, to show where it was stuck.
+	# outer kernel says so first with an RCU stall (a CPU stopped taking
+	# its timer for 21 s), then with a soft lockup. The kernel's
+	# backtraces (of every CPU) get 5 s to reach console.log first.
 	[ -n "${lockup:-}" ] && [ $((t - lockup)) -ge 5 ] &&
-		why="the outer kernel reports a soft lockup (backtraces in $con)"
+		why="the outer kernel reports ${stall#*] } (backtraces in $con)"
 	if [ "$ready" = 0 ] && [ $((t - start)) -gt "${OUTER_BOOT_TIMEOUT:-180}" ]; then
 		why="not ready after ${OUTER_BOOT_TIMEOUT:-180} s"
 	elif [ -n "$status" ] && [ $((t - quiet_since)) -gt 30 ]; then

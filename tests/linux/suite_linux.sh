@@ -43,7 +43,7 @@ else
 	rc=$?
 	# QEMU's emulated SVM now and then stops delivering the outer
 	# guest's interrupts while an inner guest runs (the outer kernel
-	# reports a soft lockup in a vCPU thread: the watchdog kills the
+	# reports an RCU stall and a soft lockup: the watchdog kills the
 	# emulator, 124), or the outer kernel takes a fault with a wrong GS
 	# base and panics (125 after it was ready). The scenarios that
 	# finished keep their results; the others run once more in a fresh
@@ -56,7 +56,7 @@ else
 			n=$(basename "$f" .sh)
 			grep -qx "$n" <<<"$kept" || again+=("$n")
 		done
-		echo "linux: the outer guest failed ($(tr -d '\r' <"$log" | grep -a -m1 -o -E 'soft lockup.*|Kernel panic.*' || echo "status $rc")); running ${again[*]} again in a fresh one"
+		echo "linux: the outer guest failed ($(tr -d '\r' <"$log" | grep -a -m1 -o -E 'rcu_preempt detected stalls.*|soft lockup.*|Kernel panic.*' || echo "status $rc")); running ${again[*]} again in a fresh one"
 		first=$(tr -d '\r' <"$log" | grep -a -E '^(PASS|FAIL|SKIPPED) linux/' |
 			grep -E "^[A-Z]+ linux/($(paste -sd'|' <<<"$kept")): " || true)
 		mkdir -p "$RUN/again"
