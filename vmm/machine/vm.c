@@ -236,14 +236,6 @@ static bool vm_reads_file(void *opaque, const struct stat *st)
 	return vm_virtio_uses_file(vm, st);
 }
 
-/* A restart boots the same kernel again: keep its copy then. */
-bool vm_may_restart(const struct vm_config *cfg)
-{
-	return cfg->on_poweroff == VM_ACTION_RESTART ||
-	       cfg->on_reboot == VM_ACTION_RESTART ||
-	       cfg->on_crash == VM_ACTION_RESTART;
-}
-
 /*
  * What every boot gets new: the devices' state, the KVM VM with its
  * irqchip, the kernel in RAM, the vCPUs. Needs an open vm->kvm, RAM and
@@ -466,13 +458,6 @@ int vm_restore(struct vm **out, const struct vm_config *cfg,
 	       struct err *err)
 {
 	return vm_create_from(out, cfg, in, stats, err);
-}
-
-int vm_vcpu_regs(struct vm *vm, u32 i, char *buf, size_t len)
-{
-	if (i >= vm->nr_vcpus)
-		return -EINVAL;
-	return vcpu_regs(&vm->vcpus[i], buf, len);
 }
 
 void vm_destroy(struct vm *vm)

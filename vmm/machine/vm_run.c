@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The main thread while the VM runs: console input, signals, stop requests. */
+/*
+ * The main thread while the VM runs: console input, signals, stop requests,
+ * restarts (and whether there may be any), and the report of how it ended.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -329,4 +332,19 @@ int vm_run_watch(struct vm *vm, const struct vm_watch *w, unsigned int nw)
 	report(vm, status);
 	close(sfd);
 	return status;
+}
+
+/* A restart boots the same kernel again: keep its copy then. */
+bool vm_may_restart(const struct vm_config *cfg)
+{
+	return cfg->on_poweroff == VM_ACTION_RESTART ||
+	       cfg->on_reboot == VM_ACTION_RESTART ||
+	       cfg->on_crash == VM_ACTION_RESTART;
+}
+
+int vm_vcpu_regs(struct vm *vm, u32 i, char *buf, size_t len)
+{
+	if (i >= vm->nr_vcpus)
+		return -EINVAL;
+	return vcpu_regs(&vm->vcpus[i], buf, len);
 }
