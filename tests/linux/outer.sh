@@ -15,8 +15,8 @@
 # (tests/linux/run-scenarios.sh does, per scenario); a step still running
 # after SECONDS + 60, or silence on the console for OUTER_IDLE_TIMEOUT
 # (default 120) s while no step runs, or an RCU stall or a soft lockup the
-# outer kernel reports, kills the emulator and fails with the last console lines. OUTER_MEM (default 4G) and OUTER_CPUS (default
-# 2) size it. For debugging: OUTER_APPEND adds to its kernel command line,
+# outer kernel reports, kills the emulator and fails with the last console
+# lines. OUTER_MEM (default 4G) and OUTER_CPUS (default 2) size it. For debugging: OUTER_APPEND adds to its kernel command line,
 # OUTER_MONITOR=PATH puts QEMU's monitor on that unix socket.
 #
 # The outer KVM uses shadow paging (kvm_amd.npt=0) and no virtual GIF
