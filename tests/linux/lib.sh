@@ -20,10 +20,14 @@
 #              the kernel, initrd and devices, and its console must be the
 #              file $OUT/NAME.con.
 #   cmdline SCENARIO [WORDS]
-#              the kernel command line that runs guests/scenarios/SCENARIO.sh
+#              the kernel command line that runs guests/scenarios/SCENARIO.sh;
+#              an oops or a panic resets the guest (oops=panic panic=-1),
+#              so a crashed guest ends its scenario at once, not at its
+#              timeout
 #   con_has FILE LINE     FILE (a console) has the exact line LINE
 #   con_value FILE PREFIX the rest of the last line starting with PREFIX
-#   con_tail FILE [N]     its last N (5) non-empty lines on one line
+#   con_tail FILE [N]     its first oops if any, then its last N (5)
+#                         non-empty lines, on one line (console.sh)
 #   banner CPUS MEMORY    checks $CON's banner: kernel version, CPUS and
 #                         MemTotal within 5% of MEMORY (bytes)
 #   stopped_by STATUS REASON  checks the exit status and squeeze's
@@ -49,10 +53,14 @@
 #   net_host DIR ADDR SIZE  tests/linux/nethost.py in $NS on ADDR (SIZE
 #                         bytes each way), its pid added to NET_HOSTS,
 #                         DIR/ready waited for (60 s)
+#   net_hosts_end         after the guest: waits for the host ends, 10 s
+#                         at most (a guest that stopped early leaves them
+#                         waiting for it), kills those still running
 #   net_check LABEL IF DIR SIZE  $CON's net lines for IF against
 #                         nethost.py's files in DIR: ping, both hashes,
 #                         SIZE bytes; PASS and FAIL lines say LABEL
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/console.sh"
 
 SCENARIO=$(basename "$0" .sh)
 t_begin "linux/$SCENARIO"
@@ -93,15 +101,13 @@ guest_took() {
 	echo "linux: $SCENARIO/$CASE: the guest ran $((d / 1000000000)).$((d / 100000000 % 10)) s"
 }
 
-cmdline() { echo "console=ttyS0 quiet squeeze.scenario=$1${2:+ $2}"; }
+cmdline() {
+	echo "console=ttyS0 quiet oops=panic panic=-1 squeeze.scenario=$1${2:+ $2}"
+}
 
 con_has() { tr -d '\r' <"$1" | grep -qxF -- "$2"; }
 con_value() {
 	tr -d '\r' <"$1" | grep -aF -- "$2" | tail -n 1 | sed "s/^.*$2//"
-}
-con_tail() {
-	tr -d '\r' <"$1" 2>/dev/null | grep -a -v '^$' | tail -n "${2:-5}" |
-		tr '\n' '|'
 }
 
 banner() {
@@ -242,6 +248,23 @@ net_host() {
 	done
 	fail "$(basename "$1"): the host end on $2 did not start: $(cat "$1/nethost.err")"
 	return 1
+}
+
+net_hosts_end() {
+	local p live
+	for _ in $(seq 1 100); do	# bounded: 10 s
+		live=0
+		for p in "${NET_HOSTS[@]}"; do
+			kill -0 "$p" 2>/dev/null && live=1
+		done
+		[ $live = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${NET_HOSTS[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p"
+	done
+	NET_HOSTS=()
 }
 
 net_check() {

@@ -13,10 +13,13 @@
 # OUTER_BOOT_TIMEOUT (default 180) s. The command announces each step on
 # its output, "linux-step: start NAME SECONDS" ... "linux-step: end NAME"
 # (tests/linux/run-scenarios.sh does, per scenario); a step still running
-# after SECONDS + 60, or silence on the console for OUTER_IDLE_TIMEOUT
-# (default 120) s while no step runs, or an RCU stall or a soft lockup the
-# outer kernel reports, kills the emulator and fails with the last console
-# lines. OUTER_MEM (default 4G) and OUTER_CPUS (default 2) size it. For debugging: OUTER_APPEND adds to its kernel command line,
+# after SECONDS + 60, or no line but the heartbeat for OUTER_IDLE_TIMEOUT
+# (default 120) s while no step runs, or no heartbeat ("linux-outer:
+# alive", every 15 s) for OUTER_SILENT_TIMEOUT (default 60) s, or an RCU
+# stall or a soft lockup the outer kernel reports, kills the emulator and
+# fails with the last console lines. Why it stopped early is also in
+# RUNDIR/verdict. OUTER_MEM (default 4G) and OUTER_CPUS (default 2) size
+# it. For debugging: OUTER_APPEND adds to its kernel command line,
 # OUTER_MONITOR=PATH puts QEMU's monitor on that unix socket.
 #
 # The outer KVM uses shadow paging (kvm_amd.npt=0) and no virtual GIF
@@ -48,6 +51,7 @@ command -v qemu-system-x86_64 >/dev/null ||
 } >"$run/job"
 con=$run/console.log
 : >"$con"
+rm -f "$run/verdict"
 monitor=none
 [ -n "${OUTER_MONITOR:-}" ] && monitor=unix:$OUTER_MONITOR,server,nowait
 
@@ -63,15 +67,17 @@ qemu-system-x86_64 -nodefaults -display none -no-reboot \
 	</dev/null >"$run/qemu.log" 2>&1 &
 qemu=$!
 
-# The last console lines, for a failure message.
+# The last console lines but heartbeats, for a failure message.
 last_lines() {
+	echo "$1" >"$run/verdict"
 	echo "outer: $1; last console lines:" >&2
-	tr -d '\r' <"$con" | grep -v '^$' | tail -n "${2:-15}" | sed 's/^/  | /' >&2
+	tr -d '\r' <"$con" | grep -v -e '^$' -e '^linux-outer: alive ' |
+		tail -n "${2:-15}" | sed 's/^/  | /' >&2
 }
 
 now() { date +%s; }
 start=$(now)
-ready=0 seen=0 quiet_since=$start status=""
+ready=0 seen=0 quiet_since=$start alive_since=$start status=""
 declare -A deadline=()
 while kill -0 "$qemu" 2>/dev/null; do
 	sleep 1
@@ -81,8 +87,9 @@ while kill -0 "$qemu" 2>/dev/null; do
 	[ "${#lines[@]}" -gt 0 ] && [ -n "$(tail -c 1 "$con")" ] &&
 		unset 'lines[${#lines[@]}-1]'
 	seen=$((seen + ${#lines[@]}))
-	[ "${#lines[@]}" -gt 0 ] && quiet_since=$t
+	[ "${#lines[@]}" -gt 0 ] && alive_since=$t
 	for l in "${lines[@]}"; do
+		[[ $l == "linux-outer: alive "* ]] || quiet_since=$t
 		case $l in
 		"linux-outer: ready"*)
 			ready=1
@@ -94,7 +101,8 @@ while kill -0 "$qemu" 2>/dev/null; do
 		"linux-step: end "*)
 			set -- $l
 			unset "deadline[$3]" ;;
-		*"BUG: soft lockup"* | *"rcu: INFO: rcu_preempt detected stalls"*)
+		"["*"] "*"BUG: soft lockup"* | \
+		"["*"] "*"rcu: INFO: rcu_preempt detected stalls"*)
 			[ -z "${lockup:-}" ] && lockup=$t stall=$l ;;
 		esac
 	done
@@ -108,6 +116,9 @@ while kill -0 "$qemu" 2>/dev/null; do
 		why="the outer kernel reports ${stall#*] } (backtraces in $con)"
 	if [ "$ready" = 0 ] && [ $((t - start)) -gt "${OUTER_BOOT_TIMEOUT:-180}" ]; then
 		why="not ready after ${OUTER_BOOT_TIMEOUT:-180} s"
+	elif [ "$ready" = 1 ] && [ -z "$status" ] &&
+	     [ $((t - alive_since)) -gt "${OUTER_SILENT_TIMEOUT:-60}" ]; then
+		why="no heartbeat for ${OUTER_SILENT_TIMEOUT:-60} s: the outer guest went silent"
 	elif [ -n "$status" ] && [ $((t - quiet_since)) -gt 30 ]; then
 		why="still running 30 s after the command ended"
 	elif [ "${#deadline[@]}" = 0 ] &&

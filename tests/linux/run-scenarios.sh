@@ -18,6 +18,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$here/console.sh"
 out=${LINUX_RESULTS:-}
 work=$(mktemp -d /tmp/linux-work.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -74,8 +75,8 @@ run_one() {
 	rm -rf "${work:?}/$name"
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		echo "FAIL linux/$name: timed out after $secs s; last console lines:" \
-			"$(tail -q -n 3 "$(ls -t "$out/$name"/*.con 2>/dev/null |
-				head -n 1)" 2>/dev/null | tr -d '\r' | tr '\n' '|')" >>"$log"
+			"$(con_tail "$(ls -t "$out/$name"/*.con 2>/dev/null |
+				head -n 1)" 3)" >>"$log"
 	elif ! grep -q -E '^(PASS|FAIL|SKIPPED) ' "$log"; then
 		echo "FAIL linux/$name: exit status $rc and no result" >>"$log"
 	elif [ $rc != 0 ] && ! grep -q '^FAIL ' "$log"; then

@@ -47,8 +47,7 @@ GUEST_WRAP=(ip netns exec "$NS")
 guest_domain domxml "$OUT/domxml.xml"
 st=$?
 GUEST_WRAP=()
-for p in "${NET_HOSTS[@]}"; do wait "$p"; done
-NET_HOSTS=()
+net_hosts_end
 stopped_by "$st" power-off
 if tr -d '\r' <"$CON" | grep -aq '^squeeze guest: kernel .*, 2 CPUs, MemTotal'; then
 	pass "domxml: <vcpu>2</vcpu>: the guest has 2 CPUs"

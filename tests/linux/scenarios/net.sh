@@ -49,8 +49,7 @@ GUEST_WRAP=(ip netns exec "$NS" env OVS_RUNDIR="$OVS_DIR")
 guest net --cpus 2 --memory 512M --cmdline "$(cmdline net)" "${nics[@]}"
 st=$?
 GUEST_WRAP=()
-for p in "${NET_HOSTS[@]}"; do wait "$p"; done
-NET_HOSTS=()
+net_hosts_end
 stopped_by "$st" power-off
 con_has "$CON" "squeeze scenario net: exit 0" ||
 	fail "net: the guest scenario failed: $(con_tail "$CON")"
