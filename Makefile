@@ -166,12 +166,14 @@ BENCH_BINS := $(BUILD)/bench/boottime $(BUILD)/bench/blk_bench \
 	      $(BUILD)/bench/net_bench $(BUILD)/bench/fs_bench \
 	      $(BUILD)/bench/exec_bench
 
-# The build on every CPU; then the full-Linux tier's outer guest (one
-# apt-get download at a time); then every test.
+# The build on every CPU (with the fuzz targets the integration suites
+# would otherwise make themselves, two suites at a time); then the
+# full-Linux tier's outer guest (one apt-get download at a time); then
+# every test.
 JOBS ?= $(shell nproc)
 test: deps
 	$(MAKE) -j$(JOBS) all unit driver guests $(BENCH_BINS) \
-		$(BUILD)/squeeze-hooks
+		$(BUILD)/squeeze-hooks fuzz-bins img-fuzz $(QCOW2_FUZZ)
 	$(MAKE) linux-tier
 	tests/run-all.sh
 
