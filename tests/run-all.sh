@@ -99,11 +99,14 @@ report_shell() {
 	echo "  </testsuite>" >>"$body"
 }
 
-# start_suite SUITE [live]: run it; its output in $log/NAME.log (and on
-# ours as it comes with "live"), its wall time in $log/NAME.secs.
+# A shell suite's output: $log/NAME.log (its wall time: NAME.secs).
+suite_log() { echo "$log/$(basename "$1" .sh).log"; }
+
+# start_suite SUITE [live]: run it; its output in suite_log (and on ours
+# as it comes with "live"), its wall time beside it.
 start_suite() {
 	local suite=$1 out start
-	out="$log/$(basename "$suite" .sh).log"
+	out=$(suite_log "$suite")
 	start=$(date +%s)
 	if [ "${2:-}" = live ]; then
 		timeout 900 bash "$suite" 2>&1 | tee "$out"
@@ -118,7 +121,7 @@ start_suite() {
 count_suite() {
 	local suite=$1 name out line p f s secs
 	name=$(basename "$(dirname "$suite")")/$(basename "$suite" .sh)
-	out="$log/$(basename "$suite" .sh).log"
+	out=$(suite_log "$suite")
 	secs=$(cat "${out%.log}.secs" 2>/dev/null)
 	line=$(grep -a -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -166,7 +169,7 @@ run_integration() {
 		fi
 		{
 			start_suite "$s"
-			flock "$log/.print" cat "$log/$(basename "$s" .sh).log"
+			flock "$log/.print" cat "$(suite_log "$s")"
 		} &
 		running=$((running + 1))
 	done
