@@ -154,6 +154,35 @@ static void fill(struct cv_copy *c, struct cv_slot *s, u64 off)
 		s->ret = read_src(c, off, s->buf, s->len);
 }
 
+/* What one side tells the other through the ring. */
+enum ring_event {
+	SLOT_FILLED,  /* reader: head++ */
+	SLOT_WRITTEN, /* writer: tail++, the slot may be filled again */
+	READER_DONE,  /* reader: no more slots */
+	WRITER_QUIT,  /* writer: stop reading */
+};
+
+static void ring_post(struct cv_ring *r, enum ring_event e)
+{
+	pthread_mutex_lock(&r->lock);
+	switch (e) {
+	case SLOT_FILLED:
+		r->head++;
+		break;
+	case SLOT_WRITTEN:
+		r->tail++;
+		break;
+	case READER_DONE:
+		r->done = true;
+		break;
+	case WRITER_QUIT:
+		r->quit = true;
+		break;
+	}
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
 static void *reader(void *arg)
 {
 	struct cv_ring *r = arg;
@@ -173,15 +202,9 @@ static void *reader(void *arg)
 		fill(r->c, s, off);
 		off += s->skip + s->len;
 		failed = s->ret != 0;
-		pthread_mutex_lock(&r->lock);
-		r->head++;
-		pthread_cond_broadcast(&r->cond);
-		pthread_mutex_unlock(&r->lock);
+		ring_post(r, SLOT_FILLED);
 	}
-	pthread_mutex_lock(&r->lock);
-	r->done = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	ring_post(r, READER_DONE);
 	return NULL;
 }
 
@@ -197,17 +220,6 @@ static struct cv_slot *next_slot(struct cv_ring *r)
 		s = &r->slot[r->tail % SLOTS];
 	pthread_mutex_unlock(&r->lock);
 	return s;
-}
-
-static void set_ring(struct cv_ring *r, u64 *field, bool *flag)
-{
-	pthread_mutex_lock(&r->lock);
-	if (field)
-		(*field)++;
-	if (flag)
-		*flag = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
 }
 
 /* Write one filled slot. 0 or -errno, with @err set. */
@@ -241,7 +253,7 @@ static int write_all(struct cv_ring *r, struct err *err)
 			return -EINTR;
 		ret = drain(c, s, err);
 		progress(c, s->off + s->skip + s->len, &shown);
-		set_ring(r, &r->tail, NULL);
+		ring_post(r, SLOT_WRITTEN);
 	}
 	return ret;
 }
@@ -265,7 +277,7 @@ int cv_copy_run(struct cv_copy *c, struct err *err)
 		goto out_free;
 	}
 	ret = write_all(&r, err);
-	set_ring(&r, NULL, &r.quit);
+	ring_post(&r, WRITER_QUIT);
 	pthread_join(t, NULL);
 	if (c->progress)
 		printf("\n");
