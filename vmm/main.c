@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* squeeze: argument dispatch, and the only place that prints and exits. */
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "vmm/base/err.h"
 #include "vmm/base/log.h"
@@ -16,6 +20,7 @@
 #include "vmm/machine/stats.h"
 #include "vmm/machine/vm.h"
 #include "vmm/sandbox/caps.h"
+#include "vmm/sandbox/seccomp.h"
 
 #define SQUEEZE_VERSION "0.1"
 
@@ -317,6 +322,36 @@ static int cmd_domxml_to_argv(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The terminal's mode as squeeze found it, for the one way out that does
+ * not pass through console_close(): a forbidden system call, which ends
+ * squeeze from inside whichever thread made it (SIGSYS). Without this the
+ * shell would be left in the console's raw mode.
+ */
+static struct termios tty_mode;
+static bool tty_saved;
+
+/* Runs under the offending thread's filter: tcsetattr(), write, exit. */
+static void sigsys_restore_tty(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (tty_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &tty_mode);
+	sandbox_report(si);
+}
+
+/* Only a foreground job's terminal is ever made raw (console.c). */
+static void save_tty_mode(void)
+{
+	struct err err;
+
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp() ||
+	    tcgetattr(STDIN_FILENO, &tty_mode))
+		return;
+	tty_saved = !sandbox_report_install(sigsys_restore_tty, &err);
+}
+
 int main(int argc, char **argv)
 {
 	/*
@@ -339,6 +374,9 @@ int main(int argc, char **argv)
 		printf("squeeze %s\n", SQUEEZE_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "exec") ||
+	    !strcmp(argv[1], "restore"))
+		save_tty_mode();
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2, &stats);
 	if (!strcmp(argv[1], "exec"))

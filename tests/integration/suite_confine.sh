@@ -2,7 +2,8 @@
 # Confinement (issue 10): a running VM shows Seccomp: 2 and NoNewPrivs: 1
 # on every thread, and CapEff/CapPrm/CapBnd 0 when root started it; a
 # forbidden call on an I/O thread (the test build's hook) kills squeeze
-# with a report naming the call and the thread, exit 1; --seccomp=off and
+# with a report naming the call and the thread, exit 1, and a terminal
+# on stdin left in the mode it had; --seccomp=off and
 # --verbose; and an ordinary user, created for this test, with access to
 # /dev/kvm and /dev/net/tun and a tap made for it, runs the net guest
 # through that tap with no root at all.
@@ -140,6 +141,41 @@ forbidden() {
 	fi
 }
 
+# The same hook with the stdio console on a terminal (a pty whose
+# foreground job squeeze is): the console makes it raw, and the forbidden
+# call, which ends squeeze from the I/O thread, must put its mode back.
+forbidden_tty() {
+	local out
+	[ -x "$HOOKS" ] || return # forbidden() failed already
+	out=$(SQUEEZE_TEST_HOOK=io-forbidden python3 -c '
+import fcntl, os, subprocess, sys, termios, time
+m, s = os.openpty()
+before = termios.tcgetattr(s)
+with open(sys.argv[1], "wb") as err:
+    p = subprocess.Popen(sys.argv[2:], stdin=s, stdout=s, stderr=err,
+                         start_new_session=True,
+                         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    os.set_blocking(m, False)
+    end = time.monotonic() + 20
+    while p.poll() is None and time.monotonic() < end:
+        try:
+            os.read(m, 65536)
+        except BlockingIOError:
+            time.sleep(0.02)
+    if p.poll() is None:
+        p.kill()
+after = termios.tcgetattr(s)
+raw = after[3] & termios.ICANON == 0
+print(p.wait(), "unchanged" if after == before else "raw" if raw else "changed")
+' "$tmp/tty.err" "$HOOKS" run --kernel "$GUESTS/idle.elf" --memory 32M \
+		--disk "$tmp/d.raw" --console stdio)
+	if [ "$out" = "1 unchanged" ] && grep -q "made a forbidden system call: socket (41)" "$tmp/tty.err"; then
+		pass "forbidden call on a terminal: exit 1, the terminal's mode as before"
+	else
+		fail "forbidden call on a terminal: '$out': $(head -c 300 "$tmp/tty.err")"
+	fi
+}
+
 # An ordinary user, /dev/kvm and /dev/net/tun given to it in a private
 # mount namespace (no change to the host's /dev), a tap made for it.
 as_user() {
@@ -240,6 +276,7 @@ exec_confined() {
 as_root
 seccomp_off
 forbidden
+forbidden_tty
 as_user
 exec_confined
 t_end

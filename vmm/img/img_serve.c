@@ -137,7 +137,7 @@ static int prepare_confinement(struct sandbox_filters *f, struct err *err)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return err_host(err, -errno, "no_new_privs: %s",
 				strerror(errno));
-	ret = sandbox_report_install(err);
+	ret = sandbox_report_install(NULL, err);
 	return ret ? ret : sandbox_filters_build(f, NULL, 0, err);
 }
 

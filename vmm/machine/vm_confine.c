@@ -93,7 +93,7 @@ static int prepare_seccomp(struct vm *vm, struct err *err)
 
 	ret = sandbox_filters_build(&vm->filters, pgrp, n, err);
 	if (!ret)
-		ret = sandbox_report_install(err);
+		ret = sandbox_report_install(NULL, err);
 	if (ret)
 		return ret;
 	vm->seccomp = true;

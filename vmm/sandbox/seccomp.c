@@ -186,14 +186,12 @@ static size_t put_num(char *buf, size_t at, size_t size, long v)
 }
 
 /* In the offending thread, under its own filter: write(), prctl(), exit. */
-static void sigsys(int sig, siginfo_t *si, void *uc)
+_Noreturn void sandbox_report(const siginfo_t *si)
 {
 	int nr = si->si_syscall;
 	char thread[17] = "?", msg[200];
 	size_t n = 0;
 
-	(void)sig;
-	(void)uc;
 	prctl(PR_GET_NAME, thread);
 	n = put(msg, n, sizeof(msg), "squeeze: error: seccomp: thread ");
 	n = put(msg, n, sizeof(msg), thread);
@@ -212,11 +210,23 @@ static void sigsys(int sig, siginfo_t *si, void *uc)
 	_exit(1);
 }
 
-int sandbox_report_install(struct err *err)
+static void sigsys(int sig, siginfo_t *si, void *uc)
 {
-	struct sigaction sa = { .sa_sigaction = sigsys,
-				.sa_flags = SA_SIGINFO };
+	(void)sig;
+	(void)uc;
+	sandbox_report(si);
+}
 
+int sandbox_report_install(sandbox_sigsys_fn *handler, struct err *err)
+{
+	struct sigaction sa = { .sa_sigaction = handler ? handler : sigsys,
+				.sa_flags = SA_SIGINFO };
+	struct sigaction old;
+
+	if (sigaction(SIGSYS, NULL, &old))
+		return err_host(err, -errno, "sigaction: %s", strerror(errno));
+	if (!handler && (old.sa_flags & SA_SIGINFO))
+		return 0;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL))
 		return err_host(err, -errno, "sigaction: %s", strerror(errno));

@@ -3,6 +3,7 @@
 #define SQUEEZE_SECCOMP_H
 
 #include <linux/filter.h>
+#include <signal.h>
 
 #include "vmm/base/err.h"
 #include "vmm/base/types.h"
@@ -13,8 +14,9 @@
  * belongs to a thread and is inherited by threads it creates; no thread
  * of squeeze creates threads once the VM runs). A system call outside the
  * list, or an ioctl whose request is not in the class's list, raises
- * SIGSYS: sandbox_report_install()'s handler prints which call and which
- * thread, and squeeze exits 1. The allowlists are in seccomp_rules.c.
+ * SIGSYS: the handler sandbox_report_install() puts in place prints which
+ * call and which thread, and squeeze exits 1. The allowlists are in
+ * seccomp_rules.c.
  *
  * Adding a thread class (a control thread, a vhost-user thread...):
  *   1. add an enum value below (before SANDBOX_NR) and its name;
@@ -65,11 +67,24 @@ void sandbox_filters_free(struct sandbox_filters *f);
 /* Load @class's filter on the calling thread, for good. 0 or -errno. */
 int sandbox_load(const struct sandbox_filters *f, enum sandbox_class class);
 
+/* A SIGSYS handler (SA_SIGINFO). */
+typedef void sandbox_sigsys_fn(int sig, siginfo_t *si, void *uc);
+
 /*
- * The SIGSYS handler: "seccomp: thread NAME made a forbidden system call:
- * NAME (NR)", then exit status 1. Installed once, before any filter.
+ * Install the SIGSYS handler, once, before any filter. With @handler NULL
+ * it is sandbox_report()'s, unless the program installed its own already
+ * (main.c does, to put the terminal back first), which it keeps. A
+ * handler of one's own runs in the offending thread under that thread's
+ * filter (sandbox_common: write, exit, the ioctls TCGETS and TCSETS) and
+ * ends by calling sandbox_report(). 0 or -errno with @err.
  */
-int sandbox_report_install(struct err *err);
+int sandbox_report_install(sandbox_sigsys_fn *handler, struct err *err);
+
+/*
+ * Print "seccomp: thread NAME made a forbidden system call: NAME (NR)"
+ * for @si and exit with status 1. Async-signal-safe.
+ */
+_Noreturn void sandbox_report(const siginfo_t *si);
 
 /* A thread's own signal mask must let SIGSYS through (I/O threads). */
 void sandbox_unblock_sigsys(void);

@@ -14,7 +14,10 @@
 
 #include "vmm/sandbox/seccomp.h"
 
-/* Every thread: memory, futexes, time, stderr, exiting, the SIGSYS report. */
+/*
+ * Every thread: memory, futexes, time, stderr, exiting, the SIGSYS report
+ * (which puts the terminal's mode back first: tcsetattr(), see main.c).
+ */
 static const int common_calls[] = {
 	SYS_brk,
 	SYS_mmap,
@@ -33,18 +36,21 @@ static const int common_calls[] = {
 	SYS_rt_sigprocmask,
 	SYS_restart_syscall,
 	SYS_write,
+	SYS_ioctl /* TCGETS, TCSETS only */,
 	SYS_prctl /* PR_GET_NAME only */,
 	SYS_exit,
 	SYS_exit_group,
 	-1,
 };
 
+/* glibc's tcsetattr() reads the mode back after TCSETS. */
+static const unsigned long common_ioctls[] = { TCGETS, TCSETS, 0 };
 static const unsigned long no_ioctls[] = { 0 };
 
 const struct sandbox_rules sandbox_common = {
 	.name = "common",
 	.syscalls = common_calls,
-	.ioctls = no_ioctls,
+	.ioctls = common_ioctls,
 };
 
 /*
@@ -98,8 +104,7 @@ static const int main_calls[] = {
 };
 
 static const unsigned long main_ioctls[] = {
-	TCGETS,
-	TCSETS,
+	/* TCGETS, TCSETS: every thread's (sandbox_common) */
 	TCSETSW,
 	TCSETSF,
 	TIOCGPGRP,

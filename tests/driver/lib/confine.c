@@ -37,7 +37,7 @@ int drv_confine_iothread(struct iothread *io)
 		return 0;
 	ret = sandbox_filters_build(&c.f, NULL, 0, &err);
 	if (!ret)
-		ret = sandbox_report_install(&err);
+		ret = sandbox_report_install(NULL, &err);
 	if (ret)
 		return ret;
 	iothread_call(io, load, &c);
