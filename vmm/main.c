@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vmm/base/err.h"
@@ -323,21 +323,25 @@ static int cmd_domxml_to_argv(int argc, char **argv)
 }
 
 /*
- * The terminal's mode as squeeze found it, for the one way out that does
- * not pass through console_close(): a forbidden system call, which ends
- * squeeze from inside whichever thread made it (SIGSYS). Without this the
- * shell would be left in the console's raw mode.
+ * The terminal's mode as squeeze found it, for the one way out of a
+ * running VM that squeeze can still tidy up but that does not pass
+ * through console_close(): a forbidden system call, which ends squeeze
+ * from inside whichever thread made it (SIGSYS). Without this the shell
+ * would be left in the console's raw mode. Kept as the kernel's own
+ * struct termios (36 bytes; <termios.h>'s is glibc's, converted by
+ * tcsetattr() in ways a seccomp filter would have to follow), so that the
+ * handler makes exactly one call, ioctl(0, TCSETS), which every thread's
+ * filter allows.
  */
-static struct termios tty_mode;
+static unsigned char tty_mode[64];
 static bool tty_saved;
 
-/* Runs under the offending thread's filter: tcsetattr(), write, exit. */
 static void sigsys_restore_tty(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
 	if (tty_saved)
-		tcsetattr(STDIN_FILENO, TCSANOW, &tty_mode);
+		ioctl(STDIN_FILENO, TCSETS, tty_mode);
 	sandbox_report(si);
 }
 
@@ -347,7 +351,7 @@ static void save_tty_mode(void)
 	struct err err;
 
 	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp() ||
-	    tcgetattr(STDIN_FILENO, &tty_mode))
+	    ioctl(STDIN_FILENO, TCGETS, tty_mode))
 		return;
 	tty_saved = !sandbox_report_install(sigsys_restore_tty, &err);
 }

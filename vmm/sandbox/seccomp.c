@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -101,6 +102,18 @@ static int add_kills(scmp_filter_ctx ctx, const int *pgrp, unsigned int n)
 	return ret;
 }
 
+/*
+ * Every thread: ioctl(0, TCSETS) only, for a SIGSYS handler that puts
+ * the terminal's mode back before the report (main.c).
+ */
+static int add_tty_restore(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(
+		ctx, SCMP_ACT_ALLOW, SYS_ioctl, 2,
+		SCMP_A0(SCMP_CMP_EQ, STDIN_FILENO),
+		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TCSETS));
+}
+
 static int build(enum sandbox_class class, struct sock_fprog *prog,
 		 const int *pgrp, unsigned int n)
 {
@@ -112,6 +125,8 @@ static int build(enum sandbox_class class, struct sock_fprog *prog,
 	if (!ctx)
 		return -ENOMEM;
 	ret = add_rules(ctx, &sandbox_common);
+	if (!ret)
+		ret = add_tty_restore(ctx);
 	if (!ret)
 		ret = add_rules(ctx, &sandbox_class_rules[class]);
 	if (!ret && class == SANDBOX_MAIN)

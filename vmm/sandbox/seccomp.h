@@ -75,8 +75,8 @@ typedef void sandbox_sigsys_fn(int sig, siginfo_t *si, void *uc);
  * it is sandbox_report()'s, unless the program installed its own already
  * (main.c does, to put the terminal back first), which it keeps. A
  * handler of one's own runs in the offending thread under that thread's
- * filter (sandbox_common: write, exit, the ioctls TCGETS and TCSETS) and
- * ends by calling sandbox_report(). 0 or -errno with @err.
+ * filter (sandbox_common: write and exit; and ioctl(0, TCSETS)) and ends
+ * by calling sandbox_report(). 0 or -errno with @err.
  */
 int sandbox_report_install(sandbox_sigsys_fn *handler, struct err *err);
 
