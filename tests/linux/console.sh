@@ -14,7 +14,7 @@ con_oops() {
 		function out(s) { printf "%s|", s }
 		# "[  62.1] BUG: ..." -> "BUG: ..."
 		{ sub(/^\[ *[0-9.]+\] /, "") }
-		!hit && /^(BUG: |Oops: |general protection fault|kernel BUG at|stack segment: |invalid opcode: |divide error: |Kernel panic - not syncing)/ {
+		!hit && /^(BUG: |Oops: |general protection fault|kernel BUG at|stack segment: |invalid opcode: |divide error: |traps: PANIC: |Kernel panic - not syncing)/ {
 			hit = 1; out($0); next
 		}
 		hit && /^RIP: / && !rip { rip = 1; out($0); next }
@@ -37,4 +37,29 @@ con_tail() {
 	con_oops "$1"
 	tr -d '\r' <"$1" 2>/dev/null | grep -a -v '^$' | tail -n "${2:-5}" |
 		tr '\n' '|'
+}
+
+# emulator_fault CONSOLE...: succeeds, saying which console and what, when
+# a Debian guest crashed in a way that no guest and no VMM in user space
+# can bring about, and QEMU's emulated SVM under the outer guest can: a
+# double fault at the first instruction of the system call entry, with
+# the user's stack pointer still in RSP. SYSCALL clears IF, so nothing may
+# interrupt there before the kernel switches stacks; an interrupt
+# delivered anyway pushes its frame onto the user stack, which SMAP
+# refuses (a page fault, whose frame is refused too: a double fault). The
+# VMM's interrupts go through KVM's local APIC, which never delivers with
+# IF clear. Seen in the net scenario, while another guest ran beside it.
+emulator_fault() {
+	local f
+	for f in "$@"; do
+		tr -d '\r' <"$f" 2>/dev/null | awk '
+			{ sub(/^\[ *[0-9.]+\] /, "") }
+			/^double fault: / { df = 1 }
+			df && /^RIP: 0010:entry_SYSCALL_64\+0x0\// { rip = 1 }
+			df && rip && /^RSP: 0018:0000[0-7][0-9a-f]+ / { found = 1; exit }
+			END { exit !found }' || continue
+		echo "$(basename "$f"): a double fault at entry_SYSCALL_64+0x0 on the user stack (an interrupt delivered with IF clear)"
+		return 0
+	done
+	return 1
 }

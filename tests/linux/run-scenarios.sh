@@ -10,9 +10,12 @@
 # outer guest's /tmp is the tmpfs overlay) that it gets as LINUX_OUT; afterwards its
 # small files (consoles, logs) are kept in RESULTS/NAME, its output in
 # RESULTS/NAME.log. RESULTS: LINUX_RESULTS, else /run/linux in the outer
-# guest, else a new directory in /tmp. Output lines:
+# guest, else a new directory in /tmp. Nested (LINUX_NESTED set), a
+# scenario whose guest the emulator crashed runs once more (run_one).
+# Output lines:
 #   linux-step: start NAME SECONDS / linux-step: end NAME  (the watchdog)
 #   PASS|FAIL|SKIPPED linux/NAME: ...                       (the results)
+#   linux: NAME: the emulator crashed a guest (...)        (before a rerun)
 #   linux: NAME took S s
 #   linux-scenarios: P passed, F failed, S skipped          (last)
 set -u
@@ -59,20 +62,35 @@ blocker() {
 	fi
 }
 
-# run_one NAME SECONDS: the scenario, then its output in one piece.
+# keep NAME DIR: DIR's small files (consoles, logs) into RESULTS/NAME.
+keep() {
+	mkdir -p "$out/$1"
+	(cd "$2" 2>/dev/null &&
+		find . -type f -size -1024k -exec cp --parents {} "$out/$1" \;)
+	rm -rf "${2:?}"
+}
+
+# run_one NAME SECONDS: the scenario, then its output in one piece. Nested,
+# a run whose guest the emulator crashed (console.sh emulator_fault) is
+# thrown away, kept in RESULTS/NAME/emulator-fault/, and the scenario
+# runs once more.
 run_one() {
 	local name=$1 secs=$2 file=$here/scenarios/$1.sh log=$work/$1.log
-	local t0 t1 rc
-	echo "linux-step: start $name $secs"
-	t0=$(date +%s%N)
-	LINUX_OUT=$work/$name timeout -k 10 "$secs" \
-		bash "$file" </dev/null >"$log" 2>&1
-	rc=$?
-	t1=$(date +%s%N)
-	mkdir -p "$out/$name"
-	(cd "$work/$name" 2>/dev/null &&
-		find . -type f -size -1024k -exec cp --parents {} "$out/$name" \;)
-	rm -rf "${work:?}/$name"
+	local t0 t1 rc why="" attempt
+	for attempt in 1 2; do
+		echo "linux-step: start $name $secs"
+		t0=$(date +%s%N)
+		LINUX_OUT=$work/$name timeout -k 10 "$secs" \
+			bash "$file" </dev/null >"$log" 2>&1
+		rc=$?
+		t1=$(date +%s%N)
+		[ $attempt = 1 ] && [ -n "${LINUX_NESTED:-}" ] &&
+			why=$(emulator_fault "$work/$name"/*.con) || break
+		keep "$name/emulator-fault" "$work/$name"
+		cp "$log" "$out/$name/emulator-fault/"
+	done
+	keep "$name" "$work/$name"
+	[ -n "$why" ] && sed -i "1i linux: $name: the emulator crashed a guest ($why); the scenario ran again, the first run is in $name/emulator-fault/" "$log"
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		echo "FAIL linux/$name: timed out after $secs s; last console lines:" \
 			"$(con_tail "$(ls -t "$out/$name"/*.con 2>/dev/null |

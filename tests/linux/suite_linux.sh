@@ -7,12 +7,33 @@
 # SVM gives the outer kernel a /dev/kvm). One line says which. Every
 # scenario's PASS, FAIL and SKIPPED lines count here; the outer guest
 # failing, or a step hanging, is one more failure with its last console
-# lines. Logs and consoles stay in build/linux/run/.
+# lines. Logs and consoles stay in build/linux/run/. (A scenario whose
+# guest the emulator crashed runs once more: run-scenarios.sh.)
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/console.sh"
 t_begin linux
 RUN=$ROOT/build/linux/run
 OUTER=$ROOT/build/linux/outer
+
+# The emulator's crash signature (console.sh emulator_fault, on which a
+# nested scenario runs again) is found on the console where it was seen,
+# and not on the same console with the fault one instruction further on,
+# or with a kernel stack pointer.
+signature() {
+	local fx=$ROOT/tests/linux/fixtures/syscall-double-fault.con t
+	t=$(mktemp -d)
+	sed 's|entry_SYSCALL_64+0x0/|entry_SYSCALL_64+0x3/|' "$fx" >"$t/later.con"
+	sed 's|RSP: 0018:00007ffed4f6a488|RSP: 0018:ffffb7ee40003f58|' "$fx" >"$t/kstack.con"
+	if emulator_fault "$fx" >/dev/null &&
+	   ! emulator_fault "$t/later.con" "$t/kstack.con" >/dev/null; then
+		pass "the emulator's crash signature: $(emulator_fault "$fx")"
+	else
+		fail "the emulator's crash signature: found in $(emulator_fault "$fx" "$t"/*.con || echo none)"
+	fi
+	rm -rf "$t"
+}
+signature
 
 if [ "$(id -u)" != 0 ]; then
 	skip "all scenarios: needs root (network namespaces, taps)"
