@@ -12,7 +12,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 t_begin exec
 
-tmp=$(mktemp -d /tmp/suite-exec.XXXXXX)
+# Its real path: virtiofsd is given the resolved one (source=...).
+tmp=$(realpath "$(mktemp -d /tmp/suite-exec.XXXXXX)")
 trap 'rm -rf "$tmp"' EXIT
 # squeeze exec shares the current directory: ours is our own, so that the
 # virtiofsd of another suite's exec, run at the same time from the
