@@ -345,13 +345,16 @@ static void sigsys_restore_tty(int sig, siginfo_t *si, void *uc)
 	sandbox_report(si);
 }
 
-/* Only a foreground job's terminal is ever made raw (console.c). */
+/*
+ * Only a foreground job's terminal is ever made raw (console.c). TCGETS
+ * fails on anything but a terminal, so it is isatty() as well.
+ */
 static void save_tty_mode(void)
 {
 	struct err err;
 
-	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp() ||
-	    ioctl(STDIN_FILENO, TCGETS, tty_mode))
+	if (ioctl(STDIN_FILENO, TCGETS, tty_mode) ||
+	    tcgetpgrp(STDIN_FILENO) != getpgrp())
 		return;
 	tty_saved = !sandbox_report_install(sigsys_restore_tty, &err);
 }
