@@ -20,6 +20,9 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
+# marks: "H U" for each "clock: mark U" line, H its stamp.
+marks() { sed -n 's/^\([0-9.]*\) clock: mark \([0-9.]*\)$/\1 \2/p' "$OUT/clock.stamped"; }
+
 # guest_second: how long the guest's second is by the host's clock. Each
 # "clock: mark U" line (the guest's uptime U) is stamped H as it arrives:
 # H = r * U + c + the console's delay on that line. Of the first three
@@ -27,8 +30,7 @@ set -u
 # each, and r the slope between them, so one late line (the outer guest
 # busy elsewhere) does not count. Prints nothing with too few marks.
 guest_second() {
-	sed -n 's/^\([0-9.]*\) clock: mark \([0-9.]*\)$/\1 \2/p' "$OUT/clock.stamped" |
-		awk '{ h[NR] = $1; u[NR] = $2 }
+	marks | awk '{ h[NR] = $1; u[NR] = $2 }
 		function late(i) { return h[i] - u[i] }
 		END {
 			if (NR < 6)
@@ -40,9 +42,6 @@ guest_second() {
 				printf "%.4f\n", (h[b] - h[a]) / (u[b] - u[a])
 		}'
 }
-
-# lines_apart: the host's time between "sleep 5 start" and "sleep 5 end".
-lines_apart() { awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'; }
 
 CASE=clock CON=$OUT/clock.con ERR=$OUT/clock.err
 timeout -k 5 "${GUEST_TIMEOUT:-150}" "$SQUEEZE" run \
@@ -63,6 +62,7 @@ fi
 # stamp TEXT: the host's time when the line TEXT arrived.
 stamp() { sed -n "s/^\\([0-9.]*\\) $1\$/\\1/p" "$OUT/clock.stamped" | head -n 1; }
 t0=$(stamp "clock: sleep 5 start") t1=$(stamp "clock: sleep 5 end")
+apart=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 g=$(con_value "$CON" "clock: slept ") g=${g%% *}
 r=$(guest_second)
 if [ -z "$t0" ] || [ -z "$t1" ]; then
@@ -71,13 +71,13 @@ elif [ -z "$g" ]; then
 	fail "clock: no 'clock: slept' line: $(con_tail "$CON")"
 elif [ -z "$r" ]; then
 	fail "clock: cannot measure the guest's second, marks at uptimes:" \
-		"'$(sed -n 's/^[0-9.]* clock: mark //p' "$OUT/clock.stamped" | tr '\n' ' ')'" \
+		"'$(marks | cut -d ' ' -f 2 | tr '\n' ' ')'" \
 		"(want 6 or more, over 2 s or more)"
 elif d=$(awk -v g="$g" -v r="$r" 'BEGIN { printf "%.3f", g * r;
 		exit !(g * r >= 4.5 && g * r <= 5.5) }'); then
 	pass "clock: sleep 5 in the guest took $d s by the host's clock" \
 		"($g s by the guest's, whose second is $r s by the host's;" \
-		"its console lines $(lines_apart) s apart)"
+		"its console lines $apart s apart)"
 else
 	# A nested host that calibrated its own TSC badly shows here first.
 	fail "clock: sleep 5 in the guest took $d s by the host's clock (4.5-5.5):" \
